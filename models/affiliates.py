@@ -1,0 +1,71 @@
+"""Affiliates, their encrypted payment methods, and their per-currency balances."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode
+
+
+class Affiliate(Model):
+    """An affiliate with the figures filters and sorts need kept up to date on the row itself."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    email = fields.CharField(max_length=254)
+    approval_status = fields.CharEnumField(ApprovalStatus, default=ApprovalStatus.PENDING)
+    payout_mode = fields.CharEnumField(PayoutMode, default=PayoutMode.MANUAL)
+    preferred_method = fields.CharEnumField(PaymentMethodType, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # Derived, refreshed in the transaction of every change (models.balances.refresh_affiliates).
+    sales_count = fields.IntField(default=0)
+    has_payment_method = fields.BooleanField(default=False)
+    payment_status = fields.CharEnumField(PaymentStatus, default=PaymentStatus.NOTHING_DUE, db_index=True)
+    due_rank = fields.BigIntField(default=0)
+    search_text = fields.CharField(max_length=460, default="")  # lower(name + " " + email)
+
+    class Meta:
+        table = "affiliates"
+        indexes = (("created_at", "id"), ("name", "id"), ("due_rank", "id"))
+
+
+class PaymentMethod(Model):
+    """The details of one payment type: encrypted at rest, with a masked summary for queries."""
+
+    id = fields.IntField(primary_key=True)
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="payment_methods"
+    )
+    affiliate_id: int
+    type = fields.CharEnumField(PaymentMethodType)
+    details = fields.TextField()  # Fernet token of the JSON details
+    summary = fields.CharField(max_length=200)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "payment_methods"
+        unique_together = (("affiliate", "type"),)
+
+
+class Balance(Model):
+    """The figures of one affiliate in one currency as of `refreshed_at` (rule 4)."""
+
+    id = fields.IntField(primary_key=True)
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="balances"
+    )
+    affiliate_id: int
+    currency = fields.CharField(max_length=3)
+    earned = fields.BigIntField(default=0)
+    reserve = fields.BigIntField(default=0)
+    due_installments = fields.BigIntField(default=0)
+    paid = fields.BigIntField(default=0)
+    owed = fields.BigIntField(default=0)
+    next_release_at = fields.DatetimeField(null=True, db_index=True)
+    next_release_amount = fields.BigIntField(default=0)
+    refreshed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "balances"
+        unique_together = (("affiliate", "currency"),)

@@ -1,0 +1,32 @@
+"""The append-only audit log: who changed what, when, on which object."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class AuditEntry(Model):
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    actor = fields.CharField(max_length=100)  # "admin-env", "token:12", "cli"
+    action = fields.CharField(max_length=100)
+    object_type = fields.CharField(max_length=50, null=True)
+    object_id = fields.CharField(max_length=50, null=True)
+    details: dict[str, object] = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "audit_log"
+
+
+async def record(
+    actor: str, action: str, object_type: str | None = None, object_id: object = None, **details: object
+) -> None:
+    """Append one entry; call inside the transaction of the change it describes."""
+    await AuditEntry.create(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        details=details,
+    )

@@ -1,0 +1,80 @@
+"""The closed vocabularies of the ledger, shared by the models, the rules and the GraphQL schema.
+
+Kept in one module that never moves: generated migrations import these enums by path.
+"""
+
+from enum import Enum
+
+
+class ApprovalStatus(str, Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DECLINED = "DECLINED"
+
+
+class PayoutMode(str, Enum):
+    MANUAL = "MANUAL"
+    PAYPAL_INSTANT = "PAYPAL_INSTANT"
+
+
+class PaymentMethodType(str, Enum):
+    PAYPAL = "PAYPAL"
+    BANK_WIRE = "BANK_WIRE"
+    CHECK = "CHECK"
+
+
+class PaymentStatus(str, Enum):
+    DUE = "DUE"
+    DUE_INCOMPLETE = "DUE_INCOMPLETE"
+    NOTHING_DUE = "NOTHING_DUE"
+
+
+class IncompleteReason(str, Enum):
+    NOT_APPROVED = "NOT_APPROVED"
+    ON_HOLD = "ON_HOLD"
+    BELOW_MINIMUM_SALES = "BELOW_MINIMUM_SALES"
+    BELOW_MINIMUM_PAYOUT = "BELOW_MINIMUM_PAYOUT"
+    MISSING_PAYMENT_DETAILS = "MISSING_PAYMENT_DETAILS"
+    BALANCE_OWED = "BALANCE_OWED"
+    INSTANT_PAYMENT = "INSTANT_PAYMENT"
+
+
+class SaleStatus(str, Enum):
+    COMPLETED = "COMPLETED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+    CHARGED_BACK = "CHARGED_BACK"
+
+
+class RefundKind(str, Enum):
+    REFUND = "REFUND"
+    CHARGEBACK = "CHARGEBACK"
+
+
+class InstallmentState(str, Enum):
+    HELD = "HELD"
+    DUE = "DUE"
+    PAID = "PAID"
+    VOIDED = "VOIDED"
+
+
+class PayoutStatus(str, Enum):
+    PAID = "PAID"
+    VOIDED = "VOIDED"
+
+
+class ExportScope(str, Enum):
+    PROVIDED = "PROVIDED"
+    PREFERRED = "PREFERRED"
+
+
+class Role(str, Enum):
+    ADMIN = "ADMIN"
+    VIEWER = "VIEWER"
+    AFFILIATE = "AFFILIATE"
+
+
+class DueCause(str, Enum):
+    SALE_RECORDED = "SALE_RECORDED"
+    MATURED = "MATURED"
+    REQUIREMENTS_MET = "REQUIREMENTS_MET"

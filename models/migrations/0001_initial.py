@@ -1,0 +1,191 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus, RefundKind, Role, SaleStatus
+from models.program import default_milestones_json
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Affiliate',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=200)),
+                ('email', fields.CharField(max_length=254)),
+                ('approval_status', fields.CharEnumField(default=ApprovalStatus.PENDING, description='PENDING: PENDING\nAPPROVED: APPROVED\nDECLINED: DECLINED', enum_type=ApprovalStatus, max_length=8)),
+                ('payout_mode', fields.CharEnumField(default=PayoutMode.MANUAL, description='MANUAL: MANUAL\nPAYPAL_INSTANT: PAYPAL_INSTANT', enum_type=PayoutMode, max_length=14)),
+                ('preferred_method', fields.CharEnumField(null=True, description='PAYPAL: PAYPAL\nBANK_WIRE: BANK_WIRE\nCHECK: CHECK', enum_type=PaymentMethodType, max_length=9)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('sales_count', fields.IntField(default=0)),
+                ('has_payment_method', fields.BooleanField(default=False)),
+                ('payment_status', fields.CharEnumField(default=PaymentStatus.NOTHING_DUE, db_index=True, description='DUE: DUE\nDUE_INCOMPLETE: DUE_INCOMPLETE\nNOTHING_DUE: NOTHING_DUE', enum_type=PaymentStatus, max_length=14)),
+                ('due_rank', fields.BigIntField(default=0)),
+                ('search_text', fields.CharField(default='', max_length=460)),
+            ],
+            options={'table': 'affiliates', 'app': 'payouts', 'indexes': [Index(fields=['created_at', 'id']), Index(fields=['name', 'id']), Index(fields=['due_rank', 'id'])], 'pk_attr': 'id', 'table_description': 'An affiliate with the figures filters and sorts need kept up to date on the row itself.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('role', fields.CharEnumField(description='ADMIN: ADMIN\nVIEWER: VIEWER\nAFFILIATE: AFFILIATE', enum_type=Role, max_length=9)),
+                ('affiliate', fields.ForeignKeyField('payouts.Affiliate', source_field='affiliate_id', null=True, db_constraint=True, to_field='id', related_name='tokens', on_delete=OnDelete.CASCADE)),
+                ('label', fields.CharField(default='', max_length=200)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_tokens', 'app': 'payouts', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AuditEntry',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('actor', fields.CharField(max_length=100)),
+                ('action', fields.CharField(max_length=100)),
+                ('object_type', fields.CharField(null=True, max_length=50)),
+                ('object_id', fields.CharField(null=True, max_length=50)),
+                ('details', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'audit_log', 'app': 'payouts', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Balance',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('affiliate', fields.ForeignKeyField('payouts.Affiliate', source_field='affiliate_id', db_constraint=True, to_field='id', related_name='balances', on_delete=OnDelete.CASCADE)),
+                ('currency', fields.CharField(max_length=3)),
+                ('earned', fields.BigIntField(default=0)),
+                ('reserve', fields.BigIntField(default=0)),
+                ('due_installments', fields.BigIntField(default=0)),
+                ('paid', fields.BigIntField(default=0)),
+                ('owed', fields.BigIntField(default=0)),
+                ('next_release_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
+                ('next_release_amount', fields.BigIntField(default=0)),
+                ('refreshed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'balances', 'app': 'payouts', 'unique_together': (('affiliate', 'currency'),), 'pk_attr': 'id', 'table_description': 'The figures of one affiliate in one currency as of `refreshed_at` (rule 4).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PaymentMethod',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('affiliate', fields.ForeignKeyField('payouts.Affiliate', source_field='affiliate_id', db_constraint=True, to_field='id', related_name='payment_methods', on_delete=OnDelete.CASCADE)),
+                ('type', fields.CharEnumField(description='PAYPAL: PAYPAL\nBANK_WIRE: BANK_WIRE\nCHECK: CHECK', enum_type=PaymentMethodType, max_length=9)),
+                ('details', fields.TextField(unique=False)),
+                ('summary', fields.CharField(max_length=200)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'payment_methods', 'app': 'payouts', 'unique_together': (('affiliate', 'type'),), 'pk_attr': 'id', 'table_description': 'The details of one payment type: encrypted at rest, with a masked summary for queries.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Payout',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('affiliate', fields.ForeignKeyField('payouts.Affiliate', source_field='affiliate_id', db_constraint=True, to_field='id', related_name='payouts', on_delete=OnDelete.CASCADE)),
+                ('currency', fields.CharField(max_length=3)),
+                ('amount', fields.BigIntField()),
+                ('method', fields.CharEnumField(null=True, description='PAYPAL: PAYPAL\nBANK_WIRE: BANK_WIRE\nCHECK: CHECK', enum_type=PaymentMethodType, max_length=9)),
+                ('instant', fields.BooleanField(default=False)),
+                ('status', fields.CharEnumField(default=PayoutStatus.PAID, description='PAID: PAID\nVOIDED: VOIDED', enum_type=PayoutStatus, max_length=6)),
+                ('paid_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('reference', fields.CharField(null=True, max_length=200)),
+                ('export_id', fields.IntField(null=True)),
+                ('voided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('void_reason', fields.CharField(null=True, max_length=500)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'payouts', 'app': 'payouts', 'indexes': [Index(fields=['affiliate_id', 'id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Product',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=200)),
+                ('currency', fields.CharField(max_length=3)),
+                ('price', fields.BigIntField()),
+                ('commission_percent', fields.CharField(null=True, max_length=16)),
+                ('commission_flat', fields.BigIntField(null=True)),
+                ('milestones', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'products', 'app': 'payouts', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ProgramSettings',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('minimum_sales', fields.IntField(default=0)),
+                ('minimum_payout', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('default_milestones', fields.JSONField(default=default_milestones_json, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'program_settings', 'app': 'payouts', 'pk_attr': 'id', 'table_description': 'A single row (id 1) holding the payout requirements of the program.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Sale',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('external_id', fields.CharField(unique=True, max_length=200)),
+                ('product', fields.ForeignKeyField('payouts.Product', source_field='product_id', db_constraint=True, to_field='id', related_name='sales', on_delete=OnDelete.CASCADE)),
+                ('affiliate', fields.ForeignKeyField('payouts.Affiliate', source_field='affiliate_id', db_constraint=True, to_field='id', related_name='sales', on_delete=OnDelete.CASCADE)),
+                ('currency', fields.CharField(max_length=3)),
+                ('amount', fields.BigIntField()),
+                ('refunded', fields.BigIntField(default=0)),
+                ('original_commission', fields.BigIntField()),
+                ('commission', fields.BigIntField()),
+                ('status', fields.CharEnumField(default=SaleStatus.COMPLETED, description='COMPLETED: COMPLETED\nPARTIALLY_REFUNDED: PARTIALLY_REFUNDED\nREFUNDED: REFUNDED\nCHARGED_BACK: CHARGED_BACK', enum_type=SaleStatus, max_length=18)),
+                ('last_refund_kind', fields.CharEnumField(null=True, description='REFUND: REFUND\nCHARGEBACK: CHARGEBACK', enum_type=RefundKind, max_length=10)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'sales', 'app': 'payouts', 'indexes': [Index(fields=['affiliate_id', 'id'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Installment',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('sale', fields.ForeignKeyField('payouts.Sale', source_field='sale_id', db_constraint=True, to_field='id', related_name='installments', on_delete=OnDelete.CASCADE)),
+                ('affiliate', fields.ForeignKeyField('payouts.Affiliate', source_field='affiliate_id', db_constraint=True, to_field='id', related_name='installments', on_delete=OnDelete.CASCADE)),
+                ('currency', fields.CharField(max_length=3)),
+                ('position', fields.IntField()),
+                ('amount', fields.BigIntField()),
+                ('original_amount', fields.BigIntField()),
+                ('release_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('voided', fields.BooleanField(default=False)),
+                ('payout', fields.ForeignKeyField('payouts.Payout', source_field='payout_id', null=True, db_constraint=True, to_field='id', related_name='installments', on_delete=OnDelete.CASCADE)),
+            ],
+            options={'table': 'installments', 'app': 'payouts', 'indexes': [Index(fields=['affiliate_id', 'payout_id'])], 'pk_attr': 'id', 'table_description': 'The share of one milestone in the commission of a sale, settled by at most one live payout.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OwedAmount',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('affiliate', fields.ForeignKeyField('payouts.Affiliate', source_field='affiliate_id', db_constraint=True, to_field='id', related_name='owed_amounts', on_delete=OnDelete.CASCADE)),
+                ('sale', fields.ForeignKeyField('payouts.Sale', source_field='sale_id', db_constraint=True, to_field='id', related_name='owed_amounts', on_delete=OnDelete.CASCADE)),
+                ('currency', fields.CharField(max_length=3)),
+                ('amount', fields.BigIntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('recovered_by', fields.ForeignKeyField('payouts.Payout', source_field='recovered_by_id', null=True, db_constraint=True, to_field='id', related_name='recovered', on_delete=OnDelete.CASCADE)),
+            ],
+            options={'table': 'owed_amounts', 'app': 'payouts', 'indexes': [Index(fields=['affiliate_id', 'recovered_by_id'])], 'pk_attr': 'id', 'table_description': 'Refunded commission that had already been paid, recovered by the next payout.'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,143 @@
+"""Payment details: validated, encrypted at rest, and masked for every query.
+
+Details are stored as a Fernet token whose key is derived from PAYOUTS_SECRET_KEY; only the
+export files ever show them in full. The masked summary is computed at write time so reads
+never decrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from models.enums import PaymentMethodType
+from models.rules import RuleError
+
+MIN_SECRET_LENGTH = 32
+MAX_TEXT = 200
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_SWIFT = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+class Cipher:
+    """Encrypts payment details with a key derived (HKDF-SHA256) from the operator's secret."""
+
+    def __init__(self, secret: str) -> None:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"PAYOUTS_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=b"payment-details"
+        ).derive(secret.encode())
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def encrypt(self, details: dict[str, Any]) -> str:
+        return self._fernet.encrypt(json.dumps(details, sort_keys=True).encode()).decode()
+
+    def decrypt(self, token: str) -> dict[str, Any]:
+        try:
+            return json.loads(self._fernet.decrypt(token.encode()))
+        except InvalidToken:
+            raise ValueError("payment details cannot be decrypted with this PAYOUTS_SECRET_KEY") from None
+
+
+@dataclass(frozen=True)
+class Details:
+    """One payment method's details, validated and ready to store."""
+
+    type: PaymentMethodType
+    values: dict[str, str]
+    summary: str
+
+
+def _text(values: dict[str, Any], name: str, field: str, *, required: bool = False) -> str | None:
+    raw = values.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            raise RuleError(f"{name} is required", f"{field}.{name}")
+        return None
+    text = str(raw).strip()
+    if len(text) > MAX_TEXT:
+        raise RuleError(f"{name} has at most {MAX_TEXT} characters", f"{field}.{name}")
+    return text
+
+
+def _country(values: dict[str, Any], field: str) -> str:
+    country = (_text(values, "country", field, required=True) or "").upper()
+    if len(country) != 2 or not country.isalpha():
+        raise RuleError("country is a two-letter ISO 3166 code", f"{field}.country")
+    return country
+
+
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616 mod-97 check."""
+    if not _IBAN.match(iban):
+        return False
+    rearranged = iban[4:] + iban[:4]
+    digits = "".join(str(string.ascii_uppercase.index(c) + 10) if c.isalpha() else c for c in rearranged)
+    return int(digits) % 97 == 1
+
+
+def _mask_tail(value: str) -> str:
+    return "****" + value[-4:]
+
+
+def paypal(email: str) -> Details:
+    email = email.strip()
+    if len(email) > MAX_TEXT or not _EMAIL.match(email):
+        raise RuleError("paypalEmail is not an email address", "paypalEmail")
+    local, domain = email.split("@", 1)
+    return Details(PaymentMethodType.PAYPAL, {"email": email}, f"{local[0]}***@{domain}")
+
+
+def bank_wire(raw: dict[str, Any]) -> Details:
+    f = "bankWire"
+    values = {
+        "accountHolder": _text(raw, "accountHolder", f, required=True),
+        "iban": _text(raw, "iban", f),
+        "accountNumber": _text(raw, "accountNumber", f),
+        "routingNumber": _text(raw, "routingNumber", f),
+        "swift": _text(raw, "swift", f),
+        "bankName": _text(raw, "bankName", f),
+        "country": _country(raw, f),
+    }
+    if values["iban"]:
+        values["iban"] = values["iban"].replace(" ", "").upper()
+        if not iban_is_valid(values["iban"]):
+            raise RuleError("iban is not a valid IBAN", f"{f}.iban")
+    elif not values["accountNumber"]:
+        raise RuleError("a bank wire needs an iban or an accountNumber", f"{f}.iban")
+    if values["swift"]:
+        values["swift"] = values["swift"].replace(" ", "").upper()
+        if not _SWIFT.match(values["swift"]):
+            raise RuleError("swift is not a valid BIC", f"{f}.swift")
+    summary = f"IBAN {_mask_tail(values['iban'])}" if values["iban"] else (
+        f"Account {_mask_tail(values['accountNumber'] or '')}"
+    )
+    return Details(PaymentMethodType.BANK_WIRE, {k: v for k, v in values.items() if v}, summary)
+
+
+def check(raw: dict[str, Any]) -> Details:
+    f = "check"
+    values = {
+        "payee": _text(raw, "payee", f, required=True),
+        "addressLine1": _text(raw, "addressLine1", f, required=True),
+        "addressLine2": _text(raw, "addressLine2", f),
+        "city": _text(raw, "city", f, required=True),
+        "postalCode": _text(raw, "postalCode", f, required=True),
+        "country": _country(raw, f),
+    }
+    payee = values["payee"] or ""
+    parts = payee.split()
+    short = f"{parts[0][0]}. {' '.join(parts[1:])}" if len(parts) > 1 else payee
+    return Details(
+        PaymentMethodType.CHECK, {k: v for k, v in values.items() if v}, f"check to {short}, {values['city']}"
+    )

@@ -1,0 +1,29 @@
+"""Payouts: what was settled for one affiliate in one currency, by hand or instantly."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import PaymentMethodType, PayoutStatus
+
+
+class Payout(Model):
+    id = fields.IntField(primary_key=True)
+    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="payouts")
+    affiliate_id: int
+    currency = fields.CharField(max_length=3)
+    amount = fields.BigIntField()  # net of recovered owed amounts
+    method = fields.CharEnumField(PaymentMethodType, null=True)  # None for instant payouts
+    instant = fields.BooleanField(default=False)
+    status = fields.CharEnumField(PayoutStatus, default=PayoutStatus.PAID)
+    paid_at = fields.DatetimeField()
+    reference = fields.CharField(max_length=200, null=True)
+    export_id = fields.IntField(null=True)
+    voided_at = fields.DatetimeField(null=True)
+    void_reason = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "payouts"
+        indexes = (("affiliate_id", "id"),)

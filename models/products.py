@@ -1,0 +1,33 @@
+"""Products an affiliate earns commission on, with their own payout milestones."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.program import milestones_from_json
+from models.rules import Milestone
+
+
+class Product(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    currency = fields.CharField(max_length=3)
+    price = fields.BigIntField()  # minor units
+    # Exactly one of the two commissions is set. The percent is text: SQLite has no exact decimal.
+    commission_percent = fields.CharField(max_length=16, null=True)
+    commission_flat = fields.BigIntField(null=True)  # minor units of `currency`
+    milestones: list[list[object]] | None = fields.JSONField(null=True)  # None: program default
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "products"
+
+    @property
+    def percent(self) -> Decimal | None:
+        return Decimal(self.commission_percent) if self.commission_percent is not None else None
+
+    def own_milestones(self) -> tuple[Milestone, ...]:
+        return milestones_from_json(self.milestones)

@@ -1,0 +1,45 @@
+"""Program-wide settings: minimum sales, minimum payout per currency, default milestones."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.rules import DEFAULT_MILESTONES, Milestone, ProgramRules
+
+SETTINGS_ID = 1
+
+
+def milestones_to_json(milestones: list[Milestone] | tuple[Milestone, ...]) -> list[list[object]]:
+    """Percents are kept as strings so JSON never turns them into floats."""
+    return [[str(m.percent), m.delay_days] for m in milestones]
+
+
+def milestones_from_json(raw: list[list[object]] | None) -> tuple[Milestone, ...]:
+    return tuple(Milestone(Decimal(str(p)), int(str(d))) for p, d in raw or [])
+
+
+def default_milestones_json() -> list[list[object]]:
+    return milestones_to_json(DEFAULT_MILESTONES)
+
+
+class ProgramSettings(Model):
+    """A single row (id 1) holding the payout requirements of the program."""
+
+    id = fields.IntField(primary_key=True)
+    minimum_sales = fields.IntField(default=0)
+    minimum_payout: dict[str, int] = fields.JSONField(default=dict)  # currency -> minor units
+    default_milestones: list[list[object]] = fields.JSONField(default=default_milestones_json)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "program_settings"
+
+    def rules(self) -> ProgramRules:
+        return ProgramRules(
+            minimum_sales=self.minimum_sales,
+            minimum_payout=dict(self.minimum_payout),
+            default_milestones=milestones_from_json(self.default_milestones) or DEFAULT_MILESTONES,
+        )

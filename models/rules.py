@@ -1,0 +1,336 @@
+"""The bookkeeping rules of payout-rules.md, as pure functions: no I/O, no clock, no ORM.
+
+Everything the API shows about money follows from these functions; the ledger (`models.ledger`)
+only loads facts, calls them and stores what they return. All amounts are integer minor units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from models.enums import (
+    ApprovalStatus,
+    IncompleteReason,
+    InstallmentState,
+    PayoutMode,
+    PaymentStatus,
+    RefundKind,
+    SaleStatus,
+)
+from models.money import exponent, format_money
+
+HUNDRED = Decimal(100)
+
+
+class RuleError(ValueError):
+    """Input that breaks a bookkeeping rule; `field` names the offending input when known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- milestones -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Milestone:
+    percent: Decimal
+    delay_days: int
+
+
+DEFAULT_MILESTONES: tuple[Milestone, ...] = (Milestone(HUNDRED, 0),)
+MAX_DELAY_DAYS = 3650
+
+
+def validate_milestones(milestones: Sequence[Milestone], field: str = "milestones") -> None:
+    """Percents > 0 adding up to exactly 100; delays whole days >= 0 (and at most ten years)."""
+    if not milestones:
+        raise RuleError("at least one milestone is required", field)
+    for m in milestones:
+        if not m.percent.is_finite() or m.percent <= 0:
+            raise RuleError("milestone percents must be greater than 0", field)
+        if m.percent.as_tuple().exponent < -4:  # type: ignore[operator]
+            raise RuleError("milestone percents have at most 4 decimals", field)
+        if m.delay_days < 0 or m.delay_days > MAX_DELAY_DAYS:
+            raise RuleError(f"milestone delays are whole days from 0 to {MAX_DELAY_DAYS}", field)
+    total = sum((m.percent for m in milestones), Decimal(0))
+    if total != HUNDRED:
+        raise RuleError(f"milestone percents must add up to 100, got {total}", field)
+
+
+def effective_milestones(
+    product: Sequence[Milestone] | None, program: Sequence[Milestone] | None
+) -> Sequence[Milestone]:
+    """The product's milestones, else the program's default, else 100% at once."""
+    return product or program or DEFAULT_MILESTONES
+
+
+def split_commission(commission: int, milestones: Sequence[Milestone]) -> list[int]:
+    """One installment per milestone: floor for all but the last, which takes the rest."""
+    parts = [_floor(Decimal(commission) * m.percent / HUNDRED) for m in milestones[:-1]]
+    return [*parts, commission - sum(parts)]
+
+
+def release_times(occurred_at: datetime, milestones: Sequence[Milestone]) -> list[datetime]:
+    return [occurred_at + timedelta(days=m.delay_days) for m in milestones]
+
+
+# --- commission and refunds -------------------------------------------------------------------
+
+
+def round_half_up(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _floor(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def validate_percent(percent: Decimal, field: str = "commissionPercent") -> None:
+    if not percent.is_finite() or percent <= 0 or percent > HUNDRED:
+        raise RuleError("commission percent must be greater than 0 and at most 100", field)
+    if percent.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise RuleError("commission percent has at most 4 decimals", field)
+
+
+def commission_for_sale(amount: int, percent: Decimal | None, flat: int | None) -> int:
+    """Percent commission rounds half up to the minor unit; a flat one is paid as it is."""
+    if percent is not None:
+        return round_half_up(Decimal(amount) * percent / HUNDRED)
+    if flat is None:
+        raise RuleError("a product has either a commission percent or a flat commission")
+    return flat
+
+
+def refund_reduction(
+    original_commission: int, remaining_commission: int, sale_amount: int, refunded_before: int, refund: int
+) -> int:
+    """How much commission a refund takes: proportional, all that is left once fully refunded."""
+    if refunded_before + refund >= sale_amount:
+        return remaining_commission
+    share = round_half_up(Decimal(original_commission) * Decimal(refund) / Decimal(sale_amount))
+    return min(share, remaining_commission)
+
+
+def sale_status(amount: int, refunded: int, last_kind: RefundKind | None) -> SaleStatus:
+    if refunded <= 0:
+        return SaleStatus.COMPLETED
+    if refunded < amount:
+        return SaleStatus.PARTIALLY_REFUNDED
+    return SaleStatus.CHARGED_BACK if last_kind is RefundKind.CHARGEBACK else SaleStatus.REFUNDED
+
+
+@dataclass(frozen=True)
+class InstallmentSlice:
+    """What a refund needs to know of one installment."""
+
+    key: int
+    amount: int
+    release_at: datetime
+    settled: bool
+
+
+@dataclass(frozen=True)
+class Allocation:
+    new_amounts: dict[int, int]  # installment key -> amount after the refund (0: voided)
+    owed: int  # what could only be taken from paid installments
+
+
+def allocate_reduction(reduction: int, installments: Iterable[InstallmentSlice]) -> Allocation:
+    """Take a commission reduction from unpaid installments, latest release first; the rest is owed."""
+    left = reduction
+    new_amounts: dict[int, int] = {}
+    unpaid = sorted(
+        (i for i in installments if not i.settled and i.amount > 0),
+        key=lambda i: (i.release_at, i.key),
+        reverse=True,
+    )
+    for inst in unpaid:
+        if left == 0:
+            break
+        take = min(left, inst.amount)
+        new_amounts[inst.key] = inst.amount - take
+        left -= take
+    return Allocation(new_amounts=new_amounts, owed=left)
+
+
+def installment_state(
+    amount: int, voided: bool, settled: bool, release_at: datetime, now: datetime
+) -> InstallmentState:
+    if voided or amount == 0:
+        return InstallmentState.VOIDED
+    if settled:
+        return InstallmentState.PAID
+    return InstallmentState.DUE if release_at <= now else InstallmentState.HELD
+
+
+# --- balances ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenInstallment:
+    """An unsettled, non-voided installment: held or due depending on the clock."""
+
+    amount: int
+    release_at: datetime
+
+
+@dataclass(frozen=True)
+class BalanceFigures:
+    """One affiliate's figures in one currency, as of `now` (rule 4)."""
+
+    currency: str
+    earned: int
+    reserve: int
+    due_installments: int
+    paid: int
+    owed: int
+    next_release_at: datetime | None = None
+    next_release_amount: int = 0
+
+    @property
+    def due(self) -> int:
+        return max(0, self.due_installments - self.owed)
+
+    @property
+    def unpaid(self) -> bool:
+        return self.reserve > 0 or self.due > 0 or self.owed > 0
+
+
+def balance_figures(
+    currency: str,
+    *,
+    earned: int,
+    open_installments: Iterable[OpenInstallment],
+    paid: int,
+    owed: int,
+    now: datetime,
+) -> BalanceFigures:
+    """Split open installments into reserve and due at `now`, and find the next release."""
+    reserve = due = 0
+    held: dict[datetime, int] = {}
+    for inst in open_installments:
+        if inst.release_at <= now:
+            due += inst.amount
+        else:
+            reserve += inst.amount
+            held[inst.release_at] = held.get(inst.release_at, 0) + inst.amount
+    next_at = min(held) if held else None
+    return BalanceFigures(
+        currency=currency,
+        earned=earned,
+        reserve=reserve,
+        due_installments=due,
+        paid=paid,
+        owed=owed,
+        next_release_at=next_at,
+        next_release_amount=held[next_at] if next_at else 0,
+    )
+
+
+# --- payment status ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AffiliateFacts:
+    approval: ApprovalStatus
+    payout_mode: PayoutMode
+    has_payment_method: bool
+    sales_count: int
+
+
+@dataclass(frozen=True)
+class ProgramRules:
+    minimum_sales: int = 0
+    minimum_payout: Mapping[str, int] = field(default_factory=dict)
+    default_milestones: tuple[Milestone, ...] = DEFAULT_MILESTONES
+
+
+@dataclass(frozen=True)
+class StatusVerdict:
+    status: PaymentStatus
+    reasons: tuple[tuple[IncompleteReason, str], ...] = ()
+
+
+def payable_currencies(balances: Iterable[BalanceFigures], program: ProgramRules) -> list[str]:
+    """Currencies whose due is positive and reaches the program's minimum payout."""
+    return [
+        b.currency for b in balances if b.due > 0 and b.due >= program.minimum_payout.get(b.currency, 0)
+    ]
+
+
+def payment_status(
+    facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
+) -> StatusVerdict:
+    """Rule 6: DUE, DUE_INCOMPLETE with every reason that applies, or NOTHING_DUE."""
+    payable = payable_currencies(balances, program)
+    eligible = (
+        facts.approval is ApprovalStatus.APPROVED
+        and facts.payout_mode is PayoutMode.MANUAL
+        and facts.has_payment_method
+        and facts.sales_count >= program.minimum_sales
+    )
+    if eligible and payable:
+        return StatusVerdict(PaymentStatus.DUE)
+    if not any(b.unpaid for b in balances):
+        return StatusVerdict(PaymentStatus.NOTHING_DUE)
+
+    reasons: list[tuple[IncompleteReason, str]] = []
+    if facts.approval is not ApprovalStatus.APPROVED:
+        reasons.append((IncompleteReason.NOT_APPROVED, f"affiliate is {facts.approval.value.lower()}"))
+    if facts.payout_mode is PayoutMode.PAYPAL_INSTANT:
+        reasons.append(
+            (IncompleteReason.INSTANT_PAYMENT, "paid by PayPal Instant Payment at the time of each sale")
+        )
+    if not facts.has_payment_method:
+        reasons.append((IncompleteReason.MISSING_PAYMENT_DETAILS, "no payment method on file"))
+    if facts.sales_count < program.minimum_sales:
+        reasons.append(
+            (
+                IncompleteReason.BELOW_MINIMUM_SALES,
+                f"{facts.sales_count} of {program.minimum_sales} required sales",
+            )
+        )
+    for b in balances:
+        minimum = program.minimum_payout.get(b.currency, 0)
+        if 0 < b.due < minimum:
+            reasons.append(
+                (
+                    IncompleteReason.BELOW_MINIMUM_PAYOUT,
+                    f"{format_money(b.due, b.currency)} of {format_money(minimum, b.currency)} minimum",
+                )
+            )
+    if not any(b.due > 0 for b in balances):
+        for b in balances:
+            if b.reserve > 0 and b.next_release_at is not None:
+                when = b.next_release_at.date().isoformat()
+                reasons.append(
+                    (
+                        IncompleteReason.ON_HOLD,
+                        f"{format_money(b.reserve, b.currency)} held; next release "
+                        f"{format_money(b.next_release_amount, b.currency)} on {when}",
+                    )
+                )
+    for b in balances:
+        if b.owed > 0 and b.due_installments <= b.owed:
+            reasons.append(
+                (
+                    IncompleteReason.BALANCE_OWED,
+                    f"owes {format_money(b.owed, b.currency)} of refunded paid commission, "
+                    f"more than the {format_money(b.due_installments, b.currency)} matured",
+                )
+            )
+    return StatusVerdict(PaymentStatus.DUE_INCOMPLETE, tuple(reasons))
+
+
+def due_rank(balances: Iterable[BalanceFigures]) -> int:
+    """Sort key for DUE_DESC: the largest single-currency due, in ten-thousandths of a major unit.
+
+    Currencies are never added together, so an affiliate ranks by its biggest due balance; the
+    common scale makes JPY 1250 and USD 12.50 comparable as numbers, not as values.
+    """
+    return max((b.due * 10 ** (4 - exponent(b.currency)) for b in balances), default=0)

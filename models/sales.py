@@ -1,0 +1,71 @@
+"""Sales, the installments their commission is split into, and owed amounts from refunds."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import RefundKind, SaleStatus
+
+
+class Sale(Model):
+    id = fields.IntField(primary_key=True)
+    external_id = fields.CharField(max_length=200, unique=True)
+    product = fields.ForeignKeyField("payouts.Product", related_name="sales")
+    product_id: int
+    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="sales")
+    affiliate_id: int
+    currency = fields.CharField(max_length=3)
+    amount = fields.BigIntField()
+    refunded = fields.BigIntField(default=0)
+    original_commission = fields.BigIntField()
+    commission = fields.BigIntField()  # after refunds
+    status = fields.CharEnumField(SaleStatus, default=SaleStatus.COMPLETED)
+    last_refund_kind = fields.CharEnumField(RefundKind, null=True)
+    occurred_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sales"
+        indexes = (("affiliate_id", "id"),)
+
+
+class Installment(Model):
+    """The share of one milestone in the commission of a sale, settled by at most one live payout."""
+
+    id = fields.IntField(primary_key=True)
+    sale = fields.ForeignKeyField("payouts.Sale", related_name="installments")
+    sale_id: int
+    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="installments")
+    affiliate_id: int
+    currency = fields.CharField(max_length=3)
+    position = fields.IntField()
+    amount = fields.BigIntField()  # after refunds; 0 once voided
+    original_amount = fields.BigIntField()
+    release_at = fields.DatetimeField()
+    voided = fields.BooleanField(default=False)
+    payout = fields.ForeignKeyField("payouts.Payout", related_name="installments", null=True)
+    payout_id: int | None
+
+    class Meta:
+        table = "installments"
+        indexes = (("affiliate_id", "payout_id"),)
+
+
+class OwedAmount(Model):
+    """Refunded commission that had already been paid, recovered by the next payout."""
+
+    id = fields.IntField(primary_key=True)
+    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="owed_amounts")
+    affiliate_id: int
+    sale = fields.ForeignKeyField("payouts.Sale", related_name="owed_amounts")
+    sale_id: int
+    currency = fields.CharField(max_length=3)
+    amount = fields.BigIntField()
+    created_at = fields.DatetimeField()
+    recovered_by = fields.ForeignKeyField("payouts.Payout", related_name="recovered", null=True)
+    recovered_by_id: int | None
+
+    class Meta:
+        table = "owed_amounts"
+        indexes = (("affiliate_id", "recovered_by_id"),)

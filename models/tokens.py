@@ -1,0 +1,33 @@
+"""API tokens: only a SHA-256 hash is stored, the token itself is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Role
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "pd_" + secrets.token_urlsafe(32)
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    role = fields.CharEnumField(Role)
+    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="tokens", null=True)
+    affiliate_id: int | None
+    label = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_tokens"
