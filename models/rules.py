@@ -15,8 +15,8 @@ from models.enums import (
     ApprovalStatus,
     IncompleteReason,
     InstallmentState,
-    PayoutMode,
     PaymentStatus,
+    PayoutMode,
     RefundKind,
     SaleStatus,
 )

@@ -1,0 +1,45 @@
+"""The GraphQL schema: Query, Mutation and Subscription assembled from one module per concept."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
+
+from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
+from schema.node import Node, NodeQueries
+from schema.payments import Payout
+from schema.products import Product, ProductMutations, ProductQueries
+from schema.program import ProgramMutations, ProgramQueries
+from schema.sales import Sale, SaleMutations
+
+Query = merge_types("Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries))
+Mutation = merge_types("Mutation", (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations))
+
+MAX_DEPTH = 12
+MAX_ALIASES = 20
+
+
+def unexpected(error: GraphQLError) -> bool:
+    """Mask only failures we did not raise on purpose: they may carry internals."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def make_schema(*, introspection: bool = True) -> strawberry.Schema:
+    extensions = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaskErrors(should_mask_error=unexpected, error_message="Internal error"),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, types=[Affiliate, Product, Sale, Payout], extensions=extensions
+    )
+
+
+schema = make_schema()
+
+__all__ = ["Node", "make_schema", "schema"]

@@ -1,0 +1,394 @@
+"""Affiliates: their figures, the `affiliates` query with filters and sorts, and their mutations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.utils.str_converters import to_camel_case
+from tortoise.queryset import QuerySet
+
+from models import ledger
+from models.affiliates import Affiliate as AffiliateRow
+from models.affiliates import Balance as BalanceRow
+from models.balances import Effects, figures_of
+from models.enums import (
+    ApprovalStatus,
+    DueCause,
+    IncompleteReason,
+    PaymentMethodType,
+    PaymentStatus,
+    PayoutMode,
+    Role,
+)
+from models.errors import Invalid, LedgerError, NotFound
+from models.payouts import Payout as PayoutRow
+from models.rules import AffiliateFacts
+from models.rules import payment_status as judge
+from models.sales import Sale as SaleRow
+from schema.context import Info
+from schema.errors import ForbiddenError, NotFoundError, RuleViolation, ValidationError
+from schema.ids import decode_id, to_global_id
+from schema.money import Money
+from schema.node import Node
+from schema.pagination import NEWEST_FIRST, Connection, Keyset, paginate
+from schema.permissions import CanReadAll, mutation
+
+if TYPE_CHECKING:
+    from schema.payments import Payout
+    from schema.sales import Sale
+
+ApprovalStatusEnum = strawberry.enum(ApprovalStatus, name="ApprovalStatus")
+PayoutModeEnum = strawberry.enum(PayoutMode, name="PayoutMode")
+PaymentMethodTypeEnum = strawberry.enum(PaymentMethodType, name="PaymentMethodType")
+PaymentStatusEnum = strawberry.enum(PaymentStatus, name="PaymentStatus")
+IncompleteReasonEnum = strawberry.enum(IncompleteReason, name="IncompleteReason")
+
+MAX_SEARCH = 200
+MAX_IDS = 500
+
+
+@strawberry.type
+class IncompleteReasonDetail:
+    reason: IncompleteReasonEnum  # type: ignore[valid-type]
+    message: str
+
+
+@strawberry.type
+class Release:
+    at: datetime
+    amount: Money
+
+
+@strawberry.type(description="One currency's figures for one affiliate.")
+class Balance:
+    currency: str
+    earned: Money
+    reserve: Money
+    due: Money
+    paid: Money
+    owed: Money
+    next_release: Release | None
+
+    @classmethod
+    def of(cls, row: BalanceRow) -> Balance:
+        f = figures_of(row)
+        cur = row.currency
+        return cls(
+            currency=cur,
+            earned=Money.of(f.earned, cur),
+            reserve=Money.of(f.reserve, cur),
+            due=Money.of(f.due, cur),
+            paid=Money.of(f.paid, cur),
+            owed=Money.of(f.owed, cur),
+            next_release=Release(at=f.next_release_at, amount=Money.of(f.next_release_amount, cur))
+            if f.next_release_at
+            else None,
+        )
+
+
+@strawberry.type
+class PaymentMethod:
+    type: PaymentMethodTypeEnum  # type: ignore[valid-type]
+    preferred: bool
+    summary: str
+
+
+@strawberry.type
+class Affiliate(Node):
+    """Scalar fields are plain attributes; only fields that need other rows load through DataLoaders."""
+
+    id: strawberry.ID
+    name: str
+    email: str
+    approval_status: ApprovalStatusEnum  # type: ignore[valid-type]
+    payout_mode: PayoutModeEnum  # type: ignore[valid-type]
+    created_at: datetime
+    sales_count: int
+    payment_status: PaymentStatusEnum  # type: ignore[valid-type]
+    row: strawberry.Private[AffiliateRow]
+
+    @classmethod
+    def of(cls, row: AffiliateRow) -> Affiliate:
+        return cls(
+            id=to_global_id("Affiliate", row.id),
+            name=row.name,
+            email=row.email,
+            approval_status=row.approval_status,
+            payout_mode=row.payout_mode,
+            created_at=row.created_at,
+            sales_count=row.sales_count,
+            payment_status=row.payment_status,
+            row=row,
+        )
+
+    @strawberry.field
+    async def payment_methods(self, info: Info) -> list[PaymentMethod]:
+        rows = await info.context.loaders.payment_methods.load(self.row.id)
+        return [
+            PaymentMethod(type=m.type, preferred=m.type == self.row.preferred_method, summary=m.summary)
+            for m in rows
+        ]
+
+    @strawberry.field(description="One per currency the affiliate has earned in.")
+    async def balances(self, info: Info) -> list[Balance]:
+        return [Balance.of(b) for b in await info.context.loaders.balances.load(self.row.id)]
+
+    @strawberry.field(description="Empty unless DUE_INCOMPLETE; each message names the figures.")
+    async def incomplete_reasons(self, info: Info) -> list[IncompleteReasonDetail]:
+        if self.row.payment_status is not PaymentStatus.DUE_INCOMPLETE:
+            return []
+        balances = await info.context.loaders.balances.load(self.row.id)
+        verdict = judge(
+            AffiliateFacts(
+                self.row.approval_status, self.row.payout_mode, self.row.has_payment_method, self.row.sales_count
+            ),
+            [figures_of(b) for b in balances],
+            await info.context.loaders.program(),
+        )
+        return [IncompleteReasonDetail(reason=r, message=m) for r, m in verdict.reasons]
+
+    @strawberry.field
+    async def sales(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Sale, strawberry.lazy("schema.sales")]]:
+        from schema.sales import Sale
+
+        return await paginate(
+            SaleRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Sale.of, first, after
+        )
+
+    @strawberry.field
+    async def payouts(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Payout, strawberry.lazy("schema.payments")]]:
+        from schema.payments import Payout
+
+        return await paginate(
+            PayoutRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Payout.of, first, after
+        )
+
+
+# --- the affiliates query ---------------------------------------------------------------------
+
+
+@strawberry.input
+class AffiliateFilter:
+    approval_status: list[ApprovalStatusEnum] | None = None  # type: ignore[valid-type]
+    payment_status: list[PaymentStatusEnum] | None = None  # type: ignore[valid-type]
+    payout_mode: PayoutModeEnum | None = None  # type: ignore[valid-type]
+    search: str | None = None
+    ids: list[strawberry.ID] | None = None
+
+    def apply(self, query: QuerySet[AffiliateRow]) -> QuerySet[AffiliateRow]:
+        """Every condition is on indexed or small columns of `affiliates`: no sale is scanned."""
+        if self.approval_status is not None:
+            query = query.filter(approval_status__in=self.approval_status)
+        if self.payment_status is not None:
+            query = query.filter(payment_status__in=self.payment_status)
+        if self.payout_mode is not None:
+            query = query.filter(payout_mode=self.payout_mode)
+        if self.search:
+            if len(self.search) > MAX_SEARCH:
+                raise Invalid(f"search has at most {MAX_SEARCH} characters", "filter.search")
+            query = query.filter(search_text__contains=self.search.strip().lower())
+        if self.ids is not None:
+            if len(self.ids) > MAX_IDS:
+                raise Invalid(f"at most {MAX_IDS} ids", "filter.ids")
+            query = query.filter(id__in=[decode_id(i, "Affiliate", "filter.ids") for i in self.ids])
+        return query
+
+
+@strawberry.enum
+class AffiliateSort(Enum):
+    CREATED_AT = "CREATED_AT"  # newest first
+    NAME = "NAME"  # A to Z
+    DUE_DESC = "DUE_DESC"  # largest single-currency due first
+
+
+SORTS: dict[AffiliateSort, Keyset] = {
+    AffiliateSort.CREATED_AT: NEWEST_FIRST,
+    AffiliateSort.NAME: Keyset(column="name"),
+    AffiliateSort.DUE_DESC: Keyset(column="due_rank", descending=True),
+}
+
+
+def selection(filter: AffiliateFilter | None) -> QuerySet[AffiliateRow]:
+    """The affiliates a filter selects: shared by the query and by exports."""
+    query = AffiliateRow.all()
+    return filter.apply(query) if filter else query
+
+
+@strawberry.type
+class AffiliateQueries:
+    @strawberry.field(permission_classes=[CanReadAll])
+    async def affiliates(
+        self,
+        info: Info,
+        filter: AffiliateFilter | None = None,
+        sort: AffiliateSort | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Affiliate]:
+        try:
+            query = selection(filter)
+        except LedgerError as e:
+            raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
+        connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
+        info.context.loaders.prime(info.context.loaders.affiliate, (e.node.row for e in connection.edges))
+        return connection
+
+    @strawberry.field(description="The affiliate behind an AFFILIATE token, else null.")
+    async def me(self, info: Info) -> Affiliate | None:
+        affiliate_id = info.context.principal.affiliate_id
+        if info.context.principal.role is not Role.AFFILIATE or affiliate_id is None:
+            return None
+        row = await info.context.loaders.affiliate.load(affiliate_id)
+        return Affiliate.of(row) if row else None
+
+
+# --- mutations --------------------------------------------------------------------------------
+
+
+@strawberry.input
+class CreateAffiliateInput:
+    name: str
+    email: str
+    approval_status: ApprovalStatusEnum | None = ApprovalStatus.PENDING  # type: ignore[valid-type]
+    payout_mode: PayoutModeEnum | None = PayoutMode.MANUAL  # type: ignore[valid-type]
+
+
+@strawberry.input
+class BankWireInput:
+    account_holder: str
+    country: str
+    iban: str | None = None
+    account_number: str | None = None
+    routing_number: str | None = None
+    swift: str | None = None
+    bank_name: str | None = None
+
+
+@strawberry.input
+class CheckInput:
+    payee: str
+    address_line1: str
+    city: str
+    postal_code: str
+    country: str
+    address_line2: str | None = None
+
+
+@strawberry.input
+class PaymentDetailsInput:
+    affiliate_id: strawberry.ID
+    paypal_email: str | None = None
+    bank_wire: BankWireInput | None = None
+    check: CheckInput | None = None
+    preferred: PaymentMethodTypeEnum | None = None  # type: ignore[valid-type]
+
+
+@strawberry.type
+class CreateAffiliateSuccess:
+    affiliate: Affiliate
+
+
+@strawberry.type
+class SetApprovalStatusSuccess:
+    affiliate: Affiliate
+
+
+@strawberry.type
+class SetPayoutModeSuccess:
+    affiliate: Affiliate
+
+
+@strawberry.type
+class UpdatePaymentDetailsSuccess:
+    affiliate: Affiliate
+
+
+Errors = ValidationError | NotFoundError | ForbiddenError | RuleViolation
+CreateAffiliatePayload = Annotated[
+    CreateAffiliateSuccess | Errors, strawberry.union("CreateAffiliatePayload")
+]
+SetApprovalStatusPayload = Annotated[
+    SetApprovalStatusSuccess | Errors, strawberry.union("SetApprovalStatusPayload")
+]
+SetPayoutModePayload = Annotated[SetPayoutModeSuccess | Errors, strawberry.union("SetPayoutModePayload")]
+UpdatePaymentDetailsPayload = Annotated[
+    UpdatePaymentDetailsSuccess | Errors, strawberry.union("UpdatePaymentDetailsPayload")
+]
+
+
+def _details(value: object | None) -> dict[str, object] | None:
+    """A GraphQL input object as the camelCase dict the ledger validates."""
+    if value is None:
+        return None
+    return {to_camel_case(k): v for k, v in vars(value).items()}
+
+
+@strawberry.type
+class AffiliateMutations:
+    @strawberry.mutation
+    @mutation(Role.ADMIN)
+    async def create_affiliate(self, info: Info, input: CreateAffiliateInput) -> CreateAffiliatePayload:
+        row = await ledger.create_affiliate(
+            info.context.principal.actor,
+            name=input.name,
+            email=input.email,
+            approval=input.approval_status or ApprovalStatus.PENDING,
+            mode=input.payout_mode or PayoutMode.MANUAL,
+        )
+        return CreateAffiliateSuccess(affiliate=Affiliate.of(row))
+
+    @strawberry.mutation
+    @mutation(Role.ADMIN)
+    async def set_approval_status(
+        self, info: Info, affiliate_id: strawberry.ID, status: ApprovalStatusEnum  # type: ignore[valid-type]
+    ) -> SetApprovalStatusPayload:
+        ctx = info.context
+        effects = Effects()
+        row = await ledger.set_approval_status(
+            ctx.principal.actor, decode_id(affiliate_id, "Affiliate", "affiliateId"), status, ctx.now, effects
+        )
+        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
+        return SetApprovalStatusSuccess(affiliate=Affiliate.of(row))
+
+    @strawberry.mutation
+    @mutation(Role.ADMIN)
+    async def set_payout_mode(
+        self, info: Info, affiliate_id: strawberry.ID, mode: PayoutModeEnum  # type: ignore[valid-type]
+    ) -> SetPayoutModePayload:
+        ctx = info.context
+        effects = Effects()
+        row = await ledger.set_payout_mode(
+            ctx.principal.actor, decode_id(affiliate_id, "Affiliate", "affiliateId"), mode, ctx.now, effects
+        )
+        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
+        return SetPayoutModeSuccess(affiliate=Affiliate.of(row))
+
+    @strawberry.mutation
+    @mutation(Role.ADMIN, Role.AFFILIATE)
+    async def update_payment_details(self, info: Info, input: PaymentDetailsInput) -> UpdatePaymentDetailsPayload:
+        ctx = info.context
+        affiliate_id = decode_id(input.affiliate_id, "Affiliate", "affiliateId")
+        if ctx.principal.role is Role.AFFILIATE and ctx.principal.affiliate_id != affiliate_id:
+            raise NotFound("no such affiliate", "affiliateId")
+        effects = Effects()
+        row = await ledger.update_payment_details(
+            ctx.principal.actor,
+            affiliate_id,
+            ctx.cipher,
+            ctx.now,
+            paypal_email=input.paypal_email,
+            bank_wire=_details(input.bank_wire),
+            check=_details(input.check),
+            preferred=input.preferred,
+            effects=effects,
+        )
+        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
+        return UpdatePaymentDetailsSuccess(affiliate=Affiliate.of(row))

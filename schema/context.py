@@ -1,0 +1,54 @@
+"""What every resolver gets: who is asking, the request's clock, its DataLoaders, and the cipher."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from models.balances import Transition
+from models.enums import DueCause, Role
+from models.payment_details import Cipher
+from schema.loaders import Loaders
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The bearer of a valid token. `actor` is what the audit log records."""
+
+    role: Role
+    actor: str
+    affiliate_id: int | None = None
+    token_id: int | None = None
+
+
+Announce = Callable[[Collection[Transition], DueCause], Awaitable[None]]
+
+
+async def announce_nothing(transitions: Collection[Transition], cause: DueCause) -> None:
+    """Default when no event bus is wired (tests of the read API, the CLI)."""
+
+
+@dataclass
+class Context:
+    principal: Principal
+    cipher: Cipher
+    announce: Announce = announce_nothing
+    request: Any = None
+    response: Any = None
+    connection_params: dict[str, Any] | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    loaders: Loaders = field(default_factory=Loaders)
+
+    def fresh(self) -> Context:
+        """A copy with a new clock and empty loaders: one per subscription event."""
+        return Context(
+            principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
+            response=self.response, connection_params=self.connection_params,
+        )
+
+
+Info = StrawberryInfo[Context, None]

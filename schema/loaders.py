@@ -1,0 +1,60 @@
+"""Per-request DataLoaders: one SQL statement per kind of related row, whatever the page size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.models import Model
+
+from models.affiliates import Affiliate, Balance, PaymentMethod
+from models.balances import program_rules
+from models.payouts import Payout
+from models.products import Product
+from models.rules import ProgramRules
+from models.sales import Installment, Sale
+
+M = TypeVar("M", bound=Model)
+
+
+def by_id(model: type[M]) -> DataLoader[int, M | None]:
+    async def load(ids: list[int]) -> list[M | None]:
+        rows = {row.pk: row for row in await model.filter(id__in=ids)}
+        return [rows.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def grouped(model: type[M], key: str, order: Sequence[str] = ("id",)) -> DataLoader[int, list[M]]:
+    async def load(ids: list[int]) -> list[list[M]]:
+        groups: dict[int, list[M]] = defaultdict(list)
+        for row in await model.filter(**{f"{key}__in": ids}).order_by(*order):
+            groups[getattr(row, key)].append(row)
+        return [groups.get(i, []) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """Created fresh for every request (and every subscription event) so nothing goes stale."""
+
+    def __init__(self) -> None:
+        self.affiliate = by_id(Affiliate)
+        self.product = by_id(Product)
+        self.sale = by_id(Sale)
+        self.payout = by_id(Payout)
+        self.balances = grouped(Balance, "affiliate_id", ("currency",))
+        self.payment_methods = grouped(PaymentMethod, "affiliate_id", ("type",))
+        self.installments = grouped(Installment, "sale_id", ("position",))
+        self._program: ProgramRules | None = None
+
+    async def program(self) -> ProgramRules:
+        if self._program is None:
+            self._program = await program_rules()
+        return self._program
+
+    def prime(self, loader: DataLoader[int, M | None], rows: Iterable[M]) -> None:
+        for row in rows:
+            loader.prime(row.pk, row)

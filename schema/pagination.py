@@ -1,0 +1,135 @@
+"""Relay connections with keyset cursors: complete and stable while rows are added between pages."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 500
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """An order: optionally one column, then the primary key as the tie-breaker."""
+
+    column: str | None = None
+    descending: bool = False
+    id_descending: bool = False
+
+    def order(self) -> list[str]:
+        ids = "-id" if self.id_descending else "id"
+        if self.column is None:
+            return [ids]
+        return [("-" if self.descending else "") + self.column, ids]
+
+    def cursor(self, row: Model) -> str:
+        key = [getattr(row, self.column), row.pk] if self.column else [row.pk]
+        return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+    def after(self, cursor: str) -> Q:
+        try:
+            key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            if not isinstance(key, list) or len(key) != (2 if self.column else 1):
+                raise ValueError
+            pk = int(key[-1])
+        except (ValueError, TypeError, UnicodeError):
+            raise GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT"}) from None
+        id_q = Q(id__lt=pk) if self.id_descending else Q(id__gt=pk)
+        if self.column is None:
+            return id_q
+        value = key[0]
+        if not isinstance(value, str | int):
+            raise GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT"})
+        beyond = Q(**{f"{self.column}__{'lt' if self.descending else 'gt'}": value})
+        return beyond | (Q(**{self.column: value}) & id_q)
+
+
+BY_ID = Keyset()
+NEWEST_FIRST = Keyset(id_descending=True)
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise GraphQLError(f"first must be between 0 and {MAX_PAGE}", extensions={"code": "BAD_USER_INPUT"})
+    return first
+
+
+async def fetch_page(
+    query: QuerySet[M], keyset: Keyset, first: int | None, after: str | None
+) -> tuple[list[M], bool, int]:
+    """One page of rows (a LIMIT n+1 query), whether more follow, and the total count."""
+    size = page_size(first)
+    total = await query.count()
+    paged = query.filter(keyset.after(after)) if after else query
+    rows = list(await paged.order_by(*keyset.order()).limit(size + 1)) if size else []
+    return rows[:size], len(rows) > size, total
+
+
+def build_connection(
+    rows: Sequence[M],
+    has_next: bool,
+    total: int,
+    keyset: Keyset,
+    convert: Callable[[M], T],
+    after: str | None,
+) -> Connection[T]:
+    edges = [Edge(cursor=keyset.cursor(row), node=convert(row)) for row in rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+async def paginate(
+    query: QuerySet[M],
+    keyset: Keyset,
+    convert: Callable[[M], T],
+    first: int | None,
+    after: str | None,
+) -> Connection[T]:
+    rows, has_next, total = await fetch_page(query, keyset, first, after)
+    return build_connection(rows, has_next, total, keyset, convert, after)
+
+

@@ -1,0 +1,161 @@
+"""Sales and their installments; recording sales and refunds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models import ledger
+from models.balances import Effects
+from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatus
+from models.rules import installment_state
+from models.sales import Sale as SaleRow
+from schema.context import Info
+from schema.errors import ForbiddenError, NotFoundError, RuleViolation, ValidationError
+from schema.ids import decode_id, to_global_id
+from schema.money import Money, MoneyInput
+from schema.node import Node
+from schema.permissions import mutation
+
+if TYPE_CHECKING:
+    from schema.affiliates import Affiliate
+    from schema.products import Product
+
+SaleStatusEnum = strawberry.enum(SaleStatus, name="SaleStatus")
+RefundKindEnum = strawberry.enum(RefundKind, name="RefundKind")
+InstallmentStateEnum = strawberry.enum(InstallmentState, name="InstallmentState")
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Client datetimes without an offset are taken as UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@strawberry.type
+class Installment:
+    amount: Money
+    release_at: datetime
+    state: InstallmentStateEnum  # type: ignore[valid-type]
+
+
+@strawberry.type
+class Sale(Node):
+    id: strawberry.ID
+    external_id: str
+    amount: Money
+    refunded: Money
+    status: SaleStatusEnum  # type: ignore[valid-type]
+    occurred_at: datetime
+    commission: Money
+    row: strawberry.Private[SaleRow]
+
+    @classmethod
+    def of(cls, row: SaleRow) -> Sale:
+        return cls(
+            id=to_global_id("Sale", row.id),
+            external_id=row.external_id,
+            amount=Money.of(row.amount, row.currency),
+            refunded=Money.of(row.refunded, row.currency),
+            status=row.status,
+            occurred_at=row.occurred_at,
+            commission=Money.of(row.commission, row.currency),
+            row=row,
+        )
+
+    @strawberry.field
+    async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:
+        from schema.products import Product
+
+        return Product.of(await info.context.loaders.product.load(self.row.product_id))
+
+    @strawberry.field
+    async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
+        from schema.affiliates import Affiliate
+
+        return Affiliate.of(await info.context.loaders.affiliate.load(self.row.affiliate_id))
+
+    @strawberry.field
+    async def installments(self, info: Info) -> list[Installment]:
+        now = info.context.now
+        return [
+            Installment(
+                amount=Money.of(i.original_amount if i.voided else i.amount, i.currency),
+                release_at=i.release_at,
+                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now),
+            )
+            for i in await info.context.loaders.installments.load(self.row.id)
+        ]
+
+
+@strawberry.input
+class RecordSaleInput:
+    external_id: str
+    product_id: strawberry.ID
+    affiliate_id: strawberry.ID
+    amount: MoneyInput | None = None
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class RefundSaleInput:
+    external_id: str
+    amount: MoneyInput | None = None
+    kind: RefundKindEnum | None = RefundKind.REFUND  # type: ignore[valid-type]
+    occurred_at: datetime | None = None
+
+
+@strawberry.type
+class RecordSaleSuccess:
+    sale: Sale
+    created: bool
+
+
+@strawberry.type
+class RefundSaleSuccess:
+    sale: Sale
+
+
+Errors = ValidationError | NotFoundError | ForbiddenError | RuleViolation
+RecordSalePayload = Annotated[RecordSaleSuccess | Errors, strawberry.union("RecordSalePayload")]
+RefundSalePayload = Annotated[RefundSaleSuccess | Errors, strawberry.union("RefundSalePayload")]
+
+
+@strawberry.type
+class SaleMutations:
+    @strawberry.mutation(description="Idempotent on externalId: a repeat returns the first sale, created false.")
+    @mutation(Role.ADMIN)
+    async def record_sale(self, info: Info, input: RecordSaleInput) -> RecordSalePayload:
+        ctx = info.context
+        effects = Effects()
+        row, created = await ledger.record_sale(
+            ctx.principal.actor,
+            ctx.now,
+            external_id=input.external_id,
+            product_id=decode_id(input.product_id, "Product", "productId"),
+            affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            amount=input.amount.to_amount() if input.amount else None,
+            occurred_at=utc(input.occurred_at),
+            effects=effects,
+        )
+        await ctx.announce(effects.transitions, DueCause.SALE_RECORDED)
+        return RecordSaleSuccess(sale=Sale.of(row), created=created)
+
+    @strawberry.mutation
+    @mutation(Role.ADMIN)
+    async def refund_sale(self, info: Info, input: RefundSaleInput) -> RefundSalePayload:
+        ctx = info.context
+        row = await ledger.refund_sale(
+            ctx.principal.actor,
+            ctx.now,
+            external_id=input.external_id,
+            amount=input.amount.to_amount() if input.amount else None,
+            kind=input.kind or RefundKind.REFUND,
+            occurred_at=utc(input.occurred_at),
+        )
+        return RefundSaleSuccess(sale=Sale.of(row))
+
+

@@ -1,0 +1,34 @@
+"""Bearer tokens: the bootstrap admin token from the environment, or a hashed token in the database."""
+
+from __future__ import annotations
+
+import hmac
+
+from models.enums import Role
+from models.tokens import ApiToken, hash_token
+from schema.context import Principal
+
+MAX_TOKEN_LENGTH = 200
+
+
+def bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if well formed."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return token
+
+
+async def authenticate(header: str | None, admin_token: str | None) -> Principal | None:
+    token = bearer(header)
+    if token is None:
+        return None
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return Principal(role=Role.ADMIN, actor="admin-token")
+    row = await ApiToken.get_or_none(token_hash=hash_token(token), revoked_at=None)
+    if row is None:
+        return None
+    return Principal(role=row.role, actor=f"token:{row.id}", affiliate_id=row.affiliate_id, token_id=row.id)

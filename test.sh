@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything into .venv and runs the whole test suite: lint, the contract check, the
+# tests on SQLite, and the same tests again on PostgreSQL (in its own process) when it answers.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+PG_URL=${PAYOUTS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+pg_up() { .venv/bin/python - "$PG_URL" <<'PY'
+import asyncio, sys, asyncpg
+async def main():
+    c = await asyncpg.connect(sys.argv[1].replace("postgres://", "postgresql://", 1), timeout=3)
+    await c.close()
+try:
+    asyncio.run(main())
+except Exception:
+    sys.exit(1)
+PY
+}
+if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+  echo "PostgreSQL is down; starting it" >&2
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  sleep 2
+fi
+
+.venv/bin/ruff check .
+.venv/bin/python -m schema.export frontend-contract/schema.graphql --check
+.venv/bin/python ../shared/tools/contract_check.py frontend-contract/schema.graphql
+
+echo "== tests on SQLite" >&2
+.venv/bin/python -m pytest -q "$@"
+if pg_up; then
+  echo "== tests on PostgreSQL ($PG_URL)" >&2
+  PAYOUTS_TEST_POSTGRES_URL=$PG_URL .venv/bin/python -m pytest -q "$@"
+else
+  echo "PostgreSQL is not reachable at $PG_URL: the PostgreSQL pass did not run" >&2
+  [ -z "${CI:-}" ] || exit 1
+fi

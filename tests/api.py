@@ -1,0 +1,73 @@
+"""GraphQL snippets and builders shared by the API tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import GraphQLClient
+
+ERROR = "... on Error { code message field }"
+BALANCES = """balances { currency earned { amount currency } reserve { amount } due { amount } paid { amount }
+  owed { amount } nextRelease { at amount { amount currency } } }"""
+
+
+async def create_product(gql: GraphQLClient, **input: Any) -> str:
+    input.setdefault("name", "Course")
+    input.setdefault("price", {"amount": "100.10", "currency": "USD"})
+    if "commissionFlat" not in input:
+        input.setdefault("commissionPercent", "10")
+    data = await gql.ok(
+        f"mutation($input: CreateProductInput!) {{ createProduct(input: $input) {{ "
+        f"... on CreateProductSuccess {{ product {{ id }} }} {ERROR} }} }}",
+        input=input,
+    )
+    return data["createProduct"]["product"]["id"]
+
+
+async def create_affiliate(gql: GraphQLClient, name: str = "Ann Lee", **input: Any) -> str:
+    input.setdefault("email", f"{name.split()[0].lower()}@example.com")
+    input.setdefault("approvalStatus", "APPROVED")
+    data = await gql.ok(
+        f"mutation($input: CreateAffiliateInput!) {{ createAffiliate(input: $input) {{ "
+        f"... on CreateAffiliateSuccess {{ affiliate {{ id }} }} {ERROR} }} }}",
+        input={"name": name, **input},
+    )
+    return data["createAffiliate"]["affiliate"]["id"]
+
+
+async def add_paypal(gql: GraphQLClient, affiliate_id: str, email: str = "ann.pay@example.com") -> dict[str, Any]:
+    data = await gql.ok(
+        f"mutation($input: PaymentDetailsInput!) {{ updatePaymentDetails(input: $input) {{ "
+        f"... on UpdatePaymentDetailsSuccess {{ affiliate {{ id paymentStatus }} }} {ERROR} }} }}",
+        input={"affiliateId": affiliate_id, "paypalEmail": email},
+    )
+    return data["updatePaymentDetails"]
+
+
+async def record_sale(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
+    data = await gql.ok(
+        f"""mutation($input: RecordSaleInput!) {{ recordSale(input: $input) {{
+          ... on RecordSaleSuccess {{ created sale {{ id status commission {{ amount currency }}
+              installments {{ amount {{ amount }} releaseAt state }} }} }} {ERROR} }} }}""",
+        input=input,
+    )
+    return data["recordSale"]
+
+
+async def refund_sale(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
+    data = await gql.ok(
+        f"""mutation($input: RefundSaleInput!) {{ refundSale(input: $input) {{
+          ... on RefundSaleSuccess {{ sale {{ id status refunded {{ amount }} commission {{ amount }}
+              installments {{ amount {{ amount }} state }} }} }} {ERROR} }} }}""",
+        input=input,
+    )
+    return data["refundSale"]
+
+
+async def affiliate(gql: GraphQLClient, affiliate_id: str) -> dict[str, Any]:
+    data = await gql.ok(
+        f"""query($id: ID!) {{ node(id: $id) {{ ... on Affiliate {{ id name paymentStatus salesCount
+          incompleteReasons {{ reason message }} {BALANCES} }} }} }}""",
+        id=affiliate_id,
+    )
+    return data["node"]
