@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
+from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import Payout
 from schema.products import Product, ProductMutations, ProductQueries
@@ -36,7 +39,8 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     if not introspection:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=[Affiliate, Product, Sale, Payout], extensions=extensions
+        query=Query, mutation=Mutation, types=[Affiliate, Product, Sale, Payout], extensions=extensions,
+        scalar_overrides={Decimal: EXACT_DECIMAL},
     )
 
 

@@ -211,7 +211,7 @@ class AffiliateSort(Enum):
 
 SORTS: dict[AffiliateSort, Keyset] = {
     AffiliateSort.CREATED_AT: NEWEST_FIRST,
-    AffiliateSort.NAME: Keyset(column="name"),
+    AffiliateSort.NAME: Keyset(column="name", kind=str),
     AffiliateSort.DUE_DESC: Keyset(column="due_rank", descending=True),
 }
 

@@ -9,6 +9,8 @@ import strawberry
 
 from models.errors import Invalid
 
+MAX_PK = 2**31 - 1  # entities have IntField keys: a larger id would overflow PostgreSQL's integer
+
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
@@ -21,7 +23,7 @@ def parse_global_id(value: str) -> tuple[str, int] | None:
         number = int(pk)
     except (binascii.Error, UnicodeError, ValueError):
         return None
-    if not type_name or number <= 0 or number >= 2**63:
+    if not type_name or not 0 < number <= MAX_PK:
         return None
     return type_name, number
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
@@ -48,12 +49,13 @@ class Loaders:
         self.balances = grouped(Balance, "affiliate_id", ("currency",))
         self.payment_methods = grouped(PaymentMethod, "affiliate_id", ("type",))
         self.installments = grouped(Installment, "sale_id", ("position",))
-        self._program: ProgramRules | None = None
+        self._program: asyncio.Task[ProgramRules] | None = None
 
     async def program(self) -> ProgramRules:
+        """Loaded once per request: every concurrent resolver awaits the same query."""
         if self._program is None:
-            self._program = await program_rules()
-        return self._program
+            self._program = asyncio.ensure_future(program_rules())
+        return await self._program
 
     def prime(self, loader: DataLoader[int, M | None], rows: Iterable[M]) -> None:
         for row in rows:

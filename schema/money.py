@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 
 import strawberry
+from strawberry.schema.types.base_scalars import wrap_parser
+from strawberry.types.scalar import ScalarDefinition
 
 from models.ledger import Amount
 from models.money import from_minor
+
+EXACT_DECIMAL = ScalarDefinition(
+    name="Decimal",
+    description='An exact decimal as a JSON string, e.g. "12.50". JSON numbers are refused: a float may '
+    "already have been rounded on its way here.",
+    specified_by_url=None,
+    serialize=str,
+    parse_value=wrap_parser(Decimal, "Decimal", exceptions=(DecimalException,), include_error=False),
+    parse_literal=None,
+    origin=Decimal,
+)
 
 
 @strawberry.type(description="An exact amount: always as many decimals as the currency's minor unit.")

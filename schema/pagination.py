@@ -14,6 +14,8 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from schema.ids import MAX_PK
+
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
 
@@ -42,13 +44,29 @@ class Connection(Generic[T]):
     total_count: int
 
 
+BIGINT = 2**63
+MAX_TEXT_KEY = 1000
+
+
+def _fits(value: object, kind: type) -> bool:
+    """A cursor value of the column's own type and range; anything else would fail inside the SQL query."""
+    if kind is int:
+        return type(value) is int and -BIGINT <= value < BIGINT
+    return type(value) is str and len(value) <= MAX_TEXT_KEY
+
+
+def invalid_cursor() -> GraphQLError:
+    return GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT"})
+
+
 @dataclass(frozen=True)
 class Keyset:
-    """An order: optionally one column, then the primary key as the tie-breaker."""
+    """An order: optionally one column (of type `kind`), then the primary key as the tie-breaker."""
 
     column: str | None = None
     descending: bool = False
     id_descending: bool = False
+    kind: type = int
 
     def order(self) -> list[str]:
         ids = "-id" if self.id_descending else "id"
@@ -63,17 +81,19 @@ class Keyset:
     def after(self, cursor: str) -> Q:
         try:
             key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-            if not isinstance(key, list) or len(key) != (2 if self.column else 1):
-                raise ValueError
-            pk = int(key[-1])
         except (ValueError, TypeError, UnicodeError):
-            raise GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT"}) from None
+            raise invalid_cursor() from None
+        if not isinstance(key, list) or len(key) != (2 if self.column else 1):
+            raise invalid_cursor()
+        pk = key[-1]
+        if type(pk) is not int or not 0 <= pk <= MAX_PK:
+            raise invalid_cursor()
         id_q = Q(id__lt=pk) if self.id_descending else Q(id__gt=pk)
         if self.column is None:
             return id_q
         value = key[0]
-        if not isinstance(value, str | int):
-            raise GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT"})
+        if not _fits(value, self.kind):
+            raise invalid_cursor()
         beyond = Q(**{f"{self.column}__{'lt' if self.descending else 'gt'}": value})
         return beyond | (Q(**{self.column: value}) & id_q)
 
@@ -96,8 +116,8 @@ async def fetch_page(
     """One page of rows (a LIMIT n+1 query), whether more follow, and the total count."""
     size = page_size(first)
     total = await query.count()
-    paged = query.filter(keyset.after(after)) if after else query
-    rows = list(await paged.order_by(*keyset.order()).limit(size + 1)) if size else []
+    paged = query.filter(keyset.after(after)) if after is not None else query
+    rows = list(await paged.order_by(*keyset.order()).limit(size + 1))  # first: 0 still learns hasNextPage
     return rows[:size], len(rows) > size, total
 
 

@@ -71,3 +71,23 @@ async def affiliate(gql: GraphQLClient, affiliate_id: str) -> dict[str, Any]:
         id=affiliate_id,
     )
     return data["node"]
+
+
+async def update_settings(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
+    data = await gql.ok(
+        f"""mutation($input: UpdateProgramSettingsInput!) {{ updateProgramSettings(input: $input) {{
+          ... on UpdateProgramSettingsSuccess {{ settings {{ minimumSales minimumPayout {{ amount currency }}
+              defaultMilestones {{ percent delayDays }} }} }} {ERROR} }} }}""",
+        input=input,
+    )
+    return data["updateProgramSettings"]
+
+
+async def set_payout_mode(gql: GraphQLClient, affiliate_id: str, mode: str) -> dict[str, Any]:
+    data = await gql.ok(
+        f"""mutation($id: ID!, $mode: PayoutMode!) {{ setPayoutMode(affiliateId: $id, mode: $mode) {{
+          ... on SetPayoutModeSuccess {{ affiliate {{ id payoutMode paymentStatus }} }} {ERROR} }} }}""",
+        id=affiliate_id,
+        mode=mode,
+    )
+    return data["setPayoutMode"]
