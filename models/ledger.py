@@ -159,32 +159,33 @@ async def create_affiliate(
     return affiliate
 
 
+async def _set_affiliate_field(
+    actor: str, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode,
+    now: datetime, effects: Effects | None,
+) -> Affiliate:
+    """Change one status column of an affiliate; its payment status follows in the same transaction."""
+    async with in_transaction():
+        affiliate = await _locked_affiliate(affiliate_id)
+        before = getattr(affiliate, column)
+        setattr(affiliate, column, value)
+        await affiliate.save(update_fields=[column])
+        _record(effects, await refresh_affiliates([affiliate_id], now))
+        await audit.record(actor, action, "Affiliate", affiliate_id, before=before.value, after=value.value)
+    return await Affiliate.get(id=affiliate_id)
+
+
 async def set_approval_status(
     actor: str, affiliate_id: int, status: ApprovalStatus, now: datetime, effects: Effects | None = None
 ) -> Affiliate:
-    async with in_transaction():
-        affiliate = await _locked_affiliate(affiliate_id)
-        before = affiliate.approval_status
-        affiliate.approval_status = status
-        await affiliate.save(update_fields=["approval_status"])
-        _record(effects, await refresh_affiliates([affiliate_id], now))
-        await audit.record(
-            actor, "setApprovalStatus", "Affiliate", affiliate_id, before=before.value, after=status.value
-        )
-    return await Affiliate.get(id=affiliate_id)
+    return await _set_affiliate_field(
+        actor, "setApprovalStatus", affiliate_id, "approval_status", status, now, effects
+    )
 
 
 async def set_payout_mode(
     actor: str, affiliate_id: int, mode: PayoutMode, now: datetime, effects: Effects | None = None
 ) -> Affiliate:
-    async with in_transaction():
-        affiliate = await _locked_affiliate(affiliate_id)
-        before = affiliate.payout_mode
-        affiliate.payout_mode = mode
-        await affiliate.save(update_fields=["payout_mode"])
-        _record(effects, await refresh_affiliates([affiliate_id], now))
-        await audit.record(actor, "setPayoutMode", "Affiliate", affiliate_id, before=before.value, after=mode.value)
-    return await Affiliate.get(id=affiliate_id)
+    return await _set_affiliate_field(actor, "setPayoutMode", affiliate_id, "payout_mode", mode, now, effects)
 
 
 async def update_payment_details(
