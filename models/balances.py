@@ -153,6 +153,11 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
         (b.affiliate_id, b.currency): b for b in await Balance.filter(affiliate_id__in=ids)
     }
 
+    # Taken before the stored rows are updated in place below: the "before" of each transition.
+    due_before: dict[int, dict[str, int]] = defaultdict(dict)
+    for (aff_id, currency), balance in stored.items():
+        due_before[aff_id][currency] = figures_of(balance).due
+
     keys = set(earned) | set(paid) | set(owed) | set(open_installments) | set(stored)
     per_affiliate: dict[int, list[BalanceFigures]] = defaultdict(list)
     to_create: list[Balance] = []
@@ -191,9 +196,6 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
 
     transitions: list[Transition] = []
     for affiliate in affiliates:
-        before_due = {
-            cur: figures_of(b).due for (aid, cur), b in stored.items() if aid == affiliate.id
-        }
         figures = per_affiliate.get(affiliate.id, [])
         affiliate.sales_count = counted.get(affiliate.id, 0)
         affiliate.has_payment_method = affiliate.id in with_methods
@@ -212,7 +214,7 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
                 affiliate_id=affiliate.id,
                 before_status=affiliate.payment_status,
                 after_status=verdict.status,
-                before_due=before_due,
+                before_due=due_before.get(affiliate.id, {}),
                 after_due={f.currency: f.due for f in figures},
             )
         )

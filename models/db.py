@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "models.payouts",
     "models.tokens",
     "models.audit",
+    "models.exports",
 ]
 
 

@@ -202,7 +202,7 @@ async def update_payment_details(
 ) -> Affiliate:
     """Add or replace the methods given; an empty paypalEmail removes PayPal.
 
-    The first method an affiliate adds becomes its preferred one unless another is named.
+    Without a preferred type on file, the method just given (or the only one left) becomes it.
     """
     given: list[Details] = []
     remove: list[PaymentMethodType] = []
@@ -237,7 +237,9 @@ async def update_payment_details(
         if preferred is not None:
             affiliate.preferred_method = preferred
         elif affiliate.preferred_method not in on_file:
-            affiliate.preferred_method = given[0].type if given else None
+            # An unambiguous choice only: the method just given, or the one method left on file.
+            only = next(iter(on_file)) if len(on_file) == 1 else None
+            affiliate.preferred_method = given[0].type if given else only
         await affiliate.save(update_fields=["preferred_method"])
         _record(effects, await refresh_affiliates([affiliate_id], now))
         await audit.record(
@@ -394,6 +396,7 @@ async def refund_sale(
     effects: Effects | None = None,
 ) -> Sale:
     """Reduce the commission, taking it from unpaid installments first; the rest becomes owed."""
+    external_id = text(external_id, "externalId")
     found = await Sale.get_or_none(external_id=external_id)
     if found is None:
         raise NotFound("no sale with this externalId", "externalId")

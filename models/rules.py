@@ -334,3 +334,28 @@ def due_rank(balances: Iterable[BalanceFigures]) -> int:
     common scale makes JPY 1250 and USD 12.50 comparable as numbers, not as values.
     """
     return max((b.due * 10 ** (4 - exponent(b.currency)) for b in balances), default=0)
+
+
+# --- export files (rule 8) --------------------------------------------------------------------
+
+PAYPAL_MAX_ROWS = 5000  # PayPal Payouts takes at most 5,000 recipients per bulk file
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Prefix a cell a spreadsheet would run as a formula with `'` (CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def file_part(index: int, max_rows: int | None) -> int:
+    """The 1-based file part the `index`-th row of a currency goes to; no limit: always part 1."""
+    return 1 if max_rows is None else index // max_rows + 1
+
+
+def settleable_currencies(
+    balances: Iterable[BalanceFigures], program: ProgramRules, *, instant_leftover: bool = False
+) -> list[str]:
+    """What a pay run settles: the payable currencies; rule 7's instant leftover: any positive due."""
+    if instant_leftover:
+        return [b.currency for b in balances if b.due > 0]
+    return payable_currencies(balances, program)

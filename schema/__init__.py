@@ -10,15 +10,24 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLi
 from strawberry.tools import merge_types
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
+from schema.audit import AuditEntry, AuditQueries
+from schema.events import EventSubscriptions
+from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
-from schema.payments import Payout
+from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
+from schema.tokens import ApiToken, TokenMutations
 
-Query = merge_types("Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries))
-Mutation = merge_types("Mutation", (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations))
+Query = merge_types(
+    "Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries)
+)
+Mutation = merge_types(
+    "Mutation",
+    (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations),
+)
 
 MAX_DEPTH = 12
 MAX_ALIASES = 20
@@ -32,14 +41,18 @@ def unexpected(error: GraphQLError) -> bool:
 
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions = [
+        MaxQueryLength,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        InputGuard,
+        ErrorCodes,  # before MaskErrors: runs after it, on the final errors
         lambda: MaskErrors(should_mask_error=unexpected, error_message="Internal error"),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=[Affiliate, Product, Sale, Payout], extensions=extensions,
+        query=Query, mutation=Mutation, subscription=EventSubscriptions,
+        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport], extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
     )
 

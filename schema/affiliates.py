@@ -24,7 +24,7 @@ from models.enums import (
     PayoutMode,
     Role,
 )
-from models.errors import Invalid, LedgerError, NotFound
+from models.errors import Invalid, LedgerError
 from models.payouts import Payout as PayoutRow
 from models.rules import AffiliateFacts
 from models.rules import payment_status as judge
@@ -35,7 +35,7 @@ from schema.ids import decode_id, to_global_id
 from schema.money import Money
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, Keyset, paginate
-from schema.permissions import CanReadAll, mutation
+from schema.permissions import CanReadAll, mutation, require_own
 
 if TYPE_CHECKING:
     from schema.payments import Payout
@@ -376,8 +376,7 @@ class AffiliateMutations:
     async def update_payment_details(self, info: Info, input: PaymentDetailsInput) -> UpdatePaymentDetailsPayload:
         ctx = info.context
         affiliate_id = decode_id(input.affiliate_id, "Affiliate", "affiliateId")
-        if ctx.principal.role is Role.AFFILIATE and ctx.principal.affiliate_id != affiliate_id:
-            raise NotFound("no such affiliate", "affiliateId")
+        require_own(info, affiliate_id)
         effects = Effects()
         row = await ledger.update_payment_details(
             ctx.principal.actor,

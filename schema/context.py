@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -13,6 +13,9 @@ from models.balances import Transition
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from schema.loaders import Loaders
+
+if TYPE_CHECKING:
+    from schema.events import EventSource
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
+    events: EventSource | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     loaders: Loaders = field(default_factory=Loaders)
 
@@ -47,8 +51,13 @@ class Context:
         """A copy with a new clock and empty loaders: one per subscription event."""
         return Context(
             principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
-            response=self.response, connection_params=self.connection_params,
+            response=self.response, connection_params=self.connection_params, events=self.events,
         )
+
+    def renew(self, loaders: Loaders | None = None) -> None:
+        """Fresh clock and loaders in place: a WebSocket's context is reused for every event it carries."""
+        fresh = self.fresh()
+        self.now, self.loaders = fresh.now, loaders or fresh.loaders
 
 
 Info = StrawberryInfo[Context, None]

@@ -12,6 +12,7 @@ from tortoise.models import Model
 
 from models.affiliates import Affiliate, Balance, PaymentMethod
 from models.balances import program_rules
+from models.exports import ExportFile, ExportSkip, PaymentExport
 from models.payouts import Payout
 from models.products import Product
 from models.rules import ProgramRules
@@ -49,6 +50,9 @@ class Loaders:
         self.balances = grouped(Balance, "affiliate_id", ("currency",))
         self.payment_methods = grouped(PaymentMethod, "affiliate_id", ("type",))
         self.installments = grouped(Installment, "sale_id", ("position",))
+        self.payment_export = by_id(PaymentExport)
+        self.export_files = grouped(ExportFile, "export_id", ("method", "currency", "part"))
+        self.export_skips = grouped(ExportSkip, "export_id")
         self._program: asyncio.Task[ProgramRules] | None = None
 
     async def program(self) -> ProgramRules:

@@ -7,9 +7,9 @@ from typing import Any
 
 import strawberry
 
-from models.enums import Role
 from schema.context import Info
 from schema.ids import parse_global_id
+from schema.permissions import may_see
 
 
 @strawberry.interface
@@ -45,12 +45,38 @@ async def _payout(info: Info, pk: int) -> tuple[Any, int | None]:
     return (Payout.of(row), row.affiliate_id) if row else (None, None)
 
 
+async def _api_token(info: Info, pk: int) -> tuple[Any, int | None]:
+    from models.tokens import ApiToken as ApiTokenRow
+    from schema.tokens import ApiToken
+
+    row = await ApiTokenRow.get_or_none(id=pk)
+    return (ApiToken.of(row), None) if row else (None, None)
+
+
+async def _audit_entry(info: Info, pk: int) -> tuple[Any, int | None]:
+    from models.audit import AuditEntry as AuditEntryRow
+    from schema.audit import AuditEntry
+
+    row = await AuditEntryRow.get_or_none(id=pk)
+    return (AuditEntry.of(row), None) if row else (None, None)
+
+
+async def _payment_export(info: Info, pk: int) -> tuple[Any, int | None]:
+    from schema.payments import PaymentExport
+
+    row = await info.context.loaders.payment_export.load(pk)
+    return (PaymentExport.of(row), None) if row else (None, None)  # program-wide: no owner
+
+
 # type name -> loader returning (node, owning affiliate id or None for program-wide objects)
 RESOLVERS: dict[str, Callable[[Info, int], Awaitable[tuple[Any, int | None]]]] = {
     "Affiliate": _affiliate,
     "Product": _product,
     "Sale": _sale,
     "Payout": _payout,
+    "ApiToken": _api_token,
+    "AuditEntry": _audit_entry,
+    "PaymentExport": _payment_export,
 }
 
 
@@ -62,7 +88,4 @@ class NodeQueries:
         if parsed is None or parsed[0] not in RESOLVERS:
             return None
         node, owner = await RESOLVERS[parsed[0]](info, parsed[1])
-        principal = info.context.principal
-        if principal.role is Role.AFFILIATE and (owner is None or owner != principal.affiliate_id):
-            return None  # another affiliate's object reads as if it did not exist
-        return node
+        return node if may_see(info.context.principal, owner) else None

@@ -1,19 +1,27 @@
-"""Payouts (and, later, payment exports): what was paid to whom, how and when."""
+"""Payouts and payment exports: what was paid to whom, how and when, and the pay run that did it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models.enums import PayoutStatus
+from models import payrun
+from models.enums import ExportScope, PaymentMethodType, PayoutStatus, Role
+from models.errors import Invalid
+from models.exports import ExportFile as ExportFileRow
+from models.exports import PaymentExport as ExportRow
 from models.payouts import Payout as PayoutRow
-from schema.affiliates import PaymentMethodTypeEnum
+from schema.affiliates import AffiliateFilter, Errors, PaymentMethodTypeEnum, selection
 from schema.context import Info
-from schema.ids import to_global_id
-from schema.money import Money
+from schema.ids import decode_id, to_global_id
+from schema.money import Money, money_list
 from schema.node import Node
+from schema.pagination import NEWEST_FIRST, Connection, paginate
+from schema.permissions import CanReadAll, mutation
+from schema.sales import utc
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -50,3 +58,201 @@ class Payout(Node):
         from schema.affiliates import Affiliate
 
         return Affiliate.of(await info.context.loaders.affiliate.load(self.row.affiliate_id))
+
+    @strawberry.field(description="The export whose group this payout settled, if any.")
+    async def export(self, info: Info) -> PaymentExport | None:
+        if self.row.export_id is None:
+            return None
+        row = await info.context.loaders.payment_export.load(self.row.export_id)
+        return PaymentExport.of(row) if row else None
+
+
+# --- payment exports and the pay run ----------------------------------------------------------
+
+ExportScopeEnum = strawberry.enum(ExportScope, name="ExportScope")
+MAX_TICKED = 10_000
+
+
+def download_url(file_id: int) -> str:
+    return f"/exports/files/{file_id}"
+
+
+@strawberry.type
+class ExportFile:
+    currency: str
+    rows: int
+    total: Money
+    download_url: str
+
+
+@strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
+class ExportGroup:
+    method: PaymentMethodTypeEnum  # type: ignore[valid-type]
+    affiliate_count: int
+    totals: list[Money]
+    files: list[ExportFile]
+    paid: bool
+
+
+def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup]:
+    by_method: dict[PaymentMethodType, list[ExportFileRow]] = defaultdict(list)
+    for f in files:
+        by_method[f.method].append(f)
+    groups = []
+    for method in sorted(by_method, key=lambda m: m.value):
+        totals: dict[str, int] = defaultdict(int)
+        for f in by_method[method]:
+            totals[f.currency] += f.total
+        groups.append(
+            ExportGroup(
+                method=method,
+                affiliate_count=export.affiliate_counts.get(method.value, 0),
+                totals=money_list(totals),
+                files=[
+                    ExportFile(currency=f.currency, rows=f.rows, total=Money.of(f.total, f.currency),
+                               download_url=download_url(f.id))
+                    for f in by_method[method]
+                ],
+                paid=all(f.paid_at is not None for f in by_method[method]),
+            )
+        )
+    return groups
+
+
+@strawberry.type
+class SkippedAffiliate:
+    reason: str
+    affiliate_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
+        from schema.affiliates import Affiliate
+
+        return Affiliate.of(await info.context.loaders.affiliate.load(self.affiliate_id))
+
+
+@strawberry.type
+class PaymentExport(Node):
+    id: strawberry.ID
+    created_at: datetime
+    scope: ExportScopeEnum  # type: ignore[valid-type]
+    row: strawberry.Private[ExportRow]
+
+    @classmethod
+    def of(cls, row: ExportRow) -> PaymentExport:
+        return cls(id=to_global_id("PaymentExport", row.id), created_at=row.created_at, scope=row.scope, row=row)
+
+    @strawberry.field
+    async def groups(self, info: Info) -> list[ExportGroup]:
+        return groups_of(self.row, await info.context.loaders.export_files.load(self.row.id))
+
+    @strawberry.field(description="Selected but not exportable, with why.")
+    async def skipped(self, info: Info) -> list[SkippedAffiliate]:
+        rows = await info.context.loaders.export_skips.load(self.row.id)
+        return [SkippedAffiliate(reason=r.reason, affiliate_id=r.affiliate_id) for r in rows]
+
+    @strawberry.field(description="Every group has been settled by markAsPaid (false for an empty export).")
+    async def paid(self, info: Info) -> bool:
+        files = await info.context.loaders.export_files.load(self.row.id)
+        return bool(files) and all(f.paid_at is not None for f in files)
+
+
+@strawberry.type
+class PaymentQueries:
+    @strawberry.field(permission_classes=[CanReadAll], description="Newest first.")
+    async def payment_exports(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[PaymentExport]:
+        return await paginate(ExportRow.all(), NEWEST_FIRST, PaymentExport.of, first, after)
+
+
+@strawberry.input
+class ExportPaymentDetailsInput:
+    scope: ExportScopeEnum  # type: ignore[valid-type]
+    affiliate_ids: list[strawberry.ID] | None = None
+    filter: AffiliateFilter | None = None
+
+
+@strawberry.input
+class MarkAsPaidInput:
+    export_id: strawberry.ID | None = None
+    affiliate_ids: list[strawberry.ID] | None = None
+    method: PaymentMethodTypeEnum | None = None  # type: ignore[valid-type]
+    currency: str | None = None
+    paid_at: datetime | None = None
+    reference: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class ExportPaymentDetailsSuccess:
+    export: PaymentExport
+
+
+@strawberry.type
+class MarkAsPaidSuccess:
+    payouts: list[Payout]
+    skipped: list[SkippedAffiliate]
+    totals: list[Money]
+
+
+@strawberry.type
+class VoidPayoutSuccess:
+    payout: Payout
+
+
+ExportPaymentDetailsPayload = Annotated[
+    ExportPaymentDetailsSuccess | Errors, strawberry.union("ExportPaymentDetailsPayload")
+]
+MarkAsPaidPayload = Annotated[MarkAsPaidSuccess | Errors, strawberry.union("MarkAsPaidPayload")]
+VoidPayoutPayload = Annotated[VoidPayoutSuccess | Errors, strawberry.union("VoidPayoutPayload")]
+
+
+def ticked(ids: list[strawberry.ID] | None, field: str) -> list[int] | None:
+    if ids is None:
+        return None
+    if len(ids) > MAX_TICKED:
+        raise Invalid(f"at most {MAX_TICKED} ids", field)
+    return [decode_id(i, "Affiliate", field) for i in ids]
+
+
+@strawberry.type
+class PaymentMutations:
+    @strawberry.mutation
+    @mutation(Role.ADMIN)
+    async def export_payment_details(self, info: Info, input: ExportPaymentDetailsInput) -> ExportPaymentDetailsPayload:
+        if input.affiliate_ids is not None and input.filter is not None:
+            raise Invalid("give affiliateIds or filter, not both", "affiliateIds")
+        ids = ticked(input.affiliate_ids, "affiliateIds")
+        row = await payrun.export_payment_details(
+            info.context.principal.actor, info.context.now, input.scope, selection(input.filter) if ids is None else ids
+        )
+        return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
+
+    @strawberry.mutation
+    @mutation(Role.ADMIN)
+    async def mark_as_paid(self, info: Info, input: MarkAsPaidInput) -> MarkAsPaidPayload:
+        result = await payrun.mark_as_paid(
+            info.context.principal.actor,
+            info.context.now,
+            method=input.method,
+            export_id=None if input.export_id is None else decode_id(input.export_id, "PaymentExport", "exportId"),
+            affiliate_ids=ticked(input.affiliate_ids, "affiliateIds"),
+            currency=None if input.currency is None else input.currency.strip().upper(),
+            paid_at=utc(input.paid_at),
+            reference=input.reference,
+            idempotency_key=input.idempotency_key,
+        )
+        return MarkAsPaidSuccess(
+            payouts=[Payout.of(p) for p in result.payouts],
+            skipped=[SkippedAffiliate(reason=r, affiliate_id=a) for a, r in result.skipped],
+            totals=money_list(result.totals),
+        )
+
+    @strawberry.mutation
+    @mutation(Role.ADMIN)
+    async def void_payout(self, info: Info, payout_id: strawberry.ID, reason: str) -> VoidPayoutPayload:
+        row = await payrun.void_payout(
+            info.context.principal.actor, info.context.now, decode_id(payout_id, "Payout", "payoutId"), reason
+        )
+        return VoidPayoutSuccess(payout=Payout.of(row))

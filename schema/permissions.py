@@ -9,7 +9,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from models.enums import Role
-from models.errors import Forbidden
+from models.errors import Forbidden, NotFound
 from schema.context import Info, Principal
 from schema.errors import Error, returns_errors
 
@@ -21,6 +21,21 @@ def require(info: Info, *roles: Role) -> Principal:
     if principal.role not in roles:
         raise Forbidden(f"a {principal.role.value} token may not do this")
     return principal
+
+
+def may_see(principal: Principal, owner: int | None) -> bool:
+    """An object owned by affiliate `owner` (None: program-wide) exists for this principal.
+
+    ADMIN and VIEWER see everything; an AFFILIATE only its own objects, so that another
+    affiliate's ids read exactly like ids that do not exist.
+    """
+    return principal.role is not Role.AFFILIATE or (owner is not None and owner == principal.affiliate_id)
+
+
+def require_own(info: Info, affiliate_id: int, field: str = "affiliateId") -> None:
+    """For mutations an AFFILIATE may make for itself: another affiliate reads as not found."""
+    if not may_see(info.context.principal, affiliate_id):
+        raise NotFound("no such affiliate", field)
 
 
 class CanReadAll(BasePermission):

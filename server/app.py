@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,21 +16,32 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from models.balances import apply_maturities
 from models.db import migrate, tortoise_config
-from models.enums import DueCause
+from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.program import SETTINGS_ID, ProgramSettings
 from schema import make_schema
 from schema.context import Context, Principal
 from server.auth import authenticate
+from server.clock import MaturityClock
 from server.config import Settings
+from server.exports import export_file_route
+from server.guards import HttpGuard, SafeJson
+from server.pubsub import Bus, make_bus
 
 log = logging.getLogger("payouts")
+
+# A WebSocket's context exists before its token arrives (in connection_init); until on_ws_connect
+# replaces it, it holds the least privilege there is, though Strawberry runs no operation before then.
+NOT_YET_AUTHENTICATED = Principal(role=Role.AFFILIATE, actor="websocket-before-connection-init")
 
 
 def unauthenticated(message: str) -> JSONResponse:
@@ -44,20 +56,42 @@ def wants_graphiql(request: Request) -> bool:
     )
 
 
-class PayoutsGraphQL(GraphQL[Context, None]):
+class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
-    def __init__(self, settings: Settings, cipher: Cipher) -> None:
-        super().__init__(make_schema(introspection=settings.introspection), graphql_ide="graphiql")
+    def __init__(self, settings: Settings, cipher: Cipher, bus: Bus) -> None:
+        # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
+        super().__init__(
+            make_schema(introspection=settings.introspection), graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
         self.settings = settings
         self.cipher = cipher
+        self.bus = bus
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
+        if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
+            return Context(
+                principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
+                request=request, response=response, events=self.bus,
+            )
         principal: Principal = request.state.principal
-        context = Context(principal=principal, cipher=self.cipher, request=request, response=response)
+        context = Context(
+            principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
+            response=response, events=self.bus,
+        )
         # Held installments that matured since the last change become due before anything is read.
         await context.announce(await apply_maturities(context.now), DueCause.MATURED)
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
+        header = (context.connection_params or {}).get("authorization")
+        principal = await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+        if principal is None:
+            raise ConnectionRejectionError()
+        context.principal = principal
+        return UNSET
 
 
 class Authenticated:
@@ -70,14 +104,16 @@ class Authenticated:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            if not wants_graphiql(request):
-                principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
-                if principal is None:
-                    await unauthenticated("a valid 'Authorization: Bearer <token>' header is required")(
-                        scope, receive, send
-                    )
-                    return
-                scope.setdefault("state", {})["principal"] = principal
+            if wants_graphiql(request):  # a static page: no context, so no principal, is needed
+                await (await self.app.render_graphql_ide(request))(scope, receive, send)
+                return
+            principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
+            if principal is None:
+                await unauthenticated("a valid 'Authorization: Bearer <token>' header is required")(
+                    scope, receive, send
+                )
+                return
+            scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
 
@@ -93,7 +129,10 @@ async def healthz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     cipher = Cipher(settings.secret_key)
-    graphql = Authenticated(PayoutsGraphQL(settings, cipher), settings)
+    bus = make_bus(settings.pubsub_url, settings.database_url)
+    clock = MaturityClock(bus.announce, settings.database_url)
+    bus.on_change(clock.poke)
+    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, bus), settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -101,13 +140,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await Tortoise.close_connections()
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ProgramSettings.get_or_create(id=SETTINGS_ID)
-            yield {"started_at": datetime.now(UTC)}
+            await bus.start()
+            ticking = asyncio.create_task(clock.run()) if settings.maturity_clock else None
+            try:
+                yield {"started_at": datetime.now(UTC), "bus": bus}
+            finally:
+                if ticking is not None:
+                    ticking.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await ticking
+                await bus.stop()
 
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/exports/files/{file_id}", export_file_route(cipher, settings.admin_token)),
         ],
         lifespan=lifespan,
     )

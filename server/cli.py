@@ -6,12 +6,18 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 from tortoise import Tortoise
 
+from models import access
 from models.db import migrate, tortoise_config
-from models.enums import Role
-from models.tokens import ApiToken, hash_token, new_token
+from models.enums import ExportScope, PaymentStatus, Role
+from models.errors import LedgerError
+from models.payment_details import Cipher
+from schema.ids import parse_global_id
+from server import demo
 from server.config import Settings
 
 
@@ -30,14 +36,33 @@ async def with_database(settings: Settings, work: Callable[[], Awaitable[None]])
         await Tortoise.close_connections()
 
 
+CLI_ACTOR = "cli"
+
+
 async def create_token(role: Role, label: str = "") -> str:
-    token = new_token()
-    await ApiToken.create(token_hash=hash_token(token), role=role, label=label)
+    row, token = await access.create_token(CLI_ACTOR, role, label=label)
+    say(f"token id {row.id}")
     return token
 
 
+def token_pk(value: str) -> int | None:
+    """A token as `payouts token revoke` takes it: its number, or its ApiToken global id."""
+    if value.isdigit():
+        return int(value)
+    parsed = parse_global_id(value)
+    return parsed[1] if parsed and parsed[0] == "ApiToken" else None
+
+
+async def migrate_and_close(url: str) -> None:
+    """Migrate, then close the connections: an open aiosqlite connection keeps the process from exiting."""
+    try:
+        await migrate(url)
+    finally:
+        await Tortoise.close_connections()
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    asyncio.run(migrate(settings.database_url))
+    asyncio.run(migrate_and_close(settings.database_url))
     say("database schema is up to date")
     return 0
 
@@ -51,9 +76,37 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    pk = token_pk(args.id)
+    if pk is None:
+        say(f"{args.id!r} is not a token id")
+        return 2
+    failure: list[str] = []
+
+    async def work() -> None:
+        try:
+            await access.revoke_token(CLI_ACTOR, pk, datetime.now(UTC))
+        except LedgerError as e:
+            failure.append(e.message)
+
+    asyncio.run(with_database(settings, work))
+    if failure:
+        say(failure[0])
+        return 1
+    say(f"token {pk} revoked: it is refused from now on")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    if args.demo:
+        try:
+            settings = demo.demo_settings(settings)
+        except demo.DemoError as e:
+            say(str(e))
+            return 2
+        asyncio.run(with_database(settings, lambda: demo.prepare(settings, args.host, args.port, say)))
     if not settings.secret_key:
         say("PAYOUTS_SECRET_KEY is not set (32+ characters); refusing to start. Use --demo for a demo database.")
         return 2
@@ -61,6 +114,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "server.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
         ws="websockets-sansio",
     )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from server.exports import export_to_directory
+
+    if not settings.secret_key:
+        say("PAYOUTS_SECRET_KEY is not set: payment details cannot be decrypted")
+        return 2
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+
+    async def work() -> None:
+        for line in await export_to_directory(
+            Cipher(settings.secret_key), ExportScope(args.scope), [PaymentStatus(s) for s in args.status or ["DUE"]],
+            Path(args.out), CLI_ACTOR,
+        ):
+            say(line)
+
+    asyncio.run(with_database(settings, work))
     return 0
 
 
@@ -79,6 +151,15 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=[Role.ADMIN.value, Role.VIEWER.value], required=True)
     create.add_argument("--label", default="")
     create.set_defaults(run=cmd_token_create)
+    revoke = token.add_parser("revoke", help="revoke a token by its id (a number or an ApiToken id)")
+    revoke.add_argument("id")
+    revoke.set_defaults(run=cmd_token_revoke)
+    export = sub.add_parser("export", help="export payment details of affiliates to CSV files")
+    export.add_argument("--scope", choices=[s.value for s in ExportScope], default=ExportScope.PREFERRED.value)
+    export.add_argument("--status", choices=[s.value for s in PaymentStatus], action="append",
+                        help="payment status to select (repeatable; default DUE)")
+    export.add_argument("--out", required=True, help="directory to write the files to")
+    export.set_defaults(run=cmd_export)
     return p
 
 

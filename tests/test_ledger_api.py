@@ -438,3 +438,18 @@ async def test_errors_are_payload_members(gql: GraphQLClient) -> None:
         f"""mutation {{ refundSale(input: {{externalId: "x"}}) {{ __typename {ERROR} }} }}"""
     )
     assert body["data"]["refundSale"]["__typename"] == "NotFoundError"
+
+
+async def test_removing_the_preferred_method_leaves_the_only_other_one_preferred(gql):
+    ann = await create_affiliate(gql)
+    query = """mutation($input: PaymentDetailsInput!) { updatePaymentDetails(input: $input) {
+      ... on UpdatePaymentDetailsSuccess { affiliate { paymentMethods { type preferred } } } } }"""
+    check = {"payee": "Ann Lee", "addressLine1": "1 Main St", "city": "Berlin", "postalCode": "10115",
+             "country": "DE"}
+    await gql.ok(query, input={"affiliateId": ann, "paypalEmail": "ann.pay@example.com"})
+    data = await gql.ok(query, input={"affiliateId": ann, "check": check})
+    methods = data["updatePaymentDetails"]["affiliate"]["paymentMethods"]
+    assert {m["type"]: m["preferred"] for m in methods} == {"CHECK": False, "PAYPAL": True}
+
+    data = await gql.ok(query, input={"affiliateId": ann, "paypalEmail": ""})
+    assert data["updatePaymentDetails"]["affiliate"]["paymentMethods"] == [{"type": "CHECK", "preferred": True}]

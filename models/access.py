@@ -1,0 +1,49 @@
+"""Issuing and revoking API tokens: each change in one transaction with its audit entry.
+
+The token itself is returned once and never stored: only its SHA-256 hash is (rule 11).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from models import audit
+from models.affiliates import Affiliate
+from models.enums import Role
+from models.errors import Invalid, NotFound, Violation
+from models.ledger import text
+from models.tokens import ApiToken, hash_token, new_token
+
+MAX_LABEL = 200
+
+
+async def create_token(
+    actor: str, role: Role, *, affiliate_id: int | None = None, label: str = ""
+) -> tuple[ApiToken, str]:
+    """A new token for `role`; AFFILIATE tokens are bound to one affiliate, the others to none."""
+    if (role is Role.AFFILIATE) != (affiliate_id is not None):
+        raise Invalid("an AFFILIATE token needs an affiliate, other roles none", "affiliateId")
+    label = text(label, "label", limit=MAX_LABEL) if label.strip() else ""
+    token = new_token()
+    async with in_transaction():
+        if affiliate_id is not None and not await Affiliate.exists(id=affiliate_id):
+            raise NotFound("no such affiliate", "affiliateId")
+        row = await ApiToken.create(token_hash=hash_token(token), role=role, affiliate_id=affiliate_id, label=label)
+        action = "createAffiliateToken" if role is Role.AFFILIATE else "createToken"
+        await audit.record(actor, action, "ApiToken", row.id, role=role.value, affiliateId=affiliate_id)
+    return row, token
+
+
+async def revoke_token(actor: str, token_id: int, now: datetime) -> ApiToken:
+    """Revoke a token for good: from the next request on it is refused with 401."""
+    async with in_transaction():
+        # The guard is in the UPDATE itself, so two concurrent revokes cannot both succeed.
+        revoked = await ApiToken.filter(id=token_id, revoked_at=None).update(revoked_at=now)
+        if not revoked:
+            if not await ApiToken.exists(id=token_id):
+                raise NotFound("no such token", "id")
+            raise Violation("the token is already revoked", "id", code="CONFLICT")
+        await audit.record(actor, "revokeToken", "ApiToken", token_id)
+    return await ApiToken.get(id=token_id)

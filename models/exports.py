@@ -1,0 +1,88 @@
+"""Payment exports (snapshots of what a pay run covers) and the record of each mark-as-paid call."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import ExportScope, PaymentMethodType
+
+
+class PaymentExport(Model):
+    """One export of payment details: its groups are the files, its rows the snapshot."""
+
+    id = fields.IntField(primary_key=True)
+    scope = fields.CharEnumField(ExportScope)
+    actor = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField()
+    affiliate_counts: dict[str, int] = fields.JSONField(default=dict)  # payment type -> affiliates in its group
+
+    class Meta:
+        table = "payment_exports"
+
+
+class ExportFile(Model):
+    """One file of a group: a payment type, a currency and a part number (PayPal splits at 5,000 rows)."""
+
+    id = fields.IntField(primary_key=True)
+    export = fields.ForeignKeyField("payouts.PaymentExport", related_name="files")
+    export_id: int
+    method = fields.CharEnumField(PaymentMethodType)
+    currency = fields.CharField(max_length=3)
+    part = fields.IntField(default=1)
+    rows = fields.IntField(default=0)
+    total = fields.BigIntField(default=0)
+    paid_at = fields.DatetimeField(null=True)  # set when markAsPaid settled this file
+
+    class Meta:
+        table = "export_files"
+        indexes = (("export_id", "method", "currency"),)
+
+
+class ExportRow(Model):
+    """One (affiliate, currency) of a file: exactly which installments and owed amounts it covers.
+
+    `details` is the encrypted payment method as it was at export time, so the file is a snapshot too.
+    """
+
+    id = fields.IntField(primary_key=True)
+    file = fields.ForeignKeyField("payouts.ExportFile", related_name="export_rows")
+    file_id: int
+    affiliate_id = fields.IntField()
+    currency = fields.CharField(max_length=3)
+    amount = fields.BigIntField()  # net: installments minus recovered owed amounts
+    installments_total = fields.BigIntField()
+    installment_ids: list[int] = fields.JSONField(default=list)
+    owed_ids: list[int] = fields.JSONField(default=list)
+    details = fields.TextField()
+
+    class Meta:
+        table = "export_rows"
+        indexes = (("file_id", "id"),)
+
+
+class ExportSkip(Model):
+    """A selected affiliate that was not exported, with the reason."""
+
+    id = fields.IntField(primary_key=True)
+    export = fields.ForeignKeyField("payouts.PaymentExport", related_name="skips")
+    export_id: int
+    affiliate_id = fields.IntField()
+    reason = fields.CharField(max_length=200)
+
+    class Meta:
+        table = "export_skips"
+
+
+class PayRun(Model):
+    """One markAsPaid call that settled something: its idempotency key and the result it answered."""
+
+    id = fields.IntField(primary_key=True)
+    idempotency_key = fields.CharField(max_length=200, unique=True, null=True)
+    actor = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField()
+    payout_ids: list[int] = fields.JSONField(default=list)
+    skipped: list[list[object]] = fields.JSONField(default=list)  # [affiliate id, reason]
+
+    class Meta:
+        table = "pay_runs"

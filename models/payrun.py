@@ -1,0 +1,437 @@
+"""The pay run (rules 8 and 9): export payment details, mark them as paid, void a payout.
+
+Everything is batched by `CHUNK` ids, so a run over 50,000 affiliates is a few hundred
+statements, not one per affiliate. Settling is guarded twice: the touched affiliates are locked
+(FOR UPDATE on PostgreSQL), and every installment and owed amount is claimed with a conditional
+UPDATE (`... WHERE payout_id IS NULL`) whose row count must match, so two concurrent runs can
+never settle the same commission twice, on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from models import audit
+from models.affiliates import Affiliate, PaymentMethod
+from models.balances import CHUNK, chunks, lock_affiliates, program_rules, refresh_affiliates
+from models.enums import ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
+from models.errors import Invalid, NotFound, Violation
+from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
+from models.ledger import text
+from models.money import MoneyError, check_currency
+from models.payouts import Payout
+from models.rules import PAYPAL_MAX_ROWS, BalanceFigures, ProgramRules, file_part, settleable_currencies
+from models.sales import Installment, OwedAmount
+
+MAX_KEY = 200
+T = TypeVar("T")
+
+
+@dataclass
+class Claim:
+    """What one payout would settle for one affiliate in one currency."""
+
+    affiliate_id: int
+    currency: str
+    installment_ids: list[int] = field(default_factory=list)
+    installments_total: int = 0
+    owed_ids: list[int] = field(default_factory=list)
+    owed_total: int = 0
+
+    @property
+    def amount(self) -> int:
+        return self.installments_total - self.owed_total
+
+    def figures(self) -> BalanceFigures:
+        """Just the figures the payability rule reads (due = installments - owed)."""
+        return BalanceFigures(self.currency, 0, 0, self.installments_total, 0, self.owed_total)
+
+
+@dataclass(frozen=True)
+class PayRunResult:
+    payouts: list[Payout]
+    skipped: list[tuple[int, str]]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        sums: dict[str, int] = defaultdict(int)
+        for p in self.payouts:
+            sums[p.currency] += p.amount
+        return dict(sums)
+
+
+def _batches(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Claim]]:
+    """Per affiliate, one claim per currency: its DUE unsettled installments and outstanding owed amounts."""
+    claims: dict[tuple[int, str], Claim] = {}
+
+    def claim(row: dict[str, Any]) -> Claim:
+        key = (int(row["affiliate_id"]), str(row["currency"]))
+        return claims.setdefault(key, Claim(*key))
+
+    for chunk in chunks(ids):
+        for row in await Installment.filter(
+            affiliate_id__in=chunk, payout_id=None, voided=False, amount__gt=0, release_at__lte=now
+        ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
+            c = claim(row)
+            c.installment_ids.append(row["id"])
+            c.installments_total += row["amount"]
+        for row in await OwedAmount.filter(affiliate_id__in=chunk, recovered_by_id=None).order_by("id").values(
+            "id", "affiliate_id", "currency", "amount"
+        ):
+            c = claim(row)
+            c.owed_ids.append(row["id"])
+            c.owed_total += row["amount"]
+    per_affiliate: dict[int, list[Claim]] = defaultdict(list)
+    for (aff_id, _), c in sorted(claims.items()):
+        per_affiliate[aff_id].append(c)
+    return per_affiliate
+
+
+def _payable(claims: Sequence[Claim], program: ProgramRules, *, instant_leftover: bool = False) -> list[Claim]:
+    currencies = set(settleable_currencies([c.figures() for c in claims], program, instant_leftover=instant_leftover))
+    return [c for c in claims if c.currency in currencies]
+
+
+async def _existing_ids(ids: Collection[int], field_name: str) -> None:
+    """Every listed affiliate must exist: a mistyped id is an error, not a silent skip."""
+    found: set[int] = set()
+    for chunk in chunks(ids):
+        found.update(await Affiliate.filter(id__in=chunk).values_list("id", flat=True))
+    if len(found) != len(set(ids)):
+        raise NotFound("no such affiliate", field_name)
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+async def export_payment_details(
+    actor: str, now: datetime, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
+) -> PaymentExport:
+    """Snapshot what is payable now for the selected DUE affiliates, one group per payment type."""
+    if isinstance(affiliates, QuerySet):
+        ids: set[int] = set(await affiliates.values_list("id", flat=True))
+    else:
+        ids = set(affiliates)
+        await _existing_ids(ids, "affiliateIds")
+    program = await program_rules()
+    groups: dict[tuple[PaymentMethodType, str], list[tuple[Claim, str]]] = defaultdict(list)
+    skips: list[tuple[int, str]] = []
+    async with in_transaction():
+        for chunk in chunks(ids):
+            details: dict[int, dict[PaymentMethodType, str]] = defaultdict(dict)
+            for m in await PaymentMethod.filter(affiliate_id__in=chunk).values("affiliate_id", "type", "details"):
+                details[m["affiliate_id"]][PaymentMethodType(m["type"])] = m["details"]
+            claims = await _open_claims(chunk, now)
+            for a in await Affiliate.filter(id__in=chunk).order_by("id").values(
+                "id", "payment_status", "preferred_method"
+            ):
+                aff_id, status = a["id"], PaymentStatus(a["payment_status"])
+                on_file = details.get(aff_id, {})
+                if status is not PaymentStatus.DUE:
+                    skips.append((aff_id, f"not due: {status.value}"))
+                    continue
+                if scope is ExportScope.PREFERRED:
+                    preferred = a["preferred_method"] and PaymentMethodType(a["preferred_method"])
+                    if not preferred:
+                        skips.append((aff_id, "no preferred payment type"))
+                        continue
+                    if preferred not in on_file:
+                        skips.append((aff_id, f"no {preferred.value} details"))
+                        continue
+                    methods = [preferred]
+                else:
+                    methods = sorted(on_file, key=lambda t: t.value)
+                payable = _payable(claims.get(aff_id, []), program)
+                if not methods or not payable:
+                    skips.append((aff_id, "no payment details" if not methods else "nothing payable"))
+                    continue
+                for method in methods:
+                    for c in payable:
+                        groups[(method, c.currency)].append((c, on_file[method]))
+
+        counted: dict[str, set[int]] = defaultdict(set)
+        for (method, _), entries in groups.items():
+            counted[method.value].update(c.affiliate_id for c, _ in entries)
+        export = await PaymentExport.create(
+            scope=scope, actor=actor, created_at=now, affiliate_counts={m: len(a) for m, a in counted.items()}
+        )
+        rows: list[ExportRow] = []
+        for (method, currency), entries in sorted(groups.items(), key=lambda g: (g[0][0].value, g[0][1])):
+            limit = PAYPAL_MAX_ROWS if method is PaymentMethodType.PAYPAL else None
+            parts: dict[int, list[tuple[Claim, str]]] = defaultdict(list)
+            for i, entry in enumerate(entries):
+                parts[file_part(i, limit)].append(entry)
+            for part, part_entries in sorted(parts.items()):
+                file = await ExportFile.create(
+                    export_id=export.id, method=method, currency=currency, part=part, rows=len(part_entries),
+                    total=sum(c.amount for c, _ in part_entries),
+                )
+                rows.extend(
+                    ExportRow(
+                        file_id=file.id, affiliate_id=c.affiliate_id, currency=currency, amount=c.amount,
+                        installments_total=c.installments_total, installment_ids=c.installment_ids,
+                        owed_ids=c.owed_ids, details=token,
+                    )
+                    for c, token in part_entries
+                )
+        await ExportRow.bulk_create(rows, batch_size=1000)
+        await ExportSkip.bulk_create(
+            [ExportSkip(export_id=export.id, affiliate_id=a, reason=r) for a, r in skips], batch_size=1000
+        )
+        await audit.record(
+            actor, "exportPaymentDetails", "PaymentExport", export.id, scope=scope.value, selected=len(ids),
+            rows=len(rows), groups=sorted({m.value for m, _ in groups}), skipped=len(skips),
+        )
+    return export
+
+
+# --- mark as paid -----------------------------------------------------------------------------
+
+
+async def mark_as_paid(
+    actor: str,
+    now: datetime,
+    *,
+    method: PaymentMethodType | None,
+    export_id: int | None = None,
+    affiliate_ids: Collection[int] | None = None,
+    currency: str | None = None,
+    paid_at: datetime | None = None,
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+) -> PayRunResult:
+    """Settle an export group (or one currency of it), or what is due now for the listed affiliates."""
+    if (export_id is None) == (affiliate_ids is None):
+        raise Invalid("give either exportId or affiliateIds", "exportId")
+    if method is None:
+        raise Invalid("method is required: the payment type that was paid", "method")
+    if currency is not None:
+        if export_id is None:
+            raise Invalid("currency selects a file of an export: use it with exportId", "currency")
+        try:
+            check_currency(currency)
+        except MoneyError as e:
+            raise Invalid(str(e), "currency") from None
+    if reference is not None:
+        reference = text(reference, "reference")
+    key = text(idempotency_key, "idempotencyKey", limit=MAX_KEY) if idempotency_key is not None else None
+    if key is not None and (done := await PayRun.get_or_none(idempotency_key=key)) is not None:
+        return await _result_of(done)
+    if affiliate_ids is not None:
+        await _existing_ids(affiliate_ids, "affiliateIds")
+    try:
+        async with in_transaction() as conn:
+            # The key is claimed first: a concurrent retry waits here, then finds the stored result.
+            run = await PayRun.create(idempotency_key=key, actor=actor, created_at=now)
+            files: list[ExportFile] = []
+            if export_id is not None:
+                files = await _unpaid_files(export_id, method, currency)
+                claims, skipped = await _export_claims(files, now)
+            else:
+                claims, skipped = await _due_claims(affiliate_ids or (), now)
+            payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
+            await refresh_affiliates({c.affiliate_id for c in claims}, now)
+            run.payout_ids = [p.id for p in payouts]
+            run.skipped = [[a, r] for a, r in skipped]
+            await run.save(update_fields=["payout_ids", "skipped"])
+            result = PayRunResult(payouts, skipped)
+            await audit.record(
+                actor, "markAsPaid", "PayRun", run.id, exportId=export_id, method=method.value,
+                currency=currency, payouts=len(payouts), skipped=len(skipped), totals=result.totals,
+                reference=reference,
+            )
+    except IntegrityError:
+        done = await PayRun.get_or_none(idempotency_key=key) if key is not None else None
+        if done is None:
+            raise
+        return await _result_of(done)
+    return result
+
+
+async def _result_of(run: PayRun) -> PayRunResult:
+    """The answer of an earlier call with the same idempotency key, as it stands now."""
+    payouts = {p.id: p for p in await Payout.filter(id__in=run.payout_ids)} if run.payout_ids else {}
+    return PayRunResult([payouts[i] for i in run.payout_ids], [(int(a), str(r)) for a, r in run.skipped])  # type: ignore[call-overload]
+
+
+async def _unpaid_files(export_id: int, method: PaymentMethodType, currency: str | None) -> list[ExportFile]:
+    if not await PaymentExport.exists(id=export_id):
+        raise NotFound("no such export", "exportId")
+    query = ExportFile.filter(export_id=export_id, method=method)
+    if currency is not None:
+        query = query.filter(currency=currency)
+    files = await query.order_by("id")
+    if not files:
+        in_currency = f" in {currency}" if currency else ""
+        raise NotFound(f"the export has no {method.value} file{in_currency}", "method")
+    unpaid = [f for f in files if f.paid_at is None]
+    if not unpaid:
+        raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
+    return unpaid
+
+
+async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
+    """The snapshot rows of these files, each still exactly as exported, or skipped with why."""
+    file_ids = [f.id for f in files]
+    rows = await ExportRow.filter(file_id__in=file_ids).order_by("id").values(
+        "affiliate_id", "currency", "installments_total", "installment_ids", "owed_ids"
+    )
+    await lock_affiliates({r["affiliate_id"] for r in rows})
+    # Claim the files themselves under the same guard: a concurrent call for this group loses here.
+    if await ExportFile.filter(id__in=file_ids, paid_at=None).update(paid_at=now) != len(file_ids):
+        raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
+    installments: dict[int, dict[str, Any]] = {}
+    for batch in _batches([i for r in rows for i in r["installment_ids"]]):
+        for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "payout_id"):
+            installments[i["id"]] = i
+    owed: dict[int, int | None] = {}
+    for batch in _batches([o for r in rows for o in r["owed_ids"]]):
+        for o in await OwedAmount.filter(id__in=list(batch)).values("id", "recovered_by_id"):
+            owed[o["id"]] = o["recovered_by_id"]
+    claims: list[Claim] = []
+    skipped: list[tuple[int, str]] = []
+    for r in rows:
+        current = [installments[i] for i in r["installment_ids"]]
+        settled_by = {i["payout_id"] for i in current if i["payout_id"] is not None}
+        settled_by |= {owed[o] for o in r["owed_ids"] if owed[o] is not None}
+        if settled_by:
+            payouts = ", ".join(str(p) for p in sorted(settled_by))
+            skipped.append((r["affiliate_id"], f"{r['currency']} already settled since the export (payout {payouts})"))
+        elif any(i["voided"] for i in current) or sum(i["amount"] for i in current) != r["installments_total"]:
+            skipped.append((r["affiliate_id"], f"{r['currency']} commission was refunded since the export"))
+        else:
+            claims.append(
+                Claim(
+                    r["affiliate_id"], r["currency"], list(r["installment_ids"]), r["installments_total"],
+                    list(r["owed_ids"]), 0,
+                )
+            )
+    if claims:
+        owed_amounts: dict[int, int] = {}
+        for batch in _batches([o for c in claims for o in c.owed_ids]):
+            owed_amounts.update(await OwedAmount.filter(id__in=list(batch)).values_list("id", "amount"))  # type: ignore[arg-type]
+        for c in claims:
+            c.owed_total = sum(owed_amounts[o] for o in c.owed_ids)
+    return claims, skipped
+
+
+async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
+    """What is due now for each listed affiliate that is DUE (or a PayPal Instant affiliate's leftover)."""
+    await lock_affiliates(affiliate_ids)
+    program = await program_rules()
+    claims: list[Claim] = []
+    skipped: list[tuple[int, str]] = []
+    for chunk in chunks(affiliate_ids):
+        open_claims = await _open_claims(chunk, now)
+        for a in await Affiliate.filter(id__in=chunk).order_by("id").values("id", "payment_status", "payout_mode"):
+            status = PaymentStatus(a["payment_status"])
+            instant = PayoutMode(a["payout_mode"]) is PayoutMode.PAYPAL_INSTANT
+            if status is not PaymentStatus.DUE and not instant:
+                skipped.append((a["id"], f"not due: {status.value}"))
+                continue
+            payable = _payable(open_claims.get(a["id"], []), program, instant_leftover=instant)
+            if not payable:
+                skipped.append((a["id"], "nothing due"))
+                continue
+            claims.extend(payable)
+    return claims, skipped
+
+
+def _sql(conn: BaseDBAsyncClient, query: str) -> str:
+    """Our raw statements are written with `?`; asyncpg numbers its parameters."""
+    if conn.capabilities.dialect != "postgres":
+        return query
+    parts = query.split("?")
+    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+async def _settle(
+    conn: BaseDBAsyncClient,
+    claims: Sequence[Claim],
+    method: PaymentMethodType,
+    paid_at: datetime,
+    reference: str | None,
+    export_id: int | None,
+) -> list[Payout]:
+    """One payout per claim, then claim its installments and owed amounts only where still unsettled."""
+    payout_of: dict[tuple[int, str], int] = {}
+    for batch in _batches(claims, 200):
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch))
+        params: list[Any] = []
+        for c in batch:
+            params += [
+                c.affiliate_id, c.currency, c.amount, method.value, False, PayoutStatus.PAID.value, paid_at,
+                reference, export_id, paid_at,
+            ]
+        inserted = await conn.execute_query_dict(
+            _sql(
+                conn,
+                "INSERT INTO payouts (affiliate_id, currency, amount, method, instant, status, paid_at, "
+                f"reference, export_id, created_at) VALUES {values} RETURNING id, affiliate_id, currency",
+            ),
+            params,
+        )
+        payout_of.update({(r["affiliate_id"], r["currency"]): r["id"] for r in inserted})
+    await _claim(conn, "installments", "payout_id",
+                 [(i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids])
+    await _claim(conn, "owed_amounts", "recovered_by_id",
+                 [(o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids])
+    ids = [payout_of[c.affiliate_id, c.currency] for c in claims]
+    found: dict[int, Payout] = {}
+    for batch in _batches(ids):
+        found.update({p.id: p for p in await Payout.filter(id__in=list(batch))})
+    return [found[i] for i in ids]
+
+
+async def _claim(conn: BaseDBAsyncClient, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+    """Point each row at its payout where it is still unsettled; any row already taken aborts the run."""
+    for batch in _batches(pairs, 400):
+        cases = " ".join(["WHEN ? THEN CAST(? AS INTEGER)"] * len(batch))
+        marks = ", ".join(["?"] * len(batch))
+        params: list[Any] = [v for pair in batch for v in pair] + [row_id for row_id, _ in batch]
+        changed, _ = await conn.execute_query(
+            _sql(conn, f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({marks}) AND {column} IS NULL"),
+            params,
+        )
+        if changed != len(batch):
+            raise Violation("another pay run settled some of this commission at the same time; retry", code="CONFLICT")
+
+
+# --- void -------------------------------------------------------------------------------------
+
+
+async def void_payout(actor: str, now: datetime, payout_id: int, reason: str) -> Payout:
+    """A bounced or mistaken payout: VOIDED but kept, and what it settled is unsettled again."""
+    reason = text(reason, "reason", limit=500)
+    found = await Payout.get_or_none(id=payout_id)
+    if found is None:
+        raise NotFound("no such payout", "payoutId")
+    async with in_transaction():
+        await lock_affiliates([found.affiliate_id])
+        payout = await Payout.get(id=payout_id)
+        if payout.instant:
+            raise Violation("an instant payout was paid by PayPal at the sale and cannot be voided", "payoutId",
+                            code="INSTANT_PAYOUT")
+        if payout.status is PayoutStatus.VOIDED:
+            raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
+        await Payout.filter(id=payout_id).update(status=PayoutStatus.VOIDED, voided_at=now, void_reason=reason)
+        await Installment.filter(payout_id=payout_id).update(payout_id=None)
+        await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
+        await refresh_affiliates([payout.affiliate_id], now)
+        await audit.record(actor, "voidPayout", "Payout", payout_id, reason=reason, amount=payout.amount,
+                           currency=payout.currency)
+    return await Payout.get(id=payout_id)

@@ -1,0 +1,74 @@
+"""The audit log as a query: who did what, when, to which object (newest first)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+
+from models.audit import AuditEntry as AuditEntryRow
+from schema.context import Info
+from schema.ids import parse_global_id, to_global_id
+from schema.node import RESOLVERS, Node
+from schema.pagination import NEWEST_FIRST, Connection, paginate
+from schema.permissions import CanReadAll
+
+MAX_FILTER = 100  # the longest action or actor the log stores
+
+
+@strawberry.type(description="One recorded change. `objectId`: the global id of what changed, if it is a Node.")
+class AuditEntry(Node):
+    id: strawberry.ID
+    at: datetime
+    actor: str = strawberry.field(description='Who: "admin-token", "token:<n>" (an ApiToken), "cli".')
+    action: str = strawberry.field(description="What: the mutation or command, e.g. recordSale.")
+    object_type: str | None
+    object_id: strawberry.ID | None
+    details: JSON
+
+    @classmethod
+    def of(cls, row: AuditEntryRow) -> AuditEntry:
+        object_id = None
+        if row.object_type in RESOLVERS and row.object_id and row.object_id.isdigit():
+            object_id = to_global_id(row.object_type, int(row.object_id))
+        return cls(
+            id=to_global_id("AuditEntry", row.id),
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=object_id,
+            details=row.details,
+        )
+
+
+def bad_filter(message: str, field: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "field": field})
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(permission_classes=[CanReadAll], description="Newest first; filters are exact matches.")
+    async def audit_log(
+        self,
+        info: Info,
+        action: str | None = None,
+        actor: str | None = None,
+        object_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        query = AuditEntryRow.all()
+        for name, value in (("action", action), ("actor", actor)):
+            if value is not None:
+                if len(value) > MAX_FILTER:
+                    raise bad_filter(f"{name} has at most {MAX_FILTER} characters", name)
+                query = query.filter(**{name: value})
+        if object_id is not None:
+            parsed = parse_global_id(object_id)
+            if parsed is None:
+                raise bad_filter("objectId is not an id", "objectId")
+            query = query.filter(object_type=parsed[0], object_id=str(parsed[1]))
+        return await paginate(query, NEWEST_FIRST, AuditEntry.of, first, after)

@@ -1,0 +1,109 @@
+"""Guards against hostile GraphQL documents, and a `code` on every error a client can get.
+
+Depth and alias limits are Strawberry's own extensions (see `make_schema`); the size limit is
+checked here before the document is even parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from graphql import GraphQLError, StringValueNode, visit
+from graphql.language import Visitor
+from starlette.requests import Request
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+MAX_QUERY_BYTES = 10 * 1024
+
+
+class MaxQueryLength(SchemaExtension):
+    """Refuse documents longer than 10 kB before parsing: parse time grows with the text."""
+
+    def __init__(self, max_bytes: int = MAX_QUERY_BYTES) -> None:
+        self.max_bytes = max_bytes
+
+    def on_operation(self) -> Iterator[None]:
+        query = self.execution_context.query or ""
+        if len(query) > self.max_bytes or len(query.encode()) > self.max_bytes:
+            raise GraphQLError(
+                f"the query is longer than {self.max_bytes} bytes", extensions={"code": "QUERY_TOO_LARGE"}
+            )
+        yield
+
+
+# NUL cannot be stored in PostgreSQL text; lone surrogates cannot be encoded as UTF-8 at all.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def strings_in(value: object) -> Iterator[str]:
+    """Every string inside a JSON value (variables), iteratively: nesting depth is the client's choice."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+class _Literals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[str] = []
+
+    def enter_string_value(self, node: StringValueNode, *_: object) -> None:
+        self.values.append(node.value)
+
+
+class InputGuard(SchemaExtension):
+    """Refuse, before any resolver runs, input no column could hold, and subscriptions over plain HTTP.
+
+    One check here covers every string argument of every field, present and future.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.operation_type is OperationType.SUBSCRIPTION and isinstance(
+            getattr(context.context, "request", None), Request
+        ):
+            raise GraphQLError(
+                "subscriptions are served over WebSocket (graphql-transport-ws)", extensions={"code": "BAD_REQUEST"}
+            )
+        literals = _Literals()
+        if context.graphql_document is not None:
+            visit(context.graphql_document, literals)
+        for text in (*strings_in(context.variables), *literals.values):
+            if UNSTORABLE.search(text):
+                raise GraphQLError(
+                    "strings must not contain NUL characters or unpaired surrogates",
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+        yield
+
+
+def code_for(error: GraphQLError) -> str:
+    """The code of an error raised by GraphQL itself (ours always set one)."""
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.path is None:
+        return "GRAPHQL_VALIDATION_FAILED"  # validation, and variables that do not fit their types
+    return "INTERNAL_SERVER_ERROR"  # a masked unexpected failure
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error an `extensions.code` so clients can branch on it, never on messages.
+
+    List it before MaskErrors: it then runs after masking and sees the final errors.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or []:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": code_for(error)}

@@ -1,0 +1,357 @@
+"""`payouts serve --demo`: a demo program a newcomer can open in GraphiQL right away.
+
+The demo database is filled through the ledger operations (`models.ledger`, `models.payrun`),
+exactly as the API would fill it, so every balance, status, installment, payout and audit entry
+is the real bookkeeping outcome. A fixed random seed keeps the program the same from one machine to the next (dates
+are relative to the moment of seeding).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import string
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from random import Random
+
+from tortoise.transactions import in_transaction
+
+from models import ledger
+from models.affiliates import Affiliate
+from models.balances import refresh_all
+from models.db import DEFAULT_DATABASE_URL
+from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, RefundKind, Role
+from models.ledger import Amount
+from models.money import from_minor
+from models.payment_details import Cipher, iban_is_valid
+from models.payrun import mark_as_paid
+from models.products import Product
+from models.tokens import ApiToken, hash_token, new_token
+from server.config import Settings
+
+ACTOR = "demo"
+SEED = 20240601
+AFFILIATES = 300
+HISTORY_DAYS = 180
+
+# name, price, commission (percent or flat amount), milestones ((percent, delay days) or None: default)
+PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | None]] = [
+    ("Pro plan, annual", Amount(Decimal("299.00"), "USD"), Decimal("30"),
+     [(Decimal(40), 0), (Decimal(60), 60)]),
+    ("Starter plan, monthly", Amount(Decimal("29.00"), "USD"), Decimal("20"), None),
+    ("Agency referral", Amount(Decimal("1500.00"), "USD"), Amount(Decimal("120.00"), "USD"), None),
+    ("Video course", Amount(Decimal("149.00"), "EUR"), Decimal("25"), [(Decimal(40), 0), (Decimal(60), 60)]),
+    ("Team workshop", Amount(Decimal("1200.00"), "EUR"), Decimal("12.5"),
+     [(Decimal(30), 0), (Decimal(30), 30), (Decimal(40), 60)]),
+    ("Ebook bundle", Amount(Decimal("4800"), "JPY"), Decimal("35"), None),
+]
+DEFAULT_MILESTONES = [(Decimal(100), 30)]  # products without their own: paid 30 days after the sale
+PAY_RUNS_DAYS_AGO = [150, 120, 90, 60, 30]
+MINIMUM_SALES = 2
+MINIMUM_PAYOUT = [Amount(Decimal("50.00"), "USD"), Amount(Decimal("50.00"), "EUR")]
+
+FIRST = """Ana Ben Chloe Dario Elena Farid Grace Hugo Ines Jonas Keiko Liam Maya Noah Olga Pablo Quinn Rosa
+Sven Tara Umar Vera Wim Xenia Yusuf Zoe Aiko Bruno Carla Diego Emma Felix Gita Hanna Ivan Julia Kofi Lena Marco
+Nina Omar Priya Rafael Sara Tomas Ulla Viktor Wen Yara""".split()
+LAST = """Silva Novak Kim Rossi Schmidt Dubois Okafor Tanaka Larsen Moreau Garcia Costa Nowak Meyer Jensen
+Haddad Ivanova Fischer Romero Berg Sato Lopez Kowalski Weber Conti Rahman Nilsson Ortiz Fontaine Keller""".split()
+DOMAINS = ["example.com", "example.org", "mail.example", "studio.example", "blog.example"]
+# country, bank BIC, BBAN length in digits
+BANKS = [("DE", "DEUTDEFF", 18), ("ES", "CAIXESBB", 20), ("BE", "GEBABEBB", 12), ("AT", None, 16),
+         ("FR", "BNPAFRPP", 23)]
+CITIES = [("Austin", "73301", "US"), ("Toronto", "M5V 2T6", "CA"), ("Leeds", "LS1 4DY", "GB"),
+          ("Denver", "80202", "US"), ("Portland", "97205", "US")]
+
+
+class DemoError(Exception):
+    """The demo cannot start as configured; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    affiliates: int
+    sales: int
+    refunds: int
+    seconds: float
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings of the demo: a generated secret kept beside the SQLite file when none is set.
+
+    The app reads its settings from the environment, so they are exported for uvicorn too.
+    """
+    secret = settings.secret_key
+    if not secret:
+        secret = _demo_secret(settings.database_url)
+    os.environ["PAYOUTS_DATABASE_URL"] = settings.database_url
+    os.environ["PAYOUTS_SECRET_KEY"] = secret
+    return Settings.from_env()
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite://"):
+        return None
+    path = url.removeprefix("sqlite://").split("?", 1)[0]
+    return None if path in {"", ":memory:"} else Path(path)
+
+
+def _demo_secret(url: str) -> str:
+    """Read, or create with mode 0600, `<database file>.key`: the same key must decrypt next time."""
+    path = _sqlite_path(url)
+    if path is None:
+        raise DemoError(
+            "--demo generates PAYOUTS_SECRET_KEY only for a SQLite database file "
+            f"(default {DEFAULT_DATABASE_URL}); set PAYOUTS_SECRET_KEY (32+ characters) for this database"
+        )
+    key_file = path.with_name(path.name + ".key")
+    if key_file.exists():
+        return key_file.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    return secret
+
+
+async def admin_token(settings: Settings) -> str:
+    """PAYOUTS_ADMIN_TOKEN when set, else a new ADMIN token (only its hash is stored)."""
+    if settings.admin_token:
+        return settings.admin_token
+    token = new_token()
+    await ApiToken.create(token_hash=hash_token(token), role=Role.ADMIN, label="demo")
+    return token
+
+
+async def is_empty() -> bool:
+    return not await Product.exists() and not await Affiliate.exists()
+
+
+def iban(rng: Random, country: str, digits: int) -> str:
+    """A random IBAN with correct ISO 13616 check digits."""
+    bban = "".join(rng.choice(string.digits) for _ in range(digits))
+    numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
+    value = f"{country}{98 - int(numeric) % 97:02d}{bban}"
+    assert iban_is_valid(value)
+    return value
+
+
+class Seeder:
+    """Builds the demo program one ledger operation at a time, in each affiliate's own order."""
+
+    def __init__(self, cipher: Cipher, now: datetime, rng: Random) -> None:
+        self.cipher = cipher
+        self.now = now
+        self.rng = rng
+        self.products: list[Product] = []
+        self.sales = 0
+        self.refunds = 0
+        self.refundable: list[tuple[str, datetime, Product]] = []
+        self.to_decline: list[int] = []
+
+    async def program(self) -> None:
+        await ledger.update_program_settings(
+            ACTOR, self.now, minimum_sales=MINIMUM_SALES, minimum_payout=MINIMUM_PAYOUT,
+            default_milestones=DEFAULT_MILESTONES,
+        )
+        for name, price, commission, milestones in PRODUCTS:
+            flat = commission if isinstance(commission, Amount) else None
+            percent = commission if isinstance(commission, Decimal) else None
+            self.products.append(
+                await ledger.create_product(
+                    ACTOR, name=name, price=price, commission_percent=percent, commission_flat=flat,
+                    product_milestones=milestones,
+                )
+            )
+
+    async def affiliate(self, n: int) -> None:
+        """One affiliate with a profile drawn so that every status and reason shows up."""
+        rng = self.rng
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        profile = rng.choices(
+            ["regular", "newcomer", "one_sale", "small", "no_details", "pending", "declined", "fresh",
+             "instant", "switched"],
+            weights=[40, 8, 6, 7, 6, 8, 5, 6, 8, 6],
+        )[0]
+        approval = {"pending": ApprovalStatus.PENDING, "newcomer": rng.choice(list(ApprovalStatus))}.get(
+            profile, ApprovalStatus.APPROVED
+        )
+        mode = PayoutMode.PAYPAL_INSTANT if profile in {"instant", "switched"} else PayoutMode.MANUAL
+        affiliate = await ledger.create_affiliate(
+            ACTOR, name=f"{first} {last}", email=f"{first}.{last}{n}@{rng.choice(DOMAINS)}".lower(),
+            approval=approval, mode=mode,
+        )
+        if profile != "no_details" and (profile in {"instant", "switched"} or rng.random() < 0.92):
+            await self.payment_details(affiliate, f"{first} {last}", paypal_only=mode is PayoutMode.PAYPAL_INSTANT)
+        count, since, products = {
+            "newcomer": (0, HISTORY_DAYS, self.products),
+            "one_sale": (1, HISTORY_DAYS, self.products),
+            "small": (2, 20, [self.products[1]]),
+            "fresh": (rng.randint(1, 4), 25, [self.products[1], self.products[2], self.products[5]]),
+        }.get(profile, (rng.randint(2, 16), HISTORY_DAYS, self.products))
+        days = sorted(rng.uniform(0, since) for _ in range(count))[::-1]
+        if profile == "switched":  # paid instantly for the first months, then by hand
+            half = len(days) // 2
+            await self.sales_of(affiliate, days[:half], products, refund_rate=0.5)
+            await ledger.set_payout_mode(ACTOR, affiliate.id, PayoutMode.MANUAL, self.now)
+            days = days[half:]
+        await self.sales_of(affiliate, days, products, refund_rate=0.25 if profile == "instant" else 0.1)
+        if profile == "declined":
+            self.to_decline.append(affiliate.id)
+
+    async def pay_runs(self) -> None:
+        """Monthly pay runs in the past: what was DUE then is settled by each one's preferred method.
+
+        Statuses are first recomputed as of the run's date, which is what the operator saw that day.
+        """
+        for days_ago in PAY_RUNS_DAYS_AGO:
+            day = self.now - timedelta(days=days_ago)
+            await refresh_all(day)
+            due = await Affiliate.filter(
+                payment_status=PaymentStatus.DUE, payout_mode=PayoutMode.MANUAL
+            ).values_list("id", "preferred_method")
+            for method in PaymentMethodType:
+                ids = [a for a, preferred in due if preferred == method]
+                if ids:
+                    await mark_as_paid(
+                        ACTOR, day, method=method, affiliate_ids=ids, paid_at=day,
+                        reference=f"{method.value.lower()} run {day.date().isoformat()}",
+                    )
+        await refresh_all(self.now)
+
+    async def refunds_and_declines(self) -> None:
+        """Refunds come after the pay runs, so those of paid commission leave an owed amount."""
+        for external_id, occurred, product in self.refundable:
+            await self.refund(external_id, occurred, product)
+        for affiliate_id in self.to_decline:
+            await ledger.set_approval_status(ACTOR, affiliate_id, ApprovalStatus.DECLINED, self.now)
+
+    async def payment_details(self, affiliate: Affiliate, holder: str, *, paypal_only: bool) -> None:
+        rng = self.rng
+        kinds = [PaymentMethodType.PAYPAL] if paypal_only else rng.sample(
+            list(PaymentMethodType), k=rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
+        )
+        details: dict[str, object] = {}
+        if PaymentMethodType.PAYPAL in kinds:
+            details["paypal_email"] = affiliate.email.replace("@", ".pay@")
+        if PaymentMethodType.BANK_WIRE in kinds:
+            if rng.random() < 0.7:
+                country, bic, digits = rng.choice(BANKS)
+                details["bank_wire"] = {"accountHolder": holder, "country": country,
+                                        "iban": iban(rng, country, digits), "swift": bic}
+            else:
+                details["bank_wire"] = {"accountHolder": holder, "country": "US", "bankName": "First Example Bank",
+                                        "accountNumber": str(rng.randrange(10**9, 10**10)),
+                                        "routingNumber": "021000021"}
+        if PaymentMethodType.CHECK in kinds:
+            city, postal, country = rng.choice(CITIES)
+            details["check"] = {"payee": holder, "addressLine1": f"{rng.randint(1, 999)} Main Street",
+                                "city": city, "postalCode": postal, "country": country}
+        await ledger.update_payment_details(
+            ACTOR, affiliate.id, self.cipher, self.now, preferred=rng.choice(kinds), **details,  # type: ignore[arg-type]
+        )
+
+    async def sales_of(self, affiliate: Affiliate, days_ago: list[float], products: list[Product],
+                       refund_rate: float) -> None:
+        """Sales at these ages, oldest first; some are refunded or charged back days later."""
+        rng = self.rng
+        for age in days_ago:
+            product = rng.choice(products)
+            occurred = self.now - timedelta(days=age)
+            amount = None
+            if rng.random() < 0.2:  # a discount code: 10 to 30% off the list price
+                discounted = product.price * rng.choice([70, 80, 90]) // 100
+                amount = Amount(from_minor(discounted, product.currency), product.currency)
+            self.sales += 1
+            external_id = f"demo-{self.sales:05d}"
+            await ledger.record_sale(
+                ACTOR, self.now, external_id=external_id, product_id=product.id, affiliate_id=affiliate.id,
+                amount=amount, occurred_at=occurred,
+            )
+            if rng.random() < refund_rate:
+                self.refundable.append((external_id, occurred, product))
+
+    async def refund(self, external_id: str, occurred: datetime, product: Product) -> None:
+        rng = self.rng
+        when = min(occurred + timedelta(days=rng.uniform(1, 45)), self.now)
+        kind = RefundKind.CHARGEBACK if rng.random() < 0.2 else RefundKind.REFUND
+        partial = None
+        if kind is RefundKind.REFUND and rng.random() < 0.35:  # a partial refund: a third of the list price
+            partial = Amount(from_minor(product.price // 3, product.currency), product.currency)
+        self.refunds += 1
+        await ledger.refund_sale(ACTOR, self.now, external_id=external_id, amount=partial, kind=kind,
+                                 occurred_at=when)
+
+
+async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AFFILIATES) -> Seeded | None:
+    """Fill an empty database with the demo program; None when it already holds data.
+
+    One outer transaction (each ledger operation becomes a savepoint inside it): a seed that
+    fails leaves the database empty, so the next start seeds again, and SQLite syncs once.
+    """
+    started = datetime.now(UTC)
+    async with in_transaction():
+        if not await is_empty():
+            return None
+        seeder = Seeder(cipher, now or started, Random(SEED))
+        await seeder.program()
+        for n in range(1, affiliates + 1):
+            await seeder.affiliate(n)
+        await seeder.pay_runs()
+        await seeder.refunds_and_declines()
+    return Seeded(affiliates, seeder.sales, seeder.refunds, (datetime.now(UTC) - started).total_seconds())
+
+
+async def prepare(settings: Settings, host: str, port: int, say: Callable[[str], None]) -> None:
+    """Seed an empty database (never a filled one), then tell the operator how to try it."""
+    if await is_empty():
+        say("filling the empty demo database (about 15 seconds)...")
+    seeded = await seed(Cipher(settings.secret_key))
+    if seeded:
+        counts = Counter(await Affiliate.all().values_list("payment_status", flat=True))
+        say(
+            f"demo program: {seeded.affiliates} affiliates ("
+            + ", ".join(f"{n} {getattr(s, 'value', s)}" for s, n in sorted(counts.items()))
+            + f"), {seeded.sales} sales, {seeded.refunds} refunds, in {seeded.seconds:.1f} s"
+        )
+    else:
+        say("the database already holds data: not seeding it again")
+    say(banner(host, port, await admin_token(settings)))
+
+
+EXAMPLE_QUERY = """{
+  affiliates(sort: DUE_DESC, first: 5) {
+    totalCount
+    edges { node {
+      name paymentStatus
+      incompleteReasons { reason message }
+      balances { currency due { amount } reserve { amount } owed { amount } }
+    } }
+  }
+}"""
+
+
+def banner(host: str, port: int, token: str) -> str:
+    """What the operator needs to try the demo: the address, the token, and a first query."""
+    url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/graphql"
+    return f"""
+Payout desk demo
+  GraphiQL:     {url}  (open it in a browser)
+  Admin token:  {token}
+  In GraphiQL, open the Headers pane (bottom left) and paste:
+    {{"Authorization": "Bearer {token}"}}
+  then run, for example:
+{_indent(EXAMPLE_QUERY, 4)}
+  From a shell:
+    curl -s {url} -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\
+      -d '{{"query": "{{ affiliates(sort: DUE_DESC, first: 3) {{ edges {{ node {{ name paymentStatus }} }} }} }}"}}'
+"""
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in text.splitlines())

@@ -1,0 +1,112 @@
+"""HTTP-level guards for /graphql: a cap on the request body, and JSON bodies for refused requests.
+
+Strawberry answers malformed requests (bad JSON, wrong content type, non-object variables,
+unknown operation names) with a plain-text 400; clients of a GraphQL API expect a JSON
+`errors` list with a code, so this rewrites those answers. Nothing here parses GraphQL.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY_BYTES = 1024 * 1024  # a 10 kB query plus generous variables
+
+
+class SafeJson:
+    """Mixin for Strawberry views: any undecodable body is "Unable to parse request body as JSON".
+
+    Strawberry only expects `json.JSONDecodeError`; invalid UTF-8, nesting deep enough to exhaust
+    the recursion limit, or a top-level string or number otherwise escaped as a 500.
+    """
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            value = json.loads(data)
+        except (UnicodeDecodeError, RecursionError) as e:
+            raise json.JSONDecodeError(f"undecodable body: {type(e).__name__}", "", 0) from None
+        if not isinstance(value, dict | list):
+            raise json.JSONDecodeError("the body is not a JSON object", "", 0)
+        return value
+
+
+def refusal(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+class HttpGuard:
+    """Wraps the GraphQL ASGI app (HTTP only; WebSockets pass through)."""
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = refusal(413, f"the request body is larger than {self.max_body} bytes", "REQUEST_TOO_LARGE")
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            await too_large(scope, receive, send)
+            return
+        body = bytearray()
+        while True:  # read it all (bounded) so the size is known before anything parses it
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                await too_large(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, replay(bytes(body), receive), as_json_errors(send))
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that hands the buffered body over once, then waits on the real one."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
+
+
+def as_json_errors(send: Send) -> Send:
+    """Turn a plain-text 4xx answer into `{"errors": [{"message", "extensions": {"code"}}]}`."""
+    start: Message | None = None
+    text = bytearray()
+
+    async def rewrite(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            content_type = Headers(raw=message.get("headers", [])).get("content-type", "")
+            if 400 <= message["status"] < 500 and content_type.startswith("text/plain"):
+                start = message  # hold it until the whole text is known
+                return
+            await send(message)
+            return
+        if start is None or message["type"] != "http.response.body":
+            await send(message)
+            return
+        text.extend(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = json.dumps(
+            {"errors": [{"message": text.decode(errors="replace"), "extensions": {"code": "BAD_REQUEST"}}]}
+        ).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return rewrite

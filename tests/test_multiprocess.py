@@ -1,0 +1,175 @@
+"""Two server processes on one PostgreSQL database, events carried by LISTEN/NOTIFY (rule 10).
+
+Each server is a real uvicorn subprocess; subscribers are real WebSocket clients. Only on
+PostgreSQL: SQLite deployments are one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api import record_sale
+from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
+from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
+from tests.ws import Subscription, subscribe
+
+pytestmark = pytest.mark.skipif(not on_postgres(), reason="several processes need PostgreSQL")
+
+ROOT = Path(__file__).resolve().parent.parent
+REGISTER = 1.0  # seconds for a subscribe message to be registered in another process
+
+
+@dataclass
+class Process:
+    url: str
+    process: asyncio.subprocess.Process
+
+    async def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(how)
+            await asyncio.wait_for(self.process.wait(), 10)
+
+
+def read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def start(database_url: str, log: Path) -> Process:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAYOUTS_DATABASE_URL": database_url,
+        "PAYOUTS_PUBSUB_URL": database_url,
+        "PAYOUTS_SECRET_KEY": SECRET_KEY,
+        "PAYOUTS_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    with open(log, "wb") as stderr:  # noqa: ASYNC230 (a local file, opened once)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )
+    url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=url) as http, asyncio.timeout(30):
+        while True:
+            try:
+                if (await http.get("/healthz")).status_code == 200:
+                    return Process(url, process)
+            except httpx.TransportError:
+                pass
+            assert process.returncode is None, read(log)
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def servers(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Process, Process]]:
+    first = await start(database_url, tmp_path / "a.log")  # migrates; then the second starts on a ready schema
+    second = await start(database_url, tmp_path / "b.log")
+    try:
+        yield first, second
+    finally:
+        for process in (first, second):
+            await process.stop()
+
+
+async def events_within(subscription: Subscription, seconds: float) -> list[dict[str, Any]]:
+    """Every event that arrives in the next `seconds`."""
+    received: list[dict[str, Any]] = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            received.append(await subscription.next(within=left))
+        except TimeoutError:
+            break
+    return received
+
+
+async def test_a_sale_recorded_through_one_process_reaches_subscribers_on_both(
+    servers: tuple[Process, Process],
+) -> None:
+    a, b = servers
+    async with httpx.AsyncClient(base_url=a.url) as http, AsyncExitStack() as stack:
+        gql = GraphQLClient(http)
+        product = await create_product(gql, milestones=KARTRA)
+        ann = await payable_affiliate(gql)
+        on_a = await stack.enter_async_context(subscribe(a.url, ADMIN_TOKEN))
+        on_b = await stack.enter_async_context(subscribe(b.url, ADMIN_TOKEN, ann))
+        await asyncio.sleep(REGISTER)
+        await record_sale(gql, externalId="o-1", productId=product, affiliateId=ann)
+        for subscription in (on_a, on_b):
+            events = await events_within(subscription, 1.5)
+            assert [(e["cause"], e["affiliate"]["id"], e["newlyDue"]) for e in events] == [
+                ("SALE_RECORDED", ann, [{"amount": "4.00", "currency": "USD"}])
+            ]
+
+
+async def test_a_maturity_is_announced_exactly_once_across_processes(servers: tuple[Process, Process]) -> None:
+    """Both processes serve requests around the release instant; each subscriber still gets it once."""
+    a, b = servers
+    async with (
+        httpx.AsyncClient(base_url=a.url) as http_a,
+        httpx.AsyncClient(base_url=b.url) as http_b,
+        AsyncExitStack() as stack,
+    ):
+        gql_a, gql_b = GraphQLClient(http_a), GraphQLClient(http_b)
+        product = await create_product(gql_a, milestones=KARTRA)
+        ann = await payable_affiliate(gql_a)
+        on_a = await stack.enter_async_context(subscribe(a.url, ADMIN_TOKEN))
+        on_b = await stack.enter_async_context(subscribe(b.url, ADMIN_TOKEN))
+        await asyncio.sleep(REGISTER)
+        occurred = datetime.now(UTC) - timedelta(days=60) + timedelta(seconds=3)
+        sale = await record_sale(
+            gql_b, externalId="o-1", productId=product, affiliateId=ann, occurredAt=occurred.isoformat()
+        )
+        release = datetime.fromisoformat(sale["sale"]["installments"][1]["releaseAt"])
+
+        async def keep_reading(gql: GraphQLClient) -> None:
+            """Every request applies maturities too: a race with the clock and the other process."""
+            while datetime.now(UTC) < release + timedelta(seconds=2):
+                await gql.ok("{ programSettings { minimumSales } }")
+                await asyncio.sleep(0.02)
+
+        readers = [asyncio.create_task(keep_reading(g)) for g in (gql_a, gql_b)]
+        events_a, events_b = await asyncio.gather(events_within(on_a, 8), events_within(on_b, 8))
+        await asyncio.gather(*readers)
+
+        for events in (events_a, events_b):
+            assert [e["cause"] for e in events] == ["SALE_RECORDED", "MATURED"]
+            assert events[1]["newlyDue"] == [{"amount": "6.01", "currency": "USD"}]
+            assert events[1]["due"] == [{"amount": "10.01", "currency": "USD"}]
+            assert datetime.fromisoformat(events[1]["at"]) - release < timedelta(seconds=2)
+
+
+async def test_the_other_process_takes_the_clock_over_when_the_leader_dies(
+    servers: tuple[Process, Process],
+) -> None:
+    a, b = servers  # a started first, so it holds the clock's lock
+    async with httpx.AsyncClient(base_url=b.url) as http, AsyncExitStack() as stack:
+        gql = GraphQLClient(http)
+        product = await create_product(gql, milestones=KARTRA)
+        ann = await payable_affiliate(gql)
+        on_b = await stack.enter_async_context(subscribe(b.url, ADMIN_TOKEN))
+        await asyncio.sleep(REGISTER)
+        occurred = datetime.now(UTC) - timedelta(days=60) + timedelta(seconds=4)
+        await record_sale(gql, externalId="o-1", productId=product, affiliateId=ann, occurredAt=occurred.isoformat())
+        await a.stop(signal.SIGKILL)  # no request reaches b afterwards: only its clock can announce the maturity
+        events = await events_within(on_b, 10)
+        assert [e["cause"] for e in events] == ["SALE_RECORDED", "MATURED"]
