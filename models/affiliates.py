@@ -64,7 +64,7 @@ class Balance(Model):
     owed = fields.BigIntField(default=0)
     next_release_at = fields.DatetimeField(null=True, db_index=True)
     next_release_amount = fields.BigIntField(default=0)
-    refreshed_at = fields.DatetimeField()
+    refreshed_at = fields.DatetimeField()  # when the figures last changed
 
     class Meta:
         table = "balances"

@@ -90,7 +90,8 @@ def figures_of(balance: Balance) -> BalanceFigures:
 async def lock_affiliates(ids: Collection[int]) -> None:
     """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer)."""
     for chunk in chunks(ids):
-        await Affiliate.filter(id__in=chunk).select_for_update().values_list("id", flat=True)
+        # `.only("id")`, not `.values_list()`: Tortoise 1.1.9 silently drops FOR UPDATE from values queries.
+        await Affiliate.filter(id__in=chunk).select_for_update().only("id")
 
 
 def _sums(rows: Iterable[dict[str, object]]) -> dict[tuple[int, str], int]:
@@ -185,7 +186,7 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
         balance = stored.get((aff_id, currency))
         if balance is None:
             to_create.append(Balance(affiliate_id=aff_id, currency=currency, **values))
-        else:
+        elif any(getattr(balance, name) != value for name, value in values.items() if name != "refreshed_at"):
             for name, value in values.items():
                 setattr(balance, name, value)
             to_update.append(balance)
@@ -195,8 +196,12 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
         await Balance.bulk_update(to_update, fields=list(values))
 
     transitions: list[Transition] = []
+    changed: list[Affiliate] = []
     for affiliate in affiliates:
         figures = per_affiliate.get(affiliate.id, [])
+        derived_before = (
+            affiliate.sales_count, affiliate.has_payment_method, affiliate.payment_status, affiliate.due_rank
+        )
         affiliate.sales_count = counted.get(affiliate.id, 0)
         affiliate.has_payment_method = affiliate.id in with_methods
         verdict = payment_status(
@@ -220,9 +225,13 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
         )
         affiliate.payment_status = verdict.status
         affiliate.due_rank = due_rank(figures)
-    if affiliates:
+        if derived_before != (
+            affiliate.sales_count, affiliate.has_payment_method, affiliate.payment_status, affiliate.due_rank
+        ):
+            changed.append(affiliate)
+    if changed:  # Tortoise's bulk_update is the slow part of a refresh: write only what moved
         await Affiliate.bulk_update(
-            affiliates, fields=["sales_count", "has_payment_method", "payment_status", "due_rank"]
+            changed, fields=["sales_count", "has_payment_method", "payment_status", "due_rank"]
         )
     return transitions
 

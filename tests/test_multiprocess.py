@@ -30,6 +30,7 @@ pytestmark = pytest.mark.skipif(not on_postgres(), reason="several processes nee
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = 1.0  # seconds for a subscribe message to be registered in another process
+READERS = 4  # concurrent request loops per process racing the clocks over the same maturity
 
 
 @dataclass
@@ -145,9 +146,8 @@ async def test_a_maturity_is_announced_exactly_once_across_processes(servers: tu
             """Every request applies maturities too: a race with the clock and the other process."""
             while datetime.now(UTC) < release + timedelta(seconds=2):
                 await gql.ok("{ programSettings { minimumSales } }")
-                await asyncio.sleep(0.02)
 
-        readers = [asyncio.create_task(keep_reading(g)) for g in (gql_a, gql_b)]
+        readers = [asyncio.create_task(keep_reading(g)) for g in (gql_a, gql_b) for _ in range(READERS)]
         events_a, events_b = await asyncio.gather(events_within(on_a, 8), events_within(on_b, 8))
         await asyncio.gather(*readers)
 
