@@ -44,6 +44,7 @@ class Context:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     events: EventSource | None = None
+    websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     loaders: Loaders = field(default_factory=Loaders)
 
@@ -52,6 +53,7 @@ class Context:
         return Context(
             principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
             response=self.response, connection_params=self.connection_params, events=self.events,
+            websocket=self.websocket,
         )
 
     def renew(self, loaders: Loaders | None = None) -> None:

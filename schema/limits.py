@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
-from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -68,9 +67,7 @@ class InputGuard(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.operation_type is OperationType.SUBSCRIPTION and isinstance(
-            getattr(context.context, "request", None), Request
-        ):
+        if context.operation_type is OperationType.SUBSCRIPTION and not context.context.websocket:
             raise GraphQLError(
                 "subscriptions are served over WebSocket (graphql-transport-ws)", extensions={"code": "BAD_REQUEST"}
             )

@@ -73,7 +73,7 @@ class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus,
+                request=request, response=response, events=self.bus, websocket=True,
             )
         principal: Principal = request.state.principal
         context = Context(

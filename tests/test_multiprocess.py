@@ -7,13 +7,9 @@ PostgreSQL: SQLite deployments are one process.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,68 +18,22 @@ import httpx
 import pytest
 
 from tests.api import record_sale
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
+from tests.conftest import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.servers import ServerProcess, start_server
 from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
 from tests.ws import Subscription, subscribe
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="several processes need PostgreSQL")
 
-ROOT = Path(__file__).resolve().parent.parent
 REGISTER = 1.0  # seconds for a subscribe message to be registered in another process
 READERS = 4  # concurrent request loops per process racing the clocks over the same maturity
 
 
-@dataclass
-class Process:
-    url: str
-    process: asyncio.subprocess.Process
-
-    async def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
-        if self.process.returncode is None:
-            self.process.send_signal(how)
-            await asyncio.wait_for(self.process.wait(), 10)
-
-
-def read(log: Path) -> str:
-    return log.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def start(database_url: str, log: Path) -> Process:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PAYOUTS_DATABASE_URL": database_url,
-        "PAYOUTS_PUBSUB_URL": database_url,
-        "PAYOUTS_SECRET_KEY": SECRET_KEY,
-        "PAYOUTS_ADMIN_TOKEN": ADMIN_TOKEN,
-    }
-    with open(log, "wb") as stderr:  # noqa: ASYNC230 (a local file, opened once)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-        )
-    url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=url) as http, asyncio.timeout(30):
-        while True:
-            try:
-                if (await http.get("/healthz")).status_code == 200:
-                    return Process(url, process)
-            except httpx.TransportError:
-                pass
-            assert process.returncode is None, read(log)
-            await asyncio.sleep(0.1)
-
-
 @pytest.fixture
-async def servers(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Process, Process]]:
-    first = await start(database_url, tmp_path / "a.log")  # migrates; then the second starts on a ready schema
-    second = await start(database_url, tmp_path / "b.log")
+async def servers(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    # The first migrates; the second then starts on a ready schema.
+    first = await start_server(database_url, tmp_path / "a.log", PAYOUTS_PUBSUB_URL=database_url)
+    second = await start_server(database_url, tmp_path / "b.log", PAYOUTS_PUBSUB_URL=database_url)
     try:
         yield first, second
     finally:
@@ -104,7 +54,7 @@ async def events_within(subscription: Subscription, seconds: float) -> list[dict
 
 
 async def test_a_sale_recorded_through_one_process_reaches_subscribers_on_both(
-    servers: tuple[Process, Process],
+    servers: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = servers
     async with httpx.AsyncClient(base_url=a.url) as http, AsyncExitStack() as stack:
@@ -122,7 +72,9 @@ async def test_a_sale_recorded_through_one_process_reaches_subscribers_on_both(
             ]
 
 
-async def test_a_maturity_is_announced_exactly_once_across_processes(servers: tuple[Process, Process]) -> None:
+async def test_a_maturity_is_announced_exactly_once_across_processes(
+    servers: tuple[ServerProcess, ServerProcess],
+) -> None:
     """Both processes serve requests around the release instant; each subscriber still gets it once."""
     a, b = servers
     async with (
@@ -159,7 +111,7 @@ async def test_a_maturity_is_announced_exactly_once_across_processes(servers: tu
 
 
 async def test_the_other_process_takes_the_clock_over_when_the_leader_dies(
-    servers: tuple[Process, Process],
+    servers: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = servers  # a started first, so it holds the clock's lock
     async with httpx.AsyncClient(base_url=b.url) as http, AsyncExitStack() as stack:

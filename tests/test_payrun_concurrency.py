@@ -8,7 +8,6 @@ export groups and ticked affiliate ids over the same affiliates.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,49 +17,31 @@ import httpx
 import pytest
 
 from tests.api import create_affiliate, create_product, record_sale
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
-from tests.test_multiprocess import free_port, read
+from tests.conftest import GraphQLClient, on_postgres
+from tests.servers import ROOT, read, server_env, start_server
 from tests.test_payrun import BANK, EXPORT, PAY, details
 
-ROOT = Path(__file__).resolve().parent.parent
 AFFILIATES = 6
 CALLS = 21
 
 
 @pytest.fixture
 async def server(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    env = {**os.environ, "PAYOUTS_DATABASE_URL": database_url, "PAYOUTS_SECRET_KEY": SECRET_KEY,
-           "PAYOUTS_ADMIN_TOKEN": ADMIN_TOKEN}
-    migrate = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "migrate", cwd=ROOT, env=env,
-                                                   stderr=asyncio.subprocess.DEVNULL)
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "migrate", cwd=ROOT, env=server_env(database_url),
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:  # before the workers start: their own migrations would race
         assert await asyncio.wait_for(migrate.wait(), 60) == 0
     except TimeoutError:
         migrate.kill()
         raise
-    port, log = free_port(), tmp_path / "server.log"
-    with open(log, "wb") as stderr:  # noqa: ASYNC230 (a local file, opened once)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
-            "--workers", "2" if on_postgres() else "1", cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-        )
-    url = f"http://127.0.0.1:{port}"
+    running = await start_server(database_url, tmp_path / "server.log", workers=2 if on_postgres() else 1)
     try:
-        async with httpx.AsyncClient(base_url=url) as http, asyncio.timeout(30):
-            while True:
-                try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.returncode is None, read(log)
-                await asyncio.sleep(0.1)
-        yield url
+        yield running.url
     finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 15)
-    assert "Traceback" not in read(log), read(log)
+        await running.stop()
+    assert "Traceback" not in read(running.log), read(running.log)
 
 
 async def test_parallel_mark_as_paid_settles_each_installment_once(server: str):

@@ -1,0 +1,76 @@
+"""Real server processes for tests that need several connections or several processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import ADMIN_TOKEN, SECRET_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PAYOUTS_DATABASE_URL": database_url,
+        "PAYOUTS_SECRET_KEY": SECRET_KEY,
+        "PAYOUTS_ADMIN_TOKEN": ADMIN_TOKEN,
+        **extra,
+    }
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    process: asyncio.subprocess.Process
+    log: Path
+
+    async def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(how)
+            await asyncio.wait_for(self.process.wait(), 15)
+
+
+async def start_server(
+    database_url: str, log: Path, *, workers: int = 1, **extra_env: str
+) -> ServerProcess:
+    """`uvicorn server.asgi:app` on a free port, returned once /healthz answers."""
+    port = free_port()
+    with open(log, "wb") as stderr:  # noqa: ASYNC230 (a local file, opened once)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
+            "--workers", str(workers), cwd=ROOT, env=server_env(database_url, **extra_env),
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )
+    server = ServerProcess(f"http://127.0.0.1:{port}", process, log)
+    try:
+        async with httpx.AsyncClient(base_url=server.url) as http, asyncio.timeout(30):
+            while True:
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        return server
+                except httpx.TransportError:
+                    pass
+                assert process.returncode is None, read(log)
+                await asyncio.sleep(0.1)
+    except BaseException:
+        await server.stop(signal.SIGKILL)
+        raise
