@@ -29,6 +29,7 @@ from models.rules import (
     payment_status,
 )
 from models.sales import Installment, OwedAmount, Sale
+from models.sql import update_rows
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
@@ -193,7 +194,7 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
     if to_create:
         await Balance.bulk_create(to_create)
     if to_update:
-        await Balance.bulk_update(to_update, fields=list(values))
+        await update_rows(Balance, to_update, list(values))
 
     transitions: list[Transition] = []
     changed: list[Affiliate] = []
@@ -229,10 +230,7 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
             affiliate.sales_count, affiliate.has_payment_method, affiliate.payment_status, affiliate.due_rank
         ):
             changed.append(affiliate)
-    if changed:  # Tortoise's bulk_update is the slow part of a refresh: write only what moved
-        await Affiliate.bulk_update(
-            changed, fields=["sales_count", "has_payment_method", "payment_status", "due_rank"]
-        )
+    await update_rows(Affiliate, changed, ["sales_count", "has_payment_method", "payment_status", "due_rank"])
     return transitions
 
 

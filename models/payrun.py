@@ -31,6 +31,7 @@ from models.money import MoneyError, check_currency
 from models.payouts import Payout
 from models.rules import PAYPAL_MAX_ROWS, BalanceFigures, ProgramRules, file_part, settleable_currencies
 from models.sales import Installment, OwedAmount
+from models.sql import numbered
 
 MAX_KEY = 200
 T = TypeVar("T")
@@ -351,14 +352,6 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
     return claims, skipped
 
 
-def _sql(conn: BaseDBAsyncClient, query: str) -> str:
-    """Our raw statements are written with `?`; asyncpg numbers its parameters."""
-    if conn.capabilities.dialect != "postgres":
-        return query
-    parts = query.split("?")
-    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
-
-
 async def _settle(
     conn: BaseDBAsyncClient,
     claims: Sequence[Claim],
@@ -378,7 +371,7 @@ async def _settle(
                 reference, export_id, paid_at,
             ]
         inserted = await conn.execute_query_dict(
-            _sql(
+            numbered(
                 conn,
                 "INSERT INTO payouts (affiliate_id, currency, amount, method, instant, status, paid_at, "
                 f"reference, export_id, created_at) VALUES {values} RETURNING id, affiliate_id, currency",
@@ -404,7 +397,9 @@ async def _claim(conn: BaseDBAsyncClient, table: str, column: str, pairs: Sequen
         marks = ", ".join(["?"] * len(batch))
         params: list[Any] = [v for pair in batch for v in pair] + [row_id for row_id, _ in batch]
         changed, _ = await conn.execute_query(
-            _sql(conn, f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({marks}) AND {column} IS NULL"),
+            numbered(
+                conn, f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({marks}) AND {column} IS NULL"
+            ),
             params,
         )
         if changed != len(batch):
