@@ -30,7 +30,7 @@ from models.rules import AffiliateFacts
 from models.rules import payment_status as judge
 from models.sales import Sale as SaleRow
 from schema.context import Info
-from schema.errors import ForbiddenError, NotFoundError, RuleViolation, ValidationError
+from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money
 from schema.node import Node
@@ -311,7 +311,6 @@ class UpdatePaymentDetailsSuccess:
     affiliate: Affiliate
 
 
-Errors = ValidationError | NotFoundError | ForbiddenError | RuleViolation
 CreateAffiliatePayload = Annotated[
     CreateAffiliateSuccess | Errors, strawberry.union("CreateAffiliatePayload")
 ]

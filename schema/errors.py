@@ -38,6 +38,10 @@ class RuleViolation(Error):
     pass
 
 
+# The error members of every mutation payload union (the contract lists these four).
+Errors = ValidationError | NotFoundError | ForbiddenError | RuleViolation
+
+
 def error_member(error: LedgerError) -> Error:
     kind: type[Error] = {Invalid: ValidationError, NotFound: NotFoundError, Forbidden: ForbiddenError}.get(
         type(error), RuleViolation

@@ -14,8 +14,9 @@ from models.errors import Invalid
 from models.exports import ExportFile as ExportFileRow
 from models.exports import PaymentExport as ExportRow
 from models.payouts import Payout as PayoutRow
-from schema.affiliates import AffiliateFilter, Errors, PaymentMethodTypeEnum, selection
+from schema.affiliates import AffiliateFilter, PaymentMethodTypeEnum, selection
 from schema.context import Info
+from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money, money_list
 from schema.node import Node

@@ -12,7 +12,7 @@ from models.enums import Role
 from models.products import Product as ProductRow
 from models.rules import Milestone as MilestoneRule
 from schema.context import Info
-from schema.errors import ForbiddenError, NotFoundError, RuleViolation, ValidationError
+from schema.errors import Errors
 from schema.ids import to_global_id
 from schema.money import Money, MoneyInput
 from schema.node import Node
@@ -89,7 +89,7 @@ class CreateProductSuccess:
 
 
 CreateProductPayload = Annotated[
-    CreateProductSuccess | ValidationError | NotFoundError | ForbiddenError | RuleViolation,
+    CreateProductSuccess | Errors,
     strawberry.union("CreateProductPayload"),
 ]
 

@@ -11,7 +11,7 @@ from models.balances import Effects
 from models.enums import DueCause, Role
 from models.rules import ProgramRules
 from schema.context import Info
-from schema.errors import ForbiddenError, NotFoundError, RuleViolation, ValidationError
+from schema.errors import Errors
 from schema.money import Money, MoneyInput, money_list
 from schema.permissions import CanReadAll, mutation
 from schema.products import Milestone, MilestoneInput, milestone_pairs
@@ -52,7 +52,7 @@ class UpdateProgramSettingsSuccess:
 
 
 UpdateProgramSettingsPayload = Annotated[
-    UpdateProgramSettingsSuccess | ValidationError | NotFoundError | ForbiddenError | RuleViolation,
+    UpdateProgramSettingsSuccess | Errors,
     strawberry.union("UpdateProgramSettingsPayload"),
 ]
 

@@ -13,7 +13,7 @@ from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatu
 from models.rules import installment_state
 from models.sales import Sale as SaleRow
 from schema.context import Info
-from schema.errors import ForbiddenError, NotFoundError, RuleViolation, ValidationError
+from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money, MoneyInput
 from schema.node import Node
@@ -119,7 +119,6 @@ class RefundSaleSuccess:
     sale: Sale
 
 
-Errors = ValidationError | NotFoundError | ForbiddenError | RuleViolation
 RecordSalePayload = Annotated[RecordSaleSuccess | Errors, strawberry.union("RecordSalePayload")]
 RefundSalePayload = Annotated[RefundSaleSuccess | Errors, strawberry.union("RefundSalePayload")]
 

@@ -14,7 +14,7 @@ from models import access
 from models.enums import Role
 from models.tokens import ApiToken as ApiTokenRow
 from schema.context import Info
-from schema.errors import ForbiddenError, NotFoundError, RuleViolation, ValidationError
+from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.node import Node
 from schema.permissions import mutation
@@ -66,7 +66,6 @@ class RevokeTokenSuccess:
     api_token: ApiToken
 
 
-Errors = ValidationError | NotFoundError | ForbiddenError | RuleViolation
 CreateAffiliateTokenPayload = Annotated[
     CreateAffiliateTokenSuccess | Errors, strawberry.union("CreateAffiliateTokenPayload")
 ]
