@@ -110,6 +110,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.secret_key:
         say("PAYOUTS_SECRET_KEY is not set (32+ characters); refusing to start. Use --demo for a demo database.")
         return 2
+    # Once here, before the workers start: each worker's own start-up migration then finds nothing
+    # to do instead of racing the others (stack-notes: concurrent schema changes on PostgreSQL).
+    asyncio.run(migrate_and_close(settings.database_url))
     uvicorn.run(
         "server.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
         ws="websockets-sansio",
