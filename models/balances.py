@@ -16,7 +16,7 @@ from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from models.affiliates import Affiliate, Balance, PaymentMethod
-from models.enums import PaymentStatus, PayoutStatus, SaleStatus
+from models.enums import PayoutStatus, SaleStatus
 from models.payouts import Payout
 from models.program import SETTINGS_ID, ProgramSettings
 from models.rules import (
@@ -24,6 +24,7 @@ from models.rules import (
     BalanceFigures,
     OpenInstallment,
     ProgramRules,
+    Transition,
     balance_figures,
     due_rank,
     payment_status,
@@ -32,29 +33,6 @@ from models.sales import Installment, OwedAmount, Sale
 from models.sql import update_rows
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
-
-
-@dataclass(frozen=True)
-class Transition:
-    """An affiliate's payment status and due amounts before and after one change."""
-
-    affiliate_id: int
-    before_status: PaymentStatus
-    after_status: PaymentStatus
-    before_due: dict[str, int]
-    after_due: dict[str, int]
-
-    @property
-    def newly_due(self) -> dict[str, int]:
-        """What became payable (rule 10): empty unless DUE afterwards and due rose or it became DUE."""
-        if self.after_status is not PaymentStatus.DUE:
-            return {}
-        became_due = self.before_status is not PaymentStatus.DUE
-        rises = {
-            cur: amount - (0 if became_due else self.before_due.get(cur, 0))
-            for cur, amount in self.after_due.items()
-        }
-        return {cur: rise for cur, rise in rises.items() if rise > 0}
 
 
 @dataclass

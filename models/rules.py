@@ -327,6 +327,29 @@ def payment_status(
     return StatusVerdict(PaymentStatus.DUE_INCOMPLETE, tuple(reasons))
 
 
+@dataclass(frozen=True)
+class Transition:
+    """An affiliate's payment status and due amounts before and after one change."""
+
+    affiliate_id: int
+    before_status: PaymentStatus
+    after_status: PaymentStatus
+    before_due: dict[str, int]
+    after_due: dict[str, int]
+
+    @property
+    def newly_due(self) -> dict[str, int]:
+        """What became payable (rule 10): empty unless DUE afterwards and due rose or it became DUE."""
+        if self.after_status is not PaymentStatus.DUE:
+            return {}
+        became_due = self.before_status is not PaymentStatus.DUE
+        rises = {
+            cur: amount - (0 if became_due else self.before_due.get(cur, 0))
+            for cur, amount in self.after_due.items()
+        }
+        return {cur: rise for cur, rise in rises.items() if rise > 0}
+
+
 def due_rank(balances: Iterable[BalanceFigures]) -> int:
     """Sort key for DUE_DESC: the largest single-currency due, in ten-thousandths of a major unit.
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
-from models.balances import Transition
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
+from models.rules import Transition
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 import strawberry
 from graphql import GraphQLError
 
-from models.balances import Transition
 from models.enums import DueCause, Role
 from models.errors import LedgerError
+from models.rules import Transition
 from schema.affiliates import Affiliate
 from schema.context import Info
 from schema.ids import decode_id

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 import asyncpg
 import redis.asyncio as redis
 
-from models.balances import Transition
 from models.enums import DueCause
+from models.rules import Transition
 from schema.events import DueEvent, due_events
 
 log = logging.getLogger("payouts.pubsub")

@@ -21,6 +21,7 @@ from models.rules import (
     OpenInstallment,
     ProgramRules,
     RuleError,
+    Transition,
     allocate_reduction,
     balance_figures,
     commission_for_sale,
@@ -520,3 +521,27 @@ def test_balance_invariant_holds_after_any_sequence(ops: list[tuple[object, ...]
         if verdict.status is PaymentStatus.DUE_INCOMPLETE:
             assert verdict.reasons, "DUE_INCOMPLETE always says why"
         assert (verdict.status is PaymentStatus.DUE) == (f.due > 0)
+
+
+# --- rule 10: which transitions are announced -------------------------------------------------
+
+DUE, INCOMPLETE = PaymentStatus.DUE, PaymentStatus.DUE_INCOMPLETE
+
+
+def transition(before: PaymentStatus, after: PaymentStatus, before_due: dict, after_due: dict) -> Transition:
+    return Transition(1, before, after, before_due, after_due)
+
+
+def test_becoming_due_announces_the_whole_due():
+    assert transition(INCOMPLETE, DUE, {"USD": 400}, {"USD": 400, "EUR": 0}).newly_due == {"USD": 400}
+
+
+def test_a_due_affiliate_whose_due_rises_announces_the_rise_per_currency():
+    t = transition(DUE, DUE, {"USD": 400, "EUR": 100}, {"USD": 1000, "EUR": 100, "JPY": 50})
+    assert t.newly_due == {"USD": 600, "JPY": 50}
+
+
+def test_nothing_is_announced_when_due_falls_or_the_affiliate_is_not_due_after():
+    assert transition(DUE, DUE, {"USD": 1000}, {"USD": 400}).newly_due == {}
+    assert transition(INCOMPLETE, INCOMPLETE, {"USD": 0}, {"USD": 400}).newly_due == {}
+    assert transition(DUE, INCOMPLETE, {"USD": 400}, {"USD": 900}).newly_due == {}
