@@ -36,6 +36,7 @@ from server.config import Settings
 from server.exports import export_file_route
 from server.guards import HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
+from server.sockets import OpenSockets, TokenCheckedHandler
 
 log = logging.getLogger("payouts")
 
@@ -59,6 +60,8 @@ def wants_graphiql(request: Request) -> bool:
 class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
+    graphql_transport_ws_handler_class = TokenCheckedHandler
+
     def __init__(self, settings: Settings, cipher: Cipher, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
@@ -68,17 +71,19 @@ class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
         self.settings = settings
         self.cipher = cipher
         self.bus = bus
+        self.sockets = OpenSockets()
+        bus.on_revoke(self.sockets.revoked)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus, websocket=True,
+                revoke=self.bus.revoke, request=request, response=response, events=self.bus, websocket=True,
             )
         principal: Principal = request.state.principal
         context = Context(
-            principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
-            response=response, events=self.bus,
+            principal=principal, cipher=self.cipher, announce=self.bus.announce, revoke=self.bus.revoke,
+            request=request, response=response, events=self.bus,
         )
         # Held installments that matured since the last change become due before anything is read.
         await context.announce(await apply_maturities(context.now), DueCause.MATURED)
@@ -86,12 +91,20 @@ class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
-        header = (context.connection_params or {}).get("authorization")
-        principal = await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+        principal = await self._socket_principal(context)
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal
         return UNSET
+
+    async def _socket_principal(self, context: Context) -> Principal | None:
+        header = (context.connection_params or {}).get("authorization")
+        return await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+
+    async def still_valid(self, context: Context) -> bool:
+        """Checked before every operation on a WebSocket: the token of connection_init, still unrevoked."""
+        principal = await self._socket_principal(context)
+        return principal is not None and principal.token_id == context.principal.token_id
 
 
 class Authenticated:
