@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY
+from tests.clients import ADMIN_TOKEN, SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
