@@ -21,7 +21,7 @@ from schema.ids import decode_id, to_global_id
 from schema.money import Money, money_list
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, paginate
-from schema.permissions import CanReadAll, mutation
+from schema.permissions import CanReadAll, Owned, ProgramWide, mutation
 from schema.sales import utc
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ PayoutStatusEnum = strawberry.enum(PayoutStatus, name="PayoutStatus")
 
 
 @strawberry.type
-class Payout(Node):
+class Payout(Node, Owned):
     id: strawberry.ID
     amount: Money
     method: PaymentMethodTypeEnum | None  # type: ignore[valid-type]
@@ -53,6 +53,9 @@ class Payout(Node):
             reference=row.reference,
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.affiliate_id
 
     @strawberry.field
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
@@ -79,7 +82,7 @@ def download_url(file_id: int) -> str:
 
 
 @strawberry.type
-class ExportFile:
+class ExportFile(ProgramWide):
     currency: str
     rows: int
     total: Money
@@ -87,7 +90,7 @@ class ExportFile:
 
 
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
-class ExportGroup:
+class ExportGroup(ProgramWide):
     method: PaymentMethodTypeEnum  # type: ignore[valid-type]
     affiliate_count: int
     totals: list[Money]
@@ -121,7 +124,7 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
 
 
 @strawberry.type
-class SkippedAffiliate:
+class SkippedAffiliate(ProgramWide):
     reason: str
     affiliate_id: strawberry.Private[int]
 
@@ -133,7 +136,7 @@ class SkippedAffiliate:
 
 
 @strawberry.type
-class PaymentExport(Node):
+class PaymentExport(Node, ProgramWide):
     id: strawberry.ID
     created_at: datetime
     scope: ExportScopeEnum  # type: ignore[valid-type]
@@ -191,7 +194,7 @@ class ExportPaymentDetailsSuccess:
 
 
 @strawberry.type
-class MarkAsPaidSuccess:
+class MarkAsPaidSuccess(ProgramWide):
     payouts: list[Payout]
     skipped: list[SkippedAffiliate]
     totals: list[Money]
