@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -64,6 +66,7 @@ class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
         super().__init__(
             make_schema(introspection=settings.introspection), graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
         )
         self.settings = settings
         self.cipher = cipher
@@ -126,6 +129,19 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def cross_origin(origins: tuple[str, ...]) -> Middleware:
+    """CORS for a SPA on another origin (PAYOUTS_CORS_ORIGINS): preflights answered, no cookies.
+
+    Credentials travel in the `Authorization` header, which `allow_headers=["*"]` would not cover:
+    it is listed by name. Content-Disposition is exposed so a SPA can name a downloaded file.
+    """
+    return Middleware(
+        CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"], expose_headers=["Content-Disposition"],
+        allow_credentials=False, max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     cipher = Cipher(settings.secret_key)
@@ -152,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await bus.stop()
 
     return Starlette(
+        middleware=[cross_origin(settings.cors_origins)],
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
