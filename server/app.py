@@ -30,6 +30,7 @@ from models.db import migrate, tortoise_config
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.program import SETTINGS_ID, ProgramSettings
+from models.signed_links import LinkSigner
 from schema import make_schema
 from schema.context import Context, Principal
 from server.auth import authenticate
@@ -61,7 +62,7 @@ def wants_graphiql(request: Request) -> bool:
 class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
-    def __init__(self, settings: Settings, cipher: Cipher, bus: Bus) -> None:
+    def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
             make_schema(introspection=settings.introspection), graphql_ide="graphiql",
@@ -70,18 +71,19 @@ class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
         )
         self.settings = settings
         self.cipher = cipher
+        self.links = links
         self.bus = bus
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus, websocket=True,
+                request=request, response=response, events=self.bus, websocket=True, links=self.links,
             )
         principal: Principal = request.state.principal
         context = Context(
             principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
-            response=response, events=self.bus,
+            response=response, events=self.bus, links=self.links,
         )
         # Held installments that matured since the last change become due before anything is read.
         await context.announce(await apply_maturities(context.now), DueCause.MATURED)
@@ -145,10 +147,11 @@ def cross_origin(origins: tuple[str, ...]) -> Middleware:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     cipher = Cipher(settings.secret_key)
+    links = LinkSigner(settings.secret_key)
     bus = make_bus(settings.pubsub_url, settings.database_url)
     clock = MaturityClock(bus.announce, settings.database_url)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, bus), settings))
+    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -173,7 +176,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-            Route("/exports/files/{file_id}", export_file_route(cipher, settings.admin_token)),
+            Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token)),
         ],
         lifespan=lifespan,
     )
