@@ -37,6 +37,7 @@ from server.auth import authenticate
 from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
+from server.graphql_http import GraphQLResponseMedia
 from server.guards import HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 
@@ -59,7 +60,7 @@ def wants_graphiql(request: Request) -> bool:
     )
 
 
-class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
+class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
