@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.rules import Transition
+from models.signed_links import LinkSigner
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Context:
     connection_params: dict[str, Any] | None = None
     events: EventSource | None = None
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
+    links: LinkSigner | None = None  # signs download links for ADMIN readers; None: plain links only
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     loaders: Loaders = field(default_factory=Loaders)
 
@@ -53,7 +55,7 @@ class Context:
         return Context(
             principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
             response=self.response, connection_params=self.connection_params, events=self.events,
-            websocket=self.websocket,
+            websocket=self.websocket, links=self.links,
         )
 
     def renew(self, loaders: Loaders | None = None) -> None:
