@@ -6,6 +6,7 @@ only loads facts, calls them and stores what they return. All amounts are intege
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -375,6 +376,27 @@ def due_rank(balances: Iterable[BalanceFigures]) -> int:
     common scale makes JPY 1250 and USD 12.50 comparable as numbers, not as values.
     """
     return max((b.due * 10 ** (4 - exponent(b.currency)) for b in balances), default=0)
+
+
+# --- payment details (rule 12) ----------------------------------------------------------------
+
+# ASCII only (no `\w`, whose Unicode letters and digits PayPal does not take); a label never starts
+# or ends with a hyphen; the top-level domain is letters.
+_PAYPAL_EMAIL = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+'-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def paypal_email_is_plain(email: str) -> bool:
+    """Rule 12: a plain address starting with a letter or digit (so a PayPal file never needs a `'`).
+
+    Plain: one `@`, no spaces, quotes, display names, comments or consecutive/trailing dots in the
+    local part.
+    """
+    if not _PAYPAL_EMAIL.fullmatch(email):
+        return False
+    local = email.split("@", 1)[0]
+    return ".." not in local and not local.endswith(".")
 
 
 # --- export files (rule 8) --------------------------------------------------------------------

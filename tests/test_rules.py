@@ -29,6 +29,7 @@ from models.rules import (
     effective_milestones,
     installment_state,
     payment_status,
+    paypal_email_is_plain,
     refund_reduction,
     release_times,
     sale_status,
@@ -545,3 +546,27 @@ def test_nothing_is_announced_when_due_falls_or_the_affiliate_is_not_due_after()
     assert transition(DUE, DUE, {"USD": 1000}, {"USD": 400}).newly_due == {}
     assert transition(INCOMPLETE, INCOMPLETE, {"USD": 0}, {"USD": 400}).newly_due == {}
     assert transition(DUE, INCOMPLETE, {"USD": 400}, {"USD": 900}).newly_due == {}
+
+
+# --- rule 12: PayPal emails fit PayPal ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "email", ["ann@example.com", "7up@example.co.uk", "ann.lee+pay@mail.example.com", "o'brien@example.ie",
+              "A_B-c@ex-ample.com"],
+)
+def test_plain_paypal_emails(email: str) -> None:
+    assert paypal_email_is_plain(email)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "=HYPERLINK(1)@example.com", "-ann@example.com", "+ann@example.com", "@ann@example.com", "'ann@example.com",
+        "_ann@example.com", ".ann@example.com", "\tann@example.com", "ann..lee@example.com", "ann.@example.com",
+        "Ann <ann@example.com>", '"ann"@example.com', "ann lee@example.com", "ann@example", "ann@-example.com",
+        "ann@example-.com", "ann@example.c0m", "١ann@example.com", "ánn@example.com", "ann@example.com\n",
+    ],
+)
+def test_paypal_emails_that_are_not_plain(email: str) -> None:
+    assert not paypal_email_is_plain(email)
