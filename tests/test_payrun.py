@@ -314,7 +314,7 @@ async def test_payment_exports_page_costs_constant_statements(gql, sql_statement
 
 async def test_cli_export_writes_the_files(gql, database_url, tmp_path):
     product = await create_product(gql)
-    await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="=ann@example.com")
+    await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="ann@example.com")
     await due_affiliate(gql, product, "Bob Roe", "s-2", check={
         "payee": "Bob Roe", "addressLine1": "1 Main St", "city": "Berlin", "postalCode": "10115", "country": "DE",
     })
@@ -330,7 +330,7 @@ async def test_cli_export_writes_the_files(gql, database_url, tmp_path):
     written = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".csv")
     assert written == ["export-1-check-USD-1.csv", "export-1-paypal-USD-1.csv"], err.decode()
     paypal = list(csv.reader((tmp_path / written[1]).open(newline="")))
-    assert paypal[0][:3] == ["'=ann@example.com", "10.01", "USD"]
+    assert paypal[0][:3] == ["ann@example.com", "10.01", "USD"]  # rule 12: never needs a quote
     check = list(csv.DictReader((tmp_path / written[0]).open(newline="")))
     assert check[0]["payee"] == "Bob Roe" and check[0]["amount"] == "10.01"
     assert "2 rows" not in err.decode() and "10.01" in err.decode()
