@@ -33,6 +33,7 @@ from models.sales import Installment, OwedAmount, Sale
 from models.sql import update_rows
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
 
 
 @dataclass
@@ -212,18 +213,39 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
     return transitions
 
 
-async def apply_maturities(now: datetime) -> list[Transition]:
-    """Move matured installments from reserve to due for just the affiliates that have any."""
-    ready = await Balance.filter(next_release_at__lte=now).distinct().values_list("affiliate_id", flat=True)
-    if not ready:
-        return []
-    async with in_transaction():
-        await lock_affiliates(ready)
-        # Re-read under the lock: another process may have applied the same maturity already.
-        ready = await Balance.filter(affiliate_id__in=list(ready), next_release_at__lte=now).distinct().values_list(
-            "affiliate_id", flat=True
-        )
-        return await refresh_affiliates(ready, now) if ready else []
+async def matured(now: datetime, limit: int = MATURITY_BATCH) -> list[int]:
+    """Affiliates with a held installment released by `now` and not yet applied, at most `limit` rows.
+
+    An index range scan on `next_release_at`, read in index order and cut by the LIMIT: its cost
+    is the number of unapplied releases (usually none), never the number of balances.
+    """
+    return list(
+        await Balance.filter(next_release_at__lte=now)
+        .order_by("next_release_at")
+        .limit(limit)
+        .values_list("affiliate_id", flat=True)
+    )
+
+
+async def apply_maturities(now: datetime, limit: int = MATURITY_BATCH) -> list[Transition]:
+    """Move matured installments from reserve to due for just the affiliates that have any.
+
+    A batch of `limit` at a time until none is left: the work is the backlog of releases
+    (a clock outage), done once, whatever the size of the history.
+    """
+    transitions: list[Transition] = []
+    while found := await matured(now, limit):
+        async with in_transaction():
+            await lock_affiliates(found)
+            # Re-read under the lock: another process may have applied the same maturity already.
+            ready = await Balance.filter(
+                affiliate_id__in=sorted(set(found)), next_release_at__lte=now
+            ).values_list("affiliate_id", flat=True)
+            if ready:
+                transitions.extend(await refresh_affiliates(set(ready), now))
+        if len(found) < limit:
+            break
+    return transitions
 
 
 async def next_maturity() -> datetime | None:
