@@ -235,6 +235,7 @@ class PaymentMutations:
         if input.affiliate_ids is not None and input.filter is not None:
             raise Invalid("give affiliateIds or filter, not both", "affiliateIds")
         ids = ticked(input.affiliate_ids, "affiliateIds")
+        await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
             info.context.principal.actor, info.context.now, input.scope, selection(input.filter) if ids is None else ids
         )
