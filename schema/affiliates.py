@@ -240,6 +240,7 @@ class AffiliateQueries:
             query = selection(filter)
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
+        await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
         connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
         info.context.loaders.prime(info.context.loaders.affiliate, (e.node.row for e in connection.edges))
         return connection
