@@ -23,7 +23,7 @@ from models.tokens import ApiToken
 from schema.ids import parse_global_id
 from server.sockets import REVOKED
 from tests.api import ERROR, record_sale
-from tests.conftest import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.servers import ServerProcess, start_server
 from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
 from tests.test_roles import create_affiliate_token
