@@ -39,7 +39,7 @@ from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
 from server.guards import HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
-from server.sockets import OpenSockets, TokenCheckedHandler
+from server.sockets import OpenSockets, SocketHandler
 
 log = logging.getLogger("payouts")
 
@@ -63,7 +63,7 @@ def wants_graphiql(request: Request) -> bool:
 class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
-    graphql_transport_ws_handler_class = TokenCheckedHandler
+    graphql_transport_ws_handler_class = SocketHandler
 
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.

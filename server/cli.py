@@ -16,7 +16,7 @@ from models.db import migrate, tortoise_config
 from models.enums import ExportScope, PaymentStatus, Role
 from models.errors import LedgerError
 from models.payment_details import Cipher
-from schema.ids import parse_global_id
+from schema.ids import parse_global_id, parse_pk
 from server import demo
 from server.config import Settings
 from server.pubsub import make_bus
@@ -48,8 +48,8 @@ async def create_token(role: Role, label: str = "") -> str:
 
 def token_pk(value: str) -> int | None:
     """A token as `payouts token revoke` takes it: its number, or its ApiToken global id."""
-    if value.isdigit():
-        return int(value)
+    if (pk := parse_pk(value)) is not None:
+        return pk
     parsed = parse_global_id(value)
     return parsed[1] if parsed and parsed[0] == "ApiToken" else None
 

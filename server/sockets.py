@@ -1,9 +1,12 @@
-"""Open GraphQL WebSockets and their tokens: a revoked token stops working on its socket at once.
+"""Open GraphQL WebSockets: a revoked token stops working at once, and every refusal is answered.
 
 The token arrives once, in `connection_init`, but a socket lives for hours. So it is checked again
 on every `subscribe` message, every operation that finds it revoked (a subscription checks it per
 event) closes the socket, and a revocation announced on the bus by any process closes, in every
 process, the sockets that use that token: code 4403, nothing delivered after.
+
+An operation refused before it runs (too long, too deep, too many aliases, invalid) gets an
+`error` message with a `code`, as over HTTP, instead of completing with nothing said.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from collections import defaultdict
 from contextlib import suppress
 from typing import Any
 
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from graphql import GraphQLError
+from strawberry.schema.schema import StreamResult
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message, SubscribeMessage
+from strawberry.types.execution import PreExecutionError
 
 from schema.context import Context
+from schema.limits import code_for
 
 log = logging.getLogger("payouts.sockets")
 
@@ -29,13 +36,13 @@ class OpenSockets:
     """This process's open WebSockets by the id of the token they authenticated with."""
 
     def __init__(self) -> None:
-        self._by_token: dict[int, set[TokenCheckedHandler]] = defaultdict(set)
+        self._by_token: dict[int, set[SocketHandler]] = defaultdict(set)
         self._closing: set[asyncio.Task[None]] = set()
 
-    def add(self, token_id: int, handler: TokenCheckedHandler) -> None:
+    def add(self, token_id: int, handler: SocketHandler) -> None:
         self._by_token[token_id].add(handler)
 
-    def discard(self, token_id: int, handler: TokenCheckedHandler) -> None:
+    def discard(self, token_id: int, handler: SocketHandler) -> None:
         handlers = self._by_token.get(token_id)
         if handlers is not None:
             handlers.discard(handler)
@@ -62,8 +69,9 @@ def _revoked_in(message: Message) -> bool:
     )
 
 
-class TokenCheckedHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """Strawberry's graphql-transport-ws handler, with the token checked for the socket's whole life."""
+class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's graphql-transport-ws handler: the token checked for the socket's whole life, and
+    refused operations answered with a coded error."""
 
     context: Context
     closed = False
@@ -97,6 +105,19 @@ class TokenCheckedHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().send_message(message)
 
+    async def _send_result_stream(self, operation: Operation[Context, None], result_source: StreamResult) -> None:
+        """A limit extension refusing in `on_operation` (the 10 kB size) raises out of Strawberry's stream,
+        which would complete the operation with nothing said: answer it as the refusal it is."""
+        try:
+            await super()._send_result_stream(operation, result_source)
+        except GraphQLError as error:
+            await operation.send_initial_errors([coded(error)])
+
+    async def _handle_pre_execution_error(self, operation: Operation[Context, None], result: PreExecutionError) -> None:
+        """Validation refusals (depth, aliases, unknown fields) carry a code over WebSocket too."""
+        result.errors = [coded(e) for e in result.errors or []]
+        await super()._handle_pre_execution_error(operation, result)
+
     async def close_revoked(self) -> None:
         if self.closed:
             return
@@ -112,3 +133,9 @@ class TokenCheckedHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.token_id is not None:
             self.sockets.discard(self.token_id, self)
         await super().shutdown()
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": code_for(error)}
+    return error
