@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
+from schema.error_log import Schema, unexpected
 from schema.events import EventSubscriptions
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
@@ -34,12 +34,6 @@ MAX_DEPTH = 12
 MAX_ALIASES = 20
 
 
-def unexpected(error: GraphQLError) -> bool:
-    """Mask only failures we did not raise on purpose: they may carry internals."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
-
-
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions = [
         MaxQueryLength,
@@ -51,7 +45,7 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    built = strawberry.Schema(
+    built = Schema(
         query=Query, mutation=Mutation, subscription=EventSubscriptions,
         types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport], extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},

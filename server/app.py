@@ -32,6 +32,7 @@ from models.program import SETTINGS_ID, ProgramSettings
 from models.signed_links import LinkSigner
 from schema import make_schema
 from schema.context import Context, Principal
+from server import logs
 from server.auth import authenticate
 from server.clock import MaturityClock
 from server.config import Settings
@@ -158,6 +159,7 @@ def cross_origin(origins: tuple[str, ...]) -> Middleware:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    logs.configure()
     cipher = Cipher(settings.secret_key)
     links = LinkSigner(settings.secret_key)
     bus = make_bus(settings.pubsub_url, settings.database_url)

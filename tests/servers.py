@@ -54,15 +54,15 @@ class ServerProcess:
 
 
 async def start_server(
-    database_url: str, log: Path, *, workers: int = 1, **extra_env: str
+    database_url: str, log: Path, *, workers: int = 1, log_level: str = "warning", **extra_env: str
 ) -> ServerProcess:
-    """`uvicorn server.asgi:app` on a free port, returned once /healthz answers."""
+    """`uvicorn server.asgi:app` on a free port, returned once /healthz answers; all its output goes to `log`."""
     port = free_port()
-    with open(log, "wb") as stderr:  # noqa: ASYNC230 (a local file, opened once)
+    with open(log, "wb") as output:  # noqa: ASYNC230 (a local file, opened once)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
+            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", log_level,
             "--workers", str(workers), cwd=ROOT, env=server_env(database_url, **extra_env),
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+            stdout=output, stderr=output,
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log)
     try:
