@@ -39,6 +39,7 @@ from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
 from server.guards import HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
+from server.sockets import OpenSockets, SocketHandler
 
 log = logging.getLogger("payouts")
 
@@ -62,6 +63,8 @@ def wants_graphiql(request: Request) -> bool:
 class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
+    graphql_transport_ws_handler_class = SocketHandler
+
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
@@ -73,28 +76,39 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
         self.cipher = cipher
         self.links = links
         self.bus = bus
+        self.sockets = OpenSockets()
+        bus.on_revoke(self.sockets.revoked)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus, websocket=True, links=self.links,
+                revoke=self.bus.revoke, request=request, response=response, events=self.bus, websocket=True,
+                links=self.links,
             )
         principal: Principal = request.state.principal
         # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
         return Context(
-            principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
-            response=response, events=self.bus, links=self.links,
+            principal=principal, cipher=self.cipher, announce=self.bus.announce, revoke=self.bus.revoke,
+            request=request, response=response, events=self.bus, links=self.links,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
-        header = (context.connection_params or {}).get("authorization")
-        principal = await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+        principal = await self._socket_principal(context)
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal
         return UNSET
+
+    async def _socket_principal(self, context: Context) -> Principal | None:
+        header = (context.connection_params or {}).get("authorization")
+        return await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+
+    async def still_valid(self, context: Context) -> bool:
+        """Checked before every operation on a WebSocket: the token of connection_init, still unrevoked."""
+        principal = await self._socket_principal(context)
+        return principal is not None and principal.token_id == context.principal.token_id
 
 
 class Authenticated:
