@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.functions import Count, Sum
@@ -31,15 +30,10 @@ from models.rules import (
 )
 from models.sales import Installment, OwedAmount, Sale
 from models.sql import update_rows
+from models.transactions import Effects as Effects  # where callers have always found it
+from models.transactions import retried
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
-
-
-@dataclass
-class Effects:
-    """What a change did besides its result: the transitions that may need announcing."""
-
-    transitions: list[Transition] = field(default_factory=list)
 
 
 def chunks(ids: Collection[int]) -> Iterator[list[int]]:
@@ -67,10 +61,15 @@ def figures_of(balance: Balance) -> BalanceFigures:
 
 
 async def lock_affiliates(ids: Collection[int]) -> None:
-    """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer)."""
+    """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer).
+
+    Always in ascending id order, chunk after chunk and row after row (ORDER BY id: without it
+    PostgreSQL locks in the scan's physical order), so two changes never wait on each other in a
+    circle. Take every lock a transaction needs in one call, before its writes.
+    """
     for chunk in chunks(ids):
         # `.only("id")`, not `.values_list()`: Tortoise 1.1.9 silently drops FOR UPDATE from values queries.
-        await Affiliate.filter(id__in=chunk).select_for_update().only("id")
+        await Affiliate.filter(id__in=chunk).order_by("id").select_for_update().only("id")
 
 
 def _sums(rows: Iterable[dict[str, object]]) -> dict[tuple[int, str], int]:
@@ -212,6 +211,7 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
     return transitions
 
 
+@retried
 async def apply_maturities(now: datetime) -> list[Transition]:
     """Move matured installments from reserve to due for just the affiliates that have any."""
     ready = await Balance.filter(next_release_at__lte=now).distinct().values_list("affiliate_id", flat=True)
@@ -235,4 +235,5 @@ async def next_maturity() -> datetime | None:
 async def refresh_all(now: datetime) -> list[Transition]:
     """After a settings change every affiliate's status may move; balances stay as they are."""
     ids = await Affiliate.all().values_list("id", flat=True)
+    await lock_affiliates(ids)
     return await refresh_affiliates(ids, now)
