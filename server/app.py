@@ -34,7 +34,7 @@ from server.auth import authenticate
 from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
-from server.guards import HttpGuard, SafeJson
+from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 
 log = logging.getLogger("payouts")
@@ -84,6 +84,15 @@ class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
         await context.announce(await apply_maturities(context.now), DueCause.MATURED)
         return context
 
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """503 when the database was unreachable during execution: the client should retry later."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        if any((error.get("extensions") or {}).get("code") == "UNAVAILABLE"
+               for result in results for error in result.get("errors") or []):
+            response.status_code = 503
+        return response
+
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
         header = (context.connection_params or {}).get("authorization")
@@ -120,8 +129,8 @@ class Authenticated:
 async def healthz(request: Request) -> JSONResponse:
     try:
         await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # the database did not answer: that is the report, not a crash
-        log.exception("health check failed")
+    except Exception as e:  # the database did not answer: that is the report, not a crash
+        log.warning("health check failed: %s", type(e).__name__)
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})
 
@@ -132,7 +141,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     bus = make_bus(settings.pubsub_url, settings.database_url)
     clock = MaturityClock(bus.announce, settings.database_url)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, bus), settings))
+    graphql = HttpGuard(DatabaseGuard(Authenticated(PayoutsGraphQL(settings, cipher, bus), settings)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
