@@ -19,11 +19,10 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
-from tests.api import record_sale
-from tests.conftest import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.api import KARTRA, create_product, payable_affiliate, record_sale
+from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.proxy import Proxy
 from tests.servers import ServerProcess, migrate_first, read, start_server
-from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
 from tests.test_multiprocess import REGISTER, events_within
 from tests.ws import subscribe
 

@@ -28,9 +28,9 @@ from models.payment_details import Cipher, paypal
 from models.products import Product
 from models.sales import Installment, Sale
 from schema.ids import to_global_id
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, on_postgres
+from tests.api import PAY
+from tests.clients import ADMIN_TOKEN, SECRET_KEY, on_postgres
 from tests.servers import ServerProcess, read, start_server
-from tests.test_payrun import PAY
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="several worker processes need PostgreSQL")
 

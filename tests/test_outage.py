@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.api import create_affiliate
-from tests.conftest import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.proxy import Proxy
 from tests.servers import ServerProcess, migrate_first, read, start_server
 

@@ -25,11 +25,10 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.api import ERROR, create_affiliate, create_product
-from tests.conftest import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.api import ERROR, EXPORT, KARTRA, PAY, create_affiliate, create_product, details
+from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.servers import ServerProcess, migrate_first, read, start_server
-from tests.test_ledger_api import KARTRA
-from tests.test_payrun import EXPORT, PAY, VOID, details
+from tests.test_payrun import VOID
 
 AFFILIATES = 150
 THREADS = 16
