@@ -41,6 +41,7 @@ from models.rules import (
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
+from models.transactions import retried
 
 MAX_NAME = 200
 MAX_SALES_MINIMUM = 1_000_000
@@ -100,6 +101,7 @@ def _record(effects: Effects | None, transitions: list[Any]) -> None:
 # --- products and affiliates ------------------------------------------------------------------
 
 
+@retried
 async def create_product(
     actor: str,
     *,
@@ -140,6 +142,7 @@ async def create_product(
     return product
 
 
+@retried
 async def create_affiliate(
     actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode
 ) -> Affiliate:
@@ -159,6 +162,7 @@ async def create_affiliate(
     return affiliate
 
 
+@retried
 async def _set_affiliate_field(
     actor: str, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode,
     now: datetime, effects: Effects | None,
@@ -188,6 +192,7 @@ async def set_payout_mode(
     return await _set_affiliate_field(actor, "setPayoutMode", affiliate_id, "payout_mode", mode, now, effects)
 
 
+@retried
 async def update_payment_details(
     actor: str,
     affiliate_id: int,
@@ -254,6 +259,7 @@ async def update_payment_details(
     return await Affiliate.get(id=affiliate_id)
 
 
+@retried
 async def update_program_settings(
     actor: str,
     now: datetime,
@@ -294,6 +300,7 @@ async def update_program_settings(
 # --- sales and refunds ------------------------------------------------------------------------
 
 
+@retried
 async def record_sale(
     actor: str,
     now: datetime,
@@ -385,6 +392,7 @@ async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product,
     )
 
 
+@retried
 async def refund_sale(
     actor: str,
     now: datetime,

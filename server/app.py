@@ -37,7 +37,7 @@ from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
-from server.guards import HttpGuard, SafeJson
+from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
 
@@ -93,6 +93,15 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
             request=request, response=response, events=self.bus, links=self.links,
         )
 
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """503 when the database was unreachable during execution: the client should retry later."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        if any((error.get("extensions") or {}).get("code") == "UNAVAILABLE"
+               for result in results for error in result.get("errors") or []):
+            response.status_code = 503
+        return response
+
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
         principal = await self._socket_principal(context)
@@ -135,12 +144,18 @@ class Authenticated:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """503 while the database does not answer; the bus is reported but does not fail the check.
+
+    A bus that is reconnecting delays live events (none are lost: they are caught up from the
+    outbox), while every request still works, so the process stays in rotation (200).
+    """
+    bus: Bus = request.state.bus
     try:
         await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # the database did not answer: that is the report, not a crash
-        log.exception("health check failed")
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    except Exception as e:  # the database did not answer: that is the report, not a crash
+        log.warning("health check failed: %s", type(e).__name__)
+        return JSONResponse({"status": "unavailable", "bus": bus.state}, status_code=503)
+    return JSONResponse({"status": "ok", "bus": bus.state})
 
 
 def cross_origin(origins: tuple[str, ...]) -> Middleware:
@@ -163,7 +178,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     bus = make_bus(settings.pubsub_url, settings.database_url)
     clock = MaturityClock(bus.announce, settings.database_url)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings))
+    graphql = HttpGuard(DatabaseGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
