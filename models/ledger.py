@@ -36,6 +36,7 @@ from models.rules import (
     refund_reduction,
     release_times,
     sale_status,
+    settles_at_sale,
     split_commission,
     validate_milestones,
     validate_percent,
@@ -358,10 +359,10 @@ async def record_sale(
 
 
 async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product, occurred: datetime) -> None:
-    """Split the commission by milestones, or settle it at once for PayPal Instant affiliates."""
+    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates."""
     if sale.commission <= 0:
         return
-    if affiliate.payout_mode is PayoutMode.PAYPAL_INSTANT:
+    if settles_at_sale(affiliate.approval_status, affiliate.payout_mode):
         payout = await Payout.create(
             affiliate_id=affiliate.id, currency=sale.currency, amount=sale.commission, instant=True,
             paid_at=occurred, reference=f"instant:{sale.external_id}",

@@ -23,13 +23,21 @@ from tortoise.transactions import in_transaction
 from models import audit
 from models.affiliates import Affiliate, PaymentMethod
 from models.balances import CHUNK, chunks, lock_affiliates, program_rules, refresh_affiliates
-from models.enums import ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
+from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
 from models.ledger import text
 from models.money import MoneyError, check_currency
 from models.payouts import Payout
-from models.rules import PAYPAL_MAX_ROWS, BalanceFigures, ProgramRules, file_part, settleable_currencies
+from models.rules import (
+    PAYPAL_MAX_ROWS,
+    AffiliateFacts,
+    BalanceFigures,
+    ProgramRules,
+    file_part,
+    pay_by_id,
+    payable_currencies,
+)
 from models.sales import Installment, OwedAmount
 from models.sql import numbered
 
@@ -102,8 +110,8 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
     return per_affiliate
 
 
-def _payable(claims: Sequence[Claim], program: ProgramRules, *, instant_leftover: bool = False) -> list[Claim]:
-    currencies = set(settleable_currencies([c.figures() for c in claims], program, instant_leftover=instant_leftover))
+def _payable(claims: Sequence[Claim], program: ProgramRules) -> list[Claim]:
+    currencies = set(payable_currencies([c.figures() for c in claims], program))
     return [c for c in claims if c.currency in currencies]
 
 
@@ -331,24 +339,26 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
 
 
 async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
-    """What is due now for each listed affiliate that is DUE (or a PayPal Instant affiliate's leftover)."""
+    """What is due now for each listed affiliate that is DUE (or would be, but for PAYPAL_INSTANT: rule 12)."""
     await lock_affiliates(affiliate_ids)
     program = await program_rules()
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
     for chunk in chunks(affiliate_ids):
         open_claims = await _open_claims(chunk, now)
-        for a in await Affiliate.filter(id__in=chunk).order_by("id").values("id", "payment_status", "payout_mode"):
-            status = PaymentStatus(a["payment_status"])
-            instant = PayoutMode(a["payout_mode"]) is PayoutMode.PAYPAL_INSTANT
-            if status is not PaymentStatus.DUE and not instant:
-                skipped.append((a["id"], f"not due: {status.value}"))
+        for a in await Affiliate.filter(id__in=chunk).order_by("id").values(
+            "id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count"
+        ):
+            facts = AffiliateFacts(
+                ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]), a["has_payment_method"],
+                a["sales_count"],
+            )
+            own = open_claims.get(a["id"], [])
+            choice = pay_by_id(PaymentStatus(a["payment_status"]), facts, [c.figures() for c in own], program)
+            if choice.skip_reason is not None:
+                skipped.append((a["id"], choice.skip_reason))
                 continue
-            payable = _payable(open_claims.get(a["id"], []), program, instant_leftover=instant)
-            if not payable:
-                skipped.append((a["id"], "nothing due"))
-                continue
-            claims.extend(payable)
+            claims.extend(c for c in own if c.currency in choice.currencies)
     return claims, skipped
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -346,6 +346,46 @@ def _owed(balances: Sequence[BalanceFigures]) -> list[Reason]:
     ]
 
 
+# --- PayPal Instant Payment and the pay run by affiliate id (rules 7, 9 and 12) ------------------
+
+
+def settles_at_sale(approval: ApprovalStatus, mode: PayoutMode) -> bool:
+    """Rule 12: PayPal Instant Payment applies only to an APPROVED affiliate.
+
+    Anyone else's sale is booked as for MANUAL: milestones, held and due, reason NOT_APPROVED.
+    """
+    return mode is PayoutMode.PAYPAL_INSTANT and approval is ApprovalStatus.APPROVED
+
+
+@dataclass(frozen=True)
+class PayByIdChoice:
+    """What markAsPaid(affiliateIds) does for one affiliate: the currencies it settles, or why none."""
+
+    currencies: tuple[str, ...] = ()
+    skip_reason: str | None = None
+
+
+def pay_by_id(
+    status: PaymentStatus, facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
+) -> PayByIdChoice:
+    """Rules 9 and 12: settle an affiliate that is DUE, or would be DUE but for its PAYPAL_INSTANT mode.
+
+    Rule 7's leftover of a PayPal Instant affiliate meets every other requirement of rule 6 too:
+    approval, a payment method, the minimum sales and (per currency) the minimum payout.
+    """
+    if facts.payout_mode is PayoutMode.PAYPAL_INSTANT:
+        blockers = eligibility_reasons(replace(facts, payout_mode=PayoutMode.MANUAL), program)
+        if blockers:
+            return PayByIdChoice(skip_reason=f"not due: {status.value} ({'; '.join(m for _, m in blockers)})")
+    elif status is not PaymentStatus.DUE:
+        return PayByIdChoice(skip_reason=f"not due: {status.value}")
+    payable = payable_currencies(balances, program)
+    if payable:
+        return PayByIdChoice(currencies=tuple(payable))
+    below = [m for r, m in _below_minimum(balances, program)]
+    return PayByIdChoice(skip_reason=f"below the minimum payout: {'; '.join(below)}" if below else "nothing due")
+
+
 @dataclass(frozen=True)
 class Transition:
     """An affiliate's payment status and due amounts before and after one change."""
@@ -413,12 +453,3 @@ def spreadsheet_safe(text: str) -> str:
 def file_part(index: int, max_rows: int | None) -> int:
     """The 1-based file part the `index`-th row of a currency goes to; no limit: always part 1."""
     return 1 if max_rows is None else index // max_rows + 1
-
-
-def settleable_currencies(
-    balances: Iterable[BalanceFigures], program: ProgramRules, *, instant_leftover: bool = False
-) -> list[str]:
-    """What a pay run settles: the payable currencies; rule 7's instant leftover: any positive due."""
-    if instant_leftover:
-        return [b.currency for b in balances if b.due > 0]
-    return payable_currencies(balances, program)

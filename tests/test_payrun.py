@@ -20,7 +20,16 @@ from models.products import Product
 from models.sales import Installment, Sale
 from models.tokens import ApiToken, hash_token, new_token
 from schema.ids import to_global_id
-from tests.api import ERROR, add_paypal, affiliate, create_affiliate, create_product, record_sale, refund_sale
+from tests.api import (
+    ERROR,
+    add_paypal,
+    affiliate,
+    create_affiliate,
+    create_product,
+    record_sale,
+    refund_sale,
+    set_payout_mode,
+)
 from tests.conftest import SECRET_KEY, GraphQLClient
 
 EXPORT = f"""mutation($input: ExportPaymentDetailsInput!) {{ exportPaymentDetails(input: $input) {{
@@ -337,3 +346,58 @@ async def test_cli_export_writes_the_files(gql, database_url, tmp_path):
     check = list(csv.DictReader((tmp_path / written[0]).open(newline="")))
     assert check[0]["payee"] == "Bob Roe" and check[0]["amount"] == "10.01"
     assert "2 rows" not in err.decode() and "10.01" in err.decode()
+
+
+# --- rule 12: approval first ----------------------------------------------------------------------
+
+APPROVE = f"""mutation($id: ID!, $status: ApprovalStatus!) {{ setApprovalStatus(affiliateId: $id, status: $status) {{
+  ... on SetApprovalStatusSuccess {{ affiliate {{ id }} }} {ERROR} }} }}"""
+
+
+async def test_a_pending_instant_affiliate_is_booked_as_manual_and_not_paid_by_id(gql):
+    product = await create_product(gql)
+    pam = await create_affiliate(gql, "Pam Pending", approvalStatus="PENDING", payoutMode="PAYPAL_INSTANT")
+    await add_paypal(gql, pam, "pam.pay@example.com")
+    sale = await record_sale(gql, externalId="s-1", productId=product, affiliateId=pam)
+    # Booked as for MANUAL: due, not paid at the sale, no instant payout.
+    assert [(i["amount"]["amount"], i["state"]) for i in sale["sale"]["installments"]] == [("10.01", "DUE")]
+    assert (await gql.ok(PAYOUTS, id=pam))["node"]["payouts"]["edges"] == []
+    a = await affiliate(gql, pam)
+    assert a["paymentStatus"] == "DUE_INCOMPLETE"
+    assert {r["reason"] for r in a["incompleteReasons"]} == {"NOT_APPROVED", "INSTANT_PAYMENT"}
+
+    skipped = await pay(gql, affiliateIds=[pam], method="PAYPAL")
+    assert skipped["payouts"] == []
+    assert skipped["skipped"] == [
+        {"affiliate": {"id": pam}, "reason": "not due: DUE_INCOMPLETE (affiliate is pending)"}
+    ]
+
+    # Approved, the leftover is settled by id, but only once it reaches the minimum payout.
+    await gql.ok(APPROVE, id=pam, status="APPROVED")
+    await gql.ok("mutation { updateProgramSettings(input: {minimumPayout: [{amount: \"50.00\", currency: \"USD\"}]})"
+                 " { __typename } }")
+    below = await pay(gql, affiliateIds=[pam], method="PAYPAL")
+    assert below["skipped"][0]["reason"] == "below the minimum payout: USD 10.01 of USD 50.00 minimum"
+    await gql.ok("mutation { updateProgramSettings(input: {minimumPayout: []}) { __typename } }")
+    paid = await pay(gql, affiliateIds=[pam], method="PAYPAL")
+    assert paid["totals"] == [{"amount": "10.01", "currency": "USD"}]
+    # From now on an approved instant affiliate's sales are paid at the sale again.
+    later = await record_sale(gql, externalId="s-2", productId=product, affiliateId=pam)
+    assert [i["state"] for i in later["sale"]["installments"]] == ["PAID"]
+
+
+async def test_a_declined_instant_affiliate_leftover_is_not_paid_by_id(gql):
+    product = await create_product(gql)
+    dee = await due_affiliate(gql, product, "Dee Declined", "s-1")
+    nob = await create_affiliate(gql, "Nob Nodetails", payoutMode="MANUAL")
+    await record_sale(gql, externalId="s-2", productId=product, affiliateId=nob)
+    for aff in (dee, nob):
+        await set_payout_mode(gql, aff, "PAYPAL_INSTANT")
+    await gql.ok(APPROVE, id=dee, status="DECLINED")
+    result = await pay(gql, affiliateIds=[dee, nob], method="PAYPAL")
+    assert result["payouts"] == []
+    assert result["skipped"] == [
+        {"affiliate": {"id": dee}, "reason": "not due: DUE_INCOMPLETE (affiliate is declined)"},
+        {"affiliate": {"id": nob}, "reason": "not due: DUE_INCOMPLETE (no payment method on file)"},
+    ]
+    assert (await affiliate(gql, dee))["balances"][0]["due"]["amount"] == "10.01"

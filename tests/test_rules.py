@@ -28,11 +28,13 @@ from models.rules import (
     due_rank,
     effective_milestones,
     installment_state,
+    pay_by_id,
     payment_status,
     paypal_email_is_plain,
     refund_reduction,
     release_times,
     sale_status,
+    settles_at_sale,
     split_commission,
     validate_milestones,
     validate_percent,
@@ -570,3 +572,62 @@ def test_plain_paypal_emails(email: str) -> None:
 )
 def test_paypal_emails_that_are_not_plain(email: str) -> None:
     assert not paypal_email_is_plain(email)
+
+
+# --- rule 12: approval first -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("approval", "mode", "instant"),
+    [
+        (ApprovalStatus.APPROVED, PayoutMode.PAYPAL_INSTANT, True),
+        (ApprovalStatus.PENDING, PayoutMode.PAYPAL_INSTANT, False),
+        (ApprovalStatus.DECLINED, PayoutMode.PAYPAL_INSTANT, False),
+        (ApprovalStatus.APPROVED, PayoutMode.MANUAL, False),
+    ],
+)
+def test_only_an_approved_instant_affiliate_is_paid_at_the_sale(
+    approval: ApprovalStatus, mode: PayoutMode, instant: bool
+) -> None:
+    assert settles_at_sale(approval, mode) is instant
+
+
+def instant(
+    approval: ApprovalStatus = ApprovalStatus.APPROVED, has_method: bool = True, sales: int = 3
+) -> AffiliateFacts:
+    return AffiliateFacts(approval, PayoutMode.PAYPAL_INSTANT, has_method, sales)
+
+
+def test_pay_by_id_settles_a_due_affiliate_and_an_eligible_instant_leftover() -> None:
+    eur = BalanceFigures("EUR", earned=0, reserve=0, due_installments=0, paid=0, owed=0)
+    assert pay_by_id(PaymentStatus.DUE, APPROVED_MANUAL, [usd(400), eur], ProgramRules()).currencies == ("USD",)
+    # An approved PayPal Instant affiliate's leftover (stored DUE_INCOMPLETE: INSTANT_PAYMENT) is settled.
+    choice = pay_by_id(PaymentStatus.DUE_INCOMPLETE, instant(), [usd(1001)], ProgramRules())
+    assert choice == choice.__class__(currencies=("USD",))
+
+
+def test_pay_by_id_skips_an_instant_leftover_that_would_not_be_due_in_manual_mode() -> None:
+    incomplete = PaymentStatus.DUE_INCOMPLETE
+    rules = ProgramRules(minimum_sales=2)
+    cases = [
+        (instant(ApprovalStatus.PENDING), ProgramRules(), "not due: DUE_INCOMPLETE (affiliate is pending)"),
+        (instant(ApprovalStatus.DECLINED), ProgramRules(), "not due: DUE_INCOMPLETE (affiliate is declined)"),
+        (instant(has_method=False), ProgramRules(), "not due: DUE_INCOMPLETE (no payment method on file)"),
+        (instant(sales=1), rules, "not due: DUE_INCOMPLETE (1 of 2 required sales)"),
+        (
+            instant(ApprovalStatus.PENDING, has_method=False),
+            ProgramRules(),
+            "not due: DUE_INCOMPLETE (affiliate is pending; no payment method on file)",
+        ),
+    ]
+    for facts, program, reason in cases:
+        assert pay_by_id(incomplete, facts, [usd(1001)], program).skip_reason == reason
+    # The minimum payout applies to the leftover too, per currency.
+    choice = pay_by_id(incomplete, instant(), [usd(1001)], ProgramRules(minimum_payout={"USD": 5000}))
+    assert choice.skip_reason == "below the minimum payout: USD 10.01 of USD 50.00 minimum"
+    assert pay_by_id(incomplete, instant(), [usd(0)], ProgramRules()).skip_reason == "nothing due"
+
+
+def test_pay_by_id_skips_a_manual_affiliate_that_is_not_due() -> None:
+    choice = pay_by_id(PaymentStatus.DUE_INCOMPLETE, APPROVED_MANUAL, [usd(400)], ProgramRules())
+    assert choice.skip_reason == "not due: DUE_INCOMPLETE" and choice.currencies == ()
