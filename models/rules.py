@@ -439,6 +439,66 @@ def paypal_email_is_plain(email: str) -> bool:
     return ".." not in local and not local.endswith(".")
 
 
+# --- refreshing one affiliate ------------------------------------------------------------------
+
+
+@dataclass
+class CurrencyLedger:
+    """One affiliate's history in one currency, summed: what its balance is derived from."""
+
+    earned: int = 0
+    paid: int = 0
+    owed: int = 0
+    open_installments: list[OpenInstallment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """An affiliate's figures and derived columns recomputed as of `now`, and the transition made."""
+
+    figures: tuple[BalanceFigures, ...]
+    status: PaymentStatus
+    due_rank: int
+    transition: Transition
+
+
+def refresh_affiliate(
+    affiliate_id: int,
+    facts: AffiliateFacts,
+    before_status: PaymentStatus,
+    before: Mapping[str, BalanceFigures],
+    ledgers: Mapping[str, CurrencyLedger],
+    program: ProgramRules,
+    now: datetime,
+) -> Refreshed:
+    """Rules 4 and 6 for one affiliate: every currency it has a balance or history in, as of `now`."""
+    figures = tuple(
+        balance_figures(
+            currency,
+            earned=ledger.earned,
+            open_installments=ledger.open_installments,
+            paid=ledger.paid,
+            owed=ledger.owed,
+            now=now,
+        )
+        for currency in sorted(set(ledgers) | set(before))
+        for ledger in [ledgers.get(currency, CurrencyLedger())]
+    )
+    status = payment_status(facts, figures, program).status
+    return Refreshed(
+        figures=figures,
+        status=status,
+        due_rank=due_rank(figures),
+        transition=Transition(
+            affiliate_id=affiliate_id,
+            before_status=before_status,
+            after_status=status,
+            before_due={c: f.due for c, f in before.items()},
+            after_due={f.currency: f.due for f in figures},
+        ),
+    )
+
+
 # --- export files (rule 8) --------------------------------------------------------------------
 
 PAYPAL_MAX_ROWS = 5000  # PayPal Payouts takes at most 5,000 recipients per bulk file

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.api import ERROR, add_paypal, create_affiliate, create_product, record_sale
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 
 INPUT_TYPES = {
     "createProduct": "CreateProductInput",
