@@ -33,6 +33,7 @@ class ExportFile(Model):
     rows = fields.IntField(default=0)
     total = fields.BigIntField(default=0)
     paid_at = fields.DatetimeField(null=True)  # set when markAsPaid settled this file
+    shared_rows = fields.IntField(default=0)  # rows whose affiliate and currency are in another group too
 
     class Meta:
         table = "export_files"
@@ -55,6 +56,9 @@ class ExportRow(Model):
     installment_ids: list[int] = fields.JSONField(default=list)
     owed_ids: list[int] = fields.JSONField(default=list)
     details = fields.TextField()
+    # The other groups (payment types, comma-separated) of the same export that list this affiliate
+    # and currency too (PROVIDED scope): a payer pays such a row from one group only.
+    also_in = fields.CharField(max_length=40, default="")
 
     class Meta:
         table = "export_rows"

@@ -26,7 +26,7 @@ from models.balances import CHUNK, chunks, lock_affiliates, program_rules, refre
 from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
-from models.ledger import text
+from models.ledger import net_void_against_refunds, text
 from models.money import MoneyError, check_currency
 from models.payouts import Payout
 from models.rules import (
@@ -98,9 +98,9 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
             c = claim(row)
             c.installment_ids.append(row["id"])
             c.installments_total += row["amount"]
-        for row in await OwedAmount.filter(affiliate_id__in=chunk, recovered_by_id=None).order_by("id").values(
-            "id", "affiliate_id", "currency", "amount"
-        ):
+        for row in await OwedAmount.filter(
+            affiliate_id__in=chunk, recovered_by_id=None, amount__gt=0
+        ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
             c = claim(row)
             c.owed_ids.append(row["id"])
             c.owed_total += row["amount"]
@@ -308,20 +308,17 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "payout_id"):
             installments[i["id"]] = i
     owed: dict[int, int | None] = {}
+    netted: set[int] = set()  # owed amounts a void netted since (rule 12): the row's amount is stale
     for batch in _batches([o for r in rows for o in r["owed_ids"]]):
-        for o in await OwedAmount.filter(id__in=list(batch)).values("id", "recovered_by_id"):
+        for o in await OwedAmount.filter(id__in=list(batch)).values("id", "recovered_by_id", "netted_by_id"):
             owed[o["id"]] = o["recovered_by_id"]
+            if o["netted_by_id"] is not None:
+                netted.add(o["id"])
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
     for r in rows:
-        current = [installments[i] for i in r["installment_ids"]]
-        settled_by = {i["payout_id"] for i in current if i["payout_id"] is not None}
-        settled_by |= {owed[o] for o in r["owed_ids"] if owed[o] is not None}
-        if settled_by:
-            payouts = ", ".join(str(p) for p in sorted(settled_by))
-            skipped.append((r["affiliate_id"], f"{r['currency']} already settled since the export (payout {payouts})"))
-        elif any(i["voided"] for i in current) or sum(i["amount"] for i in current) != r["installments_total"]:
-            skipped.append((r["affiliate_id"], f"{r['currency']} commission was refunded since the export"))
+        if (reason := _stale_row_reason(r, installments, owed, netted)) is not None:
+            skipped.append((r["affiliate_id"], reason))
         else:
             claims.append(
                 Claim(
@@ -336,6 +333,23 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         for c in claims:
             c.owed_total = sum(owed_amounts[o] for o in c.owed_ids)
     return claims, skipped
+
+
+def _stale_row_reason(
+    row: dict[str, Any], installments: dict[int, dict[str, Any]], owed: dict[int, int | None], netted: set[int]
+) -> str | None:
+    """Why a snapshot row can no longer be settled as exported, or None when it still can."""
+    current = [installments[i] for i in row["installment_ids"]]
+    settled_by = {i["payout_id"] for i in current if i["payout_id"] is not None}
+    settled_by |= {owed[o] for o in row["owed_ids"] if owed[o] is not None}
+    if settled_by:
+        payouts = ", ".join(str(p) for p in sorted(settled_by))
+        return f"{row['currency']} already settled since the export (payout {payouts})"
+    if any(i["voided"] for i in current) or sum(i["amount"] for i in current) != row["installments_total"]:
+        return f"{row['currency']} commission was refunded since the export"
+    if netted.intersection(row["owed_ids"]):
+        return f"{row['currency']} owed amount was netted by a void since the export"
+    return None
 
 
 async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
@@ -436,7 +450,8 @@ async def void_payout(actor: str, now: datetime, payout_id: int, reason: str) ->
         await Payout.filter(id=payout_id).update(status=PayoutStatus.VOIDED, voided_at=now, void_reason=reason)
         await Installment.filter(payout_id=payout_id).update(payout_id=None)
         await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
+        netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
         await refresh_affiliates([payout.affiliate_id], now)
         await audit.record(actor, "voidPayout", "Payout", payout_id, reason=reason, amount=payout.amount,
-                           currency=payout.currency)
+                           currency=payout.currency, netted=netted)
     return await Payout.get(id=payout_id)

@@ -390,3 +390,85 @@ async def test_a_declined_instant_affiliate_leftover_is_not_paid_by_id(gql):
         {"affiliate": {"id": nob}, "reason": "not due: DUE_INCOMPLETE (no payment method on file)"},
     ]
     assert (await affiliate(gql, dee))["balances"][0]["due"]["amount"] == "10.01"
+
+
+# --- rule 12: a void nets against later refunds -----------------------------------------------------
+
+SALE = "query($id: ID!) { node(id: $id) { ... on Sale { installments { amount { amount } state } } } }"
+
+
+async def balance(gql: GraphQLClient, affiliate_id: str) -> dict[str, str]:
+    b = (await affiliate(gql, affiliate_id))["balances"][0]
+    figures = {k: b[k]["amount"] for k in ("earned", "reserve", "due", "paid", "owed")}
+    from models.affiliates import Balance
+
+    for row in await Balance.all():
+        assert row.earned == row.reserve + row.due_installments + row.paid - row.owed, vars(row)
+    return figures
+
+
+async def flat_product(gql: GraphQLClient, commission: str = "10.00") -> str:
+    return await create_product(gql, name=f"Flat {commission}", price={"amount": "100.00", "currency": "USD"},
+                                commissionFlat={"amount": commission, "currency": "USD"})
+
+
+async def test_worked_example_void_after_a_full_refund(gql):
+    """10.00 paid, the sale fully refunded (owed 10.00), the payout voided -> VOIDED, owed 0, due 0."""
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    payout = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    sale = (await refund_sale(gql, externalId="s-1"))["sale"]
+    assert (await balance(gql, ann))["owed"] == "10.00"
+    assert (await gql.ok(VOID, id=payout, reason="bounced"))["voidPayout"]["payout"]["status"] == "VOIDED"
+    assert await balance(gql, ann) == {"earned": "0.00", "reserve": "0.00", "due": "0.00", "paid": "0.00",
+                                       "owed": "0.00"}
+    assert (await affiliate(gql, ann))["paymentStatus"] == "NOTHING_DUE"
+    installments = (await gql.ok(SALE, id=sale["id"]))["node"]["installments"]
+    assert installments == [{"amount": {"amount": "10.00"}, "state": "VOIDED"}]
+    assert (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"] == []
+
+
+async def test_void_after_a_partial_refund_brings_back_only_the_unrefunded_part(gql):
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    payout = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    await refund_sale(gql, externalId="s-1", amount={"amount": "30.00", "currency": "USD"})  # 3.00 owed
+    await gql.ok(VOID, id=payout, reason="bounced")
+    assert await balance(gql, ann) == {"earned": "7.00", "reserve": "0.00", "due": "7.00", "paid": "0.00",
+                                       "owed": "0.00"}
+    # The rest of the sale refunded later takes the 7.00 from the unpaid installment: nothing owed.
+    await refund_sale(gql, externalId="s-1")
+    assert await balance(gql, ann) == {"earned": "0.00", "reserve": "0.00", "due": "0.00", "paid": "0.00",
+                                       "owed": "0.00"}
+
+
+async def test_owed_recovered_by_a_later_payout_comes_back_as_due_when_the_first_is_voided(gql):
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    first = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    await refund_sale(gql, externalId="s-1")  # owed 10.00
+    await record_sale(gql, externalId="s-2", productId=await flat_product(gql, "15.00"), affiliateId=ann)
+    second = await pay(gql, affiliateIds=[ann], method="PAYPAL")  # 15.00 less the 10.00 recovered
+    assert second["totals"] == [{"amount": "5.00", "currency": "USD"}]
+    # The first payout bounced: the affiliate got 5.00 of the 15.00 it earned, so 10.00 is due.
+    await gql.ok(VOID, id=first, reason="bounced")
+    assert await balance(gql, ann) == {"earned": "15.00", "reserve": "0.00", "due": "10.00", "paid": "5.00",
+                                       "owed": "0.00"}
+    # The second one bounced too: the recovery is undone, and the 10.00 refunded is netted after all.
+    await gql.ok(VOID, id=second["payouts"][0]["id"], reason="bounced")
+    assert await balance(gql, ann) == {"earned": "15.00", "reserve": "0.00", "due": "15.00", "paid": "0.00",
+                                       "owed": "0.00"}
+    again = await pay(gql, affiliateIds=[ann], method="PAYPAL")
+    assert again["totals"] == [{"amount": "15.00", "currency": "USD"}]
+
+
+async def test_an_export_row_whose_owed_amount_a_void_netted_is_skipped(gql):
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    first = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    await refund_sale(gql, externalId="s-1")  # owed 10.00
+    await record_sale(gql, externalId="s-2", productId=await flat_product(gql, "15.00"), affiliateId=ann)
+    done = await export(gql, scope="PREFERRED", affiliateIds=[ann])
+    assert group(done, "PAYPAL")["totals"] == [{"amount": "5.00", "currency": "USD"}]
+    await gql.ok(VOID, id=first, reason="bounced")  # nets the owed 10.00: the file's 5.00 is stale
+    assert (await balance(gql, ann))["due"] == "15.00"
+    settled = await pay(gql, exportId=done["export"]["id"], method="PAYPAL")
+    assert settled["payouts"] == []
+    assert settled["skipped"][0]["reason"] == "USD owed amount was netted by a void since the export"
+    assert (await balance(gql, ann))["due"] == "15.00"
