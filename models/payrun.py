@@ -34,6 +34,7 @@ from models.rules import (
     AffiliateFacts,
     BalanceFigures,
     ProgramRules,
+    also_in,
     file_part,
     pay_by_id,
     payable_currencies,
@@ -178,6 +179,7 @@ async def export_payment_details(
         export = await PaymentExport.create(
             scope=scope, actor=actor, created_at=now, affiliate_counts={m: len(a) for m, a in counted.items()}
         )
+        listed = _groups_per_row(groups)
         rows: list[ExportRow] = []
         for (method, currency), entries in sorted(groups.items(), key=lambda g: (g[0][0].value, g[0][1])):
             limit = PAYPAL_MAX_ROWS if method is PaymentMethodType.PAYPAL else None
@@ -188,12 +190,14 @@ async def export_payment_details(
                 file = await ExportFile.create(
                     export_id=export.id, method=method, currency=currency, part=part, rows=len(part_entries),
                     total=sum(c.amount for c, _ in part_entries),
+                    shared_rows=sum(len(listed[c.affiliate_id, currency]) > 1 for c, _ in part_entries),
                 )
                 rows.extend(
                     ExportRow(
                         file_id=file.id, affiliate_id=c.affiliate_id, currency=currency, amount=c.amount,
                         installments_total=c.installments_total, installment_ids=c.installment_ids,
                         owed_ids=c.owed_ids, details=token,
+                        also_in=also_in(listed[c.affiliate_id, currency], method.value),
                     )
                     for c, token in part_entries
                 )
@@ -206,6 +210,17 @@ async def export_payment_details(
             rows=len(rows), groups=sorted({m.value for m, _ in groups}), skipped=len(skips),
         )
     return export
+
+
+def _groups_per_row(
+    groups: dict[tuple[PaymentMethodType, str], list[tuple[Claim, str]]],
+) -> dict[tuple[int, str], set[str]]:
+    """For each (affiliate, currency) of an export, the payment types whose group lists it."""
+    listed: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for (method, currency), entries in groups.items():
+        for c, _ in entries:
+            listed[c.affiliate_id, currency].add(method.value)
+    return listed
 
 
 # --- mark as paid -----------------------------------------------------------------------------

@@ -565,6 +565,15 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def also_in(methods: Iterable[str], own: str) -> str:
+    """The other groups of an export listing the same affiliate and currency, as stored: "BANK_WIRE,CHECK".
+
+    Under PROVIDED scope an affiliate is in the group of every payment type on file; each such row
+    must be paid from one group only, so every file and the API name the others.
+    """
+    return ",".join(sorted(set(methods) - {own}))
+
+
 def file_part(index: int, max_rows: int | None) -> int:
     """The 1-based file part the `index`-th row of a currency goes to; no limit: always part 1."""
     return 1 if max_rows is None else index // max_rows + 1

@@ -472,3 +472,91 @@ async def test_an_export_row_whose_owed_amount_a_void_netted_is_skipped(gql):
     assert settled["payouts"] == []
     assert settled["skipped"][0]["reason"] == "USD owed amount was netted by a void since the export"
     assert (await balance(gql, ann))["due"] == "15.00"
+
+
+# --- files a payer can use: check state, bank beneficiary address, rows listed in several groups ------
+
+CHECK_US = {"payee": "Jane Doe", "addressLine1": "1 Congress Ave", "city": "Austin", "state": "TX",
+            "postalCode": "78701", "country": "US"}
+BENEFICIARY = {"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryAddressLine2": "Hinterhaus",
+               "beneficiaryCity": "Berlin", "beneficiaryPostalCode": "10115", "beneficiaryCountry": "de"}
+SHARED = """query($id: ID!) { node(id: $id) { ... on PaymentExport { groups { method sharedRowCount
+  files { currency sharedRowCount }
+  sharedRows(first: 10) { totalCount edges { node { reference alsoIn amount { amount currency }
+    affiliate { id } } } } } } } }"""
+
+
+async def test_check_file_has_the_state(gql, client):
+    product = await create_product(gql)
+    jane = await due_affiliate(gql, product, "Jane Doe", "s-1", check=CHECK_US)
+    summary = await gql.ok("query($id: ID!) { node(id: $id) { ... on Affiliate { paymentMethods { summary } } } }",
+                           id=jane)
+    assert summary["node"]["paymentMethods"] == [{"summary": "check to J. Doe, Austin, TX"}]
+    done = await export(gql, scope="PREFERRED", affiliateIds=[jane])
+    _, text = await download(client, group(done, "CHECK")["files"][0]["downloadUrl"])
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert (row["city"], row["state"], row["postal_code"], row["country"]) == ("Austin", "TX", "78701", "US")
+    assert row["also_in"] == ""
+
+
+async def test_bank_wire_file_has_the_beneficiary_address(gql, client):
+    product = await create_product(gql)
+    ann = await due_affiliate(gql, product, "Ann Lee", "s-1", bankWire={**BANK, **BENEFICIARY})
+    done = await export(gql, scope="PREFERRED", affiliateIds=[ann])
+    _, text = await download(client, group(done, "BANK_WIRE")["files"][0]["downloadUrl"])
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert {k: v for k, v in row.items() if k.startswith("beneficiary_")} == {
+        "beneficiary_address_line1": "Hauptstr. 1", "beneficiary_address_line2": "Hinterhaus",
+        "beneficiary_city": "Berlin", "beneficiary_state": "", "beneficiary_postal_code": "10115",
+        "beneficiary_country": "DE",
+    }
+    assert (row["account_holder"], row["iban"], row["bank_country"]) == ("Ann Lee", BANK["iban"], "DE")
+
+
+async def test_a_partial_beneficiary_address_is_refused(gql):
+    ann = await create_affiliate(gql, "Ann Lee")
+    query = f"""mutation($input: PaymentDetailsInput!) {{ updatePaymentDetails(input: $input) {{
+      ... on UpdatePaymentDetailsSuccess {{ affiliate {{ id }} }} {ERROR} }} }}"""
+    for extra, field in [
+        ({"beneficiaryCity": "Berlin", "beneficiaryCountry": "DE"}, "bankWire.beneficiaryAddressLine1"),
+        ({"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryCountry": "DE"}, "bankWire.beneficiaryCity"),
+        ({**BENEFICIARY, "beneficiaryCountry": "Germany"}, "bankWire.beneficiaryCountry"),
+        ({**BENEFICIARY, "beneficiaryCountry": None}, "bankWire.beneficiaryCountry"),
+    ]:
+        data = await gql.ok(query, input={"affiliateId": ann, "bankWire": {**BANK, **extra}})
+        assert data["updatePaymentDetails"]["code"] == "VALIDATION", extra
+        assert data["updatePaymentDetails"]["field"] == field, extra
+    assert await PaymentMethod.filter(affiliate_id=int(bob_number(ann))).count() == 0
+
+
+async def test_rows_listed_in_several_groups_are_marked_in_files_and_api(gql, client):
+    product = await create_product(gql)
+    ann = await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="ann.pay@example.com",
+                              bankWire={**BANK, **BENEFICIARY}, check=CHECK_US)
+    bob = await due_affiliate(gql, product, "Bob Roe", "s-2")
+    done = await export(gql, scope="PROVIDED", affiliateIds=[ann, bob])
+    texts = {m: (await download(client, group(done, m)["files"][0]["downloadUrl"]))[1]
+             for m in ("PAYPAL", "BANK_WIRE", "CHECK")}
+    paypal = {r[3]: r for r in csv.reader(io.StringIO(texts["PAYPAL"]))}
+    assert paypal[bob_number(ann)][4].endswith("; also listed for BANK_WIRE, CHECK: pay once")
+    assert paypal[bob_number(bob)][4] == f"Commission {paypal[bob_number(bob)][4].split()[-1]}"  # in one group only
+    assert len(paypal[bob_number(ann)]) == 6  # PayPal's fixed layout
+    (wire,) = list(csv.DictReader(io.StringIO(texts["BANK_WIRE"])))
+    (check,) = list(csv.DictReader(io.StringIO(texts["CHECK"])))
+    assert (wire["also_in"], check["also_in"]) == ("CHECK,PAYPAL", "BANK_WIRE,PAYPAL")
+
+    data = (await gql.ok(SHARED, id=done["export"]["id"]))["node"]["groups"]
+    by_method = {g["method"]: g for g in data}
+    assert {m: g["sharedRowCount"] for m, g in by_method.items()} == {"BANK_WIRE": 1, "CHECK": 1, "PAYPAL": 1}
+    assert by_method["PAYPAL"]["files"] == [{"currency": "USD", "sharedRowCount": 1}]
+    (edge,) = by_method["PAYPAL"]["sharedRows"]["edges"]
+    assert edge["node"] == {"reference": paypal[bob_number(ann)][4].split()[1].rstrip(";"),
+                            "alsoIn": ["BANK_WIRE", "CHECK"], "amount": {"amount": "10.01", "currency": "USD"},
+                            "affiliate": {"id": ann}}
+    assert by_method["CHECK"]["sharedRows"]["edges"][0]["node"]["reference"] == check["reference"]
+    assert by_method["CHECK"]["sharedRows"]["totalCount"] == 1
+
+    # PREFERRED lists every affiliate once: nothing is shared.
+    preferred = await export(gql, scope="PREFERRED", affiliateIds=[ann, bob])
+    data = (await gql.ok(SHARED, id=preferred["export"]["id"]))["node"]["groups"]
+    assert [(g["sharedRowCount"], g["sharedRows"]["edges"]) for g in data] == [(0, [])] * len(data)

@@ -33,6 +33,7 @@ from models.rules import (
     RuleError,
     Transition,
     allocate_reduction,
+    also_in,
     balance_figures,
     commission_for_sale,
     due_rank,
@@ -750,3 +751,8 @@ def test_void_leaves_owed_of_other_installments_and_recovered_owed_alone() -> No
 def test_netting_never_takes_more_than_the_installment() -> None:
     netting = net_void({1: 100}, [OwedSlice(7, 1, 60), OwedSlice(8, 1, 60)])
     assert netting == netting.__class__(installments={1: 0}, owed={7: 0, 8: 20})
+
+
+def test_also_in_names_the_other_groups_of_a_row() -> None:
+    assert also_in({"PAYPAL", "CHECK", "BANK_WIRE"}, "PAYPAL") == "BANK_WIRE,CHECK"
+    assert also_in({"PAYPAL"}, "PAYPAL") == ""  # PREFERRED scope, or one method on file
