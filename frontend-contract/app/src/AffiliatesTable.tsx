@@ -189,7 +189,7 @@ export function StatusBadge({ status, reasons }: { status: string; reasons: stri
   return (
     <span className={`badge ${status.toLowerCase()}`} title={title || undefined} data-reasons={title || undefined}>
       {STATUS_LABEL[status] ?? status}
-      {reasons.length > 0 && <span className="why" aria-hidden="true"> ⓘ</span>}
+      {reasons.length > 0 && <span className="why" aria-hidden="true">?</span>}
     </span>
   );
 }

@@ -10,18 +10,19 @@ import {
 } from '../../generated/graphql';
 import { download, request } from './api';
 import type { Row } from './AffiliatesTable';
-import { METHOD_LABEL, money, moneyList } from './format';
+import { METHOD_LABEL, isZero, money, moneyList, sumByCurrency } from './format';
 
 type Export = Extract<ExportDialogMutation['exportPaymentDetails'], { __typename: 'ExportPaymentDetailsSuccess' }>['export'];
 const METHODS: PaymentMethodType[] = ['PAYPAL', 'BANK_WIRE', 'CHECK'];
 
-/** Per payment type: how many ticked DUE affiliates have it at all (ALL) and as their preferred one. */
+/** Per payment type: the ticked DUE affiliates who provided it (ALL) and who prefer it, with their due totals. */
 function preview(affiliates: Row[]) {
   const due = affiliates.filter((a) => a.paymentStatus === 'DUE');
+  const summary = (rows: Row[]) => ({ count: rows.length, due: sumByCurrency(rows.flatMap((a) => a.balances.map((b) => b.due))) });
   return METHODS.map((method) => ({
     method,
-    provided: due.filter((a) => a.paymentMethods.some((m) => m.type === method)).length,
-    preferred: due.filter((a) => a.paymentMethods.some((m) => m.type === method && m.preferred)).length,
+    provided: summary(due.filter((a) => a.paymentMethods.some((m) => m.type === method))),
+    preferred: summary(due.filter((a) => a.paymentMethods.some((m) => m.type === method && m.preferred))),
   }));
 }
 
@@ -84,16 +85,16 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
               <thead>
                 <tr>
                   <th>Payment type</th>
-                  <th>ALL (provided)</th>
-                  <th>PREFERRED</th>
+                  <th>ALL (provided): affiliates · due</th>
+                  <th>PREFERRED: affiliates · due</th>
                 </tr>
               </thead>
               <tbody>
                 {preview(affiliates).map((p) => (
                   <tr key={p.method}>
                     <td>{METHOD_LABEL[p.method]}</td>
-                    <td className="num">{p.provided}</td>
-                    <td className="num">{p.preferred}</td>
+                    <td className="num">{p.provided.count} · {moneyList(p.provided.due.filter((m) => !isZero(m)))}</td>
+                    <td className="num">{p.preferred.count} · {moneyList(p.preferred.due.filter((m) => !isZero(m)))}</td>
                   </tr>
                 ))}
               </tbody>
