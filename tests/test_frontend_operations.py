@@ -16,7 +16,7 @@ from schema import make_schema
 from server import demo
 from tests import test_subscriptions
 from tests.api import add_paypal, create_affiliate, create_product, record_sale
-from tests.conftest import SECRET_KEY, GraphQLClient
+from tests.clients import SECRET_KEY, GraphQLClient
 from tests.test_subscriptions import Live
 from tests.ws import connect
 
