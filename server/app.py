@@ -33,6 +33,7 @@ from models.signed_links import LinkSigner
 from schema import make_schema
 from schema.context import Context, Principal
 from server.auth import authenticate
+from server.browser import browser_routes, graphiql_page
 from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
@@ -68,7 +69,7 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
-            make_schema(introspection=settings.introspection), graphql_ide="graphiql",
+            make_schema(introspection=settings.introspection), graphql_ide=None,  # ours: server/browser.py
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
         )
@@ -130,8 +131,8 @@ class Authenticated:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            if wants_graphiql(request):  # a static page: no context, so no principal, is needed
-                await (await self.app.render_graphql_ide(request))(scope, receive, send)
+            if wants_graphiql(request):  # GraphiQL from the package: a static page, it asks for the token
+                await graphiql_page()(scope, receive, send)
                 return
             principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
             if principal is None:
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token)),
+            *browser_routes(),
         ],
         lifespan=lifespan,
     )
