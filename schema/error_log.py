@@ -16,15 +16,17 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
+from schema.errors import failure_of
 from schema.limits import code_for
 
 log = logging.getLogger("payouts.graphql")
+SERVER_SIDE = frozenset({"UNAVAILABLE", "CONFLICT"})  # the database's state, not the client's input
 
 
 def unexpected(error: GraphQLError) -> bool:
     """A failure we did not raise on purpose: masked in responses, logged with its traceback."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError) and failure_of(original) is None
 
 
 def operation_kind(execution_context: ExecutionContext | None) -> str:
@@ -38,9 +40,12 @@ def operation_kind(execution_context: ExecutionContext | None) -> str:
 def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext | None) -> None:
     operation = operation_kind(execution_context)
     for error in errors:
+        failure = failure_of(error.original_error)
         if unexpected(error):
             log.error("unexpected error in a %s operation: %s", operation, type(error.original_error).__name__,
                       exc_info=error.original_error)
+        elif failure is not None and failure[0] in SERVER_SIDE:
+            log.warning("%s in a %s operation: %s", failure[0], operation, type(error.original_error).__name__)
         else:
             log.info("client error %s in a %s operation", (error.extensions or {}).get("code") or code_for(error),
                      operation)

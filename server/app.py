@@ -34,11 +34,12 @@ from schema import make_schema
 from schema.context import Context, Principal
 from server import logs
 from server.auth import authenticate
+from server.browser import browser_routes, graphiql_page
 from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
-from server.guards import HttpGuard, SafeJson
+from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
 
@@ -69,7 +70,7 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
-            make_schema(introspection=settings.introspection), graphql_ide="graphiql",
+            make_schema(introspection=settings.introspection), graphql_ide=None,  # ours: server/browser.py
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
         )
@@ -93,6 +94,15 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
             principal=principal, cipher=self.cipher, announce=self.bus.announce, revoke=self.bus.revoke,
             request=request, response=response, events=self.bus, links=self.links,
         )
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """503 when the database was unreachable during execution: the client should retry later."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        if any((error.get("extensions") or {}).get("code") == "UNAVAILABLE"
+               for result in results for error in result.get("errors") or []):
+            response.status_code = 503
+        return response
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
@@ -122,8 +132,8 @@ class Authenticated:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            if wants_graphiql(request):  # a static page: no context, so no principal, is needed
-                await (await self.app.render_graphql_ide(request))(scope, receive, send)
+            if wants_graphiql(request):  # GraphiQL from the package: a static page, it asks for the token
+                await graphiql_page()(scope, receive, send)
                 return
             principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
             if principal is None:
@@ -136,12 +146,18 @@ class Authenticated:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """503 while the database does not answer; the bus is reported but does not fail the check.
+
+    A bus that is reconnecting delays live events (none are lost: they are caught up from the
+    outbox), while every request still works, so the process stays in rotation (200).
+    """
+    bus: Bus = request.state.bus
     try:
         await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # the database did not answer: that is the report, not a crash
-        log.exception("health check failed")
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    except Exception as e:  # the database did not answer: that is the report, not a crash
+        log.warning("health check failed: %s", type(e).__name__)
+        return JSONResponse({"status": "unavailable", "bus": bus.state}, status_code=503)
+    return JSONResponse({"status": "ok", "bus": bus.state})
 
 
 def cross_origin(origins: tuple[str, ...]) -> Middleware:
@@ -165,7 +181,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     bus = make_bus(settings.pubsub_url, settings.database_url)
     clock = MaturityClock(bus.announce, settings.database_url)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings))
+    graphql = HttpGuard(DatabaseGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -191,6 +207,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token)),
+            *browser_routes(),
         ],
         lifespan=lifespan,
     )

@@ -12,7 +12,6 @@ An operation refused before it runs (too long, too deep, too many aliases, inval
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import defaultdict
 from contextlib import suppress
 from typing import Any
@@ -25,8 +24,6 @@ from strawberry.types.execution import PreExecutionError
 
 from schema.context import Context
 from schema.limits import code_for
-
-log = logging.getLogger("payouts.sockets")
 
 REVOKED = 4403
 REVOKED_CODE = "UNAUTHENTICATED"  # what an operation reports when it finds its token revoked
