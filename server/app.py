@@ -181,7 +181,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     bus = make_bus(settings.pubsub_url, settings.database_url)
     clock = MaturityClock(bus.announce, settings.database_url)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(DatabaseGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings)))
+    view = PayoutsGraphQL(settings, cipher, links, bus)
+    graphql = HttpGuard(DatabaseGuard(Authenticated(view, settings)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -191,13 +192,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await ProgramSettings.get_or_create(id=SETTINGS_ID)
             await bus.start()
             ticking = asyncio.create_task(clock.run()) if settings.maturity_clock else None
+            watching = asyncio.create_task(view.sockets.watch())
             try:
                 yield {"started_at": datetime.now(UTC), "bus": bus}
             finally:
-                if ticking is not None:
-                    ticking.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await ticking
+                for task in (ticking, watching):
+                    if task is not None:
+                        task.cancel()
+                        with suppress(asyncio.CancelledError):
+                            await task
                 await bus.stop()
 
     return Starlette(
