@@ -53,9 +53,6 @@ class OpenSockets:
             if not handlers:
                 del self._by_token[token_id]
 
-    def count(self, token_id: int) -> int:
-        return len(self._by_token.get(token_id, ()))
-
     async def watch(self, every: float = WATCH_EVERY) -> None:
         """Forever (a lifespan task): close the sockets of tokens revoked behind the bus's back."""
         failing = False
@@ -114,9 +111,17 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """Every operation re-checks the token first: a revoked one closes the socket instead."""
-        if self.connection_acknowledged and not await self.view.still_valid(self.context):  # type: ignore[attr-defined]
-            await self.close_revoked()
-            return
+        if self.connection_acknowledged:
+            try:
+                valid = await self.view.still_valid(self.context)  # type: ignore[attr-defined]
+            except Exception as e:  # the database is away: refuse this operation, keep the socket
+                log.warning("could not check a WebSocket's token (%s)", type(e).__name__)
+                error = GraphQLError("the database is unavailable; try again", extensions={"code": "UNAVAILABLE"})
+                await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+                return
+            if not valid:
+                await self.close_revoked()
+                return
         await super().handle_subscribe(message)
 
     async def send_message(self, message: Message) -> None:
