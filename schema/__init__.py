@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -31,6 +33,8 @@ Mutation = merge_types(
     (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations),
 )
 
+log = logging.getLogger("payouts")
+
 MAX_DEPTH = 12
 MAX_ALIASES = 20
 
@@ -39,6 +43,16 @@ def unexpected(error: GraphQLError) -> bool:
     """Mask only failures we did not raise on purpose: they may carry internals."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError) and failure_of(original) is None
+
+
+class PayoutsSchema(strawberry.Schema):
+    """Strawberry's schema, except that a database outage or a conflict is not logged as a crash."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        expected = [e for e in errors if failure_of(e.original_error) is not None]
+        for error in expected:  # one line, no traceback: /healthz and the 503s already tell the story
+            log.warning("request failed: %s (%s)", error.message, type(error.original_error).__name__)
+        super().process_errors([e for e in errors if e not in expected], execution_context)
 
 
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:
@@ -52,7 +66,7 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    built = strawberry.Schema(
+    built = PayoutsSchema(
         query=Query, mutation=Mutation, subscription=EventSubscriptions,
         types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport], extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
