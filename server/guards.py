@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from models.digits import natural
 from schema.errors import failure_of
 
 log = logging.getLogger("payouts")
@@ -92,7 +93,8 @@ class HttpGuard:
             return
         too_large = refusal(413, f"the request body is larger than {self.max_body} bytes", "REQUEST_TOO_LARGE")
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
+        size = natural(declared, 10**18)
+        if size is not None and size > self.max_body:
             await too_large(scope, receive, send)
             return
         body = bytearray()

@@ -3,7 +3,8 @@
 `Bus` delivers within one process (the default, and the only choice on SQLite). `PostgresBus`
 (LISTEN/NOTIFY) and `RedisBus` (PUBLISH/SUBSCRIBE) carry each message to every process, the
 publishing one included, which then delivers it locally. A message also says whether balances
-changed, which wakes the maturity clock wherever it runs (a change may create an earlier release).
+changed, which wakes the maturity clock wherever it runs (a change may create an earlier release),
+and may name revoked tokens, whose open WebSockets every process then closes (server/sockets.py).
 
 `PostgresBus` and `RedisBus` reconnect by themselves after a dropped connection and catch up
 on what was published meanwhile from the database outbox (`RelayBus`).
@@ -95,6 +96,7 @@ class Bus:
         self.queue_size = queue_size
         self._subscribers: dict[int | None, set[Subscriber]] = defaultdict(set)
         self._on_change: list[Callable[[], None]] = []
+        self._on_revoke: list[Callable[[int], None]] = []
 
     @property
     def state(self) -> str:
@@ -110,6 +112,10 @@ class Bus:
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call back (in this process) whenever any process reports changed balances."""
         self._on_change.append(callback)
+
+    def on_revoke(self, callback: Callable[[int], None]) -> None:
+        """Call back (in this process) with the id of every token any process revokes."""
+        self._on_revoke.append(callback)
 
     @property
     def subscriber_count(self) -> int:
@@ -142,10 +148,25 @@ class Bus:
             data = json.loads(message)
             events = [DueEvent.from_json(item) for item in data["events"]]
             changed = bool(data["changed"])
+            revoked = [int(token_id) for token_id in data.get("revoked", ())]
         except (ValueError, KeyError, TypeError, AttributeError):
             log.error("ignored a malformed bus message: %.200r", message)
             return
+        for token_id in revoked:
+            for revoke in self._on_revoke:
+                revoke(token_id)
         self.deliver(events, changed)
+
+    async def send(self, message: str) -> None:
+        """Carry one encoded message to every process; in-process, that is this one."""
+        self.receive(message)
+
+    async def revoke(self, token_id: int) -> None:
+        """`Context.revoke`: after the revocation committed, close that token's sockets everywhere."""
+        try:
+            await self.send(json.dumps({"changed": False, "events": [], "revoked": [token_id]}))
+        except Exception:  # committed already: its sockets still fail their next operation or event
+            log.exception("could not announce the revocation of token %d", token_id)
 
     async def publish(self, events: Collection[DueEvent], changed: bool) -> None:
         self.deliver(events, changed)
@@ -332,6 +353,10 @@ class PostgresBus(RelayBus):
                 if attempt:
                     raise
 
+    async def send(self, message: str) -> None:
+        assert self._pool is not None, "PostgresBus.start() was not awaited"
+        await self._pool.execute("SELECT pg_notify($1, $2)", CHANNEL, message)
+
 
 class RedisBus(RelayBus):
     """redis-py's asyncio pub/sub, read with get_message.
@@ -376,6 +401,9 @@ class RedisBus(RelayBus):
         await self._client.aclose()
 
     async def _send(self, message: str) -> None:
+        await self._client.publish(self.channel, message)
+
+    async def send(self, message: str) -> None:
         await self._client.publish(self.channel, message)
 
 
