@@ -28,7 +28,8 @@ class BusMessage(Model):
 
 async def append(message: str, now: datetime) -> int:
     """Keep a message before it is sent; its id travels with it."""
-    return (await BusMessage.create(message=message, created_at=now)).id
+    row = await BusMessage.create(message=message, created_at=now)
+    return int(row.id)
 
 
 async def since(moment: datetime) -> list[tuple[int, str]]:

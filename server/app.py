@@ -30,6 +30,7 @@ from models.enums import Role
 from models.payment_details import Cipher
 from models.program import SETTINGS_ID, ProgramSettings
 from models.signed_links import LinkSigner
+from models.transactions import is_unavailable
 from schema import make_schema
 from schema.context import Context, Principal
 from server import logs
@@ -173,6 +174,22 @@ def cross_origin(origins: tuple[str, ...]) -> Middleware:
     )
 
 
+async def migrate_when_reachable(database_url: str) -> None:
+    """Start-up waits for an unreachable database (retrying) instead of crashing: it comes up by itself."""
+    delay = 0.5
+    while True:
+        try:
+            await migrate(database_url)
+            return
+        except Exception as e:
+            if not is_unavailable(e):
+                raise
+            log.warning("database unavailable at start-up (%s); retrying in %.1f s", type(e).__name__, delay)
+            await Tortoise.close_connections()
+            await asyncio.sleep(delay)
+            delay = min(5.0, delay * 2)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     logs.configure()
@@ -186,7 +203,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        await migrate(settings.database_url)
+        await migrate_when_reachable(settings.database_url)
         await Tortoise.close_connections()
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ProgramSettings.get_or_create(id=SETTINGS_ID)

@@ -278,9 +278,10 @@ class RelayBus(Bus):
             await self.send(message)
 
     async def send(self, message: str) -> None:
+        """Keep the message in the outbox, then carry it, numbered, to every process."""
         numbered = _numbered(message, await outbox.append(message, datetime.now(UTC)))
         try:
-            await self._send(numbered)
+            await self._transmit(numbered)
         except Exception as e:  # kept in the outbox: other processes catch up when their bus reconnects
             log.warning("bus send failed (%s); delivering locally, others catch up from the outbox",
                         type(e).__name__)
@@ -296,7 +297,7 @@ class RelayBus(Bus):
     async def _disconnect(self) -> None:
         raise NotImplementedError
 
-    async def _send(self, message: str) -> None:
+    async def _transmit(self, message: str) -> None:
         raise NotImplementedError
 
 
@@ -345,7 +346,7 @@ class PostgresBus(RelayBus):
         if self._pool is not None:
             await self._pool.close()
 
-    async def _send(self, message: str) -> None:
+    async def _transmit(self, message: str) -> None:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(self.url, min_size=0, max_size=4)
         for attempt in range(2):  # a pooled connection the server dropped fails once, then is replaced
@@ -399,7 +400,7 @@ class RedisBus(RelayBus):
         await self._subscriber.aclose()
         await self._client.aclose()
 
-    async def _send(self, message: str) -> None:
+    async def _transmit(self, message: str) -> None:
         await self._client.publish(self.channel, message)
 
 
