@@ -46,6 +46,7 @@ from models.rules import (
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
+from models.transactions import retried
 
 MAX_NAME = 200
 MAX_SALES_MINIMUM = 1_000_000
@@ -105,6 +106,7 @@ def _record(effects: Effects | None, transitions: list[Any]) -> None:
 # --- products and affiliates ------------------------------------------------------------------
 
 
+@retried
 async def create_product(
     actor: str,
     *,
@@ -145,6 +147,7 @@ async def create_product(
     return product
 
 
+@retried
 async def create_affiliate(
     actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode
 ) -> Affiliate:
@@ -164,6 +167,7 @@ async def create_affiliate(
     return affiliate
 
 
+@retried
 async def _set_affiliate_field(
     actor: str, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode,
     now: datetime, effects: Effects | None,
@@ -193,6 +197,7 @@ async def set_payout_mode(
     return await _set_affiliate_field(actor, "setPayoutMode", affiliate_id, "payout_mode", mode, now, effects)
 
 
+@retried
 async def update_payment_details(
     actor: str,
     affiliate_id: int,
@@ -259,6 +264,7 @@ async def update_payment_details(
     return await Affiliate.get(id=affiliate_id)
 
 
+@retried
 async def update_program_settings(
     actor: str,
     now: datetime,
@@ -299,6 +305,7 @@ async def update_program_settings(
 # --- sales and refunds ------------------------------------------------------------------------
 
 
+@retried
 async def record_sale(
     actor: str,
     now: datetime,
@@ -390,6 +397,7 @@ async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product,
     )
 
 
+@retried
 async def refund_sale(
     actor: str,
     now: datetime,

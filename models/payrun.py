@@ -41,6 +41,7 @@ from models.rules import (
 )
 from models.sales import Installment, OwedAmount
 from models.sql import numbered
+from models.transactions import retried
 
 MAX_KEY = 200
 T = TypeVar("T")
@@ -128,6 +129,7 @@ async def _existing_ids(ids: Collection[int], field_name: str) -> None:
 # --- export -----------------------------------------------------------------------------------
 
 
+@retried
 async def export_payment_details(
     actor: str, now: datetime, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
 ) -> PaymentExport:
@@ -226,6 +228,7 @@ def _groups_per_row(
 # --- mark as paid -----------------------------------------------------------------------------
 
 
+@retried
 async def mark_as_paid(
     actor: str,
     now: datetime,
@@ -448,6 +451,7 @@ async def _claim(conn: BaseDBAsyncClient, table: str, column: str, pairs: Sequen
 # --- void -------------------------------------------------------------------------------------
 
 
+@retried
 async def void_payout(actor: str, now: datetime, payout_id: int, reason: str) -> Payout:
     """A bounced or mistaken payout: VOIDED but kept, and what it settled is unsettled again."""
     reason = text(reason, "reason", limit=500)

@@ -25,6 +25,7 @@ from models.money import format_money, from_minor
 from models.payment_details import BENEFICIARY_ADDRESS, Cipher
 from models.rules import spreadsheet_safe
 from models.signed_links import LinkSigner, SignedLink
+from schema.ids import parse_pk
 from server.auth import authenticate, still_admin
 
 BATCH = 1000
@@ -141,7 +142,7 @@ def export_file_route(
 
     async def download(request: Request) -> Response:
         raw = request.path_params["file_id"]
-        file_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        file_id = parse_pk(raw)
         header = request.headers.get("authorization")
         link = signed_link(request)
         details: dict[str, Any] = {}
