@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0004_owed_installments_shared_rows')]
+    dependencies = [('payouts', '0002_payment_exports')]
 
     initial = False
 
