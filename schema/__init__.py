@@ -24,9 +24,16 @@ from schema.tokens import ApiToken, TokenMutations
 Query = merge_types(
     "Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries)
 )
+Query.__strawberry_definition__.description = (
+    "Reads. Every request needs `Authorization: Bearer <token>`; AFFILIATE tokens see only their own data."
+)
 Mutation = merge_types(
     "Mutation",
     (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations),
+)
+Mutation.__strawberry_definition__.description = (
+    "Changes. Each is one transaction: it succeeds whole, or answers a payload member implementing Error and "
+    "changes nothing."
 )
 
 MAX_DEPTH = 12
