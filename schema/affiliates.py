@@ -36,7 +36,7 @@ from schema.ids import decode_id, to_global_id
 from schema.money import Money
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, paginate
-from schema.permissions import CanReadAll, mutation, require_own
+from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
     from schema.payments import Payout
@@ -135,7 +135,7 @@ class PaymentMethod:
 
 @strawberry.type(description="Someone who earns commission on sales they bring. An AFFILIATE token sees only its "
                  "own affiliate.")
-class Affiliate(Node):
+class Affiliate(Node, Owned):
     """Scalar fields are plain attributes; only fields that need other rows load through DataLoaders."""
 
     id: strawberry.ID = strawberry.field(description="The global id (Relay).")
@@ -168,6 +168,9 @@ class Affiliate(Node):
             payment_status=row.payment_status,
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.id
 
     @strawberry.field(description="Every payment method on file, masked; empty when none.")
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:
@@ -299,6 +302,7 @@ class AffiliateQueries:
             query = selection(filter)
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
+        await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
         connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
         info.context.loaders.prime(info.context.loaders.affiliate, (e.node.row for e in connection.edges))
         return connection

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
+from models.balances import apply_maturities
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.rules import Transition
@@ -48,7 +50,27 @@ class Context:
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
     links: LinkSigner | None = None  # signs download links for ADMIN readers; None: plain links only
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    loaders: Loaders = field(default_factory=Loaders)
+    loaders: Loaders = field(init=False)
+    _caught_up: asyncio.Future[None] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Subscription events carry figures the clock or a change has just written: no catch-up.
+        self.loaders = Loaders() if self.websocket else Loaders(self.catch_up)
+
+    async def catch_up(self) -> None:
+        """Apply, once per request, the maturities released by `now` that the clock has not applied yet.
+
+        The clock applies each release at its instant; this closes the window between that
+        instant and the clock's transaction, so a payment-status filter or a balance is exact as
+        of the request's time. It costs one indexed range probe (`next_release_at <= now`, read
+        by a LIMIT), plus the refresh of just the affiliates found, usually none.
+        """
+        if self._caught_up is None:
+            self._caught_up = asyncio.ensure_future(self._apply_matured())
+        await self._caught_up
+
+    async def _apply_matured(self) -> None:
+        await self.announce(await apply_maturities(self.now), DueCause.MATURED)
 
     def fresh(self) -> Context:
         """A copy with a new clock and empty loaders: one per subscription event."""
@@ -61,7 +83,7 @@ class Context:
     def renew(self, loaders: Loaders | None = None) -> None:
         """Fresh clock and loaders in place: a WebSocket's context is reused for every event it carries."""
         fresh = self.fresh()
-        self.now, self.loaders = fresh.now, loaders or fresh.loaders
+        self.now, self.loaders, self._caught_up = fresh.now, loaders or fresh.loaders, None
 
 
 Info = StrawberryInfo[Context, None]

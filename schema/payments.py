@@ -23,7 +23,7 @@ from schema.ids import decode_id, to_global_id
 from schema.money import Money, money_list
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, After, Connection, First, paginate
-from schema.permissions import CanReadAll, mutation
+from schema.permissions import CanReadAll, Owned, ProgramWide, mutation
 from schema.sales import utc
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ PayoutStatusEnum = described_enum(
 
 @strawberry.type(description="Money paid to an affiliate in one currency: by the pay run (markAsPaid) or "
                  "instantly (PayPal Instant Payment).")
-class Payout(Node):
+class Payout(Node, Owned):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); voidPayout takes it.")
     amount: Money = strawberry.field(description="What was paid: the due it settled, net of recovered owed amounts.")
     method: PaymentMethodTypeEnum | None = strawberry.field(  # type: ignore[valid-type]
@@ -63,6 +63,9 @@ class Payout(Node):
             reference=row.reference,
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.affiliate_id
 
     @strawberry.field(description="Who was paid.")
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
@@ -90,7 +93,7 @@ MAX_TICKED = 10_000
 
 
 @strawberry.type(description="One file of an export group: one currency, CSV (PayPal: its bulk upload format).")
-class ExportFile:
+class ExportFile(ProgramWide):
     currency: str = strawberry.field(description="The one currency of every row (ISO-4217).")
     rows: int = strawberry.field(description="How many payments (affiliate rows) the file holds.")
     total: Money = strawberry.field(description="The sum of its rows.")
@@ -109,7 +112,7 @@ class ExportFile:
 
 
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
-class ExportGroup:
+class ExportGroup(ProgramWide):
     method: PaymentMethodTypeEnum = strawberry.field(description="The payment type.")  # type: ignore[valid-type]
     affiliate_count: int = strawberry.field(description="How many affiliates the group pays.")
     totals: list[Money] = strawberry.field(description="The group's total per currency.")
@@ -142,7 +145,7 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
 
 
 @strawberry.type(description="A selected affiliate that was left out, with why.")
-class SkippedAffiliate:
+class SkippedAffiliate(ProgramWide):
     reason: str = strawberry.field(description='Why, in words (e.g. "not due: DUE_INCOMPLETE").')
     affiliate_id: strawberry.Private[int]
 
@@ -155,7 +158,7 @@ class SkippedAffiliate:
 
 @strawberry.type(description="A pay run's export: a snapshot of exactly what each row pays, grouped by payment "
                  "type. Later sales or maturities never change it.")
-class PaymentExport(Node):
+class PaymentExport(Node, ProgramWide):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); markAsPaid takes it.")
     created_at: datetime = strawberry.field(description="When it was made (UTC).")
     scope: ExportScopeEnum = strawberry.field(description="PROVIDED or PREFERRED.")  # type: ignore[valid-type]
@@ -230,7 +233,7 @@ class ExportPaymentDetailsSuccess:
 
 
 @strawberry.type(description="markAsPaid succeeded (possibly with some affiliates skipped).")
-class MarkAsPaidSuccess:
+class MarkAsPaidSuccess(ProgramWide):
     payouts: list[Payout] = strawberry.field(description="The payouts made: one per affiliate and currency.")
     skipped: list[SkippedAffiliate] = strawberry.field(description="Affiliates or rows not settled, with why.")
     totals: list[Money] = strawberry.field(description="The total paid per currency.")
@@ -274,6 +277,7 @@ class PaymentMutations:
         if input.affiliate_ids is not None and input.filter is not None:
             raise Invalid("give affiliateIds or filter, not both", "affiliateIds")
         ids = ticked(input.affiliate_ids, "affiliateIds")
+        await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
             info.context.principal.actor, info.context.now, input.scope, selection(input.filter) if ids is None else ids
         )

@@ -18,7 +18,7 @@ from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money, MoneyInput
 from schema.node import Node
-from schema.permissions import mutation
+from schema.permissions import Owned, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -62,7 +62,7 @@ class Installment:
 
 
 @strawberry.type(description="A sale an affiliate brought, with the commission it earned.")
-class Sale(Node):
+class Sale(Node, Owned):
     id: strawberry.ID = strawberry.field(description="The global id (Relay).")
     external_id: str = strawberry.field(description="The merchant's own id of the sale (recordSale is idempotent "
                                         "on it).")
@@ -85,6 +85,9 @@ class Sale(Node):
             commission=Money.of(row.commission, row.currency),
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.affiliate_id
 
     @strawberry.field(description="What was sold.")
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:

@@ -18,7 +18,7 @@ from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.node import Node
-from schema.permissions import mutation
+from schema.permissions import ProgramWide, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -32,7 +32,7 @@ RoleEnum = described_enum(
 
 
 @strawberry.type(description="An API token's metadata; the token itself is never readable again.")
-class ApiToken(Node):
+class ApiToken(Node, ProgramWide):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); revokeToken takes it.")
     role: RoleEnum = strawberry.field(description="What the token may do.")  # type: ignore[valid-type]
     label: str = strawberry.field(description="A free note on what the token is for; may be empty.")

@@ -25,9 +25,8 @@ from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from models.balances import apply_maturities
 from models.db import migrate, tortoise_config
-from models.enums import DueCause, Role
+from models.enums import Role
 from models.payment_details import Cipher
 from models.program import SETTINGS_ID, ProgramSettings
 from models.signed_links import LinkSigner
@@ -82,13 +81,11 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
                 request=request, response=response, events=self.bus, websocket=True, links=self.links,
             )
         principal: Principal = request.state.principal
-        context = Context(
+        # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
+        return Context(
             principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
             response=response, events=self.bus, links=self.links,
         )
-        # Held installments that matured since the last change become due before anything is read.
-        await context.announce(await apply_maturities(context.now), DueCause.MATURED)
-        return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from models import audit, payrun
 from models.affiliates import Affiliate
+from models.balances import apply_maturities
 from models.enums import ExportScope, PaymentMethodType, PaymentStatus, Role
 from models.exports import ExportFile, ExportRow, ExportSkip
 from models.money import format_money, from_minor
@@ -168,8 +169,10 @@ async def export_to_directory(
 
     Returns the summary lines the command prints.
     """
+    now = datetime.now(UTC)
+    await apply_maturities(now)  # the selection reads payment statuses: exact as of now
     export = await payrun.export_payment_details(
-        actor, datetime.now(UTC), scope, Affiliate.filter(payment_status__in=list(statuses))
+        actor, now, scope, Affiliate.filter(payment_status__in=list(statuses))
     )
     lines = [f"export {export.id} ({scope.value}): {sum(export.affiliate_counts.values())} group entries"]
     for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "part"):

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY
+from tests.clients import ADMIN_TOKEN, SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 

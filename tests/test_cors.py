@@ -17,7 +17,7 @@ from websockets.exceptions import InvalidStatus
 
 from server.app import create_app
 from server.config import Settings, cors_origins
-from tests.conftest import ADMIN_TOKEN
+from tests.clients import ADMIN_TOKEN
 from tests.servers import served
 from tests.ws import ws_url
 

@@ -10,7 +10,7 @@ import httpx
 from models.enums import Role
 from schema import schema
 from tests.api import ERROR, add_paypal, create_affiliate, create_product, record_sale
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 
 ADMIN, VIEWER, AFFILIATE, NONE = "ADMIN", "VIEWER", "AFFILIATE", "NONE"
 OK, FORBIDDEN, NULL, UNAUTHENTICATED, NOT_FOUND = "ok", "FORBIDDEN", "null", "401", "NOT_FOUND"

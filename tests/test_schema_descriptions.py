@@ -22,7 +22,7 @@ from graphql import (
 from models.enums import ErrorCode
 from schema import make_schema
 from tests.api import ERROR
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
