@@ -10,12 +10,13 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.types.enum import StrawberryEnumDefinition
 
 
 def described_enum(cls: type[Enum], name: str, description: str, **values: str) -> Any:
     """`strawberry.enum(cls)` with a description for the type and for each value (all required)."""
     wrapped = strawberry.enum(cls, name=name, description=description)
-    definition = wrapped.__strawberry_definition__
+    definition: StrawberryEnumDefinition = vars(wrapped)["__strawberry_definition__"]
     names = {value.name for value in definition.values}
     if names != set(values):
         raise ValueError(f"{name}: describe exactly {sorted(names)}, got {sorted(values)}")
