@@ -100,4 +100,5 @@ class TokenMutations:
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The ApiToken's global id.")]
     ) -> RevokeTokenPayload:
         row = await access.revoke_token(info.context.principal.actor, decode_id(id, "ApiToken", "id"), info.context.now)
+        await info.context.revoke(row.id)  # its open WebSockets close now, in every process
         return RevokeTokenSuccess(api_token=ApiToken.of(row))
