@@ -397,22 +397,22 @@ class PaymentDetailsInput:
     )
 
 
-@strawberry.type(description="createAffiliate succeeded.")
+@strawberry.type(description="The answer when createAffiliate succeeded.")
 class CreateAffiliateSuccess:
     affiliate: Affiliate = strawberry.field(description="The new affiliate.")
 
 
-@strawberry.type(description="setApprovalStatus succeeded.")
+@strawberry.type(description="The answer when setApprovalStatus succeeded.")
 class SetApprovalStatusSuccess:
     affiliate: Affiliate = strawberry.field(description="The affiliate as it is now.")
 
 
-@strawberry.type(description="setPayoutMode succeeded.")
+@strawberry.type(description="The answer when setPayoutMode succeeded.")
 class SetPayoutModeSuccess:
     affiliate: Affiliate = strawberry.field(description="The affiliate as it is now.")
 
 
-@strawberry.type(description="updatePaymentDetails succeeded.")
+@strawberry.type(description="The answer when updatePaymentDetails succeeded.")
 class UpdatePaymentDetailsSuccess:
     affiliate: Affiliate = strawberry.field(description="The affiliate as it is now (methods masked).")
 

@@ -151,7 +151,7 @@ class ExportGroup(ProgramWide):
     affiliate_count: int = strawberry.field(description="How many affiliates the group pays.")
     totals: list[Money] = strawberry.field(description="The group's total per currency.")
     files: list[ExportFile] = strawberry.field(description="Its files, by currency (then part).")
-    paid: bool = strawberry.field(description="markAsPaid has settled this group.")
+    paid: bool = strawberry.field(description="Whether markAsPaid has settled this group.")
     shared_row_count: int = strawberry.field(
         description="How many rows of this group another group of the export lists too (see `sharedRows`)."
     )
@@ -282,19 +282,19 @@ class MarkAsPaidInput:
     )
 
 
-@strawberry.type(description="exportPaymentDetails succeeded.")
+@strawberry.type(description="The answer when exportPaymentDetails succeeded.")
 class ExportPaymentDetailsSuccess:
     export: PaymentExport = strawberry.field(description="The new export, with its groups, files and skipped.")
 
 
-@strawberry.type(description="markAsPaid succeeded (possibly with some affiliates skipped).")
+@strawberry.type(description="The answer when markAsPaid succeeded (possibly with some affiliates skipped).")
 class MarkAsPaidSuccess(ProgramWide):
     payouts: list[Payout] = strawberry.field(description="The payouts made: one per affiliate and currency.")
     skipped: list[SkippedAffiliate] = strawberry.field(description="Affiliates or rows not settled, with why.")
     totals: list[Money] = strawberry.field(description="The total paid per currency.")
 
 
-@strawberry.type(description="voidPayout succeeded.")
+@strawberry.type(description="The answer when voidPayout succeeded.")
 class VoidPayoutSuccess:
     payout: Payout = strawberry.field(description="The payout, now VOIDED.")
 

@@ -95,7 +95,7 @@ class CreateProductInput:
     )
 
 
-@strawberry.type(description="createProduct succeeded.")
+@strawberry.type(description="The answer when createProduct succeeded.")
 class CreateProductSuccess:
     product: Product = strawberry.field(description="The new product.")
 

@@ -55,7 +55,7 @@ class UpdateProgramSettingsInput:
     )
 
 
-@strawberry.type(description="updateProgramSettings succeeded.")
+@strawberry.type(description="The answer when updateProgramSettings succeeded.")
 class UpdateProgramSettingsSuccess:
     settings: ProgramSettings = strawberry.field(description="The settings as they are now.")
 

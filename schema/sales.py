@@ -142,13 +142,13 @@ class RefundSaleInput:
     )
 
 
-@strawberry.type(description="recordSale succeeded (or the sale was already recorded).")
+@strawberry.type(description="The answer when recordSale succeeded (or the sale was already recorded).")
 class RecordSaleSuccess:
     sale: Sale = strawberry.field(description="The sale (the first one recorded with this externalId).")
     created: bool = strawberry.field(description="True when this call recorded it; false for a repeat.")
 
 
-@strawberry.type(description="refundSale succeeded.")
+@strawberry.type(description="The answer when refundSale succeeded.")
 class RefundSaleSuccess:
     sale: Sale = strawberry.field(description="The sale with its reduced commission.")
 

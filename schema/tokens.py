@@ -61,13 +61,13 @@ class ApiToken(Node, ProgramWide):
         return Affiliate.of(row) if row else None
 
 
-@strawberry.type(description="createAffiliateToken succeeded.")
+@strawberry.type(description="The answer when createAffiliateToken succeeded.")
 class CreateAffiliateTokenSuccess:
     token: str = strawberry.field(description="The bearer token, shown only this once: store it now.")
     api_token: ApiToken = strawberry.field(description="The token's metadata.")
 
 
-@strawberry.type(description="revokeToken succeeded.")
+@strawberry.type(description="The answer when revokeToken succeeded.")
 class RevokeTokenSuccess:
     api_token: ApiToken = strawberry.field(description="The token, now with revokedAt set.")
 
