@@ -55,7 +55,10 @@ def bad_filter(message: str, field: str) -> GraphQLError:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(permission_classes=[CanReadAll], description="Newest first; filters are exact matches.")
+    @strawberry.field(
+        permission_classes=[CanReadAll],
+        description="The audit log (ADMIN and VIEWER): who changed what, newest first; filters are exact matches.",
+    )
     async def audit_log(
         self,
         info: Info,

@@ -163,7 +163,8 @@ RefundSalePayload = Annotated[
 
 @strawberry.type
 class SaleMutations:
-    @strawberry.mutation(description="Idempotent on externalId: a repeat returns the first sale, created false.")
+    @strawberry.mutation(description="Book a sale and its commission (ADMIN). Idempotent on externalId: "
+                         "a repeat returns the first sale, created false.")
     @mutation(Role.ADMIN)
     async def record_sale(
         self, info: Info, input: Annotated[RecordSaleInput, strawberry.argument(description="The sale.")]
