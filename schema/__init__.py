@@ -7,6 +7,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
@@ -25,9 +26,16 @@ from schema.tokens import ApiToken, TokenMutations
 Query = merge_types(
     "Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries)
 )
+get_object_definition(Query, strict=True).description = (
+    "Reads. Every request needs `Authorization: Bearer <token>`; AFFILIATE tokens see only their own data."
+)
 Mutation = merge_types(
     "Mutation",
     (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations),
+)
+get_object_definition(Mutation, strict=True).description = (
+    "Changes. Each is one transaction: it succeeds whole, or answers a payload member implementing Error and "
+    "changes nothing."
 )
 
 MAX_DEPTH = 12

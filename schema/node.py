@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -12,9 +12,9 @@ from schema.ids import parse_global_id
 from schema.permissions import may_see
 
 
-@strawberry.interface
+@strawberry.interface(description="An object with a global id, fetchable with `node(id)` (Relay).")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The global id: opaque, stable, unique across types.")
 
 
 async def _affiliate(info: Info, pk: int) -> tuple[Any, int | None]:
@@ -83,7 +83,9 @@ RESOLVERS: dict[str, Callable[[Info, int], Awaitable[tuple[Any, int | None]]]] =
 @strawberry.type
 class NodeQueries:
     @strawberry.field(description="Any entity by its global id; null when unknown or not visible to the token.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
+    ) -> Node | None:
         parsed = parse_global_id(id)
         if parsed is None or parsed[0] not in RESOLVERS:
             return None

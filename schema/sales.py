@@ -13,6 +13,7 @@ from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatu
 from models.rules import installment_state
 from models.sales import Sale as SaleRow
 from schema.context import Info
+from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money, MoneyInput
@@ -23,9 +24,25 @@ if TYPE_CHECKING:
     from schema.affiliates import Affiliate
     from schema.products import Product
 
-SaleStatusEnum = strawberry.enum(SaleStatus, name="SaleStatus")
-RefundKindEnum = strawberry.enum(RefundKind, name="RefundKind")
-InstallmentStateEnum = strawberry.enum(InstallmentState, name="InstallmentState")
+SaleStatusEnum = described_enum(
+    SaleStatus, "SaleStatus", "Where a sale stands after refunds and chargebacks.",
+    COMPLETED="Nothing refunded.",
+    PARTIALLY_REFUNDED="Part of the amount refunded; the commission shrank in proportion.",
+    REFUNDED="Fully refunded by a REFUND: no commission is left.",
+    CHARGED_BACK="Fully refunded by a CHARGEBACK: no commission is left.",
+)
+RefundKindEnum = described_enum(
+    RefundKind, "RefundKind", "How money went back to the customer.",
+    REFUND="The merchant refunded the customer.",
+    CHARGEBACK="The customer's bank reversed the payment.",
+)
+InstallmentStateEnum = described_enum(
+    InstallmentState, "InstallmentState", "An installment's state as of now (payout-rules.md 3).",
+    HELD="Its release time has not come yet.",
+    DUE="Released and not yet paid.",
+    PAID="Settled by a payout.",
+    VOIDED="Taken back whole by a refund or chargeback before it was paid.",
+)
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -35,22 +52,25 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-@strawberry.type
+@strawberry.type(description="One milestone's share of a sale's commission.")
 class Installment:
-    amount: Money
-    release_at: datetime
-    state: InstallmentStateEnum  # type: ignore[valid-type]
+    amount: Money = strawberry.field(description="What is left of this share after refunds (the original share "
+                                     "when VOIDED).")
+    release_at: datetime = strawberry.field(description="When it becomes due: the sale's time plus the milestone's "
+                                            "delay (UTC).")
+    state: InstallmentStateEnum = strawberry.field(description="HELD, DUE, PAID or VOIDED, as of now.")  # type: ignore[valid-type]
 
 
-@strawberry.type
+@strawberry.type(description="A sale an affiliate brought, with the commission it earned.")
 class Sale(Node, Owned):
-    id: strawberry.ID
-    external_id: str
-    amount: Money
-    refunded: Money
-    status: SaleStatusEnum  # type: ignore[valid-type]
-    occurred_at: datetime
-    commission: Money
+    id: strawberry.ID = strawberry.field(description="The global id (Relay).")
+    external_id: str = strawberry.field(description="The merchant's own id of the sale (recordSale is idempotent "
+                                        "on it).")
+    amount: Money = strawberry.field(description="What the customer paid.")
+    refunded: Money = strawberry.field(description="How much of the amount was refunded or charged back so far.")
+    status: SaleStatusEnum = strawberry.field(description="COMPLETED or how it was refunded.")  # type: ignore[valid-type]
+    occurred_at: datetime = strawberry.field(description="When the sale happened (UTC); milestones count from it.")
+    commission: Money = strawberry.field(description="The affiliate's commission on it, net of refunds.")
     row: strawberry.Private[SaleRow]
 
     @classmethod
@@ -69,19 +89,19 @@ class Sale(Node, Owned):
     def owner_id(self) -> int:
         return self.row.affiliate_id
 
-    @strawberry.field
+    @strawberry.field(description="What was sold.")
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:
         from schema.products import Product
 
         return Product.of(await info.context.loaders.product.load(self.row.product_id))
 
-    @strawberry.field
+    @strawberry.field(description="Who earned the commission.")
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
         return Affiliate.of(await info.context.loaders.affiliate.load(self.row.affiliate_id))
 
-    @strawberry.field
+    @strawberry.field(description="The commission split by milestone, in the milestones' order.")
     async def installments(self, info: Info) -> list[Installment]:
         now = info.context.now
         return [
@@ -94,43 +114,61 @@ class Sale(Node, Owned):
         ]
 
 
-@strawberry.input
+@strawberry.input(description="A sale to book, with its commission.")
 class RecordSaleInput:
-    external_id: str
-    product_id: strawberry.ID
-    affiliate_id: strawberry.ID
-    amount: MoneyInput | None = None
-    occurred_at: datetime | None = None
+    external_id: str = strawberry.field(description="The merchant's id of the sale: a repeat returns the first "
+                                        "sale and changes nothing.")
+    product_id: strawberry.ID = strawberry.field(description="The product sold.")
+    affiliate_id: strawberry.ID = strawberry.field(description="The affiliate who brought it (not DECLINED).")
+    amount: MoneyInput | None = strawberry.field(
+        default=None, description="What the customer paid, in the product's currency; null: the product's price."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened (no offset: UTC); null: now."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A refund or chargeback of a recorded sale.")
 class RefundSaleInput:
-    external_id: str
-    amount: MoneyInput | None = None
-    kind: RefundKindEnum | None = RefundKind.REFUND  # type: ignore[valid-type]
-    occurred_at: datetime | None = None
+    external_id: str = strawberry.field(description="The sale's externalId.")
+    amount: MoneyInput | None = strawberry.field(
+        default=None, description="How much went back, in the sale's currency; null: all not yet refunded."
+    )
+    kind: RefundKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=RefundKind.REFUND, description="REFUND or CHARGEBACK; null or absent: REFUND."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened (no offset: UTC); null: now."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer when recordSale succeeded (or the sale was already recorded).")
 class RecordSaleSuccess:
-    sale: Sale
-    created: bool
+    sale: Sale = strawberry.field(description="The sale (the first one recorded with this externalId).")
+    created: bool = strawberry.field(description="True when this call recorded it; false for a repeat.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when refundSale succeeded.")
 class RefundSaleSuccess:
-    sale: Sale
+    sale: Sale = strawberry.field(description="The sale with its reduced commission.")
 
 
-RecordSalePayload = Annotated[RecordSaleSuccess | Errors, strawberry.union("RecordSalePayload")]
-RefundSalePayload = Annotated[RefundSaleSuccess | Errors, strawberry.union("RefundSalePayload")]
+RecordSalePayload = Annotated[
+    RecordSaleSuccess | Errors, strawberry.union("RecordSalePayload", description="The sale, or why not.")
+]
+RefundSalePayload = Annotated[
+    RefundSaleSuccess | Errors, strawberry.union("RefundSalePayload", description="The refunded sale, or why not.")
+]
 
 
 @strawberry.type
 class SaleMutations:
-    @strawberry.mutation(description="Idempotent on externalId: a repeat returns the first sale, created false.")
+    @strawberry.mutation(description="Book a sale and its commission (ADMIN). Idempotent on externalId: "
+                         "a repeat returns the first sale, created false.")
     @mutation(Role.ADMIN)
-    async def record_sale(self, info: Info, input: RecordSaleInput) -> RecordSalePayload:
+    async def record_sale(
+        self, info: Info, input: Annotated[RecordSaleInput, strawberry.argument(description="The sale.")]
+    ) -> RecordSalePayload:
         ctx = info.context
         effects = Effects()
         row, created = await ledger.record_sale(
@@ -146,9 +184,12 @@ class SaleMutations:
         await ctx.announce(effects.transitions, DueCause.SALE_RECORDED)
         return RecordSaleSuccess(sale=Sale.of(row), created=created)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Refund or charge back (part of) a sale (ADMIN): its commission shrinks; what "
+                         "was already paid becomes owed.")
     @mutation(Role.ADMIN)
-    async def refund_sale(self, info: Info, input: RefundSaleInput) -> RefundSalePayload:
+    async def refund_sale(
+        self, info: Info, input: Annotated[RefundSaleInput, strawberry.argument(description="The refund.")]
+    ) -> RefundSalePayload:
         ctx = info.context
         row = await ledger.refund_sale(
             ctx.principal.actor,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -48,6 +48,6 @@ class GraphQLResponseMedia:
             and response.media_type == "application/json" and accepts_graphql_response(request)
         ):
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if getattr(request.state, "graphql_request_error", False):
-                response.status_code = 400
+            if getattr(request.state, "graphql_request_error", False) and response.status_code == 200:
+                response.status_code = 400  # a status set for another reason (503 UNAVAILABLE) stands
         return response

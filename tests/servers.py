@@ -93,9 +93,15 @@ async def start_server(
         raise
 
 
+@dataclass
+class Served:
+    url: str  # the base URL for real HTTP and WebSocket clients
+    state: dict[str, Any]  # what the app's lifespan yielded (e.g. its bus)
+
+
 @asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
-    """The app under uvicorn in this event loop, on a free port: its base URL for real HTTP/WS clients."""
+async def served(app: Any) -> AsyncIterator[Served]:
+    """The app under uvicorn in this event loop, on a free port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -105,7 +111,7 @@ async def served(app: Any) -> AsyncIterator[str]:
             while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
                 assert not serving.done(), serving
                 await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", server.lifespan.state)
     finally:
         server.should_exit = True
         await serving

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.clients import ADMIN_TOKEN
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 

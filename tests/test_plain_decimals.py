@@ -12,7 +12,7 @@ from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings
 from schema.ids import parse_global_id
 from tests.api import create_product, update_settings
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 
 PRODUCT = """query($id: ID!) { node(id: $id) { ... on Product {
   price { amount currency } commissionPercent commissionFlat { amount } milestones { percent delayDays } } } }"""

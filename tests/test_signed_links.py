@@ -17,7 +17,7 @@ from models.audit import AuditEntry
 from models.enums import Role
 from models.signed_links import LIFETIME, LinkSigner, SignedLink
 from tests.api import create_product
-from tests.conftest import SECRET_KEY, GraphQLClient
+from tests.clients import SECRET_KEY, GraphQLClient
 from tests.test_payrun import due_affiliate, export
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
