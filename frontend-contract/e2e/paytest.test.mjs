@@ -87,7 +87,10 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
-  if (!process.env.KEEP) rmSync(join(work, 'demo.sqlite3'), { force: true });
+  await new Promise((ok) => (server?.exitCode !== null ? ok() : server.once('exit', ok)));
+  // Keep the screenshots when they were written into the temporary folder (no $SCREENSHOTS).
+  if (process.env.SCREENSHOTS) rmSync(work, { recursive: true, force: true });
+  else for (const f of ['demo.sqlite3', 'demo.sqlite3.key']) rmSync(join(work, f), { force: true });
 });
 
 const settled = () => page.locator('section[data-loading=false]').waitFor();
@@ -243,7 +246,8 @@ test('GraphiQL renders, runs a query and a subscription with the internet blocke
   // A subscription from GraphiQL: over graphql-transport-ws, the token in connection_init.
   await graphiql.locator('.graphiql-query-editor .monaco-editor').first().click();
   await graphiql.keyboard.press('ControlOrMeta+A');
-  await graphiql.keyboard.insertText('subscription Live {\n  payoutBecameDue {\n    cause\n    affiliate { name }\n    newlyDue { amount currency }\n  }\n}\n');
+  await graphiql.keyboard.insertText('subscription Live { payoutBecameDue { cause affiliate { name } newlyDue { amount currency } } }');
+  await graphiql.getByRole('button', { name: /prettify/i }).first().click();
   await graphiql.locator('.graphiql-execute-button').click();
   await graphiql.waitForTimeout(500); // the subscribe message's round trip: no event to wait on
   await api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "graphiql-1", productId: $p,
