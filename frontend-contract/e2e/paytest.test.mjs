@@ -133,10 +133,19 @@ test('the merchant logs in once and runs the pay run', async () => {
   const dialog = page.getByRole('dialog');
   await dialog.getByTestId('scope-summary').waitFor();
   await dialog.locator('input[value=PREFERRED]').check();
+  await dialog.locator('[data-testid=scope-summary] tbody tr').first().waitFor();
+  const previewed = {};
+  for (const row of await dialog.locator('[data-testid=scope-summary] tbody tr').all()) {
+    previewed[await row.getAttribute('data-method')] = (await row.locator('td.preferred').textContent()).split(' · ')[1];
+  }
   await shot('export-dialog');
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();
   const groups = dialog.getByTestId('export-groups');
   await groups.waitFor();
+  for (const row of await groups.locator('tbody tr').all()) {
+    const method = await row.getAttribute('data-method');
+    assert.equal(await row.locator('td').nth(2).textContent(), previewed[method], `${method}: the summary said what the export holds`);
+  }
   const files = groups.locator('a.file');
   assert.ok((await files.count()) >= 3, 'a file per payment type and currency');
   let affiliates = 0;
