@@ -25,7 +25,7 @@ const work = mkdtempSync(join(tmpdir(), 'paytest-'));
 const shots = resolve(process.env.SCREENSHOTS ?? join(work, 'screenshots'));
 mkdirSync(shots, { recursive: true });
 
-let server, base, browser, context, page;
+let server, base, devOrigin, devServer, browser, context, page;
 let toastProduct, toastAffiliate; // made by the toast test, used again by GraphiQL's subscription
 const outside = [];
 
@@ -54,11 +54,12 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  devOrigin = `http://localhost:${await freePort()}`;
   let log = '';
   server = spawn(PYTHON, ['-m', 'server', 'serve', '--demo', '--port', String(port)], {
     cwd: work,
     env: { ...process.env, PAYOUTS_DATABASE_URL: `sqlite://${join(work, 'demo.sqlite3')}`, PAYOUTS_ADMIN_TOKEN: TOKEN,
-      PYTHONPATH: ROOT },
+      PAYOUTS_CORS_ORIGINS: devOrigin, PYTHONPATH: ROOT },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => (log += d));
@@ -86,6 +87,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  devServer?.kill('SIGTERM');
   server?.kill('SIGTERM');
   await new Promise((ok) => (server?.exitCode !== null ? ok() : server.once('exit', ok)));
   // Keep the screenshots when they were written into the temporary folder (no $SCREENSHOTS).
@@ -267,4 +269,31 @@ test('GraphiQL renders, runs a query and a subscription with the internet blocke
   await shot('graphiql');
   assert.deepEqual(errors, []);
   assert.deepEqual(outside, [], 'no request left the machine');
+});
+
+test('the app on a dev server of another origin runs a query, a mutation and a subscription', async () => {
+  const port = new URL(devOrigin).port;
+  devServer = spawn(join(ROOT, 'frontend-contract/node_modules/.bin/vite'), ['--mode', 'app', '--port', port, '--strictPort'], {
+    cwd: join(ROOT, 'frontend-contract'), env: { ...process.env, VITE_PAYOUTS_API: base }, stdio: 'ignore',
+  });
+  const dev = await context.newPage();
+  for (const deadline = Date.now() + 30_000; ; ) {
+    try {
+      if ((await fetch(`${devOrigin}/app/`)).ok) break;
+    } catch {}
+    assert.ok(Date.now() < deadline, 'the Vite dev server did not start');
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  await dev.goto(`${devOrigin}/app/`);
+  await dev.fill('input[name=token]', TOKEN);
+  await dev.click('button[type=submit]');
+  await dev.locator('table.grid tbody tr').first().waitFor({ timeout: 60_000 }); // a query, cross-origin
+  await dev.goto(`${devOrigin}/app/#/affiliates/${encodeURIComponent(toastAffiliate)}`);
+  await dev.getByRole('button', { name: 'Create a self-service token' }).click(); // a mutation
+  await dev.getByTestId('affiliate-token').waitFor();
+  await dev.waitForTimeout(300); // the subscription's connection_init round trip
+  await api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "dev-1", productId: $p,
+    affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: toastProduct, a: toastAffiliate, at: new Date(Date.now() - 2 * 86_400_000).toISOString() });
+  await dev.locator('.toast', { hasText: 'a sale was recorded' }).waitFor({ timeout: 15_000 }); // the subscription
+  assert.equal(new URL(dev.url()).origin, devOrigin);
 });
