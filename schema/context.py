@@ -14,6 +14,7 @@ from models.balances import apply_maturities
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.rules import Transition
+from models.signed_links import LinkSigner
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class Context:
     connection_params: dict[str, Any] | None = None
     events: EventSource | None = None
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
+    links: LinkSigner | None = None  # signs download links for ADMIN readers; None: plain links only
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     loaders: Loaders = field(init=False)
     _caught_up: asyncio.Future[None] | None = field(default=None, init=False, repr=False, compare=False)
@@ -75,7 +77,7 @@ class Context:
         return Context(
             principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
             response=self.response, connection_params=self.connection_params, events=self.events,
-            websocket=self.websocket,
+            websocket=self.websocket, links=self.links,
         )
 
     def renew(self, loaders: Loaders | None = None) -> None:

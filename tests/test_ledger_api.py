@@ -15,18 +15,18 @@ from models.sales import Installment
 from schema.ids import parse_global_id
 from tests.api import (
     ERROR,
+    KARTRA,
     add_paypal,
     affiliate,
     create_affiliate,
     create_product,
+    payable_affiliate,
     record_sale,
     refund_sale,
     set_payout_mode,
     update_settings,
 )
-from tests.conftest import GraphQLClient
-
-KARTRA = [{"percent": "40", "delayDays": 0}, {"percent": "60", "delayDays": 60}]
+from tests.clients import GraphQLClient
 
 
 def iso(moment: datetime) -> str:
@@ -45,13 +45,6 @@ def figures(node: dict[str, Any], currency: str = "USD") -> dict[str, str]:
 
 def reasons(node: dict[str, Any]) -> dict[str, str]:
     return {r["reason"]: r["message"] for r in node["incompleteReasons"]}
-
-
-async def payable_affiliate(gql: GraphQLClient, name: str = "Ann Lee", **input: Any) -> str:
-    """An approved MANUAL affiliate with PayPal details: DUE as soon as something matures."""
-    affiliate_id = await create_affiliate(gql, name, **input)
-    await add_paypal(gql, affiliate_id, f"{name.split()[0].lower()}.pay@example.net")
-    return affiliate_id
 
 
 async def payouts(gql: GraphQLClient, affiliate_id: str) -> dict[str, Any]:

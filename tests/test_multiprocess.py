@@ -17,10 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api import record_sale
-from tests.conftest import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.api import KARTRA, create_product, payable_affiliate, record_sale
+from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.servers import ServerProcess, start_server
-from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
 from tests.ws import Subscription, subscribe
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="several processes need PostgreSQL")

@@ -16,10 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api import create_affiliate, create_product, record_sale
-from tests.conftest import GraphQLClient, on_postgres
+from tests.api import BANK, EXPORT, PAY, create_affiliate, create_product, details, record_sale
+from tests.clients import GraphQLClient, on_postgres
 from tests.servers import ROOT, read, server_env, start_server
-from tests.test_payrun import BANK, EXPORT, PAY, details
 
 AFFILIATES = 6
 CALLS = 21

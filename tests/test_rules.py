@@ -14,6 +14,7 @@ from models.enums import ApprovalStatus, IncompleteReason, PaymentStatus, Payout
 from models.money import MoneyError, format_money, from_minor, to_minor
 from models.rules import (
     DEFAULT_MILESTONES,
+    PAYPAL_MAX_ROWS,
     AffiliateFacts,
     BalanceFigures,
     InstallmentSlice,
@@ -27,8 +28,10 @@ from models.rules import (
     commission_for_sale,
     due_rank,
     effective_milestones,
+    file_part,
     installment_state,
     payment_status,
+    paypal_email_is_plain,
     refund_reduction,
     release_times,
     sale_status,
@@ -545,3 +548,45 @@ def test_nothing_is_announced_when_due_falls_or_the_affiliate_is_not_due_after()
     assert transition(DUE, DUE, {"USD": 1000}, {"USD": 400}).newly_due == {}
     assert transition(INCOMPLETE, INCOMPLETE, {"USD": 0}, {"USD": 400}).newly_due == {}
     assert transition(DUE, INCOMPLETE, {"USD": 400}, {"USD": 900}).newly_due == {}
+
+
+# --- export files (rule 8) ----------------------------------------------------------------------
+
+
+def test_rows_fill_each_file_part_up_to_the_limit() -> None:
+    assert [file_part(i, 3) for i in range(7)] == [1, 1, 1, 2, 2, 2, 3]
+    assert [file_part(i, PAYPAL_MAX_ROWS) for i in (0, 4999, 5000, 6000)] == [1, 1, 2, 2]
+
+
+def test_without_a_limit_every_row_is_in_the_first_part() -> None:
+    assert {file_part(i, None) for i in range(10_001)} == {1}
+
+
+@given(st.integers(0, 100_000), st.integers(1, 6000))
+def test_no_part_holds_more_than_the_limit(index: int, limit: int) -> None:
+    part = file_part(index, limit)
+    assert (part - 1) * limit <= index < part * limit
+
+
+# --- rule 12: PayPal emails fit PayPal ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "email", ["ann@example.com", "7up@example.co.uk", "ann.lee+pay@mail.example.com", "o'brien@example.ie",
+              "A_B-c@ex-ample.com"],
+)
+def test_plain_paypal_emails(email: str) -> None:
+    assert paypal_email_is_plain(email)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "=HYPERLINK(1)@example.com", "-ann@example.com", "+ann@example.com", "@ann@example.com", "'ann@example.com",
+        "_ann@example.com", ".ann@example.com", "\tann@example.com", "ann..lee@example.com", "ann.@example.com",
+        "Ann <ann@example.com>", '"ann"@example.com', "ann lee@example.com", "ann@example", "ann@-example.com",
+        "ann@example-.com", "ann@example.c0m", "١ann@example.com", "ánn@example.com", "ann@example.com\n",
+    ],
+)
+def test_paypal_emails_that_are_not_plain(email: str) -> None:
+    assert not paypal_email_is_plain(email)
