@@ -9,6 +9,7 @@ Any invalid line rejects the whole call with the line's index in the error's fie
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,14 +21,16 @@ from tortoise.transactions import in_transaction
 
 from models import audit
 from models.affiliates import Affiliate
-from models.balances import chunks, lock_affiliates, program_rules, refresh_affiliates
+from models.balances import apply_changes, chunks, lock_affiliates, program_rules
 from models.enums import ApprovalStatus, PayoutMode
 from models.errors import Invalid, NotFound, Violation
 from models.ledger import FUTURE_TOLERANCE, Amount, minor, text
 from models.payouts import Payout
 from models.products import Product
 from models.rules import (
+    Delta,
     Milestone,
+    OpenInstallment,
     ProgramRules,
     Transition,
     commission_for_sale,
@@ -95,10 +98,12 @@ async def _book(actor: str, now: datetime, lines: Sequence[SaleLine], program: P
     async with in_transaction() as conn:
         await lock_affiliates({line.affiliate_id for line in lines})
         plans, existing = await _plans(lines, now)
+        changes: dict[tuple[int, str], Delta] = {}
         if plans:
-            await _insert(conn, plans, program, now)
+            changes = await _insert(conn, plans, program, now)
         booked = Booked(created=len(plans), existing=existing)
-        booked.transitions = await refresh_affiliates({p.line.affiliate_id for p in plans}, now, program)
+        # Each touched balance moves by the new sales' own numbers: no sum over the history.
+        booked.transitions = await apply_changes(changes, now, program)
         if plans:
             await audit.record(actor, "recordSales", "Sale", None, created=len(plans), existing=existing,
                                first=plans[0].line.external_id, last=plans[-1].line.external_id)
@@ -156,8 +161,13 @@ def _plan(
     return _Plan(line, product, amount, commission, occurred, mode is PayoutMode.PAYPAL_INSTANT)
 
 
-async def _insert(conn: BaseDBAsyncClient, plans: list[_Plan], program: ProgramRules, now: datetime) -> None:
-    """Sales, then instant payouts, then installments: three multi-row INSERT series."""
+async def _insert(
+    conn: BaseDBAsyncClient, plans: list[_Plan], program: ProgramRules, now: datetime
+) -> dict[tuple[int, str], Delta]:
+    """Sales, then instant payouts, then installments: three multi-row INSERT series.
+
+    Returns what they add to each touched balance.
+    """
     sale_rows = [
         (p.line.external_id, p.product.id, p.line.affiliate_id, p.product.currency, p.amount, p.commission,
          p.commission, p.occurred_at)
@@ -176,20 +186,24 @@ async def _insert(conn: BaseDBAsyncClient, plans: list[_Plan], program: ProgramR
     )}
     plans_of: dict[int, Sequence[Milestone]] = {}
     rows: list[tuple[Any, ...]] = []
+    changes: dict[tuple[int, str], Delta] = defaultdict(Delta)
     for p in plans:
-        if p.commission <= 0:
-            continue
+        key = (p.line.affiliate_id, p.product.currency)
         sale_id = ids[p.line.external_id]
-        if p.instant:  # settled at once by its own instant payout (rule 7)
-            rows.append((sale_id, p.line.affiliate_id, p.product.currency, 0, p.commission, p.commission,
-                         p.occurred_at, payouts[f"instant:{p.line.external_id}"]))
-            continue
-        plan = plans_of.setdefault(p.product.id, effective_milestones(p.product.own_milestones(),
-                                                                       program.default_milestones))
-        parts = split_commission(p.commission, plan)
-        rows.extend(
-            (sale_id, p.line.affiliate_id, p.product.currency, n, part, part, release, None)
-            for n, (part, release) in enumerate(zip(parts, release_times(p.occurred_at, plan), strict=True))
-            if part > 0
-        )
+        if p.commission <= 0:
+            changes[key] += Delta(earned=p.commission, sales=1)
+        elif p.instant:  # settled at once by its own instant payout (rule 7)
+            rows.append((sale_id, *key, 0, p.commission, p.commission, p.occurred_at,
+                         payouts[f"instant:{p.line.external_id}"]))
+            changes[key] += Delta(earned=p.commission, paid=p.commission, sales=1)
+        else:
+            plan = plans_of.setdefault(p.product.id, effective_milestones(p.product.own_milestones(),
+                                                                           program.default_milestones))
+            parts = split_commission(p.commission, plan)
+            opened = [(n, part, release) for n, (part, release)
+                      in enumerate(zip(parts, release_times(p.occurred_at, plan), strict=True)) if part > 0]
+            rows.extend((sale_id, *key, n, part, part, release, None) for n, part, release in opened)
+            changes[key] += Delta(earned=p.commission, sales=1,
+                                  opened=tuple(OpenInstallment(part, release) for _, part, release in opened))
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, rows, now, batch=1000)
+    return changes

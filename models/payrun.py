@@ -22,14 +22,14 @@ from tortoise.transactions import in_transaction
 
 from models import audit
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import CHUNK, chunks, lock_affiliates, program_rules, refresh_affiliates
+from models.balances import CHUNK, apply_changes, chunks, lock_affiliates, program_rules, refresh_affiliates
 from models.enums import ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
 from models.ledger import text
 from models.money import MoneyError, check_currency
 from models.payouts import Payout
-from models.rules import PAYPAL_MAX_ROWS, BalanceFigures, ProgramRules, file_part, settleable_currencies
+from models.rules import PAYPAL_MAX_ROWS, BalanceFigures, Delta, ProgramRules, file_part, settleable_currencies
 from models.sales import Installment, OwedAmount
 from models.sql import numbered
 
@@ -51,6 +51,10 @@ class Claim:
     @property
     def amount(self) -> int:
         return self.installments_total - self.owed_total
+
+    def settled(self) -> Delta:
+        """What paying this claim does to the balance: paid up, its matured installments and owed amounts gone."""
+        return Delta(paid=self.amount, owed=-self.owed_total, due_installments=-self.installments_total)
 
     def figures(self) -> BalanceFigures:
         """Just the figures the payability rule reads (due = installments - owed)."""
@@ -245,7 +249,8 @@ async def mark_as_paid(
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
-            await refresh_affiliates({c.affiliate_id for c in claims}, now)
+            # What moved is known from the claims themselves: no sum over any history.
+            await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
             run.skipped = [[a, r] for a, r in skipped]
             await run.save(update_fields=["payout_ids", "skipped"])
@@ -361,7 +366,7 @@ async def _settle(
     export_id: int | None,
 ) -> list[Payout]:
     """One payout per claim, then claim its installments and owed amounts only where still unsettled."""
-    payout_of: dict[tuple[int, str], int] = {}
+    made: list[Payout] = []
     for batch in _batches(claims, 200):
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch))
         params: list[Any] = []
@@ -374,33 +379,31 @@ async def _settle(
             numbered(
                 conn,
                 "INSERT INTO payouts (affiliate_id, currency, amount, method, instant, status, paid_at, "
-                f"reference, export_id, created_at) VALUES {values} RETURNING id, affiliate_id, currency",
+                f"reference, export_id, created_at) VALUES {values} RETURNING *",
             ),
             params,
         )
-        payout_of.update({(r["affiliate_id"], r["currency"]): r["id"] for r in inserted})
+        # What RETURNING gave back is the row: no need to read the payouts just written again.
+        made.extend(Payout._init_from_db(**r) for r in inserted)
+    payout_of = {(p.affiliate_id, p.currency): p.id for p in made}
     await _claim(conn, "installments", "payout_id",
                  [(i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids])
     await _claim(conn, "owed_amounts", "recovered_by_id",
                  [(o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids])
-    ids = [payout_of[c.affiliate_id, c.currency] for c in claims]
-    found: dict[int, Payout] = {}
-    for batch in _batches(ids):
-        found.update({p.id: p for p in await Payout.filter(id__in=list(batch))})
-    return [found[i] for i in ids]
+    return made
 
 
 async def _claim(conn: BaseDBAsyncClient, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
     """Point each row at its payout where it is still unsettled; any row already taken aborts the run."""
-    for batch in _batches(pairs, 400):
-        cases = " ".join(["WHEN ? THEN CAST(? AS INTEGER)"] * len(batch))
-        marks = ", ".join(["?"] * len(batch))
-        params: list[Any] = [v for pair in batch for v in pair] + [row_id for row_id, _ in batch]
+    for batch in _batches(pairs, 1000):
+        pairs_sql = ", ".join(["(CAST(? AS INTEGER), CAST(? AS INTEGER))"] * len(batch))
         changed, _ = await conn.execute_query(
             numbered(
-                conn, f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({marks}) AND {column} IS NULL"
+                conn,
+                f"UPDATE {table} SET {column} = v.column2 FROM (VALUES {pairs_sql}) AS v "
+                f"WHERE {table}.id = v.column1 AND {table}.{column} IS NULL",
             ),
-            params,
+            [value for pair in batch for value in pair],
         )
         if changed != len(batch):
             raise Violation("another pay run settled some of this commission at the same time; retry", code="CONFLICT")

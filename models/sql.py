@@ -25,13 +25,20 @@ async def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequen
     the slowest step of refreshing tens of thousands of balances; this is the same write.
     Runs on the current transaction's connection.
     """
+    fields = model._meta.fields_map
+    await update_values(
+        model, columns, [[fields[c].to_db_value(getattr(r, c), r) for c in columns] + [r.pk] for r in rows]
+    )
+
+
+async def update_values(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """`UPDATE ... SET columns WHERE id = ?` for rows of database values, the id last: no ORM objects."""
     if not rows:
         return
     conn = model._choose_db(True)
     fields = model._meta.fields_map
     assignments = ", ".join(f"{fields[c].source_field or c} = ?" for c in columns)
-    query = numbered(conn, f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = ?")
-    await conn.execute_many(query, [[fields[c].to_db_value(getattr(r, c), r) for c in columns] + [r.pk] for r in rows])
+    await conn.execute_many(numbered(conn, f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = ?"), rows)
 
 
 def _defaults(model: type[Model], given: Collection[str], now: datetime) -> dict[str, Any]:
