@@ -7,15 +7,17 @@ only loads facts, calls them and stores what they return. All amounts are intege
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from models.enums import (
     ApprovalStatus,
+    ExportScope,
     IncompleteReason,
     InstallmentState,
+    PaymentMethodType,
     PaymentStatus,
     PayoutMode,
     RefundKind,
@@ -550,3 +552,28 @@ def settleable_currencies(
     if instant_leftover:
         return [b.currency for b in balances if b.due > 0]
     return payable_currencies(balances, program)
+
+
+def export_methods(
+    status: PaymentStatus,
+    scope: ExportScope,
+    preferred: PaymentMethodType | None,
+    on_file: Collection[PaymentMethodType],
+    payable: bool,
+) -> tuple[list[PaymentMethodType], str | None]:
+    """Rule 8: the payment types an affiliate's rows go to in an export, or why it is skipped."""
+    if status is not PaymentStatus.DUE:
+        return [], f"not due: {status.value}"
+    if scope is ExportScope.PREFERRED:
+        if preferred is None:
+            return [], "no preferred payment type"
+        if preferred not in on_file:
+            return [], f"no {preferred.value} details"
+        methods = [preferred]
+    else:
+        methods = sorted(on_file, key=lambda t: t.value)
+    if not methods:
+        return [], "no payment details"
+    if not payable:
+        return [], "nothing payable"
+    return methods, None
