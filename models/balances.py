@@ -34,7 +34,7 @@ from models.rules import (
     refresh_with_deltas,
 )
 from models.sales import Installment, OwedAmount, Sale
-from models.sql import insert_rows, update_rows, update_values
+from models.sql import insert_rows, numbered, update_rows, update_values
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
@@ -72,10 +72,17 @@ def figures_of(balance: Balance) -> BalanceFigures:
 
 
 async def lock_affiliates(ids: Collection[int]) -> None:
-    """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer)."""
+    """Serialise money changes per affiliate: FOR UPDATE on PostgreSQL, in id order (no deadlock
+    between two lockers); SQLite has one writer at a time, so there is nothing to lock there."""
+    conn = Affiliate._choose_db(True)
+    if conn.capabilities.dialect != "postgres":
+        return
     for chunk in chunks(ids):
-        # `.only("id")`, not `.values_list()`: Tortoise 1.1.9 silently drops FOR UPDATE from values queries.
-        await Affiliate.filter(id__in=chunk).select_for_update().only("id")
+        marks = ", ".join(["?"] * len(chunk))
+        # Raw SQL: no ORM objects for rows only locked (Tortoise 1.1.9 drops FOR UPDATE from values queries).
+        await conn.execute_query(
+            numbered(conn, f"SELECT id FROM affiliates WHERE id IN ({marks}) ORDER BY id FOR UPDATE"), chunk
+        )
 
 
 async def refresh_affiliates(
