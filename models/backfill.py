@@ -36,6 +36,7 @@ from models.rules import (
     commission_for_sale,
     effective_milestones,
     release_times,
+    settles_at_sale,
     split_commission,
 )
 from models.sales import Installment, Sale
@@ -158,7 +159,7 @@ def _plan(
             raise Violation(f"the product is sold in {product.currency}, not {line.amount.currency}",
                             f"input[{i}].amount.currency", code="CURRENCY_MISMATCH")
     commission = commission_for_sale(amount, product.percent, product.commission_flat)
-    return _Plan(line, product, amount, commission, occurred, mode is PayoutMode.PAYPAL_INSTANT)
+    return _Plan(line, product, amount, commission, occurred, settles_at_sale(approval, mode))
 
 
 async def _insert(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,16 +35,11 @@ from models.rules import (
 )
 from models.sales import Installment, OwedAmount, Sale
 from models.sql import insert_rows, numbered, update_rows, update_values
+from models.transactions import Effects as Effects  # where callers have always found it
+from models.transactions import retried
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
-
-
-@dataclass
-class Effects:
-    """What a change did besides its result: the transitions that may need announcing."""
-
-    transitions: list[Transition] = field(default_factory=list)
 
 
 def chunks(ids: Collection[int]) -> Iterator[list[int]]:
@@ -72,14 +67,19 @@ def figures_of(balance: Balance) -> BalanceFigures:
 
 
 async def lock_affiliates(ids: Collection[int]) -> None:
-    """Serialise money changes per affiliate: FOR UPDATE on PostgreSQL, in id order (no deadlock
-    between two lockers); SQLite has one writer at a time, so there is nothing to lock there."""
+    """Serialise money changes per affiliate: FOR UPDATE on PostgreSQL; SQLite is single-writer.
+
+    Always in ascending id order, chunk after chunk and row after row (ORDER BY id: without it
+    PostgreSQL locks in the scan's physical order), so two changes never wait on each other in a
+    circle. Take every lock a transaction needs in one call, before its writes. Raw SQL: no ORM
+    objects are built for rows that are only locked (and Tortoise 1.1.9 drops FOR UPDATE from
+    values queries); on SQLite there is nothing to lock, so nothing is sent.
+    """
     conn = Affiliate._choose_db(True)
     if conn.capabilities.dialect != "postgres":
         return
     for chunk in chunks(ids):
         marks = ", ".join(["?"] * len(chunk))
-        # Raw SQL: no ORM objects for rows only locked (Tortoise 1.1.9 drops FOR UPDATE from values queries).
         await conn.execute_query(
             numbered(conn, f"SELECT id FROM affiliates WHERE id IN ({marks}) ORDER BY id FOR UPDATE"), chunk
         )
@@ -298,17 +298,22 @@ async def apply_maturities(now: datetime, limit: int = MATURITY_BATCH) -> list[T
     """
     transitions: list[Transition] = []
     while found := await matured(now, limit):
-        async with in_transaction():
-            await lock_affiliates(found)
-            # Re-read under the lock: another process may have applied the same maturity already.
-            ready = await Balance.filter(
-                affiliate_id__in=sorted(set(found)), next_release_at__lte=now
-            ).values_list("affiliate_id", flat=True)
-            if ready:
-                transitions.extend(await refresh_affiliates(set(ready), now))
+        transitions.extend(await _apply_matured(found, now))
         if len(found) < limit:
             break
     return transitions
+
+
+@retried
+async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
+    """One batch in one transaction, retried on its own: earlier batches stay applied and announced."""
+    async with in_transaction():
+        await lock_affiliates(found)
+        # Re-read under the lock: another process may have applied the same maturity already.
+        ready = await Balance.filter(
+            affiliate_id__in=sorted(set(found)), next_release_at__lte=now
+        ).values_list("affiliate_id", flat=True)
+        return await refresh_affiliates(set(ready), now) if ready else []
 
 
 async def next_maturity() -> datetime | None:
@@ -320,4 +325,5 @@ async def next_maturity() -> datetime | None:
 async def refresh_all(now: datetime) -> list[Transition]:
     """After a settings change every affiliate's status may move; balances stay as they are."""
     ids = await Affiliate.all().values_list("id", flat=True)
+    await lock_affiliates(ids)
     return await refresh_affiliates(ids, now)

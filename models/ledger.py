@@ -7,6 +7,7 @@ on any error nothing is written. The arithmetic itself lives in `models.rules`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,23 +28,28 @@ from models.payouts import Payout
 from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
+    Allocation,
     Delta,
     InstallmentSlice,
     Milestone,
     OpenInstallment,
+    OwedSlice,
     ProgramRules,
     RuleError,
     allocate_reduction,
     commission_for_sale,
     effective_milestones,
+    net_void,
     refund_reduction,
     release_times,
     sale_status,
+    settles_at_sale,
     split_commission,
     validate_milestones,
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
+from models.transactions import retried
 
 MAX_NAME = 200
 MAX_SALES_MINIMUM = 1_000_000
@@ -103,6 +109,7 @@ def _record(effects: Effects | None, transitions: list[Any]) -> None:
 # --- products and affiliates ------------------------------------------------------------------
 
 
+@retried
 async def create_product(
     actor: str,
     *,
@@ -143,6 +150,7 @@ async def create_product(
     return product
 
 
+@retried
 async def create_affiliate(
     actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode
 ) -> Affiliate:
@@ -162,6 +170,7 @@ async def create_affiliate(
     return affiliate
 
 
+@retried
 async def _set_affiliate_field(
     actor: str, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode,
     now: datetime, effects: Effects | None,
@@ -191,6 +200,7 @@ async def set_payout_mode(
     return await _set_affiliate_field(actor, "setPayoutMode", affiliate_id, "payout_mode", mode, now, effects)
 
 
+@retried
 async def update_payment_details(
     actor: str,
     affiliate_id: int,
@@ -257,6 +267,7 @@ async def update_payment_details(
     return await Affiliate.get(id=affiliate_id)
 
 
+@retried
 async def update_program_settings(
     actor: str,
     now: datetime,
@@ -297,6 +308,7 @@ async def update_program_settings(
 # --- sales and refunds ------------------------------------------------------------------------
 
 
+@retried
 async def record_sale(
     actor: str,
     now: datetime,
@@ -365,13 +377,13 @@ async def record_sale(
 async def _book_installments(
     sale: Sale, affiliate: Affiliate, product: Product, occurred: datetime, program: ProgramRules
 ) -> Delta:
-    """Split the commission by milestones, or settle it at once for PayPal Instant affiliates.
+    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates.
 
     Returns what the sale adds to the affiliate's balance in its currency.
     """
     if sale.commission <= 0:
         return Delta(earned=sale.commission, sales=1)
-    if affiliate.payout_mode is PayoutMode.PAYPAL_INSTANT:
+    if settles_at_sale(affiliate.approval_status, affiliate.payout_mode):
         payout = await Payout.create(
             affiliate_id=affiliate.id, currency=sale.currency, amount=sale.commission, instant=True,
             paid_at=occurred, reference=f"instant:{sale.external_id}",
@@ -399,6 +411,7 @@ async def _book_installments(
     return Delta(earned=sale.commission, opened=tuple(OpenInstallment(a, r) for a, r in opened), sales=1)
 
 
+@retried
 async def refund_sale(
     actor: str,
     now: datetime,
@@ -432,22 +445,7 @@ async def refund_sale(
                 "amount", code="REFUND_EXCEEDS_SALE",
             )
         reduction = refund_reduction(sale.original_commission, sale.commission, sale.amount, sale.refunded, refund)
-        installments = await Installment.filter(sale_id=sale.id)
-        allocation = allocate_reduction(
-            reduction,
-            [InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None) for i in installments],
-        )
-        changed = [i for i in installments if i.id in allocation.new_amounts]
-        for inst in changed:
-            inst.amount = allocation.new_amounts[inst.id]
-            inst.voided = inst.amount == 0
-        if changed:
-            await Installment.bulk_update(changed, fields=["amount", "voided"])
-        if allocation.owed:
-            await OwedAmount.create(
-                affiliate_id=sale.affiliate_id, sale_id=sale.id, currency=sale.currency,
-                amount=allocation.owed, created_at=occurred,
-            )
+        allocation = await _take_reduction(sale, reduction, occurred)
         sale.refunded += refund
         sale.commission -= reduction
         sale.last_refund_kind = kind
@@ -459,3 +457,72 @@ async def refund_sale(
             commissionReduced=reduction, owed=allocation.owed,
         )
     return sale
+
+
+async def _take_reduction(sale: Sale, reduction: int, occurred: datetime) -> Allocation:
+    """Shrink the sale's unpaid installments; book the rest as owed, one amount per paid installment."""
+    installments = await Installment.filter(sale_id=sale.id)
+    owed_against: dict[int, int] = defaultdict(int)
+    for installment_id, amount in await OwedAmount.filter(
+        sale_id=sale.id, amount__gt=0, installment_id__not_isnull=True
+    ).values_list("installment_id", "amount"):
+        owed_against[installment_id] += amount
+    allocation = allocate_reduction(
+        reduction,
+        [
+            InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None, owed_against[i.id])
+            for i in installments
+        ],
+    )
+    changed = [i for i in installments if i.id in allocation.new_amounts]
+    for inst in changed:
+        inst.amount = allocation.new_amounts[inst.id]
+        inst.voided = inst.amount == 0
+    if changed:
+        await Installment.bulk_update(changed, fields=["amount", "voided"])
+    parts: list[tuple[int | None, int]] = [*allocation.owed_from.items(), (None, allocation.unattributed)]
+    await OwedAmount.bulk_create(
+        [
+            OwedAmount(
+                affiliate_id=sale.affiliate_id, sale_id=sale.id, currency=sale.currency, amount=amount,
+                installment_id=installment_id, created_at=occurred,
+            )
+            for installment_id, amount in parts
+            if amount
+        ]
+    )
+    return allocation
+
+
+async def net_void_against_refunds(affiliate_id: int, currency: str, voided_payout_id: int) -> int:
+    """Rule 12, after a void (in its transaction): net outstanding owed against installments unpaid again.
+
+    Returns the amount netted: the part of the installments voided, and of owed dropped.
+    """
+    outstanding = await OwedAmount.filter(
+        affiliate_id=affiliate_id, currency=currency, recovered_by_id=None, amount__gt=0,
+        installment_id__not_isnull=True,
+    )
+    if not outstanding:
+        return 0
+    unpaid = {
+        i.id: i
+        for i in await Installment.filter(
+            id__in=list({o.installment_id for o in outstanding}), payout_id=None, voided=False
+        )
+    }
+    netting = net_void(
+        {key: i.amount for key, i in unpaid.items()},
+        [OwedSlice(o.id, o.installment_id, o.amount) for o in outstanding],
+    )
+    for key, amount in netting.installments.items():
+        unpaid[key].amount = amount
+        unpaid[key].voided = amount == 0
+    if netting.installments:
+        await Installment.bulk_update([unpaid[k] for k in netting.installments], fields=["amount", "voided"])
+    netted = 0
+    for o in outstanding:
+        if o.id in netting.owed:
+            netted += o.amount - netting.owed[o.id]
+            await OwedAmount.filter(id=o.id).update(amount=netting.owed[o.id], netted_by_id=voided_payout_id)
+    return netted

@@ -17,6 +17,7 @@ from models.payouts import Payout
 from models.products import Product
 from models.rules import ProgramRules
 from models.sales import Installment, Sale
+from models.tokens import ApiToken
 
 M = TypeVar("M", bound=Model)
 
@@ -69,6 +70,7 @@ class Loaders:
         self.payment_export = by_id(PaymentExport)
         self.export_files = grouped(ExportFile, "export_id", ("method", "currency", "part"))
         self.export_skips = grouped(ExportSkip, "export_id")
+        self.api_token = by_id(ApiToken)
         self._program: asyncio.Task[ProgramRules] | None = None
 
     async def program(self) -> ProgramRules:

@@ -87,4 +87,5 @@ class TokenMutations:
     @mutation(Role.ADMIN)
     async def revoke_token(self, info: Info, id: strawberry.ID) -> RevokeTokenPayload:
         row = await access.revoke_token(info.context.principal.actor, decode_id(id, "ApiToken", "id"), info.context.now)
+        await info.context.revoke(row.id)  # its open WebSockets close now, in every process
         return RevokeTokenSuccess(api_token=ApiToken.of(row))

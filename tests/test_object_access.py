@@ -33,7 +33,7 @@ from graphql import (
 
 from schema import schema
 from tests.api import ERROR, create_affiliate, create_product, record_sale
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 from tests.test_payrun import details, export, pay
 from tests.test_roles import create_affiliate_token
 
