@@ -438,7 +438,6 @@ async def page_over_http(http: httpx.AsyncClient, repeat: int) -> float:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     small, large = args.affiliates
-    cipher = Cipher(SECRET)
     report: dict[str, Any] = {"database": "postgres" if args.postgres else "sqlite", "workers": args.workers,
                               "affiliates": [small, large], "sales_per_affiliate": args.sales_per_affiliate}
     with tempfile.TemporaryDirectory() as tmp:
@@ -453,34 +452,46 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             report["seed_sales_per_s"] = await seed(db, large - small, (large - small) * args.sales_per_affiliate)
             report["statements_per_page"] = await statements_per_page(db)
             floor = median_time([await page_floor(db, 50) for _ in range(args.repeat)])
-            async with server(db, args.workers) as (http, pid):
-                page_large = await page_over_http(http, args.repeat)
-                products = await gql(http, "{ products(first: 1) { edges { node { id } } } }")
-                product = products["products"]["edges"][0]["node"]["id"]
-                due = await gql(http, DUE_IDS)
-                ids = [e["node"]["id"] for e in due["affiliates"]["edges"]]
-                say("recordSale with 16 clients ...")
-                report["record_sale"] = await record_sales(http, product, ids, args.clients, args.seconds)
-                base_s, base_rows = await export_baseline(db, cipher)
-                say(f"pay run of {base_rows:,} rows ...")
-                run_figures = await pay_run(http, pid)
-            report["page"] = {"http_ms": page_large * 1000, "floor_ms": floor * 1000, "small_ms": page_small * 1000}
-            report["pay_run"] = {**run_figures, "baseline_s": base_s, "baseline_rows": base_rows}
+            report.update(await served(db, args, page_small, floor))
         finally:
             await db.drop()
     if args.subscribers:
-        say(f"{args.subscribers:,} subscribers ...")
-        if args.postgres:
-            fresh = Database(args.postgres, Path(tempfile.gettempdir()))
-            await fresh.create()
-            try:
-                report["subscribers"] = await subscribers.run(args.subscribers, fresh.url, None)
-            finally:
-                await fresh.drop()
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                report["subscribers"] = await subscribers.run(args.subscribers, f"sqlite://{tmp}/s.sqlite3", None)
+        report["subscribers"] = await fan_out(args)
     return report
+
+
+async def served(db: Database, args: argparse.Namespace, page_small: float, floor: float) -> dict[str, Any]:
+    """The rows measured against a real `payouts serve --workers W` at the large scale."""
+    async with server(db, args.workers) as (http, pid):
+        page_large = await page_over_http(http, args.repeat)
+        products = await gql(http, "{ products(first: 1) { edges { node { id } } } }")
+        product = products["products"]["edges"][0]["node"]["id"]
+        due = await gql(http, DUE_IDS)
+        ids = [e["node"]["id"] for e in due["affiliates"]["edges"]]
+        say("recordSale with 16 clients ...")
+        record = await record_sales(http, product, ids, args.clients, args.seconds)
+        base_s, base_rows = await export_baseline(db, Cipher(SECRET))
+        say(f"pay run of {base_rows:,} rows ...")
+        run_figures = await pay_run(http, pid)
+    return {
+        "record_sale": record,
+        "page": {"http_ms": page_large * 1000, "floor_ms": floor * 1000, "small_ms": page_small * 1000},
+        "pay_run": {**run_figures, "baseline_s": base_s, "baseline_rows": base_rows},
+    }
+
+
+async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """benchmarks/subscribers.py on its own fresh database."""
+    say(f"{args.subscribers:,} subscribers ...")
+    if args.postgres:
+        fresh = Database(args.postgres, Path(tempfile.gettempdir()))
+        await fresh.create()
+        try:
+            return await subscribers.run(args.subscribers, fresh.url, None)
+        finally:
+            await fresh.drop()
+    with tempfile.TemporaryDirectory() as tmp:
+        return await subscribers.run(args.subscribers, f"sqlite://{tmp}/s.sqlite3", None)
 
 
 def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:

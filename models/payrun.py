@@ -274,17 +274,7 @@ async def mark_as_paid(
     idempotency_key: str | None = None,
 ) -> PayRunResult:
     """Settle an export group (or one currency of it), or what is due now for the listed affiliates."""
-    if (export_id is None) == (affiliate_ids is None):
-        raise Invalid("give either exportId or affiliateIds", "exportId")
-    if method is None:
-        raise Invalid("method is required: the payment type that was paid", "method")
-    if currency is not None:
-        if export_id is None:
-            raise Invalid("currency selects a file of an export: use it with exportId", "currency")
-        try:
-            check_currency(currency)
-        except MoneyError as e:
-            raise Invalid(str(e), "currency") from None
+    method = _checked_selection(method, export_id, affiliate_ids, currency)
     if reference is not None:
         reference = text(reference, "reference")
     key = text(idempotency_key, "idempotencyKey", limit=MAX_KEY) if idempotency_key is not None else None
@@ -320,6 +310,25 @@ async def mark_as_paid(
             raise
         return await _result_of(done)
     return result
+
+
+def _checked_selection(
+    method: PaymentMethodType | None, export_id: int | None, affiliate_ids: Collection[int] | None,
+    currency: str | None,
+) -> PaymentMethodType:
+    """What a markAsPaid call selects must be one of the two forms, with a method and a valid currency."""
+    if (export_id is None) == (affiliate_ids is None):
+        raise Invalid("give either exportId or affiliateIds", "exportId")
+    if method is None:
+        raise Invalid("method is required: the payment type that was paid", "method")
+    if currency is not None:
+        if export_id is None:
+            raise Invalid("currency selects a file of an export: use it with exportId", "currency")
+        try:
+            check_currency(currency)
+        except MoneyError as e:
+            raise Invalid(str(e), "currency") from None
+    return method
 
 
 async def _result_of(run: PayRun) -> PayRunResult:
@@ -358,13 +367,7 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
     for batch in _batches([i for r in rows for i in r["installment_ids"]]):
         for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "payout_id"):
             installments[i["id"]] = i
-    owed: dict[int, int | None] = {}
-    netted: set[int] = set()  # owed amounts a void netted since (rule 12): the row's amount is stale
-    for batch in _batches([o for r in rows for o in r["owed_ids"]]):
-        for o in await OwedAmount.filter(id__in=list(batch)).values("id", "recovered_by_id", "netted_by_id"):
-            owed[o["id"]] = o["recovered_by_id"]
-            if o["netted_by_id"] is not None:
-                netted.add(o["id"])
+    owed, netted = await _owed_now([o for r in rows for o in r["owed_ids"]])
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
     for r in rows:
@@ -384,6 +387,18 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         for c in claims:
             c.owed_total = sum(owed_amounts[o] for o in c.owed_ids)
     return claims, skipped
+
+
+async def _owed_now(ids: Sequence[int]) -> tuple[dict[int, int | None], set[int]]:
+    """Each owed amount's recovering payout (None: outstanding), and those a void netted since (rule 12)."""
+    owed: dict[int, int | None] = {}
+    netted: set[int] = set()
+    for batch in _batches(ids):
+        for o in await OwedAmount.filter(id__in=list(batch)).values("id", "recovered_by_id", "netted_by_id"):
+            owed[o["id"]] = o["recovered_by_id"]
+            if o["netted_by_id"] is not None:
+                netted.add(o["id"])
+    return owed, netted
 
 
 def _stale_row_reason(
