@@ -27,7 +27,7 @@ class Affiliate(Model):
 
     class Meta:
         table = "affiliates"
-        indexes = (("created_at", "id"), ("name", "id"), ("due_rank", "id"))
+        indexes = (("created_at", "id"), ("name", "id"), ("due_rank", "id"), ("payment_status", "id"))
 
 
 class PaymentMethod(Model):

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from models import audit, payment_details
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import Effects, lock_affiliates, program_rules, refresh_affiliates, refresh_all
+from models.balances import Effects, apply_changes, lock_affiliates, program_rules, refresh_affiliates, refresh_all
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, NotFound, Violation
 from models.money import MoneyError, canonical_percent, check_currency, to_minor
@@ -29,9 +29,12 @@ from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
     Allocation,
+    Delta,
     InstallmentSlice,
     Milestone,
+    OpenInstallment,
     OwedSlice,
+    ProgramRules,
     RuleError,
     allocate_reduction,
     commission_for_sale,
@@ -354,8 +357,10 @@ async def record_sale(
                 commission=commission,
                 occurred_at=occurred,
             )
-            await _book_installments(sale, affiliate, product, occurred)
-            _record(effects, await refresh_affiliates([affiliate.id], now))
+            program = await program_rules()
+            delta = await _book_installments(sale, affiliate, product, occurred, program)
+            # Only this currency moves, by the sale's own numbers: no sum over the history.
+            _record(effects, await apply_changes({(affiliate.id, sale.currency): delta}, now, program))
             await audit.record(
                 actor, "recordSale", "Sale", sale.id, externalId=external_id, amount=sale_amount,
                 currency=sale.currency, commission=commission,
@@ -369,10 +374,15 @@ async def record_sale(
     return sale, True
 
 
-async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product, occurred: datetime) -> None:
-    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates."""
+async def _book_installments(
+    sale: Sale, affiliate: Affiliate, product: Product, occurred: datetime, program: ProgramRules
+) -> Delta:
+    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates.
+
+    Returns what the sale adds to the affiliate's balance in its currency.
+    """
     if sale.commission <= 0:
-        return
+        return Delta(earned=sale.commission, sales=1)
     if settles_at_sale(affiliate.approval_status, affiliate.payout_mode):
         payout = await Payout.create(
             affiliate_id=affiliate.id, currency=sale.currency, amount=sale.commission, instant=True,
@@ -382,9 +392,12 @@ async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product,
             sale_id=sale.id, affiliate_id=affiliate.id, currency=sale.currency, position=0,
             amount=sale.commission, original_amount=sale.commission, release_at=occurred, payout_id=payout.id,
         )
-        return
-    plan = effective_milestones(product.own_milestones(), (await program_rules()).default_milestones)
+        return Delta(earned=sale.commission, paid=sale.commission, sales=1)
+    plan = effective_milestones(product.own_milestones(), program.default_milestones)
     parts = split_commission(sale.commission, plan)
+    opened = [
+        (part, release) for part, release in zip(parts, release_times(occurred, plan), strict=True) if part > 0
+    ]
     await Installment.bulk_create(
         [
             Installment(
@@ -395,6 +408,7 @@ async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product,
             if part > 0
         ]
     )
+    return Delta(earned=sale.commission, opened=tuple(OpenInstallment(a, r) for a, r in opened), sales=1)
 
 
 @retried

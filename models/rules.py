@@ -7,15 +7,17 @@ only loads facts, calls them and stores what they return. All amounts are intege
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from models.enums import (
     ApprovalStatus,
+    ExportScope,
     IncompleteReason,
     InstallmentState,
+    PaymentMethodType,
     PaymentStatus,
     PayoutMode,
     RefundKind,
@@ -554,6 +556,74 @@ def refresh_affiliate(
     )
 
 
+@dataclass(frozen=True)
+class Delta:
+    """What one change adds to one affiliate's history in one currency, from the change's own numbers."""
+
+    earned: int = 0
+    paid: int = 0
+    owed: int = 0
+    due_installments: int = 0  # settled (negative) installments that had matured
+    opened: tuple[OpenInstallment, ...] = ()  # new unsettled installments
+    sales: int = 0  # sales that count towards the minimum
+
+    def __add__(self, other: Delta) -> Delta:
+        return Delta(
+            self.earned + other.earned, self.paid + other.paid, self.owed + other.owed,
+            self.due_installments + other.due_installments, self.opened + other.opened, self.sales + other.sales,
+        )
+
+
+def moved_figures(before: BalanceFigures | None, currency: str, delta: Delta, now: datetime) -> BalanceFigures:
+    """`before` changed by `delta`, as of `now`: the same figures a full recomputation gives.
+
+    Precondition: `before` is current as of `now` (its next release, if any, is after `now`).
+    """
+    b = before or BalanceFigures(currency, 0, 0, 0, 0, 0)
+    releases = {b.next_release_at: b.next_release_amount} if b.next_release_at else {}
+    matured = 0
+    for inst in delta.opened:
+        if inst.release_at <= now:
+            matured += inst.amount
+        else:
+            releases[inst.release_at] = releases.get(inst.release_at, 0) + inst.amount
+    next_at = min(releases) if releases else None
+    return BalanceFigures(
+        currency=currency,
+        earned=b.earned + delta.earned,
+        reserve=b.reserve + sum(i.amount for i in delta.opened) - matured,
+        due_installments=b.due_installments + matured + delta.due_installments,
+        paid=b.paid + delta.paid,
+        owed=b.owed + delta.owed,
+        next_release_at=next_at,
+        next_release_amount=releases[next_at] if next_at else 0,
+    )
+
+
+def refresh_with_deltas(
+    affiliate_id: int,
+    facts: AffiliateFacts,
+    before_status: PaymentStatus,
+    before: Mapping[str, BalanceFigures],
+    deltas: Mapping[str, Delta],
+    program: ProgramRules,
+    now: datetime,
+) -> tuple[Refreshed, AffiliateFacts]:
+    """Rules 4 and 6 for one affiliate from its stored figures and a change's deltas (no history read)."""
+    figures = {**before}
+    for currency, delta in deltas.items():
+        figures[currency] = moved_figures(before.get(currency), currency, delta, now)
+    ordered = tuple(figures[c] for c in sorted(figures))
+    after = AffiliateFacts(facts.approval, facts.payout_mode, facts.has_payment_method,
+                           facts.sales_count + sum(d.sales for d in deltas.values()))
+    status = payment_status(after, ordered, program).status
+    transition = Transition(
+        affiliate_id=affiliate_id, before_status=before_status, after_status=status,
+        before_due={c: f.due for c, f in before.items()}, after_due={f.currency: f.due for f in ordered},
+    )
+    return Refreshed(ordered, status, due_rank(ordered), transition), after
+
+
 # --- export files (rule 8) --------------------------------------------------------------------
 
 PAYPAL_MAX_ROWS = 5000  # PayPal Payouts takes at most 5,000 recipients per bulk file
@@ -577,3 +647,28 @@ def also_in(methods: Iterable[str], own: str) -> str:
 def file_part(index: int, max_rows: int | None) -> int:
     """The 1-based file part the `index`-th row of a currency goes to; no limit: always part 1."""
     return 1 if max_rows is None else index // max_rows + 1
+
+
+def export_methods(
+    status: PaymentStatus,
+    scope: ExportScope,
+    preferred: PaymentMethodType | None,
+    on_file: Collection[PaymentMethodType],
+    payable: bool,
+) -> tuple[list[PaymentMethodType], str | None]:
+    """Rule 8: the payment types an affiliate's rows go to in an export, or why it is skipped."""
+    if status is not PaymentStatus.DUE:
+        return [], f"not due: {status.value}"
+    if scope is ExportScope.PREFERRED:
+        if preferred is None:
+            return [], "no preferred payment type"
+        if preferred not in on_file:
+            return [], f"no {preferred.value} details"
+        methods = [preferred]
+    else:
+        methods = sorted(on_file, key=lambda t: t.value)
+    if not methods:
+        return [], "no payment details"
+    if not payable:
+        return [], "nothing payable"
+    return methods, None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
@@ -23,10 +25,66 @@ async def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequen
     the slowest step of refreshing tens of thousands of balances; this is the same write.
     Runs on the current transaction's connection.
     """
+    fields = model._meta.fields_map
+    await update_values(
+        model, columns, [[fields[c].to_db_value(getattr(r, c), r) for c in columns] + [r.pk] for r in rows]
+    )
+
+
+async def update_values(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """`UPDATE ... SET columns WHERE id = ?` for rows of database values, the id last: no ORM objects."""
     if not rows:
         return
     conn = model._choose_db(True)
     fields = model._meta.fields_map
     assignments = ", ".join(f"{fields[c].source_field or c} = ?" for c in columns)
-    query = numbered(conn, f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = ?")
-    await conn.execute_many(query, [[fields[c].to_db_value(getattr(r, c), r) for c in columns] + [r.pk] for r in rows])
+    await conn.execute_many(numbered(conn, f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = ?"), rows)
+
+
+def _defaults(model: type[Model], given: Collection[str], now: datetime) -> dict[str, Any]:
+    """The database values of every column not given that has a default (or is stamped at creation).
+
+    Tortoise's defaults live in Python, not in the schema: a raw INSERT must send them itself.
+    """
+    values: dict[str, Any] = {}
+    for name in model._meta.fields_db_projection:
+        field = model._meta.fields_map[name]
+        if field.pk or name in given:
+            continue
+        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            values[name] = now
+        elif field.default is not None:
+            default = field.default() if callable(field.default) else field.default
+            values[name] = field.to_db_value(default, model)
+    return values
+
+
+async def insert_rows(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    now: datetime,
+    returning: Sequence[str] = (),
+    batch: int = 500,
+) -> list[dict[str, Any]]:
+    """Multi-row INSERTs of database-ready values, `batch` rows per statement, no ORM objects.
+
+    Columns left out get the model's defaults; `returning` names the columns to read back.
+    """
+    defaults = _defaults(model, columns, now)
+    names = [*columns, *defaults]
+    fixed = list(defaults.values())
+    row_marks = "(" + ", ".join(["?"] * len(names)) + ")"
+    back = f" RETURNING {', '.join(returning)}" if returning else ""
+    head = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) VALUES "
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(rows), batch):
+        part = rows[start : start + batch]
+        query = numbered(conn, head + ", ".join([row_marks] * len(part)) + back)
+        params = [value for row in part for value in (*row, *fixed)]
+        if returning:
+            found.extend(await conn.execute_query_dict(query, params))
+        else:
+            await conn.execute_query(query, params)
+    return found

@@ -5,12 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
+from schema.caches import CACHED_DOCUMENTS, DocumentCache
 from schema.error_log import Schema, unexpected
 from schema.events import EventSubscriptions
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
@@ -42,11 +50,20 @@ MAX_DEPTH = 12
 MAX_ALIASES = 20
 
 
+# Built once: the same rule classes on every request, so ValidationCache (keyed by the parsed
+# document and the rules) answers a known operation without validating it again.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions = [
-        MaxQueryLength,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxQueryLength,  # first: an over-long text is refused before it is parsed or cached
+        DocumentCache,
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        lambda: AddValidationRules(LIMIT_RULES),
         InputGuard,
         ErrorCodes,  # before MaskErrors: runs after it, on the final errors
         lambda: MaskErrors(should_mask_error=unexpected, error_message="Internal error"),
