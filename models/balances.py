@@ -63,6 +63,7 @@ def figures_of(balance: Balance) -> BalanceFigures:
         owed=balance.owed,
         next_release_at=balance.next_release_at,
         next_release_amount=balance.next_release_amount,
+        disputed=balance.disputed,
     )
 
 
@@ -123,9 +124,9 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
     open_installments: dict[tuple[int, str], list[OpenInstallment]] = defaultdict(list)
     for row in await Installment.filter(
         affiliate_id__in=ids, payout_id=None, voided=False, amount__gt=0
-    ).values("affiliate_id", "currency", "amount", "release_at"):
+    ).values("affiliate_id", "currency", "amount", "release_at", "disputed"):
         key = (int(row["affiliate_id"]), str(row["currency"]))
-        open_installments[key].append(OpenInstallment(int(row["amount"]), row["release_at"]))
+        open_installments[key].append(OpenInstallment(int(row["amount"]), row["release_at"], bool(row["disputed"])))
     with_methods = set(
         await PaymentMethod.filter(affiliate_id__in=ids).distinct().values_list("affiliate_id", flat=True)
     )
@@ -160,6 +161,7 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
             "owed": figures.owed,
             "next_release_at": figures.next_release_at,
             "next_release_amount": figures.next_release_amount,
+            "disputed": figures.disputed,
             "refreshed_at": now,
         }
         balance = stored.get((aff_id, currency))

@@ -15,6 +15,8 @@ MODEL_MODULES = [
     "models.tokens",
     "models.audit",
     "models.exports",
+    "models.tiers",
+    "models.processor",
 ]
 
 

@@ -85,7 +85,7 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
 
     for chunk in chunks(ids):
         for row in await Installment.filter(
-            affiliate_id__in=chunk, payout_id=None, voided=False, amount__gt=0, release_at__lte=now
+            affiliate_id__in=chunk, payout_id=None, voided=False, disputed=False, amount__gt=0, release_at__lte=now
         ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
             c = claim(row)
             c.installment_ids.append(row["id"])
@@ -297,7 +297,7 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
     installments: dict[int, dict[str, Any]] = {}
     for batch in _batches([i for r in rows for i in r["installment_ids"]]):
-        for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "payout_id"):
+        for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "disputed", "payout_id"):
             installments[i["id"]] = i
     owed: dict[int, int | None] = {}
     for batch in _batches([o for r in rows for o in r["owed_ids"]]):
@@ -312,6 +312,8 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         if settled_by:
             payouts = ", ".join(str(p) for p in sorted(settled_by))
             skipped.append((r["affiliate_id"], f"{r['currency']} already settled since the export (payout {payouts})"))
+        elif any(i["disputed"] for i in current):
+            skipped.append((r["affiliate_id"], f"{r['currency']} commission is held by a dispute opened since"))
         elif any(i["voided"] for i in current) or sum(i["amount"] for i in current) != r["installments_total"]:
             skipped.append((r["affiliate_id"], f"{r['currency']} commission was refunded since the export"))
         else:
