@@ -27,7 +27,7 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/python -m schema.export frontend-contract/schema.graphql --check
-.venv/bin/python ../shared/tools/contract_check.py frontend-contract/schema.graphql
+.venv/bin/python ../shared/tools/contract_check.py frontend-contract/schema.graphql ../shared/spec/api-contract-2.graphql
 
 echo "== tests on SQLite" >&2
 .venv/bin/python -m pytest -q "$@"

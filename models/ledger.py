@@ -369,7 +369,7 @@ async def create_commission_tier(
             if await CommissionTier.filter(product_id=product_id, name=name).exists():
                 raise Invalid("the product already has a tier of this name", "name")
             tier = await CommissionTier.create(
-                product_id=product_id, name=name,
+                product_id=product_id, name=name, currency=product.currency,
                 commission_percent=None if rate.percent is None else str(rate.percent),
                 commission_flat=rate.flat, milestones=milestones_to_json(parsed) if parsed else None,
             )

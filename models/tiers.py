@@ -18,6 +18,7 @@ class CommissionTier(Model):
     product = fields.ForeignKeyField("payouts.Product", related_name="tiers")
     product_id: int
     name = fields.CharField(max_length=200)
+    currency = fields.CharField(max_length=3)  # the product's, which never changes
     commission_percent = fields.CharField(max_length=16, null=True)
     commission_flat = fields.BigIntField(null=True)
     milestones: list[list[object]] | None = fields.JSONField(null=True)  # None: the product's

@@ -16,17 +16,26 @@ from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
+from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
+from schema.tiers import CommissionTier, TierMutations
 from schema.tokens import ApiToken, TokenMutations
 
 Query = merge_types(
-    "Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries)
+    "Query",
+    (
+        NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries,
+        ProcessorEventQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations),
+    (
+        ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations,
+        TierMutations,
+    ),
 )
 
 MAX_DEPTH = 12
@@ -52,7 +61,8 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query, mutation=Mutation, subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport], extensions=extensions,
+        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
     )
 

@@ -26,7 +26,7 @@ from models.enums import (
 )
 from models.errors import Invalid, LedgerError
 from models.payouts import Payout as PayoutRow
-from models.rules import AffiliateFacts
+from models.rules import AffiliateFacts, Assignment, current_tiers
 from models.rules import payment_status as judge
 from models.sales import Sale as SaleRow
 from schema.context import Info
@@ -40,6 +40,7 @@ from schema.permissions import CanReadAll, mutation, require_own
 if TYPE_CHECKING:
     from schema.payments import Payout
     from schema.sales import Sale
+    from schema.tiers import TierAssignment
 
 ApprovalStatusEnum = strawberry.enum(ApprovalStatus, name="ApprovalStatus")
 PayoutModeEnum = strawberry.enum(PayoutMode, name="PayoutMode")
@@ -109,6 +110,10 @@ class Affiliate(Node):
     created_at: datetime
     sales_count: int
     payment_status: PaymentStatusEnum  # type: ignore[valid-type]
+    referral_code: str = strawberry.field(
+        description="Unique; what checkout metadata (metadata.affiliate or client_reference_id) names the "
+        "affiliate by."
+    )
     row: strawberry.Private[AffiliateRow]
 
     @classmethod
@@ -122,8 +127,25 @@ class Affiliate(Node):
             created_at=row.created_at,
             sales_count=row.sales_count,
             payment_status=row.payment_status,
+            referral_code=row.referral_code or "",
             row=row,
         )
+
+    @strawberry.field(description="Products on which the affiliate is on a named tier rather than the base tier.")
+    async def tiers(self, info: Info) -> list[Annotated[TierAssignment, strawberry.lazy("schema.tiers")]]:
+        from schema.products import Product
+        from schema.tiers import CommissionTier, TierAssignment
+
+        loaders = info.context.loaders
+        rows = await loaders.tier_assignments_by_affiliate_id.load(self.row.id)
+        now = current_tiers((r.product_id, Assignment(r.assigned_at, r.id, r.tier_id)) for r in rows)
+        tiers = await loaders.tier.load_many(list(now.values()))
+        products = await loaders.product.load_many(list(now))
+        return [
+            TierAssignment(product=Product.of(p), tier=CommissionTier.of(t))
+            for p, t in zip(products, tiers, strict=True)
+            if p is not None and t is not None
+        ]
 
     @strawberry.field
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:
@@ -259,6 +281,17 @@ class CreateAffiliateInput:
     email: str
     approval_status: ApprovalStatusEnum | None = ApprovalStatus.PENDING  # type: ignore[valid-type]
     payout_mode: PayoutModeEnum | None = PayoutMode.MANUAL  # type: ignore[valid-type]
+    referral_code: str | None = strawberry.field(
+        default=None, description="Unique; 3-64 letters, digits, '-' or '_'. Generated when not given."
+    )
+
+
+@strawberry.input(description="Only the fields given change; nothing about money moves.")
+class UpdateAffiliateInput:
+    affiliate_id: strawberry.ID = strawberry.field(description="The affiliate to change.")
+    name: str | None = strawberry.field(default=None, description="A new name.")
+    email: str | None = strawberry.field(default=None, description="A new email address.")
+    referral_code: str | None = strawberry.field(default=None, description="A new referral code (unique).")
 
 
 @strawberry.input
@@ -311,6 +344,11 @@ class UpdatePaymentDetailsSuccess:
     affiliate: Affiliate
 
 
+@strawberry.type(description="The affiliate after the update.")
+class UpdateAffiliateSuccess:
+    affiliate: Affiliate = strawberry.field(description="The affiliate with the changes applied.")
+
+
 CreateAffiliatePayload = Annotated[
     CreateAffiliateSuccess | Errors, strawberry.union("CreateAffiliatePayload")
 ]
@@ -321,6 +359,7 @@ SetPayoutModePayload = Annotated[SetPayoutModeSuccess | Errors, strawberry.union
 UpdatePaymentDetailsPayload = Annotated[
     UpdatePaymentDetailsSuccess | Errors, strawberry.union("UpdatePaymentDetailsPayload")
 ]
+UpdateAffiliatePayload = Annotated[UpdateAffiliateSuccess | Errors, strawberry.union("UpdateAffiliatePayload")]
 
 
 def _details(value: object | None) -> dict[str, object] | None:
@@ -341,8 +380,21 @@ class AffiliateMutations:
             email=input.email,
             approval=input.approval_status or ApprovalStatus.PENDING,
             mode=input.payout_mode or PayoutMode.MANUAL,
+            referral_code=input.referral_code,
         )
         return CreateAffiliateSuccess(affiliate=Affiliate.of(row))
+
+    @strawberry.mutation(description="Change only the fields given (name, email, referral code).")
+    @mutation(Role.ADMIN)
+    async def update_affiliate(self, info: Info, input: UpdateAffiliateInput) -> UpdateAffiliatePayload:
+        row = await ledger.update_affiliate(
+            info.context.principal.actor,
+            decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            name=input.name,
+            email=input.email,
+            referral_code=input.referral_code,
+        )
+        return UpdateAffiliateSuccess(affiliate=Affiliate.of(row))
 
     @strawberry.mutation
     @mutation(Role.ADMIN)

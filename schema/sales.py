@@ -22,6 +22,7 @@ from schema.permissions import mutation
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
     from schema.products import Product
+    from schema.tiers import CommissionTier
 
 SaleStatusEnum = strawberry.enum(SaleStatus, name="SaleStatus")
 RefundKindEnum = strawberry.enum(RefundKind, name="RefundKind")
@@ -51,6 +52,16 @@ class Sale(Node):
     status: SaleStatusEnum  # type: ignore[valid-type]
     occurred_at: datetime
     commission: Money
+    subscription_id: str | None = strawberry.field(
+        description="The processor's subscription the sale belongs to; its first sale is the initial sale."
+    )
+    renewal: bool = strawberry.field(
+        description="A later sale of a subscription, booked to the initial sale's affiliate (rule 14)."
+    )
+    commission_ended_reason: str | None = strawberry.field(
+        description="Set when a renewal earned nothing because a limit was reached; starts with the limit's "
+        "name (renewalMonths or renewalPayments)."
+    )
     row: strawberry.Private[SaleRow]
 
     @classmethod
@@ -63,8 +74,20 @@ class Sale(Node):
             status=row.status,
             occurred_at=row.occurred_at,
             commission=Money.of(row.commission, row.currency),
+            subscription_id=row.subscription_id,
+            renewal=row.renewal,
+            commission_ended_reason=row.commission_ended_reason,
             row=row,
         )
+
+    @strawberry.field(description="The commission tier the sale earned at; null: the product's base tier.")
+    async def tier(self, info: Info) -> Annotated[CommissionTier, strawberry.lazy("schema.tiers")] | None:
+        from schema.tiers import CommissionTier
+
+        if self.row.tier_id is None:
+            return None
+        row = await info.context.loaders.tier.load(self.row.tier_id)
+        return CommissionTier.of(row) if row else None
 
     @strawberry.field
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:
@@ -85,7 +108,7 @@ class Sale(Node):
             Installment(
                 amount=Money.of(i.original_amount if i.voided else i.amount, i.currency),
                 release_at=i.release_at,
-                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now),
+                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now, i.disputed),
             )
             for i in await info.context.loaders.installments.load(self.row.id)
         ]
@@ -95,9 +118,17 @@ class Sale(Node):
 class RecordSaleInput:
     external_id: str
     product_id: strawberry.ID
-    affiliate_id: strawberry.ID
+    affiliate_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Required, except for a renewal (a subscriptionId that already has a sale): it is booked "
+        "to the initial sale's affiliate.",
+    )
     amount: MoneyInput | None = None
     occurred_at: datetime | None = None
+    subscription_id: str | None = strawberry.field(
+        default=None, description="The processor's subscription id: its first sale is the initial sale, later "
+        "ones are renewals (rule 14)."
+    )
 
 
 @strawberry.input
@@ -135,9 +166,11 @@ class SaleMutations:
             ctx.now,
             external_id=input.external_id,
             product_id=decode_id(input.product_id, "Product", "productId"),
-            affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            affiliate_id=None if input.affiliate_id is None else decode_id(
+                input.affiliate_id, "Affiliate", "affiliateId"),
             amount=input.amount.to_amount() if input.amount else None,
             occurred_at=utc(input.occurred_at),
+            subscription_id=input.subscription_id,
             effects=effects,
         )
         await ctx.announce(effects.transitions, DueCause.SALE_RECORDED)

@@ -36,6 +36,7 @@ from server.config import Settings
 from server.exports import export_file_route
 from server.guards import HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
+from server.webhooks import stripe_webhook_route
 
 log = logging.getLogger("payouts")
 
@@ -157,6 +158,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, settings.admin_token)),
+            Route("/webhooks/stripe", stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce),
+                  methods=["POST"]),
         ],
         lifespan=lifespan,
     )

@@ -16,6 +16,7 @@ class Settings:
     pubsub_url: str | None = None
     introspection: bool = True
     maturity_clock: bool = True
+    stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -25,4 +26,7 @@ class Settings:
             admin_token=os.environ.get("PAYOUTS_ADMIN_TOKEN") or None,
             pubsub_url=os.environ.get("PAYOUTS_PUBSUB_URL") or None,
             introspection=os.environ.get("PAYOUTS_INTROSPECTION", "on").lower() not in {"off", "0", "false", "no"},
+            stripe_webhook_secrets=tuple(
+                s.strip() for s in os.environ.get("PAYOUTS_STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
+            ),
         )

@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('product', fields.ForeignKeyField('payouts.Product', source_field='product_id', db_constraint=True, to_field='id', related_name='tiers', on_delete=OnDelete.CASCADE)),
                 ('name', fields.CharField(max_length=200)),
+                ('currency', fields.CharField(max_length=3)),
                 ('commission_percent', fields.CharField(null=True, max_length=16)),
                 ('commission_flat', fields.BigIntField(null=True)),
                 ('milestones', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
