@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +15,8 @@ from asgi_lifespan import LifespanManager
 from server.app import create_app
 from server.config import Settings
 from tests.api import BALANCES, ERROR, add_paypal, create_affiliate, create_product
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
+from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
+from tests.servers import start_server
 from tests.stripe import OLD_SECRET, SECRET, charge, checkout_session, deliver, dispute, event, invoice, sign
 
 EVENTS = """query($status: ProcessorEventStatus, $first: Int, $after: String) {
@@ -389,3 +391,32 @@ async def test_the_same_event_delivered_concurrently_books_once(client: httpx.As
     responses = await asyncio.gather(*(deliver(client, evt) for _ in range(6)))
     assert sorted(r.json()["replay"] for r in responses) == [False] + [True] * 5
     assert (await sales_of(gql, ann))["sales"]["totalCount"] == 1
+
+
+@pytest.mark.skipif(not on_postgres(), reason="several server processes need PostgreSQL")
+async def test_two_workers_receiving_the_same_events_at_once_book_each_once(
+    database_url: str, tmp_path: Path, gql: GraphQLClient
+) -> None:
+    """Two real server processes on one database; each event is posted to both at the same moment."""
+    product, ann, code = await program(gql)
+    env = {"PAYOUTS_STRIPE_WEBHOOK_SECRET": f"{SECRET},{OLD_SECRET}", "PAYOUTS_PUBSUB_URL": database_url}
+    first = await start_server(database_url, tmp_path / "a.log", **env)
+    second = await start_server(database_url, tmp_path / "b.log", **env)
+    try:
+        async with httpx.AsyncClient(base_url=first.url) as a, httpx.AsyncClient(base_url=second.url) as b:
+            sent = [event("checkout.session.completed", checkout_session(
+                amount=10000, affiliate=code, product="price_1PqCourse", payment_intent=f"pi_W{n}")) for n in range(8)]
+            sent += [event("charge.refunded", charge(payment_intent=f"pi_W{n}", amount=10000, refunded=2500))
+                     for n in range(8)]
+            for evt in sent:
+                responses = await asyncio.gather(deliver(a, evt), deliver(b, evt), deliver(a, evt), deliver(b, evt))
+                assert {r.status_code for r in responses} == {200}, [r.text for r in responses]
+                assert sorted(r.json()["replay"] for r in responses) == [False, True, True, True], evt["type"]
+    finally:
+        await first.stop()
+        await second.stop()
+    figures = await sales_of(gql, ann)
+    assert figures["sales"]["totalCount"] == 8
+    assert {e["node"]["refunded"]["amount"] for e in figures["sales"]["edges"]} == {"25.00"}
+    assert figures["balances"][0]["earned"] == {"amount": "60.00", "currency": "USD"}
+    assert (await events(gql))["totalCount"] == 16
