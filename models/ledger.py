@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,25 +25,29 @@ from models.affiliates import Affiliate, PaymentMethod
 from models.balances import Effects, lock_affiliates, program_rules, refresh_affiliates, refresh_all
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, NotFound, Violation
-from models.money import MoneyError, check_currency, to_minor
+from models.money import MoneyError, canonical_percent, check_currency, to_minor
 from models.payment_details import Cipher, Details
 from models.payouts import Payout
 from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
+    Allocation,
     Assignment,
     InstallmentSlice,
     Milestone,
+    OwedSlice,
     Rate,
     RuleError,
     allocate_reduction,
     commission_for_sale,
     effective_milestones,
+    net_void,
     refund_reduction,
     release_times,
     renewal_ended,
     renewal_rate,
     sale_status,
+    settles_at_sale,
     split_commission,
     tier_at,
     validate_milestones,
@@ -50,6 +55,7 @@ from models.rules import (
 )
 from models.sales import Installment, OwedAmount, Sale
 from models.tiers import CommissionTier, TierAssignment
+from models.transactions import retried
 
 MAX_NAME = 200
 MAX_SALES_MINIMUM = 1_000_000
@@ -128,7 +134,7 @@ def percent_text(percent: Decimal, field: str) -> str:
         validate_percent(percent, field)
     except RuleError as e:
         raise Invalid(str(e), e.field) from None
-    return format(percent.normalize(), "f")
+    return canonical_percent(percent)
 
 
 def flat_minor(flat: Amount, currency: str, field: str) -> int:
@@ -222,6 +228,7 @@ def _apply_product_changes(product: Product, c: ProductChanges) -> dict[str, obj
     return changed
 
 
+@retried
 async def create_product(
     actor: str,
     *,
@@ -263,6 +270,7 @@ async def create_product(
     return product
 
 
+@retried
 async def update_product(actor: str, product_id: int, changes: ProductChanges) -> Product:
     """Change only the fields given. Booked sales keep their commission and installments as they are."""
     try:
@@ -303,6 +311,7 @@ async def _unique_referral_code(code: str, affiliate_id: int = 0) -> None:
         raise Invalid("another affiliate has this referralCode", "referralCode")
 
 
+@retried
 async def create_affiliate(
     actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode, referral_code: str | None = None
 ) -> Affiliate:
@@ -327,6 +336,7 @@ async def create_affiliate(
     return affiliate
 
 
+@retried
 async def update_affiliate(
     actor: str, affiliate_id: int, *, name: str | None = None, email: str | None = None,
     referral_code: str | None = None,
@@ -354,6 +364,7 @@ async def update_affiliate(
 # --- commission tiers (rule 15) -------------------------------------------------------------------
 
 
+@retried
 async def create_commission_tier(
     actor: str, *, product_id: int, name: str, commission_percent: Decimal | None, commission_flat: Amount | None,
     tier_milestones: Sequence[tuple[Decimal, int]] | None,
@@ -380,6 +391,7 @@ async def create_commission_tier(
     return tier
 
 
+@retried
 async def assign_commission_tier(
     actor: str, now: datetime, *, affiliate_id: int, product_id: int, tier_id: int | None
 ) -> Affiliate:
@@ -411,6 +423,7 @@ async def tier_in_force(affiliate_id: int, product_id: int, when: datetime) -> C
     return None if tier_id is None else await CommissionTier.get(id=tier_id)
 
 
+@retried
 async def _set_affiliate_field(
     actor: str, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode,
     now: datetime, effects: Effects | None,
@@ -440,6 +453,7 @@ async def set_payout_mode(
     return await _set_affiliate_field(actor, "setPayoutMode", affiliate_id, "payout_mode", mode, now, effects)
 
 
+@retried
 async def update_payment_details(
     actor: str,
     affiliate_id: int,
@@ -506,6 +520,7 @@ async def update_payment_details(
     return await Affiliate.get(id=affiliate_id)
 
 
+@retried
 async def update_program_settings(
     actor: str,
     now: datetime,
@@ -546,6 +561,7 @@ async def update_program_settings(
 # --- sales and refunds ------------------------------------------------------------------------
 
 
+@retried
 async def record_sale(
     actor: str,
     now: datetime,
@@ -646,10 +662,10 @@ async def record_sale(
 async def _book_installments(
     sale: Sale, affiliate: Affiliate, own_milestones: Sequence[Milestone], occurred: datetime
 ) -> None:
-    """Split the commission by milestones, or settle it at once for PayPal Instant affiliates."""
+    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates."""
     if sale.commission <= 0:
         return
-    if affiliate.payout_mode is PayoutMode.PAYPAL_INSTANT:
+    if settles_at_sale(affiliate.approval_status, affiliate.payout_mode):
         payout = await Payout.create(
             affiliate_id=affiliate.id, currency=sale.currency, amount=sale.commission, instant=True,
             paid_at=occurred, reference=f"instant:{sale.external_id}",
@@ -673,6 +689,7 @@ async def _book_installments(
     )
 
 
+@retried
 async def refund_sale(
     actor: str,
     now: datetime,
@@ -706,22 +723,7 @@ async def refund_sale(
                 "amount", code="REFUND_EXCEEDS_SALE",
             )
         reduction = refund_reduction(sale.original_commission, sale.commission, sale.amount, sale.refunded, refund)
-        installments = await Installment.filter(sale_id=sale.id)
-        allocation = allocate_reduction(
-            reduction,
-            [InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None) for i in installments],
-        )
-        changed = [i for i in installments if i.id in allocation.new_amounts]
-        for inst in changed:
-            inst.amount = allocation.new_amounts[inst.id]
-            inst.voided = inst.amount == 0
-        if changed:
-            await Installment.bulk_update(changed, fields=["amount", "voided"])
-        if allocation.owed:
-            await OwedAmount.create(
-                affiliate_id=sale.affiliate_id, sale_id=sale.id, currency=sale.currency,
-                amount=allocation.owed, created_at=occurred,
-            )
+        allocation = await _take_reduction(sale, reduction, occurred)
         sale.refunded += refund
         sale.commission -= reduction
         sale.last_refund_kind = kind
@@ -733,3 +735,72 @@ async def refund_sale(
             commissionReduced=reduction, owed=allocation.owed,
         )
     return sale
+
+
+async def _take_reduction(sale: Sale, reduction: int, occurred: datetime) -> Allocation:
+    """Shrink the sale's unpaid installments; book the rest as owed, one amount per paid installment."""
+    installments = await Installment.filter(sale_id=sale.id)
+    owed_against: dict[int, int] = defaultdict(int)
+    for installment_id, amount in await OwedAmount.filter(
+        sale_id=sale.id, amount__gt=0, installment_id__not_isnull=True
+    ).values_list("installment_id", "amount"):
+        owed_against[installment_id] += amount
+    allocation = allocate_reduction(
+        reduction,
+        [
+            InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None, owed_against[i.id])
+            for i in installments
+        ],
+    )
+    changed = [i for i in installments if i.id in allocation.new_amounts]
+    for inst in changed:
+        inst.amount = allocation.new_amounts[inst.id]
+        inst.voided = inst.amount == 0
+    if changed:
+        await Installment.bulk_update(changed, fields=["amount", "voided"])
+    parts: list[tuple[int | None, int]] = [*allocation.owed_from.items(), (None, allocation.unattributed)]
+    await OwedAmount.bulk_create(
+        [
+            OwedAmount(
+                affiliate_id=sale.affiliate_id, sale_id=sale.id, currency=sale.currency, amount=amount,
+                installment_id=installment_id, created_at=occurred,
+            )
+            for installment_id, amount in parts
+            if amount
+        ]
+    )
+    return allocation
+
+
+async def net_void_against_refunds(affiliate_id: int, currency: str, voided_payout_id: int) -> int:
+    """Rule 12, after a void (in its transaction): net outstanding owed against installments unpaid again.
+
+    Returns the amount netted: the part of the installments voided, and of owed dropped.
+    """
+    outstanding = await OwedAmount.filter(
+        affiliate_id=affiliate_id, currency=currency, recovered_by_id=None, amount__gt=0,
+        installment_id__not_isnull=True,
+    )
+    if not outstanding:
+        return 0
+    unpaid = {
+        i.id: i
+        for i in await Installment.filter(
+            id__in=list({o.installment_id for o in outstanding}), payout_id=None, voided=False
+        )
+    }
+    netting = net_void(
+        {key: i.amount for key, i in unpaid.items()},
+        [OwedSlice(o.id, o.installment_id, o.amount) for o in outstanding],
+    )
+    for key, amount in netting.installments.items():
+        unpaid[key].amount = amount
+        unpaid[key].voided = amount == 0
+    if netting.installments:
+        await Installment.bulk_update([unpaid[k] for k in netting.installments], fields=["amount", "voided"])
+    netted = 0
+    for o in outstanding:
+        if o.id in netting.owed:
+            netted += o.amount - netting.owed[o.id]
+            await OwedAmount.filter(id=o.id).update(amount=netting.owed[o.id], netted_by_id=voided_payout_id)
+    return netted

@@ -6,8 +6,9 @@ only loads facts, calls them and stores what they return. All amounts are intege
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -140,30 +141,85 @@ class InstallmentSlice:
     amount: int
     release_at: datetime
     settled: bool
+    owed: int = 0  # what earlier refunds already made owed against it (its live owed amounts)
 
 
 @dataclass(frozen=True)
 class Allocation:
     new_amounts: dict[int, int]  # installment key -> amount after the refund (0: voided)
-    owed: int  # what could only be taken from paid installments
+    owed_from: dict[int, int] = field(default_factory=dict)  # paid installment key -> the part made owed
+    unattributed: int = 0  # owed beyond the paid installments' known room (owed amounts of before 0004)
+
+    @property
+    def owed(self) -> int:
+        """What could only be taken from paid installments."""
+        return sum(self.owed_from.values()) + self.unattributed
+
+
+def _latest_first(installments: Iterable[InstallmentSlice]) -> list[InstallmentSlice]:
+    return sorted(installments, key=lambda i: (i.release_at, i.key), reverse=True)
 
 
 def allocate_reduction(reduction: int, installments: Iterable[InstallmentSlice]) -> Allocation:
-    """Take a commission reduction from unpaid installments, latest release first; the rest is owed."""
+    """Take a commission reduction from unpaid installments, latest release first; the rest is owed.
+
+    The owed rest is attributed to paid installments, latest release first too, each up to what is
+    not owed against it yet: so voiding one payout later knows which part of it was refunded (rule 12).
+    """
     left = reduction
     new_amounts: dict[int, int] = {}
-    unpaid = sorted(
-        (i for i in installments if not i.settled and i.amount > 0),
-        key=lambda i: (i.release_at, i.key),
-        reverse=True,
-    )
-    for inst in unpaid:
-        if left == 0:
-            break
+    owed_from: dict[int, int] = {}
+    listed = list(installments)
+    for inst in _latest_first(i for i in listed if not i.settled and i.amount > 0):
         take = min(left, inst.amount)
-        new_amounts[inst.key] = inst.amount - take
-        left -= take
-    return Allocation(new_amounts=new_amounts, owed=left)
+        if take:
+            new_amounts[inst.key] = inst.amount - take
+            left -= take
+    for inst in _latest_first(i for i in listed if i.settled):
+        take = min(left, max(0, inst.amount - inst.owed))
+        if take:
+            owed_from[inst.key] = take
+            left -= take
+    return Allocation(new_amounts=new_amounts, owed_from=owed_from, unattributed=left)
+
+
+@dataclass(frozen=True)
+class OwedSlice:
+    """An outstanding owed amount and the paid installment it was taken from (None: not known)."""
+
+    key: int
+    installment_key: int | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class Netting:
+    installments: dict[int, int]  # installment key -> amount after netting (0: voided)
+    owed: dict[int, int]  # owed amount key -> amount after netting (0: netted whole)
+
+
+def net_void(unsettled: Mapping[int, int], outstanding: Iterable[OwedSlice]) -> Netting:
+    """Rule 12: a void nets against later refunds.
+
+    `unsettled` maps installments that are unpaid (again: their payout was voided) to their amounts.
+    Each outstanding owed amount taken from one of them is netted against it: that part of the
+    installment is voided instead of coming back as due, and the owed amount drops by as much.
+    An owed amount a later payout already recovered is not outstanding, so its part does come back as
+    due: the affiliate repaid it, through that payout, for money the voided payout never paid (if that
+    later payout is voided too, the owed amount is outstanding again and is netted then).
+    """
+    left = dict(unsettled)
+    installments: dict[int, int] = {}
+    owed: dict[int, int] = {}
+    for o in sorted(outstanding, key=lambda o: o.key):
+        if o.installment_key not in left:
+            continue
+        take = min(o.amount, left[o.installment_key])
+        if take:
+            left[o.installment_key] -= take
+            installments[o.installment_key] = left[o.installment_key]
+            owed[o.key] = o.amount - take
+    return Netting(installments, owed)
 
 
 def installment_state(
@@ -375,19 +431,20 @@ def payment_status(
     facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
 ) -> StatusVerdict:
     """Rule 6: DUE, DUE_INCOMPLETE with every reason that applies, or NOTHING_DUE."""
-    payable = payable_currencies(balances, program)
-    eligible = (
-        facts.approval is ApprovalStatus.APPROVED
-        and facts.payout_mode is PayoutMode.MANUAL
-        and facts.has_payment_method
-        and facts.sales_count >= program.minimum_sales
-    )
-    if eligible and payable:
+    blockers = eligibility_reasons(facts, program)
+    if not blockers and payable_currencies(balances, program):
         return StatusVerdict(PaymentStatus.DUE)
     if not any(b.unpaid for b in balances):
         return StatusVerdict(PaymentStatus.NOTHING_DUE)
+    return StatusVerdict(PaymentStatus.DUE_INCOMPLETE, (*blockers, *balance_reasons(balances, program)))
 
-    reasons: list[tuple[IncompleteReason, str]] = []
+
+Reason = tuple[IncompleteReason, str]
+
+
+def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Reason]:
+    """What keeps an affiliate from being DUE whatever its balances: approval, mode, details, sales."""
+    reasons: list[Reason] = []
     if facts.approval is not ApprovalStatus.APPROVED:
         reasons.append((IncompleteReason.NOT_APPROVED, f"affiliate is {facts.approval.value.lower()}"))
     if facts.payout_mode is PayoutMode.PAYPAL_INSTANT:
@@ -403,6 +460,16 @@ def payment_status(
                 f"{facts.sales_count} of {program.minimum_sales} required sales",
             )
         )
+    return reasons
+
+
+def balance_reasons(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
+    """What the balances themselves say: below the minimum payout, on hold, owed."""
+    return [*_below_minimum(balances, program), *_on_hold(balances), *_disputed(balances), *_owed(balances)]
+
+
+def _below_minimum(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
+    reasons: list[Reason] = []
     for b in balances:
         minimum = program.minimum_payout.get(b.currency, 0)
         if 0 < b.due < minimum:
@@ -412,32 +479,83 @@ def payment_status(
                     f"{format_money(b.due, b.currency)} of {format_money(minimum, b.currency)} minimum",
                 )
             )
-    if not any(b.due > 0 for b in balances):
-        for b in balances:
-            if b.reserve > 0 and b.next_release_at is not None:
-                when = b.next_release_at.date().isoformat()
-                reasons.append(
-                    (
-                        IncompleteReason.ON_HOLD,
-                        f"{format_money(b.reserve, b.currency)} held; next release "
-                        f"{format_money(b.next_release_amount, b.currency)} on {when}",
-                    )
-                )
-    for b in balances:
-        if b.disputed > 0:
-            reasons.append(
-                (IncompleteReason.DISPUTED, f"{format_money(b.disputed, b.currency)} held until its dispute closes")
-            )
-    for b in balances:
-        if b.owed > 0 and b.due_installments <= b.owed:
-            reasons.append(
-                (
-                    IncompleteReason.BALANCE_OWED,
-                    f"owes {format_money(b.owed, b.currency)} of refunded paid commission, "
-                    f"more than the {format_money(b.due_installments, b.currency)} matured",
-                )
-            )
-    return StatusVerdict(PaymentStatus.DUE_INCOMPLETE, tuple(reasons))
+    return reasons
+
+
+def _on_hold(balances: Sequence[BalanceFigures]) -> list[Reason]:
+    """Held balances are a reason only while nothing is due in any currency."""
+    if any(b.due > 0 for b in balances):
+        return []
+    return [
+        (
+            IncompleteReason.ON_HOLD,
+            f"{format_money(b.reserve, b.currency)} held; next release "
+            f"{format_money(b.next_release_amount, b.currency)} on {b.next_release_at.date().isoformat()}",
+        )
+        for b in balances
+        if b.reserve > 0 and b.next_release_at is not None
+    ]
+
+
+def _disputed(balances: Sequence[BalanceFigures]) -> list[Reason]:
+    """Commission held by an open dispute (rule 13): in reserve, released by the dispute, not the clock."""
+    return [
+        (IncompleteReason.DISPUTED, f"{format_money(b.disputed, b.currency)} held until its dispute closes")
+        for b in balances
+        if b.disputed > 0
+    ]
+
+
+def _owed(balances: Sequence[BalanceFigures]) -> list[Reason]:
+    return [
+        (
+            IncompleteReason.BALANCE_OWED,
+            f"owes {format_money(b.owed, b.currency)} of refunded paid commission, "
+            f"more than the {format_money(b.due_installments, b.currency)} matured",
+        )
+        for b in balances
+        if b.owed > 0 and b.due_installments <= b.owed
+    ]
+
+
+# --- PayPal Instant Payment and the pay run by affiliate id (rules 7, 9 and 12) ------------------
+
+
+def settles_at_sale(approval: ApprovalStatus, mode: PayoutMode) -> bool:
+    """Rule 12: PayPal Instant Payment applies only to an APPROVED affiliate.
+
+    Anyone else's sale is booked as for MANUAL: milestones, held and due, reason NOT_APPROVED.
+    """
+    return mode is PayoutMode.PAYPAL_INSTANT and approval is ApprovalStatus.APPROVED
+
+
+@dataclass(frozen=True)
+class PayByIdChoice:
+    """What markAsPaid(affiliateIds) does for one affiliate: the currencies it settles, or why none."""
+
+    currencies: tuple[str, ...] = ()
+    skip_reason: str | None = None
+
+
+def pay_by_id(
+    status: PaymentStatus, facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
+) -> PayByIdChoice:
+    """Rules 9 and 12: settle an affiliate that is DUE, or would be DUE but for its PAYPAL_INSTANT mode.
+
+    Rule 7's leftover of a PayPal Instant affiliate meets every other requirement of rule 6 too:
+    approval, a payment method, the minimum sales and (per currency) the minimum payout.
+    """
+    if facts.payout_mode is PayoutMode.PAYPAL_INSTANT:
+        blockers = eligibility_reasons(replace(facts, payout_mode=PayoutMode.MANUAL), program)
+        if blockers:
+            return PayByIdChoice(skip_reason=f"not due: {status.value} ({'; '.join(m for _, m in blockers)})")
+    elif status is not PaymentStatus.DUE:
+        return PayByIdChoice(skip_reason=f"not due: {status.value}")
+    payable = payable_currencies(balances, program)
+    if payable:
+        return PayByIdChoice(currencies=tuple(payable))
+    below = [m for r, m in _below_minimum(balances, program)]
+    return PayByIdChoice(skip_reason=f"below the minimum payout: {'; '.join(below)}" if below else "nothing due")
 
 
 @dataclass(frozen=True)
@@ -472,6 +590,87 @@ def due_rank(balances: Iterable[BalanceFigures]) -> int:
     return max((b.due * 10 ** (4 - exponent(b.currency)) for b in balances), default=0)
 
 
+# --- payment details (rule 12) ----------------------------------------------------------------
+
+# ASCII only (no `\w`, whose Unicode letters and digits PayPal does not take); a label never starts
+# or ends with a hyphen; the top-level domain is letters.
+_PAYPAL_EMAIL = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+'-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def paypal_email_is_plain(email: str) -> bool:
+    """Rule 12: a plain address starting with a letter or digit (so a PayPal file never needs a `'`).
+
+    Plain: one `@`, no spaces, quotes, display names, comments or consecutive/trailing dots in the
+    local part.
+    """
+    if not _PAYPAL_EMAIL.fullmatch(email):
+        return False
+    local = email.split("@", 1)[0]
+    return ".." not in local and not local.endswith(".")
+
+
+# --- refreshing one affiliate ------------------------------------------------------------------
+
+
+@dataclass
+class CurrencyLedger:
+    """One affiliate's history in one currency, summed: what its balance is derived from."""
+
+    earned: int = 0
+    paid: int = 0
+    owed: int = 0
+    open_installments: list[OpenInstallment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """An affiliate's figures and derived columns recomputed as of `now`, and the transition made."""
+
+    figures: tuple[BalanceFigures, ...]
+    status: PaymentStatus
+    due_rank: int
+    transition: Transition
+
+
+def refresh_affiliate(
+    affiliate_id: int,
+    facts: AffiliateFacts,
+    before_status: PaymentStatus,
+    before: Mapping[str, BalanceFigures],
+    ledgers: Mapping[str, CurrencyLedger],
+    program: ProgramRules,
+    now: datetime,
+) -> Refreshed:
+    """Rules 4 and 6 for one affiliate: every currency it has a balance or history in, as of `now`."""
+    figures = tuple(
+        balance_figures(
+            currency,
+            earned=ledger.earned,
+            open_installments=ledger.open_installments,
+            paid=ledger.paid,
+            owed=ledger.owed,
+            now=now,
+        )
+        for currency in sorted(set(ledgers) | set(before))
+        for ledger in [ledgers.get(currency, CurrencyLedger())]
+    )
+    status = payment_status(facts, figures, program).status
+    return Refreshed(
+        figures=figures,
+        status=status,
+        due_rank=due_rank(figures),
+        transition=Transition(
+            affiliate_id=affiliate_id,
+            before_status=before_status,
+            after_status=status,
+            before_due={c: f.due for c, f in before.items()},
+            after_due={f.currency: f.due for f in figures},
+        ),
+    )
+
+
 # --- export files (rule 8) --------------------------------------------------------------------
 
 PAYPAL_MAX_ROWS = 5000  # PayPal Payouts takes at most 5,000 recipients per bulk file
@@ -483,15 +682,15 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def also_in(methods: Iterable[str], own: str) -> str:
+    """The other groups of an export listing the same affiliate and currency, as stored: "BANK_WIRE,CHECK".
+
+    Under PROVIDED scope an affiliate is in the group of every payment type on file; each such row
+    must be paid from one group only, so every file and the API name the others.
+    """
+    return ",".join(sorted(set(methods) - {own}))
+
+
 def file_part(index: int, max_rows: int | None) -> int:
     """The 1-based file part the `index`-th row of a currency goes to; no limit: always part 1."""
     return 1 if max_rows is None else index // max_rows + 1
-
-
-def settleable_currencies(
-    balances: Iterable[BalanceFigures], program: ProgramRules, *, instant_leftover: bool = False
-) -> list[str]:
-    """What a pay run settles: the payable currencies; rule 7's instant leftover: any positive due."""
-    if instant_leftover:
-        return [b.currency for b in balances if b.due > 0]
-    return payable_currencies(balances, program)

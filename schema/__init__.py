@@ -11,11 +11,13 @@ from strawberry.tools import merge_types
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
+from schema.errors import failure_of
 from schema.events import EventSubscriptions
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
+from schema.permissions import guard_objects
 from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
@@ -45,7 +47,7 @@ MAX_ALIASES = 20
 def unexpected(error: GraphQLError) -> bool:
     """Mask only failures we did not raise on purpose: they may carry internals."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError) and failure_of(original) is None
 
 
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:
@@ -59,12 +61,14 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query, mutation=Mutation, subscription=EventSubscriptions,
         types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
     )
+    guard_objects(built._schema)  # object-level access on every path (schema/permissions.py)
+    return built
 
 
 schema = make_schema()

@@ -35,7 +35,7 @@ from schema.ids import decode_id, to_global_id
 from schema.money import Money
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, Keyset, paginate
-from schema.permissions import CanReadAll, mutation, require_own
+from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
     from schema.payments import Payout
@@ -99,7 +99,7 @@ class PaymentMethod:
 
 
 @strawberry.type
-class Affiliate(Node):
+class Affiliate(Node, Owned):
     """Scalar fields are plain attributes; only fields that need other rows load through DataLoaders."""
 
     id: strawberry.ID
@@ -130,6 +130,9 @@ class Affiliate(Node):
             referral_code=row.referral_code or "",
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.id
 
     @strawberry.field(description="Products on which the affiliate is on a named tier rather than the base tier.")
     async def tiers(self, info: Info) -> list[Annotated[TierAssignment, strawberry.lazy("schema.tiers")]]:
@@ -259,6 +262,7 @@ class AffiliateQueries:
             query = selection(filter)
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
+        await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
         connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
         info.context.loaders.prime(info.context.loaders.affiliate, (e.node.row for e in connection.edges))
         return connection
@@ -303,6 +307,26 @@ class BankWireInput:
     routing_number: str | None = None
     swift: str | None = None
     bank_name: str | None = None
+    beneficiary_address_line1: str | None = strawberry.field(
+        default=None,
+        description="The account holder's street address, first line. Optional (SEPA wires go without); once "
+        "any beneficiary field is given, beneficiaryAddressLine1, beneficiaryCity and beneficiaryCountry are "
+        "required, as international (SWIFT) wires need them. Only in BANK_WIRE export files, never in queries.",
+    )
+    beneficiary_address_line2: str | None = strawberry.field(
+        default=None, description="The account holder's street address, second line (optional)."
+    )
+    beneficiary_city: str | None = strawberry.field(default=None, description="The account holder's city.")
+    beneficiary_state: str | None = strawberry.field(
+        default=None, description="The account holder's state, province or region (optional)."
+    )
+    beneficiary_postal_code: str | None = strawberry.field(
+        default=None, description="The account holder's postal code (optional: not every country has them)."
+    )
+    beneficiary_country: str | None = strawberry.field(
+        default=None,
+        description="The account holder's country, a two-letter ISO 3166 code (the bank's own is `country`).",
+    )
 
 
 @strawberry.input
@@ -313,6 +337,11 @@ class CheckInput:
     postal_code: str
     country: str
     address_line2: str | None = None
+    state: str | None = strawberry.field(
+        default=None,
+        description="State, province or region (e.g. `TX`, `ON`): US and Canadian addresses need it. Optional; "
+        "printed in CHECK export files and shown after the city in the method's summary.",
+    )
 
 
 @strawberry.input

@@ -10,16 +10,16 @@ from strawberry.scalars import JSON
 
 from models.audit import AuditEntry as AuditEntryRow
 from schema.context import Info
-from schema.ids import parse_global_id, to_global_id
+from schema.ids import parse_global_id, parse_pk, to_global_id
 from schema.node import RESOLVERS, Node
 from schema.pagination import NEWEST_FIRST, Connection, paginate
-from schema.permissions import CanReadAll
+from schema.permissions import CanReadAll, ProgramWide
 
 MAX_FILTER = 100  # the longest action or actor the log stores
 
 
 @strawberry.type(description="One recorded change. `objectId`: the global id of what changed, if it is a Node.")
-class AuditEntry(Node):
+class AuditEntry(Node, ProgramWide):
     id: strawberry.ID
     at: datetime
     actor: str = strawberry.field(description='Who: "admin-token", "token:<n>" (an ApiToken), "cli".')
@@ -31,8 +31,9 @@ class AuditEntry(Node):
     @classmethod
     def of(cls, row: AuditEntryRow) -> AuditEntry:
         object_id = None
-        if row.object_type in RESOLVERS and row.object_id and row.object_id.isdigit():
-            object_id = to_global_id(row.object_type, int(row.object_id))
+        pk = parse_pk(row.object_id) if row.object_id else None
+        if row.object_type in RESOLVERS and pk is not None:
+            object_id = to_global_id(row.object_type, pk)
         return cls(
             id=to_global_id("AuditEntry", row.id),
             at=row.at,

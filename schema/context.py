@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
+from models.balances import apply_maturities
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.rules import Transition
+from models.signed_links import LinkSigner
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -35,31 +38,57 @@ async def announce_nothing(transitions: Collection[Transition], cause: DueCause)
     """Default when no event bus is wired (tests of the read API, the CLI)."""
 
 
+async def revoke_nowhere(token_id: int) -> None:
+    """Default when no event bus is wired: no WebSocket is open to close."""
+
+
 @dataclass
 class Context:
     principal: Principal
     cipher: Cipher
     announce: Announce = announce_nothing
+    revoke: Callable[[int], Awaitable[None]] = revoke_nowhere  # closes a revoked token's open sockets
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
     events: EventSource | None = None
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
+    links: LinkSigner | None = None  # signs download links for ADMIN readers; None: plain links only
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    loaders: Loaders = field(default_factory=Loaders)
+    loaders: Loaders = field(init=False)
+    _caught_up: asyncio.Future[None] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Subscription events carry figures the clock or a change has just written: no catch-up.
+        self.loaders = Loaders() if self.websocket else Loaders(self.catch_up)
+
+    async def catch_up(self) -> None:
+        """Apply, once per request, the maturities released by `now` that the clock has not applied yet.
+
+        The clock applies each release at its instant; this closes the window between that
+        instant and the clock's transaction, so a payment-status filter or a balance is exact as
+        of the request's time. It costs one indexed range probe (`next_release_at <= now`, read
+        by a LIMIT), plus the refresh of just the affiliates found, usually none.
+        """
+        if self._caught_up is None:
+            self._caught_up = asyncio.ensure_future(self._apply_matured())
+        await self._caught_up
+
+    async def _apply_matured(self) -> None:
+        await self.announce(await apply_maturities(self.now), DueCause.MATURED)
 
     def fresh(self) -> Context:
         """A copy with a new clock and empty loaders: one per subscription event."""
         return Context(
-            principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
-            response=self.response, connection_params=self.connection_params, events=self.events,
-            websocket=self.websocket,
+            principal=self.principal, cipher=self.cipher, announce=self.announce, revoke=self.revoke,
+            request=self.request, response=self.response, connection_params=self.connection_params, events=self.events,
+            websocket=self.websocket, links=self.links,
         )
 
     def renew(self, loaders: Loaders | None = None) -> None:
         """Fresh clock and loaders in place: a WebSocket's context is reused for every event it carries."""
         fresh = self.fresh()
-        self.now, self.loaders = fresh.now, loaders or fresh.loaders
+        self.now, self.loaders, self._caught_up = fresh.now, loaders or fresh.loaders, None
 
 
 Info = StrawberryInfo[Context, None]

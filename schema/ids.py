@@ -6,9 +6,9 @@ import strawberry
 
 from models import global_ids
 from models.errors import Invalid
-from models.global_ids import MAX_PK, parse_global_id
+from models.global_ids import MAX_PK, parse_global_id, parse_pk
 
-__all__ = ["MAX_PK", "decode_id", "parse_global_id", "to_global_id"]
+__all__ = ["MAX_PK", "decode_id", "parse_global_id", "parse_pk", "to_global_id"]
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:

@@ -12,16 +12,19 @@ from models import payrun
 from models.enums import ExportScope, PaymentMethodType, PayoutStatus, Role
 from models.errors import Invalid
 from models.exports import ExportFile as ExportFileRow
+from models.exports import ExportRow as ExportRowRow
 from models.exports import PaymentExport as ExportRow
+from models.exports import payment_reference, shared_rows
 from models.payouts import Payout as PayoutRow
+from models.signed_links import file_path
 from schema.affiliates import AffiliateFilter, PaymentMethodTypeEnum, selection
 from schema.context import Info
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money, money_list
 from schema.node import Node
-from schema.pagination import NEWEST_FIRST, Connection, paginate
-from schema.permissions import CanReadAll, mutation
+from schema.pagination import BY_ID, NEWEST_FIRST, Connection, paginate
+from schema.permissions import CanReadAll, Owned, ProgramWide, mutation
 from schema.sales import utc
 
 if TYPE_CHECKING:
@@ -31,7 +34,7 @@ PayoutStatusEnum = strawberry.enum(PayoutStatus, name="PayoutStatus")
 
 
 @strawberry.type
-class Payout(Node):
+class Payout(Node, Owned):
     id: strawberry.ID
     amount: Money
     method: PaymentMethodTypeEnum | None  # type: ignore[valid-type]
@@ -54,6 +57,9 @@ class Payout(Node):
             row=row,
         )
 
+    def owner_id(self) -> int:
+        return self.row.affiliate_id
+
     @strawberry.field
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
@@ -74,25 +80,82 @@ ExportScopeEnum = strawberry.enum(ExportScope, name="ExportScope")
 MAX_TICKED = 10_000
 
 
-def download_url(file_id: int) -> str:
-    return f"/exports/files/{file_id}"
-
-
 @strawberry.type
-class ExportFile:
+class ExportFile(ProgramWide):
     currency: str
     rows: int
     total: Money
-    download_url: str
+    shared_row_count: int = strawberry.field(
+        description="How many rows of this file list an affiliate and currency that another group of the same "
+        "export lists too (PROVIDED scope; always 0 for PREFERRED). Pay each such row from one group only: "
+        "the file marks them in its `also_in` column (PayPal: in the note)."
+    )
+    file_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Where to GET the file (a path on this server). Read with an ADMIN token it is a signed link "
+        "that works without any header for 15 minutes, for this file only; otherwise it is the plain path, "
+        "which needs an `Authorization: Bearer` header of an ADMIN token."
+    )
+    def download_url(self, info: Info) -> str:
+        ctx = info.context
+        if ctx.principal.role is Role.ADMIN and ctx.links is not None:
+            return ctx.links.url(self.file_id, ctx.principal.actor, ctx.now)
+        return file_path(self.file_id)
+
+
+@strawberry.type(
+    description="A row of an export group whose affiliate and currency another group of the same export lists "
+    "too (PROVIDED scope lists an affiliate under every payment type on file). Uploading every file would pay "
+    "it twice: pay it from one group only (see docs/payrun.md)."
+)
+class SharedExportRow(ProgramWide):
+    reference: str = strawberry.field(description="The row's payment reference in its file, `PD-<export>-<row>`.")
+    amount: Money = strawberry.field(description="What the row pays: the same in every group that lists it.")
+    also_in: list[PaymentMethodTypeEnum] = strawberry.field(  # type: ignore[valid-type]
+        description="The other groups (payment types) of the export that list the same affiliate and currency."
+    )
+    affiliate_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, export_id: int, row: ExportRowRow) -> SharedExportRow:
+        return cls(
+            reference=payment_reference(export_id, row.id), amount=Money.of(row.amount, row.currency),
+            also_in=[PaymentMethodType(m) for m in row.also_in.split(",")], affiliate_id=row.affiliate_id,
+        )
+
+    @strawberry.field(description="The affiliate the row pays.")
+    async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
+        from schema.affiliates import Affiliate
+
+        return Affiliate.of(await info.context.loaders.affiliate.load(self.affiliate_id))
 
 
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
-class ExportGroup:
+class ExportGroup(ProgramWide):
     method: PaymentMethodTypeEnum  # type: ignore[valid-type]
     affiliate_count: int
     totals: list[Money]
     files: list[ExportFile]
     paid: bool
+    shared_row_count: int = strawberry.field(
+        description="How many rows of this group another group of the export lists too (see `sharedRows`)."
+    )
+    export_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="The rows of this group that another group of the export lists too, by row: pay each from "
+        "one group only and delete it from the other groups' files before uploading them."
+    )
+    async def shared_rows(
+        self,
+        first: Annotated[int | None, strawberry.argument(description="Page size: 0 to 500, default 50.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="The endCursor of the page before.")] = None,
+    ) -> Connection[SharedExportRow]:
+        file_ids = [f.file_id for f in self.files]
+        return await paginate(
+            shared_rows(file_ids), BY_ID, lambda row: SharedExportRow.of(self.export_id, row), first, after
+        )
 
 
 def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup]:
@@ -111,17 +174,19 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
                 totals=money_list(totals),
                 files=[
                     ExportFile(currency=f.currency, rows=f.rows, total=Money.of(f.total, f.currency),
-                               download_url=download_url(f.id))
+                               shared_row_count=f.shared_rows, file_id=f.id)
                     for f in by_method[method]
                 ],
                 paid=all(f.paid_at is not None for f in by_method[method]),
+                shared_row_count=sum(f.shared_rows for f in by_method[method]),
+                export_id=export.id,
             )
         )
     return groups
 
 
 @strawberry.type
-class SkippedAffiliate:
+class SkippedAffiliate(ProgramWide):
     reason: str
     affiliate_id: strawberry.Private[int]
 
@@ -133,7 +198,7 @@ class SkippedAffiliate:
 
 
 @strawberry.type
-class PaymentExport(Node):
+class PaymentExport(Node, ProgramWide):
     id: strawberry.ID
     created_at: datetime
     scope: ExportScopeEnum  # type: ignore[valid-type]
@@ -191,7 +256,7 @@ class ExportPaymentDetailsSuccess:
 
 
 @strawberry.type
-class MarkAsPaidSuccess:
+class MarkAsPaidSuccess(ProgramWide):
     payouts: list[Payout]
     skipped: list[SkippedAffiliate]
     totals: list[Money]
@@ -225,6 +290,7 @@ class PaymentMutations:
         if input.affiliate_ids is not None and input.filter is not None:
             raise Invalid("give affiliateIds or filter, not both", "affiliateIds")
         ids = ticked(input.affiliate_ids, "affiliateIds")
+        await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
             info.context.principal.actor, info.context.now, input.scope, selection(input.filter) if ids is None else ids
         )

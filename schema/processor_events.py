@@ -13,7 +13,7 @@ from schema.context import Info
 from schema.ids import to_global_id
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, paginate
-from schema.permissions import CanReadAll
+from schema.permissions import CanReadAll, ProgramWide
 from schema.sales import Sale
 
 ProcessorEventStatusEnum = strawberry.enum(
@@ -24,7 +24,7 @@ ProcessorEventStatusEnum = strawberry.enum(
 
 
 @strawberry.type(description="A webhook event received from the payment processor, and what became of it.")
-class ProcessorEvent(Node):
+class ProcessorEvent(Node, ProgramWide):
     id: strawberry.ID
     event_id: str = strawberry.field(description="The processor's event id (the idempotency key).")
     type: str = strawberry.field(description="The processor's event type, e.g. invoice.paid.")

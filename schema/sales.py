@@ -17,7 +17,7 @@ from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money, MoneyInput
 from schema.node import Node
-from schema.permissions import mutation
+from schema.permissions import Owned, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -44,7 +44,7 @@ class Installment:
 
 
 @strawberry.type
-class Sale(Node):
+class Sale(Node, Owned):
     id: strawberry.ID
     external_id: str
     amount: Money
@@ -79,6 +79,9 @@ class Sale(Node):
             commission_ended_reason=row.commission_ended_reason,
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.affiliate_id
 
     @strawberry.field(description="The commission tier the sale earned at; null: the product's base tier.")
     async def tier(self, info: Info) -> Annotated[CommissionTier, strawberry.lazy("schema.tiers")] | None:

@@ -17,7 +17,7 @@ from schema.context import Info
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.node import Node
-from schema.permissions import mutation
+from schema.permissions import ProgramWide, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -26,7 +26,7 @@ RoleEnum = strawberry.enum(Role, name="Role")
 
 
 @strawberry.type(description="An API token's metadata; the token itself is never readable again.")
-class ApiToken(Node):
+class ApiToken(Node, ProgramWide):
     id: strawberry.ID
     role: RoleEnum  # type: ignore[valid-type]
     label: str
@@ -87,4 +87,5 @@ class TokenMutations:
     @mutation(Role.ADMIN)
     async def revoke_token(self, info: Info, id: strawberry.ID) -> RevokeTokenPayload:
         row = await access.revoke_token(info.context.principal.actor, decode_id(id, "ApiToken", "id"), info.context.now)
+        await info.context.revoke(row.id)  # its open WebSockets close now, in every process
         return RevokeTokenSuccess(api_token=ApiToken.of(row))

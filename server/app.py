@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -23,19 +25,22 @@ from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from models.balances import apply_maturities
 from models.db import migrate, tortoise_config
-from models.enums import DueCause, Role
+from models.enums import Role
 from models.payment_details import Cipher
 from models.program import SETTINGS_ID, ProgramSettings
+from models.signed_links import LinkSigner
 from schema import make_schema
 from schema.context import Context, Principal
 from server.auth import authenticate
+from server.browser import browser_routes, graphiql_page
 from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
-from server.guards import HttpGuard, SafeJson
+from server.graphql_http import GraphQLResponseMedia
+from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
+from server.sockets import OpenSockets, SocketHandler
 from server.webhooks import stripe_webhook_route
 
 log = logging.getLogger("payouts")
@@ -57,42 +62,64 @@ def wants_graphiql(request: Request) -> bool:
     )
 
 
-class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
+class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
-    def __init__(self, settings: Settings, cipher: Cipher, bus: Bus) -> None:
+    graphql_transport_ws_handler_class = SocketHandler
+
+    def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
-            make_schema(introspection=settings.introspection), graphql_ide="graphiql",
+            make_schema(introspection=settings.introspection), graphql_ide=None,  # ours: server/browser.py
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
         )
         self.settings = settings
         self.cipher = cipher
+        self.links = links
         self.bus = bus
+        self.sockets = OpenSockets()
+        bus.on_revoke(self.sockets.revoked)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus, websocket=True,
+                revoke=self.bus.revoke, request=request, response=response, events=self.bus, websocket=True,
+                links=self.links,
             )
         principal: Principal = request.state.principal
-        context = Context(
-            principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
-            response=response, events=self.bus,
+        # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
+        return Context(
+            principal=principal, cipher=self.cipher, announce=self.bus.announce, revoke=self.bus.revoke,
+            request=request, response=response, events=self.bus, links=self.links,
         )
-        # Held installments that matured since the last change become due before anything is read.
-        await context.announce(await apply_maturities(context.now), DueCause.MATURED)
-        return context
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """503 when the database was unreachable during execution: the client should retry later."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        if any((error.get("extensions") or {}).get("code") == "UNAVAILABLE"
+               for result in results for error in result.get("errors") or []):
+            response.status_code = 503
+        return response
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
-        header = (context.connection_params or {}).get("authorization")
-        principal = await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+        principal = await self._socket_principal(context)
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal
         return UNSET
+
+    async def _socket_principal(self, context: Context) -> Principal | None:
+        header = (context.connection_params or {}).get("authorization")
+        return await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+
+    async def still_valid(self, context: Context) -> bool:
+        """Checked before every operation on a WebSocket: the token of connection_init, still unrevoked."""
+        principal = await self._socket_principal(context)
+        return principal is not None and principal.token_id == context.principal.token_id
 
 
 class Authenticated:
@@ -105,8 +132,8 @@ class Authenticated:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            if wants_graphiql(request):  # a static page: no context, so no principal, is needed
-                await (await self.app.render_graphql_ide(request))(scope, receive, send)
+            if wants_graphiql(request):  # GraphiQL from the package: a static page, it asks for the token
+                await graphiql_page()(scope, receive, send)
                 return
             principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
             if principal is None:
@@ -119,21 +146,41 @@ class Authenticated:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """503 while the database does not answer; the bus is reported but does not fail the check.
+
+    A bus that is reconnecting delays live events (none are lost: they are caught up from the
+    outbox), while every request still works, so the process stays in rotation (200).
+    """
+    bus: Bus = request.state.bus
     try:
         await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # the database did not answer: that is the report, not a crash
-        log.exception("health check failed")
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    except Exception as e:  # the database did not answer: that is the report, not a crash
+        log.warning("health check failed: %s", type(e).__name__)
+        return JSONResponse({"status": "unavailable", "bus": bus.state}, status_code=503)
+    return JSONResponse({"status": "ok", "bus": bus.state})
+
+
+def cross_origin(origins: tuple[str, ...]) -> Middleware:
+    """CORS for a SPA on another origin (PAYOUTS_CORS_ORIGINS): preflights answered, no cookies.
+
+    Credentials travel in the `Authorization` header, which `allow_headers=["*"]` would not cover:
+    it is listed by name. Content-Disposition is exposed so a SPA can name a downloaded file.
+    """
+    return Middleware(
+        CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"], expose_headers=["Content-Disposition"],
+        allow_credentials=False, max_age=600,
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     cipher = Cipher(settings.secret_key)
+    links = LinkSigner(settings.secret_key)
     bus = make_bus(settings.pubsub_url, settings.database_url)
     clock = MaturityClock(bus.announce, settings.database_url)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, bus), settings))
+    graphql = HttpGuard(DatabaseGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -153,11 +200,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await bus.stop()
 
     return Starlette(
+        middleware=[cross_origin(settings.cors_origins)],
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-            Route("/exports/files/{file_id}", export_file_route(cipher, settings.admin_token)),
+            Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token)),
+            *browser_routes(),
             Route("/webhooks/stripe", stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce),
                   methods=["POST"]),
         ],

@@ -18,12 +18,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from models import audit, payrun
 from models.affiliates import Affiliate
+from models.balances import apply_maturities
 from models.enums import ExportScope, PaymentMethodType, PaymentStatus, Role
-from models.exports import ExportFile, ExportRow, ExportSkip
+from models.exports import ExportFile, ExportRow, ExportSkip, payment_reference
 from models.money import format_money, from_minor
-from models.payment_details import Cipher
+from models.payment_details import BENEFICIARY_ADDRESS, Cipher
 from models.rules import spreadsheet_safe
-from server.auth import authenticate
+from models.signed_links import LinkSigner, SignedLink
+from schema.ids import parse_pk
+from server.auth import authenticate, still_admin
 
 BATCH = 1000
 
@@ -31,23 +34,31 @@ Cells = Callable[[ExportRow, dict[str, Any], str], list[str]]
 
 
 def reference(export_id: int, row: ExportRow) -> str:
-    return f"PD-{export_id}-{row.id}"
+    return payment_reference(export_id, row.id)
 
 
 def _paypal(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
-    """PayPal Payouts bulk format: email, amount, currency, customer id, note, `PAYPAL`."""
+    """PayPal Payouts bulk format: email, amount, currency, customer id, note, `PAYPAL`.
+
+    The layout is fixed, so a row that other groups of the export list too says so in its note.
+    """
     amount = str(from_minor(row.amount, row.currency))
-    return [spreadsheet_safe(details["email"]), amount, row.currency, str(row.affiliate_id),
-            f"Commission {ref}", "PAYPAL"]
+    note = f"Commission {ref}"
+    if row.also_in:
+        note += f"; also listed for {row.also_in.replace(',', ', ')}: pay once"
+    return [spreadsheet_safe(details["email"]), amount, row.currency, str(row.affiliate_id), note, "PAYPAL"]
 
 
+# `also_in`: the other payment types whose files list this affiliate and currency too (PROVIDED
+# scope), comma-separated; empty when the row is in this group only. See docs/payrun.md.
 BANK_WIRE_HEADER = [
-    "reference", "affiliate_id", "account_holder", "iban", "account_number", "routing_number", "swift",
-    "bank_name", "bank_country", "amount", "currency",
+    "reference", "affiliate_id", "account_holder", "beneficiary_address_line1", "beneficiary_address_line2",
+    "beneficiary_city", "beneficiary_state", "beneficiary_postal_code", "beneficiary_country", "iban",
+    "account_number", "routing_number", "swift", "bank_name", "bank_country", "amount", "currency", "also_in",
 ]
 CHECK_HEADER = [
-    "reference", "affiliate_id", "payee", "address_line1", "address_line2", "city", "postal_code", "country",
-    "amount", "currency",
+    "reference", "affiliate_id", "payee", "address_line1", "address_line2", "city", "state", "postal_code",
+    "country", "amount", "currency", "also_in",
 ]
 
 
@@ -58,16 +69,17 @@ def _fields(details: dict[str, Any], *names: str) -> list[str]:
 def _bank_wire(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
     return [
         ref, str(row.affiliate_id),
-        *_fields(details, "accountHolder", "iban", "accountNumber", "routingNumber", "swift", "bankName", "country"),
-        str(from_minor(row.amount, row.currency)), row.currency,
+        *_fields(details, "accountHolder", *BENEFICIARY_ADDRESS, "iban", "accountNumber", "routingNumber", "swift",
+                 "bankName", "country"),
+        str(from_minor(row.amount, row.currency)), row.currency, row.also_in,
     ]
 
 
 def _check(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
     return [
         ref, str(row.affiliate_id),
-        *_fields(details, "payee", "addressLine1", "addressLine2", "city", "postalCode", "country"),
-        str(from_minor(row.amount, row.currency)), row.currency,
+        *_fields(details, "payee", "addressLine1", "addressLine2", "city", "state", "postalCode", "country"),
+        str(from_minor(row.amount, row.currency)), row.currency, row.also_in,
     ]
 
 
@@ -103,23 +115,55 @@ async def file_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str]:
         last = rows[-1].id
 
 
-def export_file_route(cipher: Cipher, admin_token: str | None) -> Callable[[Request], Any]:
-    """GET /exports/files/{id}: ADMIN only (401 without a valid token, 403 for other roles)."""
+def refused(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def signed_link(request: Request) -> SignedLink | None:
+    params = request.query_params
+    if "signature" not in params:
+        return None
+    return SignedLink(expires=params.get("expires", ""), by=params.get("by", ""), signature=params["signature"])
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def export_file_route(
+    cipher: Cipher, links: LinkSigner, admin_token: str | None, clock: Callable[[], datetime] = utc_now
+) -> Callable[[Request], Any]:
+    """GET /exports/files/{id}: ADMIN only, by bearer header or by a signed link (docs/operations.md).
+
+    A bearer header, when sent, decides alone: 401 if it is not a valid token, 403 if not ADMIN.
+    Without one, a signed link is needed: 401 when there is none, 403 when it is forged, altered,
+    expired, for another file, or its issuer is no longer an ADMIN token.
+    """
 
     async def download(request: Request) -> Response:
-        principal = await authenticate(request.headers.get("authorization"), admin_token)
-        if principal is None:
-            return JSONResponse({"error": "a valid 'Authorization: Bearer <token>' header is required"},
-                                status_code=401)
-        if principal.role is not Role.ADMIN:
-            return JSONResponse({"error": "export files are for ADMIN tokens"}, status_code=403)
         raw = request.path_params["file_id"]
-        file = await ExportFile.get_or_none(id=int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        file_id = parse_pk(raw)
+        header = request.headers.get("authorization")
+        link = signed_link(request)
+        details: dict[str, Any] = {}
+        if header is not None or link is None:
+            principal = await authenticate(header, admin_token)
+            if principal is None:
+                return refused(401, "a valid 'Authorization: Bearer <token>' header or a signed link is required")
+            if principal.role is not Role.ADMIN:
+                return refused(403, "export files are for ADMIN tokens")
+            actor = principal.actor
+        else:
+            valid = file_id is not None and links.check(file_id, link, clock())
+            if not valid or not await still_admin(link.by, admin_token):
+                return refused(403, "this download link is not valid (altered, for another file, or expired)")
+            actor, details = link.by, {"via": "signedLink", "linkExpires": int(link.expires)}
+        file = await ExportFile.get_or_none(id=file_id) if file_id is not None else None
         if file is None:
-            return JSONResponse({"error": "no such export file"}, status_code=404)
-        await audit.record(principal.actor, "downloadExportFile", "ExportFile", file.id,
+            return refused(404, "no such export file")
+        await audit.record(actor, "downloadExportFile", "ExportFile", file.id,
                            exportId=file.export_id, method=file.method.value, currency=file.currency,
-                           rows=file.rows)
+                           rows=file.rows, **details)
         return StreamingResponse(
             file_chunks(file, cipher), media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{file_name(file)}"'},
@@ -135,8 +179,10 @@ async def export_to_directory(
 
     Returns the summary lines the command prints.
     """
+    now = datetime.now(UTC)
+    await apply_maturities(now)  # the selection reads payment statuses: exact as of now
     export = await payrun.export_payment_details(
-        actor, datetime.now(UTC), scope, Affiliate.filter(payment_status__in=list(statuses))
+        actor, now, scope, Affiliate.filter(payment_status__in=list(statuses))
     )
     lines = [f"export {export.id} ({scope.value}): {sum(export.affiliate_counts.values())} group entries"]
     for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "part"):

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 
 ERROR = "... on Error { code message field }"
+KARTRA = [{"percent": "40", "delayDays": 0}, {"percent": "60", "delayDays": 60}]
+BANK = {"accountHolder": "Ann Lee", "iban": "DE89370400440532013000", "swift": "COBADEFFXXX", "country": "DE"}
+EXPORT = f"""mutation($input: ExportPaymentDetailsInput!) {{ exportPaymentDetails(input: $input) {{
+  ... on ExportPaymentDetailsSuccess {{ export {{ id scope paid
+    groups {{ method affiliateCount paid totals {{ amount currency }}
+      files {{ currency rows total {{ amount currency }} downloadUrl }} }}
+    skipped {{ affiliate {{ id }} reason }} }} }} {ERROR} }} }}"""
+PAY = f"""mutation($input: MarkAsPaidInput!) {{ markAsPaid(input: $input) {{
+  ... on MarkAsPaidSuccess {{ payouts {{ id amount {{ amount currency }} method status reference
+      affiliate {{ id }} export {{ id }} }}
+    skipped {{ affiliate {{ id }} reason }} totals {{ amount currency }} }} {ERROR} }} }}"""
 BALANCES = """balances { currency earned { amount currency } reserve { amount } due { amount } paid { amount }
   owed { amount } nextRelease { at amount { amount currency } } }"""
 
@@ -42,6 +53,22 @@ async def add_paypal(gql: GraphQLClient, affiliate_id: str, email: str = "ann.pa
         input={"affiliateId": affiliate_id, "paypalEmail": email},
     )
     return data["updatePaymentDetails"]
+
+
+async def payable_affiliate(gql: GraphQLClient, name: str = "Ann Lee", **input: Any) -> str:
+    """An approved MANUAL affiliate with PayPal details: DUE as soon as something matures."""
+    affiliate_id = await create_affiliate(gql, name, **input)
+    await add_paypal(gql, affiliate_id, f"{name.split()[0].lower()}.pay@example.net")
+    return affiliate_id
+
+
+async def details(gql: GraphQLClient, affiliate_id: str, **input: Any) -> None:
+    data = await gql.ok(
+        f"mutation($input: PaymentDetailsInput!) {{ updatePaymentDetails(input: $input) {{ "
+        f"... on UpdatePaymentDetailsSuccess {{ affiliate {{ id }} }} {ERROR} }} }}",
+        input={"affiliateId": affiliate_id, **input},
+    )
+    assert "affiliate" in data["updatePaymentDetails"], data
 
 
 async def record_sale(gql: GraphQLClient, **input: Any) -> dict[str, Any]:

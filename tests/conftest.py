@@ -1,15 +1,22 @@
-"""Fixtures: a real database (a SQLite file, or a fresh PostgreSQL database) and the real ASGI app.
+"""Fixtures: a real database (a SQLite file, or a PostgreSQL database) and the real ASGI app.
 
 Set PAYOUTS_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the suite
 against PostgreSQL; each test then gets its own database, dropped afterwards.
+
+Migrating is most of a test's set-up, so each pytest process migrates once, into a template (a
+SQLite file, or a PostgreSQL database), and every test starts from a copy of it: a file copy on
+SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. The app's own start-up still runs
+`migrate`, which finds nothing to do.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,30 +24,74 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from tortoise import Tortoise
 
+from models.db import migrate
 from server.app import create_app
 from server.config import Settings
-
-ADMIN_TOKEN = "test-admin-token"
-SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
-POSTGRES_URL = os.environ.get("PAYOUTS_TEST_POSTGRES_URL")
+from tests.clients import ADMIN_TOKEN, POSTGRES_URL, SECRET_KEY, GraphQLClient, StatementCounter
 
 
-def on_postgres() -> bool:
-    return POSTGRES_URL is not None
+def postgres_database(name: str) -> str:
+    assert POSTGRES_URL is not None
+    return urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+
+
+async def admin_connection() -> asyncpg.Connection:
+    assert POSTGRES_URL is not None
+    return await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+
+
+async def migrated(url: str) -> None:
+    await migrate(url)
+    await Tortoise.close_connections()
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database to copy: a SQLite file's path, or a PostgreSQL database's name."""
+    if POSTGRES_URL is None:
+        path = tmp_path_factory.mktemp("template") / "payouts.sqlite3"
+        asyncio.run(migrated(f"sqlite://{path}"))
+        yield str(path)
+        return
+    name = f"payouts_template_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        admin = await admin_connection()
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        await migrated(postgres_database(name))
+
+    async def drop() -> None:
+        admin = await admin_connection()
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(create())
+    try:
+        yield name
+    finally:
+        asyncio.run(drop())
 
 
 @pytest.fixture
-async def database_url(tmp_path: Any) -> AsyncIterator[str]:
+async def database_url(template: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated database of this test's own."""
     if POSTGRES_URL is None:
-        yield f"sqlite://{tmp_path / 'payouts.sqlite3'}"
+        path = tmp_path / "payouts.sqlite3"
+        shutil.copyfile(template, path)
+        yield f"sqlite://{path}"
         return
     name = f"payouts_test_{uuid.uuid4().hex[:12]}"
-    parts = urlsplit(POSTGRES_URL)
-    admin = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    admin = await admin_connection()
     try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        yield postgres_database(name)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -65,45 +116,9 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-class GraphQLClient:
-    """Posts GraphQL to the app as a given token; `ok` asserts there were no errors."""
-
-    def __init__(self, http: httpx.AsyncClient, token: str = ADMIN_TOKEN) -> None:
-        self.http = http
-        self.token = token
-
-    async def post(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    async def ok(self, query: str, **variables: Any) -> dict[str, Any]:
-        body = await self.post(query, **variables)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    def as_token(self, token: str) -> GraphQLClient:
-        return GraphQLClient(self.http, token)
-
-
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
-
-
-class StatementCounter(logging.Handler):
-    """Counts the SQL statements Tortoise sends (its db_client logger, at DEBUG)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.statements.append(record.getMessage())
 
 
 @pytest.fixture

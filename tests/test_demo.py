@@ -14,7 +14,7 @@ from models.enums import IncompleteReason
 from models.payment_details import Cipher
 from server import demo
 from server.config import Settings
-from tests.conftest import SECRET_KEY, GraphQLClient
+from tests.clients import SECRET_KEY, GraphQLClient
 
 SMALL = 80  # affiliates: enough for every status and reason, quick enough for both databases
 

@@ -24,7 +24,7 @@ from models.enums import Role
 from schema import schema
 from schema.ids import to_global_id
 from tests.api import add_paypal, create_affiliate, create_product, record_sale, refund_sale
-from tests.conftest import ADMIN_TOKEN, GraphQLClient
+from tests.clients import ADMIN_TOKEN, GraphQLClient
 
 # CI runs the same 60 examples each time; PAYOUTS_FUZZ_EXAMPLES=2000 explores at random for longer.
 EXAMPLES = int(os.environ.get("PAYOUTS_FUZZ_EXAMPLES", "60"))

@@ -11,7 +11,7 @@ from schema.limits import MAX_QUERY_BYTES
 from server.config import Settings
 from server.guards import MAX_BODY_BYTES
 from tests.api import ERROR, add_paypal, create_affiliate, create_product, record_sale
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
+from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

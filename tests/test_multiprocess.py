@@ -17,10 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api import record_sale
-from tests.conftest import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.api import KARTRA, create_product, payable_affiliate, record_sale
+from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.servers import ServerProcess, start_server
-from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
 from tests.ws import Subscription, subscribe
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="several processes need PostgreSQL")
@@ -95,9 +94,9 @@ async def test_a_maturity_is_announced_exactly_once_across_processes(
         release = datetime.fromisoformat(sale["sale"]["installments"][1]["releaseAt"])
 
         async def keep_reading(gql: GraphQLClient) -> None:
-            """Every request applies maturities too: a race with the clock and the other process."""
+            """Every read of affiliates catches up on maturities too: a race with the clock and the other process."""
             while datetime.now(UTC) < release + timedelta(seconds=2):
-                await gql.ok("{ programSettings { minimumSales } }")
+                await gql.ok("{ affiliates(filter: {paymentStatus: [DUE]}) { edges { node { id } } } }")
 
         readers = [asyncio.create_task(keep_reading(g)) for g in (gql_a, gql_b) for _ in range(READERS)]
         events_a, events_b = await asyncio.gather(events_within(on_a, 8), events_within(on_b, 8))

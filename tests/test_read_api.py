@@ -22,7 +22,7 @@ from models.program import SETTINGS_ID, ProgramSettings
 from models.sales import Installment, Sale
 from server.config import Settings
 from tests.api import add_paypal, create_affiliate, create_product, record_sale
-from tests.conftest import SECRET_KEY, GraphQLClient, StatementCounter, on_postgres
+from tests.clients import SECRET_KEY, GraphQLClient, StatementCounter, on_postgres
 
 PAGE = """query($filter: AffiliateFilter, $sort: AffiliateSort, $first: Int, $after: String) {
   affiliates(filter: $filter, sort: $sort, first: $first, after: $after) {
@@ -253,7 +253,7 @@ async def test_requests_without_a_valid_token_are_401(client: httpx.AsyncClient,
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
-    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "bus": "ok"})
 
 
 # --- a constant number of statements per page ---------------------------------------------------

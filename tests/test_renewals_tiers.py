@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.api import ERROR, create_affiliate, create_product
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 
 RECORD = f"""mutation($input: RecordSaleInput!) {{ recordSale(input: $input) {{ {ERROR}
   ... on RecordSaleSuccess {{ sale {{ externalId renewal subscriptionId commission {{ amount }}

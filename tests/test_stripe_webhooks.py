@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from server.app import create_app
 from server.config import Settings
 from tests.api import BALANCES, ERROR, add_paypal, create_affiliate, create_product
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
+from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
 from tests.servers import start_server
 from tests.stripe import OLD_SECRET, SECRET, charge, checkout_session, deliver, dispute, event, invoice, sign
 

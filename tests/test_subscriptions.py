@@ -25,9 +25,8 @@ from schema.ids import parse_global_id
 from server.app import create_app
 from server.config import Settings
 from server.pubsub import Bus
-from tests.api import record_sale
-from tests.conftest import GraphQLClient, on_postgres
-from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
+from tests.api import KARTRA, create_product, payable_affiliate, record_sale
+from tests.clients import GraphQLClient, on_postgres
 from tests.ws import connect, eventually, subscribe
 
 

@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0002_payment_exports')]
+    dependencies = [('payouts', '0003_bus_outbox'), ('payouts', '0004_owed_installments_shared_rows')]
 
     initial = False
 
