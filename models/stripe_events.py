@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from models.money import MoneyError, check_currency
 
@@ -128,7 +128,7 @@ def parse_event(body: bytes) -> StripeEvent:
     return StripeEvent(event_id, kind, _time(created) if _is_int(created) else None, obj)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return type(value) is int
 
 
@@ -156,7 +156,7 @@ def _amount(obj: Mapping[str, Any], key: str) -> int:
     value = obj.get(key)
     if not _is_int(value) or not 0 <= value <= MAX_MINOR:
         raise _Bad(f"{key} is not an amount in minor units")
-    return int(value)
+    return value
 
 
 def _currency(obj: Mapping[str, Any]) -> str:

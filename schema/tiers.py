@@ -43,16 +43,21 @@ class CommissionTier(Node):
             row=row,
         )
 
+    async def _product(self, info: Info) -> Product:
+        row = await info.context.loaders.product.load(self.row.product_id)
+        assert row is not None  # a tier's product is never deleted
+        return Product.of(row)
+
     @strawberry.field(description="The product the tier belongs to.")
     async def product(self, info: Info) -> Product:
-        return Product.of(await info.context.loaders.product.load(self.row.product_id))
+        return await self._product(info)
 
     @strawberry.field(description="The tier's own milestones, else the product's (else the program default).")
     async def milestones(self, info: Info) -> list[Milestone]:
         own = self.row.own_milestones()
         if own:
             return [Milestone.of(m) for m in own]
-        return await Product.of(await info.context.loaders.product.load(self.row.product_id)).milestones(info)
+        return await (await self._product(info)).milestones(info)
 
 
 @strawberry.type(description="A product on which an affiliate earns a tier's rate instead of the base rate.")
