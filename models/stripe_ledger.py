@@ -40,6 +40,7 @@ from models.stripe_events import (
     SubscriptionStarted,
     interpret,
 )
+from models.transactions import retried
 
 APPLIED, IGNORED, PENDING = ProcessorEventStatus.APPLIED, ProcessorEventStatus.IGNORED, ProcessorEventStatus.PENDING
 LOST = "lost"
@@ -66,6 +67,7 @@ class Receipt:
         return 409 if self.event.status is PENDING else 200
 
 
+@retried  # a deadlock anywhere in the booking starts the whole delivery over; at last CONFLICT
 async def receive(event: StripeEvent, now: datetime, effects: Effects) -> Receipt:
     intent = interpret(event)
     actor = f"stripe:{event.id}"[:100]
@@ -136,9 +138,14 @@ async def _link(kind: str, key: str | None) -> ProcessorLink | None:
 async def _remember(refs: Refs, affiliate_id: int, product_id: int | None, now: datetime) -> None:
     """Attribute the customer and subscription once; a later checkout never re-attributes them."""
     for kind, key in (("customer", refs.customer), ("subscription", refs.subscription)):
-        if key is not None and not await ProcessorLink.filter(kind=kind, key=key).exists():
-            await ProcessorLink.create(kind=kind, key=key, affiliate_id=affiliate_id, product_id=product_id,
-                                       created_at=now)
+        if key is None or await ProcessorLink.filter(kind=kind, key=key).exists():
+            continue
+        try:
+            async with in_transaction():  # a savepoint: another event attributing it at once wins
+                await ProcessorLink.create(kind=kind, key=key, affiliate_id=affiliate_id, product_id=product_id,
+                                           created_at=now)
+        except IntegrityError:
+            pass
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from models.balances import Effects
+from models.errors import LedgerError
 from models.stripe_events import EventError, parse_event
 from models.stripe_ledger import receive
+from models.transactions import is_unavailable
 from schema.context import Announce
 
 log = logging.getLogger("payouts.webhooks")
@@ -94,7 +96,15 @@ def stripe_webhook_route(
         except EventError as e:
             return _refused(400, str(e))
         effects = Effects()
-        receipt = await receive(event, now, effects)
+        try:
+            receipt = await receive(event, now, effects)
+        except LedgerError as e:  # CONFLICT after the retries: nothing was written, Stripe delivers it again
+            return _refused(409, e.message)
+        except Exception as e:
+            if not is_unavailable(e):
+                raise
+            log.warning("stripe event %s not booked: the database is unavailable", event.id)
+            return _refused(503, "the database is unavailable; nothing was written")
         await announce(effects.transitions, receipt.cause)
         row = receipt.event
         log.info("stripe event %s (%s): %s%s", event.id, event.type, row.status.value,
