@@ -14,10 +14,15 @@ from asgi_lifespan import LifespanManager
 
 from server.app import create_app
 from server.config import Settings
+from tests import test_subscriptions
 from tests.api import BALANCES, ERROR, add_paypal, create_affiliate, create_product
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
 from tests.servers import start_server
 from tests.stripe import OLD_SECRET, SECRET, charge, checkout_session, deliver, dispute, event, invoice, sign
+from tests.test_subscriptions import Live
+from tests.ws import subscribe
+
+live, bus_kind = test_subscriptions.live, test_subscriptions.bus_kind  # fixtures: a real server over a socket
 
 EVENTS = """query($status: ProcessorEventStatus, $first: Int, $after: String) {
   processorEvents(status: $status, first: $first, after: $after) {
@@ -420,3 +425,23 @@ async def test_two_workers_receiving_the_same_events_at_once_book_each_once(
     assert {e["node"]["refunded"]["amount"] for e in figures["sales"]["edges"]} == {"25.00"}
     assert figures["balances"][0]["earned"] == {"amount": "60.00", "currency": "USD"}
     assert (await events(gql))["totalCount"] == 16
+
+
+async def test_booked_events_are_announced_live(live: Live) -> None:
+    """payoutBecameDue follows a webhook as it follows the API: a paid checkout, then a lifted dispute hold."""
+    gql = live.gql
+    await create_product(gql, externalId="price_1PqCourse")
+    ann = await create_affiliate(gql, "Ann Lee", referralCode="ann-lee")
+    await add_paypal(gql, ann)
+    async with httpx.AsyncClient(base_url=live.url) as http, subscribe(live.url, gql.token, ann) as stream:
+        await live.subscribed()
+        await deliver(http, event("checkout.session.completed", checkout_session(
+            amount=10010, affiliate="ann-lee", product="price_1PqCourse", payment_intent="pi_Live")))
+        sold = await stream.next()
+        assert (sold["cause"], sold["newlyDue"]) == ("SALE_RECORDED", [{"amount": "10.01", "currency": "USD"}])
+        opened = dispute(payment_intent="pi_Live", amount=10010)
+        await deliver(http, event("charge.dispute.created", opened))
+        await stream.nothing_within(0.3)
+        await deliver(http, event("charge.dispute.closed", {**opened, "status": "won"}))
+        lifted = await stream.next()
+        assert (lifted["cause"], lifted["newlyDue"]) == ("REQUIREMENTS_MET", [{"amount": "10.01", "currency": "USD"}])
