@@ -25,7 +25,7 @@ ProcessorEventStatusEnum = strawberry.enum(
 
 @strawberry.type(description="A webhook event received from the payment processor, and what became of it.")
 class ProcessorEvent(Node, ProgramWide):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The event's global id (not the processor's: see eventId).")
     event_id: str = strawberry.field(description="The processor's event id (the idempotency key).")
     type: str = strawberry.field(description="The processor's event type, e.g. invoice.paid.")
     received_at: datetime = strawberry.field(description="When it was first received.")

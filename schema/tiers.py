@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A named rate of a product besides its base tier (the product's own rate).")
 class CommissionTier(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The tier's global id.")
     name: str = strawberry.field(description="Unique within the product, e.g. 'Gold partners'.")
     commission_percent: Decimal | None = strawberry.field(
         description="Percent of each sale; exactly one of commissionPercent / commissionFlat is set."
