@@ -63,6 +63,7 @@ def figures_of(balance: Balance) -> BalanceFigures:
         owed=balance.owed,
         next_release_at=balance.next_release_at,
         next_release_amount=balance.next_release_amount,
+        disputed=balance.disputed,
     )
 
 
@@ -100,7 +101,7 @@ async def refresh_affiliates(
 
 
 BALANCE_COLUMNS = (
-    "earned", "reserve", "due_installments", "paid", "owed", "next_release_at", "next_release_amount",
+    "earned", "reserve", "due_installments", "paid", "owed", "next_release_at", "next_release_amount", "disputed",
 )
 DERIVED_COLUMNS = ("sales_count", "has_payment_method", "payment_status", "due_rank")
 
@@ -137,8 +138,10 @@ async def _load_facts(ids: list[int]) -> ChunkFacts:
         facts.ledger(row).owed = int(row["total"] or 0)
     for row in await Installment.filter(
         affiliate_id__in=ids, payout_id=None, voided=False, amount__gt=0
-    ).values("affiliate_id", "currency", "amount", "release_at"):
-        facts.ledger(row).open_installments.append(OpenInstallment(int(row["amount"]), row["release_at"]))
+    ).values("affiliate_id", "currency", "amount", "release_at", "disputed"):
+        facts.ledger(row).open_installments.append(
+            OpenInstallment(int(row["amount"]), row["release_at"], bool(row["disputed"]))
+        )
     facts.counted = {
         int(r["affiliate_id"]): int(r["n"])
         for r in await Sale.filter(

@@ -16,6 +16,8 @@ MODEL_MODULES = [
     "models.audit",
     "models.exports",
     "models.outbox",
+    "models.tiers",
+    "models.processor",
 ]
 
 

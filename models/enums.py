@@ -37,6 +37,7 @@ class IncompleteReason(str, Enum):
     MISSING_PAYMENT_DETAILS = "MISSING_PAYMENT_DETAILS"
     BALANCE_OWED = "BALANCE_OWED"
     INSTANT_PAYMENT = "INSTANT_PAYMENT"
+    DISPUTED = "DISPUTED"
 
 
 class SaleStatus(str, Enum):
@@ -56,6 +57,7 @@ class InstallmentState(str, Enum):
     DUE = "DUE"
     PAID = "PAID"
     VOIDED = "VOIDED"
+    DISPUTED = "DISPUTED"
 
 
 class PayoutStatus(str, Enum):
@@ -94,3 +96,9 @@ class ErrorCode(str, Enum):
     CONFLICT = "CONFLICT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     UNAVAILABLE = "UNAVAILABLE"
+
+
+class ProcessorEventStatus(str, Enum):
+    APPLIED = "APPLIED"
+    IGNORED = "IGNORED"
+    PENDING = "PENDING"

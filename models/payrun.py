@@ -102,7 +102,7 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
 
     for chunk in chunks(ids):
         for row in await Installment.filter(
-            affiliate_id__in=chunk, payout_id=None, voided=False, amount__gt=0, release_at__lte=now
+            affiliate_id__in=chunk, payout_id=None, voided=False, disputed=False, amount__gt=0, release_at__lte=now
         ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
             c = claim(row)
             c.installment_ids.append(row["id"])
@@ -365,7 +365,7 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
     installments: dict[int, dict[str, Any]] = {}
     for batch in _batches([i for r in rows for i in r["installment_ids"]]):
-        for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "payout_id"):
+        for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "disputed", "payout_id"):
             installments[i["id"]] = i
     owed, netted = await _owed_now([o for r in rows for o in r["owed_ids"]])
     claims: list[Claim] = []
@@ -411,6 +411,8 @@ def _stale_row_reason(
     if settled_by:
         payouts = ", ".join(str(p) for p in sorted(settled_by))
         return f"{row['currency']} already settled since the export (payout {payouts})"
+    if any(i["disputed"] for i in current):
+        return f"{row['currency']} commission is held by a dispute opened since the export"
     if any(i["voided"] for i in current) or sum(i["amount"] for i in current) != row["installments_total"]:
         return f"{row['currency']} commission was refunded since the export"
     if netted.intersection(row["owed_ids"]):

@@ -100,6 +100,14 @@ def validate_percent(percent: Decimal, field: str = "commissionPercent") -> None
         raise RuleError("commission percent has at most 4 decimals", field)
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A commission rate: a percent of the sale or a flat amount in the product's currency."""
+
+    percent: Decimal | None
+    flat: int | None
+
+
 def commission_for_sale(amount: int, percent: Decimal | None, flat: int | None) -> int:
     """Percent commission rounds half up to the minor unit; a flat one is paid as it is."""
     if percent is not None:
@@ -217,13 +225,104 @@ def net_void(unsettled: Mapping[int, int], outstanding: Iterable[OwedSlice]) -> 
 
 
 def installment_state(
-    amount: int, voided: bool, settled: bool, release_at: datetime, now: datetime
+    amount: int, voided: bool, settled: bool, release_at: datetime, now: datetime, disputed: bool = False
 ) -> InstallmentState:
     if voided or amount == 0:
         return InstallmentState.VOIDED
     if settled:
         return InstallmentState.PAID
+    if disputed:
+        return InstallmentState.DISPUTED
     return InstallmentState.DUE if release_at <= now else InstallmentState.HELD
+
+
+def processor_refund(booked_total: int, running_total: int, unrefunded: int) -> int:
+    """What a processor's running refund total books now (rule 13): its rise since the last one booked.
+
+    A total at or below what was already booked (a late delivery of an older event) books nothing,
+    and a refund never exceeds what is left of the sale.
+
+    >>> processor_refund(0, 2500, 10000), processor_refund(2500, 4000, 7500), processor_refund(4000, 2500, 6000)
+    (2500, 1500, 0)
+    """
+    return max(0, min(running_total - booked_total, unrefunded))
+
+
+# --- renewals (rule 14) and tiers (rule 15) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenewalTerms:
+    """A product's renewal terms: an optional renewal rate and the two limits (None: no limit)."""
+
+    percent: Decimal | None = None
+    flat: int | None = None
+    months: int | None = None
+    payments: int | None = None
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """The same day `months` calendar months later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
+    index = when.month - 1 + months
+    year, month = when.year + index // 12, index % 12 + 1
+    days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30,
+            31, 30, 31][month - 1]
+    return when.replace(year=year, month=month, day=min(when.day, days))
+
+
+def renewal_ended(
+    terms: RenewalTerms, initial_at: datetime, occurred_at: datetime, earlier_renewals: int
+) -> str | None:
+    """Why a renewal earns nothing, or None when it earns.
+
+    `renewalMonths` N: renewals dated before the initial sale + N calendar months earn (a monthly
+    subscription with N = 12 pays commission on the initial sale and 11 renewals). `renewalPayments`
+    N: the first N renewals of the subscription earn. The reason starts with the limit's name.
+
+    >>> from datetime import datetime as d
+    >>> renewal_ended(RenewalTerms(months=12), d(2026, 1, 15), d(2027, 1, 15), 11)
+    'renewalMonths: renewals earn within 12 months of the initial sale'
+    >>> renewal_ended(RenewalTerms(payments=3), d(2026, 1, 15), d(2026, 5, 15), 3)
+    'renewalPayments: only the first 3 renewals earn'
+    """
+    if terms.months is not None and occurred_at >= add_months(initial_at, terms.months):
+        return f"renewalMonths: renewals earn within {terms.months} months of the initial sale"
+    if terms.payments is not None and earlier_renewals >= terms.payments:
+        return f"renewalPayments: only the first {terms.payments} renewals earn"
+    return None
+
+
+def renewal_rate(terms: RenewalTerms, sale_rate: Rate) -> Rate:
+    """A renewal earns the product's renewal rate when it has one, else the rate of the initial sale's tier."""
+    if terms.percent is not None:
+        return Rate(terms.percent, None)
+    if terms.flat is not None:
+        return Rate(None, terms.flat)
+    return sale_rate
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One tier assignment of an affiliate for a product: from `at` on, `tier` (None: the base tier)."""
+
+    at: datetime
+    order: int  # tie-breaker for assignments made at the same instant: the later one wins
+    tier: int | None
+
+
+def tier_at(assignments: Iterable[Assignment], when: datetime) -> int | None:
+    """The tier in force at `when`: the latest assignment made at or before it, else the base tier (None)."""
+    in_force = [a for a in assignments if a.at <= when]
+    return max(in_force, key=lambda a: (a.at, a.order)).tier if in_force else None
+
+
+def current_tiers(assignments: Iterable[tuple[int, Assignment]]) -> dict[int, int]:
+    """Per product, the tier an affiliate is on now; products back on (or always on) the base tier are left out."""
+    latest: dict[int, Assignment] = {}
+    for product, a in assignments:
+        if product not in latest or (a.at, a.order) > (latest[product].at, latest[product].order):
+            latest[product] = a
+    return {product: a.tier for product, a in latest.items() if a.tier is not None}
 
 
 # --- balances ---------------------------------------------------------------------------------
@@ -231,10 +330,11 @@ def installment_state(
 
 @dataclass(frozen=True)
 class OpenInstallment:
-    """An unsettled, non-voided installment: held or due depending on the clock."""
+    """An unsettled, non-voided installment: held or due depending on the clock, held while disputed."""
 
     amount: int
     release_at: datetime
+    disputed: bool = False
 
 
 @dataclass(frozen=True)
@@ -249,6 +349,7 @@ class BalanceFigures:
     owed: int
     next_release_at: datetime | None = None
     next_release_amount: int = 0
+    disputed: int = 0  # the part of reserve held by open disputes (released by the dispute, not the clock)
 
     @property
     def due(self) -> int:
@@ -268,11 +369,17 @@ def balance_figures(
     owed: int,
     now: datetime,
 ) -> BalanceFigures:
-    """Split open installments into reserve and due at `now`, and find the next release."""
-    reserve = due = 0
+    """Split open installments into reserve and due at `now`, and find the next release.
+
+    A disputed installment stays in reserve whatever its release date, and is no release of the clock's.
+    """
+    reserve = due = disputed = 0
     held: dict[datetime, int] = {}
     for inst in open_installments:
-        if inst.release_at <= now:
+        if inst.disputed:
+            reserve += inst.amount
+            disputed += inst.amount
+        elif inst.release_at <= now:
             due += inst.amount
         else:
             reserve += inst.amount
@@ -287,6 +394,7 @@ def balance_figures(
         owed=owed,
         next_release_at=next_at,
         next_release_amount=held[next_at] if next_at else 0,
+        disputed=disputed,
     )
 
 
@@ -359,7 +467,7 @@ def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Re
 
 def balance_reasons(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
     """What the balances themselves say: below the minimum payout, on hold, owed."""
-    return [*_below_minimum(balances, program), *_on_hold(balances), *_owed(balances)]
+    return [*_below_minimum(balances, program), *_on_hold(balances), *_disputed(balances), *_owed(balances)]
 
 
 def _below_minimum(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
@@ -388,6 +496,15 @@ def _on_hold(balances: Sequence[BalanceFigures]) -> list[Reason]:
         )
         for b in balances
         if b.reserve > 0 and b.next_release_at is not None
+    ]
+
+
+def _disputed(balances: Sequence[BalanceFigures]) -> list[Reason]:
+    """Commission held by an open dispute (rule 13): in reserve, released by the dispute, not the clock."""
+    return [
+        (IncompleteReason.DISPUTED, f"{format_money(b.disputed, b.currency)} held until its dispute closes")
+        for b in balances
+        if b.disputed > 0
     ]
 
 

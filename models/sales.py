@@ -24,10 +24,18 @@ class Sale(Model):
     last_refund_kind = fields.CharEnumField(RefundKind, null=True)
     occurred_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
+    subscription_id = fields.CharField(max_length=200, null=True)
+    renewal = fields.BooleanField(default=False, db_default=False)
+    tier = fields.ForeignKeyField("payouts.CommissionTier", related_name="sales", null=True)
+    tier_id: int | None
+    commission_ended_reason = fields.CharField(max_length=200, null=True)
+    # The processor's running refund total last booked (charge.refunded), and its disputes by id.
+    processor_refunded = fields.BigIntField(default=0, db_default=0)
+    disputes: dict[str, str] = fields.JSONField(default=dict, db_default={})  # dispute id -> "open" | "closed"
 
     class Meta:
         table = "sales"
-        indexes = (("affiliate_id", "id"),)
+        indexes = (("affiliate_id", "id"), ("subscription_id", "id"))
 
 
 class Installment(Model):
@@ -44,6 +52,7 @@ class Installment(Model):
     original_amount = fields.BigIntField()
     release_at = fields.DatetimeField()
     voided = fields.BooleanField(default=False)
+    disputed = fields.BooleanField(default=False, db_default=False)  # held by an open dispute: not due
     payout = fields.ForeignKeyField("payouts.Payout", related_name="installments", null=True)
     payout_id: int | None
 

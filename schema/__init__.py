@@ -26,20 +26,29 @@ from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
 from schema.permissions import guard_objects
+from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
+from schema.tiers import CommissionTier, TierMutations
 from schema.tokens import ApiToken, TokenMutations
 
 Query = merge_types(
-    "Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries)
+    "Query",
+    (
+        NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries,
+        ProcessorEventQueries,
+    ),
 )
 get_object_definition(Query, strict=True).description = (
     "Reads. Every request needs `Authorization: Bearer <token>`; AFFILIATE tokens see only their own data."
 )
 Mutation = merge_types(
     "Mutation",
-    (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations),
+    (
+        ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations,
+        TierMutations,
+    ),
 )
 get_object_definition(Mutation, strict=True).description = (
     "Changes. Each is one transaction: it succeeds whole, or answers a payload member implementing Error and "
@@ -72,7 +81,8 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     built = Schema(
         query=Query, mutation=Mutation, subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport], extensions=extensions,
+        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
     )
     guard_objects(built._schema)  # object-level access on every path (schema/permissions.py)

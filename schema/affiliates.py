@@ -26,7 +26,7 @@ from models.enums import (
 )
 from models.errors import Invalid, LedgerError
 from models.payouts import Payout as PayoutRow
-from models.rules import AffiliateFacts
+from models.rules import AffiliateFacts, Assignment, current_tiers
 from models.rules import payment_status as judge
 from models.sales import Sale as SaleRow
 from schema.context import Info
@@ -41,6 +41,7 @@ from schema.permissions import CanReadAll, Owned, mutation, require_own
 if TYPE_CHECKING:
     from schema.payments import Payout
     from schema.sales import Sale
+    from schema.tiers import TierAssignment
 
 ApprovalStatusEnum = described_enum(
     ApprovalStatus, "ApprovalStatus", "The merchant's decision on an affiliate. Only APPROVED affiliates are paid.",
@@ -77,6 +78,7 @@ IncompleteReasonEnum = described_enum(
     BALANCE_OWED="Refunds of already paid commission are owed and not yet recovered.",
     INSTANT_PAYMENT="Unpaid commission from before a switch to PAYPAL_INSTANT: pay it by affiliate id or switch "
     "back to MANUAL.",
+    DISPUTED="A sale's unpaid commission is held while its payment is disputed (until the dispute closes).",
 )
 
 MAX_SEARCH = 200
@@ -153,6 +155,10 @@ class Affiliate(Node, Owned):
     payment_status: PaymentStatusEnum = strawberry.field(  # type: ignore[valid-type]
         description="DUE, DUE_INCOMPLETE or NOTHING_DUE, as of now."
     )
+    referral_code: str = strawberry.field(
+        description="Unique; what checkout metadata (metadata.affiliate or client_reference_id) names the "
+        "affiliate by."
+    )
     row: strawberry.Private[AffiliateRow]
 
     @classmethod
@@ -166,11 +172,28 @@ class Affiliate(Node, Owned):
             created_at=row.created_at,
             sales_count=row.sales_count,
             payment_status=row.payment_status,
+            referral_code=row.referral_code or "",
             row=row,
         )
 
     def owner_id(self) -> int:
         return self.row.id
+
+    @strawberry.field(description="Products on which the affiliate is on a named tier rather than the base tier.")
+    async def tiers(self, info: Info) -> list[Annotated[TierAssignment, strawberry.lazy("schema.tiers")]]:
+        from schema.products import Product
+        from schema.tiers import CommissionTier, TierAssignment
+
+        loaders = info.context.loaders
+        rows = await loaders.tier_assignments_by_affiliate_id.load(self.row.id)
+        now = current_tiers((r.product_id, Assignment(r.assigned_at, r.id, r.tier_id)) for r in rows)
+        tiers = await loaders.tier.load_many(list(now.values()))
+        products = await loaders.product.load_many(list(now))
+        return [
+            TierAssignment(product=Product.of(p), tier=CommissionTier.of(t))
+            for p, t in zip(products, tiers, strict=True)
+            if p is not None and t is not None
+        ]
 
     @strawberry.field(description="Every payment method on file, masked; empty when none.")
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:
@@ -329,6 +352,17 @@ class CreateAffiliateInput:
     payout_mode: PayoutModeEnum | None = strawberry.field(  # type: ignore[valid-type]
         default=PayoutMode.MANUAL, description="How commission is paid; null or absent: MANUAL."
     )
+    referral_code: str | None = strawberry.field(
+        default=None, description="Unique; 3-64 letters, digits, '-' or '_'. Generated when not given."
+    )
+
+
+@strawberry.input(description="Only the fields given change; nothing about money moves.")
+class UpdateAffiliateInput:
+    affiliate_id: strawberry.ID = strawberry.field(description="The affiliate to change.")
+    name: str | None = strawberry.field(default=None, description="A new name.")
+    email: str | None = strawberry.field(default=None, description="A new email address.")
+    referral_code: str | None = strawberry.field(default=None, description="A new referral code (unique).")
 
 
 @strawberry.input(description="Bank transfer details: an account holder, a country, and an IBAN or an account "
@@ -417,6 +451,11 @@ class UpdatePaymentDetailsSuccess:
     affiliate: Affiliate = strawberry.field(description="The affiliate as it is now (methods masked).")
 
 
+@strawberry.type(description="The affiliate after the update.")
+class UpdateAffiliateSuccess:
+    affiliate: Affiliate = strawberry.field(description="The affiliate with the changes applied.")
+
+
 CreateAffiliatePayload = Annotated[
     CreateAffiliateSuccess | Errors,
     strawberry.union("CreateAffiliatePayload", description="The new affiliate, or why not."),
@@ -433,6 +472,7 @@ UpdatePaymentDetailsPayload = Annotated[
     UpdatePaymentDetailsSuccess | Errors,
     strawberry.union("UpdatePaymentDetailsPayload", description="The updated affiliate, or why not."),
 ]
+UpdateAffiliatePayload = Annotated[UpdateAffiliateSuccess | Errors, strawberry.union("UpdateAffiliatePayload")]
 
 AffiliateId = Annotated[strawberry.ID, strawberry.argument(description="The affiliate's global id.")]
 
@@ -457,8 +497,21 @@ class AffiliateMutations:
             email=input.email,
             approval=input.approval_status or ApprovalStatus.PENDING,
             mode=input.payout_mode or PayoutMode.MANUAL,
+            referral_code=input.referral_code,
         )
         return CreateAffiliateSuccess(affiliate=Affiliate.of(row))
+
+    @strawberry.mutation(description="Change only the fields given (name, email, referral code).")
+    @mutation(Role.ADMIN)
+    async def update_affiliate(self, info: Info, input: UpdateAffiliateInput) -> UpdateAffiliatePayload:
+        row = await ledger.update_affiliate(
+            info.context.principal.actor,
+            decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            name=input.name,
+            email=input.email,
+            referral_code=input.referral_code,
+        )
+        return UpdateAffiliateSuccess(affiliate=Affiliate.of(row))
 
     @strawberry.mutation(description="Approve, decline or set back to pending (ADMIN); may make the affiliate DUE.")
     @mutation(Role.ADMIN)

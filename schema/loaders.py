@@ -14,9 +14,11 @@ from models.affiliates import Affiliate, Balance, PaymentMethod
 from models.balances import program_rules
 from models.exports import ExportFile, ExportSkip, PaymentExport
 from models.payouts import Payout
+from models.processor import ProcessorEvent
 from models.products import Product
 from models.rules import ProgramRules
 from models.sales import Installment, Sale
+from models.tiers import CommissionTier, TierAssignment
 from models.tokens import ApiToken
 
 M = TypeVar("M", bound=Model)
@@ -70,6 +72,10 @@ class Loaders:
         self.payment_export = by_id(PaymentExport)
         self.export_files = grouped(ExportFile, "export_id", ("method", "currency", "part"))
         self.export_skips = grouped(ExportSkip, "export_id")
+        self.tier = by_id(CommissionTier)
+        self.tiers_by_product_id = grouped(CommissionTier, "product_id", ("name", "id"))
+        self.tier_assignments_by_affiliate_id = grouped(TierAssignment, "affiliate_id")
+        self.processor_event = by_id(ProcessorEvent)
         self.api_token = by_id(ApiToken)
         self._program: asyncio.Task[ProgramRules] | None = None
 

@@ -68,6 +68,20 @@ async def _payment_export(info: Info, pk: int) -> tuple[Any, int | None]:
     return (PaymentExport.of(row), None) if row else (None, None)  # program-wide: no owner
 
 
+async def _commission_tier(info: Info, pk: int) -> tuple[Any, int | None]:
+    from schema.tiers import CommissionTier
+
+    row = await info.context.loaders.tier.load(pk)
+    return (CommissionTier.of(row), None) if row else (None, None)  # program-wide: not for AFFILIATE tokens
+
+
+async def _processor_event(info: Info, pk: int) -> tuple[Any, int | None]:
+    from schema.processor_events import ProcessorEvent
+
+    row = await info.context.loaders.processor_event.load(pk)
+    return (ProcessorEvent.of(row), None) if row else (None, None)
+
+
 # type name -> loader returning (node, owning affiliate id or None for program-wide objects)
 RESOLVERS: dict[str, Callable[[Info, int], Awaitable[tuple[Any, int | None]]]] = {
     "Affiliate": _affiliate,
@@ -77,6 +91,8 @@ RESOLVERS: dict[str, Callable[[Info, int], Awaitable[tuple[Any, int | None]]]] =
     "ApiToken": _api_token,
     "AuditEntry": _audit_entry,
     "PaymentExport": _payment_export,
+    "CommissionTier": _commission_tier,
+    "ProcessorEvent": _processor_event,
 }
 
 

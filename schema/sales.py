@@ -23,6 +23,7 @@ from schema.permissions import Owned, mutation
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
     from schema.products import Product
+    from schema.tiers import CommissionTier
 
 SaleStatusEnum = described_enum(
     SaleStatus, "SaleStatus", "Where a sale stands after refunds and chargebacks.",
@@ -42,6 +43,7 @@ InstallmentStateEnum = described_enum(
     DUE="Released and not yet paid.",
     PAID="Settled by a payout.",
     VOIDED="Taken back whole by a refund or chargeback before it was paid.",
+    DISPUTED="Held while the sale's payment is disputed; counted in reserve until the dispute closes.",
 )
 
 
@@ -71,6 +73,16 @@ class Sale(Node, Owned):
     status: SaleStatusEnum = strawberry.field(description="COMPLETED or how it was refunded.")  # type: ignore[valid-type]
     occurred_at: datetime = strawberry.field(description="When the sale happened (UTC); milestones count from it.")
     commission: Money = strawberry.field(description="The affiliate's commission on it, net of refunds.")
+    subscription_id: str | None = strawberry.field(
+        description="The processor's subscription the sale belongs to; its first sale is the initial sale."
+    )
+    renewal: bool = strawberry.field(
+        description="A later sale of a subscription, booked to the initial sale's affiliate (rule 14)."
+    )
+    commission_ended_reason: str | None = strawberry.field(
+        description="Set when a renewal earned nothing because a limit was reached; starts with the limit's "
+        "name (renewalMonths or renewalPayments)."
+    )
     row: strawberry.Private[SaleRow]
 
     @classmethod
@@ -83,11 +95,23 @@ class Sale(Node, Owned):
             status=row.status,
             occurred_at=row.occurred_at,
             commission=Money.of(row.commission, row.currency),
+            subscription_id=row.subscription_id,
+            renewal=row.renewal,
+            commission_ended_reason=row.commission_ended_reason,
             row=row,
         )
 
     def owner_id(self) -> int:
         return self.row.affiliate_id
+
+    @strawberry.field(description="The commission tier the sale earned at; null: the product's base tier.")
+    async def tier(self, info: Info) -> Annotated[CommissionTier, strawberry.lazy("schema.tiers")] | None:
+        from schema.tiers import CommissionTier
+
+        if self.row.tier_id is None:
+            return None
+        row = await info.context.loaders.tier.load(self.row.tier_id)
+        return CommissionTier.of(row) if row else None
 
     @strawberry.field(description="What was sold.")
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:
@@ -108,7 +132,7 @@ class Sale(Node, Owned):
             Installment(
                 amount=Money.of(i.original_amount if i.voided else i.amount, i.currency),
                 release_at=i.release_at,
-                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now),
+                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now, i.disputed),
             )
             for i in await info.context.loaders.installments.load(self.row.id)
         ]
@@ -119,12 +143,20 @@ class RecordSaleInput:
     external_id: str = strawberry.field(description="The merchant's id of the sale: a repeat returns the first "
                                         "sale and changes nothing.")
     product_id: strawberry.ID = strawberry.field(description="The product sold.")
-    affiliate_id: strawberry.ID = strawberry.field(description="The affiliate who brought it (not DECLINED).")
     amount: MoneyInput | None = strawberry.field(
         default=None, description="What the customer paid, in the product's currency; null: the product's price."
     )
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When it happened (no offset: UTC); null: now."
+    )
+    affiliate_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The affiliate who brought it (not DECLINED). Required, except for a renewal (a "
+        "subscriptionId that already has a sale): it is booked to the initial sale's affiliate.",
+    )
+    subscription_id: str | None = strawberry.field(
+        default=None, description="The processor's subscription id: its first sale is the initial sale, later "
+        "ones are renewals (rule 14)."
     )
 
 
@@ -176,9 +208,11 @@ class SaleMutations:
             ctx.now,
             external_id=input.external_id,
             product_id=decode_id(input.product_id, "Product", "productId"),
-            affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            affiliate_id=None if input.affiliate_id is None else decode_id(
+                input.affiliate_id, "Affiliate", "affiliateId"),
             amount=input.amount.to_amount() if input.amount else None,
             occurred_at=utc(input.occurred_at),
+            subscription_id=input.subscription_id,
             effects=effects,
         )
         await ctx.announce(effects.transitions, DueCause.SALE_RECORDED)

@@ -43,6 +43,7 @@ from server.graphql_http import GraphQLResponseMedia
 from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
+from server.webhooks import stripe_webhook_route
 
 log = logging.getLogger("payouts")
 
@@ -228,6 +229,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token)),
             *browser_routes(),
+            Route("/webhooks/stripe", stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce),
+                  methods=["POST"]),
         ],
         lifespan=lifespan,
     )

@@ -74,12 +74,14 @@ export type IncompleteReason =
   | 'BALANCE_OWED'
   | 'BELOW_MINIMUM_PAYOUT'
   | 'BELOW_MINIMUM_SALES'
+  | 'DISPUTED'
   | 'INSTANT_PAYMENT'
   | 'MISSING_PAYMENT_DETAILS'
   | 'NOT_APPROVED'
   | 'ON_HOLD';
 
 export type InstallmentState =
+  | 'DISPUTED'
   | 'DUE'
   | 'HELD'
   | 'PAID'
@@ -146,6 +148,8 @@ export type AffiliateDetailQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
+    | { id: string }
    | null };
 
 export type AffiliateSelfServiceQueryVariables = Exact<{ [key: string]: never; }>;
@@ -185,7 +189,9 @@ export type DownloadFileQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
     | { id: string, groups: Array<{ method: PaymentMethodType, files: Array<{ currency: string, rows: number, downloadUrl: string }> }> }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
