@@ -472,7 +472,10 @@ UpdatePaymentDetailsPayload = Annotated[
     UpdatePaymentDetailsSuccess | Errors,
     strawberry.union("UpdatePaymentDetailsPayload", description="The updated affiliate, or why not."),
 ]
-UpdateAffiliatePayload = Annotated[UpdateAffiliateSuccess | Errors, strawberry.union("UpdateAffiliatePayload")]
+UpdateAffiliatePayload = Annotated[
+    UpdateAffiliateSuccess | Errors,
+    strawberry.union("UpdateAffiliatePayload", description="The updated affiliate, or why not."),
+]
 
 AffiliateId = Annotated[strawberry.ID, strawberry.argument(description="The affiliate's global id.")]
 
@@ -503,7 +506,9 @@ class AffiliateMutations:
 
     @strawberry.mutation(description="Change only the fields given (name, email, referral code).")
     @mutation(Role.ADMIN)
-    async def update_affiliate(self, info: Info, input: UpdateAffiliateInput) -> UpdateAffiliatePayload:
+    async def update_affiliate(
+        self, info: Info, input: Annotated[UpdateAffiliateInput, strawberry.argument(description="What to change.")]
+    ) -> UpdateAffiliatePayload:
         row = await ledger.update_affiliate(
             info.context.principal.actor,
             decode_id(input.affiliate_id, "Affiliate", "affiliateId"),

@@ -10,16 +10,18 @@ import strawberry
 from models.enums import ProcessorEventStatus
 from models.processor import ProcessorEvent as ProcessorEventRow
 from schema.context import Info
+from schema.described import described_enum
 from schema.ids import to_global_id
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, paginate
 from schema.permissions import CanReadAll, ProgramWide
 from schema.sales import Sale
 
-ProcessorEventStatusEnum = strawberry.enum(
-    ProcessorEventStatus, name="ProcessorEventStatus",
-    description="APPLIED: booked; IGNORED: nothing to book (see reason); PENDING: waits for a sale not booked yet "
-    "(answered 409, applied when the processor delivers it again).",
+ProcessorEventStatusEnum = described_enum(
+    ProcessorEventStatus, "ProcessorEventStatus", "What became of a processor event.",
+    APPLIED="Booked through the ledger (a sale, a refund, a dispute hold or its end, an attribution).",
+    IGNORED="Nothing to book: see its reason (an unknown type, an affiliate or product not found, ...).",
+    PENDING="Waits for a sale not booked yet: answered 409, applied when the processor delivers it again.",
 )
 
 

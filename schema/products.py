@@ -205,7 +205,10 @@ CreateProductPayload = Annotated[
     CreateProductSuccess | Errors,
     strawberry.union("CreateProductPayload", description="The new product, or why not."),
 ]
-UpdateProductPayload = Annotated[UpdateProductSuccess | Errors, strawberry.union("UpdateProductPayload")]
+UpdateProductPayload = Annotated[
+    UpdateProductSuccess | Errors,
+    strawberry.union("UpdateProductPayload", description="The updated product, or why not."),
+]
 
 
 @strawberry.type
@@ -233,7 +236,9 @@ class ProductMutations:
 
     @strawberry.mutation(description="Change only the fields given; commission already booked never changes.")
     @mutation(Role.ADMIN)
-    async def update_product(self, info: Info, input: UpdateProductInput) -> UpdateProductPayload:
+    async def update_product(
+        self, info: Info, input: Annotated[UpdateProductInput, strawberry.argument(description="What to change.")]
+    ) -> UpdateProductPayload:
         changes = ProductChanges(
             name=input.name,
             price=input.price.to_amount() if input.price else None,

@@ -92,10 +92,12 @@ class AssignCommissionTierSuccess:
 
 
 CreateCommissionTierPayload = Annotated[
-    CreateCommissionTierSuccess | Errors, strawberry.union("CreateCommissionTierPayload")
+    CreateCommissionTierSuccess | Errors,
+    strawberry.union("CreateCommissionTierPayload", description="The new tier, or why not."),
 ]
 AssignCommissionTierPayload = Annotated[
-    AssignCommissionTierSuccess | Errors, strawberry.union("AssignCommissionTierPayload")
+    AssignCommissionTierSuccess | Errors,
+    strawberry.union("AssignCommissionTierPayload", description="The affiliate with its tiers now, or why not."),
 ]
 
 
@@ -103,7 +105,9 @@ AssignCommissionTierPayload = Annotated[
 class TierMutations:
     @strawberry.mutation(description="Add a named tier to a product (rule 15).")
     @mutation(Role.ADMIN)
-    async def create_commission_tier(self, info: Info, input: CreateCommissionTierInput) -> CreateCommissionTierPayload:
+    async def create_commission_tier(
+        self, info: Info, input: Annotated[CreateCommissionTierInput, strawberry.argument(description="The new tier.")]
+    ) -> CreateCommissionTierPayload:
         row = await ledger.create_commission_tier(
             info.context.principal.actor,
             product_id=decode_id(input.product_id, "Product", "productId"),
