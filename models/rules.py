@@ -714,6 +714,7 @@ def moved_figures(before: BalanceFigures | None, currency: str, delta: Delta, no
         owed=b.owed + delta.owed,
         next_release_at=next_at,
         next_release_amount=releases[next_at] if next_at else 0,
+        disputed=b.disputed,  # a dispute is lifted by its own event, never by another change's delta
     )
 
 

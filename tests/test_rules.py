@@ -760,3 +760,17 @@ def test_netting_never_takes_more_than_the_installment() -> None:
 def test_also_in_names_the_other_groups_of_a_row() -> None:
     assert also_in({"PAYPAL", "CHECK", "BANK_WIRE"}, "PAYPAL") == "BANK_WIRE,CHECK"
     assert also_in({"PAYPAL"}, "PAYPAL") == ""  # PREFERRED scope, or one method on file
+
+
+def test_a_change_moved_by_its_delta_keeps_an_open_dispute() -> None:
+    """rule 13 with issue 10's delta refresh: a new sale's numbers must not lift another sale's dispute."""
+    from models.rules import Delta, OpenInstallment, balance_figures, moved_figures
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    disputed = OpenInstallment(600, now - timedelta(days=1), True)
+    new = OpenInstallment(400, now + timedelta(days=30))
+    before = balance_figures("USD", earned=600, open_installments=[disputed], paid=0, owed=0, now=now)
+    moved = moved_figures(before, "USD", Delta(earned=400, opened=(new,), sales=1), now)
+    recomputed = balance_figures("USD", earned=1000, open_installments=[disputed, new], paid=0, owed=0, now=now)
+    assert (moved.disputed, moved.reserve, moved.due) == (600, 1000, 0)
+    assert moved == recomputed
