@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.rules import Transition
+from schema.clock import Clock, system_clock
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -45,21 +46,24 @@ class Context:
     connection_params: dict[str, Any] | None = None
     events: EventSource | None = None
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    clock: Clock = system_clock
     loaders: Loaders = field(default_factory=Loaders)
+    now: datetime = field(init=False)  # read once: one request sees one instant
+
+    def __post_init__(self) -> None:
+        self.now = self.clock()
 
     def fresh(self) -> Context:
-        """A copy with a new clock and empty loaders: one per subscription event."""
+        """A copy with a new instant and empty loaders: one per subscription event."""
         return Context(
             principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
             response=self.response, connection_params=self.connection_params, events=self.events,
-            websocket=self.websocket,
+            websocket=self.websocket, clock=self.clock,
         )
 
     def renew(self, loaders: Loaders | None = None) -> None:
-        """Fresh clock and loaders in place: a WebSocket's context is reused for every event it carries."""
-        fresh = self.fresh()
-        self.now, self.loaders = fresh.now, loaders or fresh.loaders
+        """A new instant and loaders in place: a WebSocket's context is reused for every event it carries."""
+        self.now, self.loaders = self.clock(), loaders or Loaders()
 
 
 Info = StrawberryInfo[Context, None]

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -73,12 +72,12 @@ class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus, websocket=True,
+                request=request, response=response, events=self.bus, websocket=True, clock=self.settings.clock,
             )
         principal: Principal = request.state.principal
         context = Context(
             principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
-            response=response, events=self.bus,
+            response=response, events=self.bus, clock=self.settings.clock,
         )
         # Held installments that matured since the last change become due before anything is read.
         await context.announce(await apply_maturities(context.now), DueCause.MATURED)
@@ -129,8 +128,8 @@ async def healthz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     cipher = Cipher(settings.secret_key)
-    bus = make_bus(settings.pubsub_url, settings.database_url)
-    clock = MaturityClock(bus.announce, settings.database_url)
+    bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
+    clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
     graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, bus), settings))
 
@@ -143,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await bus.start()
             ticking = asyncio.create_task(clock.run()) if settings.maturity_clock else None
             try:
-                yield {"started_at": datetime.now(UTC), "bus": bus}
+                yield {"started_at": settings.clock(), "bus": bus, "maturity_clock": clock}
             finally:
                 if ticking is not None:
                     ticking.cancel()

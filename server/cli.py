@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -85,7 +84,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> None:
         try:
-            await access.revoke_token(CLI_ACTOR, pk, datetime.now(UTC))
+            await access.revoke_token(CLI_ACTOR, pk, settings.clock())
         except LedgerError as e:
             failure.append(e.message)
 
@@ -130,8 +129,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> None:
         for line in await export_to_directory(
-            Cipher(settings.secret_key), ExportScope(args.scope), [PaymentStatus(s) for s in args.status or ["DUE"]],
-            Path(args.out), CLI_ACTOR,
+            Cipher(settings.secret_key), settings.clock(), ExportScope(args.scope),
+            [PaymentStatus(s) for s in args.status or ["DUE"]], Path(args.out), CLI_ACTOR,
         ):
             say(line)
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from models.db import DEFAULT_DATABASE_URL
+from schema.clock import Clock, system_clock
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Settings:
     pubsub_url: str | None = None
     introspection: bool = True
     maturity_clock: bool = True
+    clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -12,10 +12,11 @@ import os
 import secrets
 import stat
 import string
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from random import Random
@@ -33,6 +34,7 @@ from models.payment_details import Cipher, iban_is_valid
 from models.payrun import mark_as_paid
 from models.products import Product
 from models.tokens import ApiToken, hash_token, new_token
+from schema.clock import system_clock
 from server.config import Settings
 
 ACTOR = "demo"
@@ -294,24 +296,24 @@ async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AF
     One outer transaction (each ledger operation becomes a savepoint inside it): a seed that
     fails leaves the database empty, so the next start seeds again, and SQLite syncs once.
     """
-    started = datetime.now(UTC)
+    started = time.perf_counter()
     async with in_transaction():
         if not await is_empty():
             return None
-        seeder = Seeder(cipher, now or started, Random(SEED))
+        seeder = Seeder(cipher, now or system_clock(), Random(SEED))
         await seeder.program()
         for n in range(1, affiliates + 1):
             await seeder.affiliate(n)
         await seeder.pay_runs()
         await seeder.refunds_and_declines()
-    return Seeded(affiliates, seeder.sales, seeder.refunds, (datetime.now(UTC) - started).total_seconds())
+    return Seeded(affiliates, seeder.sales, seeder.refunds, time.perf_counter() - started)
 
 
 async def prepare(settings: Settings, host: str, port: int, say: Callable[[str], None]) -> None:
     """Seed an empty database (never a filled one), then tell the operator how to try it."""
     if await is_empty():
         say("filling the empty demo database (about 15 seconds)...")
-    seeded = await seed(Cipher(settings.secret_key))
+    seeded = await seed(Cipher(settings.secret_key), settings.clock())
     if seeded:
         counts = Counter(await Affiliate.all().values_list("payment_status", flat=True))
         say(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,14 +129,15 @@ def export_file_route(cipher: Cipher, admin_token: str | None) -> Callable[[Requ
 
 
 async def export_to_directory(
-    cipher: Cipher, scope: ExportScope, statuses: Sequence[PaymentStatus], out: Path, actor: str = "cli"
+    cipher: Cipher, now: datetime, scope: ExportScope, statuses: Sequence[PaymentStatus], out: Path,
+    actor: str = "cli",
 ) -> list[str]:
     """`payouts export`: make an export of the affiliates in these statuses and write its files to `out` (a directory).
 
     Returns the summary lines the command prints.
     """
     export = await payrun.export_payment_details(
-        actor, datetime.now(UTC), scope, Affiliate.filter(payment_status__in=list(statuses))
+        actor, now, scope, Affiliate.filter(payment_status__in=list(statuses))
     )
     lines = [f"export {export.id} ({scope.value}): {sum(export.affiliate_counts.values())} group entries"]
     for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "part"):

@@ -17,13 +17,13 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
 
 import asyncpg
 import redis.asyncio as redis
 
 from models.enums import DueCause
 from models.rules import Transition
+from schema.clock import Clock, system_clock
 from schema.events import DueEvent, due_events
 
 log = logging.getLogger("payouts.pubsub")
@@ -77,8 +77,9 @@ def _message(items: list[str], changed: bool) -> str:
 class Bus:
     """In-process fan-out, indexed by affiliate so a filtered subscriber only sees its own."""
 
-    def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
+    def __init__(self, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
         self.queue_size = queue_size
+        self.clock = clock
         self._subscribers: dict[int | None, set[Subscriber]] = defaultdict(set)
         self._on_change: list[Callable[[], None]] = []
 
@@ -135,7 +136,7 @@ class Bus:
         """`Context.announce`: called after the change committed, so it must not fail the request."""
         if not transitions:
             return
-        events = due_events(transitions, cause, datetime.now(UTC))
+        events = due_events(transitions, cause, self.clock())
         try:
             await self.publish(events, changed=True)
         except Exception:  # the change is committed; losing its notification must not turn it into an error
@@ -145,8 +146,8 @@ class Bus:
 class PostgresBus(Bus):
     """LISTEN on a dedicated connection; NOTIFY through a small pool (one connection is not concurrent)."""
 
-    def __init__(self, url: str, queue_size: int = QUEUE_SIZE) -> None:
-        super().__init__(queue_size)
+    def __init__(self, url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
+        super().__init__(queue_size, clock)
         self.url = url
         self._listener: asyncpg.Connection | None = None
         self._pool: asyncpg.Pool | None = None
@@ -179,8 +180,10 @@ class RedisBus(Bus):
     deployment's database: two deployments sharing one Redis never see each other's events.
     """
 
-    def __init__(self, url: str, database_url: str, queue_size: int = QUEUE_SIZE) -> None:
-        super().__init__(queue_size)
+    def __init__(
+        self, url: str, database_url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock
+    ) -> None:
+        super().__init__(queue_size, clock)
         self.channel = f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}"
         self._client = redis.from_url(url)
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
@@ -214,12 +217,12 @@ class RedisBus(Bus):
             await self._client.publish(self.channel, message)
 
 
-def make_bus(url: str | None, database_url: str) -> Bus:
+def make_bus(url: str | None, database_url: str, clock: Clock = system_clock) -> Bus:
     """PAYOUTS_PUBSUB_URL: unset for in-process, postgres://... or redis://... across processes."""
     if not url:
-        return Bus()
+        return Bus(clock=clock)
     if url.startswith(("postgres://", "postgresql://")):
-        return PostgresBus(url)
+        return PostgresBus(url, clock=clock)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisBus(url, database_url)
+        return RedisBus(url, database_url, clock=clock)
     raise ValueError("PAYOUTS_PUBSUB_URL must be postgres://..., redis://... or unset")

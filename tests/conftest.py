@@ -30,6 +30,7 @@ from models.db import migrate
 from server.app import create_app
 from server.config import Settings
 from tests.clients import ADMIN_TOKEN, POSTGRES_URL, SECRET_KEY, GraphQLClient, StatementCounter
+from tests.clock import MovableClock
 
 
 def postgres_database(name: str) -> str:
@@ -98,8 +99,13 @@ async def database_url(template: str, tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN)
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def settings(database_url: str, clock: MovableClock) -> Settings:
+    return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, clock=clock)
 
 
 @pytest.fixture

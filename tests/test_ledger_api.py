@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from tests.api import (
     update_settings,
 )
 from tests.clients import GraphQLClient
+from tests.clock import MovableClock
 
 
 def iso(moment: datetime) -> str:
@@ -403,15 +403,15 @@ async def test_switch_to_instant_with_unpaid_commission(gql: GraphQLClient) -> N
 # --- the passing of time ------------------------------------------------------------------------
 
 
-async def test_held_installment_matures_on_the_next_request(gql: GraphQLClient) -> None:
+async def test_held_installment_matures_on_the_next_request(gql: GraphQLClient, clock: MovableClock) -> None:
     next_day = [{"percent": "40", "delayDays": 0}, {"percent": "60", "delayDays": 1}]
     product = await create_product(gql, milestones=next_day)
     ann = await payable_affiliate(gql)
-    occurred = datetime.now(UTC) - timedelta(days=1) + timedelta(seconds=2)
+    occurred = clock() - timedelta(days=1) + timedelta(seconds=2)
     sale = await record_sale(gql, externalId="m-1", productId=product, affiliateId=ann, occurredAt=iso(occurred))
     assert [i["state"] for i in sale["sale"]["installments"]] == ["DUE", "HELD"]
     assert figures(await affiliate(gql, ann))["due"] == "4.00"
-    await asyncio.sleep(3)
+    clock.advance(timedelta(seconds=3))
     a = await affiliate(gql, ann)
     assert figures(a) == {"earned": "10.01", "reserve": "0.00", "due": "10.01", "paid": "0.00", "owed": "0.00"}
     assert a["balances"][0]["nextRelease"] is None
