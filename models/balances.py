@@ -8,11 +8,13 @@ balances whose next held installment has reached its release instant (an indexed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Awaitable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.affiliates import Affiliate, Balance, PaymentMethod
@@ -22,17 +24,18 @@ from models.program import SETTINGS_ID, ProgramSettings
 from models.rules import (
     AffiliateFacts,
     BalanceFigures,
+    CurrencyLedger,
     OpenInstallment,
     ProgramRules,
+    Refreshed,
     Transition,
-    balance_figures,
-    due_rank,
-    payment_status,
+    refresh_affiliate,
 )
 from models.sales import Installment, OwedAmount, Sale
 from models.sql import update_rows
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
 
 
 @dataclass
@@ -73,10 +76,6 @@ async def lock_affiliates(ids: Collection[int]) -> None:
         await Affiliate.filter(id__in=chunk).select_for_update().only("id")
 
 
-def _sums(rows: Iterable[dict[str, object]]) -> dict[tuple[int, str], int]:
-    return {(int(r["affiliate_id"]), str(r["currency"])): int(r["total"] or 0) for r in rows}  # type: ignore[call-overload]
-
-
 async def refresh_affiliates(
     ids: Collection[int], now: datetime, program: ProgramRules | None = None
 ) -> list[Transition]:
@@ -91,15 +90,47 @@ async def refresh_affiliates(
     return transitions
 
 
-async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -> list[Transition]:
-    affiliates = await Affiliate.filter(id__in=ids)
-    earned = _sums(
-        await Sale.filter(affiliate_id__in=ids)
-        .annotate(total=Sum("commission"))
-        .group_by("affiliate_id", "currency")
-        .values("affiliate_id", "currency", "total")
-    )
-    counted = {
+BALANCE_COLUMNS = (
+    "earned", "reserve", "due_installments", "paid", "owed", "next_release_at", "next_release_amount",
+)
+DERIVED_COLUMNS = ("sales_count", "has_payment_method", "payment_status", "due_rank")
+
+
+@dataclass
+class ChunkFacts:
+    """What refreshing a chunk of affiliates reads: a fixed number of statements per chunk."""
+
+    affiliates: list[Affiliate]
+    ledgers: dict[int, dict[str, CurrencyLedger]]
+    counted: dict[int, int]
+    with_methods: set[int]
+    stored: dict[int, dict[str, Balance]]
+
+    def ledger(self, row: dict[str, Any]) -> CurrencyLedger:
+        return self.ledgers[int(row["affiliate_id"])].setdefault(str(row["currency"]), CurrencyLedger())
+
+    def before(self, affiliate_id: int) -> dict[str, BalanceFigures]:
+        return {c: figures_of(b) for c, b in self.stored.get(affiliate_id, {}).items()}
+
+
+def _summed(query: QuerySet[Any], column: str) -> Awaitable[list[dict[str, Any]]]:
+    summed = query.annotate(total=Sum(column)).group_by("affiliate_id", "currency")
+    return summed.values("affiliate_id", "currency", "total")
+
+
+async def _load_facts(ids: list[int]) -> ChunkFacts:
+    facts = ChunkFacts(await Affiliate.filter(id__in=ids), defaultdict(dict), {}, set(), defaultdict(dict))
+    for row in await _summed(Sale.filter(affiliate_id__in=ids), "commission"):
+        facts.ledger(row).earned = int(row["total"] or 0)
+    for row in await _summed(Payout.filter(affiliate_id__in=ids, status=PayoutStatus.PAID), "amount"):
+        facts.ledger(row).paid = int(row["total"] or 0)
+    for row in await _summed(OwedAmount.filter(affiliate_id__in=ids, recovered_by_id=None), "amount"):
+        facts.ledger(row).owed = int(row["total"] or 0)
+    for row in await Installment.filter(
+        affiliate_id__in=ids, payout_id=None, voided=False, amount__gt=0
+    ).values("affiliate_id", "currency", "amount", "release_at"):
+        facts.ledger(row).open_installments.append(OpenInstallment(int(row["amount"]), row["release_at"]))
+    facts.counted = {
         int(r["affiliate_id"]): int(r["n"])
         for r in await Sale.filter(
             affiliate_id__in=ids, status__in=[SaleStatus.COMPLETED, SaleStatus.PARTIALLY_REFUNDED]
@@ -108,122 +139,104 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
         .group_by("affiliate_id")
         .values("affiliate_id", "n")
     }
-    paid = _sums(
-        await Payout.filter(affiliate_id__in=ids, status=PayoutStatus.PAID)
-        .annotate(total=Sum("amount"))
-        .group_by("affiliate_id", "currency")
-        .values("affiliate_id", "currency", "total")
-    )
-    owed = _sums(
-        await OwedAmount.filter(affiliate_id__in=ids, recovered_by_id=None)
-        .annotate(total=Sum("amount"))
-        .group_by("affiliate_id", "currency")
-        .values("affiliate_id", "currency", "total")
-    )
-    open_installments: dict[tuple[int, str], list[OpenInstallment]] = defaultdict(list)
-    for row in await Installment.filter(
-        affiliate_id__in=ids, payout_id=None, voided=False, amount__gt=0
-    ).values("affiliate_id", "currency", "amount", "release_at"):
-        key = (int(row["affiliate_id"]), str(row["currency"]))
-        open_installments[key].append(OpenInstallment(int(row["amount"]), row["release_at"]))
-    with_methods = set(
+    facts.with_methods = set(
         await PaymentMethod.filter(affiliate_id__in=ids).distinct().values_list("affiliate_id", flat=True)
     )
-    stored: dict[tuple[int, str], Balance] = {
-        (b.affiliate_id, b.currency): b for b in await Balance.filter(affiliate_id__in=ids)
-    }
+    for b in await Balance.filter(affiliate_id__in=ids):
+        facts.stored[b.affiliate_id][b.currency] = b
+    return facts
 
-    # Taken before the stored rows are updated in place below: the "before" of each transition.
-    due_before: dict[int, dict[str, int]] = defaultdict(dict)
-    for (aff_id, currency), balance in stored.items():
-        due_before[aff_id][currency] = figures_of(balance).due
 
-    keys = set(earned) | set(paid) | set(owed) | set(open_installments) | set(stored)
-    per_affiliate: dict[int, list[BalanceFigures]] = defaultdict(list)
+def _compute(facts: ChunkFacts, program: ProgramRules, now: datetime) -> dict[int, Refreshed]:
+    """The pure step: each affiliate's derived figures, from the facts alone (models.rules)."""
+    computed: dict[int, Refreshed] = {}
+    for a in facts.affiliates:
+        a.sales_count = facts.counted.get(a.id, 0)
+        a.has_payment_method = a.id in facts.with_methods
+        computed[a.id] = refresh_affiliate(
+            a.id,
+            AffiliateFacts(a.approval_status, a.payout_mode, a.has_payment_method, a.sales_count),
+            a.payment_status,
+            facts.before(a.id),
+            facts.ledgers.get(a.id, {}),
+            program,
+            now,
+        )
+    return computed
+
+
+async def _write(facts: ChunkFacts, computed: dict[int, Refreshed], derived_before: dict[int, tuple[Any, ...]],
+                 now: datetime) -> None:
+    """Insert new balances, update only the rows whose figures or derived columns changed."""
     to_create: list[Balance] = []
     to_update: list[Balance] = []
-    for aff_id, currency in sorted(keys):
-        figures = balance_figures(
-            currency,
-            earned=earned.get((aff_id, currency), 0),
-            open_installments=open_installments.get((aff_id, currency), ()),
-            paid=paid.get((aff_id, currency), 0),
-            owed=owed.get((aff_id, currency), 0),
-            now=now,
-        )
-        per_affiliate[aff_id].append(figures)
-        values = {
-            "earned": figures.earned,
-            "reserve": figures.reserve,
-            "due_installments": figures.due_installments,
-            "paid": figures.paid,
-            "owed": figures.owed,
-            "next_release_at": figures.next_release_at,
-            "next_release_amount": figures.next_release_amount,
-            "refreshed_at": now,
-        }
-        balance = stored.get((aff_id, currency))
-        if balance is None:
-            to_create.append(Balance(affiliate_id=aff_id, currency=currency, **values))
-        elif any(getattr(balance, name) != value for name, value in values.items() if name != "refreshed_at"):
-            for name, value in values.items():
-                setattr(balance, name, value)
-            to_update.append(balance)
+    for aff_id, refreshed in computed.items():
+        for f in refreshed.figures:
+            values = {name: getattr(f, name) for name in BALANCE_COLUMNS}
+            balance = facts.stored[aff_id].get(f.currency)
+            if balance is None:
+                to_create.append(Balance(affiliate_id=aff_id, currency=f.currency, refreshed_at=now, **values))
+            elif any(getattr(balance, name) != value for name, value in values.items()):
+                for name, value in {**values, "refreshed_at": now}.items():
+                    setattr(balance, name, value)
+                to_update.append(balance)
     if to_create:
         await Balance.bulk_create(to_create)
-    if to_update:
-        await update_rows(Balance, to_update, list(values))
+    await update_rows(Balance, to_update, [*BALANCE_COLUMNS, "refreshed_at"])
+    changed = []
+    for a in facts.affiliates:
+        a.payment_status, a.due_rank = computed[a.id].status, computed[a.id].due_rank
+        if derived_before[a.id] != _derived(a):
+            changed.append(a)
+    await update_rows(Affiliate, changed, DERIVED_COLUMNS)
 
+
+def _derived(affiliate: Affiliate) -> tuple[Any, ...]:
+    return tuple(getattr(affiliate, name) for name in DERIVED_COLUMNS)
+
+
+async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -> list[Transition]:
+    """Load the chunk's facts, compute its figures with the pure rules, write what changed."""
+    facts = await _load_facts(ids)
+    derived_before = {a.id: _derived(a) for a in facts.affiliates}
+    computed = _compute(facts, program, now)
+    await _write(facts, computed, derived_before, now)
+    return [r.transition for r in computed.values()]
+
+
+async def matured(now: datetime, limit: int = MATURITY_BATCH) -> list[int]:
+    """Affiliates with a held installment released by `now` and not yet applied, at most `limit` rows.
+
+    An index range scan on `next_release_at`, read in index order and cut by the LIMIT: its cost
+    is the number of unapplied releases (usually none), never the number of balances.
+    """
+    return list(
+        await Balance.filter(next_release_at__lte=now)
+        .order_by("next_release_at")
+        .limit(limit)
+        .values_list("affiliate_id", flat=True)
+    )
+
+
+async def apply_maturities(now: datetime, limit: int = MATURITY_BATCH) -> list[Transition]:
+    """Move matured installments from reserve to due for just the affiliates that have any.
+
+    A batch of `limit` at a time until none is left: the work is the backlog of releases
+    (a clock outage), done once, whatever the size of the history.
+    """
     transitions: list[Transition] = []
-    changed: list[Affiliate] = []
-    for affiliate in affiliates:
-        figures = per_affiliate.get(affiliate.id, [])
-        derived_before = (
-            affiliate.sales_count, affiliate.has_payment_method, affiliate.payment_status, affiliate.due_rank
-        )
-        affiliate.sales_count = counted.get(affiliate.id, 0)
-        affiliate.has_payment_method = affiliate.id in with_methods
-        verdict = payment_status(
-            AffiliateFacts(
-                affiliate.approval_status,
-                affiliate.payout_mode,
-                affiliate.has_payment_method,
-                affiliate.sales_count,
-            ),
-            figures,
-            program,
-        )
-        transitions.append(
-            Transition(
-                affiliate_id=affiliate.id,
-                before_status=affiliate.payment_status,
-                after_status=verdict.status,
-                before_due=due_before.get(affiliate.id, {}),
-                after_due={f.currency: f.due for f in figures},
-            )
-        )
-        affiliate.payment_status = verdict.status
-        affiliate.due_rank = due_rank(figures)
-        if derived_before != (
-            affiliate.sales_count, affiliate.has_payment_method, affiliate.payment_status, affiliate.due_rank
-        ):
-            changed.append(affiliate)
-    await update_rows(Affiliate, changed, ["sales_count", "has_payment_method", "payment_status", "due_rank"])
+    while found := await matured(now, limit):
+        async with in_transaction():
+            await lock_affiliates(found)
+            # Re-read under the lock: another process may have applied the same maturity already.
+            ready = await Balance.filter(
+                affiliate_id__in=sorted(set(found)), next_release_at__lte=now
+            ).values_list("affiliate_id", flat=True)
+            if ready:
+                transitions.extend(await refresh_affiliates(set(ready), now))
+        if len(found) < limit:
+            break
     return transitions
-
-
-async def apply_maturities(now: datetime) -> list[Transition]:
-    """Move matured installments from reserve to due for just the affiliates that have any."""
-    ready = await Balance.filter(next_release_at__lte=now).distinct().values_list("affiliate_id", flat=True)
-    if not ready:
-        return []
-    async with in_transaction():
-        await lock_affiliates(ready)
-        # Re-read under the lock: another process may have applied the same maturity already.
-        ready = await Balance.filter(affiliate_id__in=list(ready), next_release_at__lte=now).distinct().values_list(
-            "affiliate_id", flat=True
-        )
-        return await refresh_affiliates(ready, now) if ready else []
 
 
 async def next_maturity() -> datetime | None:

@@ -21,7 +21,7 @@ from models.affiliates import Affiliate, PaymentMethod
 from models.balances import Effects, lock_affiliates, program_rules, refresh_affiliates, refresh_all
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, NotFound, Violation
-from models.money import MoneyError, check_currency, to_minor
+from models.money import MoneyError, canonical_percent, check_currency, to_minor
 from models.payment_details import Cipher, Details
 from models.payouts import Payout
 from models.products import Product
@@ -132,7 +132,7 @@ async def create_product(
             name=name,
             currency=price.currency,
             price=price_minor,
-            commission_percent=None if commission_percent is None else str(commission_percent.normalize()),
+            commission_percent=None if commission_percent is None else canonical_percent(commission_percent),
             commission_flat=flat_minor,
             milestones=milestones_to_json(parsed) if parsed else None,
         )

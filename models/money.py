@@ -71,6 +71,16 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-places).quantize(Decimal(1).scaleb(-places))
 
 
+def plain(value: Decimal) -> str:
+    """A Decimal in plain notation, whatever its exponent: "30", "12.5", "12.50", never "3E+1" (rule 12)."""
+    return format(value, "f")
+
+
+def canonical_percent(value: Decimal) -> str:
+    """A percent as stored and shown: no trailing zeros and no exponent ("30", "12.5", "0.5")."""
+    return plain(value.normalize())
+
+
 def format_money(minor: int, currency: str) -> str:
     """Human form used in messages: 'USD 12.50'."""
     return f"{currency} {from_minor(minor, currency)}"

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from models.enums import PaymentMethodType
-from models.rules import RuleError
+from models.rules import RuleError, paypal_email_is_plain
 
 MIN_SECRET_LENGTH = 32
 MAX_TEXT = 200
@@ -92,8 +92,10 @@ def _mask_tail(value: str) -> str:
 
 def paypal(email: str) -> Details:
     email = email.strip()
-    if len(email) > MAX_TEXT or not _EMAIL.match(email):
-        raise RuleError("paypalEmail is not an email address", "paypalEmail")
+    if len(email) > MAX_TEXT or not paypal_email_is_plain(email):
+        raise RuleError(
+            "paypalEmail must be a plain email address starting with a letter or digit", "paypalEmail"
+        )
     local, domain = email.split("@", 1)
     return Details(PaymentMethodType.PAYPAL, {"email": email}, f"{local[0]}***@{domain}")
 

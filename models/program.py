@@ -7,6 +7,7 @@ from decimal import Decimal
 from tortoise import fields
 from tortoise.models import Model
 
+from models.money import canonical_percent
 from models.rules import DEFAULT_MILESTONES, Milestone, ProgramRules
 
 SETTINGS_ID = 1
@@ -14,7 +15,7 @@ SETTINGS_ID = 1
 
 def milestones_to_json(milestones: list[Milestone] | tuple[Milestone, ...]) -> list[list[object]]:
     """Percents are kept as strings so JSON never turns them into floats."""
-    return [[str(m.percent), m.delay_days] for m in milestones]
+    return [[canonical_percent(m.percent), m.delay_days] for m in milestones]
 
 
 def milestones_from_json(raw: list[list[object]] | None) -> tuple[Milestone, ...]:

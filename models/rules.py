@@ -6,6 +6,7 @@ only loads facts, calls them and stores what they return. All amounts are intege
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -267,19 +268,20 @@ def payment_status(
     facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
 ) -> StatusVerdict:
     """Rule 6: DUE, DUE_INCOMPLETE with every reason that applies, or NOTHING_DUE."""
-    payable = payable_currencies(balances, program)
-    eligible = (
-        facts.approval is ApprovalStatus.APPROVED
-        and facts.payout_mode is PayoutMode.MANUAL
-        and facts.has_payment_method
-        and facts.sales_count >= program.minimum_sales
-    )
-    if eligible and payable:
+    blockers = eligibility_reasons(facts, program)
+    if not blockers and payable_currencies(balances, program):
         return StatusVerdict(PaymentStatus.DUE)
     if not any(b.unpaid for b in balances):
         return StatusVerdict(PaymentStatus.NOTHING_DUE)
+    return StatusVerdict(PaymentStatus.DUE_INCOMPLETE, (*blockers, *balance_reasons(balances, program)))
 
-    reasons: list[tuple[IncompleteReason, str]] = []
+
+Reason = tuple[IncompleteReason, str]
+
+
+def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Reason]:
+    """What keeps an affiliate from being DUE whatever its balances: approval, mode, details, sales."""
+    reasons: list[Reason] = []
     if facts.approval is not ApprovalStatus.APPROVED:
         reasons.append((IncompleteReason.NOT_APPROVED, f"affiliate is {facts.approval.value.lower()}"))
     if facts.payout_mode is PayoutMode.PAYPAL_INSTANT:
@@ -295,6 +297,16 @@ def payment_status(
                 f"{facts.sales_count} of {program.minimum_sales} required sales",
             )
         )
+    return reasons
+
+
+def balance_reasons(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
+    """What the balances themselves say: below the minimum payout, on hold, owed."""
+    return [*_below_minimum(balances, program), *_on_hold(balances), *_owed(balances)]
+
+
+def _below_minimum(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
+    reasons: list[Reason] = []
     for b in balances:
         minimum = program.minimum_payout.get(b.currency, 0)
         if 0 < b.due < minimum:
@@ -304,27 +316,34 @@ def payment_status(
                     f"{format_money(b.due, b.currency)} of {format_money(minimum, b.currency)} minimum",
                 )
             )
-    if not any(b.due > 0 for b in balances):
-        for b in balances:
-            if b.reserve > 0 and b.next_release_at is not None:
-                when = b.next_release_at.date().isoformat()
-                reasons.append(
-                    (
-                        IncompleteReason.ON_HOLD,
-                        f"{format_money(b.reserve, b.currency)} held; next release "
-                        f"{format_money(b.next_release_amount, b.currency)} on {when}",
-                    )
-                )
-    for b in balances:
-        if b.owed > 0 and b.due_installments <= b.owed:
-            reasons.append(
-                (
-                    IncompleteReason.BALANCE_OWED,
-                    f"owes {format_money(b.owed, b.currency)} of refunded paid commission, "
-                    f"more than the {format_money(b.due_installments, b.currency)} matured",
-                )
-            )
-    return StatusVerdict(PaymentStatus.DUE_INCOMPLETE, tuple(reasons))
+    return reasons
+
+
+def _on_hold(balances: Sequence[BalanceFigures]) -> list[Reason]:
+    """Held balances are a reason only while nothing is due in any currency."""
+    if any(b.due > 0 for b in balances):
+        return []
+    return [
+        (
+            IncompleteReason.ON_HOLD,
+            f"{format_money(b.reserve, b.currency)} held; next release "
+            f"{format_money(b.next_release_amount, b.currency)} on {b.next_release_at.date().isoformat()}",
+        )
+        for b in balances
+        if b.reserve > 0 and b.next_release_at is not None
+    ]
+
+
+def _owed(balances: Sequence[BalanceFigures]) -> list[Reason]:
+    return [
+        (
+            IncompleteReason.BALANCE_OWED,
+            f"owes {format_money(b.owed, b.currency)} of refunded paid commission, "
+            f"more than the {format_money(b.due_installments, b.currency)} matured",
+        )
+        for b in balances
+        if b.owed > 0 and b.due_installments <= b.owed
+    ]
 
 
 @dataclass(frozen=True)
@@ -357,6 +376,87 @@ def due_rank(balances: Iterable[BalanceFigures]) -> int:
     common scale makes JPY 1250 and USD 12.50 comparable as numbers, not as values.
     """
     return max((b.due * 10 ** (4 - exponent(b.currency)) for b in balances), default=0)
+
+
+# --- payment details (rule 12) ----------------------------------------------------------------
+
+# ASCII only (no `\w`, whose Unicode letters and digits PayPal does not take); a label never starts
+# or ends with a hyphen; the top-level domain is letters.
+_PAYPAL_EMAIL = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+'-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def paypal_email_is_plain(email: str) -> bool:
+    """Rule 12: a plain address starting with a letter or digit (so a PayPal file never needs a `'`).
+
+    Plain: one `@`, no spaces, quotes, display names, comments or consecutive/trailing dots in the
+    local part.
+    """
+    if not _PAYPAL_EMAIL.fullmatch(email):
+        return False
+    local = email.split("@", 1)[0]
+    return ".." not in local and not local.endswith(".")
+
+
+# --- refreshing one affiliate ------------------------------------------------------------------
+
+
+@dataclass
+class CurrencyLedger:
+    """One affiliate's history in one currency, summed: what its balance is derived from."""
+
+    earned: int = 0
+    paid: int = 0
+    owed: int = 0
+    open_installments: list[OpenInstallment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """An affiliate's figures and derived columns recomputed as of `now`, and the transition made."""
+
+    figures: tuple[BalanceFigures, ...]
+    status: PaymentStatus
+    due_rank: int
+    transition: Transition
+
+
+def refresh_affiliate(
+    affiliate_id: int,
+    facts: AffiliateFacts,
+    before_status: PaymentStatus,
+    before: Mapping[str, BalanceFigures],
+    ledgers: Mapping[str, CurrencyLedger],
+    program: ProgramRules,
+    now: datetime,
+) -> Refreshed:
+    """Rules 4 and 6 for one affiliate: every currency it has a balance or history in, as of `now`."""
+    figures = tuple(
+        balance_figures(
+            currency,
+            earned=ledger.earned,
+            open_installments=ledger.open_installments,
+            paid=ledger.paid,
+            owed=ledger.owed,
+            now=now,
+        )
+        for currency in sorted(set(ledgers) | set(before))
+        for ledger in [ledgers.get(currency, CurrencyLedger())]
+    )
+    status = payment_status(facts, figures, program).status
+    return Refreshed(
+        figures=figures,
+        status=status,
+        due_rank=due_rank(figures),
+        transition=Transition(
+            affiliate_id=affiliate_id,
+            before_status=before_status,
+            after_status=status,
+            before_due={c: f.due for c, f in before.items()},
+            after_due={f.currency: f.due for f in figures},
+        ),
+    )
 
 
 # --- export files (rule 8) --------------------------------------------------------------------

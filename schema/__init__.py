@@ -16,6 +16,7 @@ from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
+from schema.permissions import guard_objects
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
@@ -50,11 +51,13 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query, mutation=Mutation, subscription=EventSubscriptions,
         types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport], extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
     )
+    guard_objects(built._schema)  # object-level access on every path (schema/permissions.py)
+    return built
 
 
 schema = make_schema()

@@ -35,7 +35,7 @@ from schema.ids import decode_id, to_global_id
 from schema.money import Money
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, Keyset, paginate
-from schema.permissions import CanReadAll, mutation, require_own
+from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
     from schema.payments import Payout
@@ -98,7 +98,7 @@ class PaymentMethod:
 
 
 @strawberry.type
-class Affiliate(Node):
+class Affiliate(Node, Owned):
     """Scalar fields are plain attributes; only fields that need other rows load through DataLoaders."""
 
     id: strawberry.ID
@@ -124,6 +124,9 @@ class Affiliate(Node):
             payment_status=row.payment_status,
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.id
 
     @strawberry.field
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:
@@ -237,6 +240,7 @@ class AffiliateQueries:
             query = selection(filter)
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
+        await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
         connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
         info.context.loaders.prime(info.context.loaders.affiliate, (e.node.row for e in connection.edges))
         return connection

@@ -13,13 +13,13 @@ from schema.context import Info
 from schema.ids import parse_global_id, to_global_id
 from schema.node import RESOLVERS, Node
 from schema.pagination import NEWEST_FIRST, Connection, paginate
-from schema.permissions import CanReadAll
+from schema.permissions import CanReadAll, ProgramWide
 
 MAX_FILTER = 100  # the longest action or actor the log stores
 
 
 @strawberry.type(description="One recorded change. `objectId`: the global id of what changed, if it is a Node.")
-class AuditEntry(Node):
+class AuditEntry(Node, ProgramWide):
     id: strawberry.ID
     at: datetime
     actor: str = strawberry.field(description='Who: "admin-token", "token:<n>" (an ApiToken), "cli".')

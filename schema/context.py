@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
+from models.balances import apply_maturities
 from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.rules import Transition
+from models.signed_links import LinkSigner
 from schema.clock import Clock, system_clock
 from schema.loaders import Loaders
 
@@ -46,24 +49,44 @@ class Context:
     connection_params: dict[str, Any] | None = None
     events: EventSource | None = None
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
+    links: LinkSigner | None = None  # signs download links for ADMIN readers; None: plain links only
     clock: Clock = system_clock
-    loaders: Loaders = field(default_factory=Loaders)
     now: datetime = field(init=False)  # read once: one request sees one instant
+    loaders: Loaders = field(init=False)
+    _caught_up: asyncio.Future[None] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.now = self.clock()
+        # Subscription events carry figures the clock or a change has just written: no catch-up.
+        self.loaders = Loaders() if self.websocket else Loaders(self.catch_up)
+
+    async def catch_up(self) -> None:
+        """Apply, once per request, the maturities released by `now` that the clock has not applied yet.
+
+        The clock applies each release at its instant; this closes the window between that
+        instant and the clock's transaction, so a payment-status filter or a balance is exact as
+        of the request's time. It costs one indexed range probe (`next_release_at <= now`, read
+        by a LIMIT), plus the refresh of just the affiliates found, usually none.
+        """
+        if self._caught_up is None:
+            self._caught_up = asyncio.ensure_future(self._apply_matured())
+        await self._caught_up
+
+    async def _apply_matured(self) -> None:
+        await self.announce(await apply_maturities(self.now), DueCause.MATURED)
 
     def fresh(self) -> Context:
         """A copy with a new instant and empty loaders: one per subscription event."""
         return Context(
             principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
             response=self.response, connection_params=self.connection_params, events=self.events,
-            websocket=self.websocket, clock=self.clock,
+            websocket=self.websocket, links=self.links, clock=self.clock,
         )
 
     def renew(self, loaders: Loaders | None = None) -> None:
         """A new instant and loaders in place: a WebSocket's context is reused for every event it carries."""
-        self.now, self.loaders = self.clock(), loaders or Loaders()
+        fresh = self.fresh()
+        self.now, self.loaders, self._caught_up = fresh.now, loaders or fresh.loaders, None
 
 
 Info = StrawberryInfo[Context, None]

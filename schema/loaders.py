@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -21,16 +21,27 @@ from models.sales import Installment, Sale
 M = TypeVar("M", bound=Model)
 
 
-def by_id(model: type[M]) -> DataLoader[int, M | None]:
+Before = Callable[[], Awaitable[None]]
+
+
+async def nothing_before() -> None:
+    """Rows that time does not change need no preparation."""
+
+
+def by_id(model: type[M], before: Before = nothing_before) -> DataLoader[int, M | None]:
     async def load(ids: list[int]) -> list[M | None]:
+        await before()
         rows = {row.pk: row for row in await model.filter(id__in=ids)}
         return [rows.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
 
 
-def grouped(model: type[M], key: str, order: Sequence[str] = ("id",)) -> DataLoader[int, list[M]]:
+def grouped(
+    model: type[M], key: str, order: Sequence[str] = ("id",), before: Before = nothing_before
+) -> DataLoader[int, list[M]]:
     async def load(ids: list[int]) -> list[list[M]]:
+        await before()
         groups: dict[int, list[M]] = defaultdict(list)
         for row in await model.filter(**{f"{key}__in": ids}).order_by(*order):
             groups[getattr(row, key)].append(row)
@@ -40,14 +51,19 @@ def grouped(model: type[M], key: str, order: Sequence[str] = ("id",)) -> DataLoa
 
 
 class Loaders:
-    """Created fresh for every request (and every subscription event) so nothing goes stale."""
+    """Created fresh for every request (and every subscription event) so nothing goes stale.
 
-    def __init__(self) -> None:
-        self.affiliate = by_id(Affiliate)
+    `catch_up` runs before affiliates or balances are read: a request sets it to apply the
+    maturities the clock has not applied yet, so payment statuses and figures are exact as of now.
+    """
+
+    def __init__(self, catch_up: Before = nothing_before) -> None:
+        self.catch_up = catch_up
+        self.affiliate = by_id(Affiliate, self.catch_up)
         self.product = by_id(Product)
         self.sale = by_id(Sale)
         self.payout = by_id(Payout)
-        self.balances = grouped(Balance, "affiliate_id", ("currency",))
+        self.balances = grouped(Balance, "affiliate_id", ("currency",), self.catch_up)
         self.payment_methods = grouped(PaymentMethod, "affiliate_id", ("type",))
         self.installments = grouped(Installment, "sale_id", ("position",))
         self.payment_export = by_id(PaymentExport)

@@ -9,14 +9,14 @@ from strawberry.schema.types.base_scalars import wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
 from models.ledger import Amount
-from models.money import from_minor
+from models.money import from_minor, plain
 
 EXACT_DECIMAL = ScalarDefinition(
     name="Decimal",
     description='An exact decimal as a JSON string, e.g. "12.50". JSON numbers are refused: a float may '
     "already have been rounded on its way here.",
     specified_by_url=None,
-    serialize=str,
+    serialize=plain,  # never exponent notation (rule 12), even for a value stored as "3E+1"
     parse_value=wrap_parser(Decimal, "Decimal", exceptions=(DecimalException,), include_error=False),
     parse_literal=None,
     origin=Decimal,

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -41,7 +41,12 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    counted: strawberry.Private[QuerySet[Any]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        """A COUNT(*) of the whole selection: run only when a client asks for it."""
+        return await self.counted.count()
 
 
 BIGINT = 2**63
@@ -112,19 +117,18 @@ def page_size(first: int | None) -> int:
 
 async def fetch_page(
     query: QuerySet[M], keyset: Keyset, first: int | None, after: str | None
-) -> tuple[list[M], bool, int]:
-    """One page of rows (a LIMIT n+1 query), whether more follow, and the total count."""
+) -> tuple[list[M], bool]:
+    """One page of rows (a LIMIT n+1 query) and whether more follow."""
     size = page_size(first)
-    total = await query.count()
     paged = query.filter(keyset.after(after)) if after is not None else query
     rows = list(await paged.order_by(*keyset.order()).limit(size + 1))  # first: 0 still learns hasNextPage
-    return rows[:size], len(rows) > size, total
+    return rows[:size], len(rows) > size
 
 
 def build_connection(
     rows: Sequence[M],
     has_next: bool,
-    total: int,
+    counted: QuerySet[M],
     keyset: Keyset,
     convert: Callable[[M], T],
     after: str | None,
@@ -138,7 +142,7 @@ def build_connection(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=total,
+        counted=counted,
     )
 
 
@@ -149,7 +153,7 @@ async def paginate(
     first: int | None,
     after: str | None,
 ) -> Connection[T]:
-    rows, has_next, total = await fetch_page(query, keyset, first, after)
-    return build_connection(rows, has_next, total, keyset, convert, after)
+    rows, has_next = await fetch_page(query, keyset, first, after)
+    return build_connection(rows, has_next, query, keyset, convert, after)
 
 

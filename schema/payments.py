@@ -14,6 +14,7 @@ from models.errors import Invalid
 from models.exports import ExportFile as ExportFileRow
 from models.exports import PaymentExport as ExportRow
 from models.payouts import Payout as PayoutRow
+from models.signed_links import file_path
 from schema.affiliates import AffiliateFilter, PaymentMethodTypeEnum, selection
 from schema.context import Info
 from schema.errors import Errors
@@ -21,7 +22,7 @@ from schema.ids import decode_id, to_global_id
 from schema.money import Money, money_list
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, paginate
-from schema.permissions import CanReadAll, mutation
+from schema.permissions import CanReadAll, Owned, ProgramWide, mutation
 from schema.sales import utc
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ PayoutStatusEnum = strawberry.enum(PayoutStatus, name="PayoutStatus")
 
 
 @strawberry.type
-class Payout(Node):
+class Payout(Node, Owned):
     id: strawberry.ID
     amount: Money
     method: PaymentMethodTypeEnum | None  # type: ignore[valid-type]
@@ -54,6 +55,9 @@ class Payout(Node):
             row=row,
         )
 
+    def owner_id(self) -> int:
+        return self.row.affiliate_id
+
     @strawberry.field
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
@@ -74,20 +78,27 @@ ExportScopeEnum = strawberry.enum(ExportScope, name="ExportScope")
 MAX_TICKED = 10_000
 
 
-def download_url(file_id: int) -> str:
-    return f"/exports/files/{file_id}"
-
-
 @strawberry.type
-class ExportFile:
+class ExportFile(ProgramWide):
     currency: str
     rows: int
     total: Money
-    download_url: str
+    file_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Where to GET the file (a path on this server). Read with an ADMIN token it is a signed link "
+        "that works without any header for 15 minutes, for this file only; otherwise it is the plain path, "
+        "which needs an `Authorization: Bearer` header of an ADMIN token."
+    )
+    def download_url(self, info: Info) -> str:
+        ctx = info.context
+        if ctx.principal.role is Role.ADMIN and ctx.links is not None:
+            return ctx.links.url(self.file_id, ctx.principal.actor, ctx.now)
+        return file_path(self.file_id)
 
 
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
-class ExportGroup:
+class ExportGroup(ProgramWide):
     method: PaymentMethodTypeEnum  # type: ignore[valid-type]
     affiliate_count: int
     totals: list[Money]
@@ -110,8 +121,7 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
                 affiliate_count=export.affiliate_counts.get(method.value, 0),
                 totals=money_list(totals),
                 files=[
-                    ExportFile(currency=f.currency, rows=f.rows, total=Money.of(f.total, f.currency),
-                               download_url=download_url(f.id))
+                    ExportFile(currency=f.currency, rows=f.rows, total=Money.of(f.total, f.currency), file_id=f.id)
                     for f in by_method[method]
                 ],
                 paid=all(f.paid_at is not None for f in by_method[method]),
@@ -121,7 +131,7 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
 
 
 @strawberry.type
-class SkippedAffiliate:
+class SkippedAffiliate(ProgramWide):
     reason: str
     affiliate_id: strawberry.Private[int]
 
@@ -133,7 +143,7 @@ class SkippedAffiliate:
 
 
 @strawberry.type
-class PaymentExport(Node):
+class PaymentExport(Node, ProgramWide):
     id: strawberry.ID
     created_at: datetime
     scope: ExportScopeEnum  # type: ignore[valid-type]
@@ -191,7 +201,7 @@ class ExportPaymentDetailsSuccess:
 
 
 @strawberry.type
-class MarkAsPaidSuccess:
+class MarkAsPaidSuccess(ProgramWide):
     payouts: list[Payout]
     skipped: list[SkippedAffiliate]
     totals: list[Money]
@@ -225,6 +235,7 @@ class PaymentMutations:
         if input.affiliate_ids is not None and input.filter is not None:
             raise Invalid("give affiliateIds or filter, not both", "affiliateIds")
         ids = ticked(input.affiliate_ids, "affiliateIds")
+        await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
             info.context.principal.actor, info.context.now, input.scope, selection(input.filter) if ids is None else ids
         )

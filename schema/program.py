@@ -13,12 +13,12 @@ from models.rules import ProgramRules
 from schema.context import Info
 from schema.errors import Errors
 from schema.money import Money, MoneyInput, money_list
-from schema.permissions import CanReadAll, mutation
+from schema.permissions import CanReadAll, ProgramWide, mutation
 from schema.products import Milestone, MilestoneInput, milestone_pairs
 
 
 @strawberry.type
-class ProgramSettings:
+class ProgramSettings(ProgramWide):
     minimum_sales: int
     minimum_payout: list[Money]
     default_milestones: list[Milestone]

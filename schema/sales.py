@@ -17,7 +17,7 @@ from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money, MoneyInput
 from schema.node import Node
-from schema.permissions import mutation
+from schema.permissions import Owned, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -43,7 +43,7 @@ class Installment:
 
 
 @strawberry.type
-class Sale(Node):
+class Sale(Node, Owned):
     id: strawberry.ID
     external_id: str
     amount: Money
@@ -65,6 +65,9 @@ class Sale(Node):
             commission=Money.of(row.commission, row.currency),
             row=row,
         )
+
+    def owner_id(self) -> int:
+        return self.row.affiliate_id
 
     @strawberry.field
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:

@@ -17,7 +17,7 @@ from schema.context import Info
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.node import Node
-from schema.permissions import mutation
+from schema.permissions import ProgramWide, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -26,7 +26,7 @@ RoleEnum = strawberry.enum(Role, name="Role")
 
 
 @strawberry.type(description="An API token's metadata; the token itself is never readable again.")
-class ApiToken(Node):
+class ApiToken(Node, ProgramWide):
     id: strawberry.ID
     role: RoleEnum  # type: ignore[valid-type]
     label: str

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -22,17 +24,18 @@ from tortoise import Tortoise
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from models.balances import apply_maturities
 from models.db import migrate, tortoise_config
-from models.enums import DueCause, Role
+from models.enums import Role
 from models.payment_details import Cipher
 from models.program import SETTINGS_ID, ProgramSettings
+from models.signed_links import LinkSigner
 from schema import make_schema
 from schema.context import Context, Principal
 from server.auth import authenticate
 from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
+from server.graphql_http import GraphQLResponseMedia
 from server.guards import HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 
@@ -55,33 +58,34 @@ def wants_graphiql(request: Request) -> bool:
     )
 
 
-class PayoutsGraphQL(SafeJson, GraphQL[Context, None]):
+class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
-    def __init__(self, settings: Settings, cipher: Cipher, bus: Bus) -> None:
+    def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
             make_schema(introspection=settings.introspection), graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
         )
         self.settings = settings
         self.cipher = cipher
+        self.links = links
         self.bus = bus
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus, websocket=True, clock=self.settings.clock,
+                request=request, response=response, events=self.bus, websocket=True, links=self.links,
+                clock=self.settings.clock,
             )
         principal: Principal = request.state.principal
-        context = Context(
+        # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
+        return Context(
             principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
-            response=response, events=self.bus, clock=self.settings.clock,
+            response=response, events=self.bus, links=self.links, clock=self.settings.clock,
         )
-        # Held installments that matured since the last change become due before anything is read.
-        await context.announce(await apply_maturities(context.now), DueCause.MATURED)
-        return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
@@ -125,13 +129,27 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def cross_origin(origins: tuple[str, ...]) -> Middleware:
+    """CORS for a SPA on another origin (PAYOUTS_CORS_ORIGINS): preflights answered, no cookies.
+
+    Credentials travel in the `Authorization` header, which `allow_headers=["*"]` would not cover:
+    it is listed by name. Content-Disposition is exposed so a SPA can name a downloaded file.
+    """
+    return Middleware(
+        CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"], expose_headers=["Content-Disposition"],
+        allow_credentials=False, max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     cipher = Cipher(settings.secret_key)
+    links = LinkSigner(settings.secret_key)
     bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
     clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, bus), settings))
+    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -151,11 +169,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await bus.stop()
 
     return Starlette(
+        middleware=[cross_origin(settings.cors_origins)],
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-            Route("/exports/files/{file_id}", export_file_route(cipher, settings.admin_token)),
+            Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
         ],
         lifespan=lifespan,
     )

@@ -9,6 +9,7 @@ from models.tokens import ApiToken, hash_token
 from schema.context import Principal
 
 MAX_TOKEN_LENGTH = 200
+ADMIN_TOKEN_ACTOR = "admin-token"  # the audit log's name for PAYOUTS_ADMIN_TOKEN
 
 
 def bearer(header: str | None) -> str | None:
@@ -22,12 +23,22 @@ def bearer(header: str | None) -> str | None:
     return token
 
 
+async def still_admin(actor: str, admin_token: str | None) -> bool:
+    """Whether the actor that issued a signed link is still an ADMIN: a revoked token's links die with it."""
+    if actor == ADMIN_TOKEN_ACTOR:
+        return bool(admin_token)
+    kind, _, raw = actor.partition(":")
+    if kind != "token" or not raw.isdigit() or len(raw) > 18:
+        return False
+    return await ApiToken.exists(id=int(raw), role=Role.ADMIN, revoked_at=None)
+
+
 async def authenticate(header: str | None, admin_token: str | None) -> Principal | None:
     token = bearer(header)
     if token is None:
         return None
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Principal(role=Role.ADMIN, actor="admin-token")
+        return Principal(role=Role.ADMIN, actor=ADMIN_TOKEN_ACTOR)
     row = await ApiToken.get_or_none(token_hash=hash_token(token), revoked_at=None)
     if row is None:
         return None

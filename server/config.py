@@ -5,8 +5,24 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from strawberry.http.websocket_origin import normalize_allowed_origins
+
 from models.db import DEFAULT_DATABASE_URL
 from schema.clock import Clock, system_clock
+
+
+def cors_origins(raw: str) -> tuple[str, ...]:
+    """PAYOUTS_CORS_ORIGINS: comma-separated origins (`http://localhost:5173`), or `*` for any.
+
+    Normalized as browsers send them in `Origin` (lowercase, no default port), because both the CORS
+    middleware and the WebSocket check compare exactly; anything that is not an origin (a path, a
+    typo) stops the server at start rather than silently refusing every browser.
+    """
+    listed = [origin.strip() for origin in raw.split(",") if origin.strip()]
+    try:
+        return tuple(sorted(normalize_allowed_origins(listed)))
+    except ValueError as e:
+        raise ValueError(f"PAYOUTS_CORS_ORIGINS: {e}") from None
 
 
 @dataclass(frozen=True)
@@ -17,6 +33,7 @@ class Settings:
     pubsub_url: str | None = None
     introspection: bool = True
     maturity_clock: bool = True
+    cors_origins: tuple[str, ...] = ()  # browsers on other origins allowed in; empty: same origin only
     clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
 
     @classmethod
@@ -27,4 +44,5 @@ class Settings:
             admin_token=os.environ.get("PAYOUTS_ADMIN_TOKEN") or None,
             pubsub_url=os.environ.get("PAYOUTS_PUBSUB_URL") or None,
             introspection=os.environ.get("PAYOUTS_INTROSPECTION", "on").lower() not in {"off", "0", "false", "no"},
+            cors_origins=cors_origins(os.environ.get("PAYOUTS_CORS_ORIGINS", "")),
         )

@@ -18,12 +18,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from models import audit, payrun
 from models.affiliates import Affiliate
+from models.balances import apply_maturities
 from models.enums import ExportScope, PaymentMethodType, PaymentStatus, Role
 from models.exports import ExportFile, ExportRow, ExportSkip
 from models.money import format_money, from_minor
 from models.payment_details import Cipher
 from models.rules import spreadsheet_safe
-from server.auth import authenticate
+from models.signed_links import LinkSigner, SignedLink
+from schema.clock import Clock, system_clock
+from server.auth import authenticate, still_admin
 
 BATCH = 1000
 
@@ -103,23 +106,51 @@ async def file_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str]:
         last = rows[-1].id
 
 
-def export_file_route(cipher: Cipher, admin_token: str | None) -> Callable[[Request], Any]:
-    """GET /exports/files/{id}: ADMIN only (401 without a valid token, 403 for other roles)."""
+def refused(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def signed_link(request: Request) -> SignedLink | None:
+    params = request.query_params
+    if "signature" not in params:
+        return None
+    return SignedLink(expires=params.get("expires", ""), by=params.get("by", ""), signature=params["signature"])
+
+
+def export_file_route(
+    cipher: Cipher, links: LinkSigner, admin_token: str | None, clock: Clock = system_clock
+) -> Callable[[Request], Any]:
+    """GET /exports/files/{id}: ADMIN only, by bearer header or by a signed link (docs/operations.md).
+
+    A bearer header, when sent, decides alone: 401 if it is not a valid token, 403 if not ADMIN.
+    Without one, a signed link is needed: 401 when there is none, 403 when it is forged, altered,
+    expired, for another file, or its issuer is no longer an ADMIN token.
+    """
 
     async def download(request: Request) -> Response:
-        principal = await authenticate(request.headers.get("authorization"), admin_token)
-        if principal is None:
-            return JSONResponse({"error": "a valid 'Authorization: Bearer <token>' header is required"},
-                                status_code=401)
-        if principal.role is not Role.ADMIN:
-            return JSONResponse({"error": "export files are for ADMIN tokens"}, status_code=403)
         raw = request.path_params["file_id"]
-        file = await ExportFile.get_or_none(id=int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        file_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        header = request.headers.get("authorization")
+        link = signed_link(request)
+        details: dict[str, Any] = {}
+        if header is not None or link is None:
+            principal = await authenticate(header, admin_token)
+            if principal is None:
+                return refused(401, "a valid 'Authorization: Bearer <token>' header or a signed link is required")
+            if principal.role is not Role.ADMIN:
+                return refused(403, "export files are for ADMIN tokens")
+            actor = principal.actor
+        else:
+            valid = file_id is not None and links.check(file_id, link, clock())
+            if not valid or not await still_admin(link.by, admin_token):
+                return refused(403, "this download link is not valid (altered, for another file, or expired)")
+            actor, details = link.by, {"via": "signedLink", "linkExpires": int(link.expires)}
+        file = await ExportFile.get_or_none(id=file_id) if file_id is not None else None
         if file is None:
-            return JSONResponse({"error": "no such export file"}, status_code=404)
-        await audit.record(principal.actor, "downloadExportFile", "ExportFile", file.id,
+            return refused(404, "no such export file")
+        await audit.record(actor, "downloadExportFile", "ExportFile", file.id,
                            exportId=file.export_id, method=file.method.value, currency=file.currency,
-                           rows=file.rows)
+                           rows=file.rows, **details)
         return StreamingResponse(
             file_chunks(file, cipher), media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{file_name(file)}"'},
@@ -136,6 +167,7 @@ async def export_to_directory(
 
     Returns the summary lines the command prints.
     """
+    await apply_maturities(now)  # the selection reads payment statuses: exact as of now
     export = await payrun.export_payment_details(
         actor, now, scope, Affiliate.filter(payment_status__in=list(statuses))
     )

@@ -7,10 +7,14 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import uvicorn
 
 from tests.clients import ADMIN_TOKEN, SECRET_KEY
 
@@ -74,3 +78,21 @@ async def start_server(
     except BaseException:
         await server.stop(signal.SIGKILL)
         raise
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """The app under uvicorn in this event loop, on a free port: its base URL for real HTTP/WS clients."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+                assert not serving.done(), serving
+                await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await serving

@@ -30,31 +30,18 @@ from tests.api import (
     affiliate,
     create_affiliate,
     create_product,
-    details,
+    due_affiliate,
+    export,
+    pay,
     record_sale,
     refund_sale,
 )
-from tests.clients import SECRET_KEY, GraphQLClient
+from tests.clients import SECRET_KEY
 
 VOID = f"""mutation($id: ID!, $reason: String!) {{ voidPayout(payoutId: $id, reason: $reason) {{
   ... on VoidPayoutSuccess {{ payout {{ id status amount {{ amount }} }} }} {ERROR} }} }}"""
 ROOT = Path(__file__).resolve().parent.parent
 PAYOUTS = "query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id } } } } } }"
-
-
-async def export(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
-    return (await gql.ok(EXPORT, input=input))["exportPaymentDetails"]
-
-
-async def pay(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
-    return (await gql.ok(PAY, input=input))["markAsPaid"]
-
-
-async def due_affiliate(gql: GraphQLClient, product: str, name: str, sale: str, **payment: Any) -> str:
-    aff = await create_affiliate(gql, name)
-    await details(gql, aff, **(payment or {"paypalEmail": f"{name.split()[0].lower()}.pay@example.com"}))
-    await record_sale(gql, externalId=sale, productId=product, affiliateId=aff)
-    return aff
 
 
 async def download(client: Any, url: str, token: str = "test-admin-token") -> tuple[int, str]:
@@ -211,7 +198,8 @@ async def test_csv_injection_is_neutralised(gql, client):
 async def test_downloads_need_an_admin_token(gql, client):
     product = await create_product(gql)
     ann = await due_affiliate(gql, product, "Ann Lee", "s-1")
-    url = group(await export(gql, scope="PROVIDED", affiliateIds=[ann]), "PAYPAL")["files"][0]["downloadUrl"]
+    signed = group(await export(gql, scope="PROVIDED", affiliateIds=[ann]), "PAYPAL")["files"][0]["downloadUrl"]
+    url = signed.partition("?")[0]  # the plain path (the signed link is tests/test_signed_links.py's)
     viewer = new_token()
     await ApiToken.create(token_hash=hash_token(viewer), role=Role.VIEWER)
     assert (await client.get(url)).status_code == 401
@@ -313,7 +301,7 @@ async def test_payment_exports_page_costs_constant_statements(gql, sql_statement
 
 async def test_cli_export_writes_the_files(gql, database_url, tmp_path):
     product = await create_product(gql)
-    await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="=ann@example.com")
+    await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="ann@example.com")
     await due_affiliate(gql, product, "Bob Roe", "s-2", check={
         "payee": "Bob Roe", "addressLine1": "1 Main St", "city": "Berlin", "postalCode": "10115", "country": "DE",
     })
@@ -329,7 +317,7 @@ async def test_cli_export_writes_the_files(gql, database_url, tmp_path):
     written = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".csv")
     assert written == ["export-1-check-USD-1.csv", "export-1-paypal-USD-1.csv"], err.decode()
     paypal = list(csv.reader((tmp_path / written[1]).open(newline="")))
-    assert paypal[0][:3] == ["'=ann@example.com", "10.01", "USD"]
+    assert paypal[0][:3] == ["ann@example.com", "10.01", "USD"]  # rule 12: never needs a quote
     check = list(csv.DictReader((tmp_path / written[0]).open(newline="")))
     assert check[0]["payee"] == "Bob Roe" and check[0]["amount"] == "10.01"
     assert "2 rows" not in err.decode() and "10.01" in err.decode()

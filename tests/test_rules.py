@@ -31,6 +31,7 @@ from models.rules import (
     file_part,
     installment_state,
     payment_status,
+    paypal_email_is_plain,
     refund_reduction,
     release_times,
     sale_status,
@@ -566,3 +567,26 @@ def test_no_part_holds_more_than_the_limit(index: int, limit: int) -> None:
     part = file_part(index, limit)
     assert (part - 1) * limit <= index < part * limit
 
+
+# --- rule 12: PayPal emails fit PayPal ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "email", ["ann@example.com", "7up@example.co.uk", "ann.lee+pay@mail.example.com", "o'brien@example.ie",
+              "A_B-c@ex-ample.com"],
+)
+def test_plain_paypal_emails(email: str) -> None:
+    assert paypal_email_is_plain(email)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "=HYPERLINK(1)@example.com", "-ann@example.com", "+ann@example.com", "@ann@example.com", "'ann@example.com",
+        "_ann@example.com", ".ann@example.com", "\tann@example.com", "ann..lee@example.com", "ann.@example.com",
+        "Ann <ann@example.com>", '"ann"@example.com', "ann lee@example.com", "ann@example", "ann@-example.com",
+        "ann@example-.com", "ann@example.c0m", "١ann@example.com", "ánn@example.com", "ann@example.com\n",
+    ],
+)
+def test_paypal_emails_that_are_not_plain(email: str) -> None:
+    assert not paypal_email_is_plain(email)

@@ -104,6 +104,11 @@ CASES: list[tuple[str, dict[str, Any], str, str, str | None]] = [
      "bankWire.iban"),
     ("updatePaymentDetails", {"affiliateId": "$ann", "paypalEmail": "nope"}, "ValidationError", "VALIDATION",
      "paypalEmail"),
+    # rule 12: a PayPal email is a plain address starting with a letter or digit
+    *[("updatePaymentDetails", {"affiliateId": "$ann", "paypalEmail": email}, "ValidationError", "VALIDATION",
+       "paypalEmail")
+      for email in ("=cmd@example.com", "-bob@example.com", "+1@example.com", "@me@example.com",
+                    "_bob@example.com", "Bob <bob@example.com>", '"bob"@example.com', "bob@-example.com")],
     ("updatePaymentDetails", {"affiliateId": "$ann", "preferred": "CHECK"}, "ValidationError", "VALIDATION",
      "preferred"),
     # a valid new PayPal address with an impossible preference: the address is not stored either
