@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
@@ -139,9 +139,8 @@ async def _load_facts(ids: list[int]) -> ChunkFacts:
         .group_by("affiliate_id")
         .values("affiliate_id", "n")
     }
-    facts.with_methods = set(
-        await PaymentMethod.filter(affiliate_id__in=ids).distinct().values_list("affiliate_id", flat=True)
-    )
+    with_methods = await PaymentMethod.filter(affiliate_id__in=ids).distinct().values_list("affiliate_id", flat=True)
+    facts.with_methods = set(cast(list[int], with_methods))
     for b in await Balance.filter(affiliate_id__in=ids):
         facts.stored[b.affiliate_id][b.currency] = b
     return facts
@@ -210,11 +209,12 @@ async def matured(now: datetime, limit: int = MATURITY_BATCH) -> list[int]:
     An index range scan on `next_release_at`, read in index order and cut by the LIMIT: its cost
     is the number of unapplied releases (usually none), never the number of balances.
     """
-    return list(
+    return cast(
+        list[int],
         await Balance.filter(next_release_at__lte=now)
         .order_by("next_release_at")
         .limit(limit)
-        .values_list("affiliate_id", flat=True)
+        .values_list("affiliate_id", flat=True),
     )
 
 
@@ -229,9 +229,12 @@ async def apply_maturities(now: datetime, limit: int = MATURITY_BATCH) -> list[T
         async with in_transaction():
             await lock_affiliates(found)
             # Re-read under the lock: another process may have applied the same maturity already.
-            ready = await Balance.filter(
-                affiliate_id__in=sorted(set(found)), next_release_at__lte=now
-            ).values_list("affiliate_id", flat=True)
+            ready = cast(
+                list[int],
+                await Balance.filter(affiliate_id__in=sorted(set(found)), next_release_at__lte=now).values_list(
+                    "affiliate_id", flat=True
+                ),
+            )
             if ready:
                 transitions.extend(await refresh_affiliates(set(ready), now))
         if len(found) < limit:
@@ -247,5 +250,5 @@ async def next_maturity() -> datetime | None:
 
 async def refresh_all(now: datetime) -> list[Transition]:
     """After a settings change every affiliate's status may move; balances stay as they are."""
-    ids = await Affiliate.all().values_list("id", flat=True)
+    ids = cast(list[int], await Affiliate.all().values_list("id", flat=True))
     return await refresh_affiliates(ids, now)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -204,42 +204,19 @@ async def update_payment_details(
 
     Without a preferred type on file, the method just given (or the only one left) becomes it.
     """
-    given: list[Details] = []
-    remove: list[PaymentMethodType] = []
     try:
-        if paypal_email is not None:
-            if paypal_email.strip():
-                given.append(payment_details.paypal(paypal_email))
-            else:
-                remove.append(PaymentMethodType.PAYPAL)
-        if bank_wire is not None:
-            given.append(payment_details.bank_wire(bank_wire))
-        if check is not None:
-            given.append(payment_details.check(check))
+        given, remove = payment_details.changes(paypal_email, bank_wire, check)
     except RuleError as e:
         raise Invalid(str(e), e.field) from None
     async with in_transaction():
         affiliate = await _locked_affiliate(affiliate_id)
-        if remove:
-            await PaymentMethod.filter(affiliate_id=affiliate_id, type__in=remove).delete()
-        for d in given:
-            encrypted = cipher.encrypt(d.values)
-            updated = await PaymentMethod.filter(affiliate_id=affiliate_id, type=d.type).update(
-                details=encrypted, summary=d.summary, updated_at=now
+        on_file = await _store_details(affiliate_id, cipher, now, given, remove)
+        try:
+            affiliate.preferred_method = payment_details.preferred_after(
+                affiliate.preferred_method, preferred, on_file, [d.type for d in given]
             )
-            if not updated:
-                await PaymentMethod.create(
-                    affiliate_id=affiliate_id, type=d.type, details=encrypted, summary=d.summary
-                )
-        on_file = set(await PaymentMethod.filter(affiliate_id=affiliate_id).values_list("type", flat=True))
-        if preferred is not None and preferred not in on_file:
-            raise Invalid(f"no {preferred.value} details on file to prefer", "preferred")
-        if preferred is not None:
-            affiliate.preferred_method = preferred
-        elif affiliate.preferred_method not in on_file:
-            # An unambiguous choice only: the method just given, or the one method left on file.
-            only = next(iter(on_file)) if len(on_file) == 1 else None
-            affiliate.preferred_method = given[0].type if given else only
+        except RuleError as e:
+            raise Invalid(str(e), e.field) from None
         await affiliate.save(update_fields=["preferred_method"])
         _record(effects, await refresh_affiliates([affiliate_id], now))
         await audit.record(
@@ -252,6 +229,23 @@ async def update_payment_details(
             preferred=affiliate.preferred_method.value if affiliate.preferred_method else None,
         )
     return await Affiliate.get(id=affiliate_id)
+
+
+async def _store_details(
+    affiliate_id: int, cipher: Cipher, now: datetime, given: Sequence[Details], remove: Sequence[PaymentMethodType]
+) -> set[PaymentMethodType]:
+    """Write the given methods (encrypted), delete the removed ones; returns the types now on file."""
+    if remove:
+        await PaymentMethod.filter(affiliate_id=affiliate_id, type__in=remove).delete()
+    for d in given:
+        encrypted = cipher.encrypt(d.values)
+        updated = await PaymentMethod.filter(affiliate_id=affiliate_id, type=d.type).update(
+            details=encrypted, summary=d.summary, updated_at=now
+        )
+        if not updated:
+            await PaymentMethod.create(affiliate_id=affiliate_id, type=d.type, details=encrypted, summary=d.summary)
+    types = await PaymentMethod.filter(affiliate_id=affiliate_id).values_list("type", flat=True)
+    return set(cast(list[PaymentMethodType], types))
 
 
 async def update_program_settings(

@@ -475,6 +475,30 @@ def file_part(index: int, max_rows: int | None) -> int:
     return 1 if max_rows is None else index // max_rows + 1
 
 
+@dataclass(frozen=True)
+class ExportedInstallment:
+    """An installment of an export row as it is now."""
+
+    amount: int
+    voided: bool
+    payout_id: int | None
+
+
+def stale_export_row(
+    currency: str, installments_total: int, installments: Sequence[ExportedInstallment],
+    owed_recovered_by: Sequence[int | None],
+) -> str | None:
+    """Why an exported row can no longer be paid as exported (rule 9), or None while it still can:
+    something in it was settled by a payout since, or its commission was refunded since."""
+    settled_by = {i.payout_id for i in installments if i.payout_id is not None}
+    settled_by |= {p for p in owed_recovered_by if p is not None}
+    if settled_by:
+        return f"{currency} already settled since the export (payout {', '.join(str(p) for p in sorted(settled_by))})"
+    if any(i.voided for i in installments) or sum(i.amount for i in installments) != installments_total:
+        return f"{currency} commission was refunded since the export"
+    return None
+
+
 def settleable_currencies(
     balances: Iterable[BalanceFigures], program: ProgramRules, *, instant_leftover: bool = False
 ) -> list[str]:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import RefundKind, SaleStatus
 
+if TYPE_CHECKING:
+    from models.affiliates import Affiliate
+    from models.payouts import Payout
+    from models.products import Product
+
 
 class Sale(Model):
     id = fields.IntField(primary_key=True)
     external_id = fields.CharField(max_length=200, unique=True)
-    product = fields.ForeignKeyField("payouts.Product", related_name="sales")
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField("payouts.Product", related_name="sales")
     product_id: int
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="sales")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField("payouts.Affiliate", related_name="sales")
     affiliate_id: int
     currency = fields.CharField(max_length=3)
     amount = fields.BigIntField()
@@ -34,9 +41,11 @@ class Installment(Model):
     """The share of one milestone in the commission of a sale, settled by at most one live payout."""
 
     id = fields.IntField(primary_key=True)
-    sale = fields.ForeignKeyField("payouts.Sale", related_name="installments")
+    sale: fields.ForeignKeyRelation[Sale] = fields.ForeignKeyField("payouts.Sale", related_name="installments")
     sale_id: int
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="installments")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="installments"
+    )
     affiliate_id: int
     currency = fields.CharField(max_length=3)
     position = fields.IntField()
@@ -44,7 +53,9 @@ class Installment(Model):
     original_amount = fields.BigIntField()
     release_at = fields.DatetimeField()
     voided = fields.BooleanField(default=False)
-    payout = fields.ForeignKeyField("payouts.Payout", related_name="installments", null=True)
+    payout: fields.ForeignKeyNullableRelation[Payout] = fields.ForeignKeyField(
+        "payouts.Payout", related_name="installments", null=True
+    )
     payout_id: int | None
 
     class Meta:
@@ -56,14 +67,18 @@ class OwedAmount(Model):
     """Refunded commission that had already been paid, recovered by the next payout."""
 
     id = fields.IntField(primary_key=True)
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="owed_amounts")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="owed_amounts"
+    )
     affiliate_id: int
-    sale = fields.ForeignKeyField("payouts.Sale", related_name="owed_amounts")
+    sale: fields.ForeignKeyRelation[Sale] = fields.ForeignKeyField("payouts.Sale", related_name="owed_amounts")
     sale_id: int
     currency = fields.CharField(max_length=3)
     amount = fields.BigIntField()
     created_at = fields.DatetimeField()
-    recovered_by = fields.ForeignKeyField("payouts.Payout", related_name="recovered", null=True)
+    recovered_by: fields.ForeignKeyNullableRelation[Payout] = fields.ForeignKeyField(
+        "payouts.Payout", related_name="recovered", null=True
+    )
     recovered_by_id: int | None
 
     class Meta:

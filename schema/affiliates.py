@@ -41,11 +41,12 @@ if TYPE_CHECKING:
     from schema.payments import Payout
     from schema.sales import Sale
 
-ApprovalStatusEnum = strawberry.enum(ApprovalStatus, name="ApprovalStatus")
-PayoutModeEnum = strawberry.enum(PayoutMode, name="PayoutMode")
-PaymentMethodTypeEnum = strawberry.enum(PaymentMethodType, name="PaymentMethodType")
-PaymentStatusEnum = strawberry.enum(PaymentStatus, name="PaymentStatus")
-IncompleteReasonEnum = strawberry.enum(IncompleteReason, name="IncompleteReason")
+# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
+strawberry.enum(ApprovalStatus, name="ApprovalStatus")
+strawberry.enum(PayoutMode, name="PayoutMode")
+strawberry.enum(PaymentMethodType, name="PaymentMethodType")
+strawberry.enum(PaymentStatus, name="PaymentStatus")
+strawberry.enum(IncompleteReason, name="IncompleteReason")
 
 MAX_SEARCH = 200
 MAX_IDS = 500
@@ -53,7 +54,7 @@ MAX_IDS = 500
 
 @strawberry.type
 class IncompleteReasonDetail:
-    reason: IncompleteReasonEnum  # type: ignore[valid-type]
+    reason: IncompleteReason
     message: str
 
 
@@ -92,7 +93,7 @@ class Balance:
 
 @strawberry.type
 class PaymentMethod:
-    type: PaymentMethodTypeEnum  # type: ignore[valid-type]
+    type: PaymentMethodType
     preferred: bool
     summary: str
 
@@ -104,11 +105,11 @@ class Affiliate(Node, Owned):
     id: strawberry.ID
     name: str
     email: str
-    approval_status: ApprovalStatusEnum  # type: ignore[valid-type]
-    payout_mode: PayoutModeEnum  # type: ignore[valid-type]
+    approval_status: ApprovalStatus
+    payout_mode: PayoutMode
     created_at: datetime
     sales_count: int
-    payment_status: PaymentStatusEnum  # type: ignore[valid-type]
+    payment_status: PaymentStatus
     row: strawberry.Private[AffiliateRow]
 
     @classmethod
@@ -130,7 +131,7 @@ class Affiliate(Node, Owned):
 
     @strawberry.field
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:
-        rows = await info.context.loaders.payment_methods.load(self.row.id)
+        rows = await info.context.loaders.payment_methods_by_affiliate_id.load(self.row.id)
         return [
             PaymentMethod(type=m.type, preferred=m.type == self.row.preferred_method, summary=m.summary)
             for m in rows
@@ -138,13 +139,13 @@ class Affiliate(Node, Owned):
 
     @strawberry.field(description="One per currency the affiliate has earned in.")
     async def balances(self, info: Info) -> list[Balance]:
-        return [Balance.of(b) for b in await info.context.loaders.balances.load(self.row.id)]
+        return [Balance.of(b) for b in await info.context.loaders.balances_by_affiliate_id.load(self.row.id)]
 
     @strawberry.field(description="Empty unless DUE_INCOMPLETE; each message names the figures.")
     async def incomplete_reasons(self, info: Info) -> list[IncompleteReasonDetail]:
         if self.row.payment_status is not PaymentStatus.DUE_INCOMPLETE:
             return []
-        balances = await info.context.loaders.balances.load(self.row.id)
+        balances = await info.context.loaders.balances_by_affiliate_id.load(self.row.id)
         verdict = judge(
             AffiliateFacts(
                 self.row.approval_status, self.row.payout_mode, self.row.has_payment_method, self.row.sales_count
@@ -180,9 +181,9 @@ class Affiliate(Node, Owned):
 
 @strawberry.input
 class AffiliateFilter:
-    approval_status: list[ApprovalStatusEnum] | None = None  # type: ignore[valid-type]
-    payment_status: list[PaymentStatusEnum] | None = None  # type: ignore[valid-type]
-    payout_mode: PayoutModeEnum | None = None  # type: ignore[valid-type]
+    approval_status: list[ApprovalStatus] | None = None
+    payment_status: list[PaymentStatus] | None = None
+    payout_mode: PayoutMode | None = None
     search: str | None = None
     ids: list[strawberry.ID] | None = None
 
@@ -242,7 +243,7 @@ class AffiliateQueries:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
         await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
         connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
-        info.context.loaders.prime(info.context.loaders.affiliate, (e.node.row for e in connection.edges))
+        info.context.loaders.prime(info.context.loaders.affiliate_by_id, (e.node.row for e in connection.edges))
         return connection
 
     @strawberry.field(description="The affiliate behind an AFFILIATE token, else null.")
@@ -250,7 +251,7 @@ class AffiliateQueries:
         affiliate_id = info.context.principal.affiliate_id
         if info.context.principal.role is not Role.AFFILIATE or affiliate_id is None:
             return None
-        row = await info.context.loaders.affiliate.load(affiliate_id)
+        row = await info.context.loaders.affiliate_by_id.load(affiliate_id)
         return Affiliate.of(row) if row else None
 
 
@@ -261,8 +262,8 @@ class AffiliateQueries:
 class CreateAffiliateInput:
     name: str
     email: str
-    approval_status: ApprovalStatusEnum | None = ApprovalStatus.PENDING  # type: ignore[valid-type]
-    payout_mode: PayoutModeEnum | None = PayoutMode.MANUAL  # type: ignore[valid-type]
+    approval_status: ApprovalStatus | None = ApprovalStatus.PENDING
+    payout_mode: PayoutMode | None = PayoutMode.MANUAL
 
 
 @strawberry.input
@@ -292,7 +293,7 @@ class PaymentDetailsInput:
     paypal_email: str | None = None
     bank_wire: BankWireInput | None = None
     check: CheckInput | None = None
-    preferred: PaymentMethodTypeEnum | None = None  # type: ignore[valid-type]
+    preferred: PaymentMethodType | None = None
 
 
 @strawberry.type
@@ -351,7 +352,7 @@ class AffiliateMutations:
     @strawberry.mutation
     @mutation(Role.ADMIN)
     async def set_approval_status(
-        self, info: Info, affiliate_id: strawberry.ID, status: ApprovalStatusEnum  # type: ignore[valid-type]
+        self, info: Info, affiliate_id: strawberry.ID, status: ApprovalStatus
     ) -> SetApprovalStatusPayload:
         ctx = info.context
         effects = Effects()
@@ -364,7 +365,7 @@ class AffiliateMutations:
     @strawberry.mutation
     @mutation(Role.ADMIN)
     async def set_payout_mode(
-        self, info: Info, affiliate_id: strawberry.ID, mode: PayoutModeEnum  # type: ignore[valid-type]
+        self, info: Info, affiliate_id: strawberry.ID, mode: PayoutMode
     ) -> SetPayoutModePayload:
         ctx = info.context
         effects = Effects()

@@ -40,7 +40,7 @@ class AuditEntry(Node, ProgramWide):
             action=row.action,
             object_type=row.object_type,
             object_id=object_id,
-            details=row.details,
+            details=JSON(row.details),
         )
 
 

@@ -24,7 +24,8 @@ from schema.ids import decode_id
 from schema.loaders import Loaders
 from schema.money import Money, money_list
 
-DueCauseEnum = strawberry.enum(DueCause, name="DueCause")
+# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
+strawberry.enum(DueCause, name="DueCause")
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,13 @@ class EventSource(Protocol):
 class PayoutDueEvent:
     newly_due: list[Money] = strawberry.field(description="What became due in this transition.")
     due: list[Money] = strawberry.field(description="The affiliate's due totals after it.")
-    cause: DueCauseEnum  # type: ignore[valid-type]
+    cause: DueCause
     at: datetime
     affiliate: Affiliate  # loaded before the event is yielded: a plain field keeps execution synchronous
 
     @classmethod
     async def of(cls, event: DueEvent, loaders: Loaders) -> PayoutDueEvent:
-        row = await loaders.affiliate.load(event.affiliate_id)
+        row = await loaders.affiliate_by_id.load(event.affiliate_id)
         if row is None:  # affiliates are never deleted; a missing row is a broken database
             raise GraphQLError("the affiliate of this event no longer exists", extensions={"code": "NOT_FOUND"})
         return cls(

@@ -20,28 +20,28 @@ class Node:
 async def _affiliate(info: Info, pk: int) -> tuple[Any, int | None]:
     from schema.affiliates import Affiliate
 
-    row = await info.context.loaders.affiliate.load(pk)
+    row = await info.context.loaders.affiliate_by_id.load(pk)
     return (Affiliate.of(row), row.id) if row else (None, None)
 
 
 async def _product(info: Info, pk: int) -> tuple[Any, int | None]:
     from schema.products import Product
 
-    row = await info.context.loaders.product.load(pk)
+    row = await info.context.loaders.product_by_id.load(pk)
     return (Product.of(row), None) if row else (None, None)
 
 
 async def _sale(info: Info, pk: int) -> tuple[Any, int | None]:
     from schema.sales import Sale
 
-    row = await info.context.loaders.sale.load(pk)
+    row = await info.context.loaders.sale_by_id.load(pk)
     return (Sale.of(row), row.affiliate_id) if row else (None, None)
 
 
 async def _payout(info: Info, pk: int) -> tuple[Any, int | None]:
     from schema.payments import Payout
 
-    row = await info.context.loaders.payout.load(pk)
+    row = await info.context.loaders.payout_by_id.load(pk)
     return (Payout.of(row), row.affiliate_id) if row else (None, None)
 
 
@@ -64,7 +64,7 @@ async def _audit_entry(info: Info, pk: int) -> tuple[Any, int | None]:
 async def _payment_export(info: Info, pk: int) -> tuple[Any, int | None]:
     from schema.payments import PaymentExport
 
-    row = await info.context.loaders.payment_export.load(pk)
+    row = await info.context.loaders.payment_export_by_id.load(pk)
     return (PaymentExport.of(row), None) if row else (None, None)  # program-wide: no owner
 
 

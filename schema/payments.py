@@ -15,10 +15,11 @@ from models.exports import ExportFile as ExportFileRow
 from models.exports import PaymentExport as ExportRow
 from models.payouts import Payout as PayoutRow
 from models.signed_links import file_path
-from schema.affiliates import AffiliateFilter, PaymentMethodTypeEnum, selection
+from schema.affiliates import AffiliateFilter, selection
 from schema.context import Info
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
+from schema.loaders import load_existing
 from schema.money import Money, money_list
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, Connection, paginate
@@ -28,16 +29,17 @@ from schema.sales import utc
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
-PayoutStatusEnum = strawberry.enum(PayoutStatus, name="PayoutStatus")
+# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
+strawberry.enum(PayoutStatus, name="PayoutStatus")
 
 
 @strawberry.type
 class Payout(Node, Owned):
     id: strawberry.ID
     amount: Money
-    method: PaymentMethodTypeEnum | None  # type: ignore[valid-type]
+    method: PaymentMethodType | None
     instant: bool
-    status: PayoutStatusEnum  # type: ignore[valid-type]
+    status: PayoutStatus
     paid_at: datetime
     reference: str | None
     row: strawberry.Private[PayoutRow]
@@ -62,19 +64,19 @@ class Payout(Node, Owned):
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
-        return Affiliate.of(await info.context.loaders.affiliate.load(self.row.affiliate_id))
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.row.affiliate_id))
 
     @strawberry.field(description="The export whose group this payout settled, if any.")
     async def export(self, info: Info) -> PaymentExport | None:
         if self.row.export_id is None:
             return None
-        row = await info.context.loaders.payment_export.load(self.row.export_id)
+        row = await info.context.loaders.payment_export_by_id.load(self.row.export_id)
         return PaymentExport.of(row) if row else None
 
 
 # --- payment exports and the pay run ----------------------------------------------------------
 
-ExportScopeEnum = strawberry.enum(ExportScope, name="ExportScope")
+strawberry.enum(ExportScope, name="ExportScope")
 MAX_TICKED = 10_000
 
 
@@ -99,7 +101,7 @@ class ExportFile(ProgramWide):
 
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
 class ExportGroup(ProgramWide):
-    method: PaymentMethodTypeEnum  # type: ignore[valid-type]
+    method: PaymentMethodType
     affiliate_count: int
     totals: list[Money]
     files: list[ExportFile]
@@ -139,14 +141,14 @@ class SkippedAffiliate(ProgramWide):
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
-        return Affiliate.of(await info.context.loaders.affiliate.load(self.affiliate_id))
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.affiliate_id))
 
 
 @strawberry.type
 class PaymentExport(Node, ProgramWide):
     id: strawberry.ID
     created_at: datetime
-    scope: ExportScopeEnum  # type: ignore[valid-type]
+    scope: ExportScope
     row: strawberry.Private[ExportRow]
 
     @classmethod
@@ -155,16 +157,16 @@ class PaymentExport(Node, ProgramWide):
 
     @strawberry.field
     async def groups(self, info: Info) -> list[ExportGroup]:
-        return groups_of(self.row, await info.context.loaders.export_files.load(self.row.id))
+        return groups_of(self.row, await info.context.loaders.export_files_by_export_id.load(self.row.id))
 
     @strawberry.field(description="Selected but not exportable, with why.")
     async def skipped(self, info: Info) -> list[SkippedAffiliate]:
-        rows = await info.context.loaders.export_skips.load(self.row.id)
+        rows = await info.context.loaders.export_skips_by_export_id.load(self.row.id)
         return [SkippedAffiliate(reason=r.reason, affiliate_id=r.affiliate_id) for r in rows]
 
     @strawberry.field(description="Every group has been settled by markAsPaid (false for an empty export).")
     async def paid(self, info: Info) -> bool:
-        files = await info.context.loaders.export_files.load(self.row.id)
+        files = await info.context.loaders.export_files_by_export_id.load(self.row.id)
         return bool(files) and all(f.paid_at is not None for f in files)
 
 
@@ -179,7 +181,7 @@ class PaymentQueries:
 
 @strawberry.input
 class ExportPaymentDetailsInput:
-    scope: ExportScopeEnum  # type: ignore[valid-type]
+    scope: ExportScope
     affiliate_ids: list[strawberry.ID] | None = None
     filter: AffiliateFilter | None = None
 
@@ -188,7 +190,7 @@ class ExportPaymentDetailsInput:
 class MarkAsPaidInput:
     export_id: strawberry.ID | None = None
     affiliate_ids: list[strawberry.ID] | None = None
-    method: PaymentMethodTypeEnum | None = None  # type: ignore[valid-type]
+    method: PaymentMethodType | None = None
     currency: str | None = None
     paid_at: datetime | None = None
     reference: str | None = None

@@ -15,6 +15,7 @@ from models.sales import Sale as SaleRow
 from schema.context import Info
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
+from schema.loaders import load_existing
 from schema.money import Money, MoneyInput
 from schema.node import Node
 from schema.permissions import Owned, mutation
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
     from schema.affiliates import Affiliate
     from schema.products import Product
 
-SaleStatusEnum = strawberry.enum(SaleStatus, name="SaleStatus")
-RefundKindEnum = strawberry.enum(RefundKind, name="RefundKind")
-InstallmentStateEnum = strawberry.enum(InstallmentState, name="InstallmentState")
+# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
+strawberry.enum(SaleStatus, name="SaleStatus")
+strawberry.enum(RefundKind, name="RefundKind")
+strawberry.enum(InstallmentState, name="InstallmentState")
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -39,7 +41,7 @@ def utc(value: datetime | None) -> datetime | None:
 class Installment:
     amount: Money
     release_at: datetime
-    state: InstallmentStateEnum  # type: ignore[valid-type]
+    state: InstallmentState
 
 
 @strawberry.type
@@ -48,7 +50,7 @@ class Sale(Node, Owned):
     external_id: str
     amount: Money
     refunded: Money
-    status: SaleStatusEnum  # type: ignore[valid-type]
+    status: SaleStatus
     occurred_at: datetime
     commission: Money
     row: strawberry.Private[SaleRow]
@@ -73,13 +75,13 @@ class Sale(Node, Owned):
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:
         from schema.products import Product
 
-        return Product.of(await info.context.loaders.product.load(self.row.product_id))
+        return Product.of(await load_existing(info.context.loaders.product_by_id, self.row.product_id))
 
     @strawberry.field
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
-        return Affiliate.of(await info.context.loaders.affiliate.load(self.row.affiliate_id))
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.row.affiliate_id))
 
     @strawberry.field
     async def installments(self, info: Info) -> list[Installment]:
@@ -90,7 +92,7 @@ class Sale(Node, Owned):
                 release_at=i.release_at,
                 state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now),
             )
-            for i in await info.context.loaders.installments.load(self.row.id)
+            for i in await info.context.loaders.installments_by_sale_id.load(self.row.id)
         ]
 
 
@@ -107,7 +109,7 @@ class RecordSaleInput:
 class RefundSaleInput:
     external_id: str
     amount: MoneyInput | None = None
-    kind: RefundKindEnum | None = RefundKind.REFUND  # type: ignore[valid-type]
+    kind: RefundKind | None = RefundKind.REFUND
     occurred_at: datetime | None = None
 
 

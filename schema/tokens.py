@@ -22,13 +22,14 @@ from schema.permissions import ProgramWide, mutation
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
-RoleEnum = strawberry.enum(Role, name="Role")
+# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
+strawberry.enum(Role, name="Role")
 
 
 @strawberry.type(description="An API token's metadata; the token itself is never readable again.")
 class ApiToken(Node, ProgramWide):
     id: strawberry.ID
-    role: RoleEnum  # type: ignore[valid-type]
+    role: Role
     label: str
     created_at: datetime
     revoked_at: datetime | None
@@ -51,7 +52,7 @@ class ApiToken(Node, ProgramWide):
 
         if self.row.affiliate_id is None:
             return None
-        row = await info.context.loaders.affiliate.load(self.row.affiliate_id)
+        row = await info.context.loaders.affiliate_by_id.load(self.row.affiliate_id)
         return Affiliate.of(row) if row else None
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 

@@ -14,12 +14,13 @@ import httpx
 import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from server.app import create_app
 from server.config import Settings, cors_origins
 from tests.clients import ADMIN_TOKEN
 from tests.servers import served
-from tests.ws import ws_url
+from tests.ws import GRAPHQL_TRANSPORT_WS, ws_url
 
 SPA = "http://localhost:5173"
 OTHER = "http://evil.example"
@@ -86,7 +87,7 @@ async def test_without_the_setting_only_the_same_origin_is_served(settings: Sett
         assert response.status_code == 400
         assert "access-control-allow-origin" not in response.headers
         with pytest.raises(InvalidStatus) as refused:
-            await websockets.connect(ws_url(base), origin=SPA, subprotocols=["graphql-transport-ws"])
+            await websockets.connect(ws_url(base), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS])
         assert refused.value.response.status_code == 403
 
 
@@ -97,11 +98,11 @@ async def init(ws: websockets.ClientConnection) -> dict[str, object]:
 
 async def test_a_websocket_from_an_allowed_origin_is_accepted(url: str) -> None:
     """As behind Vite's proxy with changeOrigin: Host is the server's own, Origin stays the SPA's."""
-    async with websockets.connect(ws_url(url), origin=SPA, subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(ws_url(url), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
         assert (await init(ws))["type"] == "connection_ack"
 
 
 async def test_a_websocket_from_another_origin_is_refused(url: str) -> None:
     with pytest.raises(InvalidStatus) as refused:
-        await websockets.connect(ws_url(url), origin=OTHER, subprotocols=["graphql-transport-ws"])
+        await websockets.connect(ws_url(url), origin=Origin(OTHER), subprotocols=[GRAPHQL_TRANSPORT_WS])
     assert refused.value.response.status_code == 403

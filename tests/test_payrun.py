@@ -9,7 +9,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from models import payrun
 from models.affiliates import Affiliate, PaymentMethod
@@ -262,7 +262,7 @@ async def seed_due_paypal(n: int, cipher: Cipher) -> list[int]:
                    preferred_method=PaymentMethodType.PAYPAL, search_text=f"a{i}") for i in range(n)],
         batch_size=1000,
     )
-    ids = list(await Affiliate.filter(name__startswith="A").order_by("id").values_list("id", flat=True))
+    ids = cast(list[int], await Affiliate.filter(name__startswith="A").order_by("id").values_list("id", flat=True))
     token = cipher.encrypt({"email": "a@example.com"})
     await PaymentMethod.bulk_create(
         [PaymentMethod(affiliate_id=i, type=PaymentMethodType.PAYPAL, details=token, summary="a***@example.com")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -14,7 +14,8 @@ from tests.clients import GraphQLClient
 
 ADMIN, VIEWER, AFFILIATE, NONE = "ADMIN", "VIEWER", "AFFILIATE", "NONE"
 OK, FORBIDDEN, NULL, UNAUTHENTICATED, NOT_FOUND = "ok", "FORBIDDEN", "null", "401", "NOT_FOUND"
-MUTATIONS = set(schema._schema.mutation_type.fields)  # type: ignore[union-attr]
+assert schema._schema.mutation_type is not None and schema._schema.query_type is not None
+MUTATIONS = set(schema._schema.mutation_type.fields)
 QUERIES = set(schema._schema.query_type.fields)
 
 
@@ -155,7 +156,7 @@ def mutation_table(w: World) -> list[tuple[str, str, dict[str, Any]]]:
     def call(name: str, args: str, params: str, success: str = "") -> str:
         return f"mutation({params}) {{ {name}({args}) {{ __typename {ERROR} {success} }} }}"
 
-    table = [
+    table: list[tuple[str, str, dict[str, Any]]] = [
         ("createProduct", call("createProduct", "input: $input", "$input: CreateProductInput!"),
          {"input": {"name": "Book", "price": {"amount": "20.00", "currency": "USD"}, "commissionPercent": "5"}}),
         ("createAffiliate", call("createAffiliate", "input: $input", "$input: CreateAffiliateInput!"),
@@ -281,7 +282,7 @@ async def test_affiliate_tokens_are_shown_once_stored_hashed_and_revocable(
     created = await create_affiliate_token(gql, ann)
     token, meta = created["token"], created["apiToken"]
     assert meta["role"] == "AFFILIATE" and meta["affiliate"] == {"id": ann} and meta["revokedAt"] is None
-    stored = await ApiToken.all().values_list("token_hash", flat=True)
+    stored = cast(list[str], await ApiToken.all().values_list("token_hash", flat=True))
     assert hash_token(token) in stored and token not in stored
 
     as_ann = GraphQLClient(client, token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from models.rules import (
     PAYPAL_MAX_ROWS,
     AffiliateFacts,
     BalanceFigures,
+    ExportedInstallment,
     InstallmentSlice,
     Milestone,
     OpenInstallment,
@@ -36,6 +38,7 @@ from models.rules import (
     release_times,
     sale_status,
     split_commission,
+    stale_export_row,
     validate_milestones,
     validate_percent,
 )
@@ -511,7 +514,7 @@ def test_balance_invariant_holds_after_any_sequence(ops: list[tuple[object, ...]
             case ("void", index):
                 ledger.void(index)  # type: ignore[arg-type]
             case ("time", days):
-                ledger.now += timedelta(days=days)  # type: ignore[operator]
+                ledger.now += timedelta(days=cast(float, days))
         f = ledger.figures()
         assert f.earned == f.reserve + f.due_installments + f.paid - f.owed
         assert min(f.earned, f.reserve, f.due_installments, f.paid, f.owed, f.due) >= 0
@@ -590,3 +593,22 @@ def test_plain_paypal_emails(email: str) -> None:
 )
 def test_paypal_emails_that_are_not_plain(email: str) -> None:
     assert not paypal_email_is_plain(email)
+
+
+def test_an_exported_row_is_payable_while_nothing_changed() -> None:
+    rows = [ExportedInstallment(400, False, None), ExportedInstallment(601, False, None)]
+    assert stale_export_row("USD", 1001, rows, [None]) is None
+
+
+def test_an_exported_row_settled_since_names_the_payouts() -> None:
+    rows = [ExportedInstallment(400, False, 7), ExportedInstallment(601, False, None)]
+    assert stale_export_row("USD", 1001, rows, [3]) == "USD already settled since the export (payout 3, 7)"
+
+
+def test_an_exported_row_refunded_since_is_stale() -> None:
+    assert stale_export_row("EUR", 1001, [ExportedInstallment(0, True, None)], []) == (
+        "EUR commission was refunded since the export"
+    )
+    assert stale_export_row("EUR", 1001, [ExportedInstallment(900, False, None)], []) == (
+        "EUR commission was refunded since the export"
+    )

@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import websockets
+from websockets.typing import Subprotocol
 
+GRAPHQL_TRANSPORT_WS = Subprotocol("graphql-transport-ws")
 PAYOUT_BECAME_DUE = """subscription($affiliateId: ID) { payoutBecameDue(affiliateId: $affiliateId) {
   affiliate { id name salesCount } newlyDue { amount currency } due { amount currency } cause at } }"""
 
@@ -53,7 +55,7 @@ def ws_url(http_url: str) -> str:
 @asynccontextmanager
 async def connect(http_url: str, payload: dict[str, Any] | None) -> AsyncIterator[websockets.ClientConnection]:
     """An open graphql-transport-ws connection that has sent connection_init (not yet acknowledged)."""
-    async with websockets.connect(ws_url(http_url), subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(ws_url(http_url), subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
         init: dict[str, Any] = {"type": "connection_init"}
         if payload is not None:
             init["payload"] = payload
