@@ -8,10 +8,10 @@ balances whose next held installment has reached its release instant (an indexed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Collection, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Collection
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
@@ -32,23 +32,19 @@ from models.rules import (
     refresh_affiliate,
 )
 from models.sales import Installment, OwedAmount, Sale
-from models.sql import update_rows
+from models.sql import batches, update_rows
 
-CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+R = TypeVar("R")
+
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
 
 
-@dataclass
-class Effects:
-    """What a change did besides its result: the transitions that may need announcing."""
+@dataclass(frozen=True)
+class Changed(Generic[R]):
+    """What a change returns: its row, and the payment-status transitions it caused (to announce)."""
 
-    transitions: list[Transition] = field(default_factory=list)
-
-
-def chunks(ids: Collection[int]) -> Iterator[list[int]]:
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start : start + CHUNK]
+    row: R
+    transitions: list[Transition]
 
 
 async def program_rules() -> ProgramRules:
@@ -71,7 +67,7 @@ def figures_of(balance: Balance) -> BalanceFigures:
 
 async def lock_affiliates(ids: Collection[int]) -> None:
     """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer)."""
-    for chunk in chunks(ids):
+    for chunk in batches(sorted(set(ids))):
         # `.only("id")`, not `.values_list()`: Tortoise 1.1.9 silently drops FOR UPDATE from values queries.
         await Affiliate.filter(id__in=chunk).select_for_update().only("id")
 
@@ -85,7 +81,7 @@ async def refresh_affiliates(
     """
     program = program or await program_rules()
     transitions: list[Transition] = []
-    for chunk in chunks(ids):
+    for chunk in batches(sorted(set(ids))):
         transitions.extend(await _refresh_chunk(chunk, now, program))
     return transitions
 

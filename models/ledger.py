@@ -18,18 +18,18 @@ from tortoise.transactions import in_transaction
 
 from models import audit, payment_details
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import Effects, lock_affiliates, program_rules, refresh_affiliates, refresh_all
+from models.balances import Changed, lock_affiliates, program_rules, refresh_affiliates, refresh_all
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, NotFound, Violation
-from models.money import MoneyError, canonical_percent, check_currency, to_minor
+from models.money import canonical_percent
 from models.payment_details import Cipher, Details
 from models.payouts import Payout
 from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
     InstallmentSlice,
-    Milestone,
     RuleError,
+    Transition,
     allocate_reduction,
     commission_for_sale,
     effective_milestones,
@@ -37,51 +37,13 @@ from models.rules import (
     release_times,
     sale_status,
     split_commission,
-    validate_milestones,
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
+from models.validation import Amount, milestones, minor, text
 
-MAX_NAME = 200
 MAX_SALES_MINIMUM = 1_000_000
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on occurredAt
-
-
-@dataclass(frozen=True)
-class Amount:
-    """A client amount before validation: Decimal as sent, currency code as sent."""
-
-    amount: Decimal
-    currency: str
-
-
-def minor(amount: Amount, field: str, *, allow_zero: bool = False) -> int:
-    try:
-        check_currency(amount.currency)
-    except MoneyError as e:
-        raise Invalid(str(e), f"{field}.currency") from None
-    try:
-        return to_minor(amount.amount, amount.currency, allow_zero=allow_zero)
-    except MoneyError as e:
-        raise Invalid(str(e), f"{field}.amount") from None
-
-
-def text(value: str, field: str, *, limit: int = MAX_NAME) -> str:
-    value = value.strip()
-    if not value:
-        raise Invalid(f"{field} must not be empty", field)
-    if len(value) > limit:
-        raise Invalid(f"{field} has at most {limit} characters", field)
-    return value
-
-
-def milestones(raw: Sequence[tuple[Decimal, int]], field: str) -> list[Milestone]:
-    parsed = [Milestone(Decimal(p), int(d)) for p, d in raw]
-    try:
-        validate_milestones(parsed, field)
-    except RuleError as e:
-        raise Invalid(str(e), e.field) from None
-    return parsed
 
 
 async def _locked_affiliate(affiliate_id: int) -> Affiliate:
@@ -90,11 +52,6 @@ async def _locked_affiliate(affiliate_id: int) -> Affiliate:
     if affiliate is None:
         raise NotFound("no such affiliate", "affiliateId")
     return affiliate
-
-
-def _record(effects: Effects | None, transitions: list[Any]) -> None:
-    if effects is not None:
-        effects.transitions.extend(transitions)
 
 
 # --- products and affiliates ------------------------------------------------------------------
@@ -160,46 +117,40 @@ async def create_affiliate(
 
 
 async def _set_affiliate_field(
-    actor: str, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode,
-    now: datetime, effects: Effects | None,
-) -> Affiliate:
+    actor: str, now: datetime, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode
+) -> Changed[Affiliate]:
     """Change one status column of an affiliate; its payment status follows in the same transaction."""
     async with in_transaction():
         affiliate = await _locked_affiliate(affiliate_id)
         before = getattr(affiliate, column)
         setattr(affiliate, column, value)
         await affiliate.save(update_fields=[column])
-        _record(effects, await refresh_affiliates([affiliate_id], now))
+        transitions = await refresh_affiliates([affiliate_id], now)
         await audit.record(actor, action, "Affiliate", affiliate_id, before=before.value, after=value.value)
-    return await Affiliate.get(id=affiliate_id)
+    return Changed(await Affiliate.get(id=affiliate_id), transitions)
 
 
 async def set_approval_status(
-    actor: str, affiliate_id: int, status: ApprovalStatus, now: datetime, effects: Effects | None = None
-) -> Affiliate:
-    return await _set_affiliate_field(
-        actor, "setApprovalStatus", affiliate_id, "approval_status", status, now, effects
-    )
+    actor: str, now: datetime, *, affiliate_id: int, status: ApprovalStatus
+) -> Changed[Affiliate]:
+    return await _set_affiliate_field(actor, now, "setApprovalStatus", affiliate_id, "approval_status", status)
 
 
-async def set_payout_mode(
-    actor: str, affiliate_id: int, mode: PayoutMode, now: datetime, effects: Effects | None = None
-) -> Affiliate:
-    return await _set_affiliate_field(actor, "setPayoutMode", affiliate_id, "payout_mode", mode, now, effects)
+async def set_payout_mode(actor: str, now: datetime, *, affiliate_id: int, mode: PayoutMode) -> Changed[Affiliate]:
+    return await _set_affiliate_field(actor, now, "setPayoutMode", affiliate_id, "payout_mode", mode)
 
 
 async def update_payment_details(
     actor: str,
-    affiliate_id: int,
-    cipher: Cipher,
     now: datetime,
     *,
+    affiliate_id: int,
+    cipher: Cipher,
     paypal_email: str | None = None,
     bank_wire: dict[str, Any] | None = None,
     check: dict[str, Any] | None = None,
     preferred: PaymentMethodType | None = None,
-    effects: Effects | None = None,
-) -> Affiliate:
+) -> Changed[Affiliate]:
     """Add or replace the methods given; an empty paypalEmail removes PayPal.
 
     Without a preferred type on file, the method just given (or the only one left) becomes it.
@@ -218,7 +169,7 @@ async def update_payment_details(
         except RuleError as e:
             raise Invalid(str(e), e.field) from None
         await affiliate.save(update_fields=["preferred_method"])
-        _record(effects, await refresh_affiliates([affiliate_id], now))
+        transitions = await refresh_affiliates([affiliate_id], now)
         await audit.record(
             actor,
             "updatePaymentDetails",
@@ -228,7 +179,7 @@ async def update_payment_details(
             removed=[t.value for t in remove],
             preferred=affiliate.preferred_method.value if affiliate.preferred_method else None,
         )
-    return await Affiliate.get(id=affiliate_id)
+    return Changed(await Affiliate.get(id=affiliate_id), transitions)
 
 
 async def _store_details(
@@ -255,8 +206,7 @@ async def update_program_settings(
     minimum_sales: int | None = None,
     minimum_payout: Sequence[Amount] | None = None,
     default_milestones: Sequence[tuple[Decimal, int]] | None = None,
-    effects: Effects | None = None,
-) -> ProgramSettings:
+) -> Changed[ProgramSettings]:
     """Change only the fields given; an empty minimumPayout list removes every minimum."""
     if minimum_sales is not None and not 0 <= minimum_sales <= MAX_SALES_MINIMUM:
         raise Invalid(f"minimumSales is between 0 and {MAX_SALES_MINIMUM}", "minimumSales")
@@ -280,12 +230,21 @@ async def update_program_settings(
         if parsed is not None:
             settings.default_milestones = changed["defaultMilestones"] = milestones_to_json(parsed)
         await settings.save()
-        _record(effects, await refresh_all(now))
+        transitions = await refresh_all(now)
         await audit.record(actor, "updateProgramSettings", "ProgramSettings", SETTINGS_ID, **changed)
-    return settings
+    return Changed(settings, transitions)
 
 
 # --- sales and refunds ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedSale:
+    """recordSale's answer: the sale, whether this call booked it (not a retry), and what it caused."""
+
+    sale: Sale
+    created: bool
+    transitions: list[Transition]
 
 
 async def record_sale(
@@ -297,8 +256,7 @@ async def record_sale(
     affiliate_id: int,
     amount: Amount | None = None,
     occurred_at: datetime | None = None,
-    effects: Effects | None = None,
-) -> tuple[Sale, bool]:
+) -> RecordedSale:
     """Book a sale and its commission; the same externalId again returns the first sale unchanged."""
     external_id = text(external_id, "externalId")
     occurred = occurred_at or now
@@ -308,7 +266,7 @@ async def record_sale(
         async with in_transaction():
             existing = await Sale.get_or_none(external_id=external_id)
             if existing is not None:
-                return existing, False
+                return RecordedSale(existing, False, [])
             affiliate = await _locked_affiliate(affiliate_id)
             if affiliate.approval_status is ApprovalStatus.DECLINED:
                 raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId",
@@ -337,7 +295,7 @@ async def record_sale(
                 occurred_at=occurred,
             )
             await _book_installments(sale, affiliate, product, occurred)
-            _record(effects, await refresh_affiliates([affiliate.id], now))
+            transitions = await refresh_affiliates([affiliate.id], now)
             await audit.record(
                 actor, "recordSale", "Sale", sale.id, externalId=external_id, amount=sale_amount,
                 currency=sale.currency, commission=commission,
@@ -347,8 +305,8 @@ async def record_sale(
         existing = await Sale.get_or_none(external_id=external_id)
         if existing is None:
             raise
-        return existing, False
-    return sale, True
+        return RecordedSale(existing, False, [])
+    return RecordedSale(sale, True, transitions)
 
 
 async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product, occurred: datetime) -> None:
@@ -387,8 +345,7 @@ async def refund_sale(
     amount: Amount | None = None,
     kind: RefundKind = RefundKind.REFUND,
     occurred_at: datetime | None = None,
-    effects: Effects | None = None,
-) -> Sale:
+) -> Changed[Sale]:
     """Reduce the commission, taking it from unpaid installments first; the rest becomes owed."""
     external_id = text(external_id, "externalId")
     found = await Sale.get_or_none(external_id=external_id)
@@ -433,9 +390,9 @@ async def refund_sale(
         sale.last_refund_kind = kind
         sale.status = sale_status(sale.amount, sale.refunded, kind)
         await sale.save(update_fields=["refunded", "commission", "last_refund_kind", "status"])
-        _record(effects, await refresh_affiliates([sale.affiliate_id], now))
+        transitions = await refresh_affiliates([sale.affiliate_id], now)
         await audit.record(
             actor, "refundSale", "Sale", sale.id, externalId=external_id, refund=refund, kind=kind.value,
             commissionReduced=reduction, owed=allocation.owed,
         )
-    return sale
+    return Changed(sale, transitions)

@@ -10,23 +10,21 @@ never settle the same commission twice, on SQLite or PostgreSQL.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import audit
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import CHUNK, chunks, lock_affiliates, program_rules, refresh_affiliates
+from models.balances import lock_affiliates, program_rules, refresh_affiliates
 from models.enums import ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
-from models.ledger import text
 from models.money import MoneyError, check_currency
 from models.payouts import Payout
 from models.rules import (
@@ -39,10 +37,10 @@ from models.rules import (
     stale_export_row,
 )
 from models.sales import Installment, OwedAmount
-from models.sql import numbered
+from models.sql import batches, insert_returning, set_where_unset
+from models.validation import text
 
 MAX_KEY = 200
-T = TypeVar("T")
 
 
 @dataclass
@@ -78,11 +76,6 @@ class PayRunResult:
         return dict(sums)
 
 
-def _batches(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Claim]]:
     """Per affiliate, one claim per currency: its DUE unsettled installments and outstanding owed amounts."""
     claims: dict[tuple[int, str], Claim] = {}
@@ -91,7 +84,7 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
         key = (int(row["affiliate_id"]), str(row["currency"]))
         return claims.setdefault(key, Claim(*key))
 
-    for chunk in chunks(ids):
+    for chunk in batches(sorted(set(ids))):
         for row in await Installment.filter(
             affiliate_id__in=chunk, payout_id=None, voided=False, amount__gt=0, release_at__lte=now
         ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
@@ -118,7 +111,7 @@ def _payable(claims: Sequence[Claim], program: ProgramRules, *, instant_leftover
 async def _existing_ids(ids: Collection[int], field_name: str) -> None:
     """Every listed affiliate must exist: a mistyped id is an error, not a silent skip."""
     found: set[int] = set()
-    for chunk in chunks(ids):
+    for chunk in batches(sorted(set(ids))):
         found.update(cast(list[int], await Affiliate.filter(id__in=chunk).values_list("id", flat=True)))
     if len(found) != len(set(ids)):
         raise NotFound("no such affiliate", field_name)
@@ -129,7 +122,7 @@ async def _existing_ids(ids: Collection[int], field_name: str) -> None:
 
 # The scale engineer (issue 9 item 4, with issue 10) splits this and removes the noqa.
 async def export_payment_details(  # noqa: C901
-    actor: str, now: datetime, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
+    actor: str, now: datetime, *, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
 ) -> PaymentExport:
     """Snapshot what is payable now for the selected DUE affiliates, one group per payment type."""
     if isinstance(affiliates, QuerySet):
@@ -141,7 +134,7 @@ async def export_payment_details(  # noqa: C901
     groups: dict[tuple[PaymentMethodType, str], list[tuple[Claim, str]]] = defaultdict(list)
     skips: list[tuple[int, str]] = []
     async with in_transaction():
-        for chunk in chunks(ids):
+        for chunk in batches(sorted(set(ids))):
             details: dict[int, dict[PaymentMethodType, str]] = defaultdict(dict)
             for m in await PaymentMethod.filter(affiliate_id__in=chunk).values("affiliate_id", "type", "details"):
                 details[m["affiliate_id"]][PaymentMethodType(m["type"])] = m["details"]
@@ -234,7 +227,7 @@ async def mark_as_paid(
     if affiliate_ids is not None:
         await _existing_ids(affiliate_ids, "affiliateIds")
     try:
-        async with in_transaction() as conn:
+        async with in_transaction():
             # The key is claimed first: a concurrent retry waits here, then finds the stored result.
             run = await PayRun.create(idempotency_key=key, actor=actor, created_at=now)
             files: list[ExportFile] = []
@@ -243,7 +236,7 @@ async def mark_as_paid(
                 claims, skipped = await _export_claims(files, now)
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
-            payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
+            payouts = await _settle(claims, method, paid_at or now, reference, export_id)
             await refresh_affiliates({c.affiliate_id for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
             run.skipped = [[a, r] for a, r in skipped]
@@ -313,12 +306,12 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
     if await ExportFile.filter(id__in=file_ids, paid_at=None).update(paid_at=now) != len(file_ids):
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
     installments: dict[int, dict[str, Any]] = {}
-    for batch in _batches([i for r in rows for i in r["installment_ids"]]):
-        for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "payout_id"):
+    for batch in batches([i for r in rows for i in r["installment_ids"]]):
+        for i in await Installment.filter(id__in=batch).values("id", "amount", "voided", "payout_id"):
             installments[i["id"]] = i
     owed: dict[int, int | None] = {}
-    for batch in _batches([o for r in rows for o in r["owed_ids"]]):
-        for o in await OwedAmount.filter(id__in=list(batch)).values("id", "recovered_by_id"):
+    for batch in batches([o for r in rows for o in r["owed_ids"]]):
+        for o in await OwedAmount.filter(id__in=batch).values("id", "recovered_by_id"):
             owed[o["id"]] = o["recovered_by_id"]
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
@@ -345,9 +338,9 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
 async def _add_owed_totals(claims: Sequence[Claim]) -> None:
     """Each claim's owed amounts, summed from their current rows."""
     owed_amounts: dict[int, int] = {}
-    for batch in _batches([o for c in claims for o in c.owed_ids]):
+    for batch in batches([o for c in claims for o in c.owed_ids]):
         owed_amounts.update(
-            cast(list[tuple[int, int]], await OwedAmount.filter(id__in=list(batch)).values_list("id", "amount"))
+            cast(list[tuple[int, int]], await OwedAmount.filter(id__in=batch).values_list("id", "amount"))
         )
     for c in claims:
         c.owed_total = sum(owed_amounts[o] for o in c.owed_ids)
@@ -359,7 +352,7 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
     program = await program_rules()
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
-    for chunk in chunks(affiliate_ids):
+    for chunk in batches(sorted(set(affiliate_ids))):
         open_claims = await _open_claims(chunk, now)
         for a in await Affiliate.filter(id__in=chunk).order_by("id").values("id", "payment_status", "payout_mode"):
             status = PaymentStatus(a["payment_status"])
@@ -376,7 +369,6 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
 
 
 async def _settle(
-    conn: BaseDBAsyncClient,
     claims: Sequence[Claim],
     method: PaymentMethodType,
     paid_at: datetime,
@@ -384,55 +376,36 @@ async def _settle(
     export_id: int | None,
 ) -> list[Payout]:
     """One payout per claim, then claim its installments and owed amounts only where still unsettled."""
-    payout_of: dict[tuple[int, str], int] = {}
-    for batch in _batches(claims, 200):
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch))
-        params: list[Any] = []
-        for c in batch:
-            params += [
-                c.affiliate_id, c.currency, c.amount, method.value, False, PayoutStatus.PAID.value, paid_at,
-                reference, export_id, paid_at,
-            ]
-        inserted = await conn.execute_query_dict(
-            numbered(
-                conn,
-                "INSERT INTO payouts (affiliate_id, currency, amount, method, instant, status, paid_at, "
-                f"reference, export_id, created_at) VALUES {values} RETURNING id, affiliate_id, currency",
-            ),
-            params,
-        )
-        payout_of.update({(r["affiliate_id"], r["currency"]): r["id"] for r in inserted})
-    await _claim(conn, "installments", "payout_id",
+    inserted = await insert_returning(
+        Payout,
+        ["affiliate_id", "currency", "amount", "method", "instant", "status", "paid_at", "reference", "export_id",
+         "created_at"],
+        [[c.affiliate_id, c.currency, c.amount, method.value, False, PayoutStatus.PAID.value, paid_at, reference,
+          export_id, paid_at] for c in claims],
+        ["id", "affiliate_id", "currency"],
+    )
+    payout_of = {(r["affiliate_id"], r["currency"]): r["id"] for r in inserted}
+    await _claim(Installment, "payout_id",
                  [(i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids])
-    await _claim(conn, "owed_amounts", "recovered_by_id",
+    await _claim(OwedAmount, "recovered_by_id",
                  [(o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids])
     payout_ids = [payout_of[c.affiliate_id, c.currency] for c in claims]
     found: dict[int, Payout] = {}
-    for id_batch in _batches(payout_ids):
-        found.update({p.id: p for p in await Payout.filter(id__in=list(id_batch))})
+    for id_batch in batches(payout_ids):
+        found.update({p.id: p for p in await Payout.filter(id__in=id_batch)})
     return [found[i] for i in payout_ids]
 
 
-async def _claim(conn: BaseDBAsyncClient, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+async def _claim(model: type[Installment] | type[OwedAmount], column: str, pairs: Sequence[tuple[int, int]]) -> None:
     """Point each row at its payout where it is still unsettled; any row already taken aborts the run."""
-    for batch in _batches(pairs, 400):
-        cases = " ".join(["WHEN ? THEN CAST(? AS INTEGER)"] * len(batch))
-        marks = ", ".join(["?"] * len(batch))
-        params: list[Any] = [v for pair in batch for v in pair] + [row_id for row_id, _ in batch]
-        changed, _ = await conn.execute_query(
-            numbered(
-                conn, f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({marks}) AND {column} IS NULL"
-            ),
-            params,
-        )
-        if changed != len(batch):
-            raise Violation("another pay run settled some of this commission at the same time; retry", code="CONFLICT")
+    if await set_where_unset(model, column, pairs) != len(pairs):
+        raise Violation("another pay run settled some of this commission at the same time; retry", code="CONFLICT")
 
 
 # --- void -------------------------------------------------------------------------------------
 
 
-async def void_payout(actor: str, now: datetime, payout_id: int, reason: str) -> Payout:
+async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str) -> Payout:
     """A bounced or mistaken payout: VOIDED but kept, and what it settled is unsettled again."""
     reason = text(reason, "reason", limit=500)
     found = await Payout.get_or_none(id=payout_id)

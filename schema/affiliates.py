@@ -14,7 +14,7 @@ from tortoise.queryset import QuerySet
 from models import ledger
 from models.affiliates import Affiliate as AffiliateRow
 from models.affiliates import Balance as BalanceRow
-from models.balances import Effects, figures_of
+from models.balances import figures_of
 from models.enums import (
     ApprovalStatus,
     DueCause,
@@ -111,6 +111,11 @@ class Affiliate(Node, Owned):
     sales_count: int
     payment_status: PaymentStatus
     row: strawberry.Private[AffiliateRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Affiliate | None, int | None]:
+        row = await info.context.loaders.affiliate_by_id.load(pk)
+        return (cls.of(row), row.id) if row else (None, None)
 
     @classmethod
     def of(cls, row: AffiliateRow) -> Affiliate:
@@ -355,12 +360,12 @@ class AffiliateMutations:
         self, info: Info, affiliate_id: strawberry.ID, status: ApprovalStatus
     ) -> SetApprovalStatusPayload:
         ctx = info.context
-        effects = Effects()
-        row = await ledger.set_approval_status(
-            ctx.principal.actor, decode_id(affiliate_id, "Affiliate", "affiliateId"), status, ctx.now, effects
+        changed = await ledger.set_approval_status(
+            ctx.principal.actor, ctx.now, affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
+            status=status,
         )
-        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
-        return SetApprovalStatusSuccess(affiliate=Affiliate.of(row))
+        await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
+        return SetApprovalStatusSuccess(affiliate=Affiliate.of(changed.row))
 
     @strawberry.mutation
     @mutation(Role.ADMIN)
@@ -368,12 +373,11 @@ class AffiliateMutations:
         self, info: Info, affiliate_id: strawberry.ID, mode: PayoutMode
     ) -> SetPayoutModePayload:
         ctx = info.context
-        effects = Effects()
-        row = await ledger.set_payout_mode(
-            ctx.principal.actor, decode_id(affiliate_id, "Affiliate", "affiliateId"), mode, ctx.now, effects
+        changed = await ledger.set_payout_mode(
+            ctx.principal.actor, ctx.now, affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"), mode=mode
         )
-        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
-        return SetPayoutModeSuccess(affiliate=Affiliate.of(row))
+        await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
+        return SetPayoutModeSuccess(affiliate=Affiliate.of(changed.row))
 
     @strawberry.mutation
     @mutation(Role.ADMIN, Role.AFFILIATE)
@@ -381,17 +385,15 @@ class AffiliateMutations:
         ctx = info.context
         affiliate_id = decode_id(input.affiliate_id, "Affiliate", "affiliateId")
         require_own(info, affiliate_id)
-        effects = Effects()
-        row = await ledger.update_payment_details(
+        changed = await ledger.update_payment_details(
             ctx.principal.actor,
-            affiliate_id,
-            ctx.cipher,
             ctx.now,
+            affiliate_id=affiliate_id,
+            cipher=ctx.cipher,
             paypal_email=input.paypal_email,
             bank_wire=_details(input.bank_wire),
             check=_details(input.check),
             preferred=input.preferred,
-            effects=effects,
         )
-        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
-        return UpdatePaymentDetailsSuccess(affiliate=Affiliate.of(row))
+        await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
+        return UpdatePaymentDetailsSuccess(affiliate=Affiliate.of(changed.row))

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from models.audit import AuditEntry as AuditEntryRow
 from schema.context import Info
 from schema.ids import parse_global_id, to_global_id
-from schema.node import RESOLVERS, Node
+from schema.node import Node, node_types
 from schema.pagination import NEWEST_FIRST, Connection, paginate
 from schema.permissions import CanReadAll, ProgramWide
 
@@ -29,9 +29,14 @@ class AuditEntry(Node, ProgramWide):
     details: JSON
 
     @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[AuditEntry | None, int | None]:
+        row = await AuditEntryRow.get_or_none(id=pk)
+        return (cls.of(row), None) if row else (None, None)
+
+    @classmethod
     def of(cls, row: AuditEntryRow) -> AuditEntry:
         object_id = None
-        if row.object_type in RESOLVERS and row.object_id and row.object_id.isdigit():
+        if row.object_type in node_types() and row.object_id and row.object_id.isdigit():
             object_id = to_global_id(row.object_type, int(row.object_id))
         return cls(
             id=to_global_id("AuditEntry", row.id),

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.schema.types.base_scalars import wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
-from models.ledger import Amount
 from models.money import from_minor, plain
+from models.validation import Amount
 
 EXACT_DECIMAL = ScalarDefinition(
     name="Decimal",

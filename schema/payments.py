@@ -45,6 +45,11 @@ class Payout(Node, Owned):
     row: strawberry.Private[PayoutRow]
 
     @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Payout | None, int | None]:
+        row = await info.context.loaders.payout_by_id.load(pk)
+        return (cls.of(row), row.affiliate_id) if row else (None, None)
+
+    @classmethod
     def of(cls, row: PayoutRow) -> Payout:
         return cls(
             id=to_global_id("Payout", row.id),
@@ -152,6 +157,11 @@ class PaymentExport(Node, ProgramWide):
     row: strawberry.Private[ExportRow]
 
     @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[PaymentExport | None, int | None]:
+        row = await info.context.loaders.payment_export_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)  # program-wide: no owner
+
+    @classmethod
     def of(cls, row: ExportRow) -> PaymentExport:
         return cls(id=to_global_id("PaymentExport", row.id), created_at=row.created_at, scope=row.scope, row=row)
 
@@ -239,7 +249,8 @@ class PaymentMutations:
         ids = ticked(input.affiliate_ids, "affiliateIds")
         await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
-            info.context.principal.actor, info.context.now, input.scope, selection(input.filter) if ids is None else ids
+            info.context.principal.actor, info.context.now, scope=input.scope,
+            affiliates=selection(input.filter) if ids is None else ids,
         )
         return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
 
@@ -267,6 +278,7 @@ class PaymentMutations:
     @mutation(Role.ADMIN)
     async def void_payout(self, info: Info, payout_id: strawberry.ID, reason: str) -> VoidPayoutPayload:
         row = await payrun.void_payout(
-            info.context.principal.actor, info.context.now, decode_id(payout_id, "Payout", "payoutId"), reason
+            info.context.principal.actor, info.context.now, payout_id=decode_id(payout_id, "Payout", "payoutId"),
+            reason=reason,
         )
         return VoidPayoutSuccess(payout=Payout.of(row))

@@ -50,6 +50,11 @@ class Product(Node):
     row: strawberry.Private[ProductRow]
 
     @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Product | None, int | None]:
+        row = await info.context.loaders.product_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)
+
+    @classmethod
     def of(cls, row: ProductRow) -> Product:
         return cls(
             id=to_global_id("Product", row.id),

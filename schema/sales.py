@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models import ledger
-from models.balances import Effects
 from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatus
 from models.rules import installment_state
 from models.sales import Sale as SaleRow
@@ -54,6 +53,11 @@ class Sale(Node, Owned):
     occurred_at: datetime
     commission: Money
     row: strawberry.Private[SaleRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Sale | None, int | None]:
+        row = await info.context.loaders.sale_by_id.load(pk)
+        return (cls.of(row), row.affiliate_id) if row else (None, None)
 
     @classmethod
     def of(cls, row: SaleRow) -> Sale:
@@ -134,8 +138,7 @@ class SaleMutations:
     @mutation(Role.ADMIN)
     async def record_sale(self, info: Info, input: RecordSaleInput) -> RecordSalePayload:
         ctx = info.context
-        effects = Effects()
-        row, created = await ledger.record_sale(
+        recorded = await ledger.record_sale(
             ctx.principal.actor,
             ctx.now,
             external_id=input.external_id,
@@ -143,16 +146,15 @@ class SaleMutations:
             affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
             amount=input.amount.to_amount() if input.amount else None,
             occurred_at=utc(input.occurred_at),
-            effects=effects,
         )
-        await ctx.announce(effects.transitions, DueCause.SALE_RECORDED)
-        return RecordSaleSuccess(sale=Sale.of(row), created=created)
+        await ctx.announce(recorded.transitions, DueCause.SALE_RECORDED)
+        return RecordSaleSuccess(sale=Sale.of(recorded.sale), created=recorded.created)
 
     @strawberry.mutation
     @mutation(Role.ADMIN)
     async def refund_sale(self, info: Info, input: RefundSaleInput) -> RefundSalePayload:
         ctx = info.context
-        row = await ledger.refund_sale(
+        changed = await ledger.refund_sale(
             ctx.principal.actor,
             ctx.now,
             external_id=input.external_id,
@@ -160,6 +162,7 @@ class SaleMutations:
             kind=input.kind or RefundKind.REFUND,
             occurred_at=utc(input.occurred_at),
         )
-        return RefundSaleSuccess(sale=Sale.of(row))
+        # A refund only lowers what is due: nothing it causes is announced (rule 10).
+        return RefundSaleSuccess(sale=Sale.of(changed.row))
 
 

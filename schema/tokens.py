@@ -36,6 +36,11 @@ class ApiToken(Node, ProgramWide):
     row: strawberry.Private[ApiTokenRow]
 
     @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[ApiToken | None, int | None]:
+        row = await ApiTokenRow.get_or_none(id=pk)
+        return (cls.of(row), None) if row else (None, None)
+
+    @classmethod
     def of(cls, row: ApiTokenRow) -> ApiToken:
         return cls(
             id=to_global_id("ApiToken", row.id),
@@ -87,5 +92,7 @@ class TokenMutations:
     @strawberry.mutation(description="Revoke a token (an ApiToken id): it is refused with 401 from then on.")
     @mutation(Role.ADMIN)
     async def revoke_token(self, info: Info, id: strawberry.ID) -> RevokeTokenPayload:
-        row = await access.revoke_token(info.context.principal.actor, decode_id(id, "ApiToken", "id"), info.context.now)
+        row = await access.revoke_token(
+            info.context.principal.actor, info.context.now, token_id=decode_id(id, "ApiToken", "id")
+        )
         return RevokeTokenSuccess(api_token=ApiToken.of(row))

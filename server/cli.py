@@ -84,7 +84,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> None:
         try:
-            await access.revoke_token(CLI_ACTOR, pk, settings.clock())
+            await access.revoke_token(CLI_ACTOR, settings.clock(), token_id=pk)
         except LedgerError as e:
             failure.append(e.message)
 

@@ -28,12 +28,12 @@ from models.affiliates import Affiliate
 from models.balances import refresh_all
 from models.db import DEFAULT_DATABASE_URL
 from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, RefundKind, Role
-from models.ledger import Amount
 from models.money import from_minor
 from models.payment_details import Cipher, iban_is_valid
 from models.payrun import mark_as_paid
 from models.products import Product
 from models.tokens import ApiToken, hash_token, new_token
+from models.validation import Amount
 from schema.clock import system_clock
 from server.config import Settings
 
@@ -200,7 +200,7 @@ class Seeder:
         if profile == "switched":  # paid instantly for the first months, then by hand
             half = len(days) // 2
             await self.sales_of(affiliate, days[:half], products, refund_rate=0.5)
-            await ledger.set_payout_mode(ACTOR, affiliate.id, PayoutMode.MANUAL, self.now)
+            await ledger.set_payout_mode(ACTOR, self.now, affiliate_id=affiliate.id, mode=PayoutMode.MANUAL)
             days = days[half:]
         await self.sales_of(affiliate, days, products, refund_rate=0.25 if profile == "instant" else 0.1)
         if profile == "declined":
@@ -231,7 +231,7 @@ class Seeder:
         for external_id, occurred, product in self.refundable:
             await self.refund(external_id, occurred, product)
         for affiliate_id in self.to_decline:
-            await ledger.set_approval_status(ACTOR, affiliate_id, ApprovalStatus.DECLINED, self.now)
+            await ledger.set_approval_status(ACTOR, self.now, affiliate_id=affiliate_id, status=ApprovalStatus.DECLINED)
 
     async def payment_details(self, affiliate: Affiliate, holder: str, *, paypal_only: bool) -> None:
         rng = self.rng
@@ -255,7 +255,8 @@ class Seeder:
             details["check"] = {"payee": holder, "addressLine1": f"{rng.randint(1, 999)} Main Street",
                                 "city": city, "postalCode": postal, "country": country}
         await ledger.update_payment_details(
-            ACTOR, affiliate.id, self.cipher, self.now, preferred=rng.choice(kinds), **details,  # type: ignore[arg-type]
+            ACTOR, self.now, affiliate_id=affiliate.id, cipher=self.cipher, preferred=rng.choice(kinds),
+            **details,  # type: ignore[arg-type]
         )
 
     async def sales_of(self, affiliate: Affiliate, days_ago: list[float], products: list[Product],

@@ -169,7 +169,7 @@ async def export_to_directory(
     """
     await apply_maturities(now)  # the selection reads payment statuses: exact as of now
     export = await payrun.export_payment_details(
-        actor, now, scope, Affiliate.filter(payment_status__in=list(statuses))
+        actor, now, scope=scope, affiliates=Affiliate.filter(payment_status__in=list(statuses))
     )
     lines = [f"export {export.id} ({scope.value}): {sum(export.affiliate_counts.values())} group entries"]
     for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "part"):

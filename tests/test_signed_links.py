@@ -126,5 +126,5 @@ async def test_a_link_dies_with_the_admin_token_that_read_it(gql: GraphQLClient,
     ]
     assert link_of(url).by == f"token:{row.id}"
     assert (await client.get(url)).status_code == 200
-    await access.revoke_token("test", row.id, datetime.now(UTC))
+    await access.revoke_token("test", datetime.now(UTC), token_id=row.id)
     assert (await client.get(url)).status_code == 403
