@@ -37,6 +37,40 @@ else
   echo "../shared/tools/contract_check.py is not here: the shared contract check did not run" >&2
 fi
 
+# The browser side (frontend-contract/): with npm, rebuild the committed GraphiQL and app builds and the
+# generated types and fail when they differ from what is committed, type-check, let relay-compiler
+# compile the operations, then run the pay run in Debian's chromium. Without npm this is skipped,
+# except in CI (CI=true), where a missing npm is a failure.
+frontend() {
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is missing: the frontend checks and the browser test did not run" >&2
+    [ -z "${CI:-}" ] || return 1
+    return 0
+  fi
+  if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
+    echo "== installing Debian's chromium for the browser test" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  echo "== frontend-contract: npm ci, builds, codegen, tsc, relay-compiler" >&2
+  (cd frontend-contract && npm ci --no-audit --no-fund --loglevel=error \
+    && npm run --silent build:app -- --logLevel error && npm run --silent build:graphiql -- --logLevel error \
+    && npm run --silent codegen -- --silent && npm run --silent typecheck && npm run --silent relay >/dev/null)
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    local stale
+    stale=$(git status --porcelain -- server/static frontend-contract/generated)
+    if [ -n "$stale" ]; then
+      echo "the committed frontend build or generated types are stale (rebuild in frontend-contract/:" >&2
+      echo "npm run build && npm run codegen, then commit):" >&2
+      echo "$stale" >&2
+      git diff --stat -- server/static frontend-contract/generated >&2
+      return 1
+    fi
+  fi
+  echo "== browser test (playwright-core, /usr/bin/chromium)" >&2
+  (cd frontend-contract && node --test e2e/)
+}
+frontend
+
 echo "== tests on SQLite" >&2
 # Two workers (pytest-xdist): most of a test's time is waiting on a database or a socket.
 WORKERS=${PAYOUTS_TEST_WORKERS:-2}

@@ -33,6 +33,7 @@ from models.rules import (
 )
 from models.sales import Installment, OwedAmount, Sale
 from models.sql import batches, update_rows
+from models.transactions import retried
 
 R = TypeVar("R")
 
@@ -66,10 +67,15 @@ def figures_of(balance: Balance) -> BalanceFigures:
 
 
 async def lock_affiliates(ids: Collection[int]) -> None:
-    """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer)."""
+    """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer).
+
+    Always in ascending id order, chunk after chunk and row after row (ORDER BY id: without it
+    PostgreSQL locks in the scan's physical order), so two changes never wait on each other in a
+    circle. Take every lock a transaction needs in one call, before its writes.
+    """
     for chunk in batches(sorted(set(ids))):
         # `.only("id")`, not `.values_list()`: Tortoise 1.1.9 silently drops FOR UPDATE from values queries.
-        await Affiliate.filter(id__in=chunk).select_for_update().only("id")
+        await Affiliate.filter(id__in=chunk).order_by("id").select_for_update().only("id")
 
 
 async def refresh_affiliates(
@@ -222,20 +228,25 @@ async def apply_maturities(now: datetime, limit: int = MATURITY_BATCH) -> list[T
     """
     transitions: list[Transition] = []
     while found := await matured(now, limit):
-        async with in_transaction():
-            await lock_affiliates(found)
-            # Re-read under the lock: another process may have applied the same maturity already.
-            ready = cast(
-                list[int],
-                await Balance.filter(affiliate_id__in=sorted(set(found)), next_release_at__lte=now).values_list(
-                    "affiliate_id", flat=True
-                ),
-            )
-            if ready:
-                transitions.extend(await refresh_affiliates(set(ready), now))
+        transitions.extend(await _apply_matured(found, now))
         if len(found) < limit:
             break
     return transitions
+
+
+@retried
+async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
+    """One batch in one transaction, retried on its own: earlier batches stay applied and announced."""
+    async with in_transaction():
+        await lock_affiliates(found)
+        # Re-read under the lock: another process may have applied the same maturity already.
+        ready = cast(
+            list[int],
+            await Balance.filter(affiliate_id__in=sorted(set(found)), next_release_at__lte=now).values_list(
+                "affiliate_id", flat=True
+            ),
+        )
+        return await refresh_affiliates(set(ready), now) if ready else []
 
 
 async def next_maturity() -> datetime | None:
@@ -247,4 +258,5 @@ async def next_maturity() -> datetime | None:
 async def refresh_all(now: datetime) -> list[Transition]:
     """After a settings change every affiliate's status may move; balances stay as they are."""
     ids = cast(list[int], await Affiliate.all().values_list("id", flat=True))
+    await lock_affiliates(ids)
     return await refresh_affiliates(ids, now)

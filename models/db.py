@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "models.tokens",
     "models.audit",
     "models.exports",
+    "models.outbox",
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from models.enums import ExportScope, PaymentMethodType
 
@@ -35,6 +36,7 @@ class ExportFile(Model):
     rows = fields.IntField(default=0)
     total = fields.BigIntField(default=0)
     paid_at = fields.DatetimeField(null=True)  # set when markAsPaid settled this file
+    shared_rows = fields.IntField(default=0)  # rows whose affiliate and currency are in another group too
 
     class Meta:
         table = "export_files"
@@ -59,10 +61,23 @@ class ExportRow(Model):
     installment_ids: list[int] = fields.JSONField(default=list)
     owed_ids: list[int] = fields.JSONField(default=list)
     details = fields.TextField()
+    # The other groups (payment types, comma-separated) of the same export that list this affiliate
+    # and currency too (PROVIDED scope): a payer pays such a row from one group only.
+    also_in = fields.CharField(max_length=40, default="")
 
     class Meta:
         table = "export_rows"
         indexes = (("file_id", "id"),)
+
+
+def payment_reference(export_id: int, row_id: int) -> str:
+    """The reference a row carries in its file (and in the API): `PD-<export>-<row>`."""
+    return f"PD-{export_id}-{row_id}"
+
+
+def shared_rows(file_ids: list[int]) -> QuerySet[ExportRow]:
+    """The rows of these files that other groups of their export list too."""
+    return ExportRow.filter(file_id__in=file_ids).exclude(also_in="")
 
 
 class ExportSkip(Model):

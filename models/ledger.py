@@ -7,6 +7,7 @@ on any error nothing is written. The arithmetic itself lives in `models.rules`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,19 +28,24 @@ from models.payouts import Payout
 from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
+    Allocation,
     InstallmentSlice,
+    OwedSlice,
     RuleError,
     Transition,
     allocate_reduction,
     commission_for_sale,
     effective_milestones,
+    net_void,
     refund_reduction,
     release_times,
     sale_status,
+    settles_at_sale,
     split_commission,
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
+from models.transactions import retried
 from models.validation import Amount, milestones, minor, text
 
 MAX_SALES_MINIMUM = 1_000_000
@@ -57,6 +63,7 @@ async def _locked_affiliate(affiliate_id: int) -> Affiliate:
 # --- products and affiliates ------------------------------------------------------------------
 
 
+@retried
 async def create_product(
     actor: str,
     *,
@@ -97,6 +104,7 @@ async def create_product(
     return product
 
 
+@retried
 async def create_affiliate(
     actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode
 ) -> Affiliate:
@@ -116,6 +124,7 @@ async def create_affiliate(
     return affiliate
 
 
+@retried
 async def _set_affiliate_field(
     actor: str, now: datetime, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode
 ) -> Changed[Affiliate]:
@@ -140,6 +149,7 @@ async def set_payout_mode(actor: str, now: datetime, *, affiliate_id: int, mode:
     return await _set_affiliate_field(actor, now, "setPayoutMode", affiliate_id, "payout_mode", mode)
 
 
+@retried
 async def update_payment_details(
     actor: str,
     now: datetime,
@@ -199,6 +209,7 @@ async def _store_details(
     return set(cast(list[PaymentMethodType], types))
 
 
+@retried
 async def update_program_settings(
     actor: str,
     now: datetime,
@@ -247,6 +258,7 @@ class RecordedSale:
     transitions: list[Transition]
 
 
+@retried
 async def record_sale(
     actor: str,
     now: datetime,
@@ -310,10 +322,10 @@ async def record_sale(
 
 
 async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product, occurred: datetime) -> None:
-    """Split the commission by milestones, or settle it at once for PayPal Instant affiliates."""
+    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates."""
     if sale.commission <= 0:
         return
-    if affiliate.payout_mode is PayoutMode.PAYPAL_INSTANT:
+    if settles_at_sale(affiliate.approval_status, affiliate.payout_mode):
         payout = await Payout.create(
             affiliate_id=affiliate.id, currency=sale.currency, amount=sale.commission, instant=True,
             paid_at=occurred, reference=f"instant:{sale.external_id}",
@@ -337,6 +349,7 @@ async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product,
     )
 
 
+@retried
 async def refund_sale(
     actor: str,
     now: datetime,
@@ -369,22 +382,7 @@ async def refund_sale(
                 "amount", code="REFUND_EXCEEDS_SALE",
             )
         reduction = refund_reduction(sale.original_commission, sale.commission, sale.amount, sale.refunded, refund)
-        installments = await Installment.filter(sale_id=sale.id)
-        allocation = allocate_reduction(
-            reduction,
-            [InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None) for i in installments],
-        )
-        changed = [i for i in installments if i.id in allocation.new_amounts]
-        for inst in changed:
-            inst.amount = allocation.new_amounts[inst.id]
-            inst.voided = inst.amount == 0
-        if changed:
-            await Installment.bulk_update(changed, fields=["amount", "voided"])
-        if allocation.owed:
-            await OwedAmount.create(
-                affiliate_id=sale.affiliate_id, sale_id=sale.id, currency=sale.currency,
-                amount=allocation.owed, created_at=occurred,
-            )
+        allocation = await _take_reduction(sale, reduction, occurred)
         sale.refunded += refund
         sale.commission -= reduction
         sale.last_refund_kind = kind
@@ -396,3 +394,72 @@ async def refund_sale(
             commissionReduced=reduction, owed=allocation.owed,
         )
     return Changed(sale, transitions)
+
+
+async def _take_reduction(sale: Sale, reduction: int, occurred: datetime) -> Allocation:
+    """Shrink the sale's unpaid installments; book the rest as owed, one amount per paid installment."""
+    installments = await Installment.filter(sale_id=sale.id)
+    owed_against: dict[int, int] = defaultdict(int)
+    for installment_id, amount in await OwedAmount.filter(
+        sale_id=sale.id, amount__gt=0, installment_id__not_isnull=True
+    ).values_list("installment_id", "amount"):
+        owed_against[installment_id] += amount
+    allocation = allocate_reduction(
+        reduction,
+        [
+            InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None, owed_against[i.id])
+            for i in installments
+        ],
+    )
+    changed = [i for i in installments if i.id in allocation.new_amounts]
+    for inst in changed:
+        inst.amount = allocation.new_amounts[inst.id]
+        inst.voided = inst.amount == 0
+    if changed:
+        await Installment.bulk_update(changed, fields=["amount", "voided"])
+    parts: list[tuple[int | None, int]] = [*allocation.owed_from.items(), (None, allocation.unattributed)]
+    await OwedAmount.bulk_create(
+        [
+            OwedAmount(
+                affiliate_id=sale.affiliate_id, sale_id=sale.id, currency=sale.currency, amount=amount,
+                installment_id=installment_id, created_at=occurred,
+            )
+            for installment_id, amount in parts
+            if amount
+        ]
+    )
+    return allocation
+
+
+async def net_void_against_refunds(affiliate_id: int, currency: str, voided_payout_id: int) -> int:
+    """Rule 12, after a void (in its transaction): net outstanding owed against installments unpaid again.
+
+    Returns the amount netted: the part of the installments voided, and of owed dropped.
+    """
+    outstanding = await OwedAmount.filter(
+        affiliate_id=affiliate_id, currency=currency, recovered_by_id=None, amount__gt=0,
+        installment_id__not_isnull=True,
+    )
+    if not outstanding:
+        return 0
+    unpaid = {
+        i.id: i
+        for i in await Installment.filter(
+            id__in=list({o.installment_id for o in outstanding}), payout_id=None, voided=False
+        )
+    }
+    netting = net_void(
+        {key: i.amount for key, i in unpaid.items()},
+        [OwedSlice(o.id, o.installment_id, o.amount) for o in outstanding],
+    )
+    for key, amount in netting.installments.items():
+        unpaid[key].amount = amount
+        unpaid[key].voided = amount == 0
+    if netting.installments:
+        await Installment.bulk_update([unpaid[k] for k in netting.installments], fields=["amount", "voided"])
+    netted = 0
+    for o in outstanding:
+        if o.id in netting.owed:
+            netted += o.amount - netting.owed[o.id]
+            await OwedAmount.filter(id=o.id).update(amount=netting.owed[o.id], netted_by_id=voided_payout_id)
+    return netted

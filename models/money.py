@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from models.digits import plain_decimal
+
 # ISO-4217 active codes whose minor unit is not 2 decimals.
 _EXPONENT_EXCEPTIONS: dict[str, int] = {
     **dict.fromkeys(
@@ -27,6 +29,7 @@ TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW 
 EXPONENTS: dict[str, int] = {**dict.fromkeys(_TWO_DECIMAL, 2), **_EXPONENT_EXCEPTIONS}
 
 MAX_AMOUNT = Decimal(1_000_000_000)
+NOT_PLAIN_AMOUNT = "an amount is written in ASCII: an optional '-', digits, an optional '.' and digits (rule 12)"
 
 
 class MoneyError(ValueError):
@@ -53,8 +56,8 @@ def to_minor(amount: Decimal | str, currency: str, *, allow_zero: bool = False) 
         value = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError):
         raise MoneyError(f"{amount!r} is not a decimal amount") from None
-    if not value.is_finite():
-        raise MoneyError("amount must be a finite number")
+    if not value.is_finite() or (isinstance(amount, str) and plain_decimal(amount) is None):
+        raise MoneyError(NOT_PLAIN_AMOUNT)
     if value < 0 or (value == 0 and not allow_zero):
         raise MoneyError("amount must be greater than 0")
     if value > MAX_AMOUNT:

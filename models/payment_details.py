@@ -71,11 +71,29 @@ def _text(values: dict[str, Any], name: str, field: str, *, required: bool = Fal
     return text
 
 
-def _country(values: dict[str, Any], field: str) -> str:
-    country = (_text(values, "country", field, required=True) or "").upper()
-    if len(country) != 2 or not country.isalpha():
-        raise RuleError("country is a two-letter ISO 3166 code", f"{field}.country")
+def _country(values: dict[str, Any], field: str, name: str = "country") -> str:
+    country = (_text(values, name, field, required=True) or "").upper()
+    if len(country) != 2 or not ("A" <= country[0] <= "Z" and "A" <= country[1] <= "Z"):
+        raise RuleError(f"{name} is a two-letter ISO 3166 code", f"{field}.{name}")
     return country
+
+
+BENEFICIARY_ADDRESS = (
+    "beneficiaryAddressLine1", "beneficiaryAddressLine2", "beneficiaryCity", "beneficiaryState",
+    "beneficiaryPostalCode", "beneficiaryCountry",
+)
+
+
+def _beneficiary_address(raw: dict[str, Any], field: str) -> dict[str, str | None]:
+    """Optional as a whole (SEPA transfers go without it); once any part is given, a line, a city and a
+    country are required, as an international (SWIFT) wire needs them."""
+    given = {name: _text(raw, name, field) for name in BENEFICIARY_ADDRESS}
+    if not any(given.values()):
+        return {}
+    for name in ("beneficiaryAddressLine1", "beneficiaryCity"):
+        _text(raw, name, field, required=True)
+    given["beneficiaryCountry"] = _country(raw, field, "beneficiaryCountry")
+    return given
 
 
 def iban_is_valid(iban: str) -> bool:
@@ -111,6 +129,7 @@ def bank_wire(raw: dict[str, Any]) -> Details:
         "swift": _text(raw, "swift", f),
         "bankName": _text(raw, "bankName", f),
         "country": _country(raw, f),
+        **_beneficiary_address(raw, f),
     }
     if values["iban"]:
         values["iban"] = values["iban"].replace(" ", "").upper()
@@ -135,15 +154,15 @@ def check(raw: dict[str, Any]) -> Details:
         "addressLine1": _text(raw, "addressLine1", f, required=True),
         "addressLine2": _text(raw, "addressLine2", f),
         "city": _text(raw, "city", f, required=True),
+        "state": _text(raw, "state", f),  # state, province or region: US and Canadian addresses need it
         "postalCode": _text(raw, "postalCode", f, required=True),
         "country": _country(raw, f),
     }
     payee = values["payee"] or ""
     parts = payee.split()
     short = f"{parts[0][0]}. {' '.join(parts[1:])}" if len(parts) > 1 else payee
-    return Details(
-        PaymentMethodType.CHECK, {k: v for k, v in values.items() if v}, f"check to {short}, {values['city']}"
-    )
+    place = ", ".join(v for v in (values["city"], values["state"]) if v)
+    return Details(PaymentMethodType.CHECK, {k: v for k, v in values.items() if v}, f"check to {short}, {place}")
 
 
 def changes(

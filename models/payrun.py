@@ -22,22 +22,25 @@ from tortoise.transactions import in_transaction
 from models import audit
 from models.affiliates import Affiliate, PaymentMethod
 from models.balances import lock_affiliates, program_rules, refresh_affiliates
-from models.enums import ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
+from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
+from models.ledger import net_void_against_refunds
 from models.money import MoneyError, check_currency
 from models.payouts import Payout
 from models.rules import (
     PAYPAL_MAX_ROWS,
+    AffiliateFacts,
     BalanceFigures,
-    ExportedInstallment,
     ProgramRules,
+    also_in,
     file_part,
-    settleable_currencies,
-    stale_export_row,
+    pay_by_id,
+    payable_currencies,
 )
 from models.sales import Installment, OwedAmount
 from models.sql import batches, insert_returning, set_where_unset
+from models.transactions import retried
 from models.validation import text
 
 MAX_KEY = 200
@@ -91,9 +94,9 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
             c = claim(row)
             c.installment_ids.append(row["id"])
             c.installments_total += row["amount"]
-        for row in await OwedAmount.filter(affiliate_id__in=chunk, recovered_by_id=None).order_by("id").values(
-            "id", "affiliate_id", "currency", "amount"
-        ):
+        for row in await OwedAmount.filter(
+            affiliate_id__in=chunk, recovered_by_id=None, amount__gt=0
+        ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
             c = claim(row)
             c.owed_ids.append(row["id"])
             c.owed_total += row["amount"]
@@ -103,8 +106,8 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
     return per_affiliate
 
 
-def _payable(claims: Sequence[Claim], program: ProgramRules, *, instant_leftover: bool = False) -> list[Claim]:
-    currencies = set(settleable_currencies([c.figures() for c in claims], program, instant_leftover=instant_leftover))
+def _payable(claims: Sequence[Claim], program: ProgramRules) -> list[Claim]:
+    currencies = set(payable_currencies([c.figures() for c in claims], program))
     return [c for c in claims if c.currency in currencies]
 
 
@@ -121,6 +124,7 @@ async def _existing_ids(ids: Collection[int], field_name: str) -> None:
 
 
 # The scale engineer (issue 9 item 4, with issue 10) splits this and removes the noqa.
+@retried
 async def export_payment_details(  # noqa: C901
     actor: str, now: datetime, *, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
 ) -> PaymentExport:
@@ -172,6 +176,7 @@ async def export_payment_details(  # noqa: C901
         export = await PaymentExport.create(
             scope=scope, actor=actor, created_at=now, affiliate_counts={m: len(a) for m, a in counted.items()}
         )
+        listed = _groups_per_row(groups)
         rows: list[ExportRow] = []
         for (method, currency), entries in sorted(groups.items(), key=lambda g: (g[0][0].value, g[0][1])):
             limit = PAYPAL_MAX_ROWS if method is PaymentMethodType.PAYPAL else None
@@ -182,12 +187,14 @@ async def export_payment_details(  # noqa: C901
                 file = await ExportFile.create(
                     export_id=export.id, method=method, currency=currency, part=part, rows=len(part_entries),
                     total=sum(c.amount for c, _ in part_entries),
+                    shared_rows=sum(len(listed[c.affiliate_id, currency]) > 1 for c, _ in part_entries),
                 )
                 rows.extend(
                     ExportRow(
                         file_id=file.id, affiliate_id=c.affiliate_id, currency=currency, amount=c.amount,
                         installments_total=c.installments_total, installment_ids=c.installment_ids,
                         owed_ids=c.owed_ids, details=token,
+                        also_in=also_in(listed[c.affiliate_id, currency], method.value),
                     )
                     for c, token in part_entries
                 )
@@ -202,9 +209,21 @@ async def export_payment_details(  # noqa: C901
     return export
 
 
+def _groups_per_row(
+    groups: dict[tuple[PaymentMethodType, str], list[tuple[Claim, str]]],
+) -> dict[tuple[int, str], set[str]]:
+    """For each (affiliate, currency) of an export, the payment types whose group lists it."""
+    listed: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for (method, currency), entries in groups.items():
+        for c, _ in entries:
+            listed[c.affiliate_id, currency].add(method.value)
+    return listed
+
+
 # --- mark as paid -----------------------------------------------------------------------------
 
 
+@retried
 async def mark_as_paid(
     actor: str,
     now: datetime,
@@ -310,20 +329,17 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         for i in await Installment.filter(id__in=batch).values("id", "amount", "voided", "payout_id"):
             installments[i["id"]] = i
     owed: dict[int, int | None] = {}
+    netted: set[int] = set()  # owed amounts a void netted since (rule 12): the row's amount is stale
     for batch in batches([o for r in rows for o in r["owed_ids"]]):
-        for o in await OwedAmount.filter(id__in=batch).values("id", "recovered_by_id"):
+        for o in await OwedAmount.filter(id__in=batch).values("id", "recovered_by_id", "netted_by_id"):
             owed[o["id"]] = o["recovered_by_id"]
+            if o["netted_by_id"] is not None:
+                netted.add(o["id"])
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
     for r in rows:
-        current = [installments[i] for i in r["installment_ids"]]
-        stale = stale_export_row(
-            r["currency"], r["installments_total"],
-            [ExportedInstallment(i["amount"], i["voided"], i["payout_id"]) for i in current],
-            [owed[o] for o in r["owed_ids"]],
-        )
-        if stale is not None:
-            skipped.append((r["affiliate_id"], stale))
+        if (reason := _stale_row_reason(r, installments, owed, netted)) is not None:
+            skipped.append((r["affiliate_id"], reason))
         else:
             claims.append(
                 Claim(
@@ -333,6 +349,23 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
             )
     await _add_owed_totals(claims)
     return claims, skipped
+
+
+def _stale_row_reason(
+    row: dict[str, Any], installments: dict[int, dict[str, Any]], owed: dict[int, int | None], netted: set[int]
+) -> str | None:
+    """Why a snapshot row can no longer be settled as exported, or None when it still can."""
+    current = [installments[i] for i in row["installment_ids"]]
+    settled_by = {i["payout_id"] for i in current if i["payout_id"] is not None}
+    settled_by |= {owed[o] for o in row["owed_ids"] if owed[o] is not None}
+    if settled_by:
+        payouts = ", ".join(str(p) for p in sorted(settled_by))
+        return f"{row['currency']} already settled since the export (payout {payouts})"
+    if any(i["voided"] for i in current) or sum(i["amount"] for i in current) != row["installments_total"]:
+        return f"{row['currency']} commission was refunded since the export"
+    if netted.intersection(row["owed_ids"]):
+        return f"{row['currency']} owed amount was netted by a void since the export"
+    return None
 
 
 async def _add_owed_totals(claims: Sequence[Claim]) -> None:
@@ -347,24 +380,26 @@ async def _add_owed_totals(claims: Sequence[Claim]) -> None:
 
 
 async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
-    """What is due now for each listed affiliate that is DUE (or a PayPal Instant affiliate's leftover)."""
+    """What is due now for each listed affiliate that is DUE (or would be, but for PAYPAL_INSTANT: rule 12)."""
     await lock_affiliates(affiliate_ids)
     program = await program_rules()
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
     for chunk in batches(sorted(set(affiliate_ids))):
         open_claims = await _open_claims(chunk, now)
-        for a in await Affiliate.filter(id__in=chunk).order_by("id").values("id", "payment_status", "payout_mode"):
-            status = PaymentStatus(a["payment_status"])
-            instant = PayoutMode(a["payout_mode"]) is PayoutMode.PAYPAL_INSTANT
-            if status is not PaymentStatus.DUE and not instant:
-                skipped.append((a["id"], f"not due: {status.value}"))
+        for a in await Affiliate.filter(id__in=chunk).order_by("id").values(
+            "id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count"
+        ):
+            facts = AffiliateFacts(
+                ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]), a["has_payment_method"],
+                a["sales_count"],
+            )
+            own = open_claims.get(a["id"], [])
+            choice = pay_by_id(PaymentStatus(a["payment_status"]), facts, [c.figures() for c in own], program)
+            if choice.skip_reason is not None:
+                skipped.append((a["id"], choice.skip_reason))
                 continue
-            payable = _payable(open_claims.get(a["id"], []), program, instant_leftover=instant)
-            if not payable:
-                skipped.append((a["id"], "nothing due"))
-                continue
-            claims.extend(payable)
+            claims.extend(c for c in own if c.currency in choice.currencies)
     return claims, skipped
 
 
@@ -405,6 +440,7 @@ async def _claim(model: type[Installment] | type[OwedAmount], column: str, pairs
 # --- void -------------------------------------------------------------------------------------
 
 
+@retried
 async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str) -> Payout:
     """A bounced or mistaken payout: VOIDED but kept, and what it settled is unsettled again."""
     reason = text(reason, "reason", limit=500)
@@ -422,7 +458,8 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
         await Payout.filter(id=payout_id).update(status=PayoutStatus.VOIDED, voided_at=now, void_reason=reason)
         await Installment.filter(payout_id=payout_id).update(payout_id=None)
         await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
+        netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
         await refresh_affiliates([payout.affiliate_id], now)
         await audit.record(actor, "voidPayout", "Payout", payout_id, reason=reason, amount=payout.amount,
-                           currency=payout.currency)
+                           currency=payout.currency, netted=netted)
     return await Payout.get(id=payout_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -133,30 +133,85 @@ class InstallmentSlice:
     amount: int
     release_at: datetime
     settled: bool
+    owed: int = 0  # what earlier refunds already made owed against it (its live owed amounts)
 
 
 @dataclass(frozen=True)
 class Allocation:
     new_amounts: dict[int, int]  # installment key -> amount after the refund (0: voided)
-    owed: int  # what could only be taken from paid installments
+    owed_from: dict[int, int] = field(default_factory=dict)  # paid installment key -> the part made owed
+    unattributed: int = 0  # owed beyond the paid installments' known room (owed amounts of before 0004)
+
+    @property
+    def owed(self) -> int:
+        """What could only be taken from paid installments."""
+        return sum(self.owed_from.values()) + self.unattributed
+
+
+def _latest_first(installments: Iterable[InstallmentSlice]) -> list[InstallmentSlice]:
+    return sorted(installments, key=lambda i: (i.release_at, i.key), reverse=True)
 
 
 def allocate_reduction(reduction: int, installments: Iterable[InstallmentSlice]) -> Allocation:
-    """Take a commission reduction from unpaid installments, latest release first; the rest is owed."""
+    """Take a commission reduction from unpaid installments, latest release first; the rest is owed.
+
+    The owed rest is attributed to paid installments, latest release first too, each up to what is
+    not owed against it yet: so voiding one payout later knows which part of it was refunded (rule 12).
+    """
     left = reduction
     new_amounts: dict[int, int] = {}
-    unpaid = sorted(
-        (i for i in installments if not i.settled and i.amount > 0),
-        key=lambda i: (i.release_at, i.key),
-        reverse=True,
-    )
-    for inst in unpaid:
-        if left == 0:
-            break
+    owed_from: dict[int, int] = {}
+    listed = list(installments)
+    for inst in _latest_first(i for i in listed if not i.settled and i.amount > 0):
         take = min(left, inst.amount)
-        new_amounts[inst.key] = inst.amount - take
-        left -= take
-    return Allocation(new_amounts=new_amounts, owed=left)
+        if take:
+            new_amounts[inst.key] = inst.amount - take
+            left -= take
+    for inst in _latest_first(i for i in listed if i.settled):
+        take = min(left, max(0, inst.amount - inst.owed))
+        if take:
+            owed_from[inst.key] = take
+            left -= take
+    return Allocation(new_amounts=new_amounts, owed_from=owed_from, unattributed=left)
+
+
+@dataclass(frozen=True)
+class OwedSlice:
+    """An outstanding owed amount and the paid installment it was taken from (None: not known)."""
+
+    key: int
+    installment_key: int | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class Netting:
+    installments: dict[int, int]  # installment key -> amount after netting (0: voided)
+    owed: dict[int, int]  # owed amount key -> amount after netting (0: netted whole)
+
+
+def net_void(unsettled: Mapping[int, int], outstanding: Iterable[OwedSlice]) -> Netting:
+    """Rule 12: a void nets against later refunds.
+
+    `unsettled` maps installments that are unpaid (again: their payout was voided) to their amounts.
+    Each outstanding owed amount taken from one of them is netted against it: that part of the
+    installment is voided instead of coming back as due, and the owed amount drops by as much.
+    An owed amount a later payout already recovered is not outstanding, so its part does come back as
+    due: the affiliate repaid it, through that payout, for money the voided payout never paid (if that
+    later payout is voided too, the owed amount is outstanding again and is netted then).
+    """
+    left = dict(unsettled)
+    installments: dict[int, int] = {}
+    owed: dict[int, int] = {}
+    for o in sorted(outstanding, key=lambda o: o.key):
+        if o.installment_key not in left:
+            continue
+        take = min(o.amount, left[o.installment_key])
+        if take:
+            left[o.installment_key] -= take
+            installments[o.installment_key] = left[o.installment_key]
+            owed[o.key] = o.amount - take
+    return Netting(installments, owed)
 
 
 def installment_state(
@@ -346,6 +401,46 @@ def _owed(balances: Sequence[BalanceFigures]) -> list[Reason]:
     ]
 
 
+# --- PayPal Instant Payment and the pay run by affiliate id (rules 7, 9 and 12) ------------------
+
+
+def settles_at_sale(approval: ApprovalStatus, mode: PayoutMode) -> bool:
+    """Rule 12: PayPal Instant Payment applies only to an APPROVED affiliate.
+
+    Anyone else's sale is booked as for MANUAL: milestones, held and due, reason NOT_APPROVED.
+    """
+    return mode is PayoutMode.PAYPAL_INSTANT and approval is ApprovalStatus.APPROVED
+
+
+@dataclass(frozen=True)
+class PayByIdChoice:
+    """What markAsPaid(affiliateIds) does for one affiliate: the currencies it settles, or why none."""
+
+    currencies: tuple[str, ...] = ()
+    skip_reason: str | None = None
+
+
+def pay_by_id(
+    status: PaymentStatus, facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
+) -> PayByIdChoice:
+    """Rules 9 and 12: settle an affiliate that is DUE, or would be DUE but for its PAYPAL_INSTANT mode.
+
+    Rule 7's leftover of a PayPal Instant affiliate meets every other requirement of rule 6 too:
+    approval, a payment method, the minimum sales and (per currency) the minimum payout.
+    """
+    if facts.payout_mode is PayoutMode.PAYPAL_INSTANT:
+        blockers = eligibility_reasons(replace(facts, payout_mode=PayoutMode.MANUAL), program)
+        if blockers:
+            return PayByIdChoice(skip_reason=f"not due: {status.value} ({'; '.join(m for _, m in blockers)})")
+    elif status is not PaymentStatus.DUE:
+        return PayByIdChoice(skip_reason=f"not due: {status.value}")
+    payable = payable_currencies(balances, program)
+    if payable:
+        return PayByIdChoice(currencies=tuple(payable))
+    below = [m for r, m in _below_minimum(balances, program)]
+    return PayByIdChoice(skip_reason=f"below the minimum payout: {'; '.join(below)}" if below else "nothing due")
+
+
 @dataclass(frozen=True)
 class Transition:
     """An affiliate's payment status and due amounts before and after one change."""
@@ -470,39 +565,16 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def also_in(methods: Iterable[str], own: str) -> str:
+    """The other groups of an export listing the same affiliate and currency, as stored: "BANK_WIRE,CHECK".
+
+    Under PROVIDED scope an affiliate is in the group of every payment type on file; each such row
+    must be paid from one group only, so every file and the API name the others.
+    """
+    return ",".join(sorted(set(methods) - {own}))
+
+
 def file_part(index: int, max_rows: int | None) -> int:
     """The 1-based file part the `index`-th row of a currency goes to; no limit: always part 1."""
     return 1 if max_rows is None else index // max_rows + 1
 
-
-@dataclass(frozen=True)
-class ExportedInstallment:
-    """An installment of an export row as it is now."""
-
-    amount: int
-    voided: bool
-    payout_id: int | None
-
-
-def stale_export_row(
-    currency: str, installments_total: int, installments: Sequence[ExportedInstallment],
-    owed_recovered_by: Sequence[int | None],
-) -> str | None:
-    """Why an exported row can no longer be paid as exported (rule 9), or None while it still can:
-    something in it was settled by a payout since, or its commission was refunded since."""
-    settled_by = {i.payout_id for i in installments if i.payout_id is not None}
-    settled_by |= {p for p in owed_recovered_by if p is not None}
-    if settled_by:
-        return f"{currency} already settled since the export (payout {', '.join(str(p) for p in sorted(settled_by))})"
-    if any(i.voided for i in installments) or sum(i.amount for i in installments) != installments_total:
-        return f"{currency} commission was refunded since the export"
-    return None
-
-
-def settleable_currencies(
-    balances: Iterable[BalanceFigures], program: ProgramRules, *, instant_leftover: bool = False
-) -> list[str]:
-    """What a pay run settles: the payable currencies; rule 7's instant leftover: any positive due."""
-    if instant_leftover:
-        return [b.currency for b in balances if b.due > 0]
-    return payable_currencies(balances, program)

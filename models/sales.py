@@ -64,7 +64,11 @@ class Installment(Model):
 
 
 class OwedAmount(Model):
-    """Refunded commission that had already been paid, recovered by the next payout."""
+    """Refunded commission that had already been paid, recovered by the next payout.
+
+    It names the paid installment it was taken from, so that voiding that installment's payout nets
+    the two (rule 12): the installment shrinks by the amount, and the amount drops to 0.
+    """
 
     id = fields.IntField(primary_key=True)
     affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
@@ -80,6 +84,14 @@ class OwedAmount(Model):
         "payouts.Payout", related_name="recovered", null=True
     )
     recovered_by_id: int | None
+    installment: fields.ForeignKeyNullableRelation[Installment] = fields.ForeignKeyField(
+        "payouts.Installment", related_name="owed_amounts", null=True
+    )
+    installment_id: int | None  # None: booked before installments were named (migration 0004)
+    netted_by: fields.ForeignKeyNullableRelation[Payout] = fields.ForeignKeyField(
+        "payouts.Payout", related_name="netted", null=True
+    )
+    netted_by_id: int | None  # the voided payout whose void netted this amount against its installment
 
     class Meta:
         table = "owed_amounts"

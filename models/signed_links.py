@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from models.digits import natural
+
 LIFETIME = timedelta(minutes=15)
 MAX_PARAM = 200  # longer query values are refused before any HMAC is computed
 
@@ -57,7 +59,8 @@ class LinkSigner:
         """True when `link` was signed for this file and has not expired at `now`."""
         if any(len(value) > MAX_PARAM for value in (link.expires, link.by, link.signature)):
             return False
-        if not link.expires.isdigit() or int(link.expires) <= now.timestamp():
+        expires = natural(link.expires, 10**12)
+        if expires is None or expires <= now.timestamp():
             return False
         expected = self._signature(file_id, link.expires, link.by)
         return hmac.compare_digest(expected.encode(), link.signature.encode())

@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
+from schema.errors import failure_of
 from schema.events import EventSubscriptions
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
@@ -44,7 +45,7 @@ MAX_ALIASES = 20
 def unexpected(error: GraphQLError) -> bool:
     """Mask only failures we did not raise on purpose: they may carry internals."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError) and failure_of(original) is None
 
 
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:

@@ -280,6 +280,26 @@ class BankWireInput:
     routing_number: str | None = None
     swift: str | None = None
     bank_name: str | None = None
+    beneficiary_address_line1: str | None = strawberry.field(
+        default=None,
+        description="The account holder's street address, first line. Optional (SEPA wires go without); once "
+        "any beneficiary field is given, beneficiaryAddressLine1, beneficiaryCity and beneficiaryCountry are "
+        "required, as international (SWIFT) wires need them. Only in BANK_WIRE export files, never in queries.",
+    )
+    beneficiary_address_line2: str | None = strawberry.field(
+        default=None, description="The account holder's street address, second line (optional)."
+    )
+    beneficiary_city: str | None = strawberry.field(default=None, description="The account holder's city.")
+    beneficiary_state: str | None = strawberry.field(
+        default=None, description="The account holder's state, province or region (optional)."
+    )
+    beneficiary_postal_code: str | None = strawberry.field(
+        default=None, description="The account holder's postal code (optional: not every country has them)."
+    )
+    beneficiary_country: str | None = strawberry.field(
+        default=None,
+        description="The account holder's country, a two-letter ISO 3166 code (the bank's own is `country`).",
+    )
 
 
 @strawberry.input
@@ -290,6 +310,11 @@ class CheckInput:
     postal_code: str
     country: str
     address_line2: str | None = None
+    state: str | None = strawberry.field(
+        default=None,
+        description="State, province or region (e.g. `TX`, `ON`): US and Canadian addresses need it. Optional; "
+        "printed in CHECK export files and shown after the city in the method's summary.",
+    )
 
 
 @strawberry.input

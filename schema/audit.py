@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from models.audit import AuditEntry as AuditEntryRow
 from schema.context import Info
-from schema.ids import parse_global_id, to_global_id
+from schema.ids import parse_global_id, parse_pk, to_global_id
 from schema.node import Node, node_types
 from schema.pagination import NEWEST_FIRST, Connection, paginate
 from schema.permissions import CanReadAll, ProgramWide
@@ -36,8 +36,9 @@ class AuditEntry(Node, ProgramWide):
     @classmethod
     def of(cls, row: AuditEntryRow) -> AuditEntry:
         object_id = None
-        if row.object_type in node_types() and row.object_id and row.object_id.isdigit():
-            object_id = to_global_id(row.object_type, int(row.object_id))
+        pk = parse_pk(row.object_id) if row.object_id else None
+        if row.object_type in node_types() and pk is not None:
+            object_id = to_global_id(row.object_type, pk)
         return cls(
             id=to_global_id("AuditEntry", row.id),
             at=row.at,

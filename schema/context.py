@@ -39,11 +39,16 @@ async def announce_nothing(transitions: Collection[Transition], cause: DueCause)
     """Default when no event bus is wired (tests of the read API, the CLI)."""
 
 
+async def revoke_nowhere(token_id: int) -> None:
+    """Default when no event bus is wired: no WebSocket is open to close."""
+
+
 @dataclass
 class Context:
     principal: Principal
     cipher: Cipher
     announce: Announce = announce_nothing
+    revoke: Callable[[int], Awaitable[None]] = revoke_nowhere  # closes a revoked token's open sockets
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
@@ -78,8 +83,8 @@ class Context:
     def fresh(self) -> Context:
         """A copy with a new instant and empty loaders: one per subscription event."""
         return Context(
-            principal=self.principal, cipher=self.cipher, announce=self.announce, request=self.request,
-            response=self.response, connection_params=self.connection_params, events=self.events,
+            principal=self.principal, cipher=self.cipher, announce=self.announce, revoke=self.revoke,
+            request=self.request, response=self.response, connection_params=self.connection_params, events=self.events,
             websocket=self.websocket, links=self.links, clock=self.clock,
         )
 

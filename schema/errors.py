@@ -9,6 +9,9 @@ from typing import Any, ParamSpec, TypeVar
 import strawberry
 
 from models.errors import Forbidden, Invalid, LedgerError, NotFound
+from models.transactions import CONFLICT_MESSAGE, is_conflict, is_unavailable
+
+UNAVAILABLE_MESSAGE = "the database is unavailable; nothing was changed by this request, retry shortly"
 
 
 @strawberry.interface
@@ -64,3 +67,20 @@ def returns_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | E
             return error_member(e)
 
     return wrapper
+
+
+def failure_of(error: BaseException | None) -> tuple[str, str] | None:
+    """(code, message) of an expected failure that reached a query as an exception, else None.
+
+    A conflict that survived the retries is CONFLICT and an unreachable database UNAVAILABLE (the
+    server answers 503), never a masked INTERNAL_SERVER_ERROR; the driver's text is not shown.
+    """
+    if error is None:
+        return None
+    if isinstance(error, LedgerError):
+        return error.code, error.message
+    if is_conflict(error):
+        return "CONFLICT", CONFLICT_MESSAGE
+    if is_unavailable(error):
+        return "UNAVAILABLE", UNAVAILABLE_MESSAGE
+    return None

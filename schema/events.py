@@ -19,7 +19,7 @@ from models.enums import DueCause, Role
 from models.errors import LedgerError
 from models.rules import Transition
 from schema.affiliates import Affiliate
-from schema.context import Info
+from schema.context import Context, Info
 from schema.ids import decode_id
 from schema.loaders import Loaders
 from schema.money import Money, money_list
@@ -103,6 +103,18 @@ class PayoutDueEvent:
         )
 
 
+async def check_token(ctx: Context, loaders: Loaders) -> None:
+    """A subscription outlives requests: its token is checked again with every event (one query per
+    event, shared by every subscriber in this process), so a revocation that no bus message
+    announced still ends delivery; the server closes the socket on this error."""
+    token_id = ctx.principal.token_id
+    if token_id is None:
+        return  # the bootstrap admin token cannot be revoked
+    token = await loaders.api_token_by_id.load(token_id)
+    if token is None or token.revoked_at is not None:
+        raise GraphQLError("the token was revoked", extensions={"code": "UNAUTHENTICATED"})
+
+
 def wanted_affiliate(info: Info, affiliate_id: strawberry.ID | None) -> int | None:
     """Whose events this caller gets: an AFFILIATE token only its own, whatever it asked for."""
     principal = info.context.principal
@@ -136,5 +148,6 @@ class EventSubscriptions:
             async for event in events:
                 loaders = event.loaders()
                 ctx.renew(loaders)  # the WebSocket's context outlives events: no stale loaders
+                await check_token(ctx, loaders)
                 yield await PayoutDueEvent.of(event, loaders)
 

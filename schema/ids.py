@@ -7,6 +7,7 @@ import binascii
 
 import strawberry
 
+from models.digits import natural
 from models.errors import Invalid
 
 MAX_PK = 2**31 - 1  # entities have IntField keys: a larger id would overflow PostgreSQL's integer
@@ -20,12 +21,18 @@ def parse_global_id(value: str) -> tuple[str, int] | None:
     """(type, pk) or None for anything that is not one of our ids."""
     try:
         type_name, _, pk = base64.urlsafe_b64decode(value.encode()).decode().partition(":")
-        number = int(pk)
     except (binascii.Error, UnicodeError, ValueError):
         return None
-    if not type_name or not 0 < number <= MAX_PK:
+    number = parse_pk(pk)
+    if not type_name or number is None:
         return None
     return type_name, number
+
+
+def parse_pk(text: str) -> int | None:
+    """A primary key as text (a path segment, an audit entry's object id): ASCII digits, 1 to MAX_PK."""
+    number = natural(text, MAX_PK)
+    return number if number else None
 
 
 def decode_id(value: str, type_name: str, field: str) -> int:

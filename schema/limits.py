@@ -14,6 +14,8 @@ from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from schema.errors import failure_of
+
 MAX_QUERY_BYTES = 10 * 1024
 
 
@@ -102,5 +104,9 @@ class ErrorCodes(SchemaExtension):
         yield
         result = self.execution_context.result
         for error in getattr(result, "errors", None) or []:
-            if not (error.extensions or {}).get("code"):
+            failure = failure_of(error.original_error)
+            if failure is not None:  # a conflict or an outage: its code, and no driver internals
+                code, error.message = failure
+                error.extensions = {**(error.extensions or {}), "code": code}
+            elif not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": code_for(error)}

@@ -17,6 +17,7 @@ from models.payouts import Payout
 from models.products import Product
 from models.rules import ProgramRules
 from models.sales import Installment, Sale
+from models.tokens import ApiToken
 
 M = TypeVar("M", bound=Model)
 
@@ -78,6 +79,7 @@ class Loaders:
         self.payment_export_by_id = by_id(PaymentExport)
         self.export_files_by_export_id = grouped(ExportFile, "export_id", ("method", "currency", "part"))
         self.export_skips_by_export_id = grouped(ExportSkip, "export_id")
+        self.api_token_by_id = by_id(ApiToken)
         self._program: asyncio.Task[ProgramRules] | None = None
 
     async def program(self) -> ProgramRules:

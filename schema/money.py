@@ -8,8 +8,22 @@ import strawberry
 from strawberry.schema.types.base_scalars import wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
+from models.digits import plain_decimal
 from models.money import from_minor, plain
 from models.validation import Amount
+
+NOT_PLAIN = Decimal("NaN")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """An input Decimal (rule 12). A number written in any notation but plain ASCII ("1E+2", " 12.00",
+    "1_000.00", "１０.00") becomes NaN, which every amount and percent check refuses as VALIDATION
+    naming its field; text that is no number at all stays a GraphQL coercion error."""
+    value = plain_decimal(text)
+    if value is not None:
+        return value
+    Decimal(text)  # raises DecimalException for text that is no number in any notation
+    return NOT_PLAIN
 
 EXACT_DECIMAL = ScalarDefinition(
     name="Decimal",
@@ -17,7 +31,7 @@ EXACT_DECIMAL = ScalarDefinition(
     "already have been rounded on its way here.",
     specified_by_url=None,
     serialize=plain,  # never exponent notation (rule 12), even for a value stored as "3E+1"
-    parse_value=wrap_parser(Decimal, "Decimal", exceptions=(DecimalException,), include_error=False),
+    parse_value=wrap_parser(parse_decimal, "Decimal", exceptions=(DecimalException,), include_error=False),
     parse_literal=None,
     origin=Decimal,
 )

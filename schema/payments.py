@@ -12,7 +12,9 @@ from models import payrun
 from models.enums import ExportScope, PaymentMethodType, PayoutStatus, Role
 from models.errors import Invalid
 from models.exports import ExportFile as ExportFileRow
+from models.exports import ExportRow as ExportRowRow
 from models.exports import PaymentExport as ExportRow
+from models.exports import payment_reference, shared_rows
 from models.payouts import Payout as PayoutRow
 from models.signed_links import file_path
 from schema.affiliates import AffiliateFilter, selection
@@ -22,7 +24,7 @@ from schema.ids import decode_id, to_global_id
 from schema.loaders import load_existing
 from schema.money import Money, money_list
 from schema.node import Node
-from schema.pagination import NEWEST_FIRST, Connection, paginate
+from schema.pagination import BY_ID, NEWEST_FIRST, Connection, paginate
 from schema.permissions import CanReadAll, Owned, ProgramWide, mutation
 from schema.sales import utc
 
@@ -90,6 +92,11 @@ class ExportFile(ProgramWide):
     currency: str
     rows: int
     total: Money
+    shared_row_count: int = strawberry.field(
+        description="How many rows of this file list an affiliate and currency that another group of the same "
+        "export lists too (PROVIDED scope; always 0 for PREFERRED). Pay each such row from one group only: "
+        "the file marks them in its `also_in` column (PayPal: in the note)."
+    )
     file_id: strawberry.Private[int]
 
     @strawberry.field(
@@ -104,6 +111,33 @@ class ExportFile(ProgramWide):
         return file_path(self.file_id)
 
 
+@strawberry.type(
+    description="A row of an export group whose affiliate and currency another group of the same export lists "
+    "too (PROVIDED scope lists an affiliate under every payment type on file). Uploading every file would pay "
+    "it twice: pay it from one group only (see docs/payrun.md)."
+)
+class SharedExportRow(ProgramWide):
+    reference: str = strawberry.field(description="The row's payment reference in its file, `PD-<export>-<row>`.")
+    amount: Money = strawberry.field(description="What the row pays: the same in every group that lists it.")
+    also_in: list[PaymentMethodType] = strawberry.field(
+        description="The other groups (payment types) of the export that list the same affiliate and currency."
+    )
+    affiliate_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, export_id: int, row: ExportRowRow) -> SharedExportRow:
+        return cls(
+            reference=payment_reference(export_id, row.id), amount=Money.of(row.amount, row.currency),
+            also_in=[PaymentMethodType(m) for m in row.also_in.split(",")], affiliate_id=row.affiliate_id,
+        )
+
+    @strawberry.field(description="The affiliate the row pays.")
+    async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
+        from schema.affiliates import Affiliate
+
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.affiliate_id))
+
+
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
 class ExportGroup(ProgramWide):
     method: PaymentMethodType
@@ -111,6 +145,24 @@ class ExportGroup(ProgramWide):
     totals: list[Money]
     files: list[ExportFile]
     paid: bool
+    shared_row_count: int = strawberry.field(
+        description="How many rows of this group another group of the export lists too (see `sharedRows`)."
+    )
+    export_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="The rows of this group that another group of the export lists too, by row: pay each from "
+        "one group only and delete it from the other groups' files before uploading them."
+    )
+    async def shared_rows(
+        self,
+        first: Annotated[int | None, strawberry.argument(description="Page size: 0 to 500, default 50.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="The endCursor of the page before.")] = None,
+    ) -> Connection[SharedExportRow]:
+        file_ids = [f.file_id for f in self.files]
+        return await paginate(
+            shared_rows(file_ids), BY_ID, lambda row: SharedExportRow.of(self.export_id, row), first, after
+        )
 
 
 def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup]:
@@ -128,10 +180,13 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
                 affiliate_count=export.affiliate_counts.get(method.value, 0),
                 totals=money_list(totals),
                 files=[
-                    ExportFile(currency=f.currency, rows=f.rows, total=Money.of(f.total, f.currency), file_id=f.id)
+                    ExportFile(currency=f.currency, rows=f.rows, total=Money.of(f.total, f.currency),
+                               shared_row_count=f.shared_rows, file_id=f.id)
                     for f in by_method[method]
                 ],
                 paid=all(f.paid_at is not None for f in by_method[method]),
+                shared_row_count=sum(f.shared_rows for f in by_method[method]),
+                export_id=export.id,
             )
         )
     return groups

@@ -95,4 +95,5 @@ class TokenMutations:
         row = await access.revoke_token(
             info.context.principal.actor, info.context.now, token_id=decode_id(id, "ApiToken", "id")
         )
+        await info.context.revoke(row.id)  # its open WebSockets close now, in every process
         return RevokeTokenSuccess(api_token=ApiToken.of(row))

@@ -32,12 +32,14 @@ from models.signed_links import LinkSigner
 from schema import make_schema
 from schema.context import Context, Principal
 from server.auth import authenticate
+from server.browser import browser_routes, graphiql_page
 from server.clock import MaturityClock
 from server.config import Settings
 from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
-from server.guards import HttpGuard, SafeJson
+from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
+from server.sockets import OpenSockets, SocketHandler
 
 log = logging.getLogger("payouts")
 
@@ -61,10 +63,12 @@ def wants_graphiql(request: Request) -> bool:
 class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     """Strawberry's ASGI app with our context: the caller, a fresh clock and fresh loaders."""
 
+    graphql_transport_ws_handler_class = SocketHandler
+
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
-            make_schema(introspection=settings.introspection), graphql_ide="graphiql",
+            make_schema(introspection=settings.introspection), graphql_ide=None,  # ours: server/browser.py
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
         )
@@ -72,29 +76,48 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
         self.cipher = cipher
         self.links = links
         self.bus = bus
+        self.sockets = OpenSockets()
+        bus.on_revoke(self.sockets.revoked)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                request=request, response=response, events=self.bus, websocket=True, links=self.links,
-                clock=self.settings.clock,
+                revoke=self.bus.revoke, request=request, response=response, events=self.bus, websocket=True,
+                links=self.links, clock=self.settings.clock,
             )
         principal: Principal = request.state.principal
         # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
         return Context(
-            principal=principal, cipher=self.cipher, announce=self.bus.announce, request=request,
-            response=response, events=self.bus, links=self.links, clock=self.settings.clock,
+            principal=principal, cipher=self.cipher, announce=self.bus.announce, revoke=self.bus.revoke,
+            request=request, response=response, events=self.bus, links=self.links, clock=self.settings.clock,
         )
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """503 when the database was unreachable during execution: the client should retry later."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        if any((error.get("extensions") or {}).get("code") == "UNAVAILABLE"
+               for result in results for error in result.get("errors") or []):
+            response.status_code = 503
+        return response
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The token comes in the connection_init payload; a missing or bad one closes with 4403."""
-        header = (context.connection_params or {}).get("authorization")
-        principal = await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+        principal = await self._socket_principal(context)
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal
         return UNSET
+
+    async def _socket_principal(self, context: Context) -> Principal | None:
+        header = (context.connection_params or {}).get("authorization")
+        return await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+
+    async def still_valid(self, context: Context) -> bool:
+        """Checked before every operation on a WebSocket: the token of connection_init, still unrevoked."""
+        principal = await self._socket_principal(context)
+        return principal is not None and principal.token_id == context.principal.token_id
 
 
 class Authenticated:
@@ -107,8 +130,8 @@ class Authenticated:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            if wants_graphiql(request):  # a static page: no context, so no principal, is needed
-                await (await self.app.render_graphql_ide(request))(scope, receive, send)
+            if wants_graphiql(request):  # GraphiQL from the package: a static page, it asks for the token
+                await graphiql_page()(scope, receive, send)
                 return
             principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
             if principal is None:
@@ -121,12 +144,18 @@ class Authenticated:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """503 while the database does not answer; the bus is reported but does not fail the check.
+
+    A bus that is reconnecting delays live events (none are lost: they are caught up from the
+    outbox), while every request still works, so the process stays in rotation (200).
+    """
+    bus: Bus = request.state.bus
     try:
         await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # the database did not answer: that is the report, not a crash
-        log.exception("health check failed")
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    except Exception as e:  # the database did not answer: that is the report, not a crash
+        log.warning("health check failed: %s", type(e).__name__)
+        return JSONResponse({"status": "unavailable", "bus": bus.state}, status_code=503)
+    return JSONResponse({"status": "ok", "bus": bus.state})
 
 
 def cross_origin(origins: tuple[str, ...]) -> Middleware:
@@ -149,7 +178,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
     clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings))
+    graphql = HttpGuard(DatabaseGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -175,6 +204,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
+            *browser_routes(),
         ],
         lifespan=lifespan,
     )

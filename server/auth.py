@@ -7,6 +7,7 @@ import hmac
 from models.enums import Role
 from models.tokens import ApiToken, hash_token
 from schema.context import Principal
+from schema.ids import parse_pk
 
 MAX_TOKEN_LENGTH = 200
 ADMIN_TOKEN_ACTOR = "admin-token"  # the audit log's name for PAYOUTS_ADMIN_TOKEN
@@ -28,9 +29,10 @@ async def still_admin(actor: str, admin_token: str | None) -> bool:
     if actor == ADMIN_TOKEN_ACTOR:
         return bool(admin_token)
     kind, _, raw = actor.partition(":")
-    if kind != "token" or not raw.isdigit() or len(raw) > 18:
+    pk = parse_pk(raw) if kind == "token" else None
+    if pk is None:
         return False
-    return await ApiToken.exists(id=int(raw), role=Role.ADMIN, revoked_at=None)
+    return await ApiToken.exists(id=pk, role=Role.ADMIN, revoked_at=None)
 
 
 async def authenticate(header: str | None, admin_token: str | None) -> Principal | None:

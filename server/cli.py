@@ -15,9 +15,10 @@ from models.db import migrate, tortoise_config
 from models.enums import ExportScope, PaymentStatus, Role
 from models.errors import LedgerError
 from models.payment_details import Cipher
-from schema.ids import parse_global_id
+from schema.ids import parse_global_id, parse_pk
 from server import demo
 from server.config import Settings
+from server.pubsub import make_bus
 
 
 def say(message: str) -> None:
@@ -46,8 +47,8 @@ async def create_token(role: Role, label: str = "") -> str:
 
 def token_pk(value: str) -> int | None:
     """A token as `payouts token revoke` takes it: its number, or its ApiToken global id."""
-    if value.isdigit():
-        return int(value)
+    if (pk := parse_pk(value)) is not None:
+        return pk
     parsed = parse_global_id(value)
     return parsed[1] if parsed and parsed[0] == "ApiToken" else None
 
@@ -87,6 +88,8 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
             await access.revoke_token(CLI_ACTOR, settings.clock(), token_id=pk)
         except LedgerError as e:
             failure.append(e.message)
+            return
+        await announce_revocation(settings, pk)
 
     asyncio.run(with_database(settings, work))
     if failure:
@@ -94,6 +97,19 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     say(f"token {pk} revoked: it is refused from now on")
     return 0
+
+
+async def announce_revocation(settings: Settings, token_id: int) -> None:
+    """Servers sharing a bus close the token's open WebSockets now; without one (a single server),
+    they close them at the socket's next operation or event."""
+    if not settings.pubsub_url:
+        return
+    bus = make_bus(settings.pubsub_url, settings.database_url)
+    await bus.start()
+    try:
+        await bus.revoke(token_id)
+    finally:
+        await bus.stop()
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -22,6 +22,7 @@ import asyncpg
 
 from models.balances import apply_maturities, next_maturity
 from models.enums import DueCause
+from models.transactions import is_unavailable
 from schema.clock import Clock, system_clock
 from schema.context import Announce
 
@@ -81,8 +82,11 @@ class MaturityClock:
                 log.warning("lost the maturity clock lock; waiting to lead again")
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("maturity clock failed; retrying in %.0f s", self.retry)
+            except Exception as e:
+                if not is_unavailable(e):
+                    log.exception("maturity clock failed; retrying in %.0f s", self.retry)
+                else:  # an outage is reported by /healthz; one line each retry is enough here
+                    log.warning("maturity clock: database unavailable (%s); retrying", type(e).__name__)
                 await asyncio.sleep(self.retry)
 
     async def _tick_while(self, leading: Callable[[], bool]) -> None:

@@ -340,15 +340,15 @@ EXAMPLE_QUERY = """{
 
 
 def banner(host: str, port: int, token: str) -> str:
-    """What the operator needs to try the demo: the address, the token, and a first query."""
-    url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/graphql"
+    """What the operator needs to try the demo: the app, GraphiQL, the token, and a first query."""
+    base = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"
+    url = f"{base}/graphql"
     return f"""
 Payout desk demo
-  GraphiQL:     {url}  (open it in a browser)
+  App:          {base}/app/  (the pay run in a browser: log in with the admin token)
+  GraphiQL:     {url}  (type the token once, or open {url}#token={token})
   Admin token:  {token}
-  In GraphiQL, open the Headers pane (bottom left) and paste:
-    {{"Authorization": "Bearer {token}"}}
-  then run, for example:
+  In GraphiQL run, for example:
 {_indent(EXAMPLE_QUERY, 4)}
   From a shell:
     curl -s {url} -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\

@@ -20,12 +20,13 @@ from models import audit, payrun
 from models.affiliates import Affiliate
 from models.balances import apply_maturities
 from models.enums import ExportScope, PaymentMethodType, PaymentStatus, Role
-from models.exports import ExportFile, ExportRow, ExportSkip
+from models.exports import ExportFile, ExportRow, ExportSkip, payment_reference
 from models.money import format_money, from_minor
-from models.payment_details import Cipher
+from models.payment_details import BENEFICIARY_ADDRESS, Cipher
 from models.rules import spreadsheet_safe
 from models.signed_links import LinkSigner, SignedLink
 from schema.clock import Clock, system_clock
+from schema.ids import parse_pk
 from server.auth import authenticate, still_admin
 
 BATCH = 1000
@@ -34,23 +35,31 @@ Cells = Callable[[ExportRow, dict[str, Any], str], list[str]]
 
 
 def reference(export_id: int, row: ExportRow) -> str:
-    return f"PD-{export_id}-{row.id}"
+    return payment_reference(export_id, row.id)
 
 
 def _paypal(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
-    """PayPal Payouts bulk format: email, amount, currency, customer id, note, `PAYPAL`."""
+    """PayPal Payouts bulk format: email, amount, currency, customer id, note, `PAYPAL`.
+
+    The layout is fixed, so a row that other groups of the export list too says so in its note.
+    """
     amount = str(from_minor(row.amount, row.currency))
-    return [spreadsheet_safe(details["email"]), amount, row.currency, str(row.affiliate_id),
-            f"Commission {ref}", "PAYPAL"]
+    note = f"Commission {ref}"
+    if row.also_in:
+        note += f"; also listed for {row.also_in.replace(',', ', ')}: pay once"
+    return [spreadsheet_safe(details["email"]), amount, row.currency, str(row.affiliate_id), note, "PAYPAL"]
 
 
+# `also_in`: the other payment types whose files list this affiliate and currency too (PROVIDED
+# scope), comma-separated; empty when the row is in this group only. See docs/payrun.md.
 BANK_WIRE_HEADER = [
-    "reference", "affiliate_id", "account_holder", "iban", "account_number", "routing_number", "swift",
-    "bank_name", "bank_country", "amount", "currency",
+    "reference", "affiliate_id", "account_holder", "beneficiary_address_line1", "beneficiary_address_line2",
+    "beneficiary_city", "beneficiary_state", "beneficiary_postal_code", "beneficiary_country", "iban",
+    "account_number", "routing_number", "swift", "bank_name", "bank_country", "amount", "currency", "also_in",
 ]
 CHECK_HEADER = [
-    "reference", "affiliate_id", "payee", "address_line1", "address_line2", "city", "postal_code", "country",
-    "amount", "currency",
+    "reference", "affiliate_id", "payee", "address_line1", "address_line2", "city", "state", "postal_code",
+    "country", "amount", "currency", "also_in",
 ]
 
 
@@ -61,16 +70,17 @@ def _fields(details: dict[str, Any], *names: str) -> list[str]:
 def _bank_wire(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
     return [
         ref, str(row.affiliate_id),
-        *_fields(details, "accountHolder", "iban", "accountNumber", "routingNumber", "swift", "bankName", "country"),
-        str(from_minor(row.amount, row.currency)), row.currency,
+        *_fields(details, "accountHolder", *BENEFICIARY_ADDRESS, "iban", "accountNumber", "routingNumber", "swift",
+                 "bankName", "country"),
+        str(from_minor(row.amount, row.currency)), row.currency, row.also_in,
     ]
 
 
 def _check(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
     return [
         ref, str(row.affiliate_id),
-        *_fields(details, "payee", "addressLine1", "addressLine2", "city", "postalCode", "country"),
-        str(from_minor(row.amount, row.currency)), row.currency,
+        *_fields(details, "payee", "addressLine1", "addressLine2", "city", "state", "postalCode", "country"),
+        str(from_minor(row.amount, row.currency)), row.currency, row.also_in,
     ]
 
 
@@ -129,7 +139,7 @@ def export_file_route(
 
     async def download(request: Request) -> Response:
         raw = request.path_params["file_id"]
-        file_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        file_id = parse_pk(raw)
         header = request.headers.get("authorization")
         link = signed_link(request)
         details: dict[str, Any] = {}

@@ -3,15 +3,23 @@
 Strawberry answers malformed requests (bad JSON, wrong content type, non-object variables,
 unknown operation names) with a plain-text 400; clients of a GraphQL API expect a JSON
 `errors` list with a code, so this rewrites those answers. Nothing here parses GraphQL.
+`DatabaseGuard` does the same for a database that fails before GraphQL runs (in authentication
+or the request's context): 503 `UNAVAILABLE` or 409 `CONFLICT`, never a plain-text 500.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.digits import natural
+from schema.errors import failure_of
+
+log = logging.getLogger("payouts")
 
 MAX_BODY_BYTES = 1024 * 1024  # a 10 kB query plus generous variables
 
@@ -37,6 +45,41 @@ def refusal(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
+STATUS_OF = {"UNAVAILABLE": 503, "CONFLICT": 409}
+
+
+class DatabaseGuard:
+    """Answers a request whose database work failed before any response started with JSON.
+
+    Execution errors inside GraphQL are handled by the schema (`schema.errors.failure_of`); this
+    catches what escapes around it: token look-ups, context creation, file downloads.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as e:
+            failure = failure_of(e)
+            if started or failure is None:
+                raise
+            code, message = failure
+            log.warning("%s %s answered %s: %s", scope["method"], scope["path"], code, type(e).__name__)
+            await refusal(STATUS_OF.get(code, 400), message, code)(scope, receive, send)
+
+
 class HttpGuard:
     """Wraps the GraphQL ASGI app (HTTP only; WebSockets pass through)."""
 
@@ -50,7 +93,8 @@ class HttpGuard:
             return
         too_large = refusal(413, f"the request body is larger than {self.max_body} bytes", "REQUEST_TOO_LARGE")
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
+        size = natural(declared, 10**18)
+        if size is not None and size > self.max_body:
             await too_large(scope, receive, send)
             return
         body = bytearray()

@@ -3,7 +3,11 @@
 `Bus` delivers within one process (the default, and the only choice on SQLite). `PostgresBus`
 (LISTEN/NOTIFY) and `RedisBus` (PUBLISH/SUBSCRIBE) carry each message to every process, the
 publishing one included, which then delivers it locally. A message also says whether balances
-changed, which wakes the maturity clock wherever it runs (a change may create an earlier release).
+changed, which wakes the maturity clock wherever it runs (a change may create an earlier release),
+and may name revoked tokens, whose open WebSockets every process then closes (server/sockets.py).
+
+`PostgresBus` and `RedisBus` reconnect by themselves after a dropped connection and catch up
+on what was published meanwhile from the database outbox (`RelayBus`).
 
 Subscribers have bounded queues: a slow one loses events (logged), nobody else waits for it.
 """
@@ -14,13 +18,18 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
 
 import asyncpg
 import redis.asyncio as redis
+from redis.asyncio.client import PubSub
 
+from models import outbox
 from models.enums import DueCause
 from models.rules import Transition
 from schema.clock import Clock, system_clock
@@ -31,6 +40,13 @@ log = logging.getLogger("payouts.pubsub")
 CHANNEL = "payouts_due"
 QUEUE_SIZE = 256
 MAX_MESSAGE_BYTES = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
+LISTENER_NAME = "payouts-bus"  # application_name / client name of the subscribing connection, with the pid
+KEEPALIVE = 2.0  # seconds between checks that the subscribing connection is alive
+FIRST_CONNECT = 5.0  # seconds start() waits for the first connection before serving anyway
+BACKOFF_MIN, BACKOFF_MAX = 0.1, 5.0  # reconnect delays, doubling
+GAP_MARGIN = timedelta(seconds=30)  # read the outbox from this long before the connection was last seen alive
+SEEN_FOR = 600.0  # seconds a delivered message id is remembered (far beyond GAP_MARGIN + KEEPALIVE)
+PRUNE_EVERY = 60.0
 
 
 class Subscriber:
@@ -82,6 +98,12 @@ class Bus:
         self.clock = clock
         self._subscribers: dict[int | None, set[Subscriber]] = defaultdict(set)
         self._on_change: list[Callable[[], None]] = []
+        self._on_revoke: list[Callable[[int], None]] = []
+
+    @property
+    def state(self) -> str:
+        """What /healthz reports: "ok", or "reconnecting" while a cross-process bus is cut off."""
+        return "ok"
 
     async def start(self) -> None:
         """Nothing to connect to in-process."""
@@ -92,6 +114,10 @@ class Bus:
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call back (in this process) whenever any process reports changed balances."""
         self._on_change.append(callback)
+
+    def on_revoke(self, callback: Callable[[int], None]) -> None:
+        """Call back (in this process) with the id of every token any process revokes."""
+        self._on_revoke.append(callback)
 
     @property
     def subscriber_count(self) -> int:
@@ -124,10 +150,25 @@ class Bus:
             data = json.loads(message)
             events = [DueEvent.from_json(item) for item in data["events"]]
             changed = bool(data["changed"])
+            revoked = [int(token_id) for token_id in data.get("revoked", ())]
         except (ValueError, KeyError, TypeError, AttributeError):
             log.error("ignored a malformed bus message: %.200r", message)
             return
+        for token_id in revoked:
+            for revoke in self._on_revoke:
+                revoke(token_id)
         self.deliver(events, changed)
+
+    async def send(self, message: str) -> None:
+        """Carry one encoded message to every process; in-process, that is this one."""
+        self.receive(message)
+
+    async def revoke(self, token_id: int) -> None:
+        """`Context.revoke`: after the revocation committed, close that token's sockets everywhere."""
+        try:
+            await self.send(json.dumps({"changed": False, "events": [], "revoked": [token_id]}))
+        except Exception:  # committed already: its sockets still fail their next operation or event
+            log.exception("could not announce the revocation of token %d", token_id)
 
     async def publish(self, events: Collection[DueEvent], changed: bool) -> None:
         self.deliver(events, changed)
@@ -143,38 +184,184 @@ class Bus:
             log.exception("could not publish %d due events", len(events))
 
 
-class PostgresBus(Bus):
+class RelayBus(Bus):
+    """A bus across processes that survives a dropped connection without losing messages.
+
+    Every message is first kept in the database outbox (`models.outbox`) and sent with its id.
+    A background task holds the connection: when it drops, `state` says "reconnecting" (shown by
+    /healthz) and it reconnects with backoff; once subscribed again it reads from the outbox what
+    was published since shortly before the connection was last known alive, and delivers what
+    it had not seen. Ids already delivered are remembered for a while, so each message reaches
+    each subscriber of this process once.
+    """
+
+    def __init__(self, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
+        super().__init__(queue_size, clock)
+        self._seen: dict[int, float] = {}
+        self._alive_at: datetime | None = None  # Settings.clock: outbox rows carry the publisher's
+        self._connected = asyncio.Event()
+        self._holder: asyncio.Task[None] | None = None
+        self._pruned_at = 0.0
+
+    @property
+    def state(self) -> str:
+        return "ok" if self._connected.is_set() else "reconnecting"
+
+    async def start(self) -> None:
+        self._holder = asyncio.create_task(self._hold())
+        with suppress(TimeoutError):  # a server may start while the bus is down: it keeps trying
+            await asyncio.wait_for(self._connected.wait(), FIRST_CONNECT)
+
+    async def stop(self) -> None:
+        if self._holder is not None:
+            self._holder.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._holder
+        await self._disconnect()
+
+    async def _hold(self) -> None:
+        """Forever: connect, catch up on the gap, serve until the connection drops, back off, again."""
+        delay = BACKOFF_MIN
+        while True:
+            try:
+                await self._connect()
+                gap_from = self._alive_at
+                self._alive_at = self.clock()
+                self._connected.set()
+                log.info("bus connected")
+                if gap_from is not None:
+                    await self._catch_up(gap_from - GAP_MARGIN)
+                delay = BACKOFF_MIN
+                await self._serve()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                if self._connected.is_set():
+                    log.warning("bus connection lost (%s); reconnecting", type(e).__name__)
+                else:
+                    log.warning("bus unavailable (%s); retrying in %.1f s", type(e).__name__, delay)
+            self._connected.clear()
+            await self._disconnect()
+            await asyncio.sleep(delay)
+            delay = min(BACKOFF_MAX, delay * 2)
+
+    async def _serve(self) -> None:
+        """Until the connection fails: check it every KEEPALIVE seconds, prune now and then."""
+        while True:
+            await self._check()
+            self._alive_at = self.clock()
+            now = time.monotonic()
+            self._seen = {i: t for i, t in self._seen.items() if now - t < SEEN_FOR}
+            if now - self._pruned_at > PRUNE_EVERY:
+                self._pruned_at = now
+                with suppress(Exception):  # another process may be pruning; next time then
+                    await outbox.prune(self.clock())
+
+    async def _catch_up(self, moment: datetime) -> None:
+        missed = [(i, m) for i, m in await outbox.since(moment) if i not in self._seen]
+        if missed:
+            log.info("bus: delivering %d messages published while disconnected", len(missed))
+        for number, message in missed:  # numbered, so the same message arriving live now is dropped
+            self.receive(_numbered(message, number))
+
+    def receive(self, message: str | bytes) -> None:
+        try:
+            number = json.loads(message).get("id")
+        except (ValueError, AttributeError):
+            number = None
+        if isinstance(number, int):
+            if number in self._seen:
+                return
+            self._seen[number] = time.monotonic()
+        super().receive(message)
+
+    async def publish(self, events: Collection[DueEvent], changed: bool) -> None:
+        for message in encode(events, changed):
+            numbered = _numbered(message, await outbox.append(message, self.clock()))
+            try:
+                await self._send(numbered)
+            except Exception as e:  # kept in the outbox: other processes catch up when their bus reconnects
+                log.warning("bus send failed (%s); delivering locally, others catch up from the outbox",
+                            type(e).__name__)
+                self.receive(numbered)
+
+    async def _connect(self) -> None:
+        raise NotImplementedError
+
+    async def _check(self) -> None:
+        """Return after KEEPALIVE seconds if the connection is fine; raise as soon as it is not."""
+        raise NotImplementedError
+
+    async def _disconnect(self) -> None:
+        raise NotImplementedError
+
+    async def _send(self, message: str) -> None:
+        raise NotImplementedError
+
+
+def _numbered(message: str, number: int) -> str:
+    return f'{{"id":{number},{message[1:]}'
+
+
+class PostgresBus(RelayBus):
     """LISTEN on a dedicated connection; NOTIFY through a small pool (one connection is not concurrent)."""
 
     def __init__(self, url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
         super().__init__(queue_size, clock)
         self.url = url
         self._listener: asyncpg.Connection | None = None
+        self._lost = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
 
-    async def start(self) -> None:
-        self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=4)
-        self._listener = await asyncpg.connect(self.url)
+    async def _connect(self) -> None:
+        self._lost.clear()
+        self._listener = await asyncpg.connect(
+            self.url, server_settings={"application_name": f"{LISTENER_NAME}-{os.getpid()}"}
+        )
+        self._listener.add_termination_listener(lambda _: self._lost.set())
         await self._listener.add_listener(CHANNEL, self._notified)
+
+    async def _check(self) -> None:
+        assert self._listener is not None
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._lost.wait(), KEEPALIVE)
+        if self._lost.is_set() or self._listener.is_closed():
+            raise ConnectionError("the LISTEN connection was closed")
+        await asyncio.wait_for(self._listener.fetchval("SELECT 1"), KEEPALIVE)
 
     def _notified(self, connection: object, pid: int, channel: str, payload: str) -> None:
         self.receive(payload)
 
-    async def stop(self) -> None:
-        if self._listener is not None:
+    async def _disconnect(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
             with suppress(Exception):
-                await self._listener.close()
+                await asyncio.wait_for(listener.close(), 2)
+            listener.terminate()
+
+    async def stop(self) -> None:
+        await super().stop()
         if self._pool is not None:
             await self._pool.close()
 
-    async def publish(self, events: Collection[DueEvent], changed: bool) -> None:
+    async def _send(self, message: str) -> None:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(self.url, min_size=0, max_size=4)
+        for attempt in range(2):  # a pooled connection the server dropped fails once, then is replaced
+            try:
+                await self._pool.execute("SELECT pg_notify($1, $2)", CHANNEL, message)
+                return
+            except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, ConnectionError):
+                if attempt:
+                    raise
+
+    async def send(self, message: str) -> None:
         assert self._pool is not None, "PostgresBus.start() was not awaited"
-        for message in encode(events, changed):
-            await self._pool.execute("SELECT pg_notify($1, $2)", CHANNEL, message)
+        await self._pool.execute("SELECT pg_notify($1, $2)", CHANNEL, message)
 
 
-class RedisBus(Bus):
-    """redis-py's asyncio pub/sub, read with get_message in a background task.
+class RedisBus(RelayBus):
+    """redis-py's asyncio pub/sub, read with get_message.
 
     Redis channels are server-wide (not per database number), so the channel is named after the
     deployment's database: two deployments sharing one Redis never see each other's events.
@@ -184,37 +371,44 @@ class RedisBus(Bus):
         self, url: str, database_url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock
     ) -> None:
         super().__init__(queue_size, clock)
-        self.channel = f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}"
+        deployment = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+        self.channel = f"{CHANNEL}:{deployment}"
         self._client = redis.from_url(url)
-        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        self._reader: asyncio.Task[None] | None = None
+        # Its own client, named, so an operator (or a test) can find the subscribing connection.
+        self._subscriber = redis.from_url(url, client_name=f"{LISTENER_NAME}-{os.getpid()}")
+        self._pubsub: PubSub | None = None
 
-    async def start(self) -> None:
+    async def _connect(self) -> None:
+        self._pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
         await self._pubsub.subscribe(self.channel)
-        self._reader = asyncio.create_task(self._read())
 
-    async def _read(self) -> None:
-        while True:
-            try:
-                message = await self._pubsub.get_message(timeout=1.0)
-            except (redis.ConnectionError, redis.TimeoutError):
-                log.exception("redis pub/sub connection failed; retrying")
-                await asyncio.sleep(1.0)
-                continue
+    async def _check(self) -> None:
+        """Read for KEEPALIVE seconds. redis-py raises once on a killed connection (then would resubscribe
+        silently on the next read, losing the gap): that exception is our signal to catch up."""
+        assert self._pubsub is not None
+        deadline = time.monotonic() + KEEPALIVE
+        while time.monotonic() < deadline:
+            message = await self._pubsub.get_message(timeout=min(1.0, KEEPALIVE))
             if message is not None and message.get("type") == "message":
                 self.receive(message["data"])
+        await self._pubsub.ping()
+
+    async def _disconnect(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with suppress(Exception):
+                await pubsub.aclose()
 
     async def stop(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._reader
-        await self._pubsub.aclose()
+        await super().stop()
+        await self._subscriber.aclose()
         await self._client.aclose()
 
-    async def publish(self, events: Collection[DueEvent], changed: bool) -> None:
-        for message in encode(events, changed):
-            await self._client.publish(self.channel, message)
+    async def _send(self, message: str) -> None:
+        await self._client.publish(self.channel, message)
+
+    async def send(self, message: str) -> None:
+        await self._client.publish(self.channel, message)
 
 
 def make_bus(url: str | None, database_url: str, clock: Clock = system_clock) -> Bus:

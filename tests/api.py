@@ -18,6 +18,8 @@ PAY = f"""mutation($input: MarkAsPaidInput!) {{ markAsPaid(input: $input) {{
   ... on MarkAsPaidSuccess {{ payouts {{ id amount {{ amount currency }} method status reference
       affiliate {{ id }} export {{ id }} }}
     skipped {{ affiliate {{ id }} reason }} totals {{ amount currency }} }} {ERROR} }} }}"""
+VOID = f"""mutation($id: ID!, $reason: String!) {{ voidPayout(payoutId: $id, reason: $reason) {{
+  ... on VoidPayoutSuccess {{ payout {{ id status amount {{ amount }} }} }} {ERROR} }} }}"""
 BALANCES = """balances { currency earned { amount currency } reserve { amount } due { amount } paid { amount }
   owed { amount } nextRelease { at amount { amount currency } } }"""
 

@@ -29,6 +29,7 @@ from tortoise import Tortoise
 from models.db import migrate
 from server.app import create_app
 from server.config import Settings
+from tests import live as live_server
 from tests.clients import ADMIN_TOKEN, POSTGRES_URL, SECRET_KEY, GraphQLClient, StatementCounter
 from tests.clock import MovableClock
 
@@ -125,6 +126,19 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def bus_kind() -> str:
+    """In-process unless a test parametrizes it with one of tests.live.BUSES."""
+    return live_server.bus_kind()
+
+
+@pytest.fixture
+async def live(settings: Settings, clock: MovableClock, bus_kind: str) -> AsyncIterator[live_server.Live]:
+    """The app served by uvicorn on a free port, in this test's loop."""
+    async for served in live_server.live(settings, clock, bus_kind):
+        yield served
 
 
 @pytest.fixture

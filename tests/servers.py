@@ -53,6 +53,19 @@ class ServerProcess:
             await asyncio.wait_for(self.process.wait(), 15)
 
 
+async def migrate_first(database_url: str) -> None:
+    """`payouts migrate` before the workers start: their own migrations would race."""
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "migrate", cwd=ROOT, env=server_env(database_url),
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert await asyncio.wait_for(migrate.wait(), 60) == 0
+    except TimeoutError:
+        migrate.kill()
+        raise
+
+
 async def start_server(
     database_url: str, log: Path, *, workers: int = 1, **extra_env: str
 ) -> ServerProcess:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tortoise.transactions import in_transaction
 
+from models.affiliates import Balance
 from models.balances import refresh_affiliates
 from models.enums import PaymentMethodType
 from models.payouts import Payout
-from models.sales import Installment
-from schema.ids import parse_global_id
+from models.sales import Installment, OwedAmount, Sale
+from schema.ids import parse_global_id, to_global_id
 from tests.api import (
     ERROR,
     KARTRA,
@@ -446,3 +451,85 @@ async def test_removing_the_preferred_method_leaves_the_only_other_one_preferred
 
     data = await gql.ok(query, input={"affiliateId": ann, "paypalEmail": ""})
     assert data["updatePaymentDetails"]["affiliate"]["paymentMethods"] == [{"type": "CHECK", "preferred": True}]
+
+
+# --- the balance identity under random stories, voids after refunds included (rules 1, 9 and 12) ---
+
+VOID = """mutation($id: ID!) { voidPayout(payoutId: $id, reason: "bounced") { __typename } }"""
+PAY_IDS = """mutation($id: ID!) { markAsPaid(input: {affiliateIds: [$id], method: PAYPAL}) { __typename } }"""
+story_step = st.one_of(
+    st.tuples(st.just("sale"), st.integers(min_value=100, max_value=100_000), st.integers(min_value=0, max_value=40)),
+    st.tuples(st.just("pay")),
+    st.tuples(st.just("refund"), st.integers(min_value=0, max_value=9), st.none() | st.integers(1, 99)),
+    st.tuples(st.just("void"), st.integers(min_value=0, max_value=9)),
+)
+# Each chapter pays, refunds and voids, so a void often meets a refund of what it paid.
+chapter = st.tuples(
+    st.tuples(st.just("sale"), st.integers(min_value=100, max_value=100_000), st.integers(min_value=0, max_value=40)),
+    st.just(("pay",)),
+    st.lists(story_step, max_size=3),
+    st.tuples(st.just("refund"), st.integers(min_value=0, max_value=9), st.none() | st.integers(1, 99)),
+    st.lists(st.sampled_from([("pay",), ("void", 0), ("void", 1)]), min_size=1, max_size=3),
+).map(lambda c: [c[0], c[1], *c[2], c[3], *c[4]])
+
+
+async def check_ledger_identity(affiliate_id: int) -> None:
+    for b in await Balance.filter(affiliate_id=affiliate_id):
+        assert b.earned == b.reserve + b.due_installments + b.paid - b.owed, vars(b)
+        assert min(b.earned, b.reserve, b.due_installments, b.paid, b.owed) >= 0, vars(b)
+    # Rule 12: after any void, no outstanding owed amount stands against an unpaid installment.
+    for o in await OwedAmount.filter(affiliate_id=affiliate_id, recovered_by_id=None, amount__gt=0,
+                                     installment_id__not_isnull=True).prefetch_related("installment"):
+        assert o.installment is not None and (o.installment.payout_id is not None or o.installment.amount == 0), vars(o)
+    for sale in await Sale.filter(affiliate_id=affiliate_id):
+        installments = sum(cast(list[int], await Installment.filter(sale_id=sale.id).values_list("amount", flat=True)))
+        owed = sum(cast(list[int], await OwedAmount.filter(sale_id=sale.id).values_list("amount", flat=True)))
+        assert installments - owed == sale.commission, (sale.external_id, installments, owed, sale.commission)
+
+
+async def test_balance_identity_holds_through_random_stories(gql: GraphQLClient) -> None:
+    """Hypothesis drives stories from a worker thread; each step is a real GraphQL call on the app's loop."""
+    product = await create_product(
+        gql, price={"amount": "1000.00", "currency": "USD"},
+        milestones=[{"percent": "50", "delayDays": 0}, {"percent": "50", "delayDays": 30}],
+    )
+    loop = asyncio.get_running_loop()
+    stories = itertools.count()
+
+    async def story(steps: list[tuple[Any, ...]]) -> None:
+        n = next(stories)
+        gid = await payable_affiliate(gql, f"Story{n} Lee")
+        affiliate_id = int(parse_global_id(gid)[1])  # type: ignore[index]
+        sales: list[str] = []
+        now = datetime.now(UTC).replace(microsecond=0)
+        for step in steps:
+            match step:
+                case ("sale", cents, age):
+                    sales.append(f"story{n}-{len(sales)}")
+                    amount = {"amount": f"{cents // 100}.{cents % 100:02d}", "currency": "USD"}
+                    await record_sale(gql, externalId=sales[-1], productId=product, affiliateId=gid, amount=amount,
+                                      occurredAt=iso(now - timedelta(days=age)))
+                case ("pay",):
+                    await gql.ok(PAY_IDS, id=gid)
+                case ("refund", index, percent) if sales:
+                    external_id = sales[index % len(sales)]
+                    sale = await Sale.get(external_id=external_id)
+                    left = sale.amount - sale.refunded
+                    refund = left if percent is None else max(1, left * percent // 100)
+                    if left:
+                        await refund_sale(gql, externalId=external_id,
+                                          amount={"amount": f"{refund // 100}.{refund % 100:02d}", "currency": "USD"})
+                case ("void", index):
+                    live = await Payout.filter(affiliate_id=affiliate_id, status="PAID", instant=False).order_by("id")
+                    if live:
+                        await gql.ok(VOID, id=to_global_id("Payout", live[index % len(live)].id))
+            await check_ledger_identity(affiliate_id)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(chapter, min_size=1, max_size=3).map(lambda cs: [s for c in cs for s in c]))
+    def run(steps: list[tuple[Any, ...]]) -> None:
+        asyncio.run_coroutine_threadsafe(story(steps), loop).result()
+
+    await asyncio.to_thread(run)
+    netted = await OwedAmount.filter(netted_by_id__not_isnull=True).count()
+    assert netted > 0, "no story voided a payout after a refund of what it paid: the stories are too shallow"

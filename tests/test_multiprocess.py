@@ -21,11 +21,10 @@ import pytest
 from tests.api import KARTRA, create_product, payable_affiliate, record_sale
 from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.servers import ServerProcess, start_server
-from tests.ws import Subscription, subscribe
+from tests.ws import REGISTER, Subscription, subscribe
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="several processes need PostgreSQL")
 
-REGISTER = 0.5  # seconds for a subscribe message to be registered in another process
 READERS = 4  # concurrent request loops per process racing the clocks over the same maturity
 
 

@@ -26,6 +26,7 @@ from tests.api import (
     ERROR,
     EXPORT,
     PAY,
+    VOID,
     add_paypal,
     affiliate,
     create_affiliate,
@@ -35,11 +36,10 @@ from tests.api import (
     pay,
     record_sale,
     refund_sale,
+    set_payout_mode,
 )
-from tests.clients import SECRET_KEY
+from tests.clients import SECRET_KEY, GraphQLClient
 
-VOID = f"""mutation($id: ID!, $reason: String!) {{ voidPayout(payoutId: $id, reason: $reason) {{
-  ... on VoidPayoutSuccess {{ payout {{ id status amount {{ amount }} }} }} {ERROR} }} }}"""
 ROOT = Path(__file__).resolve().parent.parent
 PAYOUTS = "query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id } } } } } }"
 
@@ -321,3 +321,229 @@ async def test_cli_export_writes_the_files(gql, database_url, tmp_path):
     check = list(csv.DictReader((tmp_path / written[0]).open(newline="")))
     assert check[0]["payee"] == "Bob Roe" and check[0]["amount"] == "10.01"
     assert "2 rows" not in err.decode() and "10.01" in err.decode()
+
+
+# --- rule 12: approval first ----------------------------------------------------------------------
+
+APPROVE = f"""mutation($id: ID!, $status: ApprovalStatus!) {{ setApprovalStatus(affiliateId: $id, status: $status) {{
+  ... on SetApprovalStatusSuccess {{ affiliate {{ id }} }} {ERROR} }} }}"""
+
+
+async def test_a_pending_instant_affiliate_is_booked_as_manual_and_not_paid_by_id(gql):
+    product = await create_product(gql)
+    pam = await create_affiliate(gql, "Pam Pending", approvalStatus="PENDING", payoutMode="PAYPAL_INSTANT")
+    await add_paypal(gql, pam, "pam.pay@example.com")
+    sale = await record_sale(gql, externalId="s-1", productId=product, affiliateId=pam)
+    # Booked as for MANUAL: due, not paid at the sale, no instant payout.
+    assert [(i["amount"]["amount"], i["state"]) for i in sale["sale"]["installments"]] == [("10.01", "DUE")]
+    assert (await gql.ok(PAYOUTS, id=pam))["node"]["payouts"]["edges"] == []
+    a = await affiliate(gql, pam)
+    assert a["paymentStatus"] == "DUE_INCOMPLETE"
+    assert {r["reason"] for r in a["incompleteReasons"]} == {"NOT_APPROVED", "INSTANT_PAYMENT"}
+
+    skipped = await pay(gql, affiliateIds=[pam], method="PAYPAL")
+    assert skipped["payouts"] == []
+    assert skipped["skipped"] == [
+        {"affiliate": {"id": pam}, "reason": "not due: DUE_INCOMPLETE (affiliate is pending)"}
+    ]
+
+    # Approved, the leftover is settled by id, but only once it reaches the minimum payout.
+    await gql.ok(APPROVE, id=pam, status="APPROVED")
+    await gql.ok("mutation { updateProgramSettings(input: {minimumPayout: [{amount: \"50.00\", currency: \"USD\"}]})"
+                 " { __typename } }")
+    below = await pay(gql, affiliateIds=[pam], method="PAYPAL")
+    assert below["skipped"][0]["reason"] == "below the minimum payout: USD 10.01 of USD 50.00 minimum"
+    await gql.ok("mutation { updateProgramSettings(input: {minimumPayout: []}) { __typename } }")
+    paid = await pay(gql, affiliateIds=[pam], method="PAYPAL")
+    assert paid["totals"] == [{"amount": "10.01", "currency": "USD"}]
+    # From now on an approved instant affiliate's sales are paid at the sale again.
+    later = await record_sale(gql, externalId="s-2", productId=product, affiliateId=pam)
+    assert [i["state"] for i in later["sale"]["installments"]] == ["PAID"]
+
+
+async def test_a_declined_instant_affiliate_leftover_is_not_paid_by_id(gql):
+    product = await create_product(gql)
+    dee = await due_affiliate(gql, product, "Dee Declined", "s-1")
+    nob = await create_affiliate(gql, "Nob Nodetails", payoutMode="MANUAL")
+    await record_sale(gql, externalId="s-2", productId=product, affiliateId=nob)
+    for aff in (dee, nob):
+        await set_payout_mode(gql, aff, "PAYPAL_INSTANT")
+    await gql.ok(APPROVE, id=dee, status="DECLINED")
+    result = await pay(gql, affiliateIds=[dee, nob], method="PAYPAL")
+    assert result["payouts"] == []
+    assert result["skipped"] == [
+        {"affiliate": {"id": dee}, "reason": "not due: DUE_INCOMPLETE (affiliate is declined)"},
+        {"affiliate": {"id": nob}, "reason": "not due: DUE_INCOMPLETE (no payment method on file)"},
+    ]
+    assert (await affiliate(gql, dee))["balances"][0]["due"]["amount"] == "10.01"
+
+
+# --- rule 12: a void nets against later refunds -----------------------------------------------------
+
+SALE = "query($id: ID!) { node(id: $id) { ... on Sale { installments { amount { amount } state } } } }"
+
+
+async def balance(gql: GraphQLClient, affiliate_id: str) -> dict[str, str]:
+    b = (await affiliate(gql, affiliate_id))["balances"][0]
+    figures = {k: b[k]["amount"] for k in ("earned", "reserve", "due", "paid", "owed")}
+    from models.affiliates import Balance
+
+    for row in await Balance.all():
+        assert row.earned == row.reserve + row.due_installments + row.paid - row.owed, vars(row)
+    return figures
+
+
+async def flat_product(gql: GraphQLClient, commission: str = "10.00") -> str:
+    return await create_product(gql, name=f"Flat {commission}", price={"amount": "100.00", "currency": "USD"},
+                                commissionFlat={"amount": commission, "currency": "USD"})
+
+
+async def test_worked_example_void_after_a_full_refund(gql):
+    """10.00 paid, the sale fully refunded (owed 10.00), the payout voided -> VOIDED, owed 0, due 0."""
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    payout = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    sale = (await refund_sale(gql, externalId="s-1"))["sale"]
+    assert (await balance(gql, ann))["owed"] == "10.00"
+    assert (await gql.ok(VOID, id=payout, reason="bounced"))["voidPayout"]["payout"]["status"] == "VOIDED"
+    assert await balance(gql, ann) == {"earned": "0.00", "reserve": "0.00", "due": "0.00", "paid": "0.00",
+                                       "owed": "0.00"}
+    assert (await affiliate(gql, ann))["paymentStatus"] == "NOTHING_DUE"
+    installments = (await gql.ok(SALE, id=sale["id"]))["node"]["installments"]
+    assert installments == [{"amount": {"amount": "10.00"}, "state": "VOIDED"}]
+    assert (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"] == []
+
+
+async def test_void_after_a_partial_refund_brings_back_only_the_unrefunded_part(gql):
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    payout = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    await refund_sale(gql, externalId="s-1", amount={"amount": "30.00", "currency": "USD"})  # 3.00 owed
+    await gql.ok(VOID, id=payout, reason="bounced")
+    assert await balance(gql, ann) == {"earned": "7.00", "reserve": "0.00", "due": "7.00", "paid": "0.00",
+                                       "owed": "0.00"}
+    # The rest of the sale refunded later takes the 7.00 from the unpaid installment: nothing owed.
+    await refund_sale(gql, externalId="s-1")
+    assert await balance(gql, ann) == {"earned": "0.00", "reserve": "0.00", "due": "0.00", "paid": "0.00",
+                                       "owed": "0.00"}
+
+
+async def test_owed_recovered_by_a_later_payout_comes_back_as_due_when_the_first_is_voided(gql):
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    first = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    await refund_sale(gql, externalId="s-1")  # owed 10.00
+    await record_sale(gql, externalId="s-2", productId=await flat_product(gql, "15.00"), affiliateId=ann)
+    second = await pay(gql, affiliateIds=[ann], method="PAYPAL")  # 15.00 less the 10.00 recovered
+    assert second["totals"] == [{"amount": "5.00", "currency": "USD"}]
+    # The first payout bounced: the affiliate got 5.00 of the 15.00 it earned, so 10.00 is due.
+    await gql.ok(VOID, id=first, reason="bounced")
+    assert await balance(gql, ann) == {"earned": "15.00", "reserve": "0.00", "due": "10.00", "paid": "5.00",
+                                       "owed": "0.00"}
+    # The second one bounced too: the recovery is undone, and the 10.00 refunded is netted after all.
+    await gql.ok(VOID, id=second["payouts"][0]["id"], reason="bounced")
+    assert await balance(gql, ann) == {"earned": "15.00", "reserve": "0.00", "due": "15.00", "paid": "0.00",
+                                       "owed": "0.00"}
+    again = await pay(gql, affiliateIds=[ann], method="PAYPAL")
+    assert again["totals"] == [{"amount": "15.00", "currency": "USD"}]
+
+
+async def test_an_export_row_whose_owed_amount_a_void_netted_is_skipped(gql):
+    ann = await due_affiliate(gql, await flat_product(gql), "Ann Lee", "s-1")
+    first = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
+    await refund_sale(gql, externalId="s-1")  # owed 10.00
+    await record_sale(gql, externalId="s-2", productId=await flat_product(gql, "15.00"), affiliateId=ann)
+    done = await export(gql, scope="PREFERRED", affiliateIds=[ann])
+    assert group(done, "PAYPAL")["totals"] == [{"amount": "5.00", "currency": "USD"}]
+    await gql.ok(VOID, id=first, reason="bounced")  # nets the owed 10.00: the file's 5.00 is stale
+    assert (await balance(gql, ann))["due"] == "15.00"
+    settled = await pay(gql, exportId=done["export"]["id"], method="PAYPAL")
+    assert settled["payouts"] == []
+    assert settled["skipped"][0]["reason"] == "USD owed amount was netted by a void since the export"
+    assert (await balance(gql, ann))["due"] == "15.00"
+
+
+# --- files a payer can use: check state, bank beneficiary address, rows listed in several groups ------
+
+CHECK_US = {"payee": "Jane Doe", "addressLine1": "1 Congress Ave", "city": "Austin", "state": "TX",
+            "postalCode": "78701", "country": "US"}
+BENEFICIARY: dict[str, str | None] = {"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryAddressLine2": "Hinterhaus",
+               "beneficiaryCity": "Berlin", "beneficiaryPostalCode": "10115", "beneficiaryCountry": "de"}
+SHARED = """query($id: ID!) { node(id: $id) { ... on PaymentExport { groups { method sharedRowCount
+  files { currency sharedRowCount }
+  sharedRows(first: 10) { totalCount edges { node { reference alsoIn amount { amount currency }
+    affiliate { id } } } } } } } }"""
+
+
+async def test_check_file_has_the_state(gql, client):
+    product = await create_product(gql)
+    jane = await due_affiliate(gql, product, "Jane Doe", "s-1", check=CHECK_US)
+    summary = await gql.ok("query($id: ID!) { node(id: $id) { ... on Affiliate { paymentMethods { summary } } } }",
+                           id=jane)
+    assert summary["node"]["paymentMethods"] == [{"summary": "check to J. Doe, Austin, TX"}]
+    done = await export(gql, scope="PREFERRED", affiliateIds=[jane])
+    _, text = await download(client, group(done, "CHECK")["files"][0]["downloadUrl"])
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert (row["city"], row["state"], row["postal_code"], row["country"]) == ("Austin", "TX", "78701", "US")
+    assert row["also_in"] == ""
+
+
+async def test_bank_wire_file_has_the_beneficiary_address(gql, client):
+    product = await create_product(gql)
+    ann = await due_affiliate(gql, product, "Ann Lee", "s-1", bankWire={**BANK, **BENEFICIARY})
+    done = await export(gql, scope="PREFERRED", affiliateIds=[ann])
+    _, text = await download(client, group(done, "BANK_WIRE")["files"][0]["downloadUrl"])
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert {k: v for k, v in row.items() if k.startswith("beneficiary_")} == {
+        "beneficiary_address_line1": "Hauptstr. 1", "beneficiary_address_line2": "Hinterhaus",
+        "beneficiary_city": "Berlin", "beneficiary_state": "", "beneficiary_postal_code": "10115",
+        "beneficiary_country": "DE",
+    }
+    assert (row["account_holder"], row["iban"], row["bank_country"]) == ("Ann Lee", BANK["iban"], "DE")
+
+
+async def test_a_partial_beneficiary_address_is_refused(gql):
+    ann = await create_affiliate(gql, "Ann Lee")
+    query = f"""mutation($input: PaymentDetailsInput!) {{ updatePaymentDetails(input: $input) {{
+      ... on UpdatePaymentDetailsSuccess {{ affiliate {{ id }} }} {ERROR} }} }}"""
+    cases: list[tuple[dict[str, str | None], str]] = [
+        ({"beneficiaryCity": "Berlin", "beneficiaryCountry": "DE"}, "bankWire.beneficiaryAddressLine1"),
+        ({"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryCountry": "DE"}, "bankWire.beneficiaryCity"),
+        ({**BENEFICIARY, "beneficiaryCountry": "Germany"}, "bankWire.beneficiaryCountry"),
+        ({**BENEFICIARY, "beneficiaryCountry": None}, "bankWire.beneficiaryCountry"),
+    ]
+    for extra, field in cases:
+        data = await gql.ok(query, input={"affiliateId": ann, "bankWire": {**BANK, **extra}})
+        assert data["updatePaymentDetails"]["code"] == "VALIDATION", extra
+        assert data["updatePaymentDetails"]["field"] == field, extra
+    assert await PaymentMethod.filter(affiliate_id=int(bob_number(ann))).count() == 0
+
+
+async def test_rows_listed_in_several_groups_are_marked_in_files_and_api(gql, client):
+    product = await create_product(gql)
+    ann = await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="ann.pay@example.com",
+                              bankWire={**BANK, **BENEFICIARY}, check=CHECK_US)
+    bob = await due_affiliate(gql, product, "Bob Roe", "s-2")
+    done = await export(gql, scope="PROVIDED", affiliateIds=[ann, bob])
+    texts = {m: (await download(client, group(done, m)["files"][0]["downloadUrl"]))[1]
+             for m in ("PAYPAL", "BANK_WIRE", "CHECK")}
+    paypal = {r[3]: r for r in csv.reader(io.StringIO(texts["PAYPAL"]))}
+    assert paypal[bob_number(ann)][4].endswith("; also listed for BANK_WIRE, CHECK: pay once")
+    assert paypal[bob_number(bob)][4] == f"Commission {paypal[bob_number(bob)][4].split()[-1]}"  # in one group only
+    assert len(paypal[bob_number(ann)]) == 6  # PayPal's fixed layout
+    (wire,) = list(csv.DictReader(io.StringIO(texts["BANK_WIRE"])))
+    (check,) = list(csv.DictReader(io.StringIO(texts["CHECK"])))
+    assert (wire["also_in"], check["also_in"]) == ("CHECK,PAYPAL", "BANK_WIRE,PAYPAL")
+
+    data = (await gql.ok(SHARED, id=done["export"]["id"]))["node"]["groups"]
+    by_method = {g["method"]: g for g in data}
+    assert {m: g["sharedRowCount"] for m, g in by_method.items()} == {"BANK_WIRE": 1, "CHECK": 1, "PAYPAL": 1}
+    assert by_method["PAYPAL"]["files"] == [{"currency": "USD", "sharedRowCount": 1}]
+    (edge,) = by_method["PAYPAL"]["sharedRows"]["edges"]
+    assert edge["node"] == {"reference": paypal[bob_number(ann)][4].split()[1].rstrip(";"),
+                            "alsoIn": ["BANK_WIRE", "CHECK"], "amount": {"amount": "10.01", "currency": "USD"},
+                            "affiliate": {"id": ann}}
+    assert by_method["CHECK"]["sharedRows"]["edges"][0]["node"]["reference"] == check["reference"]
+    assert by_method["CHECK"]["sharedRows"]["totalCount"] == 1
+
+    # PREFERRED lists every affiliate once: nothing is shared.
+    preferred = await export(gql, scope="PREFERRED", affiliateIds=[ann, bob])
+    data = (await gql.ok(SHARED, id=preferred["export"]["id"]))["node"]["groups"]
+    assert [(g["sharedRowCount"], g["sharedRows"]["edges"]) for g in data] == [(0, [])] * len(data)

@@ -8,7 +8,6 @@ export groups and ticked affiliate ids over the same affiliates.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 
 from tests.api import BANK, EXPORT, PAY, create_affiliate, create_product, details, record_sale
 from tests.clients import GraphQLClient, on_postgres
-from tests.servers import ROOT, read, server_env, start_server
+from tests.servers import migrate_first, read, start_server
 
 AFFILIATES = 6
 CALLS = 21
@@ -26,15 +25,7 @@ CALLS = 21
 
 @pytest.fixture
 async def server(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    migrate = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "migrate", cwd=ROOT, env=server_env(database_url),
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:  # before the workers start: their own migrations would race
-        assert await asyncio.wait_for(migrate.wait(), 60) == 0
-    except TimeoutError:
-        migrate.kill()
-        raise
+    await migrate_first(database_url)
     running = await start_server(database_url, tmp_path / "server.log", workers=2 if on_postgres() else 1)
     try:
         yield running.url

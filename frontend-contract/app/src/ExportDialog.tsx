@@ -1,0 +1,189 @@
+// "Export payment details": a summary per payment type in both scopes, the export, its files, mark as paid.
+import { useState } from 'react';
+import {
+  DownloadFileDocument,
+  ExportDialogDocument,
+  MarkAsPaidDocument,
+  type ExportDialogMutation,
+  type ExportScope,
+  type PaymentMethodType,
+} from '../../generated/graphql';
+import { download, request } from './api';
+import type { Row } from './AffiliatesTable';
+import { METHOD_LABEL, isZero, money, moneyList, sumByCurrency } from './format';
+
+type Export = Extract<ExportDialogMutation['exportPaymentDetails'], { __typename: 'ExportPaymentDetailsSuccess' }>['export'];
+const METHODS: PaymentMethodType[] = ['PAYPAL', 'BANK_WIRE', 'CHECK'];
+
+/** Per payment type: the ticked DUE affiliates who provided it (ALL) and who prefer it, with their due totals. */
+function preview(affiliates: Row[]) {
+  const due = affiliates.filter((a) => a.paymentStatus === 'DUE');
+  const summary = (rows: Row[]) => ({ count: rows.length, due: sumByCurrency(rows.flatMap((a) => a.balances.map((b) => b.due))) });
+  return METHODS.map((method) => ({
+    method,
+    provided: summary(due.filter((a) => a.paymentMethods.some((m) => m.type === method))),
+    preferred: summary(due.filter((a) => a.paymentMethods.some((m) => m.type === method && m.preferred))),
+  }));
+}
+
+export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClose: (changed: boolean) => void }) {
+  const [scope, setScope] = useState<ExportScope>('PREFERRED');
+  const [result, setResult] = useState<Export | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [paid, setPaid] = useState<string[]>([]);
+  const notDue = affiliates.filter((a) => a.paymentStatus !== 'DUE').length;
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    try {
+      await work();
+      setError(null);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const doExport = () =>
+    run(async () => {
+      const data = await request(ExportDialogDocument, { input: { scope, affiliateIds: affiliates.map((a) => a.id) } });
+      const payload = data.exportPaymentDetails;
+      if (payload.__typename !== 'ExportPaymentDetailsSuccess') throw new Error('message' in payload ? payload.message : 'export refused');
+      setResult(payload.export);
+    });
+  const doDownload = (method: PaymentMethodType, index: number) =>
+    run(async () => {
+      // Fresh links: signed ones expire after a few minutes.
+      const data = await request(DownloadFileDocument, { exportId: result!.id });
+      const node = data.node;
+      const group = node && 'groups' in node ? node.groups.find((g) => g.method === method) : undefined;
+      const file = group?.files[index];
+      if (!file) throw new Error('the file is gone');
+      await download(file.downloadUrl);
+    });
+  const doMarkPaid = (method: PaymentMethodType) =>
+    run(async () => {
+      const data = await request(MarkAsPaidDocument, {
+        input: { exportId: result!.id, method, reference: `pay run ${new Date().toISOString().slice(0, 10)}` },
+      });
+      const payload = data.markAsPaid;
+      if (payload.__typename !== 'MarkAsPaidSuccess') throw new Error('message' in payload ? payload.message : 'refused');
+      setPaid((list) => [...list, method]);
+    });
+
+  return (
+    <div className="backdrop">
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="export-title">
+        <h2 id="export-title">Export payment details</h2>
+        {!result ? (
+          <>
+            <p>
+              {affiliates.length} affiliate(s) ticked{notDue > 0 && `; ${notDue} not DUE will be skipped`}.
+            </p>
+            <table className="grid compact" data-testid="scope-summary">
+              <thead>
+                <tr>
+                  <th>Payment type</th>
+                  <th>ALL (provided): affiliates · due</th>
+                  <th>PREFERRED: affiliates · due</th>
+                </tr>
+              </thead>
+              <tbody>
+                {preview(affiliates).map((p) => (
+                  <tr key={p.method}>
+                    <td>{METHOD_LABEL[p.method]}</td>
+                    <td className="num">{p.provided.count} · {moneyList(p.provided.due.filter((m) => !isZero(m)))}</td>
+                    <td className="num">{p.preferred.count} · {moneyList(p.preferred.due.filter((m) => !isZero(m)))}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <fieldset className="scope">
+              <legend>Scope</legend>
+              <label>
+                <input type="radio" name="scope" value="PREFERRED" checked={scope === 'PREFERRED'} onChange={() => setScope('PREFERRED')} />
+                PREFERRED: each affiliate once, by their preferred payment type
+              </label>
+              <label>
+                <input type="radio" name="scope" value="PROVIDED" checked={scope === 'PROVIDED'} onChange={() => setScope('PROVIDED')} />
+                ALL: every payment type each affiliate provided
+              </label>
+            </fieldset>
+            <div className="buttons">
+              <button type="button" className="secondary" onClick={() => onClose(false)}>Cancel</button>
+              <button type="button" disabled={busy} onClick={() => void doExport()}>Export</button>
+            </div>
+          </>
+        ) : (
+          <>
+            <p>
+              Export {result.scope} created {new Date(result.createdAt).toUTCString()}.
+            </p>
+            <table className="grid compact" data-testid="export-groups">
+              <thead>
+                <tr>
+                  <th>Payment type</th>
+                  <th>Affiliates</th>
+                  <th>Totals</th>
+                  <th>Files</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.groups.map((g) => (
+                  <tr key={g.method} data-method={g.method}>
+                    <td>{METHOD_LABEL[g.method]}</td>
+                    <td className="num">{g.affiliateCount}</td>
+                    <td className="num">{moneyList(g.totals)}</td>
+                    <td>
+                      {g.files.map((f, i) => (
+                        <a
+                          key={f.downloadUrl}
+                          className="file"
+                          href={f.downloadUrl}
+                          onClick={(e) => {
+                            e.preventDefault();
+                            void doDownload(g.method, i);
+                          }}
+                        >
+                          {f.currency} · {f.rows} rows · {money(f.total)}
+                        </a>
+                      ))}
+                    </td>
+                    <td>
+                      {g.paid || paid.includes(g.method) ? (
+                        <span className="badge due">Paid</span>
+                      ) : (
+                        <button type="button" disabled={busy} onClick={() => void doMarkPaid(g.method)}>
+                          Mark as paid
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {result.groups.length === 0 && <p className="muted">Nothing to export.</p>}
+            {result.skipped.length > 0 && (
+              <details>
+                <summary>{result.skipped.length} skipped</summary>
+                <ul>
+                  {result.skipped.map((s) => (
+                    <li key={s.affiliate.id}>
+                      {s.affiliate.name}: {s.reason}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
+            <div className="buttons">
+              <button type="button" onClick={() => onClose(true)}>Done</button>
+            </div>
+          </>
+        )}
+        {error && <p className="error" role="alert">{error}</p>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,23 @@
+// Two builds from one config, chosen by --mode: the reference app (served at /app/) and GraphiQL
+// (assets under /graphiql/, page at GET /graphql). Both land inside the Python package, committed,
+// so the server needs no Node.js; CI rebuilds them and fails when the committed build is stale.
+import react from '@vitejs/plugin-react';
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+const STATIC = resolve(import.meta.dirname, '../server/static');
+
+export default defineConfig(({ mode }) => {
+  const target = mode === 'graphiql' ? 'graphiql' : 'app';
+  return {
+    root: resolve(import.meta.dirname, target),
+    base: `/${target}/`,
+    plugins: [react()],
+    build: {
+      outDir: resolve(STATIC, target),
+      emptyOutDir: true,
+      chunkSizeWarningLimit: 5000,
+      reportCompressedSize: false,
+    },
+  };
+});

@@ -1,0 +1,141 @@
+"""Open GraphQL WebSockets: a revoked token stops working at once, and every refusal is answered.
+
+The token arrives once, in `connection_init`, but a socket lives for hours. So it is checked again
+on every `subscribe` message, every operation that finds it revoked (a subscription checks it per
+event) closes the socket, and a revocation announced on the bus by any process closes, in every
+process, the sockets that use that token: code 4403, nothing delivered after.
+
+An operation refused before it runs (too long, too deep, too many aliases, invalid) gets an
+`error` message with a `code`, as over HTTP, instead of completing with nothing said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from contextlib import suppress
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.schema.schema import StreamResult
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message, SubscribeMessage
+from strawberry.types.execution import PreExecutionError
+
+from schema.context import Context
+from schema.limits import code_for
+
+log = logging.getLogger("payouts.sockets")
+
+REVOKED = 4403
+REVOKED_CODE = "UNAUTHENTICATED"  # what an operation reports when it finds its token revoked
+
+
+class OpenSockets:
+    """This process's open WebSockets by the id of the token they authenticated with."""
+
+    def __init__(self) -> None:
+        self._by_token: dict[int, set[SocketHandler]] = defaultdict(set)
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def add(self, token_id: int, handler: SocketHandler) -> None:
+        self._by_token[token_id].add(handler)
+
+    def discard(self, token_id: int, handler: SocketHandler) -> None:
+        handlers = self._by_token.get(token_id)
+        if handlers is not None:
+            handlers.discard(handler)
+            if not handlers:
+                del self._by_token[token_id]
+
+    def count(self, token_id: int) -> int:
+        return len(self._by_token.get(token_id, ()))
+
+    def revoked(self, token_id: int) -> None:
+        """Bus callback (synchronous): close every socket of this token, now."""
+        for handler in list(self._by_token.pop(token_id, ())):
+            task = asyncio.get_running_loop().create_task(handler.close_revoked())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+
+def _revoked_in(message: Message) -> bool:
+    """An outgoing message that reports the token revoked (raised by an operation)."""
+    payload: Any = message.get("payload")
+    errors = payload.get("errors") if isinstance(payload, dict) else payload
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and (e.get("extensions") or {}).get("code") == REVOKED_CODE for e in errors
+    )
+
+
+class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's graphql-transport-ws handler: the token checked for the socket's whole life, and
+    refused operations answered with a coded error."""
+
+    context: Context
+    closed = False
+
+    @property
+    def sockets(self) -> OpenSockets:
+        sockets: OpenSockets = self.view.sockets  # type: ignore[attr-defined]
+        return sockets
+
+    @property
+    def token_id(self) -> int | None:
+        return self.context.principal.token_id
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.token_id is not None:
+            self.sockets.add(self.token_id, self)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Every operation re-checks the token first: a revoked one closes the socket instead."""
+        if self.connection_acknowledged and not await self.view.still_valid(self.context):  # type: ignore[attr-defined]
+            await self.close_revoked()
+            return
+        await super().handle_subscribe(message)
+
+    async def send_message(self, message: Message) -> None:
+        if self.closed:
+            return  # nothing is delivered after a revocation
+        if _revoked_in(message):
+            await self.close_revoked()
+            return
+        await super().send_message(message)
+
+    async def _send_result_stream(self, operation: Operation[Context, None], result_source: StreamResult) -> None:
+        """A limit extension refusing in `on_operation` (the 10 kB size) raises out of Strawberry's stream,
+        which would complete the operation with nothing said: answer it as the refusal it is."""
+        try:
+            await super()._send_result_stream(operation, result_source)
+        except GraphQLError as error:
+            await operation.send_initial_errors([coded(error)])
+
+    async def _handle_pre_execution_error(self, operation: Operation[Context, None], result: PreExecutionError) -> None:
+        """Validation refusals (depth, aliases, unknown fields) carry a code over WebSocket too."""
+        result.errors = [coded(e) for e in result.errors or []]
+        await super()._handle_pre_execution_error(operation, result)
+
+    async def close_revoked(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.token_id is not None:
+            self.sockets.discard(self.token_id, self)
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        with suppress(Exception):  # the client may be gone already
+            await self.websocket.close(code=REVOKED, reason="token revoked")
+
+    async def shutdown(self) -> None:
+        if self.token_id is not None:
+            self.sockets.discard(self.token_id, self)
+        await super().shutdown()
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": code_for(error)}
+    return error
