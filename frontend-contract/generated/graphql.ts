@@ -26,6 +26,18 @@ export type BankWireInput = {
   accountHolder: string;
   accountNumber?: string | null | undefined;
   bankName?: string | null | undefined;
+  /** The account holder's street address, first line. Optional (SEPA wires go without); once any beneficiary field is given, beneficiaryAddressLine1, beneficiaryCity and beneficiaryCountry are required, as international (SWIFT) wires need them. Only in BANK_WIRE export files, never in queries. */
+  beneficiaryAddressLine1?: string | null | undefined;
+  /** The account holder's street address, second line (optional). */
+  beneficiaryAddressLine2?: string | null | undefined;
+  /** The account holder's city. */
+  beneficiaryCity?: string | null | undefined;
+  /** The account holder's country, a two-letter ISO 3166 code (the bank's own is `country`). */
+  beneficiaryCountry?: string | null | undefined;
+  /** The account holder's postal code (optional: not every country has them). */
+  beneficiaryPostalCode?: string | null | undefined;
+  /** The account holder's state, province or region (optional). */
+  beneficiaryState?: string | null | undefined;
   country: string;
   iban?: string | null | undefined;
   routingNumber?: string | null | undefined;
@@ -39,6 +51,8 @@ export type CheckInput = {
   country: string;
   payee: string;
   postalCode: string;
+  /** State, province or region (e.g. `TX`, `ON`): US and Canadian addresses need it. Optional; printed in CHECK export files and shown after the city in the method's summary. */
+  state?: string | null | undefined;
 };
 
 export type DueCause =
