@@ -32,7 +32,7 @@ fi
 # The shared contract sits beside the repository in CI only; the suite's own compatibility test
 # (tests/test_contract.py) runs everywhere.
 if [ -f ../shared/tools/contract_check.py ]; then
-  .venv/bin/python ../shared/tools/contract_check.py frontend-contract/schema.graphql
+  .venv/bin/python ../shared/tools/contract_check.py frontend-contract/schema.graphql ../shared/spec/api-contract-2.graphql
 else
   echo "../shared/tools/contract_check.py is not here: the shared contract check did not run" >&2
 fi

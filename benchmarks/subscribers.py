@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import websockets
+from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-admin-token"
@@ -46,7 +47,7 @@ async def gql(http: httpx.AsyncClient, query: str, **variables: object) -> dict:
 
 async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[None]) -> tuple[float, float]:
     """(arrival, event.at) as Unix times, for one subscriber's one event."""
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], max_queue=None) as ws:
+    async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], max_queue=None) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {TOKEN}"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe",
@@ -59,13 +60,18 @@ async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[No
         return arrived, at
 
 
-def summary(name: str, values: list[float]) -> str:
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p95 and max in milliseconds."""
     ms = sorted(v * 1000 for v in values)
-    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
-    return f"{name}: p50 {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms"
+    return {"p50_ms": statistics.median(ms), "p95_ms": ms[min(len(ms) - 1, int(len(ms) * 0.95))], "max_ms": ms[-1]}
 
 
-async def run(count: int, database_url: str, pubsub_url: str | None) -> None:
+def summary(name: str, values: list[float]) -> str:
+    p = percentiles(values)
+    return f"{name}: p50 {p['p50_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms, max {p['max_ms']:.1f} ms"
+
+
+async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str, dict[str, float]]:
     port = free_port()
     env = {**os.environ, "PAYOUTS_DATABASE_URL": database_url, "PAYOUTS_ADMIN_TOKEN": TOKEN,
            "PAYOUTS_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789"}
@@ -105,7 +111,7 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> None:
             tasks = [asyncio.create_task(subscriber(url, affiliate if i % 2 else None, ready)) for i in range(count)]
             for _ in range(count):
                 await ready.get()
-            await asyncio.sleep(3.0)  # let the server finish registering the subscriptions (asynchronous)
+            await asyncio.sleep(min(3.0, 0.5 + count / 400))  # let the server finish registering them
             print(f"{count} subscribers connected in {time.perf_counter() - started:.2f} s")
 
             sent = time.time()
@@ -116,6 +122,8 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> None:
         await server.wait()
     print(summary("delivery (arrival - event.at)", [arrived - at for arrived, at in stamps]))
     print(summary("end to end (arrival - mutation sent)", [arrived - sent for arrived, _ in stamps]))
+    return {"delivery": percentiles([arrived - at for arrived, at in stamps]),
+            "end_to_end": percentiles([arrived - sent for arrived, _ in stamps])}
 
 
 async def main() -> None:

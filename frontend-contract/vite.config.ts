@@ -18,6 +18,12 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: true,
       chunkSizeWarningLimit: 5000,
       reportCompressedSize: false,
+      rolldownOptions: {
+        // GraphiQL's React-compiler output starts modules with "use no memo": harmless once bundled.
+        onwarn(warning, warn) {
+          if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+        },
+      },
     },
   };
 });

@@ -27,10 +27,12 @@ class Affiliate(Model):
     payment_status = fields.CharEnumField(PaymentStatus, default=PaymentStatus.NOTHING_DUE, db_index=True)
     due_rank = fields.BigIntField(default=0)
     search_text = fields.CharField(max_length=460, default="")  # lower(name + " " + email)
+    # What checkout metadata names the affiliate by; always set (generated when not given).
+    referral_code = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "affiliates"
-        indexes = (("created_at", "id"), ("name", "id"), ("due_rank", "id"))
+        indexes = (("created_at", "id"), ("name", "id"), ("due_rank", "id"), ("payment_status", "id"))
 
 
 class PaymentMethod(Model):
@@ -67,6 +69,7 @@ class Balance(Model):
     owed = fields.BigIntField(default=0)
     next_release_at = fields.DatetimeField(null=True, db_index=True)
     next_release_amount = fields.BigIntField(default=0)
+    disputed = fields.BigIntField(default=0, db_default=0)  # part of reserve held by open disputes
     refreshed_at = fields.DatetimeField()  # when the figures last changed
 
     class Meta:

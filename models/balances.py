@@ -8,7 +8,7 @@ balances whose next held installment has reached its release instant (an indexed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
@@ -18,21 +18,23 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.affiliates import Affiliate, Balance, PaymentMethod
-from models.enums import PayoutStatus, SaleStatus
+from models.enums import ApprovalStatus, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
 from models.payouts import Payout
 from models.program import SETTINGS_ID, ProgramSettings
 from models.rules import (
     AffiliateFacts,
     BalanceFigures,
     CurrencyLedger,
+    Delta,
     OpenInstallment,
     ProgramRules,
     Refreshed,
     Transition,
     refresh_affiliate,
+    refresh_with_deltas,
 )
 from models.sales import Installment, OwedAmount, Sale
-from models.sql import batches, update_rows
+from models.sql import batches, insert_rows, lock_rows, update_rows, update_values
 from models.transactions import retried
 
 R = TypeVar("R")
@@ -63,19 +65,20 @@ def figures_of(balance: Balance) -> BalanceFigures:
         owed=balance.owed,
         next_release_at=balance.next_release_at,
         next_release_amount=balance.next_release_amount,
+        disputed=balance.disputed,
     )
 
 
 async def lock_affiliates(ids: Collection[int]) -> None:
-    """Serialise money changes per affiliate (FOR UPDATE on PostgreSQL; SQLite is single-writer).
+    """Serialise money changes per affiliate: FOR UPDATE on PostgreSQL; SQLite is single-writer.
 
     Always in ascending id order, chunk after chunk and row after row (ORDER BY id: without it
     PostgreSQL locks in the scan's physical order), so two changes never wait on each other in a
-    circle. Take every lock a transaction needs in one call, before its writes.
+    circle. Take every lock a transaction needs in one call, before its writes. Raw SQL: no ORM
+    objects are built for rows that are only locked (and Tortoise 1.1.9 drops FOR UPDATE from
+    values queries); on SQLite there is nothing to lock, so nothing is sent.
     """
-    for chunk in batches(sorted(set(ids))):
-        # `.only("id")`, not `.values_list()`: Tortoise 1.1.9 silently drops FOR UPDATE from values queries.
-        await Affiliate.filter(id__in=chunk).order_by("id").select_for_update().only("id")
+    await lock_rows(Affiliate, ids)
 
 
 async def refresh_affiliates(
@@ -93,7 +96,7 @@ async def refresh_affiliates(
 
 
 BALANCE_COLUMNS = (
-    "earned", "reserve", "due_installments", "paid", "owed", "next_release_at", "next_release_amount",
+    "earned", "reserve", "due_installments", "paid", "owed", "next_release_at", "next_release_amount", "disputed",
 )
 DERIVED_COLUMNS = ("sales_count", "has_payment_method", "payment_status", "due_rank")
 
@@ -130,8 +133,10 @@ async def _load_facts(ids: list[int]) -> ChunkFacts:
         facts.ledger(row).owed = int(row["total"] or 0)
     for row in await Installment.filter(
         affiliate_id__in=ids, payout_id=None, voided=False, amount__gt=0
-    ).values("affiliate_id", "currency", "amount", "release_at"):
-        facts.ledger(row).open_installments.append(OpenInstallment(int(row["amount"]), row["release_at"]))
+    ).values("affiliate_id", "currency", "amount", "release_at", "disputed"):
+        facts.ledger(row).open_installments.append(
+            OpenInstallment(int(row["amount"]), row["release_at"], bool(row["disputed"]))
+        )
     facts.counted = {
         int(r["affiliate_id"]): int(r["n"])
         for r in await Sale.filter(
@@ -203,6 +208,69 @@ async def _refresh_chunk(ids: list[int], now: datetime, program: ProgramRules) -
     computed = _compute(facts, program, now)
     await _write(facts, computed, derived_before, now)
     return [r.transition for r in computed.values()]
+
+
+async def apply_changes(
+    changes: Mapping[tuple[int, str], Delta], now: datetime, program: ProgramRules | None = None
+) -> list[Transition]:
+    """Refresh only what changed: stored figures plus each change's own numbers, no history read.
+
+    Two reads per 500 affiliates (their derived columns and balances); an affiliate whose stored
+    balance has a release due by `now` that no one applied yet is recomputed in full instead.
+    Call inside the change's transaction, with the affiliates locked.
+    """
+    program = program or await program_rules()
+    per_affiliate: dict[int, dict[str, Delta]] = defaultdict(dict)
+    for (aff_id, currency), delta in changes.items():
+        per_affiliate[aff_id][currency] = per_affiliate[aff_id].get(currency, Delta()) + delta
+    transitions: list[Transition] = []
+    for chunk in batches(sorted(per_affiliate)):
+        transitions.extend(await _apply_chunk(chunk, per_affiliate, now, program))
+    return transitions
+
+
+async def _apply_chunk(
+    ids: list[int], deltas: Mapping[int, Mapping[str, Delta]], now: datetime, program: ProgramRules
+) -> list[Transition]:
+    affiliates = await Affiliate.filter(id__in=ids).values("id", "approval_status", "payout_mode", *DERIVED_COLUMNS)
+    stored: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for b in await Balance.filter(affiliate_id__in=ids).values("id", "affiliate_id", "currency", *BALANCE_COLUMNS):
+        stored[b["affiliate_id"]][b["currency"]] = b
+    stale = {a for a, balances in stored.items() if any(_released(b, now) for b in balances.values())}
+    transitions = await refresh_affiliates(stale, now, program) if stale else []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[list[Any]] = []
+    derived: list[list[Any]] = []
+    for a in affiliates:
+        if a["id"] in stale:
+            continue
+        before = {c: BalanceFigures(c, *(b[name] for name in BALANCE_COLUMNS)) for c, b in stored[a["id"]].items()}
+        refreshed, facts = refresh_with_deltas(
+            a["id"],
+            AffiliateFacts(ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]),
+                           a["has_payment_method"], a["sales_count"]),
+            PaymentStatus(a["payment_status"]), before, deltas[a["id"]], program, now,
+        )
+        transitions.append(refreshed.transition)
+        for f in refreshed.figures:
+            row = stored[a["id"]].get(f.currency)
+            values = [getattr(f, name) for name in BALANCE_COLUMNS]
+            if row is None:
+                inserts.append((a["id"], f.currency, *values, now))
+            elif values != [row[name] for name in BALANCE_COLUMNS]:
+                updates.append([*values, now, row["id"]])
+        after = (facts.sales_count, refreshed.status, refreshed.due_rank)
+        if after != (a["sales_count"], PaymentStatus(a["payment_status"]), a["due_rank"]):
+            derived.append([facts.sales_count, refreshed.status.value, refreshed.due_rank, a["id"]])
+    columns = ("affiliate_id", "currency", *BALANCE_COLUMNS, "refreshed_at")
+    await insert_rows(Balance._choose_db(True), Balance, columns, inserts, now)
+    await update_values(Balance, [*BALANCE_COLUMNS, "refreshed_at"], updates)
+    await update_values(Affiliate, ("sales_count", "payment_status", "due_rank"), derived)
+    return transitions
+
+
+def _released(balance: dict[str, Any], now: datetime) -> bool:
+    return balance["next_release_at"] is not None and balance["next_release_at"] <= now
 
 
 async def matured(now: datetime, limit: int = MATURITY_BATCH) -> list[int]:

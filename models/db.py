@@ -16,6 +16,8 @@ MODEL_MODULES = [
     "models.audit",
     "models.exports",
     "models.outbox",
+    "models.tiers",
+    "models.processor",
 ]
 
 
@@ -23,9 +25,19 @@ def database_url() -> str:
     return os.environ.get("PAYOUTS_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+SQLITE_CACHE_KIB = 65536  # SQLite's page cache per connection (its default, 2 MiB, thrashes at 100k affiliates)
+
+
+def with_pragmas(url: str) -> str:
+    """A SQLite URL with a page cache sized for large programs, unless the URL sets its own."""
+    if not url.startswith("sqlite://") or "cache_size=" in url or url.endswith(":memory:"):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}cache_size=-{SQLITE_CACHE_KIB}"
+
+
 def tortoise_config(url: str | None = None) -> dict[str, Any]:
     return {
-        "connections": {"default": url or database_url()},
+        "connections": {"default": with_pragmas(url or database_url())},
         "apps": {
             "payouts": {
                 "models": MODEL_MODULES,

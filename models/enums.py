@@ -37,6 +37,7 @@ class IncompleteReason(str, Enum):
     MISSING_PAYMENT_DETAILS = "MISSING_PAYMENT_DETAILS"
     BALANCE_OWED = "BALANCE_OWED"
     INSTANT_PAYMENT = "INSTANT_PAYMENT"
+    DISPUTED = "DISPUTED"
 
 
 class SaleStatus(str, Enum):
@@ -56,6 +57,7 @@ class InstallmentState(str, Enum):
     DUE = "DUE"
     PAID = "PAID"
     VOIDED = "VOIDED"
+    DISPUTED = "DISPUTED"
 
 
 class PayoutStatus(str, Enum):
@@ -78,3 +80,25 @@ class DueCause(str, Enum):
     SALE_RECORDED = "SALE_RECORDED"
     MATURED = "MATURED"
     REQUIREMENTS_MET = "REQUIREMENTS_MET"
+
+
+class ErrorCode(str, Enum):
+    """The stable codes of refused changes (payload errors) and of HTTP-level refusals."""
+
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    AFFILIATE_DECLINED = "AFFILIATE_DECLINED"
+    REFUND_EXCEEDS_SALE = "REFUND_EXCEEDS_SALE"
+    ALREADY_PAID = "ALREADY_PAID"
+    INSTANT_PAYOUT = "INSTANT_PAYOUT"
+    CONFLICT = "CONFLICT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    UNAVAILABLE = "UNAVAILABLE"
+
+
+class ProcessorEventStatus(str, Enum):
+    APPLIED = "APPLIED"
+    IGNORED = "IGNORED"
+    PENDING = "PENDING"

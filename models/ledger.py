@@ -7,11 +7,14 @@ on any error nothing is written. The arithmetic itself lives in `models.rules`.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import Enum
 from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
@@ -19,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from models import audit, payment_details
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import Changed, lock_affiliates, program_rules, refresh_affiliates, refresh_all
+from models.balances import Changed, apply_changes, lock_affiliates, program_rules, refresh_affiliates, refresh_all
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, NotFound, Violation
 from models.money import canonical_percent
@@ -29,8 +32,14 @@ from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
     Allocation,
+    Assignment,
+    Delta,
     InstallmentSlice,
+    Milestone,
+    OpenInstallment,
     OwedSlice,
+    ProgramRules,
+    Rate,
     RuleError,
     Transition,
     allocate_reduction,
@@ -39,17 +48,34 @@ from models.rules import (
     net_void,
     refund_reduction,
     release_times,
+    renewal_ended,
+    renewal_rate,
     sale_status,
     settles_at_sale,
     split_commission,
+    tier_at,
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
+from models.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, milestones, minor, text
 
 MAX_SALES_MINIMUM = 1_000_000
+MAX_RENEWAL_MONTHS = 1200
+MAX_RENEWAL_PAYMENTS = 100_000
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on occurredAt
+REFERRAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,63}")
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read aloud and typed
+
+
+class Keep(Enum):
+    """An optional field an update was not given, as opposed to one it was given as null (clear it)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 async def _locked_affiliate(affiliate_id: int) -> Affiliate:
@@ -63,6 +89,112 @@ async def _locked_affiliate(affiliate_id: int) -> Affiliate:
 # --- products and affiliates ------------------------------------------------------------------
 
 
+def percent_text(percent: Decimal, field: str) -> str:
+    """A validated commission percent as stored (text: SQLite has no exact decimal)."""
+    try:
+        validate_percent(percent, field)
+    except RuleError as e:
+        raise Invalid(str(e), e.field) from None
+    return canonical_percent(percent)
+
+
+def flat_minor(flat: Amount, currency: str, field: str) -> int:
+    """A flat commission is paid in the product's currency."""
+    value = minor(flat, field)
+    if flat.currency != currency:
+        raise Violation(f"a flat commission is paid in the product's currency ({currency})", f"{field}.currency",
+                        code="CURRENCY_MISMATCH")
+    return value
+
+
+def rate_columns(percent: Decimal | None, flat: Amount | None, currency: str, prefix: str = "commission") -> Rate:
+    """Exactly one of a percent and a flat amount, validated: what a product or tier earns."""
+    camel = prefix[0].lower() + prefix[1:]
+    if (percent is None) == (flat is None):
+        raise Invalid(f"set exactly one of {camel}Percent and {camel}Flat", f"{camel}Percent")
+    if percent is not None:
+        return Rate(Decimal(percent_text(percent, f"{camel}Percent")), None)
+    assert flat is not None
+    return Rate(None, flat_minor(flat, currency, f"{camel}Flat"))
+
+
+def limit(value: int | None, field: str, most: int) -> int | None:
+    if value is not None and not 0 <= value <= most:
+        raise Invalid(f"{field} is between 0 and {most}, or null for no limit", field)
+    return value
+
+
+def external_id_of(value: str | None) -> str | None:
+    return None if value is None else text(value, "externalId")
+
+
+async def _unique_external_id(value: str | None, product_id: int | None = None) -> None:
+    if value is not None and await Product.filter(external_id=value).exclude(id=product_id or 0).exists():
+        raise Invalid("another product has this externalId", "externalId")
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """What updateProduct was given: None (or KEEP) keeps a field; None given for a KEEP field clears it."""
+
+    name: str | None = None
+    price: Amount | None = None
+    commission_percent: Decimal | None = None
+    commission_flat: Amount | None = None
+    milestones: Sequence[tuple[Decimal, int]] | None = None
+    external_id: str | None | Keep = KEEP
+    renewal_commission_percent: Decimal | None | Keep = KEEP
+    renewal_commission_flat: Amount | None | Keep = KEEP
+    renewal_months: int | None | Keep = KEEP
+    renewal_payments: int | None | Keep = KEEP
+
+
+def _apply_product_changes(product: Product, c: ProductChanges) -> dict[str, object]:
+    """Validate and set the given fields on the row; returns what changed, for the audit log."""
+    changed: dict[str, object] = {}
+    if c.name is not None:
+        product.name = changed["name"] = text(c.name, "name")
+    if c.price is not None:
+        if c.price.currency != product.currency:
+            raise Violation(f"the product is sold in {product.currency}; its currency cannot change",
+                            "price.currency", code="CURRENCY_MISMATCH")
+        product.price = changed["price"] = minor(c.price, "price")
+    if c.commission_percent is not None or c.commission_flat is not None:
+        rate = rate_columns(c.commission_percent, c.commission_flat, product.currency)
+        product.commission_percent = None if rate.percent is None else str(rate.percent)
+        product.commission_flat = rate.flat
+        changed["commission"] = product.commission_percent or product.commission_flat
+    if c.milestones is not None:
+        product.milestones = changed["milestones"] = milestones_to_json(milestones(c.milestones, "milestones"))
+    return {**changed, **_apply_renewal_changes(product, c)}
+
+
+def _apply_renewal_changes(product: Product, c: ProductChanges) -> dict[str, object]:
+    """The optional externalId and renewal terms (rule 14): a field not given is kept, null clears it."""
+    changed: dict[str, object] = {}
+    if c.external_id is not KEEP:
+        product.external_id = changed["externalId"] = external_id_of(c.external_id)
+    if c.renewal_commission_percent is not KEEP:
+        percent = c.renewal_commission_percent
+        product.renewal_commission_percent = None if percent is None else percent_text(
+            percent, "renewalCommissionPercent")
+        changed["renewalCommissionPercent"] = product.renewal_commission_percent
+    if c.renewal_commission_flat is not KEEP:
+        flat = c.renewal_commission_flat
+        product.renewal_commission_flat = changed["renewalCommissionFlat"] = None if flat is None else flat_minor(
+            flat, product.currency, "renewalCommissionFlat")
+    if product.renewal_commission_percent is not None and product.renewal_commission_flat is not None:
+        raise Invalid("set at most one of renewalCommissionPercent and renewalCommissionFlat",
+                      "renewalCommissionPercent")
+    if c.renewal_months is not KEEP:
+        product.renewal_months = changed["renewalMonths"] = limit(c.renewal_months, "renewalMonths",
+                                                                  MAX_RENEWAL_MONTHS)
+    if c.renewal_payments is not KEEP:
+        product.renewal_payments = changed["renewalPayments"] = limit(c.renewal_payments, "renewalPayments",
+                                                                      MAX_RENEWAL_PAYMENTS)
+    return changed
+
+
 @retried
 async def create_product(
     actor: str,
@@ -72,56 +204,190 @@ async def create_product(
     commission_percent: Decimal | None,
     commission_flat: Amount | None,
     product_milestones: Sequence[tuple[Decimal, int]] | None,
+    external_id: str | None = None,
+    renewal_commission_percent: Decimal | None = None,
+    renewal_commission_flat: Amount | None = None,
+    renewal_months: int | None = None,
+    renewal_payments: int | None = None,
 ) -> Product:
     name = text(name, "name")
     price_minor = minor(price, "price")
-    if (commission_percent is None) == (commission_flat is None):
-        raise Invalid("set exactly one of commissionPercent and commissionFlat", "commissionPercent")
-    flat_minor = None
-    if commission_percent is not None:
-        try:
-            validate_percent(commission_percent)
-        except RuleError as e:
-            raise Invalid(str(e), e.field) from None
-    if commission_flat is not None:
-        flat_minor = minor(commission_flat, "commissionFlat")
-        if commission_flat.currency != price.currency:
-            raise Violation(
-                "a flat commission is paid in the product's currency", "commissionFlat.currency",
-                code="CURRENCY_MISMATCH",
-            )
+    rate = rate_columns(commission_percent, commission_flat, price.currency)
     parsed = milestones(product_milestones, "milestones") if product_milestones is not None else None
-    async with in_transaction():
-        product = await Product.create(
-            name=name,
-            currency=price.currency,
-            price=price_minor,
-            commission_percent=None if commission_percent is None else canonical_percent(commission_percent),
-            commission_flat=flat_minor,
-            milestones=milestones_to_json(parsed) if parsed else None,
-        )
-        await audit.record(actor, "createProduct", "Product", product.id, name=name)
+    product = Product(
+        name=name,
+        currency=price.currency,
+        price=price_minor,
+        commission_percent=None if rate.percent is None else str(rate.percent),
+        commission_flat=rate.flat,
+        milestones=milestones_to_json(parsed) if parsed else None,
+    )
+    _apply_product_changes(product, ProductChanges(
+        external_id=external_id, renewal_commission_percent=renewal_commission_percent,
+        renewal_commission_flat=renewal_commission_flat, renewal_months=renewal_months,
+        renewal_payments=renewal_payments,
+    ))
+    try:
+        async with in_transaction():
+            await _unique_external_id(product.external_id)
+            await product.save()
+            await audit.record(actor, "createProduct", "Product", product.id, name=name)
+    except IntegrityError:  # a concurrent create took the externalId first
+        raise Invalid("another product has this externalId", "externalId") from None
     return product
 
 
 @retried
-async def create_affiliate(
-    actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode
-) -> Affiliate:
-    name = text(name, "name")
-    email = text(email, "email", limit=254)
+async def update_product(actor: str, *, product_id: int, changes: ProductChanges) -> Product:
+    """Change only the fields given. Booked sales keep their commission and installments as they are."""
+    try:
+        async with in_transaction():
+            product = await Product.filter(id=product_id).select_for_update().first()
+            if product is None:
+                raise NotFound("no such product", "productId")
+            changed = _apply_product_changes(product, changes)
+            await _unique_external_id(product.external_id, product.id)
+            await product.save()
+            await audit.record(actor, "updateProduct", "Product", product.id, **changed)
+    except IntegrityError:
+        raise Invalid("another product has this externalId", "externalId") from None
+    return product
+
+
+def email_of(value: str) -> str:
+    email = text(value, "email", limit=254)
     if not payment_details._EMAIL.match(email):
         raise Invalid("email is not an email address", "email")
-    async with in_transaction():
-        affiliate = await Affiliate.create(
-            name=name,
-            email=email,
-            approval_status=approval,
-            payout_mode=mode,
-            search_text=f"{name} {email}".lower(),
-        )
-        await audit.record(actor, "createAffiliate", "Affiliate", affiliate.id, name=name, email=email)
+    return email
+
+
+def referral_code_of(value: str) -> str:
+    code = value.strip()
+    if not REFERRAL_CODE.fullmatch(code):
+        raise Invalid("referralCode is 3 to 64 letters, digits, '-' or '_', starting with a letter or digit",
+                      "referralCode")
+    return code
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+async def _unique_referral_code(code: str, affiliate_id: int = 0) -> None:
+    if await Affiliate.filter(referral_code=code).exclude(id=affiliate_id).exists():
+        raise Invalid("another affiliate has this referralCode", "referralCode")
+
+
+@retried
+async def create_affiliate(
+    actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode, referral_code: str | None = None
+) -> Affiliate:
+    name = text(name, "name")
+    email = email_of(email)
+    code = referral_code_of(referral_code) if referral_code is not None else new_referral_code()
+    try:
+        async with in_transaction():
+            await _unique_referral_code(code)
+            affiliate = await Affiliate.create(
+                name=name,
+                email=email,
+                approval_status=approval,
+                payout_mode=mode,
+                search_text=f"{name} {email}".lower(),
+                referral_code=code,
+            )
+            await audit.record(actor, "createAffiliate", "Affiliate", affiliate.id, name=name, email=email,
+                               referralCode=code)
+    except IntegrityError:  # a concurrent create took the code first
+        raise Invalid("another affiliate has this referralCode", "referralCode") from None
     return affiliate
+
+
+@retried
+async def update_affiliate(
+    actor: str, *, affiliate_id: int, name: str | None = None, email: str | None = None,
+    referral_code: str | None = None,
+) -> Affiliate:
+    """Change only the fields given; nothing about money moves."""
+    changed: dict[str, object] = {}
+    try:
+        async with in_transaction():
+            affiliate = await _locked_affiliate(affiliate_id)
+            if name is not None:
+                affiliate.name = changed["name"] = text(name, "name")
+            if email is not None:
+                affiliate.email = changed["email"] = email_of(email)
+            if referral_code is not None:
+                affiliate.referral_code = changed["referralCode"] = referral_code_of(referral_code)
+                await _unique_referral_code(affiliate.referral_code, affiliate_id)
+            affiliate.search_text = f"{affiliate.name} {affiliate.email}".lower()
+            await affiliate.save(update_fields=["name", "email", "referral_code", "search_text"])
+            await audit.record(actor, "updateAffiliate", "Affiliate", affiliate_id, **changed)
+    except IntegrityError:
+        raise Invalid("another affiliate has this referralCode", "referralCode") from None
+    return affiliate
+
+
+# --- commission tiers (rule 15) -------------------------------------------------------------------
+
+
+@retried
+async def create_commission_tier(
+    actor: str, *, product_id: int, name: str, commission_percent: Decimal | None, commission_flat: Amount | None,
+    tier_milestones: Sequence[tuple[Decimal, int]] | None,
+) -> CommissionTier:
+    name = text(name, "name")
+    parsed = milestones(tier_milestones, "milestones") if tier_milestones is not None else None
+    try:
+        async with in_transaction():
+            product = await Product.get_or_none(id=product_id)
+            if product is None:
+                raise NotFound("no such product", "productId")
+            rate = rate_columns(commission_percent, commission_flat, product.currency)
+            if await CommissionTier.filter(product_id=product_id, name=name).exists():
+                raise Invalid("the product already has a tier of this name", "name")
+            tier = await CommissionTier.create(
+                product_id=product_id, name=name, currency=product.currency,
+                commission_percent=None if rate.percent is None else str(rate.percent),
+                commission_flat=rate.flat, milestones=milestones_to_json(parsed) if parsed else None,
+            )
+            await audit.record(actor, "createCommissionTier", "CommissionTier", tier.id, product=product_id,
+                               name=name, percent=tier.commission_percent, flat=tier.commission_flat)
+    except IntegrityError:
+        raise Invalid("the product already has a tier of this name", "name") from None
+    return tier
+
+
+@retried
+async def assign_commission_tier(
+    actor: str, now: datetime, *, affiliate_id: int, product_id: int, tier_id: int | None
+) -> Affiliate:
+    """From now on the affiliate's sales of the product earn the tier's rate (None: the base tier).
+
+    Kept as history: sales already booked, and sales dated before now, keep the tier of their time.
+    """
+    async with in_transaction():
+        affiliate = await _locked_affiliate(affiliate_id)
+        if not await Product.filter(id=product_id).exists():
+            raise NotFound("no such product", "productId")
+        if tier_id is not None:
+            tier = await CommissionTier.get_or_none(id=tier_id)
+            if tier is None:
+                raise NotFound("no such tier", "tierId")
+            if tier.product_id != product_id:
+                raise Invalid("the tier belongs to another product", "tierId")
+        await TierAssignment.create(affiliate_id=affiliate_id, product_id=product_id, tier_id=tier_id,
+                                    assigned_at=now)
+        await audit.record(actor, "assignCommissionTier", "Affiliate", affiliate_id, product=product_id,
+                           tier=tier_id)
+    return affiliate
+
+
+async def tier_in_force(affiliate_id: int, product_id: int, when: datetime) -> CommissionTier | None:
+    rows = await TierAssignment.filter(affiliate_id=affiliate_id, product_id=product_id).values(
+        "id", "assigned_at", "tier_id")
+    tier_id = tier_at((Assignment(r["assigned_at"], r["id"], r["tier_id"]) for r in rows), when)
+    return None if tier_id is None else await CommissionTier.get(id=tier_id)
 
 
 @retried
@@ -265,12 +531,18 @@ async def record_sale(
     *,
     external_id: str,
     product_id: int,
-    affiliate_id: int,
+    affiliate_id: int | None,
     amount: Amount | None = None,
     occurred_at: datetime | None = None,
+    subscription_id: str | None = None,
 ) -> RecordedSale:
-    """Book a sale and its commission; the same externalId again returns the first sale unchanged."""
+    """Book a sale and its commission; the same externalId again returns the first sale unchanged.
+
+    With a subscriptionId that already has a sale, this is a renewal (rule 14): booked to the
+    initial sale's affiliate, at its tier, earning the product's renewal terms.
+    """
     external_id = text(external_id, "externalId")
+    subscription = None if subscription_id is None else text(subscription_id, "subscriptionId")
     occurred = occurred_at or now
     if occurred > now + FUTURE_TOLERANCE:
         raise Invalid("occurredAt must not be in the future", "occurredAt")
@@ -279,7 +551,8 @@ async def record_sale(
             existing = await Sale.get_or_none(external_id=external_id)
             if existing is not None:
                 return RecordedSale(existing, False, [])
-            affiliate = await _locked_affiliate(affiliate_id)
+            initial, owner = await _initial_sale(subscription, affiliate_id)
+            affiliate = await _locked_affiliate(owner)
             if affiliate.approval_status is ApprovalStatus.DECLINED:
                 raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId",
                                 code="AFFILIATE_DECLINED")
@@ -295,7 +568,8 @@ async def record_sale(
                         "amount.currency",
                         code="CURRENCY_MISMATCH",
                     )
-            commission = commission_for_sale(sale_amount, product.percent, product.commission_flat)
+            tier, rate, ended = await _sale_terms(affiliate, product, initial, occurred)
+            commission = 0 if ended else commission_for_sale(sale_amount, rate.percent, rate.flat)
             sale = await Sale.create(
                 external_id=external_id,
                 product_id=product.id,
@@ -305,12 +579,20 @@ async def record_sale(
                 original_commission=commission,
                 commission=commission,
                 occurred_at=occurred,
+                subscription_id=subscription,
+                renewal=initial is not None,
+                tier_id=tier.id if tier else None,
+                commission_ended_reason=ended,
             )
-            await _book_installments(sale, affiliate, product, occurred)
-            transitions = await refresh_affiliates([affiliate.id], now)
+            program = await program_rules()
+            plan = (tier.own_milestones() if tier else ()) or product.own_milestones()
+            delta = await _book_installments(sale, affiliate, plan, occurred, program)
+            # Only this currency moves, by the sale's own numbers: no sum over the history.
+            transitions = await apply_changes({(affiliate.id, sale.currency): delta}, now, program)
             await audit.record(
                 actor, "recordSale", "Sale", sale.id, externalId=external_id, amount=sale_amount,
-                currency=sale.currency, commission=commission,
+                currency=sale.currency, commission=commission, subscriptionId=subscription,
+                renewal=sale.renewal, tier=sale.tier_id,
             )
     except IntegrityError:
         # A concurrent request booked the same externalId first: answer as a retry would be.
@@ -321,10 +603,48 @@ async def record_sale(
     return RecordedSale(sale, True, transitions)
 
 
-async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product, occurred: datetime) -> None:
-    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates."""
+async def _initial_sale(subscription: str | None, affiliate_id: int | None) -> tuple[Sale | None, int]:
+    """The subscription's first sale when this one renews it (rule 14), and the affiliate the sale is
+    booked to: the initial sale's, which affiliateId may only repeat."""
+    initial = None
+    if subscription is not None:
+        initial = await Sale.filter(subscription_id=subscription).order_by("occurred_at", "id").first()
+    if initial is None and affiliate_id is None:
+        raise Invalid("affiliateId is required, except for a renewal of a subscription with a sale",
+                      "affiliateId")
+    if initial is not None and affiliate_id not in (None, initial.affiliate_id):
+        raise Invalid("a renewal is booked to the affiliate of the subscription's initial sale",
+                      "affiliateId")
+    if initial is not None:
+        return initial, initial.affiliate_id
+    assert affiliate_id is not None
+    return None, affiliate_id
+
+
+async def _sale_terms(
+    affiliate: Affiliate, product: Product, initial: Sale | None, occurred: datetime
+) -> tuple[CommissionTier | None, Rate, str | None]:
+    """The tier and rate a sale earns, and why a renewal earns nothing (None: it earns)."""
+    if initial is None:
+        tier = await tier_in_force(affiliate.id, product.id, occurred)
+        return tier, tier.rate if tier else product.rate, None
+    tier = await CommissionTier.get_or_none(id=initial.tier_id, product_id=product.id) if initial.tier_id else None
+    terms = product.renewal_terms()
+    earlier = await Sale.filter(subscription_id=initial.subscription_id, renewal=True).count()
+    ended = renewal_ended(terms, initial.occurred_at, occurred, earlier)
+    return tier, renewal_rate(terms, tier.rate if tier else product.rate), ended
+
+
+async def _book_installments(
+    sale: Sale, affiliate: Affiliate, own_milestones: Sequence[Milestone], occurred: datetime,
+    program: ProgramRules,
+) -> Delta:
+    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates.
+
+    Returns what the sale adds to the affiliate's balance in its currency.
+    """
     if sale.commission <= 0:
-        return
+        return Delta(earned=sale.commission, sales=1)
     if settles_at_sale(affiliate.approval_status, affiliate.payout_mode):
         payout = await Payout.create(
             affiliate_id=affiliate.id, currency=sale.currency, amount=sale.commission, instant=True,
@@ -334,9 +654,12 @@ async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product,
             sale_id=sale.id, affiliate_id=affiliate.id, currency=sale.currency, position=0,
             amount=sale.commission, original_amount=sale.commission, release_at=occurred, payout_id=payout.id,
         )
-        return
-    plan = effective_milestones(product.own_milestones(), (await program_rules()).default_milestones)
+        return Delta(earned=sale.commission, paid=sale.commission, sales=1)
+    plan = effective_milestones(own_milestones, program.default_milestones)
     parts = split_commission(sale.commission, plan)
+    opened = [
+        (part, release) for part, release in zip(parts, release_times(occurred, plan), strict=True) if part > 0
+    ]
     await Installment.bulk_create(
         [
             Installment(
@@ -347,6 +670,7 @@ async def _book_installments(sale: Sale, affiliate: Affiliate, product: Product,
             if part > 0
         ]
     )
+    return Delta(earned=sale.commission, opened=tuple(OpenInstallment(a, r) for a, r in opened), sales=1)
 
 
 @retried

@@ -9,19 +9,21 @@ never settle the same commission twice, on SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import audit
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import lock_affiliates, program_rules, refresh_affiliates
+from models.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
 from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
@@ -32,14 +34,16 @@ from models.rules import (
     PAYPAL_MAX_ROWS,
     AffiliateFacts,
     BalanceFigures,
+    Delta,
     ProgramRules,
     also_in,
+    export_methods,
     file_part,
     pay_by_id,
     payable_currencies,
 )
 from models.sales import Installment, OwedAmount
-from models.sql import batches, insert_returning, set_where_unset
+from models.sql import batches, insert_rows, set_where_unset
 from models.transactions import retried
 from models.validation import text
 
@@ -60,6 +64,10 @@ class Claim:
     @property
     def amount(self) -> int:
         return self.installments_total - self.owed_total
+
+    def settled(self) -> Delta:
+        """What paying this claim does to the balance: paid up, its matured installments and owed amounts gone."""
+        return Delta(paid=self.amount, owed=-self.owed_total, due_installments=-self.installments_total)
 
     def figures(self) -> BalanceFigures:
         """Just the figures the payability rule reads (due = installments - owed)."""
@@ -89,7 +97,7 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
 
     for chunk in batches(sorted(set(ids))):
         for row in await Installment.filter(
-            affiliate_id__in=chunk, payout_id=None, voided=False, amount__gt=0, release_at__lte=now
+            affiliate_id__in=chunk, payout_id=None, voided=False, disputed=False, amount__gt=0, release_at__lte=now
         ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
             c = claim(row)
             c.installment_ids.append(row["id"])
@@ -123,101 +131,125 @@ async def _existing_ids(ids: Collection[int], field_name: str) -> None:
 # --- export -----------------------------------------------------------------------------------
 
 
-# The scale engineer (issue 9 item 4, with issue 10) splits this and removes the noqa.
 @retried
-async def export_payment_details(  # noqa: C901
+async def export_payment_details(
     actor: str, now: datetime, *, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
 ) -> PaymentExport:
-    """Snapshot what is payable now for the selected DUE affiliates, one group per payment type."""
+    """Snapshot what is payable now for the selected DUE affiliates, one group per payment type.
+
+    Chunk by chunk: load the chunk's facts, decide each row with the pure rules, write its rows;
+    memory holds one chunk, whatever the size of the selection.
+    """
     if isinstance(affiliates, QuerySet):
         ids: set[int] = set(cast(list[int], await affiliates.values_list("id", flat=True)))
     else:
         ids = set(affiliates)
         await _existing_ids(ids, "affiliateIds")
     program = await program_rules()
-    groups: dict[tuple[PaymentMethodType, str], list[tuple[Claim, str]]] = defaultdict(list)
-    skips: list[tuple[int, str]] = []
-    async with in_transaction():
-        for chunk in batches(sorted(set(ids))):
-            details: dict[int, dict[PaymentMethodType, str]] = defaultdict(dict)
-            for m in await PaymentMethod.filter(affiliate_id__in=chunk).values("affiliate_id", "type", "details"):
-                details[m["affiliate_id"]][PaymentMethodType(m["type"])] = m["details"]
-            claims = await _open_claims(chunk, now)
-            for a in await Affiliate.filter(id__in=chunk).order_by("id").values(
-                "id", "payment_status", "preferred_method"
-            ):
-                aff_id, status = a["id"], PaymentStatus(a["payment_status"])
-                on_file = details.get(aff_id, {})
-                if status is not PaymentStatus.DUE:
-                    skips.append((aff_id, f"not due: {status.value}"))
-                    continue
-                if scope is ExportScope.PREFERRED:
-                    preferred = a["preferred_method"] and PaymentMethodType(a["preferred_method"])
-                    if not preferred:
-                        skips.append((aff_id, "no preferred payment type"))
-                        continue
-                    if preferred not in on_file:
-                        skips.append((aff_id, f"no {preferred.value} details"))
-                        continue
-                    methods = [preferred]
-                else:
-                    methods = sorted(on_file, key=lambda t: t.value)
-                payable = _payable(claims.get(aff_id, []), program)
-                if not methods or not payable:
-                    skips.append((aff_id, "no payment details" if not methods else "nothing payable"))
-                    continue
-                for method in methods:
-                    for c in payable:
-                        groups[(method, c.currency)].append((c, on_file[method]))
-
-        counted: dict[str, set[int]] = defaultdict(set)
-        for (method, _), entries in groups.items():
-            counted[method.value].update(c.affiliate_id for c, _ in entries)
-        export = await PaymentExport.create(
-            scope=scope, actor=actor, created_at=now, affiliate_counts={m: len(a) for m, a in counted.items()}
-        )
-        listed = _groups_per_row(groups)
-        rows: list[ExportRow] = []
-        for (method, currency), entries in sorted(groups.items(), key=lambda g: (g[0][0].value, g[0][1])):
-            limit = PAYPAL_MAX_ROWS if method is PaymentMethodType.PAYPAL else None
-            parts: dict[int, list[tuple[Claim, str]]] = defaultdict(list)
-            for i, entry in enumerate(entries):
-                parts[file_part(i, limit)].append(entry)
-            for part, part_entries in sorted(parts.items()):
-                file = await ExportFile.create(
-                    export_id=export.id, method=method, currency=currency, part=part, rows=len(part_entries),
-                    total=sum(c.amount for c, _ in part_entries),
-                    shared_rows=sum(len(listed[c.affiliate_id, currency]) > 1 for c, _ in part_entries),
-                )
-                rows.extend(
-                    ExportRow(
-                        file_id=file.id, affiliate_id=c.affiliate_id, currency=currency, amount=c.amount,
-                        installments_total=c.installments_total, installment_ids=c.installment_ids,
-                        owed_ids=c.owed_ids, details=token,
-                        also_in=also_in(listed[c.affiliate_id, currency], method.value),
-                    )
-                    for c, token in part_entries
-                )
-        await ExportRow.bulk_create(rows, batch_size=1000)
-        await ExportSkip.bulk_create(
-            [ExportSkip(export_id=export.id, affiliate_id=a, reason=r) for a, r in skips], batch_size=1000
-        )
+    async with in_transaction() as conn:
+        export = await PaymentExport.create(scope=scope, actor=actor, created_at=now, affiliate_counts={})
+        writer = ExportWriter(conn, export, now)
+        for chunk in batches(sorted(ids)):
+            rows, skips = _export_rows(await _export_facts(chunk, now), scope, program)
+            await writer.write(rows, skips)
+        await writer.close()
         await audit.record(
             actor, "exportPaymentDetails", "PaymentExport", export.id, scope=scope.value, selected=len(ids),
-            rows=len(rows), groups=sorted({m.value for m, _ in groups}), skipped=len(skips),
+            rows=writer.rows, groups=sorted({m.value for m, _ in writer.files}), skipped=writer.skipped,
         )
     return export
 
 
-def _groups_per_row(
-    groups: dict[tuple[PaymentMethodType, str], list[tuple[Claim, str]]],
-) -> dict[tuple[int, str], set[str]]:
-    """For each (affiliate, currency) of an export, the payment types whose group lists it."""
-    listed: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for (method, currency), entries in groups.items():
-        for c, _ in entries:
-            listed[c.affiliate_id, currency].add(method.value)
-    return listed
+@dataclass
+class ExportFacts:
+    """What deciding a chunk of an export reads: statuses, preferred types, details on file, claims."""
+
+    affiliates: list[dict[str, Any]]
+    details: dict[int, dict[PaymentMethodType, str]]
+    claims: dict[int, list[Claim]]
+
+
+async def _export_facts(chunk: list[int], now: datetime) -> ExportFacts:
+    details: dict[int, dict[PaymentMethodType, str]] = defaultdict(dict)
+    for m in await PaymentMethod.filter(affiliate_id__in=chunk).values("affiliate_id", "type", "details"):
+        details[m["affiliate_id"]][PaymentMethodType(m["type"])] = m["details"]
+    affiliates = await Affiliate.filter(id__in=chunk).order_by("id").values("id", "payment_status", "preferred_method")
+    return ExportFacts(affiliates, details, await _open_claims(chunk, now))
+
+
+Entry = tuple[PaymentMethodType, Claim, str]  # a row of a file: its payment type, what it pays, the details
+
+
+def _export_rows(
+    facts: ExportFacts, scope: ExportScope, program: ProgramRules
+) -> tuple[list[Entry], list[tuple[int, str]]]:
+    """The pure step: each affiliate's rows (one per payment type and payable currency) or its skip reason."""
+    entries: list[Entry] = []
+    skips: list[tuple[int, str]] = []
+    for a in facts.affiliates:
+        on_file = facts.details.get(a["id"], {})
+        payable = _payable(facts.claims.get(a["id"], []), program)
+        preferred = PaymentMethodType(a["preferred_method"]) if a["preferred_method"] else None
+        methods, skip = export_methods(PaymentStatus(a["payment_status"]), scope, preferred, on_file, bool(payable))
+        if skip is not None:
+            skips.append((a["id"], skip))
+        entries.extend((method, c, on_file[method]) for method in methods for c in payable)
+    return entries, skips
+
+
+class ExportWriter:
+    """Writes an export's rows as they come: a file per payment type and currency, a new part at the
+    PayPal row limit; the files' row counts and totals are written at the end."""
+
+    def __init__(self, conn: BaseDBAsyncClient, export: PaymentExport, now: datetime) -> None:
+        self.conn, self.export, self.now = conn, export, now
+        self.files: dict[tuple[PaymentMethodType, str], ExportFile] = {}
+        self.done: list[ExportFile] = []
+        self.counted: dict[str, int] = defaultdict(int)
+        self.rows = self.skipped = 0
+
+    async def _file(self, method: PaymentMethodType, currency: str) -> ExportFile:
+        file = self.files.get((method, currency))
+        limit = PAYPAL_MAX_ROWS if method is PaymentMethodType.PAYPAL else None
+        if file is None or file_part(file.rows, limit) > 1:  # this part is full: the next one starts
+            if file is not None:
+                self.done.append(file)
+            part = 1 if file is None else file.part + 1
+            file = await ExportFile.create(export_id=self.export.id, method=method, currency=currency, part=part)
+            self.files[(method, currency)] = file
+        return file
+
+    async def write(self, entries: Sequence[Entry], skips: Sequence[tuple[int, str]]) -> None:
+        # An affiliate's rows are all in one chunk: which groups list it is known chunk by chunk.
+        listed: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for method, c, _ in entries:
+            listed[c.affiliate_id, c.currency].add(method.value)
+        values: list[tuple[Any, ...]] = []
+        for method, c, token in entries:
+            file = await self._file(method, c.currency)
+            shared = also_in(listed[c.affiliate_id, c.currency], method.value)
+            file.rows += 1
+            file.total += c.amount
+            file.shared_rows += bool(shared)
+            values.append((file.id, c.affiliate_id, c.currency, c.amount, c.installments_total,
+                           json.dumps(c.installment_ids), json.dumps(c.owed_ids), token, shared))
+        for method_value, _ in {(method.value, c.affiliate_id) for method, c, _ in entries}:
+            self.counted[method_value] += 1  # an affiliate is in one chunk only: counted once per type
+        await insert_rows(self.conn, ExportRow, ROW_COLUMNS, values, self.now)
+        await insert_rows(self.conn, ExportSkip, ("export_id", "affiliate_id", "reason"),
+                          [(self.export.id, a, r) for a, r in skips], self.now)
+        self.rows += len(values)
+        self.skipped += len(skips)
+
+    async def close(self) -> None:
+        for file in [*self.done, *self.files.values()]:
+            await file.save(update_fields=["rows", "total", "shared_rows"])
+        self.export.affiliate_counts = dict(self.counted)
+        await self.export.save(update_fields=["affiliate_counts"])
+
+
+ROW_COLUMNS = ("file_id", "affiliate_id", "currency", "amount", "installments_total", "installment_ids", "owed_ids",
+               "details", "also_in")
 
 
 # --- mark as paid -----------------------------------------------------------------------------
@@ -246,7 +278,7 @@ async def mark_as_paid(
     if affiliate_ids is not None:
         await _existing_ids(affiliate_ids, "affiliateIds")
     try:
-        async with in_transaction():
+        async with in_transaction() as conn:
             # The key is claimed first: a concurrent retry waits here, then finds the stored result.
             run = await PayRun.create(idempotency_key=key, actor=actor, created_at=now)
             files: list[ExportFile] = []
@@ -255,8 +287,9 @@ async def mark_as_paid(
                 claims, skipped = await _export_claims(files, now)
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
-            payouts = await _settle(claims, method, paid_at or now, reference, export_id)
-            await refresh_affiliates({c.affiliate_id for c in claims}, now)
+            payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
+            # What moved is known from the claims themselves: no sum over any history.
+            await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
             run.skipped = [[a, r] for a, r in skipped]
             await run.save(update_fields=["payout_ids", "skipped"])
@@ -275,9 +308,10 @@ async def mark_as_paid(
 
 
 def _checked_selection(
-    method: PaymentMethodType | None, export_id: int | None, affiliate_ids: Collection[int] | None, currency: str | None
+    method: PaymentMethodType | None, export_id: int | None, affiliate_ids: Collection[int] | None,
+    currency: str | None,
 ) -> PaymentMethodType:
-    """markAsPaid selects an export group or affiliates (not both), always names the method paid."""
+    """What a markAsPaid call selects must be one of the two forms, with a method and a valid currency."""
     if (export_id is None) == (affiliate_ids is None):
         raise Invalid("give either exportId or affiliateIds", "exportId")
     if method is None:
@@ -326,15 +360,9 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
     installments: dict[int, dict[str, Any]] = {}
     for batch in batches([i for r in rows for i in r["installment_ids"]]):
-        for i in await Installment.filter(id__in=batch).values("id", "amount", "voided", "payout_id"):
+        for i in await Installment.filter(id__in=batch).values("id", "amount", "voided", "disputed", "payout_id"):
             installments[i["id"]] = i
-    owed: dict[int, int | None] = {}
-    netted: set[int] = set()  # owed amounts a void netted since (rule 12): the row's amount is stale
-    for batch in batches([o for r in rows for o in r["owed_ids"]]):
-        for o in await OwedAmount.filter(id__in=batch).values("id", "recovered_by_id", "netted_by_id"):
-            owed[o["id"]] = o["recovered_by_id"]
-            if o["netted_by_id"] is not None:
-                netted.add(o["id"])
+    owed, netted = await _owed_now([o for r in rows for o in r["owed_ids"]])
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
     for r in rows:
@@ -351,6 +379,18 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
     return claims, skipped
 
 
+async def _owed_now(ids: Sequence[int]) -> tuple[dict[int, int | None], set[int]]:
+    """Each owed amount's recovering payout (None: outstanding), and those a void netted since (rule 12)."""
+    owed: dict[int, int | None] = {}
+    netted: set[int] = set()
+    for batch in batches(ids):
+        for o in await OwedAmount.filter(id__in=batch).values("id", "recovered_by_id", "netted_by_id"):
+            owed[o["id"]] = o["recovered_by_id"]
+            if o["netted_by_id"] is not None:
+                netted.add(o["id"])
+    return owed, netted
+
+
 def _stale_row_reason(
     row: dict[str, Any], installments: dict[int, dict[str, Any]], owed: dict[int, int | None], netted: set[int]
 ) -> str | None:
@@ -361,6 +401,8 @@ def _stale_row_reason(
     if settled_by:
         payouts = ", ".join(str(p) for p in sorted(settled_by))
         return f"{row['currency']} already settled since the export (payout {payouts})"
+    if any(i["disputed"] for i in current):
+        return f"{row['currency']} commission is held by a dispute opened since the export"
     if any(i["voided"] for i in current) or sum(i["amount"] for i in current) != row["installments_total"]:
         return f"{row['currency']} commission was refunded since the export"
     if netted.intersection(row["owed_ids"]):
@@ -404,6 +446,7 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
 
 
 async def _settle(
+    conn: BaseDBAsyncClient,
     claims: Sequence[Claim],
     method: PaymentMethodType,
     paid_at: datetime,
@@ -411,24 +454,23 @@ async def _settle(
     export_id: int | None,
 ) -> list[Payout]:
     """One payout per claim, then claim its installments and owed amounts only where still unsettled."""
-    inserted = await insert_returning(
-        Payout,
-        ["affiliate_id", "currency", "amount", "method", "instant", "status", "paid_at", "reference", "export_id",
-         "created_at"],
-        [[c.affiliate_id, c.currency, c.amount, method.value, False, PayoutStatus.PAID.value, paid_at, reference,
-          export_id, paid_at] for c in claims],
-        ["id", "affiliate_id", "currency"],
-    )
-    payout_of = {(r["affiliate_id"], r["currency"]): r["id"] for r in inserted}
+    columns = ("affiliate_id", "currency", "amount", "method", "instant", "status", "paid_at", "reference",
+               "export_id", "created_at")
+    rows = [
+        (c.affiliate_id, c.currency, c.amount, method.value, False, PayoutStatus.PAID.value, paid_at, reference,
+         export_id, paid_at)
+        for c in claims
+    ]
+    inserted = await insert_rows(conn, Payout, columns, rows, paid_at, returning=("*",), batch=200)
+    # What RETURNING gave back is the row: the payouts just written are not read again. Their
+    # datetimes are the ones sent, kept as Python values instead of parsing the database's text.
+    made = [Payout._init_from_db(**{**r, "paid_at": paid_at, "created_at": paid_at}) for r in inserted]
+    payout_of = {(p.affiliate_id, p.currency): p.id for p in made}
     await _claim(Installment, "payout_id",
                  [(i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids])
     await _claim(OwedAmount, "recovered_by_id",
                  [(o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids])
-    payout_ids = [payout_of[c.affiliate_id, c.currency] for c in claims]
-    found: dict[int, Payout] = {}
-    for id_batch in batches(payout_ids):
-        found.update({p.id: p for p in await Payout.filter(id__in=id_batch)})
-    return [found[i] for i in payout_ids]
+    return made
 
 
 async def _claim(model: type[Installment] | type[OwedAmount], column: str, pairs: Sequence[tuple[int, int]]) -> None:

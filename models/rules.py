@@ -7,15 +7,17 @@ only loads facts, calls them and stores what they return. All amounts are intege
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from models.enums import (
     ApprovalStatus,
+    ExportScope,
     IncompleteReason,
     InstallmentState,
+    PaymentMethodType,
     PaymentStatus,
     PayoutMode,
     RefundKind,
@@ -96,6 +98,14 @@ def validate_percent(percent: Decimal, field: str = "commissionPercent") -> None
         raise RuleError("commission percent must be greater than 0 and at most 100", field)
     if percent.as_tuple().exponent < -4:  # type: ignore[operator]
         raise RuleError("commission percent has at most 4 decimals", field)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A commission rate: a percent of the sale or a flat amount in the product's currency."""
+
+    percent: Decimal | None
+    flat: int | None
 
 
 def commission_for_sale(amount: int, percent: Decimal | None, flat: int | None) -> int:
@@ -215,13 +225,104 @@ def net_void(unsettled: Mapping[int, int], outstanding: Iterable[OwedSlice]) -> 
 
 
 def installment_state(
-    amount: int, voided: bool, settled: bool, release_at: datetime, now: datetime
+    amount: int, voided: bool, settled: bool, release_at: datetime, now: datetime, disputed: bool = False
 ) -> InstallmentState:
     if voided or amount == 0:
         return InstallmentState.VOIDED
     if settled:
         return InstallmentState.PAID
+    if disputed:
+        return InstallmentState.DISPUTED
     return InstallmentState.DUE if release_at <= now else InstallmentState.HELD
+
+
+def processor_refund(booked_total: int, running_total: int, unrefunded: int) -> int:
+    """What a processor's running refund total books now (rule 13): its rise since the last one booked.
+
+    A total at or below what was already booked (a late delivery of an older event) books nothing,
+    and a refund never exceeds what is left of the sale.
+
+    >>> processor_refund(0, 2500, 10000), processor_refund(2500, 4000, 7500), processor_refund(4000, 2500, 6000)
+    (2500, 1500, 0)
+    """
+    return max(0, min(running_total - booked_total, unrefunded))
+
+
+# --- renewals (rule 14) and tiers (rule 15) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenewalTerms:
+    """A product's renewal terms: an optional renewal rate and the two limits (None: no limit)."""
+
+    percent: Decimal | None = None
+    flat: int | None = None
+    months: int | None = None
+    payments: int | None = None
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """The same day `months` calendar months later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
+    index = when.month - 1 + months
+    year, month = when.year + index // 12, index % 12 + 1
+    days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30,
+            31, 30, 31][month - 1]
+    return when.replace(year=year, month=month, day=min(when.day, days))
+
+
+def renewal_ended(
+    terms: RenewalTerms, initial_at: datetime, occurred_at: datetime, earlier_renewals: int
+) -> str | None:
+    """Why a renewal earns nothing, or None when it earns.
+
+    `renewalMonths` N: renewals dated before the initial sale + N calendar months earn (a monthly
+    subscription with N = 12 pays commission on the initial sale and 11 renewals). `renewalPayments`
+    N: the first N renewals of the subscription earn. The reason starts with the limit's name.
+
+    >>> from datetime import datetime as d
+    >>> renewal_ended(RenewalTerms(months=12), d(2026, 1, 15), d(2027, 1, 15), 11)
+    'renewalMonths: renewals earn within 12 months of the initial sale'
+    >>> renewal_ended(RenewalTerms(payments=3), d(2026, 1, 15), d(2026, 5, 15), 3)
+    'renewalPayments: only the first 3 renewals earn'
+    """
+    if terms.months is not None and occurred_at >= add_months(initial_at, terms.months):
+        return f"renewalMonths: renewals earn within {terms.months} months of the initial sale"
+    if terms.payments is not None and earlier_renewals >= terms.payments:
+        return f"renewalPayments: only the first {terms.payments} renewals earn"
+    return None
+
+
+def renewal_rate(terms: RenewalTerms, sale_rate: Rate) -> Rate:
+    """A renewal earns the product's renewal rate when it has one, else the rate of the initial sale's tier."""
+    if terms.percent is not None:
+        return Rate(terms.percent, None)
+    if terms.flat is not None:
+        return Rate(None, terms.flat)
+    return sale_rate
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One tier assignment of an affiliate for a product: from `at` on, `tier` (None: the base tier)."""
+
+    at: datetime
+    order: int  # tie-breaker for assignments made at the same instant: the later one wins
+    tier: int | None
+
+
+def tier_at(assignments: Iterable[Assignment], when: datetime) -> int | None:
+    """The tier in force at `when`: the latest assignment made at or before it, else the base tier (None)."""
+    in_force = [a for a in assignments if a.at <= when]
+    return max(in_force, key=lambda a: (a.at, a.order)).tier if in_force else None
+
+
+def current_tiers(assignments: Iterable[tuple[int, Assignment]]) -> dict[int, int]:
+    """Per product, the tier an affiliate is on now; products back on (or always on) the base tier are left out."""
+    latest: dict[int, Assignment] = {}
+    for product, a in assignments:
+        if product not in latest or (a.at, a.order) > (latest[product].at, latest[product].order):
+            latest[product] = a
+    return {product: a.tier for product, a in latest.items() if a.tier is not None}
 
 
 # --- balances ---------------------------------------------------------------------------------
@@ -229,10 +330,11 @@ def installment_state(
 
 @dataclass(frozen=True)
 class OpenInstallment:
-    """An unsettled, non-voided installment: held or due depending on the clock."""
+    """An unsettled, non-voided installment: held or due depending on the clock, held while disputed."""
 
     amount: int
     release_at: datetime
+    disputed: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,6 +349,7 @@ class BalanceFigures:
     owed: int
     next_release_at: datetime | None = None
     next_release_amount: int = 0
+    disputed: int = 0  # the part of reserve held by open disputes (released by the dispute, not the clock)
 
     @property
     def due(self) -> int:
@@ -266,11 +369,17 @@ def balance_figures(
     owed: int,
     now: datetime,
 ) -> BalanceFigures:
-    """Split open installments into reserve and due at `now`, and find the next release."""
-    reserve = due = 0
+    """Split open installments into reserve and due at `now`, and find the next release.
+
+    A disputed installment stays in reserve whatever its release date, and is no release of the clock's.
+    """
+    reserve = due = disputed = 0
     held: dict[datetime, int] = {}
     for inst in open_installments:
-        if inst.release_at <= now:
+        if inst.disputed:
+            reserve += inst.amount
+            disputed += inst.amount
+        elif inst.release_at <= now:
             due += inst.amount
         else:
             reserve += inst.amount
@@ -285,6 +394,7 @@ def balance_figures(
         owed=owed,
         next_release_at=next_at,
         next_release_amount=held[next_at] if next_at else 0,
+        disputed=disputed,
     )
 
 
@@ -357,7 +467,7 @@ def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Re
 
 def balance_reasons(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
     """What the balances themselves say: below the minimum payout, on hold, owed."""
-    return [*_below_minimum(balances, program), *_on_hold(balances), *_owed(balances)]
+    return [*_below_minimum(balances, program), *_on_hold(balances), *_disputed(balances), *_owed(balances)]
 
 
 def _below_minimum(balances: Sequence[BalanceFigures], program: ProgramRules) -> list[Reason]:
@@ -386,6 +496,15 @@ def _on_hold(balances: Sequence[BalanceFigures]) -> list[Reason]:
         )
         for b in balances
         if b.reserve > 0 and b.next_release_at is not None
+    ]
+
+
+def _disputed(balances: Sequence[BalanceFigures]) -> list[Reason]:
+    """Commission held by an open dispute (rule 13): in reserve, released by the dispute, not the clock."""
+    return [
+        (IncompleteReason.DISPUTED, f"{format_money(b.disputed, b.currency)} held until its dispute closes")
+        for b in balances
+        if b.disputed > 0
     ]
 
 
@@ -554,6 +673,74 @@ def refresh_affiliate(
     )
 
 
+@dataclass(frozen=True)
+class Delta:
+    """What one change adds to one affiliate's history in one currency, from the change's own numbers."""
+
+    earned: int = 0
+    paid: int = 0
+    owed: int = 0
+    due_installments: int = 0  # settled (negative) installments that had matured
+    opened: tuple[OpenInstallment, ...] = ()  # new unsettled installments
+    sales: int = 0  # sales that count towards the minimum
+
+    def __add__(self, other: Delta) -> Delta:
+        return Delta(
+            self.earned + other.earned, self.paid + other.paid, self.owed + other.owed,
+            self.due_installments + other.due_installments, self.opened + other.opened, self.sales + other.sales,
+        )
+
+
+def moved_figures(before: BalanceFigures | None, currency: str, delta: Delta, now: datetime) -> BalanceFigures:
+    """`before` changed by `delta`, as of `now`: the same figures a full recomputation gives.
+
+    Precondition: `before` is current as of `now` (its next release, if any, is after `now`).
+    """
+    b = before or BalanceFigures(currency, 0, 0, 0, 0, 0)
+    releases = {b.next_release_at: b.next_release_amount} if b.next_release_at else {}
+    matured = 0
+    for inst in delta.opened:
+        if inst.release_at <= now:
+            matured += inst.amount
+        else:
+            releases[inst.release_at] = releases.get(inst.release_at, 0) + inst.amount
+    next_at = min(releases) if releases else None
+    return BalanceFigures(
+        currency=currency,
+        earned=b.earned + delta.earned,
+        reserve=b.reserve + sum(i.amount for i in delta.opened) - matured,
+        due_installments=b.due_installments + matured + delta.due_installments,
+        paid=b.paid + delta.paid,
+        owed=b.owed + delta.owed,
+        next_release_at=next_at,
+        next_release_amount=releases[next_at] if next_at else 0,
+    )
+
+
+def refresh_with_deltas(
+    affiliate_id: int,
+    facts: AffiliateFacts,
+    before_status: PaymentStatus,
+    before: Mapping[str, BalanceFigures],
+    deltas: Mapping[str, Delta],
+    program: ProgramRules,
+    now: datetime,
+) -> tuple[Refreshed, AffiliateFacts]:
+    """Rules 4 and 6 for one affiliate from its stored figures and a change's deltas (no history read)."""
+    figures = {**before}
+    for currency, delta in deltas.items():
+        figures[currency] = moved_figures(before.get(currency), currency, delta, now)
+    ordered = tuple(figures[c] for c in sorted(figures))
+    after = AffiliateFacts(facts.approval, facts.payout_mode, facts.has_payment_method,
+                           facts.sales_count + sum(d.sales for d in deltas.values()))
+    status = payment_status(after, ordered, program).status
+    transition = Transition(
+        affiliate_id=affiliate_id, before_status=before_status, after_status=status,
+        before_due={c: f.due for c, f in before.items()}, after_due={f.currency: f.due for f in ordered},
+    )
+    return Refreshed(ordered, status, due_rank(ordered), transition), after
+
+
 # --- export files (rule 8) --------------------------------------------------------------------
 
 PAYPAL_MAX_ROWS = 5000  # PayPal Payouts takes at most 5,000 recipients per bulk file
@@ -578,3 +765,27 @@ def file_part(index: int, max_rows: int | None) -> int:
     """The 1-based file part the `index`-th row of a currency goes to; no limit: always part 1."""
     return 1 if max_rows is None else index // max_rows + 1
 
+
+def export_methods(
+    status: PaymentStatus,
+    scope: ExportScope,
+    preferred: PaymentMethodType | None,
+    on_file: Collection[PaymentMethodType],
+    payable: bool,
+) -> tuple[list[PaymentMethodType], str | None]:
+    """Rule 8: the payment types an affiliate's rows go to in an export, or why it is skipped."""
+    if status is not PaymentStatus.DUE:
+        return [], f"not due: {status.value}"
+    if scope is ExportScope.PREFERRED:
+        if preferred is None:
+            return [], "no preferred payment type"
+        if preferred not in on_file:
+            return [], f"no {preferred.value} details"
+        methods = [preferred]
+    else:
+        methods = sorted(on_file, key=lambda t: t.value)
+    if not methods:
+        return [], "no payment details"
+    if not payable:
+        return [], "nothing payable"
+    return methods, None

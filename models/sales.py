@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from models.affiliates import Affiliate
     from models.payouts import Payout
     from models.products import Product
+    from models.tiers import CommissionTier
 
 
 class Sale(Model):
@@ -31,10 +32,20 @@ class Sale(Model):
     last_refund_kind = fields.CharEnumField(RefundKind, null=True)
     occurred_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
+    subscription_id = fields.CharField(max_length=200, null=True)
+    renewal = fields.BooleanField(default=False, db_default=False)
+    tier: fields.ForeignKeyNullableRelation[CommissionTier] = fields.ForeignKeyField(
+        "payouts.CommissionTier", related_name="sales", null=True
+    )
+    tier_id: int | None
+    commission_ended_reason = fields.CharField(max_length=200, null=True)
+    # The processor's running refund total last booked (charge.refunded), and its disputes by id.
+    processor_refunded = fields.BigIntField(default=0, db_default=0)
+    disputes: dict[str, str] = fields.JSONField(default=dict, db_default={})  # dispute id -> "open" | "closed"
 
     class Meta:
         table = "sales"
-        indexes = (("affiliate_id", "id"),)
+        indexes = (("affiliate_id", "id"), ("subscription_id", "id"))
 
 
 class Installment(Model):
@@ -53,6 +64,7 @@ class Installment(Model):
     original_amount = fields.BigIntField()
     release_at = fields.DatetimeField()
     voided = fields.BooleanField(default=False)
+    disputed = fields.BooleanField(default=False, db_default=False)  # held by an open dispute: not due
     payout: fields.ForeignKeyNullableRelation[Payout] = fields.ForeignKeyField(
         "payouts.Payout", related_name="installments", null=True
     )

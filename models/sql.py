@@ -6,7 +6,8 @@ on the current transaction's connection, in batches small enough for both parame
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -42,6 +43,22 @@ def numbered(conn: BaseDBAsyncClient, query: str) -> str:
     return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
 
 
+async def lock_rows(model: type[Model], ids: Collection[int]) -> None:
+    """SELECT ... FOR UPDATE these rows on PostgreSQL, in ascending id order chunk after chunk (ORDER BY
+    id: without it PostgreSQL locks in the scan's physical order); SQLite is single-writer: nothing sent.
+
+    Raw: no ORM objects for rows that are only locked, and Tortoise 1.1.9 drops FOR UPDATE from
+    values queries.
+    """
+    conn = model._choose_db(True)
+    if conn.capabilities.dialect != "postgres":
+        return
+    for chunk in batches(sorted(set(ids))):
+        marks = ", ".join(["?"] * len(chunk))
+        query = f"SELECT id FROM {model._meta.db_table} WHERE id IN ({marks}) ORDER BY id FOR UPDATE"
+        await conn.execute_query(numbered(conn, query), chunk)
+
+
 async def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequence[str]) -> None:
     """Write these columns of these rows as one batched, parameterised UPDATE (executemany).
 
@@ -49,29 +66,21 @@ async def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequen
     the slowest step of refreshing tens of thousands of balances; this is the same write.
     Runs on the current transaction's connection.
     """
+    fields = model._meta.fields_map
+    await update_values(
+        model, columns, [[fields[c].to_db_value(getattr(r, c), r) for c in columns] + [r.pk] for r in rows]
+    )
+
+
+async def update_values(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """`UPDATE ... SET columns WHERE id = ?` for rows of database values, the id last: no ORM objects."""
     if not rows:
         return
     conn = model._choose_db(True)
     fields = model._meta.fields_map
     assignments = ", ".join(f"{fields[c].source_field or c} = ?" for c in columns)
     query = numbered(conn, f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = ?")
-    await conn.execute_many(query, [[fields[c].to_db_value(getattr(r, c), r) for c in columns] + [r.pk] for r in rows])
-
-
-async def insert_returning(
-    model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], returning: Sequence[str]
-) -> list[dict[str, Any]]:
-    """INSERT these rows (values in `columns` order, as the database stores them) in multi-row
-    statements, returning the `returning` columns of each, in order."""
-    conn = model._choose_db(True)
-    names = ", ".join(_column(model, c) for c in columns)
-    back = ", ".join(_column(model, c) for c in returning)
-    out: list[dict[str, Any]] = []
-    for batch in batches(rows, max(1, 2000 // max(1, len(columns)))):
-        values = ", ".join(["(" + ", ".join(["?"] * len(columns)) + ")"] * len(batch))
-        query = f"INSERT INTO {model._meta.db_table} ({names}) VALUES {values} RETURNING {back}"
-        out += await conn.execute_query_dict(numbered(conn, query), [v for row in batch for v in row])
-    return out
+    await conn.execute_many(query, [list(row) for row in rows])
 
 
 async def set_where_unset(model: type[Model], column: str, pairs: Sequence[tuple[int, int]]) -> int:
@@ -91,3 +100,51 @@ async def set_where_unset(model: type[Model], column: str, pairs: Sequence[tuple
         )
         changed += count
     return changed
+
+
+def _defaults(model: type[Model], given: Collection[str], now: datetime) -> dict[str, Any]:
+    """The database values of every column not given that has a default (or is stamped at creation).
+
+    Tortoise's defaults live in Python, not in the schema: a raw INSERT must send them itself.
+    """
+    values: dict[str, Any] = {}
+    for name in model._meta.fields_db_projection:
+        field = model._meta.fields_map[name]
+        if field.pk or name in given:
+            continue
+        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            values[name] = now
+        elif field.default is not None:
+            default = field.default() if callable(field.default) else field.default
+            values[name] = field.to_db_value(default, model)
+    return values
+
+
+async def insert_rows(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    now: datetime,
+    returning: Sequence[str] = (),
+    batch: int = 500,
+) -> list[dict[str, Any]]:
+    """Multi-row INSERTs of database-ready values, `batch` rows per statement, no ORM objects.
+
+    Columns left out get the model's defaults; `returning` names the columns to read back.
+    """
+    defaults = _defaults(model, columns, now)
+    names = [*columns, *defaults]
+    fixed = list(defaults.values())
+    row_marks = "(" + ", ".join(["?"] * len(names)) + ")"
+    back = f" RETURNING {', '.join(returning)}" if returning else ""
+    head = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) VALUES "
+    found: list[dict[str, Any]] = []
+    for part in batches(rows, batch):
+        query = numbered(conn, head + ", ".join([row_marks] * len(part)) + back)
+        params = [value for row in part for value in (*row, *fixed)]
+        if returning:
+            found.extend(await conn.execute_query_dict(query, params))
+        else:
+            await conn.execute_query(query, params)
+    return found

@@ -6,62 +6,85 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
-from schema.errors import failure_of
+from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.error_log import Schema, unexpected
 from schema.events import EventSubscriptions
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
 from schema.permissions import guard_objects
+from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
+from schema.tiers import CommissionTier, TierMutations
 from schema.tokens import ApiToken, TokenMutations
 
 Query = merge_types(
-    "Query", (NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries)
+    "Query",
+    (
+        NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries,
+        ProcessorEventQueries,
+    ),
+)
+get_object_definition(Query, strict=True).description = (
+    "Reads. Every request needs `Authorization: Bearer <token>`; AFFILIATE tokens see only their own data."
 )
 Mutation = merge_types(
     "Mutation",
-    (ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations),
+    (
+        ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations,
+        TierMutations,
+    ),
+)
+get_object_definition(Mutation, strict=True).description = (
+    "Changes. Each is one transaction: it succeeds whole, or answers a payload member implementing Error and "
+    "changes nothing."
 )
 
 MAX_DEPTH = 12
 MAX_ALIASES = 20
 
 
-def unexpected(error: GraphQLError) -> bool:
-    """Mask only failures we did not raise on purpose: they may carry internals."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError) and failure_of(original) is None
+# Built once: the same rule classes on every request, so ValidationCache (keyed by the parsed
+# document and the rules) answers a known operation without validating it again.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
 
 
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        MaxQueryLength,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxQueryLength,  # first: an over-long text is refused before it is parsed or cached
+        DocumentCache,
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        lambda: AddValidationRules(LIMIT_RULES),
         InputGuard,
         ErrorCodes,  # before MaskErrors: runs after it, on the final errors
         lambda: MaskErrors(should_mask_error=unexpected, error_message="Internal error"),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    built = strawberry.Schema(
+    built = Schema(
         query=Query, mutation=Mutation, subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport], extensions=extensions,
+        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
     )
     guard_objects(built._schema)  # object-level access on every path (schema/permissions.py)

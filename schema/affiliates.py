@@ -26,53 +26,90 @@ from models.enums import (
 )
 from models.errors import Invalid, LedgerError
 from models.payouts import Payout as PayoutRow
-from models.rules import AffiliateFacts
+from models.rules import AffiliateFacts, Assignment, current_tiers
 from models.rules import payment_status as judge
 from models.sales import Sale as SaleRow
 from schema.context import Info
+from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.money import Money
 from schema.node import Node
-from schema.pagination import NEWEST_FIRST, Connection, Keyset, paginate
+from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, paginate
 from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
     from schema.payments import Payout
     from schema.sales import Sale
+    from schema.tiers import TierAssignment
 
-# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
-strawberry.enum(ApprovalStatus, name="ApprovalStatus")
-strawberry.enum(PayoutMode, name="PayoutMode")
-strawberry.enum(PaymentMethodType, name="PaymentMethodType")
-strawberry.enum(PaymentStatus, name="PaymentStatus")
-strawberry.enum(IncompleteReason, name="IncompleteReason")
+described_enum(
+    ApprovalStatus, "ApprovalStatus", "The merchant's decision on an affiliate. Only APPROVED affiliates are paid.",
+    PENDING="Not decided yet: sales are recorded and commission accrues, but nothing is paid.",
+    APPROVED="May be paid.",
+    DECLINED="Refused: no new sale can be recorded (AFFILIATE_DECLINED).",
+)
+described_enum(
+    PayoutMode, "PayoutMode", "How an affiliate's commission is paid.",
+    MANUAL="By the merchant's pay run: milestones hold it back, then it is exported and marked as paid.",
+    PAYPAL_INSTANT="PayPal Instant Payment (trusted, APPROVED affiliates): each sale's whole commission counts as "
+    "paid at the sale's time (an instant payout); it is never exported or due.",
+)
+described_enum(
+    PaymentMethodType, "PaymentMethodType", "A way to pay an affiliate; each has its own export file format.",
+    PAYPAL="PayPal: an email address (PayPal Payouts bulk file).",
+    BANK_WIRE="Bank transfer: IBAN or account number (CSV with a header row).",
+    CHECK="A paper check to a postal address (CSV with a header row).",
+)
+described_enum(
+    PaymentStatus, "PaymentStatus", "Kartra's payment status filter: whether an affiliate can be paid now.",
+    DUE="Approved, MANUAL, a payment method on file, enough sales, and in some currency a due amount above 0 "
+    "that reaches the minimum payout: ready for the pay run.",
+    DUE_INCOMPLETE="Not DUE, but something is unpaid (held or due) or owed: `incompleteReasons` says why.",
+    NOTHING_DUE="Nothing unpaid and nothing owed.",
+)
+described_enum(
+    IncompleteReason, "IncompleteReason", "Why an affiliate with unpaid commission is not DUE.",
+    NOT_APPROVED="The affiliate is not APPROVED.",
+    ON_HOLD="Commission is still held by a milestone (see `balances.nextRelease`).",
+    BELOW_MINIMUM_SALES="Fewer sales than the program's `minimumSales`.",
+    BELOW_MINIMUM_PAYOUT="The due amount is below the program's minimum payout for its currency.",
+    MISSING_PAYMENT_DETAILS="No payment method on file.",
+    BALANCE_OWED="Refunds of already paid commission are owed and not yet recovered.",
+    INSTANT_PAYMENT="Unpaid commission from before a switch to PAYPAL_INSTANT: pay it by affiliate id or switch "
+    "back to MANUAL.",
+    DISPUTED="A sale's unpaid commission is held while its payment is disputed (until the dispute closes).",
+)
 
 MAX_SEARCH = 200
 MAX_IDS = 500
 
 
-@strawberry.type
+@strawberry.type(description="One reason an affiliate is DUE_INCOMPLETE, with the figures behind it.")
 class IncompleteReasonDetail:
-    reason: IncompleteReason
-    message: str
+    reason: IncompleteReason = strawberry.field(description="The reason, typed.")
+    message: str = strawberry.field(description='A human sentence naming the figures, e.g. "2 of 5 required sales" '
+                                    'or "USD 12.00 of USD 50.00 minimum".')
 
 
-@strawberry.type
+@strawberry.type(description="The next held installment(s) to become due, in one currency.")
 class Release:
-    at: datetime
-    amount: Money
+    at: datetime = strawberry.field(description="When they become due (UTC).")
+    amount: Money = strawberry.field(description="How much becomes due then.")
 
 
-@strawberry.type(description="One currency's figures for one affiliate.")
+@strawberry.type(description="One currency's figures for one affiliate (payout-rules.md 4). Always "
+                 "earned = reserve + due installments + paid - owed.")
 class Balance:
-    currency: str
-    earned: Money
-    reserve: Money
-    due: Money
-    paid: Money
-    owed: Money
-    next_release: Release | None
+    currency: str = strawberry.field(description="ISO-4217 code of every amount in this balance.")
+    earned: Money = strawberry.field(description="Commission earned, net of refunds.")
+    reserve: Money = strawberry.field(description="Held back by milestones: not due yet.")
+    due: Money = strawberry.field(description="Payable now: due installments minus what is owed, never below 0.")
+    paid: Money = strawberry.field(description="Settled by payouts that were not voided (instant ones included).")
+    owed: Money = strawberry.field(description="Refunded commission that had already been paid and is not yet "
+                                   "recovered from later commission.")
+    next_release: Release | None = strawberry.field(description="The next held amount to become due; null when "
+                                                    "nothing is held.")
 
     @classmethod
     def of(cls, row: BalanceRow) -> Balance:
@@ -91,25 +128,37 @@ class Balance:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A payment method on file, masked: full details only ever appear in export files.")
 class PaymentMethod:
-    type: PaymentMethodType
-    preferred: bool
-    summary: str
+    type: PaymentMethodType = strawberry.field(description="Which kind of method.")
+    preferred: bool = strawberry.field(description="The affiliate's preferred method (used by PREFERRED exports).")
+    summary: str = strawberry.field(description='A masked summary, e.g. "a***@example.com" or "IBAN ****3000".')
 
 
-@strawberry.type
+@strawberry.type(description="Someone who earns commission on sales they bring. An AFFILIATE token sees only its "
+                 "own affiliate.")
 class Affiliate(Node, Owned):
     """Scalar fields are plain attributes; only fields that need other rows load through DataLoaders."""
 
-    id: strawberry.ID
-    name: str
-    email: str
-    approval_status: ApprovalStatus
-    payout_mode: PayoutMode
-    created_at: datetime
-    sales_count: int
-    payment_status: PaymentStatus
+    id: strawberry.ID = strawberry.field(description="The global id (Relay).")
+    name: str = strawberry.field(description="Display name.")
+    email: str = strawberry.field(description="Contact email (not necessarily the PayPal one).")
+    approval_status: ApprovalStatus = strawberry.field(
+        description="The merchant's decision: only APPROVED affiliates are paid."
+    )
+    payout_mode: PayoutMode = strawberry.field(
+        description="MANUAL (the pay run) or PAYPAL_INSTANT."
+    )
+    created_at: datetime = strawberry.field(description="When the affiliate was created (UTC).")
+    sales_count: int = strawberry.field(description="Sales that are not fully refunded or charged back "
+                                        "(compared with the program's minimumSales).")
+    payment_status: PaymentStatus = strawberry.field(
+        description="DUE, DUE_INCOMPLETE or NOTHING_DUE, as of now."
+    )
+    referral_code: str = strawberry.field(
+        description="Unique; what checkout metadata (metadata.affiliate or client_reference_id) names the "
+        "affiliate by."
+    )
     row: strawberry.Private[AffiliateRow]
 
     @classmethod
@@ -128,13 +177,30 @@ class Affiliate(Node, Owned):
             created_at=row.created_at,
             sales_count=row.sales_count,
             payment_status=row.payment_status,
+            referral_code=row.referral_code or "",
             row=row,
         )
 
     def owner_id(self) -> int:
         return self.row.id
 
-    @strawberry.field
+    @strawberry.field(description="Products on which the affiliate is on a named tier rather than the base tier.")
+    async def tiers(self, info: Info) -> list[Annotated[TierAssignment, strawberry.lazy("schema.tiers")]]:
+        from schema.products import Product
+        from schema.tiers import CommissionTier, TierAssignment
+
+        loaders = info.context.loaders
+        rows = await loaders.tier_assignments_by_affiliate_id.load(self.row.id)
+        now = current_tiers((r.product_id, Assignment(r.assigned_at, r.id, r.tier_id)) for r in rows)
+        tiers = await loaders.tier_by_id.load_many(list(now.values()))
+        products = await loaders.product_by_id.load_many(list(now))
+        return [
+            TierAssignment(product=Product.of(p), tier=CommissionTier.of(t))
+            for p, t in zip(products, tiers, strict=True)
+            if p is not None and t is not None
+        ]
+
+    @strawberry.field(description="Every payment method on file, masked; empty when none.")
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:
         rows = await info.context.loaders.payment_methods_by_affiliate_id.load(self.row.id)
         return [
@@ -160,9 +226,9 @@ class Affiliate(Node, Owned):
         )
         return [IncompleteReasonDetail(reason=r, message=m) for r, m in verdict.reasons]
 
-    @strawberry.field
+    @strawberry.field(description="The affiliate's sales, newest first.")
     async def sales(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Annotated[Sale, strawberry.lazy("schema.sales")]]:
         from schema.sales import Sale
 
@@ -170,9 +236,9 @@ class Affiliate(Node, Owned):
             SaleRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Sale.of, first, after
         )
 
-    @strawberry.field
+    @strawberry.field(description="Payouts to the affiliate (voided ones included), newest first.")
     async def payouts(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Annotated[Payout, strawberry.lazy("schema.payments")]]:
         from schema.payments import Payout
 
@@ -184,13 +250,24 @@ class Affiliate(Node, Owned):
 # --- the affiliates query ---------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="Which affiliates to list or export: every given condition must hold; null "
+                  "conditions are ignored.")
 class AffiliateFilter:
-    approval_status: list[ApprovalStatus] | None = None
-    payment_status: list[PaymentStatus] | None = None
-    payout_mode: PayoutMode | None = None
-    search: str | None = None
-    ids: list[strawberry.ID] | None = None
+    approval_status: list[ApprovalStatus] | None = strawberry.field(
+        default=None, description="Any of these approval statuses."
+    )
+    payment_status: list[PaymentStatus] | None = strawberry.field(
+        default=None, description="Any of these payment statuses."
+    )
+    payout_mode: PayoutMode | None = strawberry.field(
+        default=None, description="This payout mode."
+    )
+    search: str | None = strawberry.field(
+        default=None, description=f"Part of the name or email, case-insensitive (at most {MAX_SEARCH} characters)."
+    )
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=f"Only these affiliates (global ids, at most {MAX_IDS})."
+    )
 
     def apply(self, query: QuerySet[AffiliateRow]) -> QuerySet[AffiliateRow]:
         """Every condition is on indexed or small columns of `affiliates`: no sale is scanned."""
@@ -211,11 +288,13 @@ class AffiliateFilter:
         return query
 
 
-@strawberry.enum
+@strawberry.enum(description="The order of the affiliates list.")
 class AffiliateSort(Enum):
-    CREATED_AT = "CREATED_AT"  # newest first
-    NAME = "NAME"  # A to Z
-    DUE_DESC = "DUE_DESC"  # largest single-currency due first
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="Newest first (the default).")
+    NAME = strawberry.enum_value("NAME", description="By name, A to Z.")
+    DUE_DESC = strawberry.enum_value(
+        "DUE_DESC", description="Largest due first (compared by the largest single-currency due amount)."
+    )
 
 
 SORTS: dict[AffiliateSort, Keyset] = {
@@ -233,14 +312,19 @@ def selection(filter: AffiliateFilter | None) -> QuerySet[AffiliateRow]:
 
 @strawberry.type
 class AffiliateQueries:
-    @strawberry.field(permission_classes=[CanReadAll])
+    @strawberry.field(permission_classes=[CanReadAll], description="The affiliates list (ADMIN and VIEWER): "
+                      "filtered, sorted, in cursor pages.")
     async def affiliates(
         self,
         info: Info,
-        filter: AffiliateFilter | None = None,
-        sort: AffiliateSort | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: Annotated[
+            AffiliateFilter | None, strawberry.argument(description="Which affiliates; null: all.")
+        ] = None,
+        sort: Annotated[
+            AffiliateSort | None, strawberry.argument(description="The order; null: CREATED_AT.")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Affiliate]:
         try:
             query = selection(filter)
@@ -263,23 +347,43 @@ class AffiliateQueries:
 # --- mutations --------------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="A new affiliate.")
 class CreateAffiliateInput:
-    name: str
-    email: str
-    approval_status: ApprovalStatus | None = ApprovalStatus.PENDING
-    payout_mode: PayoutMode | None = PayoutMode.MANUAL
+    name: str = strawberry.field(description="Display name (1 to 200 characters).")
+    email: str = strawberry.field(description="Contact email address.")
+    approval_status: ApprovalStatus | None = strawberry.field(
+        default=ApprovalStatus.PENDING, description="Initial approval; null or absent: PENDING."
+    )
+    payout_mode: PayoutMode | None = strawberry.field(
+        default=PayoutMode.MANUAL, description="How commission is paid; null or absent: MANUAL."
+    )
+    referral_code: str | None = strawberry.field(
+        default=None, description="Unique; 3-64 letters, digits, '-' or '_'. Generated when not given."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Only the fields given change; nothing about money moves.")
+class UpdateAffiliateInput:
+    affiliate_id: strawberry.ID = strawberry.field(description="The affiliate to change.")
+    name: str | None = strawberry.field(default=None, description="A new name.")
+    email: str | None = strawberry.field(default=None, description="A new email address.")
+    referral_code: str | None = strawberry.field(default=None, description="A new referral code (unique).")
+
+
+@strawberry.input(description="Bank transfer details: an account holder, a country, and an IBAN or an account "
+                  "number. Stored encrypted; queries only ever show a masked summary.")
 class BankWireInput:
-    account_holder: str
-    country: str
-    iban: str | None = None
-    account_number: str | None = None
-    routing_number: str | None = None
-    swift: str | None = None
-    bank_name: str | None = None
+    account_holder: str = strawberry.field(description="The account holder's name.")
+    country: str = strawberry.field(description="The bank's country, ISO 3166 two-letter code (e.g. DE).")
+    iban: str | None = strawberry.field(default=None, description="IBAN (checked with ISO 13616 mod-97); spaces "
+                                        "allowed. Give this or accountNumber.")
+    account_number: str | None = strawberry.field(default=None, description="Account number, where there is no "
+                                                  "IBAN.")
+    routing_number: str | None = strawberry.field(default=None, description="Routing or sort code, with an "
+                                                  "account number.")
+    swift: str | None = strawberry.field(default=None, description="The bank's BIC/SWIFT code (8 or 11 "
+                                         "characters).")
+    bank_name: str | None = strawberry.field(default=None, description="The bank's name.")
     beneficiary_address_line1: str | None = strawberry.field(
         default=None,
         description="The account holder's street address, first line. Optional (SEPA wires go without); once "
@@ -302,14 +406,14 @@ class BankWireInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Where to mail a paper check. Stored encrypted; queries show a masked summary.")
 class CheckInput:
-    payee: str
-    address_line1: str
-    city: str
-    postal_code: str
-    country: str
-    address_line2: str | None = None
+    payee: str = strawberry.field(description="Who the check is made out to.")
+    address_line1: str = strawberry.field(description="Street address.")
+    city: str = strawberry.field(description="City.")
+    postal_code: str = strawberry.field(description="Postal or ZIP code.")
+    country: str = strawberry.field(description="ISO 3166 two-letter country code.")
+    address_line2: str | None = strawberry.field(default=None, description="Apartment, suite, etc.")
     state: str | None = strawberry.field(
         default=None,
         description="State, province or region (e.g. `TX`, `ON`): US and Canadian addresses need it. Optional; "
@@ -317,45 +421,68 @@ class CheckInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Set an affiliate's payment methods: each given method replaces the one on file; "
+                  "methods not given are kept.")
 class PaymentDetailsInput:
-    affiliate_id: strawberry.ID
-    paypal_email: str | None = None
-    bank_wire: BankWireInput | None = None
-    check: CheckInput | None = None
-    preferred: PaymentMethodType | None = None
+    affiliate_id: strawberry.ID = strawberry.field(description="The affiliate (an AFFILIATE token: only its own).")
+    paypal_email: str | None = strawberry.field(
+        default=None, description="PayPal email address; an empty string removes the PayPal method."
+    )
+    bank_wire: BankWireInput | None = strawberry.field(default=None, description="Bank transfer details.")
+    check: CheckInput | None = strawberry.field(default=None, description="Check mailing details.")
+    preferred: PaymentMethodType | None = strawberry.field(
+        default=None, description="The preferred method (must be on file after this change); null keeps the "
+        "current one, or, when there is none, makes the method just given preferred."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer when createAffiliate succeeded.")
 class CreateAffiliateSuccess:
-    affiliate: Affiliate
+    affiliate: Affiliate = strawberry.field(description="The new affiliate.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when setApprovalStatus succeeded.")
 class SetApprovalStatusSuccess:
-    affiliate: Affiliate
+    affiliate: Affiliate = strawberry.field(description="The affiliate as it is now.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when setPayoutMode succeeded.")
 class SetPayoutModeSuccess:
-    affiliate: Affiliate
+    affiliate: Affiliate = strawberry.field(description="The affiliate as it is now.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when updatePaymentDetails succeeded.")
 class UpdatePaymentDetailsSuccess:
-    affiliate: Affiliate
+    affiliate: Affiliate = strawberry.field(description="The affiliate as it is now (methods masked).")
+
+
+@strawberry.type(description="The affiliate after the update.")
+class UpdateAffiliateSuccess:
+    affiliate: Affiliate = strawberry.field(description="The affiliate with the changes applied.")
 
 
 CreateAffiliatePayload = Annotated[
-    CreateAffiliateSuccess | Errors, strawberry.union("CreateAffiliatePayload")
+    CreateAffiliateSuccess | Errors,
+    strawberry.union("CreateAffiliatePayload", description="The new affiliate, or why not."),
 ]
 SetApprovalStatusPayload = Annotated[
-    SetApprovalStatusSuccess | Errors, strawberry.union("SetApprovalStatusPayload")
+    SetApprovalStatusSuccess | Errors,
+    strawberry.union("SetApprovalStatusPayload", description="The updated affiliate, or why not."),
 ]
-SetPayoutModePayload = Annotated[SetPayoutModeSuccess | Errors, strawberry.union("SetPayoutModePayload")]
+SetPayoutModePayload = Annotated[
+    SetPayoutModeSuccess | Errors,
+    strawberry.union("SetPayoutModePayload", description="The updated affiliate, or why not."),
+]
 UpdatePaymentDetailsPayload = Annotated[
-    UpdatePaymentDetailsSuccess | Errors, strawberry.union("UpdatePaymentDetailsPayload")
+    UpdatePaymentDetailsSuccess | Errors,
+    strawberry.union("UpdatePaymentDetailsPayload", description="The updated affiliate, or why not."),
 ]
+UpdateAffiliatePayload = Annotated[
+    UpdateAffiliateSuccess | Errors,
+    strawberry.union("UpdateAffiliatePayload", description="The updated affiliate, or why not."),
+]
+
+AffiliateId = Annotated[strawberry.ID, strawberry.argument(description="The affiliate's global id.")]
 
 
 def _details(value: object | None) -> dict[str, object] | None:
@@ -367,22 +494,42 @@ def _details(value: object | None) -> dict[str, object] | None:
 
 @strawberry.type
 class AffiliateMutations:
-    @strawberry.mutation
+    @strawberry.mutation(description="Add an affiliate (ADMIN).")
     @mutation(Role.ADMIN)
-    async def create_affiliate(self, info: Info, input: CreateAffiliateInput) -> CreateAffiliatePayload:
+    async def create_affiliate(
+        self, info: Info, input: Annotated[CreateAffiliateInput, strawberry.argument(description="The affiliate.")]
+    ) -> CreateAffiliatePayload:
         row = await ledger.create_affiliate(
             info.context.principal.actor,
             name=input.name,
             email=input.email,
             approval=input.approval_status or ApprovalStatus.PENDING,
             mode=input.payout_mode or PayoutMode.MANUAL,
+            referral_code=input.referral_code,
         )
         return CreateAffiliateSuccess(affiliate=Affiliate.of(row))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Change only the fields given (name, email, referral code).")
+    @mutation(Role.ADMIN)
+    async def update_affiliate(
+        self, info: Info, input: Annotated[UpdateAffiliateInput, strawberry.argument(description="What to change.")]
+    ) -> UpdateAffiliatePayload:
+        row = await ledger.update_affiliate(
+            info.context.principal.actor,
+            affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            name=input.name,
+            email=input.email,
+            referral_code=input.referral_code,
+        )
+        return UpdateAffiliateSuccess(affiliate=Affiliate.of(row))
+
+    @strawberry.mutation(description="Approve, decline or set back to pending (ADMIN); may make the affiliate DUE.")
     @mutation(Role.ADMIN)
     async def set_approval_status(
-        self, info: Info, affiliate_id: strawberry.ID, status: ApprovalStatus
+        self,
+        info: Info,
+        affiliate_id: AffiliateId,
+        status: Annotated[ApprovalStatus, strawberry.argument(description="The new status.")],
     ) -> SetApprovalStatusPayload:
         ctx = info.context
         changed = await ledger.set_approval_status(
@@ -392,10 +539,13 @@ class AffiliateMutations:
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
         return SetApprovalStatusSuccess(affiliate=Affiliate.of(changed.row))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Switch between MANUAL and PAYPAL_INSTANT (ADMIN); applies to sales from now on.")
     @mutation(Role.ADMIN)
     async def set_payout_mode(
-        self, info: Info, affiliate_id: strawberry.ID, mode: PayoutMode
+        self,
+        info: Info,
+        affiliate_id: AffiliateId,
+        mode: Annotated[PayoutMode, strawberry.argument(description="The new mode.")],
     ) -> SetPayoutModePayload:
         ctx = info.context
         changed = await ledger.set_payout_mode(
@@ -404,9 +554,12 @@ class AffiliateMutations:
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
         return SetPayoutModeSuccess(affiliate=Affiliate.of(changed.row))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Set payment methods (ADMIN, or an AFFILIATE token for itself); validated, "
+                         "stored encrypted.")
     @mutation(Role.ADMIN, Role.AFFILIATE)
-    async def update_payment_details(self, info: Info, input: PaymentDetailsInput) -> UpdatePaymentDetailsPayload:
+    async def update_payment_details(
+        self, info: Info, input: Annotated[PaymentDetailsInput, strawberry.argument(description="The details.")]
+    ) -> UpdatePaymentDetailsPayload:
         ctx = info.context
         affiliate_id = decode_id(input.affiliate_id, "Affiliate", "affiliateId")
         require_own(info, affiliate_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -12,7 +13,7 @@ from models.audit import AuditEntry as AuditEntryRow
 from schema.context import Info
 from schema.ids import parse_global_id, parse_pk, to_global_id
 from schema.node import Node, node_types
-from schema.pagination import NEWEST_FIRST, Connection, paginate
+from schema.pagination import NEWEST_FIRST, After, Connection, First, paginate
 from schema.permissions import CanReadAll, ProgramWide
 
 MAX_FILTER = 100  # the longest action or actor the log stores
@@ -20,13 +21,16 @@ MAX_FILTER = 100  # the longest action or actor the log stores
 
 @strawberry.type(description="One recorded change. `objectId`: the global id of what changed, if it is a Node.")
 class AuditEntry(Node, ProgramWide):
-    id: strawberry.ID
-    at: datetime
+    id: strawberry.ID = strawberry.field(description="The global id (Relay).")
+    at: datetime = strawberry.field(description="When it happened (UTC).")
     actor: str = strawberry.field(description='Who: "admin-token", "token:<n>" (an ApiToken), "cli".')
     action: str = strawberry.field(description="What: the mutation or command, e.g. recordSale.")
-    object_type: str | None
-    object_id: strawberry.ID | None
-    details: JSON
+    object_type: str | None = strawberry.field(description="The kind of object changed (e.g. Sale, ExportFile); "
+                                               "null for program-wide actions.")
+    object_id: strawberry.ID | None = strawberry.field(description="The changed object's global id when it is a "
+                                                       "Node, else null.")
+    details: JSON = strawberry.field(description="The action's own facts (ids, amounts as strings, changed fields); "
+                                     "never secrets or full payment details.")
 
     @classmethod
     async def load(cls, info: Info, pk: int) -> tuple[AuditEntry | None, int | None]:
@@ -56,15 +60,20 @@ def bad_filter(message: str, field: str) -> GraphQLError:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(permission_classes=[CanReadAll], description="Newest first; filters are exact matches.")
+    @strawberry.field(
+        permission_classes=[CanReadAll],
+        description="The audit log (ADMIN and VIEWER): who changed what, newest first; filters are exact matches.",
+    )
     async def audit_log(
         self,
         info: Info,
-        action: str | None = None,
-        actor: str | None = None,
-        object_id: strawberry.ID | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        action: Annotated[str | None, strawberry.argument(description="Only this action (e.g. markAsPaid).")] = None,
+        actor: Annotated[str | None, strawberry.argument(description="Only this actor (e.g. token:3).")] = None,
+        object_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only entries about this object (a global id).")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[AuditEntry]:
         query = AuditEntryRow.all()
         for name, value in (("action", action), ("actor", actor)):

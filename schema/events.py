@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import strawberry
 from graphql import GraphQLError
@@ -20,12 +20,17 @@ from models.errors import LedgerError
 from models.rules import Transition
 from schema.affiliates import Affiliate
 from schema.context import Context, Info
+from schema.described import described_enum
 from schema.ids import decode_id
 from schema.loaders import Loaders
 from schema.money import Money, money_list
 
-# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
-strawberry.enum(DueCause, name="DueCause")
+described_enum(
+    DueCause, "DueCause", "What made commission become due (payout-rules.md 10).",
+    SALE_RECORDED="A sale with an immediate milestone.",
+    MATURED="A held installment's release time passed.",
+    REQUIREMENTS_MET="Approval, payment details, a settings change or a sale count made a held-back balance payable.",
+)
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,14 @@ class EventSource(Protocol):
     def subscribe(self, affiliate_id: int | None) -> AbstractAsyncContextManager[AsyncIterator[DueEvent]]: ...
 
 
-@strawberry.type
+@strawberry.type(description="Commission became due for an affiliate: it is DUE and its due rose in some currency.")
 class PayoutDueEvent:
     newly_due: list[Money] = strawberry.field(description="What became due in this transition.")
     due: list[Money] = strawberry.field(description="The affiliate's due totals after it.")
-    cause: DueCause
-    at: datetime
-    affiliate: Affiliate  # loaded before the event is yielded: a plain field keeps execution synchronous
+    cause: DueCause = strawberry.field(description="What made it due.")
+    at: datetime = strawberry.field(description="When it became due (UTC).")
+    # Loaded before the event is yielded: a plain field keeps execution synchronous.
+    affiliate: Affiliate = strawberry.field(description="The affiliate, as it is after the change.")
 
     @classmethod
     async def of(cls, event: DueEvent, loaders: Loaders) -> PayoutDueEvent:
@@ -130,7 +136,8 @@ def wanted_affiliate(info: Info, affiliate_id: strawberry.ID | None) -> int | No
         raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
 
 
-@strawberry.type(name="Subscription")
+@strawberry.type(name="Subscription", description="Live events over WebSocket /graphql (graphql-transport-ws; "
+                 'the token in connection_init\'s payload as {"authorization": "Bearer <token>"}).')
 class EventSubscriptions:
     @strawberry.subscription(
         description="Fires when commission becomes due: a sale with an immediate milestone, a held installment "
@@ -138,7 +145,12 @@ class EventSubscriptions:
         "AFFILIATE token only ever sees its own."
     )
     async def payout_became_due(
-        self, info: Info, affiliate_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        affiliate_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this affiliate's events (ADMIN, VIEWER); null: every affiliate's."),
+        ] = None,
     ) -> AsyncGenerator[PayoutDueEvent, None]:
         ctx = info.context
         wanted = wanted_affiliate(info, affiliate_id)

@@ -14,9 +14,11 @@ from models.affiliates import Affiliate, Balance, PaymentMethod
 from models.balances import program_rules
 from models.exports import ExportFile, ExportSkip, PaymentExport
 from models.payouts import Payout
+from models.processor import ProcessorEvent
 from models.products import Product
 from models.rules import ProgramRules
 from models.sales import Installment, Sale
+from models.tiers import CommissionTier, TierAssignment
 from models.tokens import ApiToken
 
 M = TypeVar("M", bound=Model)
@@ -79,6 +81,10 @@ class Loaders:
         self.payment_export_by_id = by_id(PaymentExport)
         self.export_files_by_export_id = grouped(ExportFile, "export_id", ("method", "currency", "part"))
         self.export_skips_by_export_id = grouped(ExportSkip, "export_id")
+        self.tier_by_id = by_id(CommissionTier)
+        self.tiers_by_product_id = grouped(CommissionTier, "product_id", ("name", "id"))
+        self.tier_assignments_by_affiliate_id = grouped(TierAssignment, "affiliate_id")
+        self.processor_event_by_id = by_id(ProcessorEvent)
         self.api_token_by_id = by_id(ApiToken)
         self._program: asyncio.Task[ProgramRules] | None = None
 

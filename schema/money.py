@@ -39,18 +39,20 @@ EXACT_DECIMAL = ScalarDefinition(
 
 @strawberry.type(description="An exact amount: always as many decimals as the currency's minor unit.")
 class Money:
-    amount: Decimal
-    currency: str
+    amount: Decimal = strawberry.field(description='The amount in plain notation with the currency\'s decimals '
+                                       '("12.50" USD, "1250" JPY).')
+    currency: str = strawberry.field(description="ISO-4217 currency code (e.g. USD).")
 
     @classmethod
     def of(cls, minor: int, currency: str) -> Money:
         return cls(amount=from_minor(minor, currency), currency=currency)
 
 
-@strawberry.input
+@strawberry.input(description="An amount sent by a client: never rounded, refused if it does not fit.")
 class MoneyInput:
-    amount: Decimal
-    currency: str
+    amount: Decimal = strawberry.field(description='A decimal string ("12.50"): at most the currency\'s decimals, '
+                                       "above 0, at most 1,000,000,000.")
+    currency: str = strawberry.field(description="ISO-4217 currency code (e.g. USD); case-insensitive.")
 
     def to_amount(self) -> Amount:
         return Amount(self.amount, self.currency.strip().upper())

@@ -5,6 +5,8 @@ Each type that implements Node loads itself (`load`); `node(id)` finds the type 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from schema.context import Info
@@ -12,9 +14,9 @@ from schema.ids import parse_global_id
 from schema.permissions import may_see
 
 
-@strawberry.interface
+@strawberry.interface(description="An object with a global id, fetchable with `node(id)` (Relay).")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The global id: opaque, stable, unique across types.")
 
     @classmethod
     async def load(cls, info: Info, pk: int) -> tuple[Node | None, int | None]:
@@ -39,7 +41,9 @@ def node_types() -> dict[str, type[Node]]:
 @strawberry.type
 class NodeQueries:
     @strawberry.field(description="Any entity by its global id; null when unknown or not visible to the token.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
+    ) -> Node | None:
         parsed = parse_global_id(id)
         node_type = node_types().get(parsed[0]) if parsed is not None else None
         if parsed is None or node_type is None:

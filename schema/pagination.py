@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -23,27 +23,39 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 
 
-@strawberry.type
+First = Annotated[
+    int | None,
+    strawberry.argument(description=f"Page size: 0 to {MAX_PAGE}, default {DEFAULT_PAGE}."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Return the items after this cursor (an edge's `cursor` or "
+                        "`pageInfo.endCursor`); null starts at the beginning."),
+]
+
+
+@strawberry.type(description="Where a page sits in its list (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow: ask again with `after: endCursor`.")
+    has_previous_page: bool = strawberry.field(description="This page was asked for with `after` (not the first).")
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor; null on an empty page.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor; null on an empty page.")
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page with its cursor (Relay).")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="An opaque keyset cursor: pass it as `after` to continue from here.")
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list (Relay connection). Keyset cursors: pages stay complete and "
+                 "stable while items are added between requests.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page, in the list's order.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow, and the cursors to get them.")
     counted: strawberry.Private[QuerySet[Any]]
 
-    @strawberry.field
+    @strawberry.field(description="How many items the whole list holds (every page, with the filters applied).")
     async def total_count(self) -> int:
         """A COUNT(*) of the whole selection: run only when a client asks for it."""
         return await self.counted.count()

@@ -19,31 +19,39 @@ from models.payouts import Payout as PayoutRow
 from models.signed_links import file_path
 from schema.affiliates import AffiliateFilter, selection
 from schema.context import Info
+from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.loaders import load_existing
 from schema.money import Money, money_list
 from schema.node import Node
-from schema.pagination import BY_ID, NEWEST_FIRST, Connection, paginate
+from schema.pagination import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
 from schema.permissions import CanReadAll, Owned, ProgramWide, mutation
 from schema.sales import utc
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
-# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
-strawberry.enum(PayoutStatus, name="PayoutStatus")
+described_enum(
+    PayoutStatus, "PayoutStatus", "Whether a payout still stands.",
+    PAID="Paid and counted in the affiliate's `paid`.",
+    VOIDED="Undone by voidPayout (a mistake, a bounced payment): what it settled is unpaid again.",
+)
 
 
-@strawberry.type
+@strawberry.type(description="Money paid to an affiliate in one currency: by the pay run (markAsPaid) or "
+                 "instantly (PayPal Instant Payment).")
 class Payout(Node, Owned):
-    id: strawberry.ID
-    amount: Money
-    method: PaymentMethodType | None
-    instant: bool
-    status: PayoutStatus
-    paid_at: datetime
-    reference: str | None
+    id: strawberry.ID = strawberry.field(description="The global id (Relay); voidPayout takes it.")
+    amount: Money = strawberry.field(description="What was paid: the due it settled, net of recovered owed amounts.")
+    method: PaymentMethodType | None = strawberry.field(
+        description="How it was paid; null for an instant payout."
+    )
+    instant: bool = strawberry.field(description="Paid by PayPal Instant Payment at the sale's time (never voidable).")
+    status: PayoutStatus = strawberry.field(description="PAID or VOIDED.")
+    paid_at: datetime = strawberry.field(description="When it was paid (UTC).")
+    reference: str | None = strawberry.field(description="The merchant's reference given to markAsPaid (e.g. a "
+                                             "bank batch id); null when none.")
     row: strawberry.Private[PayoutRow]
 
     @classmethod
@@ -67,7 +75,7 @@ class Payout(Node, Owned):
     def owner_id(self) -> int:
         return self.row.affiliate_id
 
-    @strawberry.field
+    @strawberry.field(description="Who was paid.")
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
@@ -83,15 +91,20 @@ class Payout(Node, Owned):
 
 # --- payment exports and the pay run ----------------------------------------------------------
 
-strawberry.enum(ExportScope, name="ExportScope")
+described_enum(
+    ExportScope, "ExportScope", "Which payment types' groups an exported affiliate appears in.",
+    PROVIDED="Every payment type the affiliate has details for (pay by any; markAsPaid of one group skips the "
+    "rows another group already settled).",
+    PREFERRED="Only the affiliate's preferred type (no preferred type: skipped).",
+)
 MAX_TICKED = 10_000
 
 
-@strawberry.type
+@strawberry.type(description="One file of an export group: one currency, CSV (PayPal: its bulk upload format).")
 class ExportFile(ProgramWide):
-    currency: str
-    rows: int
-    total: Money
+    currency: str = strawberry.field(description="The one currency of every row (ISO-4217).")
+    rows: int = strawberry.field(description="How many payments (affiliate rows) the file holds.")
+    total: Money = strawberry.field(description="The sum of its rows.")
     shared_row_count: int = strawberry.field(
         description="How many rows of this file list an affiliate and currency that another group of the same "
         "export lists too (PROVIDED scope; always 0 for PREFERRED). Pay each such row from one group only: "
@@ -140,11 +153,11 @@ class SharedExportRow(ProgramWide):
 
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
 class ExportGroup(ProgramWide):
-    method: PaymentMethodType
-    affiliate_count: int
-    totals: list[Money]
-    files: list[ExportFile]
-    paid: bool
+    method: PaymentMethodType = strawberry.field(description="The payment type.")
+    affiliate_count: int = strawberry.field(description="How many affiliates the group pays.")
+    totals: list[Money] = strawberry.field(description="The group's total per currency.")
+    files: list[ExportFile] = strawberry.field(description="Its files, by currency (then part).")
+    paid: bool = strawberry.field(description="Whether markAsPaid has settled this group.")
     shared_row_count: int = strawberry.field(
         description="How many rows of this group another group of the export lists too (see `sharedRows`)."
     )
@@ -156,8 +169,8 @@ class ExportGroup(ProgramWide):
     )
     async def shared_rows(
         self,
-        first: Annotated[int | None, strawberry.argument(description="Page size: 0 to 500, default 50.")] = None,
-        after: Annotated[str | None, strawberry.argument(description="The endCursor of the page before.")] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[SharedExportRow]:
         file_ids = [f.file_id for f in self.files]
         return await paginate(
@@ -192,23 +205,24 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
     return groups
 
 
-@strawberry.type
+@strawberry.type(description="A selected affiliate that was left out, with why.")
 class SkippedAffiliate(ProgramWide):
-    reason: str
+    reason: str = strawberry.field(description='Why, in words (e.g. "not due: DUE_INCOMPLETE").')
     affiliate_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The affiliate left out.")
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
         return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.affiliate_id))
 
 
-@strawberry.type
+@strawberry.type(description="A pay run's export: a snapshot of exactly what each row pays, grouped by payment "
+                 "type. Later sales or maturities never change it.")
 class PaymentExport(Node, ProgramWide):
-    id: strawberry.ID
-    created_at: datetime
-    scope: ExportScope
+    id: strawberry.ID = strawberry.field(description="The global id (Relay); markAsPaid takes it.")
+    created_at: datetime = strawberry.field(description="When it was made (UTC).")
+    scope: ExportScope = strawberry.field(description="PROVIDED or PREFERRED.")
     row: strawberry.Private[ExportRow]
 
     @classmethod
@@ -220,7 +234,7 @@ class PaymentExport(Node, ProgramWide):
     def of(cls, row: ExportRow) -> PaymentExport:
         return cls(id=to_global_id("PaymentExport", row.id), created_at=row.created_at, scope=row.scope, row=row)
 
-    @strawberry.field
+    @strawberry.field(description="One group per payment type, by type name.")
     async def groups(self, info: Info) -> list[ExportGroup]:
         return groups_of(self.row, await info.context.loaders.export_files_by_export_id.load(self.row.id))
 
@@ -237,53 +251,75 @@ class PaymentExport(Node, ProgramWide):
 
 @strawberry.type
 class PaymentQueries:
-    @strawberry.field(permission_classes=[CanReadAll], description="Newest first.")
+    @strawberry.field(permission_classes=[CanReadAll], description="Every export made, newest first.")
     async def payment_exports(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[PaymentExport]:
         return await paginate(ExportRow.all(), NEWEST_FIRST, PaymentExport.of, first, after)
 
 
-@strawberry.input
+@strawberry.input(description="What to export: the ticked affiliates, or a filter (neither: every affiliate). "
+                  "Only those DUE at this moment are exported; the others are listed in `skipped`.")
 class ExportPaymentDetailsInput:
-    scope: ExportScope
-    affiliate_ids: list[strawberry.ID] | None = None
-    filter: AffiliateFilter | None = None
+    scope: ExportScope = strawberry.field(description="PROVIDED or PREFERRED.")
+    affiliate_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=f"The ticked affiliates (at most {MAX_TICKED}); not with filter."
+    )
+    filter: AffiliateFilter | None = strawberry.field(
+        default=None, description="The affiliates a filter selects (\"tick all\"); not with affiliateIds."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What was paid: an export group (exportId + method [+ currency]) or what is due now "
+                  "for some affiliates (affiliateIds + method). Atomic: on any failure nothing is settled.")
 class MarkAsPaidInput:
-    export_id: strawberry.ID | None = None
-    affiliate_ids: list[strawberry.ID] | None = None
-    method: PaymentMethodType | None = None
-    currency: str | None = None
-    paid_at: datetime | None = None
-    reference: str | None = None
-    idempotency_key: str | None = None
+    export_id: strawberry.ID | None = strawberry.field(default=None, description="The export whose group was paid.")
+    affiliate_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description=f"Settle what is due now for these affiliates (at most {MAX_TICKED}); not with "
+        "exportId."
+    )
+    method: PaymentMethodType | None = strawberry.field(
+        default=None, description="The payment type that was paid (required)."
+    )
+    currency: str | None = strawberry.field(
+        default=None, description="With exportId: only that currency's file of the group; null: every currency."
+    )
+    paid_at: datetime | None = strawberry.field(default=None, description="When it was paid (no offset: UTC); "
+                                                "null: now.")
+    reference: str | None = strawberry.field(default=None, description="Your reference, stored on each payout.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A key of your choice: a retry with the same key returns the first call's result "
+        "and settles nothing more."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer when exportPaymentDetails succeeded.")
 class ExportPaymentDetailsSuccess:
-    export: PaymentExport
+    export: PaymentExport = strawberry.field(description="The new export, with its groups, files and skipped.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when markAsPaid succeeded (possibly with some affiliates skipped).")
 class MarkAsPaidSuccess(ProgramWide):
-    payouts: list[Payout]
-    skipped: list[SkippedAffiliate]
-    totals: list[Money]
+    payouts: list[Payout] = strawberry.field(description="The payouts made: one per affiliate and currency.")
+    skipped: list[SkippedAffiliate] = strawberry.field(description="Affiliates or rows not settled, with why.")
+    totals: list[Money] = strawberry.field(description="The total paid per currency.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when voidPayout succeeded.")
 class VoidPayoutSuccess:
-    payout: Payout
+    payout: Payout = strawberry.field(description="The payout, now VOIDED.")
 
 
 ExportPaymentDetailsPayload = Annotated[
-    ExportPaymentDetailsSuccess | Errors, strawberry.union("ExportPaymentDetailsPayload")
+    ExportPaymentDetailsSuccess | Errors,
+    strawberry.union("ExportPaymentDetailsPayload", description="The export, or why not."),
 ]
-MarkAsPaidPayload = Annotated[MarkAsPaidSuccess | Errors, strawberry.union("MarkAsPaidPayload")]
-VoidPayoutPayload = Annotated[VoidPayoutSuccess | Errors, strawberry.union("VoidPayoutPayload")]
+MarkAsPaidPayload = Annotated[
+    MarkAsPaidSuccess | Errors, strawberry.union("MarkAsPaidPayload", description="The payouts made, or why not.")
+]
+VoidPayoutPayload = Annotated[
+    VoidPayoutSuccess | Errors, strawberry.union("VoidPayoutPayload", description="The voided payout, or why not.")
+]
 
 
 def ticked(ids: list[strawberry.ID] | None, field: str) -> list[int] | None:
@@ -296,9 +332,14 @@ def ticked(ids: list[strawberry.ID] | None, field: str) -> list[int] | None:
 
 @strawberry.type
 class PaymentMutations:
-    @strawberry.mutation
+    @strawberry.mutation(description="Export the payment details of DUE affiliates for a pay run (ADMIN): files "
+                         "per payment type and currency, with full details; audited.")
     @mutation(Role.ADMIN)
-    async def export_payment_details(self, info: Info, input: ExportPaymentDetailsInput) -> ExportPaymentDetailsPayload:
+    async def export_payment_details(
+        self,
+        info: Info,
+        input: Annotated[ExportPaymentDetailsInput, strawberry.argument(description="What to export.")],
+    ) -> ExportPaymentDetailsPayload:
         if input.affiliate_ids is not None and input.filter is not None:
             raise Invalid("give affiliateIds or filter, not both", "affiliateIds")
         ids = ticked(input.affiliate_ids, "affiliateIds")
@@ -309,9 +350,12 @@ class PaymentMutations:
         )
         return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Record that a pay run's payments were made (ADMIN): one payout per affiliate "
+                         "and currency; never settles anything twice.")
     @mutation(Role.ADMIN)
-    async def mark_as_paid(self, info: Info, input: MarkAsPaidInput) -> MarkAsPaidPayload:
+    async def mark_as_paid(
+        self, info: Info, input: Annotated[MarkAsPaidInput, strawberry.argument(description="What was paid.")]
+    ) -> MarkAsPaidPayload:
         result = await payrun.mark_as_paid(
             info.context.principal.actor,
             info.context.now,
@@ -329,9 +373,15 @@ class PaymentMutations:
             totals=money_list(result.totals),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Undo a payout (ADMIN; not an instant one): it stays listed as VOIDED and what it "
+                         "settled becomes unpaid again.")
     @mutation(Role.ADMIN)
-    async def void_payout(self, info: Info, payout_id: strawberry.ID, reason: str) -> VoidPayoutPayload:
+    async def void_payout(
+        self,
+        info: Info,
+        payout_id: Annotated[strawberry.ID, strawberry.argument(description="The payout's global id.")],
+        reason: Annotated[str, strawberry.argument(description="Why (recorded with the payout and in the audit log).")],
+    ) -> VoidPayoutPayload:
         row = await payrun.void_payout(
             info.context.principal.actor, info.context.now, payout_id=decode_id(payout_id, "Payout", "payoutId"),
             reason=reason,

@@ -16,11 +16,16 @@ from schema.permissions import CanReadAll, ProgramWide, mutation
 from schema.products import Milestone, MilestoneInput, milestone_pairs
 
 
-@strawberry.type
+@strawberry.type(description="Program-wide payout requirements (payout-rules.md 6).")
 class ProgramSettings(ProgramWide):
-    minimum_sales: int
-    minimum_payout: list[Money]
-    default_milestones: list[Milestone]
+    minimum_sales: int = strawberry.field(description="Sales an affiliate needs (salesCount) before being DUE; "
+                                          "0: none.")
+    minimum_payout: list[Money] = strawberry.field(
+        description="The smallest due amount paid out, per currency; a currency not listed has no minimum."
+    )
+    default_milestones: list[Milestone] = strawberry.field(
+        description="The payout schedule of products without their own (default: 100% after 0 days)."
+    )
 
     @classmethod
     def of(cls, rules: ProgramRules) -> ProgramSettings:
@@ -33,35 +38,39 @@ class ProgramSettings(ProgramWide):
 
 @strawberry.type
 class ProgramQueries:
-    @strawberry.field(permission_classes=[CanReadAll])
+    @strawberry.field(permission_classes=[CanReadAll], description="The program's payout requirements.")
     async def program_settings(self, info: Info) -> ProgramSettings:
         return ProgramSettings.of(await info.context.loaders.program())
 
 
-@strawberry.input
+@strawberry.input(description="Changes to the program settings: only the fields given change.")
 class UpdateProgramSettingsInput:
-    minimum_sales: int | None = None
-    minimum_payout: list[MoneyInput] | None = None
-    default_milestones: list[MilestoneInput] | None = None
+    minimum_sales: int | None = strawberry.field(default=None, description="Sales needed before being DUE (>= 0).")
+    minimum_payout: list[MoneyInput] | None = strawberry.field(
+        default=None, description="The minimum payout per currency, replacing the whole list; [] removes every minimum."
+    )
+    default_milestones: list[MilestoneInput] | None = strawberry.field(
+        default=None, description="The default payout schedule (percents add up to 100); applies to later sales."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer when updateProgramSettings succeeded.")
 class UpdateProgramSettingsSuccess:
-    settings: ProgramSettings
+    settings: ProgramSettings = strawberry.field(description="The settings as they are now.")
 
 
 UpdateProgramSettingsPayload = Annotated[
     UpdateProgramSettingsSuccess | Errors,
-    strawberry.union("UpdateProgramSettingsPayload"),
+    strawberry.union("UpdateProgramSettingsPayload", description="The new settings, or why not."),
 ]
 
 
 @strawberry.type
 class ProgramMutations:
-    @strawberry.mutation
+    @strawberry.mutation(description="Change the payout requirements (ADMIN); statuses are recomputed at once.")
     @mutation(Role.ADMIN)
     async def update_program_settings(
-        self, info: Info, input: UpdateProgramSettingsInput
+        self, info: Info, input: Annotated[UpdateProgramSettingsInput, strawberry.argument(description="The changes.")]
     ) -> UpdateProgramSettingsPayload:
         ctx = info.context
         changed = await ledger.update_program_settings(

@@ -12,6 +12,7 @@ from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatu
 from models.rules import installment_state
 from models.sales import Sale as SaleRow
 from schema.context import Info
+from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.loaders import load_existing
@@ -22,11 +23,28 @@ from schema.permissions import Owned, mutation
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
     from schema.products import Product
+    from schema.tiers import CommissionTier
 
-# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
-strawberry.enum(SaleStatus, name="SaleStatus")
-strawberry.enum(RefundKind, name="RefundKind")
-strawberry.enum(InstallmentState, name="InstallmentState")
+described_enum(
+    SaleStatus, "SaleStatus", "Where a sale stands after refunds and chargebacks.",
+    COMPLETED="Nothing refunded.",
+    PARTIALLY_REFUNDED="Part of the amount refunded; the commission shrank in proportion.",
+    REFUNDED="Fully refunded by a REFUND: no commission is left.",
+    CHARGED_BACK="Fully refunded by a CHARGEBACK: no commission is left.",
+)
+described_enum(
+    RefundKind, "RefundKind", "How money went back to the customer.",
+    REFUND="The merchant refunded the customer.",
+    CHARGEBACK="The customer's bank reversed the payment.",
+)
+described_enum(
+    InstallmentState, "InstallmentState", "An installment's state as of now (payout-rules.md 3).",
+    HELD="Its release time has not come yet.",
+    DUE="Released and not yet paid.",
+    PAID="Settled by a payout.",
+    VOIDED="Taken back whole by a refund or chargeback before it was paid.",
+    DISPUTED="Held while the sale's payment is disputed; counted in reserve until the dispute closes.",
+)
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -36,22 +54,35 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-@strawberry.type
+@strawberry.type(description="One milestone's share of a sale's commission.")
 class Installment:
-    amount: Money
-    release_at: datetime
-    state: InstallmentState
+    amount: Money = strawberry.field(description="What is left of this share after refunds (the original share "
+                                     "when VOIDED).")
+    release_at: datetime = strawberry.field(description="When it becomes due: the sale's time plus the milestone's "
+                                            "delay (UTC).")
+    state: InstallmentState = strawberry.field(description="HELD, DUE, PAID or VOIDED, as of now.")
 
 
-@strawberry.type
+@strawberry.type(description="A sale an affiliate brought, with the commission it earned.")
 class Sale(Node, Owned):
-    id: strawberry.ID
-    external_id: str
-    amount: Money
-    refunded: Money
-    status: SaleStatus
-    occurred_at: datetime
-    commission: Money
+    id: strawberry.ID = strawberry.field(description="The global id (Relay).")
+    external_id: str = strawberry.field(description="The merchant's own id of the sale (recordSale is idempotent "
+                                        "on it).")
+    amount: Money = strawberry.field(description="What the customer paid.")
+    refunded: Money = strawberry.field(description="How much of the amount was refunded or charged back so far.")
+    status: SaleStatus = strawberry.field(description="COMPLETED or how it was refunded.")
+    occurred_at: datetime = strawberry.field(description="When the sale happened (UTC); milestones count from it.")
+    commission: Money = strawberry.field(description="The affiliate's commission on it, net of refunds.")
+    subscription_id: str | None = strawberry.field(
+        description="The processor's subscription the sale belongs to; its first sale is the initial sale."
+    )
+    renewal: bool = strawberry.field(
+        description="A later sale of a subscription, booked to the initial sale's affiliate (rule 14)."
+    )
+    commission_ended_reason: str | None = strawberry.field(
+        description="Set when a renewal earned nothing because a limit was reached; starts with the limit's "
+        "name (renewalMonths or renewalPayments)."
+    )
     row: strawberry.Private[SaleRow]
 
     @classmethod
@@ -69,90 +100,133 @@ class Sale(Node, Owned):
             status=row.status,
             occurred_at=row.occurred_at,
             commission=Money.of(row.commission, row.currency),
+            subscription_id=row.subscription_id,
+            renewal=row.renewal,
+            commission_ended_reason=row.commission_ended_reason,
             row=row,
         )
 
     def owner_id(self) -> int:
         return self.row.affiliate_id
 
-    @strawberry.field
+    @strawberry.field(description="The commission tier the sale earned at; null: the product's base tier.")
+    async def tier(self, info: Info) -> Annotated[CommissionTier, strawberry.lazy("schema.tiers")] | None:
+        from schema.tiers import CommissionTier
+
+        if self.row.tier_id is None:
+            return None
+        row = await info.context.loaders.tier_by_id.load(self.row.tier_id)
+        return CommissionTier.of(row) if row else None
+
+    @strawberry.field(description="What was sold.")
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:
         from schema.products import Product
 
         return Product.of(await load_existing(info.context.loaders.product_by_id, self.row.product_id))
 
-    @strawberry.field
+    @strawberry.field(description="Who earned the commission.")
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
         return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.row.affiliate_id))
 
-    @strawberry.field
+    @strawberry.field(description="The commission split by milestone, in the milestones' order.")
     async def installments(self, info: Info) -> list[Installment]:
         now = info.context.now
         return [
             Installment(
                 amount=Money.of(i.original_amount if i.voided else i.amount, i.currency),
                 release_at=i.release_at,
-                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now),
+                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now, i.disputed),
             )
             for i in await info.context.loaders.installments_by_sale_id.load(self.row.id)
         ]
 
 
-@strawberry.input
+@strawberry.input(description="A sale to book, with its commission.")
 class RecordSaleInput:
-    external_id: str
-    product_id: strawberry.ID
-    affiliate_id: strawberry.ID
-    amount: MoneyInput | None = None
-    occurred_at: datetime | None = None
+    external_id: str = strawberry.field(description="The merchant's id of the sale: a repeat returns the first "
+                                        "sale and changes nothing.")
+    product_id: strawberry.ID = strawberry.field(description="The product sold.")
+    amount: MoneyInput | None = strawberry.field(
+        default=None, description="What the customer paid, in the product's currency; null: the product's price."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened (no offset: UTC); null: now."
+    )
+    affiliate_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The affiliate who brought it (not DECLINED). Required, except for a renewal (a "
+        "subscriptionId that already has a sale): it is booked to the initial sale's affiliate.",
+    )
+    subscription_id: str | None = strawberry.field(
+        default=None, description="The processor's subscription id: its first sale is the initial sale, later "
+        "ones are renewals (rule 14)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A refund or chargeback of a recorded sale.")
 class RefundSaleInput:
-    external_id: str
-    amount: MoneyInput | None = None
-    kind: RefundKind | None = RefundKind.REFUND
-    occurred_at: datetime | None = None
+    external_id: str = strawberry.field(description="The sale's externalId.")
+    amount: MoneyInput | None = strawberry.field(
+        default=None, description="How much went back, in the sale's currency; null: all not yet refunded."
+    )
+    kind: RefundKind | None = strawberry.field(
+        default=RefundKind.REFUND, description="REFUND or CHARGEBACK; null or absent: REFUND."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened (no offset: UTC); null: now."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer when recordSale succeeded (or the sale was already recorded).")
 class RecordSaleSuccess:
-    sale: Sale
-    created: bool
+    sale: Sale = strawberry.field(description="The sale (the first one recorded with this externalId).")
+    created: bool = strawberry.field(description="True when this call recorded it; false for a repeat.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when refundSale succeeded.")
 class RefundSaleSuccess:
-    sale: Sale
+    sale: Sale = strawberry.field(description="The sale with its reduced commission.")
 
 
-RecordSalePayload = Annotated[RecordSaleSuccess | Errors, strawberry.union("RecordSalePayload")]
-RefundSalePayload = Annotated[RefundSaleSuccess | Errors, strawberry.union("RefundSalePayload")]
+RecordSalePayload = Annotated[
+    RecordSaleSuccess | Errors, strawberry.union("RecordSalePayload", description="The sale, or why not.")
+]
+RefundSalePayload = Annotated[
+    RefundSaleSuccess | Errors, strawberry.union("RefundSalePayload", description="The refunded sale, or why not.")
+]
 
 
 @strawberry.type
 class SaleMutations:
-    @strawberry.mutation(description="Idempotent on externalId: a repeat returns the first sale, created false.")
+    @strawberry.mutation(description="Book a sale and its commission (ADMIN). Idempotent on externalId: "
+                         "a repeat returns the first sale, created false.")
     @mutation(Role.ADMIN)
-    async def record_sale(self, info: Info, input: RecordSaleInput) -> RecordSalePayload:
+    async def record_sale(
+        self, info: Info, input: Annotated[RecordSaleInput, strawberry.argument(description="The sale.")]
+    ) -> RecordSalePayload:
         ctx = info.context
         recorded = await ledger.record_sale(
             ctx.principal.actor,
             ctx.now,
             external_id=input.external_id,
             product_id=decode_id(input.product_id, "Product", "productId"),
-            affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            affiliate_id=None if input.affiliate_id is None else decode_id(
+                input.affiliate_id, "Affiliate", "affiliateId"),
             amount=input.amount.to_amount() if input.amount else None,
             occurred_at=utc(input.occurred_at),
+            subscription_id=input.subscription_id,
         )
         await ctx.announce(recorded.transitions, DueCause.SALE_RECORDED)
         return RecordSaleSuccess(sale=Sale.of(recorded.sale), created=recorded.created)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Refund or charge back (part of) a sale (ADMIN): its commission shrinks; what "
+                         "was already paid becomes owed.")
     @mutation(Role.ADMIN)
-    async def refund_sale(self, info: Info, input: RefundSaleInput) -> RefundSalePayload:
+    async def refund_sale(
+        self, info: Info, input: Annotated[RefundSaleInput, strawberry.argument(description="The refund.")]
+    ) -> RefundSalePayload:
         ctx = info.context
         changed = await ledger.refund_sale(
             ctx.principal.actor,

@@ -14,6 +14,7 @@ from models import access
 from models.enums import Role
 from models.tokens import ApiToken as ApiTokenRow
 from schema.context import Info
+from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.node import Node
@@ -22,17 +23,21 @@ from schema.permissions import ProgramWide, mutation
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
-# strawberry.enum registers the model's own enum class, so fields are annotated with that class.
-strawberry.enum(Role, name="Role")
+described_enum(
+    Role, "Role", "What a token may do (payout-rules.md 11).",
+    ADMIN="Everything.",
+    VIEWER="Every query; no mutation, no export download.",
+    AFFILIATE="Only its own affiliate: `me`, its sales and payouts, its payment details, its own events.",
+)
 
 
 @strawberry.type(description="An API token's metadata; the token itself is never readable again.")
 class ApiToken(Node, ProgramWide):
-    id: strawberry.ID
-    role: Role
-    label: str
-    created_at: datetime
-    revoked_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="The global id (Relay); revokeToken takes it.")
+    role: Role = strawberry.field(description="What the token may do.")
+    label: str = strawberry.field(description="A free note on what the token is for; may be empty.")
+    created_at: datetime = strawberry.field(description="When it was issued (UTC).")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked (UTC); null while it works.")
     row: strawberry.Private[ApiTokenRow]
 
     @classmethod
@@ -61,28 +66,33 @@ class ApiToken(Node, ProgramWide):
         return Affiliate.of(row) if row else None
 
 
-@strawberry.type
+@strawberry.type(description="The answer when createAffiliateToken succeeded.")
 class CreateAffiliateTokenSuccess:
     token: str = strawberry.field(description="The bearer token, shown only this once: store it now.")
-    api_token: ApiToken
+    api_token: ApiToken = strawberry.field(description="The token's metadata.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer when revokeToken succeeded.")
 class RevokeTokenSuccess:
-    api_token: ApiToken
+    api_token: ApiToken = strawberry.field(description="The token, now with revokedAt set.")
 
 
 CreateAffiliateTokenPayload = Annotated[
-    CreateAffiliateTokenSuccess | Errors, strawberry.union("CreateAffiliateTokenPayload")
+    CreateAffiliateTokenSuccess | Errors,
+    strawberry.union("CreateAffiliateTokenPayload", description="The new token, or why not."),
 ]
-RevokeTokenPayload = Annotated[RevokeTokenSuccess | Errors, strawberry.union("RevokeTokenPayload")]
+RevokeTokenPayload = Annotated[
+    RevokeTokenSuccess | Errors, strawberry.union("RevokeTokenPayload", description="The revoked token, or why not.")
+]
 
 
 @strawberry.type
 class TokenMutations:
     @strawberry.mutation(description="A token with role AFFILIATE that acts for this affiliate only.")
     @mutation(Role.ADMIN)
-    async def create_affiliate_token(self, info: Info, affiliate_id: strawberry.ID) -> CreateAffiliateTokenPayload:
+    async def create_affiliate_token(
+        self, info: Info, affiliate_id: Annotated[strawberry.ID, strawberry.argument(description="The affiliate.")]
+    ) -> CreateAffiliateTokenPayload:
         row, token = await access.create_token(
             info.context.principal.actor, Role.AFFILIATE,
             affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
@@ -91,7 +101,9 @@ class TokenMutations:
 
     @strawberry.mutation(description="Revoke a token (an ApiToken id): it is refused with 401 from then on.")
     @mutation(Role.ADMIN)
-    async def revoke_token(self, info: Info, id: strawberry.ID) -> RevokeTokenPayload:
+    async def revoke_token(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The ApiToken's global id.")]
+    ) -> RevokeTokenPayload:
         row = await access.revoke_token(
             info.context.principal.actor, info.context.now, token_id=decode_id(id, "ApiToken", "id")
         )

@@ -29,8 +29,10 @@ from models.enums import Role
 from models.payment_details import Cipher
 from models.program import SETTINGS_ID, ProgramSettings
 from models.signed_links import LinkSigner
+from models.transactions import is_unavailable
 from schema import make_schema
 from schema.context import Context, Principal
+from server import logs
 from server.auth import authenticate
 from server.browser import browser_routes, graphiql_page
 from server.clock import MaturityClock
@@ -40,6 +42,7 @@ from server.graphql_http import GraphQLResponseMedia
 from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
+from server.webhooks import stripe_webhook_route
 
 log = logging.getLogger("payouts")
 
@@ -171,30 +174,50 @@ def cross_origin(origins: tuple[str, ...]) -> Middleware:
     )
 
 
+async def migrate_when_reachable(database_url: str) -> None:
+    """Start-up waits for an unreachable database (retrying) instead of crashing: it comes up by itself."""
+    delay = 0.5
+    while True:
+        try:
+            await migrate(database_url)
+            return
+        except Exception as e:
+            if not is_unavailable(e):
+                raise
+            log.warning("database unavailable at start-up (%s); retrying in %.1f s", type(e).__name__, delay)
+            await Tortoise.close_connections()
+            await asyncio.sleep(delay)
+            delay = min(5.0, delay * 2)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    logs.configure()
     cipher = Cipher(settings.secret_key)
     links = LinkSigner(settings.secret_key)
     bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
     clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
-    graphql = HttpGuard(DatabaseGuard(Authenticated(PayoutsGraphQL(settings, cipher, links, bus), settings)))
+    view = PayoutsGraphQL(settings, cipher, links, bus)
+    graphql = HttpGuard(DatabaseGuard(Authenticated(view, settings)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        await migrate(settings.database_url)
+        await migrate_when_reachable(settings.database_url)
         await Tortoise.close_connections()
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await ProgramSettings.get_or_create(id=SETTINGS_ID)
             await bus.start()
             ticking = asyncio.create_task(clock.run()) if settings.maturity_clock else None
+            watching = asyncio.create_task(view.sockets.watch())
             try:
                 yield {"started_at": settings.clock(), "bus": bus, "maturity_clock": clock}
             finally:
-                if ticking is not None:
-                    ticking.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await ticking
+                for task in (ticking, watching):
+                    if task is not None:
+                        task.cancel()
+                        with suppress(asyncio.CancelledError):
+                            await task
                 await bus.stop()
 
     return Starlette(
@@ -205,6 +228,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
             *browser_routes(),
+            Route("/webhooks/stripe",
+                  stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce, settings.clock),
+                  methods=["POST"]),
         ],
         lifespan=lifespan,
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -154,6 +156,49 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _database(args: argparse.Namespace, settings: Settings) -> Settings:
+    return replace(settings, database_url=args.database_url) if args.database_url else settings
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from server.seed import seed
+
+    settings = _database(args, settings)
+    if not settings.secret_key:
+        say("PAYOUTS_SECRET_KEY is not set: payment details cannot be encrypted")
+        return 2
+
+    async def work() -> None:
+        await seed(Cipher(settings.secret_key), settings.clock(), args.affiliates, args.sales, sys.stderr)
+
+    started = time.monotonic()
+    asyncio.run(with_database(settings, work))
+    say(f"seeded {args.affiliates:,} affiliates and {args.sales:,} sales in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from server.seed import import_sales
+
+    settings = _database(args, settings)
+    counts: list[tuple[int, int]] = []
+    failure: list[str] = []
+
+    async def work() -> None:
+        try:
+            counts.append(await import_sales(settings.clock, Path(args.file), sys.stderr))
+        except LedgerError as e:
+            failure.append(e.message)
+
+    asyncio.run(with_database(settings, work))
+    if failure:
+        say(f"import stopped at {failure[0]}; the lines before it are booked")
+        return 1
+    created, existing = counts[0]
+    print(f"{created} created {existing} existing", flush=True)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="payouts", description="Payout desk: affiliate commission payouts.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -178,6 +223,16 @@ def parser() -> argparse.ArgumentParser:
                         help="payment status to select (repeatable; default DUE)")
     export.add_argument("--out", required=True, help="directory to write the files to")
     export.set_defaults(run=cmd_export)
+    seed = sub.add_parser("seed", help="build a realistic program at scale (benchmarks, demos) through the bulk path")
+    seed.add_argument("--affiliates", type=int, required=True)
+    seed.add_argument("--sales", type=int, required=True)
+    seed.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
+    seed.set_defaults(run=cmd_seed)
+    imp = sub.add_parser("import", help="book a CSV of sales (externalId,productId,affiliateId[,amount,currency,"
+                         "occurredAt]) in bulk; repeated externalIds are skipped")
+    imp.add_argument("file")
+    imp.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
+    imp.set_defaults(run=cmd_import)
     return p
 
 

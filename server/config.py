@@ -35,6 +35,7 @@ class Settings:
     maturity_clock: bool = True
     cors_origins: tuple[str, ...] = ()  # browsers on other origins allowed in; empty: same origin only
     clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
+    stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,4 +46,7 @@ class Settings:
             pubsub_url=os.environ.get("PAYOUTS_PUBSUB_URL") or None,
             introspection=os.environ.get("PAYOUTS_INTROSPECTION", "on").lower() not in {"off", "0", "false", "no"},
             cors_origins=cors_origins(os.environ.get("PAYOUTS_CORS_ORIGINS", "")),
+            stripe_webhook_secrets=tuple(
+                s.strip() for s in os.environ.get("PAYOUTS_STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
+            ),
         )

@@ -28,10 +28,13 @@ from models.affiliates import Affiliate
 from models.balances import refresh_all
 from models.db import DEFAULT_DATABASE_URL
 from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, RefundKind, Role
+from models.global_ids import to_global_id as ledger_id
 from models.money import from_minor
 from models.payment_details import Cipher, iban_is_valid
 from models.payrun import mark_as_paid
 from models.products import Product
+from models.stripe_events import StripeEvent
+from models.stripe_ledger import actor_of, receive
 from models.tokens import ApiToken, hash_token, new_token
 from models.validation import Amount
 from schema.clock import system_clock
@@ -291,6 +294,68 @@ class Seeder:
                                  occurred_at=when)
 
 
+    async def subscriptions_and_tiers(self) -> None:
+        """Renewal terms and tiers on two products, and a few Stripe events as the webhook would book them:
+        a subscription with renewals past its count limit, a disputed checkout, an ignored and a pending event.
+        """
+        pro, starter = self.products[0], self.products[1]
+        await ledger.update_product(ACTOR, product_id=starter.id, changes=ledger.ProductChanges(
+            external_id="price_demo_starter_monthly", renewal_commission_percent=Decimal(10), renewal_payments=6))
+        await ledger.update_product(ACTOR, product_id=pro.id, changes=ledger.ProductChanges(
+            external_id="price_demo_pro_annual", renewal_months=24))
+        gold = await ledger.create_commission_tier(
+            ACTOR, product_id=pro.id, name="Gold partners", commission_percent=Decimal(40), commission_flat=None,
+            tier_milestones=[(Decimal(100), 0)])
+        regulars = await Affiliate.filter(approval_status=ApprovalStatus.APPROVED, payout_mode=PayoutMode.MANUAL,
+                                          has_payment_method=True).order_by("id").limit(4)
+        for affiliate in regulars[:3]:
+            await ledger.assign_commission_tier(ACTOR, self.now - timedelta(days=90), affiliate_id=affiliate.id,
+                                                product_id=pro.id, tier_id=gold.id)
+        month = timedelta(days=30)
+        start = self.now - 9 * month
+
+        async def deliver(n: int, kind: str, obj: dict[str, object], at: datetime) -> None:
+            event = StripeEvent(f"evt_demo_{n:03d}", kind, at, obj)
+            await receive(actor_of(event), max(at, self.now - timedelta(days=1)), event=event)
+
+        if len(regulars) == 4:
+            await deliver(1, "checkout.session.completed", {
+                "id": "cs_demo_1", "object": "checkout.session", "mode": "subscription", "payment_status": "paid",
+                "client_reference_id": regulars[3].referral_code,
+                "metadata": {"product": "price_demo_starter_monthly"},
+                "customer": "cus_demo_1", "subscription": "sub_demo_1", "created": int(start.timestamp()),
+            }, start)
+        for n in range(9):  # without an attributed subscription these are recorded as IGNORED
+            paid = start + n * month
+            await deliver(10 + n, "invoice.paid", {
+                "id": f"in_demo_{n}", "object": "invoice", "amount_paid": starter.price, "currency": "usd",
+                "customer": "cus_demo_1", "subscription": "sub_demo_1", "payment_intent": f"pi_demo_sub_{n}",
+                "billing_reason": "subscription_create" if n == 0 else "subscription_cycle",
+                "status_transitions": {"paid_at": int(paid.timestamp())},
+            }, paid)
+        # An affiliate with nothing due whose new sale is disputed: held, with reason DISPUTED.
+        quiet = await Affiliate.filter(approval_status=ApprovalStatus.APPROVED, payout_mode=PayoutMode.MANUAL,
+                                       has_payment_method=True, payment_status=PaymentStatus.NOTHING_DUE).first()
+        if quiet is not None:
+            sold = self.now - timedelta(days=12)
+            agency = self.products[2]
+            await deliver(30, "checkout.session.completed", {
+                "id": "cs_demo_2", "object": "checkout.session", "mode": "payment", "payment_status": "paid",
+                "amount_total": agency.price, "currency": "usd", "client_reference_id": quiet.referral_code,
+                "metadata": {"product": ledger_id("Product", agency.id)}, "payment_intent": "pi_demo_agency",
+                "created": int(sold.timestamp()),
+            }, sold)
+            await deliver(31, "charge.dispute.created", {
+                "id": "dp_demo_1", "object": "dispute", "amount": agency.price, "currency": "usd",
+                "payment_intent": "pi_demo_agency", "status": "needs_response",
+            }, self.now - timedelta(days=2))
+        await deliver(32, "customer.created", {"id": "cus_demo_2", "object": "customer"}, self.now)
+        await deliver(33, "charge.refunded", {
+            "id": "ch_demo_9", "object": "charge", "payment_intent": "pi_demo_not_booked_yet", "amount": 2900,
+            "amount_refunded": 2900, "currency": "usd",
+        }, self.now)
+
+
 async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AFFILIATES) -> Seeded | None:
     """Fill an empty database with the demo program; None when it already holds data.
 
@@ -307,6 +372,7 @@ async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AF
             await seeder.affiliate(n)
         await seeder.pay_runs()
         await seeder.refunds_and_declines()
+        await seeder.subscriptions_and_tiers()
     return Seeded(affiliates, seeder.sales, seeder.refunds, time.perf_counter() - started)
 
 

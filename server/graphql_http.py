@@ -48,6 +48,6 @@ class GraphQLResponseMedia:
             and response.media_type == "application/json" and accepts_graphql_response(request)
         ):
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if getattr(request.state, "graphql_request_error", False):
-                response.status_code = 400
+            if getattr(request.state, "graphql_request_error", False) and response.status_code == 200:
+                response.status_code = 400  # a status set for another reason (503 UNAVAILABLE) stands
         return response

@@ -277,13 +277,17 @@ class RelayBus(Bus):
 
     async def publish(self, events: Collection[DueEvent], changed: bool) -> None:
         for message in encode(events, changed):
-            numbered = _numbered(message, await outbox.append(message, self.clock()))
-            try:
-                await self._send(numbered)
-            except Exception as e:  # kept in the outbox: other processes catch up when their bus reconnects
-                log.warning("bus send failed (%s); delivering locally, others catch up from the outbox",
-                            type(e).__name__)
-                self.receive(numbered)
+            await self.send(message)
+
+    async def send(self, message: str) -> None:
+        """Keep the message in the outbox, then carry it, numbered, to every process."""
+        numbered = _numbered(message, await outbox.append(message, self.clock()))
+        try:
+            await self._transmit(numbered)
+        except Exception as e:  # kept in the outbox: other processes catch up when their bus reconnects
+            log.warning("bus send failed (%s); delivering locally, others catch up from the outbox",
+                        type(e).__name__)
+            self.receive(numbered)
 
     async def _connect(self) -> None:
         raise NotImplementedError
@@ -295,7 +299,7 @@ class RelayBus(Bus):
     async def _disconnect(self) -> None:
         raise NotImplementedError
 
-    async def _send(self, message: str) -> None:
+    async def _transmit(self, message: str) -> None:
         raise NotImplementedError
 
 
@@ -344,7 +348,7 @@ class PostgresBus(RelayBus):
         if self._pool is not None:
             await self._pool.close()
 
-    async def _send(self, message: str) -> None:
+    async def _transmit(self, message: str) -> None:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(self.url, min_size=0, max_size=4)
         for attempt in range(2):  # a pooled connection the server dropped fails once, then is replaced
@@ -354,10 +358,6 @@ class PostgresBus(RelayBus):
             except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, ConnectionError):
                 if attempt:
                     raise
-
-    async def send(self, message: str) -> None:
-        assert self._pool is not None, "PostgresBus.start() was not awaited"
-        await self._pool.execute("SELECT pg_notify($1, $2)", CHANNEL, message)
 
 
 class RedisBus(RelayBus):
@@ -404,10 +404,7 @@ class RedisBus(RelayBus):
         await self._subscriber.aclose()
         await self._client.aclose()
 
-    async def _send(self, message: str) -> None:
-        await self._client.publish(self.channel, message)
-
-    async def send(self, message: str) -> None:
+    async def _transmit(self, message: str) -> None:
         await self._client.publish(self.channel, message)
 
 

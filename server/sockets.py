@@ -3,7 +3,9 @@
 The token arrives once, in `connection_init`, but a socket lives for hours. So it is checked again
 on every `subscribe` message, every operation that finds it revoked (a subscription checks it per
 event) closes the socket, and a revocation announced on the bus by any process closes, in every
-process, the sockets that use that token: code 4403, nothing delivered after.
+process, the sockets that use that token: code 4403, nothing delivered after. A revocation no bus
+message carried (servers without a shared bus, a bus outage, a CLI revoke) is found by `watch`
+within `WATCH_EVERY` seconds: one lookup of the open sockets' tokens per process.
 
 An operation refused before it runs (too long, too deep, too many aliases, invalid) gets an
 `error` message with a `code`, as over HTTP, instead of completing with nothing said.
@@ -23,12 +25,14 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message, SubscribeMessage
 from strawberry.types.execution import PreExecutionError
 
+from models import access
 from schema.context import Context
 from schema.limits import code_for
 
 log = logging.getLogger("payouts.sockets")
 
 REVOKED = 4403
+WATCH_EVERY = 1.0  # seconds between checks of the open sockets' tokens
 REVOKED_CODE = "UNAUTHENTICATED"  # what an operation reports when it finds its token revoked
 
 
@@ -49,8 +53,23 @@ class OpenSockets:
             if not handlers:
                 del self._by_token[token_id]
 
-    def count(self, token_id: int) -> int:
-        return len(self._by_token.get(token_id, ()))
+    async def watch(self, every: float = WATCH_EVERY) -> None:
+        """Forever (a lifespan task): close the sockets of tokens revoked behind the bus's back."""
+        failing = False
+        while True:
+            await asyncio.sleep(every)
+            if not self._by_token:
+                continue
+            try:
+                revoked = await access.revoked_among(list(self._by_token))
+            except Exception as e:  # the database is away: the next round tries again
+                if not failing:
+                    log.warning("could not check the open sockets' tokens (%s)", type(e).__name__)
+                failing = True
+                continue
+            failing = False
+            for token_id in revoked:
+                self.revoked(token_id)
 
     def revoked(self, token_id: int) -> None:
         """Bus callback (synchronous): close every socket of this token, now."""
@@ -92,9 +111,17 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """Every operation re-checks the token first: a revoked one closes the socket instead."""
-        if self.connection_acknowledged and not await self.view.still_valid(self.context):  # type: ignore[attr-defined]
-            await self.close_revoked()
-            return
+        if self.connection_acknowledged:
+            try:
+                valid = await self.view.still_valid(self.context)  # type: ignore[attr-defined]
+            except Exception as e:  # the database is away: refuse this operation, keep the socket
+                log.warning("could not check a WebSocket's token (%s)", type(e).__name__)
+                error = GraphQLError("the database is unavailable; try again", extensions={"code": "UNAVAILABLE"})
+                await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+                return
+            if not valid:
+                await self.close_revoked()
+                return
         await super().handle_subscribe(message)
 
     async def send_message(self, message: Message) -> None:

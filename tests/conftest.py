@@ -112,7 +112,7 @@ def settings(database_url: str, clock: MovableClock) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
-    async with LifespanManager(application) as manager:
+    async with LifespanManager(application, startup_timeout=60) as manager:  # migrations on a busy machine
         yield manager.app
 
 

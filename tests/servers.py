@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,15 +67,17 @@ async def migrate_first(database_url: str) -> None:
 
 
 async def start_server(
-    database_url: str, log: Path, *, workers: int = 1, **extra_env: str
+    database_url: str, log: Path, *, workers: int = 1, log_level: str = "warning", env: Mapping[str, str] | None = None,
+    **extra_env: str,
 ) -> ServerProcess:
-    """`uvicorn server.asgi:app` on a free port, returned once /healthz answers."""
+    """`uvicorn server.asgi:app` on a free port, returned once /healthz answers; all its output goes to `log`."""
+    extra_env = {**(env or {}), **extra_env}
     port = free_port()
-    with open(log, "wb") as stderr:  # noqa: ASYNC230 (a local file, opened once)
+    with open(log, "wb") as output:  # noqa: ASYNC230 (a local file, opened once)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
+            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", log_level,
             "--workers", str(workers), cwd=ROOT, env=server_env(database_url, **extra_env),
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+            stdout=output, stderr=output,
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log)
     try:
@@ -93,9 +95,15 @@ async def start_server(
         raise
 
 
+@dataclass
+class Served:
+    url: str  # the base URL for real HTTP and WebSocket clients
+    state: dict[str, Any]  # what the app's lifespan yielded (e.g. its bus)
+
+
 @asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
-    """The app under uvicorn in this event loop, on a free port: its base URL for real HTTP/WS clients."""
+async def served(app: Any) -> AsyncIterator[Served]:
+    """The app under uvicorn in this event loop, on a free port."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -105,7 +113,7 @@ async def served(app: Any) -> AsyncIterator[str]:
             while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
                 assert not serving.done(), serving
                 await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", server.lifespan.state)
     finally:
         server.should_exit = True
         await serving

@@ -6,6 +6,7 @@ Origin) and what it needs back (Access-Control-* headers, an accepted handshake)
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -18,18 +19,24 @@ from websockets.typing import Origin
 
 from server.app import create_app
 from server.config import Settings, cors_origins
-from tests.clients import ADMIN_TOKEN
-from tests.servers import served
-from tests.ws import GRAPHQL_TRANSPORT_WS, ws_url
+from tests.api import add_paypal, create_affiliate, create_product, record_sale
+from tests.clients import ADMIN_TOKEN, GraphQLClient
+from tests.servers import Served, served
+from tests.ws import GRAPHQL_TRANSPORT_WS, PAYOUT_BECAME_DUE, eventually, ws_url
 
 SPA = "http://localhost:5173"
 OTHER = "http://evil.example"
 
 
 @pytest.fixture
-async def url(settings: Settings) -> AsyncIterator[str]:
-    async with served(create_app(replace(settings, cors_origins=(SPA,)))) as base:
-        yield base
+async def spa_server(settings: Settings) -> AsyncIterator[Served]:
+    async with served(create_app(replace(settings, cors_origins=(SPA,)))) as server:
+        yield server
+
+
+@pytest.fixture
+def url(spa_server: Served) -> str:
+    return spa_server.url
 
 
 def preflight(origin: str, method: str = "POST") -> dict[str, str]:
@@ -82,12 +89,12 @@ async def test_the_actual_request_carries_the_cors_headers_for_the_allowed_origi
 
 
 async def test_without_the_setting_only_the_same_origin_is_served(settings: Settings) -> None:
-    async with served(create_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
+    async with served(create_app(settings)) as server, httpx.AsyncClient(base_url=server.url) as http:
         response = await http.options("/graphql", headers=preflight(SPA))
         assert response.status_code == 400
         assert "access-control-allow-origin" not in response.headers
         with pytest.raises(InvalidStatus) as refused:
-            await websockets.connect(ws_url(base), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS])
+            await websockets.connect(ws_url(server.url), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS])
         assert refused.value.response.status_code == 403
 
 
@@ -106,3 +113,28 @@ async def test_a_websocket_from_another_origin_is_refused(url: str) -> None:
     with pytest.raises(InvalidStatus) as refused:
         await websockets.connect(ws_url(url), origin=Origin(OTHER), subprotocols=[GRAPHQL_TRANSPORT_WS])
     assert refused.value.response.status_code == 403
+
+
+async def test_a_spa_on_an_allowed_origin_runs_a_query_a_mutation_and_a_subscription(spa_server: Served) -> None:
+    """The issue's "done": every request carries the SPA's Origin, as a browser on localhost:5173 sends it."""
+    async with httpx.AsyncClient(base_url=spa_server.url, headers={"Origin": SPA}) as http:
+        gql = GraphQLClient(http)
+        product = await create_product(gql)  # a mutation
+        ann = await create_affiliate(gql, "Ann Lee")
+        await add_paypal(gql, ann)
+        query = await http.post("/graphql", json={"query": "{ products { totalCount } }"},
+                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert query.json()["data"]["products"]["totalCount"] == 1
+        assert query.headers["access-control-allow-origin"] == SPA
+        async with websockets.connect(
+            ws_url(spa_server.url), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS]
+        ) as ws:
+            assert (await init(ws))["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": PAYOUT_BECAME_DUE}}))
+            bus = spa_server.state["bus"]
+            await eventually(lambda: bus.subscriber_count >= 1)
+            await record_sale(gql, externalId="s-1", productId=product, affiliateId=ann)
+            async with asyncio.timeout(5):
+                event = json.loads(await ws.recv())
+    assert event["type"] == "next", event
+    assert event["payload"]["data"]["payoutBecameDue"]["affiliate"]["id"] == ann

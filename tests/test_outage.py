@@ -85,3 +85,24 @@ async def test_an_outage_is_503_unavailable_and_the_server_recovers_by_itself(
         assert sorted(names) == ["Ann Lee", "Bo Chen"]
     log = read(server.log)  # asyncpg's pool logs its own reconnect attempts with a traceback; nothing else may
     assert log.count("Traceback") == log.count("Failed to restore the pool connection floor"), log[-3000:]
+
+
+async def test_a_server_started_during_an_outage_comes_up_when_the_database_does(
+    database_url: str, tmp_path: Path
+) -> None:
+    await migrate_first(database_url)
+    proxy, through = Proxy.to_url(database_url)  # not started yet: the database is unreachable
+    log = tmp_path / "server.log"
+    starting = asyncio.create_task(start_server(through, log, PAYOUTS_PUBSUB_URL=""))
+    async with asyncio.timeout(20):  # it says it waits, and does not exit
+        while not (log.exists() and "database unavailable at start-up" in read(log)):  # noqa: ASYNC110
+            assert not starting.done()
+            await asyncio.sleep(0.05)
+    await proxy.start()
+    server = await starting
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+            assert (await post(http, READ)).json() == {"data": {"affiliates": {"edges": []}}}
+    finally:
+        await server.stop()
+        await proxy.cut()

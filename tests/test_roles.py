@@ -96,6 +96,7 @@ def query_table(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str]
         ("node product", NODE, {"id": w.product}, others),  # program-wide: AFFILIATE reads it via own sales
         ("node token", NODE, {"id": w.ann_token_id}, others),
     ]
+    table.append(("processorEvents", "{ processorEvents { totalCount } }", {}, readers))
     if "paymentExports" in QUERIES:
         table.append(("paymentExports", "{ paymentExports { totalCount } }", {}, readers))
     return table
@@ -181,6 +182,15 @@ def mutation_table(w: World) -> list[tuple[str, str, dict[str, Any]]]:
          {"id": PAID_BY_MARK_AS_PAID, "reason": "bank returned it"}),
         ("createAffiliateToken", call("createAffiliateToken", "affiliateId: $id", "$id: ID!"), {"id": w.bob}),
         ("revokeToken", call("revokeToken", "id: $id", "$id: ID!"), {"id": w.ann_token_id}),
+        ("updateProduct", call("updateProduct", "input: $input", "$input: UpdateProductInput!"),
+         {"input": {"productId": w.product, "name": "Course 2", "renewalMonths": 12}}),
+        ("updateAffiliate", call("updateAffiliate", "input: $input", "$input: UpdateAffiliateInput!"),
+         {"input": {"affiliateId": w.ann, "referralCode": "ann-2024"}}),
+        ("createCommissionTier", call("createCommissionTier", "input: $input", "$input: CreateCommissionTierInput!",
+                                      "... on CreateCommissionTierSuccess { tier { id } }"),
+         {"input": {"productId": w.product, "name": "Gold", "commissionPercent": "20"}}),
+        ("assignCommissionTier", call("assignCommissionTier", "affiliateId: $id, productId: $product",
+                                      "$id: ID!, $product: ID!"), {"id": w.ann, "product": w.product}),
     ]
     return [row for row in table if row[0] in MUTATIONS]
 
@@ -364,3 +374,30 @@ async def test_concurrent_revokes_revoke_once(gql: GraphQLClient) -> None:
     assert outcomes == ["RevokeTokenSuccess"] + ["RuleViolation"] * 7
     log = await gql.ok("query($id: ID!) { auditLog(objectId: $id) { edges { node { action } } } }", id=token_id)
     assert [e["node"]["action"] for e in log["auditLog"]["edges"]] == ["revokeToken", "createAffiliateToken"]
+
+
+async def test_an_affiliate_sees_its_own_sales_tier_and_renewal_fields_but_no_product_tiers(
+    gql: GraphQLClient, client: httpx.AsyncClient
+) -> None:
+    w = await make_world(gql)
+    tier = await gql.ok("""mutation($p: ID!) { createCommissionTier(input: {productId: $p, name: "Gold",
+      commissionPercent: "20"}) { ... on CreateCommissionTierSuccess { tier { id } } } }""", p=w.product)
+    tier_id = tier["createCommissionTier"]["tier"]["id"]
+    await gql.ok("mutation($a: ID!, $p: ID!, $t: ID) { assignCommissionTier(affiliateId: $a, productId: $p, "
+                 "tierId: $t) { __typename } }", a=w.ann, p=w.product, t=tier_id)
+    await record_sale(gql, externalId="ann-sub-1", productId=w.product, affiliateId=w.ann, subscriptionId="sub_1")
+    await record_sale(gql, externalId="ann-sub-2", productId=w.product, subscriptionId="sub_1")
+    query = """{ me { referralCode tiers { tier { name } } sales { edges { node { externalId renewal subscriptionId
+      commissionEndedReason tier { name commissionPercent } } } } } }"""
+    me = (await post(client, w.tokens[AFFILIATE], query, {})).json()["data"]["me"]
+    assert me["tiers"] == [{"tier": {"name": "Gold"}}]
+    assert [(e["node"]["externalId"], e["node"]["renewal"], e["node"]["tier"]) for e in me["sales"]["edges"]][:2] == [
+        ("ann-sub-2", True, {"name": "Gold", "commissionPercent": "20"}),
+        ("ann-sub-1", False, {"name": "Gold", "commissionPercent": "20"}),
+    ]
+    product_tiers = "{ me { sales { edges { node { product { tiers { name } } } } } } }"
+    body = (await post(client, w.tokens[AFFILIATE], product_tiers, {})).json()
+    assert body["errors"][0]["extensions"]["code"] == FORBIDDEN
+    assert (await post(client, w.tokens[AFFILIATE], NODE, {"id": tier_id})).json()["data"]["node"] is None
+    for role in (ADMIN, VIEWER):
+        assert (await post(client, w.tokens[role], NODE, {"id": tier_id})).json()["data"]["node"] == {"id": tier_id}

@@ -89,7 +89,11 @@ def test_to_minor_is_exact(amount: str, currency: str, minor: int) -> None:
         ("-Infinity", "USD"),
         ("1000000000.01", "USD"),
         ("1e10", "USD"),
-        ("1E+2", "USD"),  # rule 12: plain notation only (was accepted as 100.00 before)
+        ("1E+2", "USD"),  # rule 12: plain ASCII notation only, as are the next four
+        ("１０.00", "USD"),
+        ("1_000.00", "USD"),
+        (" 12.00", "USD"),
+        ("+12.00", "USD"),
         ("0", "USD"),
         ("-1", "USD"),
         ("abc", "USD"),

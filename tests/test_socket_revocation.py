@@ -21,7 +21,7 @@ import websockets
 
 from models.tokens import ApiToken
 from schema.ids import parse_global_id
-from server.sockets import REVOKED
+from server.sockets import REVOKED, WATCH_EVERY
 from tests.api import ERROR, KARTRA, create_affiliate_token, create_product, payable_affiliate, record_sale
 from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.live import Live
@@ -97,6 +97,15 @@ async def test_a_revoked_token_also_stops_its_running_subscription_at_the_next_e
     assert code == REVOKED and after == []
 
 
+async def test_a_revocation_no_bus_announced_still_closes_an_idle_socket_within_seconds(live: Live) -> None:
+    _, _, token, token_id = await ann_with_token(live.gql)
+    async with subscribe(live.url, token) as events:
+        await live.subscribed()
+        await revoke_in_database_only(token_id)  # no event, no operation follows: the watch finds it
+        code, after = await closed_with(events.ws, within=3 * WATCH_EVERY)
+    assert code == REVOKED and after == []
+
+
 async def test_update_payment_details_right_after_revoke_over_http_is_refused(live: Live) -> None:
     _, ann, token, token_id = await ann_with_token(live.gql)
     before = await live.gql.ok(SUMMARY, id=ann)
@@ -116,12 +125,16 @@ async def test_update_payment_details_right_after_revoke_over_http_is_refused(li
 # --- two processes on PostgreSQL ------------------------------------------------------------------
 
 
-@pytest.fixture
-async def two_servers(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+@pytest.fixture(params=["bus", "no-bus"])
+async def two_servers(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    """Two processes on one database, sharing the PostgreSQL bus or (misconfigured) sharing nothing else."""
     if not on_postgres():
         pytest.skip("several processes need PostgreSQL")
-    first = await start_server(database_url, tmp_path / "a.log", PAYOUTS_PUBSUB_URL=database_url)
-    second = await start_server(database_url, tmp_path / "b.log", PAYOUTS_PUBSUB_URL=database_url)
+    bus = {"PAYOUTS_PUBSUB_URL": database_url} if request.param == "bus" else {}
+    first = await start_server(database_url, tmp_path / "a.log", env=bus)
+    second = await start_server(database_url, tmp_path / "b.log", env=bus)
     try:
         yield first, second
     finally:

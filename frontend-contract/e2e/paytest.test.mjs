@@ -25,7 +25,8 @@ const work = mkdtempSync(join(tmpdir(), 'paytest-'));
 const shots = resolve(process.env.SCREENSHOTS ?? join(work, 'screenshots'));
 mkdirSync(shots, { recursive: true });
 
-let server, base, browser, context, page;
+let server, base, devOrigin, devServer, browser, context, page;
+let toastProduct, toastAffiliate; // made by the toast test, used again by GraphiQL's subscription
 const outside = [];
 
 async function freePort() {
@@ -53,11 +54,12 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  devOrigin = `http://localhost:${await freePort()}`;
   let log = '';
   server = spawn(PYTHON, ['-m', 'server', 'serve', '--demo', '--port', String(port)], {
     cwd: work,
     env: { ...process.env, PAYOUTS_DATABASE_URL: `sqlite://${join(work, 'demo.sqlite3')}`, PAYOUTS_ADMIN_TOKEN: TOKEN,
-      PYTHONPATH: ROOT },
+      PAYOUTS_CORS_ORIGINS: devOrigin, PYTHONPATH: ROOT },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => (log += d));
@@ -85,8 +87,12 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  devServer?.kill('SIGTERM');
   server?.kill('SIGTERM');
-  if (!process.env.KEEP) rmSync(join(work, 'demo.sqlite3'), { force: true });
+  await new Promise((ok) => (server?.exitCode !== null ? ok() : server.once('exit', ok)));
+  // Keep the screenshots when they were written into the temporary folder (no $SCREENSHOTS).
+  if (process.env.SCREENSHOTS) rmSync(work, { recursive: true, force: true });
+  else for (const f of ['demo.sqlite3', 'demo.sqlite3.key']) rmSync(join(work, f), { force: true });
 });
 
 const settled = () => page.locator('section[data-loading=false]').waitFor();
@@ -108,9 +114,10 @@ test('the merchant logs in once and runs the pay run', async () => {
 
   await filterStatus('DUE_INCOMPLETE');
   const badge = page.locator('tbody .badge.due_incomplete').first();
-  const reasons = await badge.getAttribute('title');
-  assert.ok(reasons && reasons.length > 10, 'Due but incomplete shows its reasons on hover');
   await badge.hover();
+  const tip = badge.getByRole('tooltip');
+  await tip.waitFor();
+  assert.ok((await tip.textContent()).length > 10, 'Due but incomplete shows its reasons on hover');
   await shot('due-incomplete');
 
   await filterStatus('DUE');
@@ -128,10 +135,19 @@ test('the merchant logs in once and runs the pay run', async () => {
   const dialog = page.getByRole('dialog');
   await dialog.getByTestId('scope-summary').waitFor();
   await dialog.locator('input[value=PREFERRED]').check();
+  await dialog.locator('[data-testid=scope-summary] tbody tr').first().waitFor();
+  const previewed = {};
+  for (const row of await dialog.locator('[data-testid=scope-summary] tbody tr').all()) {
+    previewed[await row.getAttribute('data-method')] = (await row.locator('td.preferred').textContent()).split(' · ')[1];
+  }
   await shot('export-dialog');
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();
   const groups = dialog.getByTestId('export-groups');
   await groups.waitFor();
+  for (const row of await groups.locator('tbody tr').all()) {
+    const method = await row.getAttribute('data-method');
+    assert.equal(await row.locator('td').nth(2).textContent(), previewed[method], `${method}: the summary said what the export holds`);
+  }
   const files = groups.locator('a.file');
   assert.ok((await files.count()) >= 3, 'a file per payment type and currency');
   let affiliates = 0;
@@ -170,6 +186,7 @@ test('a toast appears when a held installment matures', async () => {
   const affiliateId = created.createAffiliate.affiliate.id;
   await api(`mutation($id: ID!) { updatePaymentDetails(input: {affiliateId: $id, paypalEmail: "toast@example.com"}) { __typename } }`, { id: affiliateId });
   const day = 24 * 3600 * 1000;
+  [toastProduct, toastAffiliate] = [productId, affiliateId];
   const sale = (n, occurredAt) => api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "toast-${n}",
     productId: $p, affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: productId, a: affiliateId, at: new Date(occurredAt).toISOString() });
   await sale(1, Date.now() - 2 * day);
@@ -221,7 +238,7 @@ test('the merchant voids a payout and hands out a self-service token; the affili
   assert.deepEqual(me.me.paymentMethods.find((m) => m.preferred).type, 'PAYPAL');
 });
 
-test('GraphiQL renders and runs a query with the internet blocked', async () => {
+test('GraphiQL renders, runs a query and a subscription with the internet blocked', async () => {
   const graphiql = await context.newPage();
   const errors = [];
   graphiql.on('pageerror', (e) => errors.push(String(e)));
@@ -236,8 +253,47 @@ test('GraphiQL renders and runs a query with the internet blocked', async () => 
   assert.equal(await graphiql.getByText('Error fetching schema').count(), 0);
   await graphiql.getByRole('button', { name: /documentation/i }).first().click();
   await graphiql.getByText('Query', { exact: true }).first().waitFor();
+
+  // A subscription from GraphiQL: over graphql-transport-ws, the token in connection_init.
+  await graphiql.locator('.graphiql-query-editor .monaco-editor').first().click();
+  await graphiql.keyboard.press('ControlOrMeta+A');
+  await graphiql.keyboard.insertText('subscription Live { payoutBecameDue { cause affiliate { name } newlyDue { amount currency } } }');
+  await graphiql.getByRole('button', { name: /prettify/i }).first().click();
+  await graphiql.locator('.graphiql-execute-button').click();
+  await graphiql.waitForTimeout(500); // the subscribe message's round trip: no event to wait on
+  await api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "graphiql-1", productId: $p,
+    affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: toastProduct, a: toastAffiliate, at: new Date(Date.now() - 2 * 86_400_000).toISOString() });
+  await graphiql.locator('.result-window', { hasText: 'SALE_RECORDED' }).waitFor({ timeout: 15_000 })
+    .catch(async (e) => { await graphiql.screenshot({ path: join(shots, 'graphiql-failure.png') }); throw e; });
   page = graphiql;
   await shot('graphiql');
   assert.deepEqual(errors, []);
   assert.deepEqual(outside, [], 'no request left the machine');
+});
+
+test('the app on a dev server of another origin runs a query, a mutation and a subscription', async () => {
+  const port = new URL(devOrigin).port;
+  devServer = spawn(join(ROOT, 'frontend-contract/node_modules/.bin/vite'), ['--mode', 'app', '--port', port, '--strictPort'], {
+    cwd: join(ROOT, 'frontend-contract'), env: { ...process.env, VITE_PAYOUTS_API: base }, stdio: 'ignore',
+  });
+  const dev = await context.newPage();
+  for (const deadline = Date.now() + 30_000; ; ) {
+    try {
+      if ((await fetch(`${devOrigin}/app/`)).ok) break;
+    } catch {}
+    assert.ok(Date.now() < deadline, 'the Vite dev server did not start');
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  await dev.goto(`${devOrigin}/app/`);
+  await dev.fill('input[name=token]', TOKEN);
+  await dev.click('button[type=submit]');
+  await dev.locator('table.grid tbody tr').first().waitFor({ timeout: 60_000 }); // a query, cross-origin
+  await dev.goto(`${devOrigin}/app/#/affiliates/${encodeURIComponent(toastAffiliate)}`);
+  await dev.getByRole('button', { name: 'Create a self-service token' }).click(); // a mutation
+  await dev.getByTestId('affiliate-token').waitFor();
+  await dev.waitForTimeout(300); // the subscription's connection_init round trip
+  await api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "dev-1", productId: $p,
+    affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: toastProduct, a: toastAffiliate, at: new Date(Date.now() - 2 * 86_400_000).toISOString() });
+  await dev.locator('.toast', { hasText: 'a sale was recorded' }).waitFor({ timeout: 15_000 }); // the subscription
+  assert.equal(new URL(dev.url()).origin, devOrigin);
 });

@@ -4,27 +4,45 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Which affiliates to list or export: every given condition must hold; null conditions are ignored. */
 export type AffiliateFilter = {
+  /** Any of these approval statuses. */
   approvalStatus?: Array<ApprovalStatus> | null | undefined;
+  /** Only these affiliates (global ids, at most 500). */
   ids?: Array<string | number> | null | undefined;
+  /** Any of these payment statuses. */
   paymentStatus?: Array<PaymentStatus> | null | undefined;
+  /** This payout mode. */
   payoutMode?: PayoutMode | null | undefined;
+  /** Part of the name or email, case-insensitive (at most 200 characters). */
   search?: string | null | undefined;
 };
 
+/** The order of the affiliates list. */
 export type AffiliateSort =
+  /** Newest first (the default). */
   | 'CREATED_AT'
+  /** Largest due first (compared by the largest single-currency due amount). */
   | 'DUE_DESC'
+  /** By name, A to Z. */
   | 'NAME';
 
+/** The merchant's decision on an affiliate. Only APPROVED affiliates are paid. */
 export type ApprovalStatus =
+  /** May be paid. */
   | 'APPROVED'
+  /** Refused: no new sale can be recorded (AFFILIATE_DECLINED). */
   | 'DECLINED'
+  /** Not decided yet: sales are recorded and commission accrues, but nothing is paid. */
   | 'PENDING';
 
+/** Bank transfer details: an account holder, a country, and an IBAN or an account number. Stored encrypted; queries only ever show a masked summary. */
 export type BankWireInput = {
+  /** The account holder's name. */
   accountHolder: string;
+  /** Account number, where there is no IBAN. */
   accountNumber?: string | null | undefined;
+  /** The bank's name. */
   bankName?: string | null | undefined;
   /** The account holder's street address, first line. Optional (SEPA wires go without); once any beneficiary field is given, beneficiaryAddressLine1, beneficiaryCity and beneficiaryCountry are required, as international (SWIFT) wires need them. Only in BANK_WIRE export files, never in queries. */
   beneficiaryAddressLine1?: string | null | undefined;
@@ -38,98 +56,174 @@ export type BankWireInput = {
   beneficiaryPostalCode?: string | null | undefined;
   /** The account holder's state, province or region (optional). */
   beneficiaryState?: string | null | undefined;
+  /** The bank's country, ISO 3166 two-letter code (e.g. DE). */
   country: string;
+  /** IBAN (checked with ISO 13616 mod-97); spaces allowed. Give this or accountNumber. */
   iban?: string | null | undefined;
+  /** Routing or sort code, with an account number. */
   routingNumber?: string | null | undefined;
+  /** The bank's BIC/SWIFT code (8 or 11 characters). */
   swift?: string | null | undefined;
 };
 
+/** Where to mail a paper check. Stored encrypted; queries show a masked summary. */
 export type CheckInput = {
+  /** Street address. */
   addressLine1: string;
+  /** Apartment, suite, etc. */
   addressLine2?: string | null | undefined;
+  /** City. */
   city: string;
+  /** ISO 3166 two-letter country code. */
   country: string;
+  /** Who the check is made out to. */
   payee: string;
+  /** Postal or ZIP code. */
   postalCode: string;
   /** State, province or region (e.g. `TX`, `ON`): US and Canadian addresses need it. Optional; printed in CHECK export files and shown after the city in the method's summary. */
   state?: string | null | undefined;
 };
 
+/** What made commission become due (payout-rules.md 10). */
 export type DueCause =
+  /** A held installment's release time passed. */
   | 'MATURED'
+  /** Approval, payment details, a settings change or a sale count made a held-back balance payable. */
   | 'REQUIREMENTS_MET'
+  /** A sale with an immediate milestone. */
   | 'SALE_RECORDED';
 
+/** What to export: the ticked affiliates, or a filter (neither: every affiliate). Only those DUE at this moment are exported; the others are listed in `skipped`. */
 export type ExportPaymentDetailsInput = {
+  /** The ticked affiliates (at most 10000); not with filter. */
   affiliateIds?: Array<string | number> | null | undefined;
+  /** The affiliates a filter selects ("tick all"); not with affiliateIds. */
   filter?: AffiliateFilter | null | undefined;
+  /** PROVIDED or PREFERRED. */
   scope: ExportScope;
 };
 
+/** Which payment types' groups an exported affiliate appears in. */
 export type ExportScope =
+  /** Only the affiliate's preferred type (no preferred type: skipped). */
   | 'PREFERRED'
+  /** Every payment type the affiliate has details for (pay by any; markAsPaid of one group skips the rows another group already settled). */
   | 'PROVIDED';
 
+/** Why an affiliate with unpaid commission is not DUE. */
 export type IncompleteReason =
+  /** Refunds of already paid commission are owed and not yet recovered. */
   | 'BALANCE_OWED'
+  /** The due amount is below the program's minimum payout for its currency. */
   | 'BELOW_MINIMUM_PAYOUT'
+  /** Fewer sales than the program's `minimumSales`. */
   | 'BELOW_MINIMUM_SALES'
+  /** A sale's unpaid commission is held while its payment is disputed (until the dispute closes). */
+  | 'DISPUTED'
+  /** Unpaid commission from before a switch to PAYPAL_INSTANT: pay it by affiliate id or switch back to MANUAL. */
   | 'INSTANT_PAYMENT'
+  /** No payment method on file. */
   | 'MISSING_PAYMENT_DETAILS'
+  /** The affiliate is not APPROVED. */
   | 'NOT_APPROVED'
+  /** Commission is still held by a milestone (see `balances.nextRelease`). */
   | 'ON_HOLD';
 
+/** An installment's state as of now (payout-rules.md 3). */
 export type InstallmentState =
+  /** Held while the sale's payment is disputed; counted in reserve until the dispute closes. */
+  | 'DISPUTED'
+  /** Released and not yet paid. */
   | 'DUE'
+  /** Its release time has not come yet. */
   | 'HELD'
+  /** Settled by a payout. */
   | 'PAID'
+  /** Taken back whole by a refund or chargeback before it was paid. */
   | 'VOIDED';
 
+/** What was paid: an export group (exportId + method [+ currency]) or what is due now for some affiliates (affiliateIds + method). Atomic: on any failure nothing is settled. */
 export type MarkAsPaidInput = {
+  /** Settle what is due now for these affiliates (at most 10000); not with exportId. */
   affiliateIds?: Array<string | number> | null | undefined;
+  /** With exportId: only that currency's file of the group; null: every currency. */
   currency?: string | null | undefined;
+  /** The export whose group was paid. */
   exportId?: string | number | null | undefined;
+  /** A key of your choice: a retry with the same key returns the first call's result and settles nothing more. */
   idempotencyKey?: string | null | undefined;
+  /** The payment type that was paid (required). */
   method?: PaymentMethodType | null | undefined;
+  /** When it was paid (no offset: UTC); null: now. */
   paidAt?: string | null | undefined;
+  /** Your reference, stored on each payout. */
   reference?: string | null | undefined;
 };
 
+/** Set an affiliate's payment methods: each given method replaces the one on file; methods not given are kept. */
 export type PaymentDetailsInput = {
+  /** The affiliate (an AFFILIATE token: only its own). */
   affiliateId: string | number;
+  /** Bank transfer details. */
   bankWire?: BankWireInput | null | undefined;
+  /** Check mailing details. */
   check?: CheckInput | null | undefined;
+  /** PayPal email address; an empty string removes the PayPal method. */
   paypalEmail?: string | null | undefined;
+  /** The preferred method (must be on file after this change); null keeps the current one, or, when there is none, makes the method just given preferred. */
   preferred?: PaymentMethodType | null | undefined;
 };
 
+/** A way to pay an affiliate; each has its own export file format. */
 export type PaymentMethodType =
+  /** Bank transfer: IBAN or account number (CSV with a header row). */
   | 'BANK_WIRE'
+  /** A paper check to a postal address (CSV with a header row). */
   | 'CHECK'
+  /** PayPal: an email address (PayPal Payouts bulk file). */
   | 'PAYPAL';
 
+/** Kartra's payment status filter: whether an affiliate can be paid now. */
 export type PaymentStatus =
+  /** Approved, MANUAL, a payment method on file, enough sales, and in some currency a due amount above 0 that reaches the minimum payout: ready for the pay run. */
   | 'DUE'
+  /** Not DUE, but something is unpaid (held or due) or owed: `incompleteReasons` says why. */
   | 'DUE_INCOMPLETE'
+  /** Nothing unpaid and nothing owed. */
   | 'NOTHING_DUE';
 
+/** How an affiliate's commission is paid. */
 export type PayoutMode =
+  /** By the merchant's pay run: milestones hold it back, then it is exported and marked as paid. */
   | 'MANUAL'
+  /** PayPal Instant Payment (trusted, APPROVED affiliates): each sale's whole commission counts as paid at the sale's time (an instant payout); it is never exported or due. */
   | 'PAYPAL_INSTANT';
 
+/** Whether a payout still stands. */
 export type PayoutStatus =
+  /** Paid and counted in the affiliate's `paid`. */
   | 'PAID'
+  /** Undone by voidPayout (a mistake, a bounced payment): what it settled is unpaid again. */
   | 'VOIDED';
 
+/** What a token may do (payout-rules.md 11). */
 export type Role =
+  /** Everything. */
   | 'ADMIN'
+  /** Only its own affiliate: `me`, its sales and payouts, its payment details, its own events. */
   | 'AFFILIATE'
+  /** Every query; no mutation, no export download. */
   | 'VIEWER';
 
+/** Where a sale stands after refunds and chargebacks. */
 export type SaleStatus =
+  /** Fully refunded by a CHARGEBACK: no commission is left. */
   | 'CHARGED_BACK'
+  /** Nothing refunded. */
   | 'COMPLETED'
+  /** Part of the amount refunded; the commission shrank in proportion. */
   | 'PARTIALLY_REFUNDED'
+  /** Fully refunded by a REFUND: no commission is left. */
   | 'REFUNDED';
 
 export type AffiliateDetailQueryVariables = Exact<{
@@ -140,6 +234,8 @@ export type AffiliateDetailQueryVariables = Exact<{
 
 export type AffiliateDetailQuery = { node:
     | { name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, createdAt: string, id: string, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, sales: { totalCount: number, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, installments: Array<{ releaseAt: string, state: InstallmentState, amount: { amount: string, currency: string } }> } }> }, payouts: { totalCount: number, edges: Array<{ node: { id: string, method: PaymentMethodType | null, instant: boolean, status: PayoutStatus, paidAt: string, reference: string | null, amount: { amount: string, currency: string } } }> } }
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -185,7 +281,9 @@ export type DownloadFileQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
     | { id: string, groups: Array<{ method: PaymentMethodType, files: Array<{ currency: string, rows: number, downloadUrl: string }> }> }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }

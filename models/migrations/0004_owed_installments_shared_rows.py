@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0002_payment_exports')]
+    dependencies = [('payouts', '0003_bus_outbox')]
 
     initial = False
 

@@ -9,7 +9,7 @@ import {
 } from '../../generated/graphql';
 import { request } from './api';
 import { ExportDialog } from './ExportDialog';
-import { METHOD_LABEL, STATUS_LABEL, isZero, moneyList } from './format';
+import { METHOD_LABEL, STATUS_LABEL, isZero, money } from './format';
 
 export type Row = AffiliatesTableQuery['affiliates']['edges'][number]['node'];
 const PAGE = 100;
@@ -154,10 +154,10 @@ export function AffiliatesTable() {
                   </span>
                 ))}
               </td>
-              <td className="num">{moneyList(r.balances.map((b) => b.due).filter((m) => !isZero(m)))}</td>
-              <td className="num">{moneyList(r.balances.map((b) => b.reserve).filter((m) => !isZero(m)))}</td>
-              <td className="num">{moneyList(r.balances.map((b) => b.paid).filter((m) => !isZero(m)))}</td>
-              <td className="num">{moneyList(r.balances.map((b) => b.owed).filter((m) => !isZero(m)))}</td>
+              <MoneyCell list={r.balances.map((b) => b.due)} />
+              <MoneyCell list={r.balances.map((b) => b.reserve)} />
+              <MoneyCell list={r.balances.map((b) => b.paid)} />
+              <MoneyCell list={r.balances.map((b) => b.owed)} />
             </tr>
           ))}
         </tbody>
@@ -184,12 +184,29 @@ export function AffiliatesTable() {
   );
 }
 
-export function StatusBadge({ status, reasons }: { status: string; reasons: string[] }) {
-  const title = reasons.join('\n');
+/** One line per currency, zero amounts left out. */
+function MoneyCell({ list }: { list: { amount: string; currency: string }[] }) {
+  const shown = list.filter((m) => !isZero(m));
   return (
-    <span className={`badge ${status.toLowerCase()}`} title={title || undefined} data-reasons={title || undefined}>
+    <td className="num">
+      {shown.length ? shown.map((m) => <div key={m.currency}>{money(m)}</div>) : '—'}
+    </td>
+  );
+}
+
+/** The payment status; "Due but incomplete" shows its reasons in a tooltip on hover (or focus). */
+export function StatusBadge({ status, reasons }: { status: string; reasons: string[] }) {
+  return (
+    <span className={`badge ${status.toLowerCase()}`} tabIndex={reasons.length ? 0 : undefined}>
       {STATUS_LABEL[status] ?? status}
-      {reasons.length > 0 && <span className="why" aria-hidden="true">?</span>}
+      {reasons.length > 0 && (
+        <>
+          <span className="why" aria-hidden="true">?</span>
+          <span className="tip" role="tooltip">
+            {reasons.map((r) => <span key={r}>{r}</span>)}
+          </span>
+        </>
+      )}
     </span>
   );
 }

@@ -1,24 +1,36 @@
 // "Export payment details": a summary per payment type in both scopes, the export, its files, mark as paid.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import {
   DownloadFileDocument,
   ExportDialogDocument,
   MarkAsPaidDocument,
+  ProgramSettingsDocument,
   type ExportDialogMutation,
   type ExportScope,
   type PaymentMethodType,
 } from '../../generated/graphql';
 import { download, request } from './api';
 import type { Row } from './AffiliatesTable';
-import { METHOD_LABEL, isZero, money, moneyList, sumByCurrency } from './format';
+import { METHOD_LABEL, atLeast, isZero, money, moneyList, sumByCurrency } from './format';
 
 type Export = Extract<ExportDialogMutation['exportPaymentDetails'], { __typename: 'ExportPaymentDetailsSuccess' }>['export'];
 const METHODS: PaymentMethodType[] = ['PAYPAL', 'BANK_WIRE', 'CHECK'];
 
-/** Per payment type: the ticked DUE affiliates who provided it (ALL) and who prefer it, with their due totals. */
-function preview(affiliates: Row[]) {
+type Money = { amount: string; currency: string };
+
+/** A currency is paid when its due is positive and reaches the program's minimum payout for it (if any). */
+function payable(due: Money, minimums: readonly Money[]): boolean {
+  const minimum = minimums.find((m) => m.currency === due.currency);
+  return !isZero(due) && (!minimum || atLeast(due, minimum));
+}
+
+/** Per payment type: the ticked DUE affiliates who provided it (ALL) and who prefer it, with what they are paid. */
+function preview(affiliates: Row[], minimums: readonly Money[]) {
   const due = affiliates.filter((a) => a.paymentStatus === 'DUE');
-  const summary = (rows: Row[]) => ({ count: rows.length, due: sumByCurrency(rows.flatMap((a) => a.balances.map((b) => b.due))) });
+  const summary = (rows: Row[]) => ({
+    count: rows.length,
+    due: sumByCurrency(rows.flatMap((a) => a.balances.map((b) => b.due).filter((d) => payable(d, minimums)))),
+  });
   return METHODS.map((method) => ({
     method,
     provided: summary(due.filter((a) => a.paymentMethods.some((m) => m.type === method))),
@@ -32,7 +44,11 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [paid, setPaid] = useState<string[]>([]);
+  const [minimums, setMinimums] = useState<readonly Money[] | null>(null);
   const notDue = affiliates.filter((a) => a.paymentStatus !== 'DUE').length;
+  useEffect(() => {
+    request(ProgramSettingsDocument, {}).then((d) => setMinimums(d.programSettings.minimumPayout), (e: Error) => setError(e.message));
+  }, []);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -90,11 +106,11 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
                 </tr>
               </thead>
               <tbody>
-                {preview(affiliates).map((p) => (
-                  <tr key={p.method}>
+                {minimums && preview(affiliates, minimums).map((p) => (
+                  <tr key={p.method} data-method={p.method}>
                     <td>{METHOD_LABEL[p.method]}</td>
-                    <td className="num">{p.provided.count} · {moneyList(p.provided.due.filter((m) => !isZero(m)))}</td>
-                    <td className="num">{p.preferred.count} · {moneyList(p.preferred.due.filter((m) => !isZero(m)))}</td>
+                    <td className="num">{p.provided.count} · {moneyList(p.provided.due)}</td>
+                    <td className="num preferred">{p.preferred.count} · {moneyList(p.preferred.due)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -40,3 +40,14 @@ export function sumByCurrency(list: readonly Money[]): Money[] {
     return { amount, currency };
   });
 }
+
+function units(m: Money, decimals: number): bigint {
+  const [whole, fraction = ''] = m.amount.split('.');
+  return BigInt(whole + fraction.padEnd(decimals, '0').slice(0, decimals));
+}
+
+/** a >= b, exactly, for two amounts of one currency. */
+export function atLeast(a: Money, b: Money): boolean {
+  const decimals = Math.max(a.amount.split('.')[1]?.length ?? 0, b.amount.split('.')[1]?.length ?? 0);
+  return units(a, decimals) >= units(b, decimals);
+}

@@ -1,0 +1,552 @@
+"""Issue 10's table in one run: each hot path against its baseline on the same data, as ratios and JSON.
+
+A script, not a test (timings on a shared machine are noisy: the ratios within one run are what
+counts). It seeds a program with `payouts seed` (timing the bulk path), measures the DUE page at
+the small scale, grows the program to the large scale and measures it again, counts SQL
+statements per page, then starts the real server (`payouts serve --workers W`) and measures the
+page over HTTP against its floor, recordSale with 16 clients, the export + stream and the whole
+pay run against a bare driver + csv.writer baseline with the server's memory, and finally the
+1,000-subscriber fan-out (benchmarks/subscribers.py, on its own fresh database).
+
+    .venv/bin/python -m benchmarks.run --affiliates 2000,20000 --sales-per-affiliate 10
+    .venv/bin/python -m benchmarks.run --postgres postgres://postgres@127.0.0.1:5432/test --workers 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import logging
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import strawberry
+
+from benchmarks import subscribers
+from models.money import from_minor
+from models.payment_details import Cipher
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-admin-token"
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+PAGE_FIELDS = """id name email approvalStatus payoutMode createdAt paymentMethods { type preferred summary }
+  salesCount balances { currency earned { amount currency } reserve { amount currency } due { amount currency }
+    paid { amount currency } owed { amount currency } nextRelease { at amount { amount currency } } }
+  paymentStatus incompleteReasons { reason message }"""
+DUE_PAGE = f"""query($first: Int) {{ affiliates(filter: {{paymentStatus: [DUE]}}, first: $first) {{
+  edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"""
+ALL_PAGE = f"""query($first: Int) {{ affiliates(first: $first, sort: DUE_DESC) {{ totalCount
+  edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"""
+DUE_IDS = "{ affiliates(filter: {paymentStatus: [DUE]}, first: 500) { edges { node { id } } } }"
+RECORD = """mutation($input: RecordSaleInput!) { recordSale(input: $input) { __typename
+  ... on RecordSaleSuccess { created } } }"""
+EXPORT = """mutation { exportPaymentDetails(input: {scope: PREFERRED, filter: {paymentStatus: [DUE]}}) {
+  ... on ExportPaymentDetailsSuccess { export { id groups { method files { rows downloadUrl } } } }
+  ... on Error { code message } } }"""
+PAY = """mutation($input: MarkAsPaidInput!) { markAsPaid(input: $input) { __typename
+  ... on MarkAsPaidSuccess { totals { amount currency } } ... on Error { code message } } }"""
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def median_time(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+# --- the database ---------------------------------------------------------------------------------
+
+
+class Database:
+    """A fresh SQLite file or PostgreSQL database, and a bare driver connection for the baselines."""
+
+    def __init__(self, postgres: str | None, tmp: Path) -> None:
+        self.postgres = postgres
+        self.name = f"payouts_bench_{uuid.uuid4().hex[:8]}"
+        self.url = postgres.rsplit("/", 1)[0] + f"/{self.name}" if postgres else f"sqlite://{tmp / 'bench.sqlite3'}"
+        self.path = tmp / "bench.sqlite3"
+
+    async def create(self) -> None:
+        if self.postgres:
+            admin = await asyncpg.connect(self.postgres.replace("postgres://", "postgresql://", 1))
+            await admin.execute(f'CREATE DATABASE "{self.name}"')
+            await admin.close()
+
+    async def drop(self) -> None:
+        if self.postgres:
+            admin = await asyncpg.connect(self.postgres.replace("postgres://", "postgresql://", 1))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            await admin.close()
+
+    async def fetch(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
+        """A bare driver query (sqlite3 or asyncpg): what the baselines and floors are made of."""
+        if self.postgres:
+            conn = await asyncpg.connect(self.url.replace("postgres://", "postgresql://", 1))
+            try:
+                return [tuple(r) for r in await conn.fetch(query, *args)]
+            finally:
+                await conn.close()
+        db = sqlite3.connect(self.path)
+        try:
+            return db.execute(query.replace("$1", "?").replace("$2", "?"), args).fetchall()
+        finally:
+            db.close()
+
+
+def env(db: Database) -> dict[str, str]:
+    return {**os.environ, "PAYOUTS_DATABASE_URL": db.url, "PAYOUTS_ADMIN_TOKEN": TOKEN, "PAYOUTS_SECRET_KEY": SECRET}
+
+
+async def seed(db: Database, affiliates: int, sales: int) -> float:
+    """`payouts seed` in a subprocess (the real command, with its progress bar); its sales/s."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "seed", "--affiliates", str(affiliates), "--sales", str(sales),
+        cwd=ROOT, env=env(db), stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert await process.wait() == 0, "payouts seed failed"
+    return sales / (time.perf_counter() - started)
+
+
+# --- the page and its floor -----------------------------------------------------------------------
+
+
+@strawberry.type
+class FloorMoney:
+    amount: str
+    currency: str
+
+
+@strawberry.type
+class FloorRelease:
+    at: str
+    amount: FloorMoney
+
+
+@strawberry.type
+class FloorBalance:
+    currency: str
+    earned: FloorMoney
+    reserve: FloorMoney
+    due: FloorMoney
+    paid: FloorMoney
+    owed: FloorMoney
+    next_release: FloorRelease | None
+
+
+@strawberry.type
+class FloorMethod:
+    type: str
+    preferred: bool
+    summary: str
+
+
+@strawberry.type
+class FloorReason:
+    reason: str
+    message: str
+
+
+@strawberry.type
+class FloorAffiliate:
+    id: str
+    name: str
+    email: str
+    approval_status: str
+    payout_mode: str
+    created_at: str
+    payment_methods: list[FloorMethod]
+    sales_count: int
+    balances: list[FloorBalance]
+    payment_status: str
+    incomplete_reasons: list[FloorReason]
+
+
+@strawberry.type
+class FloorNodeEdge:
+    node: FloorAffiliate
+
+
+@strawberry.type
+class FloorConnection:
+    edges: list[FloorNodeEdge]
+
+
+def floor_schema(nodes: list[FloorAffiliate]) -> strawberry.Schema:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def affiliates(self, first: int | None = None) -> FloorConnection:
+            return FloorConnection(edges=[FloorNodeEdge(node=n) for n in nodes])
+
+    return strawberry.Schema(Query)
+
+
+FLOOR_QUERY = f"""query($first: Int) {{ affiliates(first: $first) {{ edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"""
+
+
+def money(minor: int, currency: str) -> FloorMoney:
+    return FloorMoney(amount=str(from_minor(minor, currency)), currency=currency)
+
+
+async def page_floor(db: Database, size: int) -> float:
+    """Raw SQL for the DUE page (3 statements) + bare Strawberry resolving the same JSON from memory."""
+    t = time.perf_counter()
+    rows = await db.fetch(
+        "SELECT id, name, email, approval_status, payout_mode, created_at, sales_count, payment_status, "
+        "preferred_method FROM affiliates WHERE payment_status = 'DUE' ORDER BY id DESC LIMIT $1",
+        size + 1,
+    )
+    ids = ",".join(str(r[0]) for r in rows) or "0"
+    balances = await db.fetch(
+        "SELECT affiliate_id, currency, earned, reserve, due_installments, paid, owed, next_release_at, "
+        f"next_release_amount FROM balances WHERE affiliate_id IN ({ids}) ORDER BY currency"
+    )
+    methods = await db.fetch(f"SELECT affiliate_id, type, summary FROM payment_methods WHERE affiliate_id IN ({ids})")
+    sql = time.perf_counter() - t
+    nodes = [
+        FloorAffiliate(
+            id=str(r[0]), name=r[1], email=r[2], approval_status=r[3], payout_mode=r[4], created_at=str(r[5]),
+            payment_methods=[
+                FloorMethod(type=m[1], preferred=m[1] == r[8], summary=m[2]) for m in methods if m[0] == r[0]
+            ],
+            sales_count=r[6],
+            balances=[
+                FloorBalance(currency=b[1], earned=money(b[2], b[1]), reserve=money(b[3], b[1]),
+                             due=money(max(0, b[4] - b[6]), b[1]), paid=money(b[5], b[1]), owed=money(b[6], b[1]),
+                             next_release=FloorRelease(at=str(b[7]), amount=money(b[8], b[1])) if b[7] else None)
+                for b in balances if b[0] == r[0]
+            ],
+            payment_status=r[7], incomplete_reasons=[],
+        )
+        for r in rows[:size]
+    ]
+    schema = floor_schema(nodes)
+    t = time.perf_counter()
+    result = await schema.execute(FLOOR_QUERY, variable_values={"first": size})
+    assert result.errors is None, result.errors
+    json.dumps(result.data)
+    return sql + time.perf_counter() - t
+
+
+async def timed(repeat: int, call: Callable[[], Awaitable[Any]]) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        await call()
+        times.append(time.perf_counter() - t)
+    return median_time(times)
+
+
+# --- the server -------------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def server(db: Database, workers: int) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
+    port = subscribers.free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", str(workers),
+        cwd=ROOT, env=env(db), stderr=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600,
+                                     headers={"Authorization": f"Bearer {TOKEN}"},
+                                     limits=httpx.Limits(max_connections=64)) as http:
+            for _ in range(600):
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            yield http, process.pid
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def gql(http: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = await http.post("/graphql", json={"query": query, "variables": variables})
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers), in MB."""
+    total = 0.0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+async def record_sales(http: httpx.AsyncClient, product: str, affiliates: list[str], clients: int,
+                       seconds: float) -> dict[str, float]:
+    """`clients` concurrent loops of recordSale for `seconds`: sales/s and latency percentiles."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    run = uuid.uuid4().hex[:6]
+
+    async def client(n: int) -> None:
+        k = 0
+        while time.perf_counter() < deadline:
+            t = time.perf_counter()
+            data = await gql(http, RECORD, input={"externalId": f"bench-{run}-{n}-{k}", "productId": product,
+                                                   "affiliateId": affiliates[(n * 7919 + k) % len(affiliates)]})
+            assert data["recordSale"]["__typename"] == "RecordSaleSuccess", data
+            latencies.append(time.perf_counter() - t)
+            k += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    elapsed = time.perf_counter() - started
+    return {"sales_per_s": len(latencies) / elapsed, **subscribers.percentiles(latencies)}
+
+
+# --- export and pay run -------------------------------------------------------------------------------
+
+
+async def export_baseline(db: Database, cipher: Cipher) -> tuple[float, int]:
+    """The least any exporter must do: one query of the due rows, decrypt, csv.writer into memory."""
+    now = datetime.now(UTC)
+    t = time.perf_counter()
+    rows = await db.fetch(
+        "SELECT a.id, m.type, m.details, i.currency, SUM(i.amount) FROM affiliates a "
+        "JOIN payment_methods m ON m.affiliate_id = a.id AND m.type = a.preferred_method "
+        "JOIN installments i ON i.affiliate_id = a.id AND i.payout_id IS NULL AND i.voided = $1 AND i.release_at <= $2 "
+        "WHERE a.payment_status = 'DUE' GROUP BY a.id, m.type, m.details, i.currency "
+        # the seed's minimum payouts (payouts seed): 25.00 USD and EUR, none in JPY
+        "HAVING SUM(i.amount) >= CASE i.currency WHEN 'JPY' THEN 1 ELSE 2500 END ORDER BY a.id",
+        False, now if db.postgres else now.isoformat(" "),
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for aff_id, kind, details, currency, amount in rows:
+        values = cipher.decrypt(details)
+        writer.writerow([values.get("email", ""), str(from_minor(int(amount), currency)), currency, aff_id, kind])
+    return time.perf_counter() - t, len(rows)
+
+
+async def pay_run(http: httpx.AsyncClient, pid: int) -> dict[str, float]:
+    """Export the DUE affiliates, stream every file, mark every group paid; peak server memory."""
+    before = rss_mb(pid)
+    peak = [before]
+    sampling = True
+
+    async def sample() -> None:
+        while sampling:
+            peak[0] = max(peak[0], rss_mb(pid))
+            await asyncio.sleep(0.05)
+
+    sampler = asyncio.create_task(sample())
+    t = time.perf_counter()
+    export = (await gql(http, EXPORT))["exportPaymentDetails"]["export"]
+    export_s = time.perf_counter() - t
+    t = time.perf_counter()
+    streamed = 0
+    for group in export["groups"]:
+        for f in group["files"]:
+            async with http.stream("GET", f["downloadUrl"]) as response:
+                async for line in response.aiter_lines():
+                    streamed += bool(line)
+    stream_s = time.perf_counter() - t
+    sampling = False
+    await sampler
+    rows = sum(f["rows"] for g in export["groups"] for f in g["files"])
+    t = time.perf_counter()
+    for group in export["groups"]:
+        data = await gql(http, PAY, input={"exportId": export["id"], "method": group["method"]})
+        assert data["markAsPaid"]["__typename"] == "MarkAsPaidSuccess", data
+    pay_s = time.perf_counter() - t
+    return {"rows": rows, "streamed_lines": streamed, "export_s": export_s, "stream_s": stream_s, "pay_s": pay_s,
+            "memory_before_mb": before, "memory_peak_mb": peak[0]}
+
+
+# --- statements per page ------------------------------------------------------------------------------
+
+
+async def statements_per_page(db: Database) -> dict[int, int]:
+    """SQL statements one page costs, for 10 and 500 affiliates (in-process app, Tortoise's SQL log)."""
+    from asgi_lifespan import LifespanManager
+
+    from server.app import create_app
+    from server.config import Settings
+
+    counted: list[str] = []
+
+    class Counter(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            counted.append(record.getMessage())
+
+    app = create_app(Settings(database_url=db.url, secret_key=SECRET, admin_token=TOKEN, maturity_clock=False))
+    logger = logging.getLogger("tortoise.db_client")
+    handler = Counter(logging.DEBUG)
+    counts: dict[int, int] = {}
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench",
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+            await gql(http, ALL_PAGE, first=10)  # warm: settings, caches
+            logger.setLevel(logging.DEBUG)
+            logger.addHandler(handler)
+            try:
+                for size in (10, 500):
+                    counted.clear()
+                    await gql(http, ALL_PAGE, first=size)
+                    counts[size] = len(counted)
+            finally:
+                logger.removeHandler(handler)
+                logger.setLevel(logging.WARNING)
+    from tortoise import Tortoise
+
+    await Tortoise.close_connections()
+    return counts
+
+
+# --- the run --------------------------------------------------------------------------------------------
+
+
+async def page_over_http(http: httpx.AsyncClient, repeat: int) -> float:
+    await gql(http, DUE_PAGE, first=50)
+    return await timed(repeat, lambda: gql(http, DUE_PAGE, first=50))
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    small, large = args.affiliates
+    report: dict[str, Any] = {"database": "postgres" if args.postgres else "sqlite", "workers": args.workers,
+                              "affiliates": [small, large], "sales_per_affiliate": args.sales_per_affiliate}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(args.postgres, Path(tmp))
+        await db.create()
+        try:
+            say(f"seeding {small:,} affiliates ...")
+            report["seed_small_sales_per_s"] = await seed(db, small, small * args.sales_per_affiliate)
+            async with server(db, args.workers) as (http, _):
+                page_small = await page_over_http(http, args.repeat)
+            say(f"growing to {large:,} affiliates ...")
+            report["seed_sales_per_s"] = await seed(db, large - small, (large - small) * args.sales_per_affiliate)
+            report["statements_per_page"] = await statements_per_page(db)
+            floor = median_time([await page_floor(db, 50) for _ in range(args.repeat)])
+            report.update(await served(db, args, page_small, floor))
+        finally:
+            await db.drop()
+    if args.subscribers:
+        report["subscribers"] = await fan_out(args)
+    return report
+
+
+async def served(db: Database, args: argparse.Namespace, page_small: float, floor: float) -> dict[str, Any]:
+    """The rows measured against a real `payouts serve --workers W` at the large scale."""
+    async with server(db, args.workers) as (http, pid):
+        page_large = await page_over_http(http, args.repeat)
+        products = await gql(http, "{ products(first: 1) { edges { node { id } } } }")
+        product = products["products"]["edges"][0]["node"]["id"]
+        due = await gql(http, DUE_IDS)
+        ids = [e["node"]["id"] for e in due["affiliates"]["edges"]]
+        say("recordSale with 16 clients ...")
+        record = await record_sales(http, product, ids, args.clients, args.seconds)
+        base_s, base_rows = await export_baseline(db, Cipher(SECRET))
+        say(f"pay run of {base_rows:,} rows ...")
+        run_figures = await pay_run(http, pid)
+    return {
+        "record_sale": record,
+        "page": {"http_ms": page_large * 1000, "floor_ms": floor * 1000, "small_ms": page_small * 1000},
+        "pay_run": {**run_figures, "baseline_s": base_s, "baseline_rows": base_rows},
+    }
+
+
+async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """benchmarks/subscribers.py on its own fresh database."""
+    say(f"{args.subscribers:,} subscribers ...")
+    if args.postgres:
+        fresh = Database(args.postgres, Path(tempfile.gettempdir()))
+        await fresh.create()
+        try:
+            return await subscribers.run(args.subscribers, fresh.url, None)
+        finally:
+            await fresh.drop()
+    with tempfile.TemporaryDirectory() as tmp:
+        return await subscribers.run(args.subscribers, f"sqlite://{tmp}/s.sqlite3", None)
+
+
+def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(path, goal, measured, ratio or verdict) rows of the issue's table."""
+    p, run_ = r["page"], r["pay_run"]
+    base_rate = run_["baseline_rows"] / run_["baseline_s"]
+    export_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"])
+    run_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"] + run_["pay_s"])
+    growth = run_["memory_peak_mb"] - run_["memory_before_mb"]
+    small, large = r["affiliates"]
+    statements = r["statements_per_page"]
+    rows = [
+        ("DUE page, 50, every field, HTTP", "<= 1.3x floor",
+         f"{p['http_ms']:.1f} ms (floor {p['floor_ms']:.1f} ms)", f"{p['http_ms'] / p['floor_ms']:.2f}x"),
+        (f"same page {small:,} -> {large:,}", "<= 1.2x", f"{p['small_ms']:.1f} -> {p['http_ms']:.1f} ms",
+         f"{p['http_ms'] / p['small_ms']:.2f}x"),
+        (f"recordSale HTTP, {r['record_sale'].get('clients', 16)} clients", ">= 1,500/s",
+         f"{r['record_sale']['sales_per_s']:.0f}/s (p50 {r['record_sale']['p50_ms']:.0f} ms)",
+         f"{r['record_sale']['sales_per_s'] / 1500:.2f} of goal"),
+        (f"export + stream {run_['rows']:,} rows", ">= 0.5x baseline rows/s",
+         f"{export_rate:,.0f} rows/s (baseline {base_rate:,.0f})", f"{export_rate / base_rate:.2f}x"),
+        (f"pay run {run_['rows']:,} (export, stream, markAsPaid)", ">= 0.5x baseline",
+         f"{run_rate:,.0f} rows/s (markAsPaid {run_['pay_s']:.2f} s)", f"{run_rate / base_rate:.2f}x"),
+        ("server memory, export + download", "flat in the rows",
+         f"+{growth:.0f} MB ({growth * 1024 * 1024 / max(run_['rows'], 1):.0f} B/row)", ""),
+        ("bulk path (payouts seed)", ">= 20,000 sales/s", f"{r['seed_sales_per_s']:,.0f} sales/s",
+         f"{r['seed_sales_per_s'] / 20000:.2f} of goal"),
+        ("SQL statements per page of 10 / 500", "equal", f"{statements[10]} / {statements[500]}", ""),
+    ]
+    if "subscribers" in r:
+        rows.append(("subscriber fan-out p95", "<= 1 s", f"{r['subscribers']['delivery']['p95_ms']:.0f} ms", ""))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--affiliates", default="2000,20000", help="small,large scale (default 2000,20000)")
+    parser.add_argument("--sales-per-affiliate", type=int, default=10)
+    parser.add_argument("--postgres", help="admin URL; a fresh database is created and dropped (default: SQLite)")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long recordSale runs")
+    parser.add_argument("--repeat", type=int, default=15, help="page requests per measurement (median)")
+    parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the fan-out")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    args.affiliates = [int(n) for n in args.affiliates.split(",")]
+    report = asyncio.run(run(args))
+    report["record_sale"]["clients"] = args.clients
+    for path, goal, measured, ratio in table(report):
+        print(f"{path:<44} {goal:<24} {measured:<44} {ratio}")
+    print(json.dumps(report, indent=1, default=str))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
