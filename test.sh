@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything into .venv and runs the whole test suite: lint, the contract check (when
+# Installs everything into .venv and runs the whole test suite: lint, types, the contract check (when
 # ../shared is there), the tests on SQLite, and the same tests again on PostgreSQL (in its own
 # process) when it answers.
 set -euo pipefail
@@ -27,6 +27,7 @@ if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]
 fi
 
 .venv/bin/ruff check .
+.venv/bin/mypy  # configured in pyproject.toml: strict on models/, --check-untyped-defs elsewhere
 .venv/bin/python -m schema.export frontend-contract/schema.graphql --check
 # The shared contract sits beside the repository in CI only; the suite's own compatibility test
 # (tests/test_contract.py) runs everywhere.
@@ -71,10 +72,12 @@ frontend() {
 frontend
 
 echo "== tests on SQLite" >&2
-.venv/bin/python -m pytest -q "$@"
+# Two workers (pytest-xdist): most of a test's time is waiting on a database or a socket.
+WORKERS=${PAYOUTS_TEST_WORKERS:-2}
+.venv/bin/python -m pytest -q -n "$WORKERS" "$@"
 if pg_up; then
   echo "== tests on PostgreSQL ($PG_URL)" >&2
-  PAYOUTS_TEST_POSTGRES_URL=$PG_URL .venv/bin/python -m pytest -q "$@"
+  PAYOUTS_TEST_POSTGRES_URL=$PG_URL .venv/bin/python -m pytest -q -n "$WORKERS" "$@"
 else
   echo "PostgreSQL is not reachable at $PG_URL: the PostgreSQL pass did not run" >&2
   [ -z "${CI:-}" ] || exit 1

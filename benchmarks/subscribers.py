@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import websockets
+from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-admin-token"
@@ -46,7 +47,7 @@ async def gql(http: httpx.AsyncClient, query: str, **variables: object) -> dict:
 
 async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[None]) -> tuple[float, float]:
     """(arrival, event.at) as Unix times, for one subscriber's one event."""
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], max_queue=None) as ws:
+    async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], max_queue=None) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {TOKEN}"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe",

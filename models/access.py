@@ -14,8 +14,8 @@ from models import audit
 from models.affiliates import Affiliate
 from models.enums import Role
 from models.errors import Invalid, NotFound, Violation
-from models.ledger import text
 from models.tokens import ApiToken, hash_token, new_token
+from models.validation import text
 
 MAX_LABEL = 200
 
@@ -42,7 +42,7 @@ async def revoked_among(token_ids: Collection[int]) -> list[int]:
     return [row.id for row in await ApiToken.filter(id__in=list(token_ids), revoked_at__isnull=False).only("id")]
 
 
-async def revoke_token(actor: str, token_id: int, now: datetime) -> ApiToken:
+async def revoke_token(actor: str, now: datetime, *, token_id: int) -> ApiToken:
     """Revoke a token for good: from the next request on it is refused with 401."""
     async with in_transaction():
         # The guard is in the UPDATE itself, so two concurrent revokes cannot both succeed.

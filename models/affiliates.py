@@ -16,7 +16,10 @@ class Affiliate(Model):
     email = fields.CharField(max_length=254)
     approval_status = fields.CharEnumField(ApprovalStatus, default=ApprovalStatus.PENDING)
     payout_mode = fields.CharEnumField(PayoutMode, default=PayoutMode.MANUAL)
-    preferred_method = fields.CharEnumField(PaymentMethodType, null=True)
+    # Tortoise types a field as never None even with null=True: the annotation says what it holds.
+    preferred_method: fields.Field[PaymentMethodType | None] = fields.CharEnumField(  # type: ignore[assignment]
+        PaymentMethodType, null=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     # Derived, refreshed in the transaction of every change (models.balances.refresh_affiliates).
     sales_count = fields.IntField(default=0)

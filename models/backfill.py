@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -21,10 +21,10 @@ from tortoise.transactions import in_transaction
 
 from models import audit
 from models.affiliates import Affiliate
-from models.balances import apply_changes, chunks, lock_affiliates, program_rules
+from models.balances import apply_changes, lock_affiliates, program_rules
 from models.enums import ApprovalStatus, PayoutMode
 from models.errors import Invalid, NotFound, Violation
-from models.ledger import FUTURE_TOLERANCE, Amount, minor, text
+from models.ledger import FUTURE_TOLERANCE
 from models.payouts import Payout
 from models.products import Product
 from models.rules import (
@@ -40,7 +40,8 @@ from models.rules import (
     split_commission,
 )
 from models.sales import Installment, Sale
-from models.sql import insert_rows
+from models.sql import batches, insert_rows
+from models.validation import Amount, minor, text
 
 MAX_LINES = 10_000  # per call: one transaction's worth; importers send several calls
 SALE_COLUMNS = ("external_id", "product_id", "affiliate_id", "currency", "amount", "original_commission",
@@ -115,14 +116,13 @@ async def _plans(lines: Sequence[SaleLine], now: datetime) -> tuple[list[_Plan],
     """Validate every line against the rows it names; the new sales in input order, and the repeats."""
     affiliates: dict[int, tuple[ApprovalStatus, PayoutMode]] = {}
     booked: set[str] = set()
-    for chunk in chunks({line.affiliate_id for line in lines}):
+    for chunk in batches(sorted({line.affiliate_id for line in lines})):
         for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
             affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]))
     products = {p.id: p for p in await Product.filter(id__in=sorted({line.product_id for line in lines}))}
     names = [text(line.external_id, f"input[{i}].externalId") for i, line in enumerate(lines)]
-    for start in range(0, len(names), 500):
-        found = Sale.filter(external_id__in=names[start : start + 500]).values_list("external_id", flat=True)
-        booked.update(await found)
+    for batch in batches(names):
+        booked.update(cast(list[str], await Sale.filter(external_id__in=batch).values_list("external_id", flat=True)))
     plans: list[_Plan] = []
     repeats = 0
     for i, (name, line) in enumerate(zip(names, lines, strict=True)):

@@ -8,10 +8,10 @@ balances whose next held installment has reached its release instant (an indexed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Collection, Iterator, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
@@ -34,18 +34,20 @@ from models.rules import (
     refresh_with_deltas,
 )
 from models.sales import Installment, OwedAmount, Sale
-from models.sql import insert_rows, numbered, update_rows, update_values
-from models.transactions import Effects as Effects  # where callers have always found it
+from models.sql import batches, insert_rows, lock_rows, update_rows, update_values
 from models.transactions import retried
 
-CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+R = TypeVar("R")
+
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
 
 
-def chunks(ids: Collection[int]) -> Iterator[list[int]]:
-    ordered = sorted(set(ids))
-    for start in range(0, len(ordered), CHUNK):
-        yield ordered[start : start + CHUNK]
+@dataclass(frozen=True)
+class Changed(Generic[R]):
+    """What a change returns: its row, and the payment-status transitions it caused (to announce)."""
+
+    row: R
+    transitions: list[Transition]
 
 
 async def program_rules() -> ProgramRules:
@@ -76,14 +78,7 @@ async def lock_affiliates(ids: Collection[int]) -> None:
     objects are built for rows that are only locked (and Tortoise 1.1.9 drops FOR UPDATE from
     values queries); on SQLite there is nothing to lock, so nothing is sent.
     """
-    conn = Affiliate._choose_db(True)
-    if conn.capabilities.dialect != "postgres":
-        return
-    for chunk in chunks(ids):
-        marks = ", ".join(["?"] * len(chunk))
-        await conn.execute_query(
-            numbered(conn, f"SELECT id FROM affiliates WHERE id IN ({marks}) ORDER BY id FOR UPDATE"), chunk
-        )
+    await lock_rows(Affiliate, ids)
 
 
 async def refresh_affiliates(
@@ -95,7 +90,7 @@ async def refresh_affiliates(
     """
     program = program or await program_rules()
     transitions: list[Transition] = []
-    for chunk in chunks(ids):
+    for chunk in batches(sorted(set(ids))):
         transitions.extend(await _refresh_chunk(chunk, now, program))
     return transitions
 
@@ -151,9 +146,8 @@ async def _load_facts(ids: list[int]) -> ChunkFacts:
         .group_by("affiliate_id")
         .values("affiliate_id", "n")
     }
-    facts.with_methods = set(
-        await PaymentMethod.filter(affiliate_id__in=ids).distinct().values_list("affiliate_id", flat=True)
-    )
+    with_methods = await PaymentMethod.filter(affiliate_id__in=ids).distinct().values_list("affiliate_id", flat=True)
+    facts.with_methods = set(cast(list[int], with_methods))
     for b in await Balance.filter(affiliate_id__in=ids):
         facts.stored[b.affiliate_id][b.currency] = b
     return facts
@@ -230,7 +224,7 @@ async def apply_changes(
     for (aff_id, currency), delta in changes.items():
         per_affiliate[aff_id][currency] = per_affiliate[aff_id].get(currency, Delta()) + delta
     transitions: list[Transition] = []
-    for chunk in chunks(per_affiliate):
+    for chunk in batches(sorted(per_affiliate)):
         transitions.extend(await _apply_chunk(chunk, per_affiliate, now, program))
     return transitions
 
@@ -285,11 +279,12 @@ async def matured(now: datetime, limit: int = MATURITY_BATCH) -> list[int]:
     An index range scan on `next_release_at`, read in index order and cut by the LIMIT: its cost
     is the number of unapplied releases (usually none), never the number of balances.
     """
-    return list(
+    return cast(
+        list[int],
         await Balance.filter(next_release_at__lte=now)
         .order_by("next_release_at")
         .limit(limit)
-        .values_list("affiliate_id", flat=True)
+        .values_list("affiliate_id", flat=True),
     )
 
 
@@ -313,9 +308,12 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
     async with in_transaction():
         await lock_affiliates(found)
         # Re-read under the lock: another process may have applied the same maturity already.
-        ready = await Balance.filter(
-            affiliate_id__in=sorted(set(found)), next_release_at__lte=now
-        ).values_list("affiliate_id", flat=True)
+        ready = cast(
+            list[int],
+            await Balance.filter(affiliate_id__in=sorted(set(found)), next_release_at__lte=now).values_list(
+                "affiliate_id", flat=True
+            ),
+        )
         return await refresh_affiliates(set(ready), now) if ready else []
 
 
@@ -327,6 +325,6 @@ async def next_maturity() -> datetime | None:
 
 async def refresh_all(now: datetime) -> list[Transition]:
     """After a settings change every affiliate's status may move; balances stay as they are."""
-    ids = await Affiliate.all().values_list("id", flat=True)
+    ids = cast(list[int], await Affiliate.all().values_list("id", flat=True))
     await lock_affiliates(ids)
     return await refresh_affiliates(ids, now)

@@ -11,14 +11,14 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from models import audit
-from models.balances import Effects, lock_affiliates, refresh_affiliates
+from models.balances import Changed, lock_affiliates, refresh_affiliates
 from models.sales import Installment, Sale
 
 OPEN, CLOSED = "open", "closed"
 
 
-async def _set_dispute(actor: str, action: str, now: datetime, sale_id: int, dispute_id: str, state: str,
-                       effects: Effects) -> Sale:
+async def _set_dispute(actor: str, now: datetime, action: str, sale_id: int, dispute_id: str, state: str
+                       ) -> Changed[Sale]:
     async with in_transaction():
         found = await Sale.get(id=sale_id)
         await lock_affiliates([found.affiliate_id])
@@ -29,15 +29,15 @@ async def _set_dispute(actor: str, action: str, now: datetime, sale_id: int, dis
         held = OPEN in sale.disputes.values()
         # Paid installments too: if their payout is voided during the dispute, they come back held.
         await Installment.filter(sale_id=sale.id).update(disputed=held)
-        effects.transitions.extend(await refresh_affiliates([sale.affiliate_id], now))
+        transitions = await refresh_affiliates([sale.affiliate_id], now)
         await audit.record(actor, action, "Sale", sale.id, dispute=dispute_id, held=held)
-    return sale
+    return Changed(sale, transitions)
 
 
-async def open_dispute(actor: str, now: datetime, sale_id: int, dispute_id: str, effects: Effects) -> Sale:
-    return await _set_dispute(actor, "openDispute", now, sale_id, dispute_id, OPEN, effects)
+async def open_dispute(actor: str, now: datetime, *, sale_id: int, dispute_id: str) -> Changed[Sale]:
+    return await _set_dispute(actor, now, "openDispute", sale_id, dispute_id, OPEN)
 
 
-async def close_dispute(actor: str, now: datetime, sale_id: int, dispute_id: str, effects: Effects) -> Sale:
+async def close_dispute(actor: str, now: datetime, *, sale_id: int, dispute_id: str) -> Changed[Sale]:
     """Lift this dispute's hold whatever its outcome; a lost dispute's chargeback is booked by the caller."""
-    return await _set_dispute(actor, "closeDispute", now, sale_id, dispute_id, CLOSED, effects)
+    return await _set_dispute(actor, now, "closeDispute", sale_id, dispute_id, CLOSED)

@@ -26,7 +26,9 @@ class ExportFile(Model):
     """One file of a group: a payment type, a currency and a part number (PayPal splits at 5,000 rows)."""
 
     id = fields.IntField(primary_key=True)
-    export = fields.ForeignKeyField("payouts.PaymentExport", related_name="files")
+    export: fields.ForeignKeyRelation[PaymentExport] = fields.ForeignKeyField(
+        "payouts.PaymentExport", related_name="files"
+    )
     export_id: int
     method = fields.CharEnumField(PaymentMethodType)
     currency = fields.CharField(max_length=3)
@@ -48,7 +50,9 @@ class ExportRow(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    file = fields.ForeignKeyField("payouts.ExportFile", related_name="export_rows")
+    file: fields.ForeignKeyRelation[ExportFile] = fields.ForeignKeyField(
+        "payouts.ExportFile", related_name="export_rows"
+    )
     file_id: int
     affiliate_id = fields.IntField()
     currency = fields.CharField(max_length=3)
@@ -80,7 +84,9 @@ class ExportSkip(Model):
     """A selected affiliate that was not exported, with the reason."""
 
     id = fields.IntField(primary_key=True)
-    export = fields.ForeignKeyField("payouts.PaymentExport", related_name="skips")
+    export: fields.ForeignKeyRelation[PaymentExport] = fields.ForeignKeyField(
+        "payouts.PaymentExport", related_name="skips"
+    )
     export_id: int
     affiliate_id = fields.IntField()
     reason = fields.CharField(max_length=200)

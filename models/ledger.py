@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import audit, payment_details
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import Effects, apply_changes, lock_affiliates, program_rules, refresh_affiliates, refresh_all
+from models.balances import Changed, apply_changes, lock_affiliates, program_rules, refresh_affiliates, refresh_all
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, NotFound, Violation
-from models.money import MoneyError, canonical_percent, check_currency, to_minor
+from models.money import canonical_percent
 from models.payment_details import Cipher, Details
 from models.payouts import Payout
 from models.products import Product
@@ -41,6 +41,7 @@ from models.rules import (
     ProgramRules,
     Rate,
     RuleError,
+    Transition,
     allocate_reduction,
     commission_for_sale,
     effective_milestones,
@@ -53,14 +54,13 @@ from models.rules import (
     settles_at_sale,
     split_commission,
     tier_at,
-    validate_milestones,
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
 from models.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
+from models.validation import Amount, milestones, minor, text
 
-MAX_NAME = 200
 MAX_SALES_MINIMUM = 1_000_000
 MAX_RENEWAL_MONTHS = 1200
 MAX_RENEWAL_PAYMENTS = 100_000
@@ -78,54 +78,12 @@ class Keep(Enum):
 KEEP = Keep.KEEP
 
 
-@dataclass(frozen=True)
-class Amount:
-    """A client amount before validation: Decimal as sent, currency code as sent."""
-
-    amount: Decimal
-    currency: str
-
-
-def minor(amount: Amount, field: str, *, allow_zero: bool = False) -> int:
-    try:
-        check_currency(amount.currency)
-    except MoneyError as e:
-        raise Invalid(str(e), f"{field}.currency") from None
-    try:
-        return to_minor(amount.amount, amount.currency, allow_zero=allow_zero)
-    except MoneyError as e:
-        raise Invalid(str(e), f"{field}.amount") from None
-
-
-def text(value: str, field: str, *, limit: int = MAX_NAME) -> str:
-    value = value.strip()
-    if not value:
-        raise Invalid(f"{field} must not be empty", field)
-    if len(value) > limit:
-        raise Invalid(f"{field} has at most {limit} characters", field)
-    return value
-
-
-def milestones(raw: Sequence[tuple[Decimal, int]], field: str) -> list[Milestone]:
-    parsed = [Milestone(Decimal(p), int(d)) for p, d in raw]
-    try:
-        validate_milestones(parsed, field)
-    except RuleError as e:
-        raise Invalid(str(e), e.field) from None
-    return parsed
-
-
 async def _locked_affiliate(affiliate_id: int) -> Affiliate:
     await lock_affiliates([affiliate_id])
     affiliate = await Affiliate.get_or_none(id=affiliate_id)
     if affiliate is None:
         raise NotFound("no such affiliate", "affiliateId")
     return affiliate
-
-
-def _record(effects: Effects | None, transitions: list[Any]) -> None:
-    if effects is not None:
-        effects.transitions.extend(transitions)
 
 
 # --- products and affiliates ------------------------------------------------------------------
@@ -208,6 +166,12 @@ def _apply_product_changes(product: Product, c: ProductChanges) -> dict[str, obj
         changed["commission"] = product.commission_percent or product.commission_flat
     if c.milestones is not None:
         product.milestones = changed["milestones"] = milestones_to_json(milestones(c.milestones, "milestones"))
+    return {**changed, **_apply_renewal_changes(product, c)}
+
+
+def _apply_renewal_changes(product: Product, c: ProductChanges) -> dict[str, object]:
+    """The optional externalId and renewal terms (rule 14): a field not given is kept, null clears it."""
+    changed: dict[str, object] = {}
     if c.external_id is not KEEP:
         product.external_id = changed["externalId"] = external_id_of(c.external_id)
     if c.renewal_commission_percent is not KEEP:
@@ -274,7 +238,7 @@ async def create_product(
 
 
 @retried
-async def update_product(actor: str, product_id: int, changes: ProductChanges) -> Product:
+async def update_product(actor: str, *, product_id: int, changes: ProductChanges) -> Product:
     """Change only the fields given. Booked sales keep their commission and installments as they are."""
     try:
         async with in_transaction():
@@ -341,7 +305,7 @@ async def create_affiliate(
 
 @retried
 async def update_affiliate(
-    actor: str, affiliate_id: int, *, name: str | None = None, email: str | None = None,
+    actor: str, *, affiliate_id: int, name: str | None = None, email: str | None = None,
     referral_code: str | None = None,
 ) -> Affiliate:
     """Change only the fields given; nothing about money moves."""
@@ -428,89 +392,60 @@ async def tier_in_force(affiliate_id: int, product_id: int, when: datetime) -> C
 
 @retried
 async def _set_affiliate_field(
-    actor: str, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode,
-    now: datetime, effects: Effects | None,
-) -> Affiliate:
+    actor: str, now: datetime, action: str, affiliate_id: int, column: str, value: ApprovalStatus | PayoutMode
+) -> Changed[Affiliate]:
     """Change one status column of an affiliate; its payment status follows in the same transaction."""
     async with in_transaction():
         affiliate = await _locked_affiliate(affiliate_id)
         before = getattr(affiliate, column)
         setattr(affiliate, column, value)
         await affiliate.save(update_fields=[column])
-        _record(effects, await refresh_affiliates([affiliate_id], now))
+        transitions = await refresh_affiliates([affiliate_id], now)
         await audit.record(actor, action, "Affiliate", affiliate_id, before=before.value, after=value.value)
-    return await Affiliate.get(id=affiliate_id)
+    return Changed(await Affiliate.get(id=affiliate_id), transitions)
 
 
 async def set_approval_status(
-    actor: str, affiliate_id: int, status: ApprovalStatus, now: datetime, effects: Effects | None = None
-) -> Affiliate:
-    return await _set_affiliate_field(
-        actor, "setApprovalStatus", affiliate_id, "approval_status", status, now, effects
-    )
+    actor: str, now: datetime, *, affiliate_id: int, status: ApprovalStatus
+) -> Changed[Affiliate]:
+    return await _set_affiliate_field(actor, now, "setApprovalStatus", affiliate_id, "approval_status", status)
 
 
-async def set_payout_mode(
-    actor: str, affiliate_id: int, mode: PayoutMode, now: datetime, effects: Effects | None = None
-) -> Affiliate:
-    return await _set_affiliate_field(actor, "setPayoutMode", affiliate_id, "payout_mode", mode, now, effects)
+async def set_payout_mode(actor: str, now: datetime, *, affiliate_id: int, mode: PayoutMode) -> Changed[Affiliate]:
+    return await _set_affiliate_field(actor, now, "setPayoutMode", affiliate_id, "payout_mode", mode)
 
 
 @retried
 async def update_payment_details(
     actor: str,
-    affiliate_id: int,
-    cipher: Cipher,
     now: datetime,
     *,
+    affiliate_id: int,
+    cipher: Cipher,
     paypal_email: str | None = None,
     bank_wire: dict[str, Any] | None = None,
     check: dict[str, Any] | None = None,
     preferred: PaymentMethodType | None = None,
-    effects: Effects | None = None,
-) -> Affiliate:
+) -> Changed[Affiliate]:
     """Add or replace the methods given; an empty paypalEmail removes PayPal.
 
     Without a preferred type on file, the method just given (or the only one left) becomes it.
     """
-    given: list[Details] = []
-    remove: list[PaymentMethodType] = []
     try:
-        if paypal_email is not None:
-            if paypal_email.strip():
-                given.append(payment_details.paypal(paypal_email))
-            else:
-                remove.append(PaymentMethodType.PAYPAL)
-        if bank_wire is not None:
-            given.append(payment_details.bank_wire(bank_wire))
-        if check is not None:
-            given.append(payment_details.check(check))
+        given, remove = payment_details.changes(paypal_email, bank_wire, check)
     except RuleError as e:
         raise Invalid(str(e), e.field) from None
     async with in_transaction():
         affiliate = await _locked_affiliate(affiliate_id)
-        if remove:
-            await PaymentMethod.filter(affiliate_id=affiliate_id, type__in=remove).delete()
-        for d in given:
-            encrypted = cipher.encrypt(d.values)
-            updated = await PaymentMethod.filter(affiliate_id=affiliate_id, type=d.type).update(
-                details=encrypted, summary=d.summary, updated_at=now
+        on_file = await _store_details(affiliate_id, cipher, now, given, remove)
+        try:
+            affiliate.preferred_method = payment_details.preferred_after(
+                affiliate.preferred_method, preferred, on_file, [d.type for d in given]
             )
-            if not updated:
-                await PaymentMethod.create(
-                    affiliate_id=affiliate_id, type=d.type, details=encrypted, summary=d.summary
-                )
-        on_file = set(await PaymentMethod.filter(affiliate_id=affiliate_id).values_list("type", flat=True))
-        if preferred is not None and preferred not in on_file:
-            raise Invalid(f"no {preferred.value} details on file to prefer", "preferred")
-        if preferred is not None:
-            affiliate.preferred_method = preferred
-        elif affiliate.preferred_method not in on_file:
-            # An unambiguous choice only: the method just given, or the one method left on file.
-            only = next(iter(on_file)) if len(on_file) == 1 else None
-            affiliate.preferred_method = given[0].type if given else only
+        except RuleError as e:
+            raise Invalid(str(e), e.field) from None
         await affiliate.save(update_fields=["preferred_method"])
-        _record(effects, await refresh_affiliates([affiliate_id], now))
+        transitions = await refresh_affiliates([affiliate_id], now)
         await audit.record(
             actor,
             "updatePaymentDetails",
@@ -520,7 +455,24 @@ async def update_payment_details(
             removed=[t.value for t in remove],
             preferred=affiliate.preferred_method.value if affiliate.preferred_method else None,
         )
-    return await Affiliate.get(id=affiliate_id)
+    return Changed(await Affiliate.get(id=affiliate_id), transitions)
+
+
+async def _store_details(
+    affiliate_id: int, cipher: Cipher, now: datetime, given: Sequence[Details], remove: Sequence[PaymentMethodType]
+) -> set[PaymentMethodType]:
+    """Write the given methods (encrypted), delete the removed ones; returns the types now on file."""
+    if remove:
+        await PaymentMethod.filter(affiliate_id=affiliate_id, type__in=remove).delete()
+    for d in given:
+        encrypted = cipher.encrypt(d.values)
+        updated = await PaymentMethod.filter(affiliate_id=affiliate_id, type=d.type).update(
+            details=encrypted, summary=d.summary, updated_at=now
+        )
+        if not updated:
+            await PaymentMethod.create(affiliate_id=affiliate_id, type=d.type, details=encrypted, summary=d.summary)
+    types = await PaymentMethod.filter(affiliate_id=affiliate_id).values_list("type", flat=True)
+    return set(cast(list[PaymentMethodType], types))
 
 
 @retried
@@ -531,8 +483,7 @@ async def update_program_settings(
     minimum_sales: int | None = None,
     minimum_payout: Sequence[Amount] | None = None,
     default_milestones: Sequence[tuple[Decimal, int]] | None = None,
-    effects: Effects | None = None,
-) -> ProgramSettings:
+) -> Changed[ProgramSettings]:
     """Change only the fields given; an empty minimumPayout list removes every minimum."""
     if minimum_sales is not None and not 0 <= minimum_sales <= MAX_SALES_MINIMUM:
         raise Invalid(f"minimumSales is between 0 and {MAX_SALES_MINIMUM}", "minimumSales")
@@ -556,12 +507,21 @@ async def update_program_settings(
         if parsed is not None:
             settings.default_milestones = changed["defaultMilestones"] = milestones_to_json(parsed)
         await settings.save()
-        _record(effects, await refresh_all(now))
+        transitions = await refresh_all(now)
         await audit.record(actor, "updateProgramSettings", "ProgramSettings", SETTINGS_ID, **changed)
-    return settings
+    return Changed(settings, transitions)
 
 
 # --- sales and refunds ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedSale:
+    """recordSale's answer: the sale, whether this call booked it (not a retry), and what it caused."""
+
+    sale: Sale
+    created: bool
+    transitions: list[Transition]
 
 
 @retried
@@ -575,8 +535,7 @@ async def record_sale(
     amount: Amount | None = None,
     occurred_at: datetime | None = None,
     subscription_id: str | None = None,
-    effects: Effects | None = None,
-) -> tuple[Sale, bool]:
+) -> RecordedSale:
     """Book a sale and its commission; the same externalId again returns the first sale unchanged.
 
     With a subscriptionId that already has a sale, this is a renewal (rule 14): booked to the
@@ -591,18 +550,8 @@ async def record_sale(
         async with in_transaction():
             existing = await Sale.get_or_none(external_id=external_id)
             if existing is not None:
-                return existing, False
-            initial = None
-            if subscription is not None:
-                initial = await Sale.filter(subscription_id=subscription).order_by("occurred_at", "id").first()
-            if initial is None and affiliate_id is None:
-                raise Invalid("affiliateId is required, except for a renewal of a subscription with a sale",
-                              "affiliateId")
-            if initial is not None and affiliate_id not in (None, initial.affiliate_id):
-                raise Invalid("a renewal is booked to the affiliate of the subscription's initial sale",
-                              "affiliateId")
-            owner = initial.affiliate_id if initial is not None else affiliate_id
-            assert owner is not None
+                return RecordedSale(existing, False, [])
+            initial, owner = await _initial_sale(subscription, affiliate_id)
             affiliate = await _locked_affiliate(owner)
             if affiliate.approval_status is ApprovalStatus.DECLINED:
                 raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId",
@@ -619,17 +568,7 @@ async def record_sale(
                         "amount.currency",
                         code="CURRENCY_MISMATCH",
                     )
-            ended: str | None = None
-            if initial is None:
-                tier = await tier_in_force(affiliate.id, product.id, occurred)
-                rate = tier.rate if tier else product.rate
-            else:
-                tier = await CommissionTier.get_or_none(id=initial.tier_id, product_id=product.id) \
-                    if initial.tier_id else None
-                terms = product.renewal_terms()
-                earlier = await Sale.filter(subscription_id=subscription, renewal=True).count()
-                ended = renewal_ended(terms, initial.occurred_at, occurred, earlier)
-                rate = renewal_rate(terms, tier.rate if tier else product.rate)
+            tier, rate, ended = await _sale_terms(affiliate, product, initial, occurred)
             commission = 0 if ended else commission_for_sale(sale_amount, rate.percent, rate.flat)
             sale = await Sale.create(
                 external_id=external_id,
@@ -649,7 +588,7 @@ async def record_sale(
             plan = (tier.own_milestones() if tier else ()) or product.own_milestones()
             delta = await _book_installments(sale, affiliate, plan, occurred, program)
             # Only this currency moves, by the sale's own numbers: no sum over the history.
-            _record(effects, await apply_changes({(affiliate.id, sale.currency): delta}, now, program))
+            transitions = await apply_changes({(affiliate.id, sale.currency): delta}, now, program)
             await audit.record(
                 actor, "recordSale", "Sale", sale.id, externalId=external_id, amount=sale_amount,
                 currency=sale.currency, commission=commission, subscriptionId=subscription,
@@ -660,8 +599,40 @@ async def record_sale(
         existing = await Sale.get_or_none(external_id=external_id)
         if existing is None:
             raise
-        return existing, False
-    return sale, True
+        return RecordedSale(existing, False, [])
+    return RecordedSale(sale, True, transitions)
+
+
+async def _initial_sale(subscription: str | None, affiliate_id: int | None) -> tuple[Sale | None, int]:
+    """The subscription's first sale when this one renews it (rule 14), and the affiliate the sale is
+    booked to: the initial sale's, which affiliateId may only repeat."""
+    initial = None
+    if subscription is not None:
+        initial = await Sale.filter(subscription_id=subscription).order_by("occurred_at", "id").first()
+    if initial is None and affiliate_id is None:
+        raise Invalid("affiliateId is required, except for a renewal of a subscription with a sale",
+                      "affiliateId")
+    if initial is not None and affiliate_id not in (None, initial.affiliate_id):
+        raise Invalid("a renewal is booked to the affiliate of the subscription's initial sale",
+                      "affiliateId")
+    if initial is not None:
+        return initial, initial.affiliate_id
+    assert affiliate_id is not None
+    return None, affiliate_id
+
+
+async def _sale_terms(
+    affiliate: Affiliate, product: Product, initial: Sale | None, occurred: datetime
+) -> tuple[CommissionTier | None, Rate, str | None]:
+    """The tier and rate a sale earns, and why a renewal earns nothing (None: it earns)."""
+    if initial is None:
+        tier = await tier_in_force(affiliate.id, product.id, occurred)
+        return tier, tier.rate if tier else product.rate, None
+    tier = await CommissionTier.get_or_none(id=initial.tier_id, product_id=product.id) if initial.tier_id else None
+    terms = product.renewal_terms()
+    earlier = await Sale.filter(subscription_id=initial.subscription_id, renewal=True).count()
+    ended = renewal_ended(terms, initial.occurred_at, occurred, earlier)
+    return tier, renewal_rate(terms, tier.rate if tier else product.rate), ended
 
 
 async def _book_installments(
@@ -711,8 +682,7 @@ async def refund_sale(
     amount: Amount | None = None,
     kind: RefundKind = RefundKind.REFUND,
     occurred_at: datetime | None = None,
-    effects: Effects | None = None,
-) -> Sale:
+) -> Changed[Sale]:
     """Reduce the commission, taking it from unpaid installments first; the rest becomes owed."""
     external_id = text(external_id, "externalId")
     found = await Sale.get_or_none(external_id=external_id)
@@ -742,12 +712,12 @@ async def refund_sale(
         sale.last_refund_kind = kind
         sale.status = sale_status(sale.amount, sale.refunded, kind)
         await sale.save(update_fields=["refunded", "commission", "last_refund_kind", "status"])
-        _record(effects, await refresh_affiliates([sale.affiliate_id], now))
+        transitions = await refresh_affiliates([sale.affiliate_id], now)
         await audit.record(
             actor, "refundSale", "Sale", sale.id, externalId=external_id, refund=refund, kind=kind.value,
             commissionReduced=reduction, owed=allocation.owed,
         )
-    return sale
+    return Changed(sale, transitions)
 
 
 async def _take_reduction(sale: Sale, reduction: int, occurred: datetime) -> Allocation:

@@ -29,7 +29,8 @@ class BusMessage(Model):
 async def append(message: str, now: datetime) -> int:
     """Keep a message before it is sent; its id travels with it."""
     row = await BusMessage.create(message=message, created_at=now)
-    return int(row.id)
+    message_id: int = row.id  # Tortoise types a primary key as Any
+    return message_id
 
 
 async def since(moment: datetime) -> list[tuple[int, str]]:

@@ -44,7 +44,8 @@ class Cipher:
 
     def decrypt(self, token: str) -> dict[str, Any]:
         try:
-            return json.loads(self._fernet.decrypt(token.encode()))
+            details: dict[str, Any] = json.loads(self._fernet.decrypt(token.encode()))
+            return details
         except InvalidToken:
             raise ValueError("payment details cannot be decrypted with this PAYOUTS_SECRET_KEY") from None
 
@@ -162,3 +163,39 @@ def check(raw: dict[str, Any]) -> Details:
     short = f"{parts[0][0]}. {' '.join(parts[1:])}" if len(parts) > 1 else payee
     place = ", ".join(v for v in (values["city"], values["state"]) if v)
     return Details(PaymentMethodType.CHECK, {k: v for k, v in values.items() if v}, f"check to {short}, {place}")
+
+
+def changes(
+    paypal_email: str | None, bank_wire_details: dict[str, Any] | None, check_details: dict[str, Any] | None
+) -> tuple[list[Details], list[PaymentMethodType]]:
+    """What an updatePaymentDetails input asks for: methods to store, and types to remove (an empty paypalEmail)."""
+    given: list[Details] = []
+    remove: list[PaymentMethodType] = []
+    if paypal_email is not None:
+        if paypal_email.strip():
+            given.append(paypal(paypal_email))
+        else:
+            remove.append(PaymentMethodType.PAYPAL)
+    if bank_wire_details is not None:
+        given.append(bank_wire(bank_wire_details))
+    if check_details is not None:
+        given.append(check(check_details))
+    return given, remove
+
+
+def preferred_after(
+    current: PaymentMethodType | None,
+    requested: PaymentMethodType | None,
+    on_file: set[PaymentMethodType],
+    given: list[PaymentMethodType],
+) -> PaymentMethodType | None:
+    """The preferred type after an update: the one asked for (it must be on file); else the current one
+    while it is still on file; else only an unambiguous choice: the method just given, or the one left."""
+    if requested is not None:
+        if requested not in on_file:
+            raise RuleError(f"no {requested.value} details on file to prefer", "preferred")
+        return requested
+    if current in on_file:
+        return current
+    only = next(iter(on_file)) if len(on_file) == 1 else None
+    return given[0] if given else only

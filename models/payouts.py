@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import PaymentMethodType, PayoutStatus
 
+if TYPE_CHECKING:
+    from models.affiliates import Affiliate
+
 
 class Payout(Model):
     id = fields.IntField(primary_key=True)
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="payouts")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="payouts"
+    )
     affiliate_id: int
     currency = fields.CharField(max_length=3)
     amount = fields.BigIntField()  # net of recovered owed amounts

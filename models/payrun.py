@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -23,11 +23,11 @@ from tortoise.transactions import in_transaction
 
 from models import audit
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import CHUNK, apply_changes, chunks, lock_affiliates, program_rules, refresh_affiliates
+from models.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
 from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
-from models.ledger import net_void_against_refunds, text
+from models.ledger import net_void_against_refunds
 from models.money import MoneyError, check_currency
 from models.payouts import Payout
 from models.rules import (
@@ -43,11 +43,11 @@ from models.rules import (
     payable_currencies,
 )
 from models.sales import Installment, OwedAmount
-from models.sql import insert_rows, numbered
+from models.sql import batches, insert_rows, set_where_unset
 from models.transactions import retried
+from models.validation import text
 
 MAX_KEY = 200
-T = TypeVar("T")
 
 
 @dataclass
@@ -87,11 +87,6 @@ class PayRunResult:
         return dict(sums)
 
 
-def _batches(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Claim]]:
     """Per affiliate, one claim per currency: its DUE unsettled installments and outstanding owed amounts."""
     claims: dict[tuple[int, str], Claim] = {}
@@ -100,7 +95,7 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
         key = (int(row["affiliate_id"]), str(row["currency"]))
         return claims.setdefault(key, Claim(*key))
 
-    for chunk in chunks(ids):
+    for chunk in batches(sorted(set(ids))):
         for row in await Installment.filter(
             affiliate_id__in=chunk, payout_id=None, voided=False, disputed=False, amount__gt=0, release_at__lte=now
         ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
@@ -127,8 +122,8 @@ def _payable(claims: Sequence[Claim], program: ProgramRules) -> list[Claim]:
 async def _existing_ids(ids: Collection[int], field_name: str) -> None:
     """Every listed affiliate must exist: a mistyped id is an error, not a silent skip."""
     found: set[int] = set()
-    for chunk in chunks(ids):
-        found.update(await Affiliate.filter(id__in=chunk).values_list("id", flat=True))
+    for chunk in batches(sorted(set(ids))):
+        found.update(cast(list[int], await Affiliate.filter(id__in=chunk).values_list("id", flat=True)))
     if len(found) != len(set(ids)):
         raise NotFound("no such affiliate", field_name)
 
@@ -138,7 +133,7 @@ async def _existing_ids(ids: Collection[int], field_name: str) -> None:
 
 @retried
 async def export_payment_details(
-    actor: str, now: datetime, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
+    actor: str, now: datetime, *, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
 ) -> PaymentExport:
     """Snapshot what is payable now for the selected DUE affiliates, one group per payment type.
 
@@ -146,7 +141,7 @@ async def export_payment_details(
     memory holds one chunk, whatever the size of the selection.
     """
     if isinstance(affiliates, QuerySet):
-        ids: set[int] = set(await affiliates.values_list("id", flat=True))
+        ids: set[int] = set(cast(list[int], await affiliates.values_list("id", flat=True)))
     else:
         ids = set(affiliates)
         await _existing_ids(ids, "affiliateIds")
@@ -154,7 +149,7 @@ async def export_payment_details(
     async with in_transaction() as conn:
         export = await PaymentExport.create(scope=scope, actor=actor, created_at=now, affiliate_counts={})
         writer = ExportWriter(conn, export, now)
-        for chunk in chunks(ids):
+        for chunk in batches(sorted(ids)):
             rows, skips = _export_rows(await _export_facts(chunk, now), scope, program)
             await writer.write(rows, skips)
         await writer.close()
@@ -364,8 +359,8 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
     if await ExportFile.filter(id__in=file_ids, paid_at=None).update(paid_at=now) != len(file_ids):
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
     installments: dict[int, dict[str, Any]] = {}
-    for batch in _batches([i for r in rows for i in r["installment_ids"]]):
-        for i in await Installment.filter(id__in=list(batch)).values("id", "amount", "voided", "disputed", "payout_id"):
+    for batch in batches([i for r in rows for i in r["installment_ids"]]):
+        for i in await Installment.filter(id__in=batch).values("id", "amount", "voided", "disputed", "payout_id"):
             installments[i["id"]] = i
     owed, netted = await _owed_now([o for r in rows for o in r["owed_ids"]])
     claims: list[Claim] = []
@@ -380,12 +375,7 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
                     list(r["owed_ids"]), 0,
                 )
             )
-    if claims:
-        owed_amounts: dict[int, int] = {}
-        for batch in _batches([o for c in claims for o in c.owed_ids]):
-            owed_amounts.update(await OwedAmount.filter(id__in=list(batch)).values_list("id", "amount"))  # type: ignore[arg-type]
-        for c in claims:
-            c.owed_total = sum(owed_amounts[o] for o in c.owed_ids)
+    await _add_owed_totals(claims)
     return claims, skipped
 
 
@@ -393,8 +383,8 @@ async def _owed_now(ids: Sequence[int]) -> tuple[dict[int, int | None], set[int]
     """Each owed amount's recovering payout (None: outstanding), and those a void netted since (rule 12)."""
     owed: dict[int, int | None] = {}
     netted: set[int] = set()
-    for batch in _batches(ids):
-        for o in await OwedAmount.filter(id__in=list(batch)).values("id", "recovered_by_id", "netted_by_id"):
+    for batch in batches(ids):
+        for o in await OwedAmount.filter(id__in=batch).values("id", "recovered_by_id", "netted_by_id"):
             owed[o["id"]] = o["recovered_by_id"]
             if o["netted_by_id"] is not None:
                 netted.add(o["id"])
@@ -420,13 +410,24 @@ def _stale_row_reason(
     return None
 
 
+async def _add_owed_totals(claims: Sequence[Claim]) -> None:
+    """Each claim's owed amounts, summed from their current rows."""
+    owed_amounts: dict[int, int] = {}
+    for batch in batches([o for c in claims for o in c.owed_ids]):
+        owed_amounts.update(
+            cast(list[tuple[int, int]], await OwedAmount.filter(id__in=batch).values_list("id", "amount"))
+        )
+    for c in claims:
+        c.owed_total = sum(owed_amounts[o] for o in c.owed_ids)
+
+
 async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
     """What is due now for each listed affiliate that is DUE (or would be, but for PAYPAL_INSTANT: rule 12)."""
     await lock_affiliates(affiliate_ids)
     program = await program_rules()
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
-    for chunk in chunks(affiliate_ids):
+    for chunk in batches(sorted(set(affiliate_ids))):
         open_claims = await _open_claims(chunk, now)
         for a in await Affiliate.filter(id__in=chunk).order_by("id").values(
             "id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count"
@@ -465,34 +466,24 @@ async def _settle(
     # datetimes are the ones sent, kept as Python values instead of parsing the database's text.
     made = [Payout._init_from_db(**{**r, "paid_at": paid_at, "created_at": paid_at}) for r in inserted]
     payout_of = {(p.affiliate_id, p.currency): p.id for p in made}
-    await _claim(conn, "installments", "payout_id",
+    await _claim(Installment, "payout_id",
                  [(i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids])
-    await _claim(conn, "owed_amounts", "recovered_by_id",
+    await _claim(OwedAmount, "recovered_by_id",
                  [(o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids])
     return made
 
 
-async def _claim(conn: BaseDBAsyncClient, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+async def _claim(model: type[Installment] | type[OwedAmount], column: str, pairs: Sequence[tuple[int, int]]) -> None:
     """Point each row at its payout where it is still unsettled; any row already taken aborts the run."""
-    for batch in _batches(pairs, 1000):
-        pairs_sql = ", ".join(["(CAST(? AS INTEGER), CAST(? AS INTEGER))"] * len(batch))
-        changed, _ = await conn.execute_query(
-            numbered(
-                conn,
-                f"UPDATE {table} SET {column} = v.column2 FROM (VALUES {pairs_sql}) AS v "
-                f"WHERE {table}.id = v.column1 AND {table}.{column} IS NULL",
-            ),
-            [value for pair in batch for value in pair],
-        )
-        if changed != len(batch):
-            raise Violation("another pay run settled some of this commission at the same time; retry", code="CONFLICT")
+    if await set_where_unset(model, column, pairs) != len(pairs):
+        raise Violation("another pay run settled some of this commission at the same time; retry", code="CONFLICT")
 
 
 # --- void -------------------------------------------------------------------------------------
 
 
 @retried
-async def void_payout(actor: str, now: datetime, payout_id: int, reason: str) -> Payout:
+async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str) -> Payout:
     """A bounced or mistaken payout: VOIDED but kept, and what it settled is unsettled again."""
     reason = text(reason, "reason", limit=500)
     found = await Payout.get_or_none(id=payout_id)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import ProcessorEventStatus
+
+if TYPE_CHECKING:
+    from models.affiliates import Affiliate
+    from models.products import Product
+    from models.sales import Sale
 
 
 class ProcessorEvent(Model):
@@ -17,7 +24,9 @@ class ProcessorEvent(Model):
     received_at = fields.DatetimeField()
     status = fields.CharEnumField(ProcessorEventStatus)
     reason = fields.CharField(max_length=500, null=True)
-    sale = fields.ForeignKeyField("payouts.Sale", related_name="processor_events", null=True)
+    sale: fields.ForeignKeyNullableRelation[Sale] = fields.ForeignKeyField(
+        "payouts.Sale", related_name="processor_events", null=True
+    )
     sale_id: int | None
 
     class Meta:
@@ -31,9 +40,13 @@ class ProcessorLink(Model):
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=20)  # "customer" | "subscription"
     key = fields.CharField(max_length=255)
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="processor_links")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="processor_links"
+    )
     affiliate_id: int
-    product = fields.ForeignKeyField("payouts.Product", related_name="processor_links", null=True)
+    product: fields.ForeignKeyNullableRelation[Product] = fields.ForeignKeyField(
+        "payouts.Product", related_name="processor_links", null=True
+    )
     product_id: int | None
     created_at = fields.DatetimeField()
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import RefundKind, SaleStatus
 
+if TYPE_CHECKING:
+    from models.affiliates import Affiliate
+    from models.payouts import Payout
+    from models.products import Product
+    from models.tiers import CommissionTier
+
 
 class Sale(Model):
     id = fields.IntField(primary_key=True)
     external_id = fields.CharField(max_length=200, unique=True)
-    product = fields.ForeignKeyField("payouts.Product", related_name="sales")
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField("payouts.Product", related_name="sales")
     product_id: int
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="sales")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField("payouts.Affiliate", related_name="sales")
     affiliate_id: int
     currency = fields.CharField(max_length=3)
     amount = fields.BigIntField()
@@ -26,7 +34,9 @@ class Sale(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     subscription_id = fields.CharField(max_length=200, null=True)
     renewal = fields.BooleanField(default=False, db_default=False)
-    tier = fields.ForeignKeyField("payouts.CommissionTier", related_name="sales", null=True)
+    tier: fields.ForeignKeyNullableRelation[CommissionTier] = fields.ForeignKeyField(
+        "payouts.CommissionTier", related_name="sales", null=True
+    )
     tier_id: int | None
     commission_ended_reason = fields.CharField(max_length=200, null=True)
     # The processor's running refund total last booked (charge.refunded), and its disputes by id.
@@ -42,9 +52,11 @@ class Installment(Model):
     """The share of one milestone in the commission of a sale, settled by at most one live payout."""
 
     id = fields.IntField(primary_key=True)
-    sale = fields.ForeignKeyField("payouts.Sale", related_name="installments")
+    sale: fields.ForeignKeyRelation[Sale] = fields.ForeignKeyField("payouts.Sale", related_name="installments")
     sale_id: int
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="installments")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="installments"
+    )
     affiliate_id: int
     currency = fields.CharField(max_length=3)
     position = fields.IntField()
@@ -53,7 +65,9 @@ class Installment(Model):
     release_at = fields.DatetimeField()
     voided = fields.BooleanField(default=False)
     disputed = fields.BooleanField(default=False, db_default=False)  # held by an open dispute: not due
-    payout = fields.ForeignKeyField("payouts.Payout", related_name="installments", null=True)
+    payout: fields.ForeignKeyNullableRelation[Payout] = fields.ForeignKeyField(
+        "payouts.Payout", related_name="installments", null=True
+    )
     payout_id: int | None
 
     class Meta:
@@ -69,18 +83,26 @@ class OwedAmount(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="owed_amounts")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="owed_amounts"
+    )
     affiliate_id: int
-    sale = fields.ForeignKeyField("payouts.Sale", related_name="owed_amounts")
+    sale: fields.ForeignKeyRelation[Sale] = fields.ForeignKeyField("payouts.Sale", related_name="owed_amounts")
     sale_id: int
     currency = fields.CharField(max_length=3)
     amount = fields.BigIntField()
     created_at = fields.DatetimeField()
-    recovered_by = fields.ForeignKeyField("payouts.Payout", related_name="recovered", null=True)
+    recovered_by: fields.ForeignKeyNullableRelation[Payout] = fields.ForeignKeyField(
+        "payouts.Payout", related_name="recovered", null=True
+    )
     recovered_by_id: int | None
-    installment = fields.ForeignKeyField("payouts.Installment", related_name="owed_amounts", null=True)
+    installment: fields.ForeignKeyNullableRelation[Installment] = fields.ForeignKeyField(
+        "payouts.Installment", related_name="owed_amounts", null=True
+    )
     installment_id: int | None  # None: booked before installments were named (migration 0004)
-    netted_by = fields.ForeignKeyField("payouts.Payout", related_name="netted", null=True)
+    netted_by: fields.ForeignKeyNullableRelation[Payout] = fields.ForeignKeyField(
+        "payouts.Payout", related_name="netted", null=True
+    )
     netted_by_id: int | None  # the voided payout whose void netted this amount against its installment
 
     class Meta:

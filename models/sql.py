@@ -1,13 +1,38 @@
-"""The few raw statements the ORM cannot make fast enough, written once for both dialects."""
+"""The few raw statements the ORM cannot make fast enough, written once for both dialects.
+
+This is the only module that writes SQL; table and column names come from the models. Each runs
+on the current transaction's connection, in batches small enough for both parameter limits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
+
+T = TypeVar("T")
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def batches(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`, in their order (pass sorted ids where locks are taken)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.fields_map[name]
+    return field.source_field or name
 
 
 def numbered(conn: BaseDBAsyncClient, query: str) -> str:
@@ -16,6 +41,22 @@ def numbered(conn: BaseDBAsyncClient, query: str) -> str:
         return query
     parts = query.split("?")
     return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+async def lock_rows(model: type[Model], ids: Collection[int]) -> None:
+    """SELECT ... FOR UPDATE these rows on PostgreSQL, in ascending id order chunk after chunk (ORDER BY
+    id: without it PostgreSQL locks in the scan's physical order); SQLite is single-writer: nothing sent.
+
+    Raw: no ORM objects for rows that are only locked, and Tortoise 1.1.9 drops FOR UPDATE from
+    values queries.
+    """
+    conn = model._choose_db(True)
+    if conn.capabilities.dialect != "postgres":
+        return
+    for chunk in batches(sorted(set(ids))):
+        marks = ", ".join(["?"] * len(chunk))
+        query = f"SELECT id FROM {model._meta.db_table} WHERE id IN ({marks}) ORDER BY id FOR UPDATE"
+        await conn.execute_query(numbered(conn, query), chunk)
 
 
 async def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequence[str]) -> None:
@@ -38,7 +79,27 @@ async def update_values(model: type[Model], columns: Sequence[str], rows: Sequen
     conn = model._choose_db(True)
     fields = model._meta.fields_map
     assignments = ", ".join(f"{fields[c].source_field or c} = ?" for c in columns)
-    await conn.execute_many(numbered(conn, f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = ?"), rows)
+    query = numbered(conn, f"UPDATE {model._meta.db_table} SET {assignments} WHERE id = ?")
+    await conn.execute_many(query, [list(row) for row in rows])
+
+
+async def set_where_unset(model: type[Model], column: str, pairs: Sequence[tuple[int, int]]) -> int:
+    """Set `column` to the paired value on each row (by id) where it is still NULL, in CASE-batched
+    UPDATEs; returns how many rows changed, so a caller can tell that a concurrent run took some."""
+    conn = model._choose_db(True)
+    name = _column(model, column)
+    changed = 0
+    for batch in batches(pairs, 400):
+        cases = " ".join(["WHEN ? THEN CAST(? AS INTEGER)"] * len(batch))
+        marks = ", ".join(["?"] * len(batch))
+        query = (
+            f"UPDATE {model._meta.db_table} SET {name} = CASE id {cases} END WHERE id IN ({marks}) AND {name} IS NULL"
+        )
+        count, _ = await conn.execute_query(
+            numbered(conn, query), [v for pair in batch for v in pair] + [row_id for row_id, _ in batch]
+        )
+        changed += count
+    return changed
 
 
 def _defaults(model: type[Model], given: Collection[str], now: datetime) -> dict[str, Any]:
@@ -79,8 +140,7 @@ async def insert_rows(
     back = f" RETURNING {', '.join(returning)}" if returning else ""
     head = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) VALUES "
     found: list[dict[str, Any]] = []
-    for start in range(0, len(rows), batch):
-        part = rows[start : start + batch]
+    for part in batches(rows, batch):
         query = numbered(conn, head + ", ".join([row_marks] * len(part)) + back)
         params = [value for row in part for value in (*row, *fixed)]
         if returning:

@@ -8,7 +8,7 @@ a sale not booked yet stays PENDING (HTTP 409) and is applied when Stripe delive
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
@@ -16,16 +16,15 @@ from tortoise.transactions import in_transaction
 
 from models import ledger
 from models.affiliates import Affiliate
-from models.balances import Effects, lock_affiliates
+from models.balances import lock_affiliates
 from models.disputes import close_dispute, open_dispute
 from models.enums import DueCause, ProcessorEventStatus, RefundKind
 from models.errors import LedgerError
 from models.global_ids import pk_of
-from models.ledger import Amount
 from models.money import from_minor
 from models.processor import ProcessorEvent, ProcessorLink
 from models.products import Product
-from models.rules import processor_refund
+from models.rules import Transition, processor_refund
 from models.sales import Sale
 from models.stripe_events import (
     DisputeClosed,
@@ -41,6 +40,7 @@ from models.stripe_events import (
     interpret,
 )
 from models.transactions import retried
+from models.validation import Amount
 
 APPLIED, IGNORED, PENDING = ProcessorEventStatus.APPLIED, ProcessorEventStatus.IGNORED, ProcessorEventStatus.PENDING
 LOST = "lost"
@@ -52,6 +52,7 @@ class Outcome:
     reason: str | None = None
     sale_id: int | None = None
     cause: DueCause = DueCause.SALE_RECORDED
+    transitions: list[Transition] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,22 @@ class Receipt:
     event: ProcessorEvent
     replay: bool
     cause: DueCause = DueCause.SALE_RECORDED
+    transitions: list[Transition] = field(default_factory=list)  # payment-status changes to announce
 
     @property
     def http_status(self) -> int:
         return 409 if self.event.status is PENDING else 200
 
 
+def actor_of(event: StripeEvent) -> str:
+    """Who the audit log names for a booking: the event itself."""
+    return f"stripe:{event.id}"[:100]
+
+
 @retried  # a deadlock anywhere in the booking starts the whole delivery over; at last CONFLICT
-async def receive(event: StripeEvent, now: datetime, effects: Effects) -> Receipt:
+async def receive(actor: str, now: datetime, *, event: StripeEvent) -> Receipt:
+    """Book one delivery as `actor` (the event, e.g. `stripe:evt_...`), once per event id."""
     intent = interpret(event)
-    actor = f"stripe:{event.id}"[:100]
     try:
         async with in_transaction():
             row = await ProcessorEvent.filter(event_id=event.id).select_for_update().first()
@@ -78,40 +85,38 @@ async def receive(event: StripeEvent, now: datetime, effects: Effects) -> Receip
                 return Receipt(row, replay=True)
             if row is None:  # a concurrent delivery of the same id blocks here until we commit, then fails
                 row = await ProcessorEvent.create(event_id=event.id, type=event.type, received_at=now, status=PENDING)
-            outcome = await _book(intent, actor, now, effects)
+            outcome = await _book(intent, actor, now)
             row.status, row.reason, row.sale_id = outcome.status, outcome.reason, outcome.sale_id
             await row.save(update_fields=["status", "reason", "sale_id"])
     except IntegrityError:
-        effects.transitions.clear()
         seen = await ProcessorEvent.get_or_none(event_id=event.id)
         if seen is None:
             raise
         return Receipt(seen, replay=True)
-    return Receipt(row, replay=False, cause=outcome.cause)
+    return Receipt(row, replay=False, cause=outcome.cause, transitions=outcome.transitions)
 
 
-async def _book(intent: Intent, actor: str, now: datetime, effects: Effects) -> Outcome:
+async def _book(intent: Intent, actor: str, now: datetime) -> Outcome:
     """Apply the intent; a refusal by the ledger rolls back all of it and is recorded with its reason."""
     try:
         async with in_transaction():
-            return await _apply(intent, actor, now, effects)
+            return await _apply(intent, actor, now)
     except LedgerError as e:
-        effects.transitions.clear()
         return Outcome(IGNORED, f"{e.code}: {e.message}"[:500])
 
 
-async def _apply(intent: Intent, actor: str, now: datetime, effects: Effects) -> Outcome:
+async def _apply(intent: Intent, actor: str, now: datetime) -> Outcome:
     match intent:
         case Ignore(reason):
             return Outcome(IGNORED, reason[:500])
         case Payment() | InvoicePaid():
-            return await _sale(intent, actor, now, effects)
+            return await _sale(intent, actor, now)
         case SubscriptionStarted(refs):
             return await _subscription(refs, now)
         case Refunded():
-            return await _refund(intent, actor, now, effects)
+            return await _refund(intent, actor, now)
         case DisputeOpened() | DisputeClosed():
-            return await _dispute(intent, actor, now, effects)
+            return await _dispute(intent, actor, now)
 
 
 # --- attribution --------------------------------------------------------------------------------
@@ -187,7 +192,7 @@ async def _subscription(refs: Refs, now: datetime) -> Outcome:
     return Outcome(APPLIED)
 
 
-async def _sale(intent: Payment | InvoicePaid, actor: str, now: datetime, effects: Effects) -> Outcome:
+async def _sale(intent: Payment | InvoicePaid, actor: str, now: datetime) -> Outcome:
     refs = intent.refs
     found = await _attribute(refs)
     if found.missing:
@@ -204,7 +209,7 @@ async def _sale(intent: Payment | InvoicePaid, actor: str, now: datetime, effect
         return Outcome(IGNORED, "no affiliate: set metadata.affiliate or client_reference_id at checkout")
     if found.affiliate is not None:
         await _remember(refs, found.affiliate.id, product.id, now)
-    sale, created = await ledger.record_sale(
+    recorded = await ledger.record_sale(
         actor, now,
         external_id=intent.external_id,
         product_id=product.id,
@@ -212,11 +217,10 @@ async def _sale(intent: Payment | InvoicePaid, actor: str, now: datetime, effect
         amount=Amount(from_minor(intent.amount, intent.currency), intent.currency),
         occurred_at=intent.occurred_at,
         subscription_id=refs.subscription if isinstance(intent, InvoicePaid) else None,
-        effects=effects,
     )
-    if not created:
-        return Outcome(IGNORED, f"a sale with externalId {intent.external_id} was booked before", sale.id)
-    return Outcome(APPLIED, sale_id=sale.id)
+    if not recorded.created:
+        return Outcome(IGNORED, f"a sale with externalId {intent.external_id} was booked before", recorded.sale.id)
+    return Outcome(APPLIED, sale_id=recorded.sale.id, transitions=recorded.transitions)
 
 
 async def _locked_sale(payment_intent: str) -> Sale | None:
@@ -231,7 +235,7 @@ def _not_yet(payment_intent: str) -> Outcome:
     return Outcome(PENDING, f"no sale booked for payment_intent {payment_intent} yet; applied on redelivery")
 
 
-async def _refund(intent: Refunded, actor: str, now: datetime, effects: Effects) -> Outcome:
+async def _refund(intent: Refunded, actor: str, now: datetime) -> Outcome:
     sale = await _locked_sale(intent.payment_intent)
     if sale is None:
         return _not_yet(intent.payment_intent)
@@ -242,30 +246,32 @@ async def _refund(intent: Refunded, actor: str, now: datetime, effects: Effects)
         await Sale.filter(id=sale.id).update(processor_refunded=intent.total)
     if refund == 0:
         return Outcome(IGNORED, f"refund total {intent.total} books nothing new for this sale", sale.id)
-    await ledger.refund_sale(
+    refunded = await ledger.refund_sale(
         actor, now, external_id=sale.external_id, amount=Amount(from_minor(refund, sale.currency), sale.currency),
-        kind=RefundKind.REFUND, effects=effects,
+        kind=RefundKind.REFUND,
     )
-    return Outcome(APPLIED, sale_id=sale.id)
+    return Outcome(APPLIED, sale_id=sale.id, transitions=refunded.transitions)
 
 
-async def _dispute(intent: DisputeOpened | DisputeClosed, actor: str, now: datetime, effects: Effects) -> Outcome:
+async def _dispute(intent: DisputeOpened | DisputeClosed, actor: str, now: datetime) -> Outcome:
     sale = await _locked_sale(intent.payment_intent)
     if sale is None:
         return _not_yet(intent.payment_intent)
     if isinstance(intent, DisputeOpened):
-        await open_dispute(actor, now, sale.id, intent.dispute_id, effects)
-        return Outcome(APPLIED, sale_id=sale.id)
-    await close_dispute(actor, now, sale.id, intent.dispute_id, effects)
-    if intent.status == LOST:
-        if intent.currency != sale.currency:  # the hold is lifted all the same
-            return Outcome(APPLIED, f"no chargeback booked: the sale is in {sale.currency}, the dispute in "
-                           f"{intent.currency}", sale.id, DueCause.REQUIREMENTS_MET)
-        lost = min(intent.amount, sale.amount - sale.refunded)
-        if lost > 0:
-            await ledger.refund_sale(
-                actor, now, external_id=sale.external_id,
-                amount=Amount(from_minor(lost, sale.currency), sale.currency), kind=RefundKind.CHARGEBACK,
-                effects=effects,
-            )
-    return Outcome(APPLIED, sale_id=sale.id, cause=DueCause.REQUIREMENTS_MET)
+        opened = await open_dispute(actor, now, sale_id=sale.id, dispute_id=intent.dispute_id)
+        return Outcome(APPLIED, sale_id=sale.id, transitions=opened.transitions)
+    closed = await close_dispute(actor, now, sale_id=sale.id, dispute_id=intent.dispute_id)
+    outcome = Outcome(APPLIED, sale_id=sale.id, cause=DueCause.REQUIREMENTS_MET, transitions=closed.transitions)
+    if intent.status != LOST:
+        return outcome
+    if intent.currency != sale.currency:  # the hold is lifted all the same
+        return replace(outcome, reason=f"no chargeback booked: the sale is in {sale.currency}, the dispute in "
+                       f"{intent.currency}")
+    lost = min(intent.amount, sale.amount - sale.refunded)
+    if lost > 0:
+        charged = await ledger.refund_sale(
+            actor, now, external_id=sale.external_id,
+            amount=Amount(from_minor(lost, sale.currency), sale.currency), kind=RefundKind.CHARGEBACK,
+        )
+        outcome = replace(outcome, transitions=outcome.transitions + charged.transitions)
+    return outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
@@ -10,12 +11,16 @@ from tortoise.models import Model
 from models.program import milestones_from_json
 from models.rules import Milestone, Rate
 
+if TYPE_CHECKING:
+    from models.affiliates import Affiliate
+    from models.products import Product
+
 
 class CommissionTier(Model):
     """A named rate of one product: exactly one of percent and flat is set (flat in the currency of the product)."""
 
     id = fields.IntField(primary_key=True)
-    product = fields.ForeignKeyField("payouts.Product", related_name="tiers")
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField("payouts.Product", related_name="tiers")
     product_id: int
     name = fields.CharField(max_length=200)
     currency = fields.CharField(max_length=3)  # the product's, which never changes
@@ -45,11 +50,17 @@ class TierAssignment(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="tier_assignments")
+    affiliate: fields.ForeignKeyRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="tier_assignments"
+    )
     affiliate_id: int
-    product = fields.ForeignKeyField("payouts.Product", related_name="tier_assignments")
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
+        "payouts.Product", related_name="tier_assignments"
+    )
     product_id: int
-    tier = fields.ForeignKeyField("payouts.CommissionTier", related_name="assignments", null=True)
+    tier: fields.ForeignKeyNullableRelation[CommissionTier] = fields.ForeignKeyField(
+        "payouts.CommissionTier", related_name="assignments", null=True
+    )
     tier_id: int | None
     assigned_at = fields.DatetimeField()
 

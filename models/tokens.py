@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
@@ -18,12 +19,17 @@ def hash_token(token: str) -> str:
 def new_token() -> str:
     return "pd_" + secrets.token_urlsafe(32)
 
+if TYPE_CHECKING:
+    from models.affiliates import Affiliate
+
 
 class ApiToken(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     role = fields.CharEnumField(Role)
-    affiliate = fields.ForeignKeyField("payouts.Affiliate", related_name="tokens", null=True)
+    affiliate: fields.ForeignKeyNullableRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="tokens", null=True
+    )
     affiliate_id: int | None
     label = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -20,13 +20,11 @@ import random
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 import asyncpg
 
 from models.errors import Violation
-from models.rules import Transition
 
 log = logging.getLogger("payouts.transactions")
 
@@ -38,13 +36,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
-
-
-@dataclass
-class Effects:
-    """What a change did besides its result: the transitions that may need announcing."""
-
-    transitions: list[Transition] = field(default_factory=list)
 
 
 _retrying: ContextVar[bool] = ContextVar("payouts_retrying", default=False)
@@ -91,8 +82,8 @@ def retried(operation: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Run a whole ledger operation again when the database reports a conflict; CONFLICT at last.
 
     The operation must do its writes in its own transaction(s). Calls nested inside a retried
-    operation are not retried on their own: only the outermost call can start over. Transitions
-    an aborted attempt recorded in an `Effects` argument are forgotten before the next attempt.
+    operation are not retried on their own: only the outermost call can start over. An aborted
+    attempt returns nothing, so only the transitions of the attempt that committed are announced.
     """
 
     @functools.wraps(operation)
@@ -100,7 +91,6 @@ def retried(operation: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         if _retrying.get():
             return await operation(*args, **kwargs)
         token = _retrying.set(True)
-        effects = [(v, len(v.transitions)) for v in (*args, *kwargs.values()) if isinstance(v, Effects)]
         try:
             for n in range(1, ATTEMPTS + 1):
                 try:
@@ -112,8 +102,6 @@ def retried(operation: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
                         log.warning("%s: conflict persisted after %d attempts", operation.__name__, n)
                         raise Violation(CONFLICT_MESSAGE, code="CONFLICT") from e
                     log.info("%s: conflict (%s), attempt %d of %d", operation.__name__, type(e).__name__, n, ATTEMPTS)
-                for effect, length in effects:
-                    del effect.transitions[length:]
                 await asyncio.sleep(BACKOFF * 2 ** (n - 1) * random.uniform(0.5, 1.5))
         finally:
             _retrying.reset(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import strawberry
@@ -11,6 +12,7 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -68,7 +70,7 @@ LIMIT_RULES = [
 
 
 def make_schema(*, introspection: bool = True) -> strawberry.Schema:
-    extensions = [
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaxQueryLength,  # first: an over-long text is refused before it is parsed or cached
         DocumentCache,
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),

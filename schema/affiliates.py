@@ -14,7 +14,7 @@ from tortoise.queryset import QuerySet
 from models import ledger
 from models.affiliates import Affiliate as AffiliateRow
 from models.affiliates import Balance as BalanceRow
-from models.balances import Effects, figures_of
+from models.balances import figures_of
 from models.enums import (
     ApprovalStatus,
     DueCause,
@@ -43,32 +43,32 @@ if TYPE_CHECKING:
     from schema.sales import Sale
     from schema.tiers import TierAssignment
 
-ApprovalStatusEnum = described_enum(
+described_enum(
     ApprovalStatus, "ApprovalStatus", "The merchant's decision on an affiliate. Only APPROVED affiliates are paid.",
     PENDING="Not decided yet: sales are recorded and commission accrues, but nothing is paid.",
     APPROVED="May be paid.",
     DECLINED="Refused: no new sale can be recorded (AFFILIATE_DECLINED).",
 )
-PayoutModeEnum = described_enum(
+described_enum(
     PayoutMode, "PayoutMode", "How an affiliate's commission is paid.",
     MANUAL="By the merchant's pay run: milestones hold it back, then it is exported and marked as paid.",
     PAYPAL_INSTANT="PayPal Instant Payment (trusted, APPROVED affiliates): each sale's whole commission counts as "
     "paid at the sale's time (an instant payout); it is never exported or due.",
 )
-PaymentMethodTypeEnum = described_enum(
+described_enum(
     PaymentMethodType, "PaymentMethodType", "A way to pay an affiliate; each has its own export file format.",
     PAYPAL="PayPal: an email address (PayPal Payouts bulk file).",
     BANK_WIRE="Bank transfer: IBAN or account number (CSV with a header row).",
     CHECK="A paper check to a postal address (CSV with a header row).",
 )
-PaymentStatusEnum = described_enum(
+described_enum(
     PaymentStatus, "PaymentStatus", "Kartra's payment status filter: whether an affiliate can be paid now.",
     DUE="Approved, MANUAL, a payment method on file, enough sales, and in some currency a due amount above 0 "
     "that reaches the minimum payout: ready for the pay run.",
     DUE_INCOMPLETE="Not DUE, but something is unpaid (held or due) or owed: `incompleteReasons` says why.",
     NOTHING_DUE="Nothing unpaid and nothing owed.",
 )
-IncompleteReasonEnum = described_enum(
+described_enum(
     IncompleteReason, "IncompleteReason", "Why an affiliate with unpaid commission is not DUE.",
     NOT_APPROVED="The affiliate is not APPROVED.",
     ON_HOLD="Commission is still held by a milestone (see `balances.nextRelease`).",
@@ -87,7 +87,7 @@ MAX_IDS = 500
 
 @strawberry.type(description="One reason an affiliate is DUE_INCOMPLETE, with the figures behind it.")
 class IncompleteReasonDetail:
-    reason: IncompleteReasonEnum = strawberry.field(description="The reason, typed.")  # type: ignore[valid-type]
+    reason: IncompleteReason = strawberry.field(description="The reason, typed.")
     message: str = strawberry.field(description='A human sentence naming the figures, e.g. "2 of 5 required sales" '
                                     'or "USD 12.00 of USD 50.00 minimum".')
 
@@ -130,7 +130,7 @@ class Balance:
 
 @strawberry.type(description="A payment method on file, masked: full details only ever appear in export files.")
 class PaymentMethod:
-    type: PaymentMethodTypeEnum = strawberry.field(description="Which kind of method.")  # type: ignore[valid-type]
+    type: PaymentMethodType = strawberry.field(description="Which kind of method.")
     preferred: bool = strawberry.field(description="The affiliate's preferred method (used by PREFERRED exports).")
     summary: str = strawberry.field(description='A masked summary, e.g. "a***@example.com" or "IBAN ****3000".')
 
@@ -143,16 +143,16 @@ class Affiliate(Node, Owned):
     id: strawberry.ID = strawberry.field(description="The global id (Relay).")
     name: str = strawberry.field(description="Display name.")
     email: str = strawberry.field(description="Contact email (not necessarily the PayPal one).")
-    approval_status: ApprovalStatusEnum = strawberry.field(  # type: ignore[valid-type]
+    approval_status: ApprovalStatus = strawberry.field(
         description="The merchant's decision: only APPROVED affiliates are paid."
     )
-    payout_mode: PayoutModeEnum = strawberry.field(  # type: ignore[valid-type]
+    payout_mode: PayoutMode = strawberry.field(
         description="MANUAL (the pay run) or PAYPAL_INSTANT."
     )
     created_at: datetime = strawberry.field(description="When the affiliate was created (UTC).")
     sales_count: int = strawberry.field(description="Sales that are not fully refunded or charged back "
                                         "(compared with the program's minimumSales).")
-    payment_status: PaymentStatusEnum = strawberry.field(  # type: ignore[valid-type]
+    payment_status: PaymentStatus = strawberry.field(
         description="DUE, DUE_INCOMPLETE or NOTHING_DUE, as of now."
     )
     referral_code: str = strawberry.field(
@@ -160,6 +160,11 @@ class Affiliate(Node, Owned):
         "affiliate by."
     )
     row: strawberry.Private[AffiliateRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Affiliate | None, int | None]:
+        row = await info.context.loaders.affiliate_by_id.load(pk)
+        return (cls.of(row), row.id) if row else (None, None)
 
     @classmethod
     def of(cls, row: AffiliateRow) -> Affiliate:
@@ -187,8 +192,8 @@ class Affiliate(Node, Owned):
         loaders = info.context.loaders
         rows = await loaders.tier_assignments_by_affiliate_id.load(self.row.id)
         now = current_tiers((r.product_id, Assignment(r.assigned_at, r.id, r.tier_id)) for r in rows)
-        tiers = await loaders.tier.load_many(list(now.values()))
-        products = await loaders.product.load_many(list(now))
+        tiers = await loaders.tier_by_id.load_many(list(now.values()))
+        products = await loaders.product_by_id.load_many(list(now))
         return [
             TierAssignment(product=Product.of(p), tier=CommissionTier.of(t))
             for p, t in zip(products, tiers, strict=True)
@@ -197,7 +202,7 @@ class Affiliate(Node, Owned):
 
     @strawberry.field(description="Every payment method on file, masked; empty when none.")
     async def payment_methods(self, info: Info) -> list[PaymentMethod]:
-        rows = await info.context.loaders.payment_methods.load(self.row.id)
+        rows = await info.context.loaders.payment_methods_by_affiliate_id.load(self.row.id)
         return [
             PaymentMethod(type=m.type, preferred=m.type == self.row.preferred_method, summary=m.summary)
             for m in rows
@@ -205,13 +210,13 @@ class Affiliate(Node, Owned):
 
     @strawberry.field(description="One per currency the affiliate has earned in.")
     async def balances(self, info: Info) -> list[Balance]:
-        return [Balance.of(b) for b in await info.context.loaders.balances.load(self.row.id)]
+        return [Balance.of(b) for b in await info.context.loaders.balances_by_affiliate_id.load(self.row.id)]
 
     @strawberry.field(description="Empty unless DUE_INCOMPLETE; each message names the figures.")
     async def incomplete_reasons(self, info: Info) -> list[IncompleteReasonDetail]:
         if self.row.payment_status is not PaymentStatus.DUE_INCOMPLETE:
             return []
-        balances = await info.context.loaders.balances.load(self.row.id)
+        balances = await info.context.loaders.balances_by_affiliate_id.load(self.row.id)
         verdict = judge(
             AffiliateFacts(
                 self.row.approval_status, self.row.payout_mode, self.row.has_payment_method, self.row.sales_count
@@ -248,13 +253,13 @@ class Affiliate(Node, Owned):
 @strawberry.input(description="Which affiliates to list or export: every given condition must hold; null "
                   "conditions are ignored.")
 class AffiliateFilter:
-    approval_status: list[ApprovalStatusEnum] | None = strawberry.field(  # type: ignore[valid-type]
+    approval_status: list[ApprovalStatus] | None = strawberry.field(
         default=None, description="Any of these approval statuses."
     )
-    payment_status: list[PaymentStatusEnum] | None = strawberry.field(  # type: ignore[valid-type]
+    payment_status: list[PaymentStatus] | None = strawberry.field(
         default=None, description="Any of these payment statuses."
     )
-    payout_mode: PayoutModeEnum | None = strawberry.field(  # type: ignore[valid-type]
+    payout_mode: PayoutMode | None = strawberry.field(
         default=None, description="This payout mode."
     )
     search: str | None = strawberry.field(
@@ -327,7 +332,7 @@ class AffiliateQueries:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
         await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
         connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
-        info.context.loaders.prime(info.context.loaders.affiliate, (e.node.row for e in connection.edges))
+        info.context.loaders.prime(info.context.loaders.affiliate_by_id, (e.node.row for e in connection.edges))
         return connection
 
     @strawberry.field(description="The affiliate behind an AFFILIATE token, else null.")
@@ -335,7 +340,7 @@ class AffiliateQueries:
         affiliate_id = info.context.principal.affiliate_id
         if info.context.principal.role is not Role.AFFILIATE or affiliate_id is None:
             return None
-        row = await info.context.loaders.affiliate.load(affiliate_id)
+        row = await info.context.loaders.affiliate_by_id.load(affiliate_id)
         return Affiliate.of(row) if row else None
 
 
@@ -346,10 +351,10 @@ class AffiliateQueries:
 class CreateAffiliateInput:
     name: str = strawberry.field(description="Display name (1 to 200 characters).")
     email: str = strawberry.field(description="Contact email address.")
-    approval_status: ApprovalStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+    approval_status: ApprovalStatus | None = strawberry.field(
         default=ApprovalStatus.PENDING, description="Initial approval; null or absent: PENDING."
     )
-    payout_mode: PayoutModeEnum | None = strawberry.field(  # type: ignore[valid-type]
+    payout_mode: PayoutMode | None = strawberry.field(
         default=PayoutMode.MANUAL, description="How commission is paid; null or absent: MANUAL."
     )
     referral_code: str | None = strawberry.field(
@@ -425,7 +430,7 @@ class PaymentDetailsInput:
     )
     bank_wire: BankWireInput | None = strawberry.field(default=None, description="Bank transfer details.")
     check: CheckInput | None = strawberry.field(default=None, description="Check mailing details.")
-    preferred: PaymentMethodTypeEnum | None = strawberry.field(  # type: ignore[valid-type]
+    preferred: PaymentMethodType | None = strawberry.field(
         default=None, description="The preferred method (must be on file after this change); null keeps the "
         "current one, or, when there is none, makes the method just given preferred."
     )
@@ -511,7 +516,7 @@ class AffiliateMutations:
     ) -> UpdateAffiliatePayload:
         row = await ledger.update_affiliate(
             info.context.principal.actor,
-            decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
+            affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
             name=input.name,
             email=input.email,
             referral_code=input.referral_code,
@@ -524,15 +529,15 @@ class AffiliateMutations:
         self,
         info: Info,
         affiliate_id: AffiliateId,
-        status: Annotated[ApprovalStatusEnum, strawberry.argument(description="The new status.")],  # type: ignore[valid-type]
+        status: Annotated[ApprovalStatus, strawberry.argument(description="The new status.")],
     ) -> SetApprovalStatusPayload:
         ctx = info.context
-        effects = Effects()
-        row = await ledger.set_approval_status(
-            ctx.principal.actor, decode_id(affiliate_id, "Affiliate", "affiliateId"), status, ctx.now, effects
+        changed = await ledger.set_approval_status(
+            ctx.principal.actor, ctx.now, affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
+            status=status,
         )
-        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
-        return SetApprovalStatusSuccess(affiliate=Affiliate.of(row))
+        await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
+        return SetApprovalStatusSuccess(affiliate=Affiliate.of(changed.row))
 
     @strawberry.mutation(description="Switch between MANUAL and PAYPAL_INSTANT (ADMIN); applies to sales from now on.")
     @mutation(Role.ADMIN)
@@ -540,15 +545,14 @@ class AffiliateMutations:
         self,
         info: Info,
         affiliate_id: AffiliateId,
-        mode: Annotated[PayoutModeEnum, strawberry.argument(description="The new mode.")],  # type: ignore[valid-type]
+        mode: Annotated[PayoutMode, strawberry.argument(description="The new mode.")],
     ) -> SetPayoutModePayload:
         ctx = info.context
-        effects = Effects()
-        row = await ledger.set_payout_mode(
-            ctx.principal.actor, decode_id(affiliate_id, "Affiliate", "affiliateId"), mode, ctx.now, effects
+        changed = await ledger.set_payout_mode(
+            ctx.principal.actor, ctx.now, affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"), mode=mode
         )
-        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
-        return SetPayoutModeSuccess(affiliate=Affiliate.of(row))
+        await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
+        return SetPayoutModeSuccess(affiliate=Affiliate.of(changed.row))
 
     @strawberry.mutation(description="Set payment methods (ADMIN, or an AFFILIATE token for itself); validated, "
                          "stored encrypted.")
@@ -559,17 +563,15 @@ class AffiliateMutations:
         ctx = info.context
         affiliate_id = decode_id(input.affiliate_id, "Affiliate", "affiliateId")
         require_own(info, affiliate_id)
-        effects = Effects()
-        row = await ledger.update_payment_details(
+        changed = await ledger.update_payment_details(
             ctx.principal.actor,
-            affiliate_id,
-            ctx.cipher,
             ctx.now,
+            affiliate_id=affiliate_id,
+            cipher=ctx.cipher,
             paypal_email=input.paypal_email,
             bank_wire=_details(input.bank_wire),
             check=_details(input.check),
             preferred=input.preferred,
-            effects=effects,
         )
-        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
-        return UpdatePaymentDetailsSuccess(affiliate=Affiliate.of(row))
+        await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
+        return UpdatePaymentDetailsSuccess(affiliate=Affiliate.of(changed.row))

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from models.audit import AuditEntry as AuditEntryRow
 from schema.context import Info
 from schema.ids import parse_global_id, parse_pk, to_global_id
-from schema.node import RESOLVERS, Node
+from schema.node import Node, node_types
 from schema.pagination import NEWEST_FIRST, After, Connection, First, paginate
 from schema.permissions import CanReadAll, ProgramWide
 
@@ -33,10 +33,15 @@ class AuditEntry(Node, ProgramWide):
                                      "never secrets or full payment details.")
 
     @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[AuditEntry | None, int | None]:
+        row = await AuditEntryRow.get_or_none(id=pk)
+        return (cls.of(row), None) if row else (None, None)
+
+    @classmethod
     def of(cls, row: AuditEntryRow) -> AuditEntry:
         object_id = None
         pk = parse_pk(row.object_id) if row.object_id else None
-        if row.object_type in RESOLVERS and pk is not None:
+        if row.object_type in node_types() and pk is not None:
             object_id = to_global_id(row.object_type, pk)
         return cls(
             id=to_global_id("AuditEntry", row.id),
@@ -45,7 +50,7 @@ class AuditEntry(Node, ProgramWide):
             action=row.action,
             object_type=row.object_type,
             object_id=object_id,
-            details=row.details,
+            details=JSON(row.details),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
@@ -15,6 +15,7 @@ from models.enums import DueCause, Role
 from models.payment_details import Cipher
 from models.rules import Transition
 from models.signed_links import LinkSigner
+from schema.clock import Clock, system_clock
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -54,11 +55,13 @@ class Context:
     events: EventSource | None = None
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
     links: LinkSigner | None = None  # signs download links for ADMIN readers; None: plain links only
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    clock: Clock = system_clock
+    now: datetime = field(init=False)  # read once: one request sees one instant
     loaders: Loaders = field(init=False)
     _caught_up: asyncio.Future[None] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.now = self.clock()
         # Subscription events carry figures the clock or a change has just written: no catch-up.
         self.loaders = Loaders() if self.websocket else Loaders(self.catch_up)
 
@@ -78,15 +81,15 @@ class Context:
         await self.announce(await apply_maturities(self.now), DueCause.MATURED)
 
     def fresh(self) -> Context:
-        """A copy with a new clock and empty loaders: one per subscription event."""
+        """A copy with a new instant and empty loaders: one per subscription event."""
         return Context(
             principal=self.principal, cipher=self.cipher, announce=self.announce, revoke=self.revoke,
             request=self.request, response=self.response, connection_params=self.connection_params, events=self.events,
-            websocket=self.websocket, links=self.links,
+            websocket=self.websocket, links=self.links, clock=self.clock,
         )
 
     def renew(self, loaders: Loaders | None = None) -> None:
-        """Fresh clock and loaders in place: a WebSocket's context is reused for every event it carries."""
+        """A new instant and loaders in place: a WebSocket's context is reused for every event it carries."""
         fresh = self.fresh()
         self.now, self.loaders, self._caught_up = fresh.now, loaders or fresh.loaders, None
 

@@ -7,14 +7,15 @@ stay free of GraphQL, and this sets the descriptions on Strawberry's definition 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.types.enum import StrawberryEnumDefinition
 
 
-def described_enum(cls: type[Enum], name: str, description: str, **values: str) -> Any:
-    """`strawberry.enum(cls)` with a description for the type and for each value (all required)."""
+def described_enum(cls: type[Enum], name: str, description: str, **values: str) -> None:
+    """`strawberry.enum(cls)` with a description for the type and for each value (all required).
+
+    strawberry.enum registers the model's own enum class, so fields are annotated with that class."""
     wrapped = strawberry.enum(cls, name=name, description=description)
     definition: StrawberryEnumDefinition = vars(wrapped)["__strawberry_definition__"]
     names = {value.name for value in definition.values}
@@ -22,4 +23,3 @@ def described_enum(cls: type[Enum], name: str, description: str, **values: str) 
         raise ValueError(f"{name}: describe exactly {sorted(names)}, got {sorted(values)}")
     for value in definition.values:
         value.description = values[value.name]
-    return wrapped

@@ -15,7 +15,7 @@ from schema.described import described_enum
 
 UNAVAILABLE_MESSAGE = "the database is unavailable; nothing was changed by this request, retry shortly"
 
-ErrorCodeEnum = described_enum(
+described_enum(
     ErrorCode, "ErrorCode",
     "The stable codes of refused changes: branch on these, never on messages. Payload errors carry the "
     "first nine; UNAUTHENTICATED and UNAVAILABLE appear only as `extensions.code` of HTTP-level errors "
@@ -47,7 +47,7 @@ class Error:
     )
 
     @strawberry.field(description="The error code, typed: the same value as `code`.")
-    def error_code(self) -> ErrorCodeEnum:  # type: ignore[valid-type]
+    def error_code(self) -> ErrorCode:
         return ErrorCode(self.code)
 
 

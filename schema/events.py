@@ -25,7 +25,7 @@ from schema.ids import decode_id
 from schema.loaders import Loaders
 from schema.money import Money, money_list
 
-DueCauseEnum = described_enum(
+described_enum(
     DueCause, "DueCause", "What made commission become due (payout-rules.md 10).",
     SALE_RECORDED="A sale with an immediate milestone.",
     MATURED="A held installment's release time passed.",
@@ -90,14 +90,14 @@ class EventSource(Protocol):
 class PayoutDueEvent:
     newly_due: list[Money] = strawberry.field(description="What became due in this transition.")
     due: list[Money] = strawberry.field(description="The affiliate's due totals after it.")
-    cause: DueCauseEnum = strawberry.field(description="What made it due.")  # type: ignore[valid-type]
+    cause: DueCause = strawberry.field(description="What made it due.")
     at: datetime = strawberry.field(description="When it became due (UTC).")
     # Loaded before the event is yielded: a plain field keeps execution synchronous.
     affiliate: Affiliate = strawberry.field(description="The affiliate, as it is after the change.")
 
     @classmethod
     async def of(cls, event: DueEvent, loaders: Loaders) -> PayoutDueEvent:
-        row = await loaders.affiliate.load(event.affiliate_id)
+        row = await loaders.affiliate_by_id.load(event.affiliate_id)
         if row is None:  # affiliates are never deleted; a missing row is a broken database
             raise GraphQLError("the affiliate of this event no longer exists", extensions={"code": "NOT_FOUND"})
         return cls(
@@ -116,7 +116,7 @@ async def check_token(ctx: Context, loaders: Loaders) -> None:
     token_id = ctx.principal.token_id
     if token_id is None:
         return  # the bootstrap admin token cannot be revoked
-    token = await loaders.api_token.load(token_id)
+    token = await loaders.api_token_by_id.load(token_id)
     if token is None or token.revoked_at is not None:
         raise GraphQLError("the token was revoked", extensions={"code": "UNAUTHENTICATED"})
 

@@ -53,8 +53,17 @@ def grouped(
     return DataLoader(load_fn=load)
 
 
+async def load_existing(loader: DataLoader[int, M | None], key: int) -> M:
+    """A row a foreign key points at: it exists, so a miss is a broken database, not a caller's error."""
+    row = await loader.load(key)
+    if row is None:
+        raise LookupError(f"row {key} is referenced but missing")
+    return row
+
+
 class Loaders:
-    """Created fresh for every request (and every subscription event) so nothing goes stale.
+    """Created fresh for every request (and every subscription event) so nothing goes stale; each
+    is named for what it loads and by which key (`balances_by_affiliate_id`).
 
     `catch_up` runs before affiliates or balances are read: a request sets it to apply the
     maturities the clock has not applied yet, so payment statuses and figures are exact as of now.
@@ -62,21 +71,21 @@ class Loaders:
 
     def __init__(self, catch_up: Before = nothing_before) -> None:
         self.catch_up = catch_up
-        self.affiliate = by_id(Affiliate, self.catch_up)
-        self.product = by_id(Product)
-        self.sale = by_id(Sale)
-        self.payout = by_id(Payout)
-        self.balances = grouped(Balance, "affiliate_id", ("currency",), self.catch_up)
-        self.payment_methods = grouped(PaymentMethod, "affiliate_id", ("type",))
-        self.installments = grouped(Installment, "sale_id", ("position",))
-        self.payment_export = by_id(PaymentExport)
-        self.export_files = grouped(ExportFile, "export_id", ("method", "currency", "part"))
-        self.export_skips = grouped(ExportSkip, "export_id")
-        self.tier = by_id(CommissionTier)
+        self.affiliate_by_id = by_id(Affiliate, self.catch_up)
+        self.product_by_id = by_id(Product)
+        self.sale_by_id = by_id(Sale)
+        self.payout_by_id = by_id(Payout)
+        self.balances_by_affiliate_id = grouped(Balance, "affiliate_id", ("currency",), self.catch_up)
+        self.payment_methods_by_affiliate_id = grouped(PaymentMethod, "affiliate_id", ("type",))
+        self.installments_by_sale_id = grouped(Installment, "sale_id", ("position",))
+        self.payment_export_by_id = by_id(PaymentExport)
+        self.export_files_by_export_id = grouped(ExportFile, "export_id", ("method", "currency", "part"))
+        self.export_skips_by_export_id = grouped(ExportSkip, "export_id")
+        self.tier_by_id = by_id(CommissionTier)
         self.tiers_by_product_id = grouped(CommissionTier, "product_id", ("name", "id"))
         self.tier_assignments_by_affiliate_id = grouped(TierAssignment, "affiliate_id")
-        self.processor_event = by_id(ProcessorEvent)
-        self.api_token = by_id(ApiToken)
+        self.processor_event_by_id = by_id(ProcessorEvent)
+        self.api_token_by_id = by_id(ApiToken)
         self._program: asyncio.Task[ProgramRules] | None = None
 
     async def program(self) -> ProgramRules:

@@ -9,8 +9,8 @@ from strawberry.schema.types.base_scalars import wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
 from models.digits import plain_decimal
-from models.ledger import Amount
 from models.money import from_minor, plain
+from models.validation import Amount
 
 NOT_PLAIN = Decimal("NaN")
 

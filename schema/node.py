@@ -1,9 +1,11 @@
-"""The Relay `Node` interface and `node(id)`: any entity by its global id, if the token may see it."""
+"""The Relay `Node` interface and `node(id)`: any entity by its global id, if the token may see it.
+
+Each type that implements Node loads itself (`load`); `node(id)` finds the type by the name in the id.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -16,84 +18,24 @@ from schema.permissions import may_see
 class Node:
     id: strawberry.ID = strawberry.field(description="The global id: opaque, stable, unique across types.")
 
-
-async def _affiliate(info: Info, pk: int) -> tuple[Any, int | None]:
-    from schema.affiliates import Affiliate
-
-    row = await info.context.loaders.affiliate.load(pk)
-    return (Affiliate.of(row), row.id) if row else (None, None)
-
-
-async def _product(info: Info, pk: int) -> tuple[Any, int | None]:
-    from schema.products import Product
-
-    row = await info.context.loaders.product.load(pk)
-    return (Product.of(row), None) if row else (None, None)
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Node | None, int | None]:
+        """The object with this primary key (None if there is none), and the affiliate that owns it
+        (None for program-wide objects)."""
+        raise NotImplementedError(f"{cls.__name__} implements Node, so it must load itself")
 
 
-async def _sale(info: Info, pk: int) -> tuple[Any, int | None]:
-    from schema.sales import Sale
-
-    row = await info.context.loaders.sale.load(pk)
-    return (Sale.of(row), row.affiliate_id) if row else (None, None)
-
-
-async def _payout(info: Info, pk: int) -> tuple[Any, int | None]:
-    from schema.payments import Payout
-
-    row = await info.context.loaders.payout.load(pk)
-    return (Payout.of(row), row.affiliate_id) if row else (None, None)
-
-
-async def _api_token(info: Info, pk: int) -> tuple[Any, int | None]:
-    from models.tokens import ApiToken as ApiTokenRow
-    from schema.tokens import ApiToken
-
-    row = await ApiTokenRow.get_or_none(id=pk)
-    return (ApiToken.of(row), None) if row else (None, None)
-
-
-async def _audit_entry(info: Info, pk: int) -> tuple[Any, int | None]:
-    from models.audit import AuditEntry as AuditEntryRow
-    from schema.audit import AuditEntry
-
-    row = await AuditEntryRow.get_or_none(id=pk)
-    return (AuditEntry.of(row), None) if row else (None, None)
-
-
-async def _payment_export(info: Info, pk: int) -> tuple[Any, int | None]:
-    from schema.payments import PaymentExport
-
-    row = await info.context.loaders.payment_export.load(pk)
-    return (PaymentExport.of(row), None) if row else (None, None)  # program-wide: no owner
-
-
-async def _commission_tier(info: Info, pk: int) -> tuple[Any, int | None]:
-    from schema.tiers import CommissionTier
-
-    row = await info.context.loaders.tier.load(pk)
-    return (CommissionTier.of(row), None) if row else (None, None)  # program-wide: not for AFFILIATE tokens
-
-
-async def _processor_event(info: Info, pk: int) -> tuple[Any, int | None]:
-    from schema.processor_events import ProcessorEvent
-
-    row = await info.context.loaders.processor_event.load(pk)
-    return (ProcessorEvent.of(row), None) if row else (None, None)
-
-
-# type name -> loader returning (node, owning affiliate id or None for program-wide objects)
-RESOLVERS: dict[str, Callable[[Info, int], Awaitable[tuple[Any, int | None]]]] = {
-    "Affiliate": _affiliate,
-    "Product": _product,
-    "Sale": _sale,
-    "Payout": _payout,
-    "ApiToken": _api_token,
-    "AuditEntry": _audit_entry,
-    "PaymentExport": _payment_export,
-    "CommissionTier": _commission_tier,
-    "ProcessorEvent": _processor_event,
-}
+def node_types() -> dict[str, type[Node]]:
+    """Every type that implements Node, by its GraphQL name."""
+    found: dict[str, type[Node]] = {}
+    pending = list(Node.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        definition = getattr(cls, "__strawberry_definition__", None)
+        if definition is not None and not definition.is_interface:
+            found[definition.name] = cls
+        pending.extend(cls.__subclasses__())
+    return found
 
 
 @strawberry.type
@@ -103,7 +45,8 @@ class NodeQueries:
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
     ) -> Node | None:
         parsed = parse_global_id(id)
-        if parsed is None or parsed[0] not in RESOLVERS:
+        node_type = node_types().get(parsed[0]) if parsed is not None else None
+        if parsed is None or node_type is None:
             return None
-        node, owner = await RESOLVERS[parsed[0]](info, parsed[1])
+        node, owner = await node_type.load(info, parsed[1])
         return node if may_see(info.context.principal, owner) else None

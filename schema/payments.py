@@ -17,11 +17,12 @@ from models.exports import PaymentExport as ExportRow
 from models.exports import payment_reference, shared_rows
 from models.payouts import Payout as PayoutRow
 from models.signed_links import file_path
-from schema.affiliates import AffiliateFilter, PaymentMethodTypeEnum, selection
+from schema.affiliates import AffiliateFilter, selection
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
+from schema.loaders import load_existing
 from schema.money import Money, money_list
 from schema.node import Node
 from schema.pagination import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
@@ -31,7 +32,7 @@ from schema.sales import utc
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
-PayoutStatusEnum = described_enum(
+described_enum(
     PayoutStatus, "PayoutStatus", "Whether a payout still stands.",
     PAID="Paid and counted in the affiliate's `paid`.",
     VOIDED="Undone by voidPayout (a mistake, a bounced payment): what it settled is unpaid again.",
@@ -43,15 +44,20 @@ PayoutStatusEnum = described_enum(
 class Payout(Node, Owned):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); voidPayout takes it.")
     amount: Money = strawberry.field(description="What was paid: the due it settled, net of recovered owed amounts.")
-    method: PaymentMethodTypeEnum | None = strawberry.field(  # type: ignore[valid-type]
+    method: PaymentMethodType | None = strawberry.field(
         description="How it was paid; null for an instant payout."
     )
     instant: bool = strawberry.field(description="Paid by PayPal Instant Payment at the sale's time (never voidable).")
-    status: PayoutStatusEnum = strawberry.field(description="PAID or VOIDED.")  # type: ignore[valid-type]
+    status: PayoutStatus = strawberry.field(description="PAID or VOIDED.")
     paid_at: datetime = strawberry.field(description="When it was paid (UTC).")
     reference: str | None = strawberry.field(description="The merchant's reference given to markAsPaid (e.g. a "
                                              "bank batch id); null when none.")
     row: strawberry.Private[PayoutRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Payout | None, int | None]:
+        row = await info.context.loaders.payout_by_id.load(pk)
+        return (cls.of(row), row.affiliate_id) if row else (None, None)
 
     @classmethod
     def of(cls, row: PayoutRow) -> Payout:
@@ -73,19 +79,19 @@ class Payout(Node, Owned):
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
-        return Affiliate.of(await info.context.loaders.affiliate.load(self.row.affiliate_id))
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.row.affiliate_id))
 
     @strawberry.field(description="The export whose group this payout settled, if any.")
     async def export(self, info: Info) -> PaymentExport | None:
         if self.row.export_id is None:
             return None
-        row = await info.context.loaders.payment_export.load(self.row.export_id)
+        row = await info.context.loaders.payment_export_by_id.load(self.row.export_id)
         return PaymentExport.of(row) if row else None
 
 
 # --- payment exports and the pay run ----------------------------------------------------------
 
-ExportScopeEnum = described_enum(
+described_enum(
     ExportScope, "ExportScope", "Which payment types' groups an exported affiliate appears in.",
     PROVIDED="Every payment type the affiliate has details for (pay by any; markAsPaid of one group skips the "
     "rows another group already settled).",
@@ -126,7 +132,7 @@ class ExportFile(ProgramWide):
 class SharedExportRow(ProgramWide):
     reference: str = strawberry.field(description="The row's payment reference in its file, `PD-<export>-<row>`.")
     amount: Money = strawberry.field(description="What the row pays: the same in every group that lists it.")
-    also_in: list[PaymentMethodTypeEnum] = strawberry.field(  # type: ignore[valid-type]
+    also_in: list[PaymentMethodType] = strawberry.field(
         description="The other groups (payment types) of the export that list the same affiliate and currency."
     )
     affiliate_id: strawberry.Private[int]
@@ -142,12 +148,12 @@ class SharedExportRow(ProgramWide):
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
-        return Affiliate.of(await info.context.loaders.affiliate.load(self.affiliate_id))
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.affiliate_id))
 
 
 @strawberry.type(description="One payment type's set in an export: a file per currency, PayPal split at 5,000 rows.")
 class ExportGroup(ProgramWide):
-    method: PaymentMethodTypeEnum = strawberry.field(description="The payment type.")  # type: ignore[valid-type]
+    method: PaymentMethodType = strawberry.field(description="The payment type.")
     affiliate_count: int = strawberry.field(description="How many affiliates the group pays.")
     totals: list[Money] = strawberry.field(description="The group's total per currency.")
     files: list[ExportFile] = strawberry.field(description="Its files, by currency (then part).")
@@ -208,7 +214,7 @@ class SkippedAffiliate(ProgramWide):
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
-        return Affiliate.of(await info.context.loaders.affiliate.load(self.affiliate_id))
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.affiliate_id))
 
 
 @strawberry.type(description="A pay run's export: a snapshot of exactly what each row pays, grouped by payment "
@@ -216,8 +222,13 @@ class SkippedAffiliate(ProgramWide):
 class PaymentExport(Node, ProgramWide):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); markAsPaid takes it.")
     created_at: datetime = strawberry.field(description="When it was made (UTC).")
-    scope: ExportScopeEnum = strawberry.field(description="PROVIDED or PREFERRED.")  # type: ignore[valid-type]
+    scope: ExportScope = strawberry.field(description="PROVIDED or PREFERRED.")
     row: strawberry.Private[ExportRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[PaymentExport | None, int | None]:
+        row = await info.context.loaders.payment_export_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)  # program-wide: no owner
 
     @classmethod
     def of(cls, row: ExportRow) -> PaymentExport:
@@ -225,16 +236,16 @@ class PaymentExport(Node, ProgramWide):
 
     @strawberry.field(description="One group per payment type, by type name.")
     async def groups(self, info: Info) -> list[ExportGroup]:
-        return groups_of(self.row, await info.context.loaders.export_files.load(self.row.id))
+        return groups_of(self.row, await info.context.loaders.export_files_by_export_id.load(self.row.id))
 
     @strawberry.field(description="Selected but not exportable, with why.")
     async def skipped(self, info: Info) -> list[SkippedAffiliate]:
-        rows = await info.context.loaders.export_skips.load(self.row.id)
+        rows = await info.context.loaders.export_skips_by_export_id.load(self.row.id)
         return [SkippedAffiliate(reason=r.reason, affiliate_id=r.affiliate_id) for r in rows]
 
     @strawberry.field(description="Every group has been settled by markAsPaid (false for an empty export).")
     async def paid(self, info: Info) -> bool:
-        files = await info.context.loaders.export_files.load(self.row.id)
+        files = await info.context.loaders.export_files_by_export_id.load(self.row.id)
         return bool(files) and all(f.paid_at is not None for f in files)
 
 
@@ -250,7 +261,7 @@ class PaymentQueries:
 @strawberry.input(description="What to export: the ticked affiliates, or a filter (neither: every affiliate). "
                   "Only those DUE at this moment are exported; the others are listed in `skipped`.")
 class ExportPaymentDetailsInput:
-    scope: ExportScopeEnum = strawberry.field(description="PROVIDED or PREFERRED.")  # type: ignore[valid-type]
+    scope: ExportScope = strawberry.field(description="PROVIDED or PREFERRED.")
     affiliate_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description=f"The ticked affiliates (at most {MAX_TICKED}); not with filter."
     )
@@ -267,7 +278,7 @@ class MarkAsPaidInput:
         default=None, description=f"Settle what is due now for these affiliates (at most {MAX_TICKED}); not with "
         "exportId."
     )
-    method: PaymentMethodTypeEnum | None = strawberry.field(  # type: ignore[valid-type]
+    method: PaymentMethodType | None = strawberry.field(
         default=None, description="The payment type that was paid (required)."
     )
     currency: str | None = strawberry.field(
@@ -334,7 +345,8 @@ class PaymentMutations:
         ids = ticked(input.affiliate_ids, "affiliateIds")
         await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
-            info.context.principal.actor, info.context.now, input.scope, selection(input.filter) if ids is None else ids
+            info.context.principal.actor, info.context.now, scope=input.scope,
+            affiliates=selection(input.filter) if ids is None else ids,
         )
         return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
 
@@ -371,6 +383,7 @@ class PaymentMutations:
         reason: Annotated[str, strawberry.argument(description="Why (recorded with the payout and in the audit log).")],
     ) -> VoidPayoutPayload:
         row = await payrun.void_payout(
-            info.context.principal.actor, info.context.now, decode_id(payout_id, "Payout", "payoutId"), reason
+            info.context.principal.actor, info.context.now, payout_id=decode_id(payout_id, "Payout", "payoutId"),
+            reason=reason,
         )
         return VoidPayoutSuccess(payout=Payout.of(row))

@@ -144,7 +144,7 @@ def _origin(named: GraphQLNamedType) -> type | None:
 
 def _carries_objects(schema: GraphQLSchema, named: GraphQLNamedType) -> bool:
     """The type is, or may at run time be, an owned or program-wide object."""
-    types = schema.get_possible_types(named) if is_abstract_type(named) else [named]  # type: ignore[arg-type]
+    types = schema.get_possible_types(named) if is_abstract_type(named) else [named]
     return any(
         isinstance(origin := _origin(t), type) and issubclass(origin, Owned | ProgramWide) for t in types
     )

@@ -17,7 +17,7 @@ from schema.pagination import NEWEST_FIRST, Connection, paginate
 from schema.permissions import CanReadAll, ProgramWide
 from schema.sales import Sale
 
-ProcessorEventStatusEnum = described_enum(
+described_enum(
     ProcessorEventStatus, "ProcessorEventStatus", "What became of a processor event.",
     APPLIED="Booked through the ledger (a sale, a refund, a dispute hold or its end, an attribution).",
     IGNORED="Nothing to book: see its reason (an unknown type, an affiliate or product not found, ...).",
@@ -31,11 +31,16 @@ class ProcessorEvent(Node, ProgramWide):
     event_id: str = strawberry.field(description="The processor's event id (the idempotency key).")
     type: str = strawberry.field(description="The processor's event type, e.g. invoice.paid.")
     received_at: datetime = strawberry.field(description="When it was first received.")
-    status: ProcessorEventStatusEnum = strawberry.field(  # type: ignore[valid-type]
+    status: ProcessorEventStatus = strawberry.field(
         description="What became of it."
     )
     reason: str | None = strawberry.field(description="Why it was IGNORED or is PENDING.")
     row: strawberry.Private[ProcessorEventRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[ProcessorEvent | None, int | None]:
+        row = await info.context.loaders.processor_event_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)
 
     @classmethod
     def of(cls, row: ProcessorEventRow) -> ProcessorEvent:
@@ -48,7 +53,7 @@ class ProcessorEvent(Node, ProgramWide):
     async def sale(self, info: Info) -> Sale | None:
         if self.row.sale_id is None:
             return None
-        row = await info.context.loaders.sale.load(self.row.sale_id)
+        row = await info.context.loaders.sale_by_id.load(self.row.sale_id)
         return Sale.of(row) if row else None
 
 
@@ -61,7 +66,7 @@ class ProcessorEventQueries:
         self,
         info: Info,
         status: Annotated[
-            ProcessorEventStatusEnum | None,  # type: ignore[valid-type]
+            ProcessorEventStatus | None,
             strawberry.argument(description="Only events in this state."),
         ] = None,
         first: Annotated[int | None, strawberry.argument(description="Page size (at most 500).")] = None,

@@ -9,9 +9,10 @@ import strawberry
 
 from models import ledger
 from models.enums import Role
-from models.ledger import KEEP, Amount, Keep, ProductChanges
+from models.ledger import KEEP, Keep, ProductChanges
 from models.products import Product as ProductRow
 from models.rules import Milestone as MilestoneRule
+from models.validation import Amount
 from schema.context import Info
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
@@ -74,6 +75,11 @@ class Product(Node):
         description="At most this many renewals of a subscription earn; null: no limit on their number."
     )
     row: strawberry.Private[ProductRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Product | None, int | None]:
+        row = await info.context.loaders.product_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)
 
     @classmethod
     def of(cls, row: ProductRow) -> Product:
@@ -252,6 +258,7 @@ class ProductMutations:
             renewal_payments=_given(input.renewal_payments),  # type: ignore[arg-type]
         )
         row = await ledger.update_product(
-            info.context.principal.actor, decode_id(input.product_id, "Product", "productId"), changes
+            info.context.principal.actor, product_id=decode_id(input.product_id, "Product", "productId"),
+            changes=changes,
         )
         return UpdateProductSuccess(product=Product.of(row))

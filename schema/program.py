@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 
 from models import ledger
-from models.balances import Effects
 from models.enums import DueCause, Role
 from models.rules import ProgramRules
 from schema.context import Info
@@ -74,14 +73,12 @@ class ProgramMutations:
         self, info: Info, input: Annotated[UpdateProgramSettingsInput, strawberry.argument(description="The changes.")]
     ) -> UpdateProgramSettingsPayload:
         ctx = info.context
-        effects = Effects()
-        row = await ledger.update_program_settings(
+        changed = await ledger.update_program_settings(
             ctx.principal.actor,
             ctx.now,
             minimum_sales=input.minimum_sales,
             minimum_payout=None if input.minimum_payout is None else [m.to_amount() for m in input.minimum_payout],
             default_milestones=milestone_pairs(input.default_milestones),
-            effects=effects,
         )
-        await ctx.announce(effects.transitions, DueCause.REQUIREMENTS_MET)
-        return UpdateProgramSettingsSuccess(settings=ProgramSettings.of(row.rules()))
+        await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
+        return UpdateProgramSettingsSuccess(settings=ProgramSettings.of(changed.row.rules()))

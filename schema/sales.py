@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models import ledger
-from models.balances import Effects
 from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatus
 from models.rules import installment_state
 from models.sales import Sale as SaleRow
@@ -16,6 +15,7 @@ from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
+from schema.loaders import load_existing
 from schema.money import Money, MoneyInput
 from schema.node import Node
 from schema.permissions import Owned, mutation
@@ -25,19 +25,19 @@ if TYPE_CHECKING:
     from schema.products import Product
     from schema.tiers import CommissionTier
 
-SaleStatusEnum = described_enum(
+described_enum(
     SaleStatus, "SaleStatus", "Where a sale stands after refunds and chargebacks.",
     COMPLETED="Nothing refunded.",
     PARTIALLY_REFUNDED="Part of the amount refunded; the commission shrank in proportion.",
     REFUNDED="Fully refunded by a REFUND: no commission is left.",
     CHARGED_BACK="Fully refunded by a CHARGEBACK: no commission is left.",
 )
-RefundKindEnum = described_enum(
+described_enum(
     RefundKind, "RefundKind", "How money went back to the customer.",
     REFUND="The merchant refunded the customer.",
     CHARGEBACK="The customer's bank reversed the payment.",
 )
-InstallmentStateEnum = described_enum(
+described_enum(
     InstallmentState, "InstallmentState", "An installment's state as of now (payout-rules.md 3).",
     HELD="Its release time has not come yet.",
     DUE="Released and not yet paid.",
@@ -60,7 +60,7 @@ class Installment:
                                      "when VOIDED).")
     release_at: datetime = strawberry.field(description="When it becomes due: the sale's time plus the milestone's "
                                             "delay (UTC).")
-    state: InstallmentStateEnum = strawberry.field(description="HELD, DUE, PAID or VOIDED, as of now.")  # type: ignore[valid-type]
+    state: InstallmentState = strawberry.field(description="HELD, DUE, PAID or VOIDED, as of now.")
 
 
 @strawberry.type(description="A sale an affiliate brought, with the commission it earned.")
@@ -70,7 +70,7 @@ class Sale(Node, Owned):
                                         "on it).")
     amount: Money = strawberry.field(description="What the customer paid.")
     refunded: Money = strawberry.field(description="How much of the amount was refunded or charged back so far.")
-    status: SaleStatusEnum = strawberry.field(description="COMPLETED or how it was refunded.")  # type: ignore[valid-type]
+    status: SaleStatus = strawberry.field(description="COMPLETED or how it was refunded.")
     occurred_at: datetime = strawberry.field(description="When the sale happened (UTC); milestones count from it.")
     commission: Money = strawberry.field(description="The affiliate's commission on it, net of refunds.")
     subscription_id: str | None = strawberry.field(
@@ -84,6 +84,11 @@ class Sale(Node, Owned):
         "name (renewalMonths or renewalPayments)."
     )
     row: strawberry.Private[SaleRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[Sale | None, int | None]:
+        row = await info.context.loaders.sale_by_id.load(pk)
+        return (cls.of(row), row.affiliate_id) if row else (None, None)
 
     @classmethod
     def of(cls, row: SaleRow) -> Sale:
@@ -110,20 +115,20 @@ class Sale(Node, Owned):
 
         if self.row.tier_id is None:
             return None
-        row = await info.context.loaders.tier.load(self.row.tier_id)
+        row = await info.context.loaders.tier_by_id.load(self.row.tier_id)
         return CommissionTier.of(row) if row else None
 
     @strawberry.field(description="What was sold.")
     async def product(self, info: Info) -> Annotated[Product, strawberry.lazy("schema.products")]:
         from schema.products import Product
 
-        return Product.of(await info.context.loaders.product.load(self.row.product_id))
+        return Product.of(await load_existing(info.context.loaders.product_by_id, self.row.product_id))
 
     @strawberry.field(description="Who earned the commission.")
     async def affiliate(self, info: Info) -> Annotated[Affiliate, strawberry.lazy("schema.affiliates")]:
         from schema.affiliates import Affiliate
 
-        return Affiliate.of(await info.context.loaders.affiliate.load(self.row.affiliate_id))
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.row.affiliate_id))
 
     @strawberry.field(description="The commission split by milestone, in the milestones' order.")
     async def installments(self, info: Info) -> list[Installment]:
@@ -134,7 +139,7 @@ class Sale(Node, Owned):
                 release_at=i.release_at,
                 state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now, i.disputed),
             )
-            for i in await info.context.loaders.installments.load(self.row.id)
+            for i in await info.context.loaders.installments_by_sale_id.load(self.row.id)
         ]
 
 
@@ -166,7 +171,7 @@ class RefundSaleInput:
     amount: MoneyInput | None = strawberry.field(
         default=None, description="How much went back, in the sale's currency; null: all not yet refunded."
     )
-    kind: RefundKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+    kind: RefundKind | None = strawberry.field(
         default=RefundKind.REFUND, description="REFUND or CHARGEBACK; null or absent: REFUND."
     )
     occurred_at: datetime | None = strawberry.field(
@@ -202,8 +207,7 @@ class SaleMutations:
         self, info: Info, input: Annotated[RecordSaleInput, strawberry.argument(description="The sale.")]
     ) -> RecordSalePayload:
         ctx = info.context
-        effects = Effects()
-        row, created = await ledger.record_sale(
+        recorded = await ledger.record_sale(
             ctx.principal.actor,
             ctx.now,
             external_id=input.external_id,
@@ -213,10 +217,9 @@ class SaleMutations:
             amount=input.amount.to_amount() if input.amount else None,
             occurred_at=utc(input.occurred_at),
             subscription_id=input.subscription_id,
-            effects=effects,
         )
-        await ctx.announce(effects.transitions, DueCause.SALE_RECORDED)
-        return RecordSaleSuccess(sale=Sale.of(row), created=created)
+        await ctx.announce(recorded.transitions, DueCause.SALE_RECORDED)
+        return RecordSaleSuccess(sale=Sale.of(recorded.sale), created=recorded.created)
 
     @strawberry.mutation(description="Refund or charge back (part of) a sale (ADMIN): its commission shrinks; what "
                          "was already paid becomes owed.")
@@ -225,7 +228,7 @@ class SaleMutations:
         self, info: Info, input: Annotated[RefundSaleInput, strawberry.argument(description="The refund.")]
     ) -> RefundSalePayload:
         ctx = info.context
-        row = await ledger.refund_sale(
+        changed = await ledger.refund_sale(
             ctx.principal.actor,
             ctx.now,
             external_id=input.external_id,
@@ -233,6 +236,7 @@ class SaleMutations:
             kind=input.kind or RefundKind.REFUND,
             occurred_at=utc(input.occurred_at),
         )
-        return RefundSaleSuccess(sale=Sale.of(row))
+        # A refund only lowers what is due: nothing it causes is announced (rule 10).
+        return RefundSaleSuccess(sale=Sale.of(changed.row))
 
 

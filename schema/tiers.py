@@ -33,6 +33,11 @@ class CommissionTier(Node):
     row: strawberry.Private[CommissionTierRow]
 
     @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[CommissionTier | None, int | None]:
+        row = await info.context.loaders.tier_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)  # program-wide: not for AFFILIATE tokens
+
+    @classmethod
     def of(cls, row: CommissionTierRow) -> CommissionTier:
         rate = row.rate
         return cls(
@@ -44,7 +49,7 @@ class CommissionTier(Node):
         )
 
     async def _product(self, info: Info) -> Product:
-        row = await info.context.loaders.product.load(self.row.product_id)
+        row = await info.context.loaders.product_by_id.load(self.row.product_id)
         assert row is not None  # a tier's product is never deleted
         return Product.of(row)
 

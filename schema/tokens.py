@@ -23,7 +23,7 @@ from schema.permissions import ProgramWide, mutation
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
-RoleEnum = described_enum(
+described_enum(
     Role, "Role", "What a token may do (payout-rules.md 11).",
     ADMIN="Everything.",
     VIEWER="Every query; no mutation, no export download.",
@@ -34,11 +34,16 @@ RoleEnum = described_enum(
 @strawberry.type(description="An API token's metadata; the token itself is never readable again.")
 class ApiToken(Node, ProgramWide):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); revokeToken takes it.")
-    role: RoleEnum = strawberry.field(description="What the token may do.")  # type: ignore[valid-type]
+    role: Role = strawberry.field(description="What the token may do.")
     label: str = strawberry.field(description="A free note on what the token is for; may be empty.")
     created_at: datetime = strawberry.field(description="When it was issued (UTC).")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked (UTC); null while it works.")
     row: strawberry.Private[ApiTokenRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[ApiToken | None, int | None]:
+        row = await ApiTokenRow.get_or_none(id=pk)
+        return (cls.of(row), None) if row else (None, None)
 
     @classmethod
     def of(cls, row: ApiTokenRow) -> ApiToken:
@@ -57,7 +62,7 @@ class ApiToken(Node, ProgramWide):
 
         if self.row.affiliate_id is None:
             return None
-        row = await info.context.loaders.affiliate.load(self.row.affiliate_id)
+        row = await info.context.loaders.affiliate_by_id.load(self.row.affiliate_id)
         return Affiliate.of(row) if row else None
 
 
@@ -99,6 +104,8 @@ class TokenMutations:
     async def revoke_token(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The ApiToken's global id.")]
     ) -> RevokeTokenPayload:
-        row = await access.revoke_token(info.context.principal.actor, decode_id(id, "ApiToken", "id"), info.context.now)
+        row = await access.revoke_token(
+            info.context.principal.actor, info.context.now, token_id=decode_id(id, "ApiToken", "id")
+        )
         await info.context.revoke(row.id)  # its open WebSockets close now, in every process
         return RevokeTokenSuccess(api_token=ApiToken.of(row))

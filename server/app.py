@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -88,13 +87,13 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
             return Context(
                 principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
                 revoke=self.bus.revoke, request=request, response=response, events=self.bus, websocket=True,
-                links=self.links,
+                links=self.links, clock=self.settings.clock,
             )
         principal: Principal = request.state.principal
         # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
         return Context(
             principal=principal, cipher=self.cipher, announce=self.bus.announce, revoke=self.bus.revoke,
-            request=request, response=response, events=self.bus, links=self.links,
+            request=request, response=response, events=self.bus, links=self.links, clock=self.settings.clock,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
@@ -196,8 +195,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     logs.configure()
     cipher = Cipher(settings.secret_key)
     links = LinkSigner(settings.secret_key)
-    bus = make_bus(settings.pubsub_url, settings.database_url)
-    clock = MaturityClock(bus.announce, settings.database_url)
+    bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
+    clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
     view = PayoutsGraphQL(settings, cipher, links, bus)
     graphql = HttpGuard(DatabaseGuard(Authenticated(view, settings)))
@@ -212,7 +211,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ticking = asyncio.create_task(clock.run()) if settings.maturity_clock else None
             watching = asyncio.create_task(view.sockets.watch())
             try:
-                yield {"started_at": datetime.now(UTC), "bus": bus}
+                yield {"started_at": settings.clock(), "bus": bus, "maturity_clock": clock}
             finally:
                 for task in (ticking, watching):
                     if task is not None:
@@ -227,9 +226,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
-            Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token)),
+            Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
             *browser_routes(),
-            Route("/webhooks/stripe", stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce),
+            Route("/webhooks/stripe",
+                  stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce, settings.clock),
                   methods=["POST"]),
         ],
         lifespan=lifespan,

@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -88,7 +87,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> None:
         try:
-            await access.revoke_token(CLI_ACTOR, pk, datetime.now(UTC))
+            await access.revoke_token(CLI_ACTOR, settings.clock(), token_id=pk)
         except LedgerError as e:
             failure.append(e.message)
             return
@@ -148,8 +147,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> None:
         for line in await export_to_directory(
-            Cipher(settings.secret_key), ExportScope(args.scope), [PaymentStatus(s) for s in args.status or ["DUE"]],
-            Path(args.out), CLI_ACTOR,
+            Cipher(settings.secret_key), settings.clock(), ExportScope(args.scope),
+            [PaymentStatus(s) for s in args.status or ["DUE"]], Path(args.out), CLI_ACTOR,
         ):
             say(line)
 
@@ -170,7 +169,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def work() -> None:
-        await seed(Cipher(settings.secret_key), args.affiliates, args.sales, sys.stderr)
+        await seed(Cipher(settings.secret_key), settings.clock(), args.affiliates, args.sales, sys.stderr)
 
     started = time.monotonic()
     asyncio.run(with_database(settings, work))
@@ -187,7 +186,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> None:
         try:
-            counts.append(await import_sales(Path(args.file), sys.stderr))
+            counts.append(await import_sales(settings.clock, Path(args.file), sys.stderr))
         except LedgerError as e:
             failure.append(e.message)
 

@@ -17,13 +17,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
 
 import asyncpg
 
 from models.balances import apply_maturities, next_maturity
 from models.enums import DueCause
 from models.transactions import is_unavailable
+from schema.clock import Clock, system_clock
 from schema.context import Announce
 
 log = logging.getLogger("payouts.clock")
@@ -58,16 +58,19 @@ async def leadership(database_url: str, retry: float = RETRY) -> AsyncIterator[C
 
 class MaturityClock:
     def __init__(
-        self, announce: Announce, database_url: str, *, max_sleep: float = MAX_SLEEP, retry: float = RETRY
+        self, announce: Announce, database_url: str, *, clock: Clock = system_clock, max_sleep: float = MAX_SLEEP,
+        retry: float = RETRY,
     ) -> None:
         self.announce = announce
+        self.clock = clock
         self.database_url = database_url
         self.max_sleep = max_sleep
         self.retry = retry
         self._wake = asyncio.Event()
 
     def poke(self) -> None:
-        """Balances changed somewhere: the earliest release may now be sooner than the one slept for."""
+        """Balances changed somewhere, or time was moved: the earliest release may now be sooner than the
+        one slept for."""
         self._wake.set()
 
     async def run(self) -> None:
@@ -93,9 +96,9 @@ class MaturityClock:
             upcoming = await next_maturity()
             delay = self.max_sleep
             if upcoming is not None:
-                delay = min(delay, max(MIN_SLEEP, (upcoming - datetime.now(UTC)).total_seconds()))
+                delay = min(delay, max(MIN_SLEEP, (upcoming - self.clock()).total_seconds()))
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
     async def tick(self) -> None:
-        await self.announce(await apply_maturities(datetime.now(UTC)), DueCause.MATURED)
+        await self.announce(await apply_maturities(self.clock()), DueCause.MATURED)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from models.db import DEFAULT_DATABASE_URL
+from schema.clock import Clock, system_clock
 
 
 def cors_origins(raw: str) -> tuple[str, ...]:
@@ -33,6 +34,7 @@ class Settings:
     introspection: bool = True
     maturity_clock: bool = True
     cors_origins: tuple[str, ...] = ()  # browsers on other origins allowed in; empty: same origin only
+    clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
     stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
 
     @classmethod

@@ -12,10 +12,11 @@ import os
 import secrets
 import stat
 import string
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from random import Random
@@ -24,18 +25,19 @@ from tortoise.transactions import in_transaction
 
 from models import ledger
 from models.affiliates import Affiliate
-from models.balances import Effects, refresh_all
+from models.balances import refresh_all
 from models.db import DEFAULT_DATABASE_URL
 from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, RefundKind, Role
 from models.global_ids import to_global_id as ledger_id
-from models.ledger import Amount
 from models.money import from_minor
 from models.payment_details import Cipher, iban_is_valid
 from models.payrun import mark_as_paid
 from models.products import Product
 from models.stripe_events import StripeEvent
-from models.stripe_ledger import receive
+from models.stripe_ledger import actor_of, receive
 from models.tokens import ApiToken, hash_token, new_token
+from models.validation import Amount
+from schema.clock import system_clock
 from server.config import Settings
 
 ACTOR = "demo"
@@ -201,7 +203,7 @@ class Seeder:
         if profile == "switched":  # paid instantly for the first months, then by hand
             half = len(days) // 2
             await self.sales_of(affiliate, days[:half], products, refund_rate=0.5)
-            await ledger.set_payout_mode(ACTOR, affiliate.id, PayoutMode.MANUAL, self.now)
+            await ledger.set_payout_mode(ACTOR, self.now, affiliate_id=affiliate.id, mode=PayoutMode.MANUAL)
             days = days[half:]
         await self.sales_of(affiliate, days, products, refund_rate=0.25 if profile == "instant" else 0.1)
         if profile == "declined":
@@ -232,7 +234,7 @@ class Seeder:
         for external_id, occurred, product in self.refundable:
             await self.refund(external_id, occurred, product)
         for affiliate_id in self.to_decline:
-            await ledger.set_approval_status(ACTOR, affiliate_id, ApprovalStatus.DECLINED, self.now)
+            await ledger.set_approval_status(ACTOR, self.now, affiliate_id=affiliate_id, status=ApprovalStatus.DECLINED)
 
     async def payment_details(self, affiliate: Affiliate, holder: str, *, paypal_only: bool) -> None:
         rng = self.rng
@@ -256,7 +258,8 @@ class Seeder:
             details["check"] = {"payee": holder, "addressLine1": f"{rng.randint(1, 999)} Main Street",
                                 "city": city, "postalCode": postal, "country": country}
         await ledger.update_payment_details(
-            ACTOR, affiliate.id, self.cipher, self.now, preferred=rng.choice(kinds), **details,  # type: ignore[arg-type]
+            ACTOR, self.now, affiliate_id=affiliate.id, cipher=self.cipher, preferred=rng.choice(kinds),
+            **details,  # type: ignore[arg-type]
         )
 
     async def sales_of(self, affiliate: Affiliate, days_ago: list[float], products: list[Product],
@@ -296,9 +299,9 @@ class Seeder:
         a subscription with renewals past its count limit, a disputed checkout, an ignored and a pending event.
         """
         pro, starter = self.products[0], self.products[1]
-        await ledger.update_product(ACTOR, starter.id, ledger.ProductChanges(
+        await ledger.update_product(ACTOR, product_id=starter.id, changes=ledger.ProductChanges(
             external_id="price_demo_starter_monthly", renewal_commission_percent=Decimal(10), renewal_payments=6))
-        await ledger.update_product(ACTOR, pro.id, ledger.ProductChanges(
+        await ledger.update_product(ACTOR, product_id=pro.id, changes=ledger.ProductChanges(
             external_id="price_demo_pro_annual", renewal_months=24))
         gold = await ledger.create_commission_tier(
             ACTOR, product_id=pro.id, name="Gold partners", commission_percent=Decimal(40), commission_flat=None,
@@ -313,7 +316,7 @@ class Seeder:
 
         async def deliver(n: int, kind: str, obj: dict[str, object], at: datetime) -> None:
             event = StripeEvent(f"evt_demo_{n:03d}", kind, at, obj)
-            await receive(event, max(at, self.now - timedelta(days=1)), Effects())
+            await receive(actor_of(event), max(at, self.now - timedelta(days=1)), event=event)
 
         if len(regulars) == 4:
             await deliver(1, "checkout.session.completed", {
@@ -359,25 +362,25 @@ async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AF
     One outer transaction (each ledger operation becomes a savepoint inside it): a seed that
     fails leaves the database empty, so the next start seeds again, and SQLite syncs once.
     """
-    started = datetime.now(UTC)
+    started = time.perf_counter()
     async with in_transaction():
         if not await is_empty():
             return None
-        seeder = Seeder(cipher, now or started, Random(SEED))
+        seeder = Seeder(cipher, now or system_clock(), Random(SEED))
         await seeder.program()
         for n in range(1, affiliates + 1):
             await seeder.affiliate(n)
         await seeder.pay_runs()
         await seeder.refunds_and_declines()
         await seeder.subscriptions_and_tiers()
-    return Seeded(affiliates, seeder.sales, seeder.refunds, (datetime.now(UTC) - started).total_seconds())
+    return Seeded(affiliates, seeder.sales, seeder.refunds, time.perf_counter() - started)
 
 
 async def prepare(settings: Settings, host: str, port: int, say: Callable[[str], None]) -> None:
     """Seed an empty database (never a filled one), then tell the operator how to try it."""
     if await is_empty():
         say("filling the empty demo database (about 15 seconds)...")
-    seeded = await seed(Cipher(settings.secret_key))
+    seeded = await seed(Cipher(settings.secret_key), settings.clock())
     if seeded:
         counts = Counter(await Affiliate.all().values_list("payment_status", flat=True))
         say(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from models.money import format_money, from_minor
 from models.payment_details import BENEFICIARY_ADDRESS, Cipher
 from models.rules import spreadsheet_safe
 from models.signed_links import LinkSigner, SignedLink
+from schema.clock import Clock, system_clock
 from schema.ids import parse_pk
 from server.auth import authenticate, still_admin
 
@@ -126,12 +127,8 @@ def signed_link(request: Request) -> SignedLink | None:
     return SignedLink(expires=params.get("expires", ""), by=params.get("by", ""), signature=params["signature"])
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def export_file_route(
-    cipher: Cipher, links: LinkSigner, admin_token: str | None, clock: Callable[[], datetime] = utc_now
+    cipher: Cipher, links: LinkSigner, admin_token: str | None, clock: Clock = system_clock
 ) -> Callable[[Request], Any]:
     """GET /exports/files/{id}: ADMIN only, by bearer header or by a signed link (docs/operations.md).
 
@@ -173,16 +170,16 @@ def export_file_route(
 
 
 async def export_to_directory(
-    cipher: Cipher, scope: ExportScope, statuses: Sequence[PaymentStatus], out: Path, actor: str = "cli"
+    cipher: Cipher, now: datetime, scope: ExportScope, statuses: Sequence[PaymentStatus], out: Path,
+    actor: str = "cli",
 ) -> list[str]:
     """`payouts export`: make an export of the affiliates in these statuses and write its files to `out` (a directory).
 
     Returns the summary lines the command prints.
     """
-    now = datetime.now(UTC)
     await apply_maturities(now)  # the selection reads payment statuses: exact as of now
     export = await payrun.export_payment_details(
-        actor, now, scope, Affiliate.filter(payment_status__in=list(statuses))
+        actor, now, scope=scope, affiliates=Affiliate.filter(payment_status__in=list(statuses))
     )
     lines = [f"export {export.id} ({scope.value}): {sum(export.affiliate_counts.values())} group entries"]
     for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "part"):

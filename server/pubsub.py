@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 import redis.asyncio as redis
@@ -32,6 +32,7 @@ from redis.asyncio.client import PubSub
 from models import outbox
 from models.enums import DueCause
 from models.rules import Transition
+from schema.clock import Clock, system_clock
 from schema.events import DueEvent, due_events
 
 log = logging.getLogger("payouts.pubsub")
@@ -92,8 +93,9 @@ def _message(items: list[str], changed: bool) -> str:
 class Bus:
     """In-process fan-out, indexed by affiliate so a filtered subscriber only sees its own."""
 
-    def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
+    def __init__(self, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
         self.queue_size = queue_size
+        self.clock = clock
         self._subscribers: dict[int | None, set[Subscriber]] = defaultdict(set)
         self._on_change: list[Callable[[], None]] = []
         self._on_revoke: list[Callable[[int], None]] = []
@@ -175,7 +177,7 @@ class Bus:
         """`Context.announce`: called after the change committed, so it must not fail the request."""
         if not transitions:
             return
-        events = due_events(transitions, cause, datetime.now(UTC))
+        events = due_events(transitions, cause, self.clock())
         try:
             await self.publish(events, changed=True)
         except Exception:  # the change is committed; losing its notification must not turn it into an error
@@ -193,10 +195,10 @@ class RelayBus(Bus):
     each subscriber of this process once.
     """
 
-    def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
-        super().__init__(queue_size)
+    def __init__(self, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
+        super().__init__(queue_size, clock)
         self._seen: dict[int, float] = {}
-        self._alive_at: datetime | None = None  # wall clock: outbox rows carry the publisher's wall clock
+        self._alive_at: datetime | None = None  # Settings.clock: outbox rows carry the publisher's
         self._connected = asyncio.Event()
         self._holder: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
@@ -224,7 +226,7 @@ class RelayBus(Bus):
             try:
                 await self._connect()
                 gap_from = self._alive_at
-                self._alive_at = datetime.now(UTC)
+                self._alive_at = self.clock()
                 self._connected.set()
                 log.info("bus connected")
                 if gap_from is not None:
@@ -247,13 +249,13 @@ class RelayBus(Bus):
         """Until the connection fails: check it every KEEPALIVE seconds, prune now and then."""
         while True:
             await self._check()
-            self._alive_at = datetime.now(UTC)
+            self._alive_at = self.clock()
             now = time.monotonic()
             self._seen = {i: t for i, t in self._seen.items() if now - t < SEEN_FOR}
             if now - self._pruned_at > PRUNE_EVERY:
                 self._pruned_at = now
                 with suppress(Exception):  # another process may be pruning; next time then
-                    await outbox.prune(datetime.now(UTC))
+                    await outbox.prune(self.clock())
 
     async def _catch_up(self, moment: datetime) -> None:
         missed = [(i, m) for i, m in await outbox.since(moment) if i not in self._seen]
@@ -279,7 +281,7 @@ class RelayBus(Bus):
 
     async def send(self, message: str) -> None:
         """Keep the message in the outbox, then carry it, numbered, to every process."""
-        numbered = _numbered(message, await outbox.append(message, datetime.now(UTC)))
+        numbered = _numbered(message, await outbox.append(message, self.clock()))
         try:
             await self._transmit(numbered)
         except Exception as e:  # kept in the outbox: other processes catch up when their bus reconnects
@@ -308,8 +310,8 @@ def _numbered(message: str, number: int) -> str:
 class PostgresBus(RelayBus):
     """LISTEN on a dedicated connection; NOTIFY through a small pool (one connection is not concurrent)."""
 
-    def __init__(self, url: str, queue_size: int = QUEUE_SIZE) -> None:
-        super().__init__(queue_size)
+    def __init__(self, url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
+        super().__init__(queue_size, clock)
         self.url = url
         self._listener: asyncpg.Connection | None = None
         self._lost = asyncio.Event()
@@ -365,8 +367,10 @@ class RedisBus(RelayBus):
     deployment's database: two deployments sharing one Redis never see each other's events.
     """
 
-    def __init__(self, url: str, database_url: str, queue_size: int = QUEUE_SIZE) -> None:
-        super().__init__(queue_size)
+    def __init__(
+        self, url: str, database_url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock
+    ) -> None:
+        super().__init__(queue_size, clock)
         deployment = hashlib.sha256(database_url.encode()).hexdigest()[:16]
         self.channel = f"{CHANNEL}:{deployment}"
         self._client = redis.from_url(url)
@@ -404,12 +408,12 @@ class RedisBus(RelayBus):
         await self._client.publish(self.channel, message)
 
 
-def make_bus(url: str | None, database_url: str) -> Bus:
+def make_bus(url: str | None, database_url: str, clock: Clock = system_clock) -> Bus:
     """PAYOUTS_PUBSUB_URL: unset for in-process, postgres://... or redis://... across processes."""
     if not url:
-        return Bus()
+        return Bus(clock=clock)
     if url.startswith(("postgres://", "postgresql://")):
-        return PostgresBus(url)
+        return PostgresBus(url, clock=clock)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisBus(url, database_url)
+        return RedisBus(url, database_url, clock=clock)
     raise ValueError("PAYOUTS_PUBSUB_URL must be postgres://..., redis://... or unset")

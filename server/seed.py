@@ -25,9 +25,10 @@ from models.affiliates import Affiliate, PaymentMethod
 from models.backfill import SaleLine
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode
 from models.errors import LedgerError
-from models.ledger import Amount
 from models.payment_details import Cipher
 from models.sql import insert_rows
+from models.validation import Amount
+from schema.clock import Clock
 from schema.ids import parse_global_id
 from server.progress import Progress
 
@@ -38,8 +39,7 @@ APPROVALS = (ApprovalStatus.APPROVED, ApprovalStatus.PENDING, ApprovalStatus.DEC
 DAYS = 180
 
 
-async def seed(cipher: Cipher, affiliates: int, sales: int, out: TextIO) -> None:
-    now = datetime.now(UTC)
+async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: TextIO) -> None:
     rng = random.Random(affiliates * 1_000_003 + sales)
     await ledger.update_program_settings(
         ACTOR, now, minimum_sales=1, minimum_payout=[Amount(Decimal("25.00"), "USD"), Amount(Decimal("25.00"), "EUR")]
@@ -165,7 +165,7 @@ def _line(row: dict[str, str]) -> SaleLine:
     return SaleLine(row["externalId"], product, affiliate, amount, occurred)
 
 
-async def import_sales(path: Path, out: TextIO) -> tuple[int, int]:
+async def import_sales(clock: Clock, path: Path, out: TextIO) -> tuple[int, int]:
     """Book a CSV of sales (header: externalId,productId,affiliateId[,amount,currency,occurredAt]).
 
     BATCH lines per transaction; a bad line stops the import there, naming the line, with the
@@ -184,21 +184,21 @@ async def import_sales(path: Path, out: TextIO) -> tuple[int, int]:
             except (ValueError, KeyError, ArithmeticError) as e:
                 raise ImportFailed(f"line {number}: {e}", "file") from None
             if len(lines) == BATCH:
-                booked = await _book_lines(lines, first_line)
+                booked = await _book_lines(clock(), lines, first_line)
                 created, existing = created + booked.created, existing + booked.existing
                 progress.advance(len(lines))
                 lines, first_line = [], number + 1
         if lines:
-            booked = await _book_lines(lines, first_line)
+            booked = await _book_lines(clock(), lines, first_line)
             created, existing = created + booked.created, existing + booked.existing
             progress.advance(len(lines))
     progress.close()
     return created, existing
 
 
-async def _book_lines(lines: list[SaleLine], first_line: int) -> backfill.Booked:
+async def _book_lines(now: datetime, lines: list[SaleLine], first_line: int) -> backfill.Booked:
     try:
-        return await backfill.record_sales(ACTOR, datetime.now(UTC), lines)
+        return await backfill.record_sales(ACTOR, now, lines)
     except LedgerError as e:
         # input[i].field -> the file's line number
         index = int(e.field.split("]")[0].split("[")[1]) if e.field and e.field.startswith("input[") else 0

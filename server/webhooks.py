@@ -14,16 +14,15 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from models.balances import Effects
 from models.errors import LedgerError
 from models.stripe_events import EventError, parse_event
-from models.stripe_ledger import receive
+from models.stripe_ledger import actor_of, receive
 from models.transactions import is_unavailable
+from schema.clock import Clock
 from schema.context import Announce
 
 log = logging.getLogger("payouts.webhooks")
@@ -77,7 +76,7 @@ async def _body(request: Request) -> bytes | None:
 
 
 def stripe_webhook_route(
-    secrets: Sequence[str], announce: Announce, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    secrets: Sequence[str], announce: Announce, clock: Clock
 ) -> Callable[[Request], object]:
     async def stripe_webhook(request: Request) -> Response:
         if not secrets:
@@ -95,9 +94,8 @@ def stripe_webhook_route(
             event = parse_event(payload)
         except EventError as e:
             return _refused(400, str(e))
-        effects = Effects()
         try:
-            receipt = await receive(event, now, effects)
+            receipt = await receive(actor_of(event), now, event=event)
         except LedgerError as e:  # CONFLICT after the retries: nothing was written, Stripe delivers it again
             return _refused(409, e.message)
         except Exception as e:
@@ -105,7 +103,7 @@ def stripe_webhook_route(
                 raise
             log.warning("stripe event %s not booked: the database is unavailable", event.id)
             return _refused(503, "the database is unavailable; nothing was written")
-        await announce(effects.transitions, receipt.cause)
+        await announce(receipt.transitions, receipt.cause)
         row = receipt.event
         log.info("stripe event %s (%s): %s%s", event.id, event.type, row.status.value,
                  " (replay)" if receipt.replay else "")

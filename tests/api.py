@@ -18,6 +18,8 @@ PAY = f"""mutation($input: MarkAsPaidInput!) {{ markAsPaid(input: $input) {{
   ... on MarkAsPaidSuccess {{ payouts {{ id amount {{ amount currency }} method status reference
       affiliate {{ id }} export {{ id }} }}
     skipped {{ affiliate {{ id }} reason }} totals {{ amount currency }} }} {ERROR} }} }}"""
+VOID = f"""mutation($id: ID!, $reason: String!) {{ voidPayout(payoutId: $id, reason: $reason) {{
+  ... on VoidPayoutSuccess {{ payout {{ id status amount {{ amount }} }} }} {ERROR} }} }}"""
 BALANCES = """balances { currency earned { amount currency } reserve { amount } due { amount } paid { amount }
   owed { amount } nextRelease { at amount { amount currency } } }"""
 
@@ -69,6 +71,32 @@ async def details(gql: GraphQLClient, affiliate_id: str, **input: Any) -> None:
         input={"affiliateId": affiliate_id, **input},
     )
     assert "affiliate" in data["updatePaymentDetails"], data
+
+
+async def due_affiliate(gql: GraphQLClient, product: str, name: str, sale: str, **payment: Any) -> str:
+    """An affiliate with payment details (PayPal unless given) and one sale of `product`, due at once."""
+    aff = await create_affiliate(gql, name)
+    await details(gql, aff, **(payment or {"paypalEmail": f"{name.split()[0].lower()}.pay@example.com"}))
+    await record_sale(gql, externalId=sale, productId=product, affiliateId=aff)
+    return aff
+
+
+async def export(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
+    return (await gql.ok(EXPORT, input=input))["exportPaymentDetails"]
+
+
+async def pay(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
+    return (await gql.ok(PAY, input=input))["markAsPaid"]
+
+
+async def create_affiliate_token(gql: GraphQLClient, affiliate_id: str) -> dict[str, Any]:
+    data = await gql.ok(
+        f"""mutation($id: ID!) {{ createAffiliateToken(affiliateId: $id) {{ __typename
+          ... on CreateAffiliateTokenSuccess {{ token apiToken {{ id role revokedAt affiliate {{ id }} }} }}
+          {ERROR} }} }}""",
+        id=affiliate_id,
+    )
+    return data["createAffiliateToken"]
 
 
 async def record_sale(gql: GraphQLClient, **input: Any) -> dict[str, Any]:

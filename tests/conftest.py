@@ -29,7 +29,9 @@ from tortoise import Tortoise
 from models.db import migrate
 from server.app import create_app
 from server.config import Settings
+from tests import live as live_server
 from tests.clients import ADMIN_TOKEN, POSTGRES_URL, SECRET_KEY, GraphQLClient, StatementCounter
+from tests.clock import MovableClock
 
 
 def postgres_database(name: str) -> str:
@@ -98,8 +100,13 @@ async def database_url(template: str, tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN)
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def settings(database_url: str, clock: MovableClock) -> Settings:
+    return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, clock=clock)
 
 
 @pytest.fixture
@@ -119,6 +126,19 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def bus_kind() -> str:
+    """In-process unless a test parametrizes it with one of tests.live.BUSES."""
+    return live_server.bus_kind()
+
+
+@pytest.fixture
+async def live(settings: Settings, clock: MovableClock, bus_kind: str) -> AsyncIterator[live_server.Live]:
+    """The app served by uvicorn on a free port, in this test's loop."""
+    async for served in live_server.live(settings, clock, bus_kind):
+        yield served
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +67,11 @@ async def migrate_first(database_url: str) -> None:
 
 
 async def start_server(
-    database_url: str, log: Path, *, workers: int = 1, log_level: str = "warning", **extra_env: str
+    database_url: str, log: Path, *, workers: int = 1, log_level: str = "warning", env: Mapping[str, str] | None = None,
+    **extra_env: str,
 ) -> ServerProcess:
     """`uvicorn server.asgi:app` on a free port, returned once /healthz answers; all its output goes to `log`."""
+    extra_env = {**(env or {}), **extra_env}
     port = free_port()
     with open(log, "wb") as output:  # noqa: ASYNC230 (a local file, opened once)
         process = await asyncio.create_subprocess_exec(

@@ -53,10 +53,12 @@ async def deliver(
     signature: str | bytes | None = None,
 ) -> httpx.Response:
     body = evt if isinstance(evt, bytes) else body_of(evt)
-    headers: dict[str, str | bytes] = {
-        "Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        "Stripe-Signature": signature if signature is not None else sign(body, secret, timestamp),
-    }
+    stripe_signature = signature if signature is not None else sign(body, secret, timestamp)
+    headers = [
+        (b"Content-Type", b"application/json; charset=utf-8"),
+        (b"User-Agent", b"Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
+        (b"Stripe-Signature", stripe_signature if isinstance(stripe_signature, bytes) else stripe_signature.encode()),
+    ]
     return await http.post("/webhooks/stripe", content=body, headers=headers)
 
 

@@ -14,10 +14,11 @@ from models.affiliates import Affiliate, Balance
 from models.backfill import SaleLine, record_sales
 from models.enums import PaymentStatus
 from models.errors import NotFound, Violation
-from models.ledger import Amount
 from models.payment_details import Cipher
 from models.payouts import Payout
 from models.sales import Sale
+from models.validation import Amount
+from schema.clock import system_clock
 from schema.ids import parse_global_id
 from server.seed import ImportFailed, import_sales, seed
 from tests.api import BALANCES, add_paypal, create_affiliate, create_product, record_sale
@@ -96,20 +97,20 @@ async def test_import_reads_a_csv_and_names_the_bad_line(gql: GraphQLClient, tmp
     good.write_text("externalId,productId,affiliateId,amount,currency,occurredAt\n"
                     f"x-1,{product},{ann},,,\n"
                     f"x-2,{pk(product)},{pk(ann)},20.00,USD,2026-01-02T03:04:05\n")
-    assert await import_sales(good, io.StringIO()) == (2, 0)
-    assert await import_sales(good, io.StringIO()) == (0, 2)
+    assert await import_sales(system_clock, good, io.StringIO()) == (2, 0)
+    assert await import_sales(system_clock, good, io.StringIO()) == (0, 2)
     second = await Sale.get(external_id="x-2")
     stamped = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert (second.amount, second.commission, second.occurred_at) == (2000, 200, stamped)
     bad = tmp_path / "bad.csv"
     bad.write_text(f"externalId,productId,affiliateId\ny-1,{product},{ann}\ny-2,{product},nobody\n")
     with pytest.raises(ImportFailed, match="line 3"):
-        await import_sales(bad, io.StringIO())
+        await import_sales(system_clock, bad, io.StringIO())
 
 
 async def test_seed_builds_a_program_whose_books_balance(gql: GraphQLClient) -> None:
     out = io.StringIO()
-    await seed(Cipher(SECRET_KEY), 40, 300, out)
+    await seed(Cipher(SECRET_KEY), datetime.now(UTC), 40, 300, out)
     assert await Sale.all().count() == 300
     assert "100%" in out.getvalue()
     statuses = set(await Affiliate.all().values_list("payment_status", flat=True))

@@ -23,8 +23,7 @@ from tests.api import KARTRA, create_product, payable_affiliate, record_sale
 from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.proxy import Proxy
 from tests.servers import ServerProcess, migrate_first, read, start_server
-from tests.test_multiprocess import REGISTER, events_within
-from tests.ws import subscribe
+from tests.ws import REGISTER, events_within, subscribe
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="several processes need PostgreSQL")
 

@@ -15,18 +15,17 @@ import httpx
 import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
-from websockets.typing import Origin, Subprotocol
+from websockets.typing import Origin
 
 from server.app import create_app
 from server.config import Settings, cors_origins
 from tests.api import add_paypal, create_affiliate, create_product, record_sale
 from tests.clients import ADMIN_TOKEN, GraphQLClient
 from tests.servers import Served, served
-from tests.ws import PAYOUT_BECAME_DUE, eventually, ws_url
+from tests.ws import GRAPHQL_TRANSPORT_WS, PAYOUT_BECAME_DUE, eventually, ws_url
 
 SPA = "http://localhost:5173"
 OTHER = "http://evil.example"
-PROTOCOLS = [Subprotocol("graphql-transport-ws")]
 
 
 @pytest.fixture
@@ -95,7 +94,7 @@ async def test_without_the_setting_only_the_same_origin_is_served(settings: Sett
         assert response.status_code == 400
         assert "access-control-allow-origin" not in response.headers
         with pytest.raises(InvalidStatus) as refused:
-            await websockets.connect(ws_url(server.url), origin=Origin(SPA), subprotocols=PROTOCOLS)
+            await websockets.connect(ws_url(server.url), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS])
         assert refused.value.response.status_code == 403
 
 
@@ -106,13 +105,13 @@ async def init(ws: websockets.ClientConnection) -> dict[str, object]:
 
 async def test_a_websocket_from_an_allowed_origin_is_accepted(url: str) -> None:
     """As behind Vite's proxy with changeOrigin: Host is the server's own, Origin stays the SPA's."""
-    async with websockets.connect(ws_url(url), origin=Origin(SPA), subprotocols=PROTOCOLS) as ws:
+    async with websockets.connect(ws_url(url), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
         assert (await init(ws))["type"] == "connection_ack"
 
 
 async def test_a_websocket_from_another_origin_is_refused(url: str) -> None:
     with pytest.raises(InvalidStatus) as refused:
-        await websockets.connect(ws_url(url), origin=Origin(OTHER), subprotocols=PROTOCOLS)
+        await websockets.connect(ws_url(url), origin=Origin(OTHER), subprotocols=[GRAPHQL_TRANSPORT_WS])
     assert refused.value.response.status_code == 403
 
 
@@ -127,7 +126,9 @@ async def test_a_spa_on_an_allowed_origin_runs_a_query_a_mutation_and_a_subscrip
                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert query.json()["data"]["products"]["totalCount"] == 1
         assert query.headers["access-control-allow-origin"] == SPA
-        async with websockets.connect(ws_url(spa_server.url), origin=Origin(SPA), subprotocols=PROTOCOLS) as ws:
+        async with websockets.connect(
+            ws_url(spa_server.url), origin=Origin(SPA), subprotocols=[GRAPHQL_TRANSPORT_WS]
+        ) as ws:
             assert (await init(ws))["type"] == "connection_ack"
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": PAYOUT_BECAME_DUE}}))
             bus = spa_server.state["bus"]

@@ -14,15 +14,12 @@ from graphql import OperationDefinitionNode, parse, validate
 from models.payment_details import Cipher
 from schema import make_schema
 from server import demo
-from tests import test_subscriptions
 from tests.api import add_paypal, create_affiliate, create_product, record_sale
 from tests.clients import SECRET_KEY, GraphQLClient
-from tests.test_subscriptions import Live
+from tests.live import Live
 from tests.ws import connect
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "frontend-contract" / "operations"
-live = test_subscriptions.live  # the real app under uvicorn, in this test's event loop
-bus_kind = test_subscriptions.bus_kind
 SCREENS = {
     "AffiliatesTable", "AffiliateDetail", "ExportDialog", "DownloadFile", "MarkAsPaid", "VoidPayout",
     "PayoutDueToast", "AffiliateSelfService", "ProgramSettings",

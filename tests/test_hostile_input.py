@@ -12,6 +12,7 @@ from server.config import Settings
 from server.guards import MAX_BODY_BYTES
 from tests.api import ERROR, add_paypal, create_affiliate, create_product, record_sale
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
+from tests.clock import MovableClock
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -97,7 +98,7 @@ async def test_page_size_limits(gql: GraphQLClient) -> None:
 
 
 @pytest.fixture
-def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+def settings(database_url: str, clock: MovableClock, request: pytest.FixtureRequest) -> Settings:
     """The usual settings; `introspection` is off where a test parametrizes it so, as from the environment."""
     environment = {"PAYOUTS_INTROSPECTION": getattr(request, "param", "on")}
     with pytest.MonkeyPatch.context() as env:
@@ -105,7 +106,7 @@ def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
             env.setenv(name, value)
         introspection = Settings.from_env().introspection
     return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN,
-                    introspection=introspection)
+                    introspection=introspection, clock=clock)
 
 
 @pytest.mark.parametrize("settings", ["on", "off"], indirect=True)
@@ -250,7 +251,7 @@ async def test_bad_tokens_are_401_not_500(client: httpx.AsyncClient) -> None:
     headers = ("Bearer", "Bearer " + "x" * 10_000, "Basic abc", "Bearer \x01", "bearer  ", "Bearer é", "Bearer \xff")
     for header in headers:
         raw = header.encode("latin-1")
-        response = await client.post("/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": raw})
+        response = await client.post("/graphql", json={"query": "{ me { id } }"}, headers=[(b"Authorization", raw)])
         assert response.status_code == 401 and error_codes(assert_clean(response)) == ["UNAUTHENTICATED"], header
 
 

@@ -15,7 +15,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -47,7 +47,7 @@ async def book(count: int) -> list[int]:
                   search_text=f"kill{n} lee kill{n}@example.com")
         for n in range(count)
     ], batch_size=1000)
-    ids = sorted(await Affiliate.all().values_list("id", flat=True))
+    ids = sorted(cast(list[int], await Affiliate.all().values_list("id", flat=True)))
     methods = [paypal(f"kill{n}.pay@example.com") for n in range(count)]
     await PaymentMethod.bulk_create([
         PaymentMethod(affiliate_id=a, type=d.type, details=cipher.encrypt(d.values), summary=d.summary)

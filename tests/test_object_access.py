@@ -28,14 +28,20 @@ from graphql import (
     is_abstract_type,
     is_leaf_type,
     is_non_null_type,
-    is_object_type,
 )
 
 from schema import schema
-from tests.api import ERROR, create_affiliate, create_product, record_sale
+from tests.api import (
+    ERROR,
+    create_affiliate,
+    create_affiliate_token,
+    create_product,
+    details,
+    export,
+    pay,
+    record_sale,
+)
 from tests.clients import GraphQLClient
-from tests.test_payrun import details, export, pay
-from tests.test_roles import create_affiliate_token
 
 GRAPH = schema._schema
 MAX_FIELDS = 7  # object hops along one path (me -> payouts -> edges -> node -> export -> skipped -> affiliate)
@@ -69,8 +75,8 @@ def required_args(f: GraphQLField) -> bool:
 
 def concrete(named: GraphQLNamedType) -> list[GraphQLObjectType]:
     if is_abstract_type(named):
-        return list(GRAPH.get_possible_types(named))  # type: ignore[arg-type]
-    return [named] if is_object_type(named) else []  # type: ignore[list-item]
+        return list(GRAPH.get_possible_types(named))
+    return [named] if isinstance(named, GraphQLObjectType) else []
 
 
 def leaves(t: GraphQLObjectType, depth: int = 1) -> str:
@@ -134,8 +140,9 @@ def queries(world: World) -> Iterator[tuple[str, str, dict[str, Any]]]:
                 yield f"{name}." + ".".join(s.name for s in p), "{ " + render(query, [Step(None, name), *p]) + " }", {}
     for gid in world.ids:
         typename = base64.urlsafe_b64decode(gid).decode().partition(":")[0]
-        target = GRAPH.type_map[typename]
-        assert isinstance(target, GraphQLObjectType)
+        named = GRAPH.type_map[typename]
+        assert isinstance(named, GraphQLObjectType)
+        target = named
         doc = "query($id: ID!) {{ node(id: $id) {{ __typename ... on {t} {{ {s} }} }} }}"
         yield f"node({typename})", doc.format(t=typename, s=leaves(target)), {"id": gid}
         for p in paths(target, MAX_FIELDS - 1):

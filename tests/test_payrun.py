@@ -9,7 +9,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from models import payrun
 from models.affiliates import Affiliate, PaymentMethod
@@ -26,36 +26,22 @@ from tests.api import (
     ERROR,
     EXPORT,
     PAY,
+    VOID,
     add_paypal,
     affiliate,
     create_affiliate,
     create_product,
-    details,
+    due_affiliate,
+    export,
+    pay,
     record_sale,
     refund_sale,
     set_payout_mode,
 )
 from tests.clients import SECRET_KEY, GraphQLClient
 
-VOID = f"""mutation($id: ID!, $reason: String!) {{ voidPayout(payoutId: $id, reason: $reason) {{
-  ... on VoidPayoutSuccess {{ payout {{ id status amount {{ amount }} }} }} {ERROR} }} }}"""
 ROOT = Path(__file__).resolve().parent.parent
 PAYOUTS = "query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id } } } } } }"
-
-
-async def export(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
-    return (await gql.ok(EXPORT, input=input))["exportPaymentDetails"]
-
-
-async def pay(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
-    return (await gql.ok(PAY, input=input))["markAsPaid"]
-
-
-async def due_affiliate(gql: GraphQLClient, product: str, name: str, sale: str, **payment: Any) -> str:
-    aff = await create_affiliate(gql, name)
-    await details(gql, aff, **(payment or {"paypalEmail": f"{name.split()[0].lower()}.pay@example.com"}))
-    await record_sale(gql, externalId=sale, productId=product, affiliateId=aff)
-    return aff
 
 
 async def download(client: Any, url: str, token: str = "test-admin-token") -> tuple[int, str]:
@@ -276,7 +262,7 @@ async def seed_due_paypal(n: int, cipher: Cipher) -> list[int]:
                    preferred_method=PaymentMethodType.PAYPAL, search_text=f"a{i}") for i in range(n)],
         batch_size=1000,
     )
-    ids = list(await Affiliate.filter(name__startswith="A").order_by("id").values_list("id", flat=True))
+    ids = cast(list[int], await Affiliate.filter(name__startswith="A").order_by("id").values_list("id", flat=True))
     token = cipher.encrypt({"email": "a@example.com"})
     await PaymentMethod.bulk_create(
         [PaymentMethod(affiliate_id=i, type=PaymentMethodType.PAYPAL, details=token, summary="a***@example.com")
@@ -478,7 +464,7 @@ async def test_an_export_row_whose_owed_amount_a_void_netted_is_skipped(gql):
 
 CHECK_US = {"payee": "Jane Doe", "addressLine1": "1 Congress Ave", "city": "Austin", "state": "TX",
             "postalCode": "78701", "country": "US"}
-BENEFICIARY = {"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryAddressLine2": "Hinterhaus",
+BENEFICIARY: dict[str, str | None] = {"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryAddressLine2": "Hinterhaus",
                "beneficiaryCity": "Berlin", "beneficiaryPostalCode": "10115", "beneficiaryCountry": "de"}
 SHARED = """query($id: ID!) { node(id: $id) { ... on PaymentExport { groups { method sharedRowCount
   files { currency sharedRowCount }
@@ -517,12 +503,13 @@ async def test_a_partial_beneficiary_address_is_refused(gql):
     ann = await create_affiliate(gql, "Ann Lee")
     query = f"""mutation($input: PaymentDetailsInput!) {{ updatePaymentDetails(input: $input) {{
       ... on UpdatePaymentDetailsSuccess {{ affiliate {{ id }} }} {ERROR} }} }}"""
-    for extra, field in [
+    cases: list[tuple[dict[str, str | None], str]] = [
         ({"beneficiaryCity": "Berlin", "beneficiaryCountry": "DE"}, "bankWire.beneficiaryAddressLine1"),
         ({"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryCountry": "DE"}, "bankWire.beneficiaryCity"),
         ({**BENEFICIARY, "beneficiaryCountry": "Germany"}, "bankWire.beneficiaryCountry"),
         ({**BENEFICIARY, "beneficiaryCountry": None}, "bankWire.beneficiaryCountry"),
-    ]:
+    ]
+    for extra, field in cases:
         data = await gql.ok(query, input={"affiliateId": ann, "bankWire": {**BANK, **extra}})
         assert data["updatePaymentDetails"]["code"] == "VALIDATION", extra
         assert data["updatePaymentDetails"]["field"] == field, extra

@@ -15,7 +15,7 @@ import random
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,10 +25,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.api import ERROR, EXPORT, KARTRA, PAY, create_affiliate, create_product, details
+from tests.api import ERROR, EXPORT, KARTRA, PAY, VOID, create_affiliate, create_product, details
 from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
 from tests.servers import ServerProcess, migrate_first, read, start_server
-from tests.test_payrun import VOID
 
 AFFILIATES = 150
 THREADS = 16
@@ -50,6 +49,9 @@ async def server(database_url: str, tmp_path: Path) -> AsyncIterator[ServerProce
         yield running
     finally:
         await running.stop()
+
+
+Call = Callable[..., dict[str, Any] | None]  # (operation, query, **variables) -> payload
 
 
 class Race:
@@ -100,34 +102,38 @@ class Race:
                 return self.note(operation, response)
 
             for n in range(OPS_PER_THREAD):
-                kind = rng.choice(["sale", "refund", "pay_ids", "pay_export", "void", "read"])
-                key = rng.choice([None, *KEYS]) if kind.startswith("pay") else None
-                some = rng.sample(self.affiliates, rng.randint(10, 60))  # in no particular order
-                if kind == "sale":  # its second installment matures a moment later, during the race
-                    external = rng.choice([f"race-{seed}-{n}", *self.sales[:5]])  # some are retries
-                    occurred = datetime.now(UTC) - timedelta(days=60) + timedelta(seconds=rng.uniform(0.2, 3))
-                    call(kind, SALE, input={"externalId": external, "productId": self.product,
-                                            "affiliateId": rng.choice(self.affiliates),
-                                            "occurredAt": occurred.isoformat()})
-                elif kind == "refund":
-                    call(kind, REFUND, input={"externalId": rng.choice(self.sales),
-                                              "amount": {"amount": "7.00", "currency": "USD"}})
-                elif kind == "pay_ids":
-                    paid = call(kind, PAY, input={"affiliateIds": some, "method": "PAYPAL", "idempotencyKey": key})
-                    self.keep_payouts(paid)
-                elif kind == "pay_export":
-                    made = call("export", EXPORT, input={"scope": "PREFERRED", "affiliateIds": some})
-                    if made and "export" in made and made["export"]["groups"]:
-                        paid = call(kind, PAY, input={"exportId": made["export"]["id"], "method": "PAYPAL",
-                                                      "idempotencyKey": key})
-                        self.keep_payouts(paid)
-                elif kind == "void":
-                    with self.lock:
-                        payout = rng.choice(self.payouts) if self.payouts else None
-                    if payout is not None:
-                        call(kind, VOID, id=payout, reason="bounced")
-                else:
-                    call(kind, READ)
+                self.step(call, rng, seed, n)
+
+    def step(self, call: Call, rng: random.Random, seed: int, n: int) -> None:
+        """One random operation of a racing thread."""
+        kind = rng.choice(["sale", "refund", "pay_ids", "pay_export", "void", "read"])
+        key = rng.choice([None, *KEYS]) if kind.startswith("pay") else None
+        some = rng.sample(self.affiliates, rng.randint(10, 60))  # in no particular order
+        if kind == "sale":  # its second installment matures a moment later, during the race
+            external = rng.choice([f"race-{seed}-{n}", *self.sales[:5]])  # some are retries
+            occurred = datetime.now(UTC) - timedelta(days=60) + timedelta(seconds=rng.uniform(0.2, 3))
+            call(kind, SALE, input={"externalId": external, "productId": self.product,
+                                    "affiliateId": rng.choice(self.affiliates),
+                                    "occurredAt": occurred.isoformat()})
+        elif kind == "refund":
+            call(kind, REFUND, input={"externalId": rng.choice(self.sales),
+                                      "amount": {"amount": "7.00", "currency": "USD"}})
+        elif kind == "pay_ids":
+            paid = call(kind, PAY, input={"affiliateIds": some, "method": "PAYPAL", "idempotencyKey": key})
+            self.keep_payouts(paid)
+        elif kind == "pay_export":
+            made = call("export", EXPORT, input={"scope": "PREFERRED", "affiliateIds": some})
+            if made and "export" in made and made["export"]["groups"]:
+                paid = call(kind, PAY, input={"exportId": made["export"]["id"], "method": "PAYPAL",
+                                              "idempotencyKey": key})
+                self.keep_payouts(paid)
+        elif kind == "void":
+            with self.lock:
+                payout = rng.choice(self.payouts) if self.payouts else None
+            if payout is not None:
+                call(kind, VOID, id=payout, reason="bounced")
+        else:
+            call(kind, READ)
 
     def keep_payouts(self, payload: dict[str, Any] | None) -> None:
         if payload and "payouts" in payload:

@@ -6,7 +6,7 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -226,7 +226,7 @@ async def _stored_bytes(database_url: str) -> bytes:
     conn = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
     try:
         tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        chunks = []
+        chunks: list[bytes] = []
         for t in tables:
             rows = await conn.fetch(f'SELECT t::text AS row FROM "{t["tablename"]}" t')
             chunks.extend(r["row"].encode() for r in rows)
@@ -282,7 +282,7 @@ async def _seed(count: int) -> None:
             ],
             batch_size=500,
         )
-        ids = list(await Affiliate.all().order_by("id").values_list("id", flat=True))
+        ids = cast(list[int], await Affiliate.all().order_by("id").values_list("id", flat=True))
         await PaymentMethod.bulk_create(
             [
                 PaymentMethod(affiliate_id=a, type=PaymentMethodType.PAYPAL, summary="s***@example.net",
@@ -301,7 +301,7 @@ async def _seed(count: int) -> None:
                                   commission=commission, status=SaleStatus.COMPLETED,
                                   occurred_at=now - timedelta(days=n % 90)))
         await Sale.bulk_create(sales, batch_size=500)
-        installments = []
+        installments: list[Installment] = []
         for sale in await Sale.all():
             parts = [(0, 400, 0), (1, 601, 60)] if sale.currency == "USD" else [(0, 700, 0)]
             if sale.affiliate_id % 7 == 0:  # everything held: ON_HOLD

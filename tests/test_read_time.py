@@ -7,14 +7,14 @@ does not look at balances at all. `totalCount` costs a COUNT(*) only when it is 
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from server.config import Settings
 from tests.api import add_paypal, create_affiliate, create_product, record_sale
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, StatementCounter
+from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, StatementCounter
+from tests.clock import MovableClock
 
 NEXT_DAY = [{"percent": "40", "delayDays": 0}, {"percent": "60", "delayDays": 1}]
 DUE_PAGE = """{ affiliates(filter: {paymentStatus: [DUE]}) { edges { node { id paymentStatus
@@ -22,44 +22,44 @@ DUE_PAGE = """{ affiliates(filter: {paymentStatus: [DUE]}) { edges { node { id p
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, clock: MovableClock) -> Settings:
     """No maturity clock: only the reads themselves can bring time in."""
-    return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, maturity_clock=False)
+    return Settings(
+        database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, maturity_clock=False, clock=clock
+    )
 
 
-async def held_then_released(gql: GraphQLClient) -> str:
-    """A DUE_INCOMPLETE affiliate (everything held) whose installment is released 0.3 s from now."""
+async def held_then_released(gql: GraphQLClient, clock: MovableClock) -> str:
+    """A DUE_INCOMPLETE affiliate (everything held) whose installment is released 0.3 s from now, and
+    then time moved past it."""
     product = await create_product(gql, milestones=[{"percent": "100", "delayDays": 1}])
     ann = await create_affiliate(gql)
     await add_paypal(gql, ann)
-    occurred = datetime.now(UTC) - timedelta(days=1) + timedelta(seconds=0.3)
-    release = occurred + timedelta(days=1)
+    occurred = clock() - timedelta(days=1) + timedelta(seconds=0.3)
     await record_sale(gql, externalId="t-1", productId=product, affiliateId=ann, occurredAt=occurred.isoformat())
-    page = await gql.ok(DUE_PAGE)
-    if datetime.now(UTC) < release:  # a busy machine may already be past the release: then only "after" is seen
-        assert page["affiliates"]["edges"] == []
-    await asyncio.sleep(max(0.0, (release - datetime.now(UTC)).total_seconds()) + 0.05)
+    assert (await gql.ok(DUE_PAGE))["affiliates"]["edges"] == []
+    clock.advance(timedelta(seconds=0.4))
     return ann
 
 
-async def test_the_due_filter_sees_a_release_no_clock_has_applied(gql: GraphQLClient) -> None:
-    ann = await held_then_released(gql)
+async def test_the_due_filter_sees_a_release_no_clock_has_applied(gql: GraphQLClient, clock: MovableClock) -> None:
+    ann = await held_then_released(gql, clock)
     edges = (await gql.ok(DUE_PAGE))["affiliates"]["edges"]
     assert [e["node"]["id"] for e in edges] == [ann]
     (balance,) = edges[0]["node"]["balances"]
     assert balance == {"due": {"amount": "10.01"}, "reserve": {"amount": "0.00"}, "nextRelease": None}
 
 
-async def test_a_single_affiliate_read_is_exact_too(gql: GraphQLClient) -> None:
-    ann = await held_then_released(gql)
+async def test_a_single_affiliate_read_is_exact_too(gql: GraphQLClient, clock: MovableClock) -> None:
+    ann = await held_then_released(gql, clock)
     data = await gql.ok("query($id: ID!) { node(id: $id) { ... on Affiliate { paymentStatus } } }", id=ann)
     assert data["node"]["paymentStatus"] == "DUE"
 
 
 async def test_reads_without_affiliates_do_not_touch_balances(
-    gql: GraphQLClient, sql_statements: StatementCounter
+    gql: GraphQLClient, clock: MovableClock, sql_statements: StatementCounter
 ) -> None:
-    await held_then_released(gql)
+    await held_then_released(gql, clock)
     sql_statements.statements.clear()
     await gql.ok("{ programSettings { minimumSales } }")
     assert not [s for s in sql_statements.statements if '"balances"' in s], sql_statements.statements

@@ -8,7 +8,7 @@ with `refresh_affiliates` must find nothing to change.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
@@ -17,7 +17,7 @@ from models.backfill import SaleLine, record_sales
 from models.balances import BALANCE_COLUMNS, refresh_affiliates
 from schema.ids import parse_global_id
 from tests.api import add_paypal, create_affiliate, create_product, record_sale, refund_sale, update_settings
-from tests.conftest import GraphQLClient
+from tests.clients import GraphQLClient
 
 PAY = """mutation($input: MarkAsPaidInput!) { markAsPaid(input: $input) { __typename } }"""
 
@@ -63,5 +63,6 @@ async def test_a_full_recomputation_changes_nothing(gql: GraphQLClient) -> None:
     stored = await snapshot()
     assert len(stored[0]) >= 7
     async with in_transaction():
-        await refresh_affiliates(await Affiliate.all().values_list("id", flat=True), datetime.now(UTC))
+        ids = cast(list[int], await Affiliate.all().values_list("id", flat=True))
+        await refresh_affiliates(ids, datetime.now(UTC))
     assert await snapshot() == stored

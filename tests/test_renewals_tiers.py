@@ -156,7 +156,7 @@ async def test_update_product_changes_only_what_it_is_given_and_never_booked_com
         "name": "Course v2"}))["updateProduct"]["product"]
     assert (flat["commissionPercent"], flat["commissionFlat"], flat["renewalMonths"], flat["renewalPayments"],
             flat["externalId"], flat["name"]) == (None, {"amount": "7.00"}, None, 3, None, "Course v2")
-    refused = [
+    refused: list[tuple[dict[str, Any], str, str]] = [
         ({"externalId": "price_B"}, "VALIDATION", "externalId"),
         ({"price": {"amount": "10.00", "currency": "EUR"}}, "CURRENCY_MISMATCH", "price.currency"),
         ({"commissionPercent": "5", "commissionFlat": {"amount": "1.00", "currency": "USD"}}, "VALIDATION",

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from models.enums import Role
 from schema import schema
-from tests.api import ERROR, add_paypal, create_affiliate, create_product, record_sale
+from tests.api import ERROR, add_paypal, create_affiliate, create_affiliate_token, create_product, record_sale
 from tests.clients import GraphQLClient
 
 ADMIN, VIEWER, AFFILIATE, NONE = "ADMIN", "VIEWER", "AFFILIATE", "NONE"
 OK, FORBIDDEN, NULL, UNAUTHENTICATED, NOT_FOUND = "ok", "FORBIDDEN", "null", "401", "NOT_FOUND"
-MUTATIONS = set(schema._schema.mutation_type.fields)  # type: ignore[union-attr]
+assert schema._schema.mutation_type is not None and schema._schema.query_type is not None
+MUTATIONS = set(schema._schema.mutation_type.fields)
 QUERIES = set(schema._schema.query_type.fields)
 
 
@@ -56,16 +57,6 @@ async def make_world(gql: GraphQLClient) -> World:
     world.ann_token_id = created["apiToken"]["id"]
     _, world.tokens[VIEWER] = await access.create_token("test", Role.VIEWER)
     return world
-
-
-async def create_affiliate_token(gql: GraphQLClient, affiliate_id: str) -> dict[str, Any]:
-    data = await gql.ok(
-        f"""mutation($id: ID!) {{ createAffiliateToken(affiliateId: $id) {{ __typename
-          ... on CreateAffiliateTokenSuccess {{ token apiToken {{ id role revokedAt affiliate {{ id }} }} }}
-          {ERROR} }} }}""",
-        id=affiliate_id,
-    )
-    return data["createAffiliateToken"]
 
 
 async def post(client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> httpx.Response:
@@ -166,7 +157,7 @@ def mutation_table(w: World) -> list[tuple[str, str, dict[str, Any]]]:
     def call(name: str, args: str, params: str, success: str = "") -> str:
         return f"mutation({params}) {{ {name}({args}) {{ __typename {ERROR} {success} }} }}"
 
-    table = [
+    table: list[tuple[str, str, dict[str, Any]]] = [
         ("createProduct", call("createProduct", "input: $input", "$input: CreateProductInput!"),
          {"input": {"name": "Book", "price": {"amount": "20.00", "currency": "USD"}, "commissionPercent": "5"}}),
         ("createAffiliate", call("createAffiliate", "input: $input", "$input: CreateAffiliateInput!"),
@@ -301,7 +292,7 @@ async def test_affiliate_tokens_are_shown_once_stored_hashed_and_revocable(
     created = await create_affiliate_token(gql, ann)
     token, meta = created["token"], created["apiToken"]
     assert meta["role"] == "AFFILIATE" and meta["affiliate"] == {"id": ann} and meta["revokedAt"] is None
-    stored = await ApiToken.all().values_list("token_hash", flat=True)
+    stored = cast(list[str], await ApiToken.all().values_list("token_hash", flat=True))
     assert hash_token(token) in stored and token not in stored
 
     as_ann = GraphQLClient(client, token)

@@ -7,6 +7,7 @@ later without a description fails here.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
+    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
 )
@@ -27,30 +29,31 @@ from tests.clients import GraphQLClient
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _described(name: str, kind: GraphQLNamedType) -> Iterator[tuple[str | None, str]]:
+    """Each element of one type with its description: the type, its fields, arguments and values."""
+    yield kind.description, name
+    if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+        for field_name, field in kind.fields.items():
+            yield field.description, f"{name}.{field_name}"
+            for arg_name, arg in field.args.items():
+                yield arg.description, f"{name}.{field_name}({arg_name})"
+    elif isinstance(kind, GraphQLInputObjectType):
+        for field_name, input_field in kind.fields.items():
+            yield input_field.description, f"{name}.{field_name}"
+    elif isinstance(kind, GraphQLEnumType):
+        for value_name, value in kind.values.items():
+            yield value.description, f"{name}.{value_name}"
+
+
 def undescribed(schema: GraphQLSchema) -> list[str]:
     """Every schema element without a description (introspection's own types aside)."""
-    missing: list[str] = []
-
-    def need(description: str | None, where: str) -> None:
-        if not (description or "").strip():
-            missing.append(where)
-
-    for name, kind in schema.type_map.items():
-        if name.startswith("__"):
-            continue
-        need(kind.description, name)
-        if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
-            for field_name, field in kind.fields.items():
-                need(field.description, f"{name}.{field_name}")
-                for arg_name, arg in field.args.items():
-                    need(arg.description, f"{name}.{field_name}({arg_name})")
-        elif isinstance(kind, GraphQLInputObjectType):
-            for field_name, input_field in kind.fields.items():
-                need(input_field.description, f"{name}.{field_name}")
-        elif isinstance(kind, GraphQLEnumType):
-            for value_name, value in kind.values.items():
-                need(value.description, f"{name}.{value_name}")
-    return missing
+    return [
+        where
+        for name, kind in schema.type_map.items()
+        if not name.startswith("__")
+        for description, where in _described(name, kind)
+        if not (description or "").strip()
+    ]
 
 
 def test_every_type_field_argument_input_field_and_enum_value_is_described() -> None:

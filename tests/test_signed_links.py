@@ -16,9 +16,8 @@ from models import access
 from models.audit import AuditEntry
 from models.enums import Role
 from models.signed_links import LIFETIME, LinkSigner, SignedLink
-from tests.api import create_product
+from tests.api import create_product, due_affiliate, export
 from tests.clients import SECRET_KEY, GraphQLClient
-from tests.test_payrun import due_affiliate, export
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 FILES = "{ paymentExports { edges { node { groups { files { downloadUrl } } } } } }"
@@ -127,5 +126,5 @@ async def test_a_link_dies_with_the_admin_token_that_read_it(gql: GraphQLClient,
     ]
     assert link_of(url).by == f"token:{row.id}"
     assert (await client.get(url)).status_code == 200
-    await access.revoke_token("test", row.id, datetime.now(UTC))
+    await access.revoke_token("test", datetime.now(UTC), token_id=row.id)
     assert (await client.get(url)).status_code == 403

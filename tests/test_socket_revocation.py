@@ -22,15 +22,11 @@ import websockets
 from models.tokens import ApiToken
 from schema.ids import parse_global_id
 from server.sockets import REVOKED, WATCH_EVERY
-from tests.api import ERROR, record_sale
+from tests.api import ERROR, KARTRA, create_affiliate_token, create_product, payable_affiliate, record_sale
 from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.live import Live
 from tests.servers import ServerProcess, start_server
-from tests.test_ledger_api import KARTRA, create_product, payable_affiliate
-from tests.test_roles import create_affiliate_token
-from tests.test_subscriptions import Live, bus_kind, live
 from tests.ws import connect, subscribe
-
-FIXTURES = (bus_kind, live)  # the in-loop uvicorn server of the subscription tests
 
 REVOKE = f"mutation($id: ID!) {{ revokeToken(id: $id) {{ __typename {ERROR} }} }}"
 UPDATE = """mutation($input: PaymentDetailsInput!) { updatePaymentDetails(input: $input) {
@@ -137,8 +133,8 @@ async def two_servers(
     if not on_postgres():
         pytest.skip("several processes need PostgreSQL")
     bus = {"PAYOUTS_PUBSUB_URL": database_url} if request.param == "bus" else {}
-    first = await start_server(database_url, tmp_path / "a.log", **bus)
-    second = await start_server(database_url, tmp_path / "b.log", **bus)
+    first = await start_server(database_url, tmp_path / "a.log", env=bus)
+    second = await start_server(database_url, tmp_path / "b.log", env=bus)
     try:
         yield first, second
     finally:

@@ -16,10 +16,8 @@ import pytest
 from models.digits import natural, plain_decimal
 from tests.api import ERROR, create_affiliate, create_product
 from tests.clients import ADMIN_TOKEN, GraphQLClient
-from tests.test_subscriptions import Live, bus_kind, live
+from tests.live import Live
 from tests.ws import connect
-
-FIXTURES = (bus_kind, live)  # the in-loop uvicorn server of the subscription tests
 
 # Spellings of a number that only ASCII digits may spell (percent-encoded where they go in a path).
 NOT_ASCII_NUMBERS = ["²", "١", "１", "٣", " 1", "1 ", "1_0", "+1", "-1", "01", "1.0", "1e1", "0"]

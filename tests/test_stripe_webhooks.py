@@ -14,15 +14,12 @@ from asgi_lifespan import LifespanManager
 
 from server.app import create_app
 from server.config import Settings
-from tests import test_subscriptions
 from tests.api import BALANCES, ERROR, add_paypal, create_affiliate, create_product
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
+from tests.live import Live
 from tests.servers import start_server
 from tests.stripe import OLD_SECRET, SECRET, charge, checkout_session, deliver, dispute, event, invoice, sign
-from tests.test_subscriptions import Live
 from tests.ws import subscribe
-
-live, bus_kind = test_subscriptions.live, test_subscriptions.bus_kind  # fixtures: a real server over a socket
 
 EVENTS = """query($status: ProcessorEventStatus, $first: Int, $after: String) {
   processorEvents(status: $status, first: $first, after: $after) {
@@ -138,7 +135,7 @@ async def test_attribution_by_code_or_id_metadata_wins_and_unknowns_are_ignored(
 ) -> None:
     product, ann, code = await program(gql)
     bob = await create_affiliate(gql, "Bob Ray", referralCode="bob")
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"client_reference_id": ann, "product": product}, ann),  # global ids both
         ({"client_reference_id": "bob", "product": "price_1PqCourse"}, bob),
         ({"affiliate": code, "client_reference_id": "bob", "product": "price_1PqCourse"}, ann),  # metadata wins
@@ -148,7 +145,7 @@ async def test_attribution_by_code_or_id_metadata_wins_and_unknowns_are_ignored(
         assert response.json()["status"] == "APPLIED", refs
         assert (await sales_of(gql, owner))["sales"]["totalCount"] >= 1
     assert (await sales_of(gql, ann))["sales"]["totalCount"] == 2
-    ignored = [
+    ignored: list[tuple[dict[str, Any], str]] = [
         ({"affiliate": "nobody", "product": "price_1PqCourse"}, "nobody"),
         ({"affiliate": code, "product": "price_unknown"}, "price_unknown"),
         ({"product": "price_1PqCourse"}, "no affiliate"),
@@ -356,9 +353,12 @@ async def test_unknown_types_and_hostile_payloads_never_break_anything(
         session = {**checkout_session(amount=10000, affiliate=code, product="price_1PqCourse"), **change}
         response = await deliver(client, event("checkout.session.completed", session))
         assert response.status_code == 200 and response.json()["status"] == "IGNORED", (change, response.text)
-    for kind, obj in [("charge.refunded", {"payment_intent": None}), ("charge.dispute.closed", {"id": "dp_1"}),
-                      ("invoice.paid", {"amount_paid": True}), ("charge.refunded", {"payment_intent": "pi_x",
-                                                                                    "amount_refunded": "1"})]:
+    cases_of_kind: list[tuple[str, dict[str, Any]]] = [
+        ("charge.refunded", {"payment_intent": None}), ("charge.dispute.closed", {"id": "dp_1"}),
+        ("invoice.paid", {"amount_paid": True}),
+        ("charge.refunded", {"payment_intent": "pi_x", "amount_refunded": "1"}),
+    ]
+    for kind, obj in cases_of_kind:
         response = await deliver(client, event(kind, obj))
         assert response.status_code == 200 and response.json()["status"] == "IGNORED", (kind, response.text)
     big = await deliver(client, b"{" + b" " * (600 * 1024) + b"}")
@@ -405,8 +405,8 @@ async def test_two_workers_receiving_the_same_events_at_once_book_each_once(
     """Two real server processes on one database; each event is posted to both at the same moment."""
     product, ann, code = await program(gql)
     env = {"PAYOUTS_STRIPE_WEBHOOK_SECRET": f"{SECRET},{OLD_SECRET}", "PAYOUTS_PUBSUB_URL": database_url}
-    first = await start_server(database_url, tmp_path / "a.log", **env)
-    second = await start_server(database_url, tmp_path / "b.log", **env)
+    first = await start_server(database_url, tmp_path / "a.log", env=env)
+    second = await start_server(database_url, tmp_path / "b.log", env=env)
     try:
         async with httpx.AsyncClient(base_url=first.url) as a, httpx.AsyncClient(base_url=second.url) as b:
             sent = [event("checkout.session.completed", checkout_session(

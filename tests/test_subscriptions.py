@@ -8,79 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
-import uvicorn
 import websockets
 
 from models.enums import DueCause, Role
 from models.tokens import ApiToken, hash_token, new_token
 from schema.events import DueEvent
 from schema.ids import parse_global_id
-from server.app import create_app
-from server.config import Settings
 from server.pubsub import Bus
 from tests.api import KARTRA, create_product, payable_affiliate, record_sale
-from tests.clients import GraphQLClient, on_postgres
+from tests.live import BUSES, Live
 from tests.ws import connect, eventually, subscribe
-
-
-@dataclass
-class Live:
-    url: str
-    gql: GraphQLClient
-    bus: Bus
-
-    async def subscribed(self, count: int = 1) -> None:
-        """Wait until `count` subscriptions are registered: the subscribe message is handled asynchronously."""
-        await eventually(lambda: self.bus.subscriber_count >= count)
-
-
-def free_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-BUSES = ["memory", "redis", "postgres"]
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def bus_kind() -> str:
-    """In-process unless a test parametrizes it with one of BUSES."""
-    return "memory"
-
-
-def pubsub_url(kind: str, database_url: str) -> str | None:
-    if kind == "redis":
-        return REDIS_URL
-    if kind == "postgres":
-        if not on_postgres():
-            pytest.skip("LISTEN/NOTIFY needs the suite on PostgreSQL")
-        return database_url
-    return None
-
-
-@pytest.fixture
-async def live(settings: Settings, bus_kind: str) -> AsyncIterator[Live]:
-    sock = free_socket()
-    settings = replace(settings, pubsub_url=pubsub_url(bus_kind, settings.database_url))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    await eventually(lambda: server.started, within=20)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=20) as http:
-            yield Live(url, GraphQLClient(http), server.lifespan.state["bus"])
-    finally:
-        server.should_exit = True
-        await serving
 
 
 async def affiliate_token(affiliate_gid: str) -> str:
@@ -123,8 +63,8 @@ async def test_a_sale_with_an_immediate_milestone_is_announced(live: Live) -> No
         await events.nothing_within(0.5)
 
 
-@pytest.mark.parametrize("bus_kind", BUSES)
 async def test_a_maturity_is_announced_within_two_seconds_without_any_request(live: Live) -> None:
+    """The one test that waits for real time: the clock wakes at a real release instant on its own."""
     product = await create_product(live.gql, milestones=KARTRA)
     ann = await payable_affiliate(live.gql)
     async with subscribe(live.url, live.gql.token, ann) as events:
@@ -143,7 +83,28 @@ async def test_a_maturity_is_announced_within_two_seconds_without_any_request(li
         assert event["due"] == [{"amount": "10.01", "currency": "USD"}]
         assert timedelta(0) <= arrived - release < timedelta(seconds=2), arrived - release
         assert datetime.fromisoformat(event["at"]) >= release
-        await events.nothing_within(1)  # announced once
+        await events.nothing_within(0.5)  # announced once
+
+
+@pytest.mark.parametrize("bus_kind", BUSES)
+async def test_the_maturity_clock_announces_a_release_once_on_every_bus(live: Live) -> None:
+    """Time is moved past the release: the maturity clock, not a request, announces it, once."""
+    product = await create_product(live.gql, milestones=KARTRA)
+    ann = await payable_affiliate(live.gql)
+    async with subscribe(live.url, live.gql.token, ann) as events:
+        await live.subscribed()
+        sale = await record_sale(live.gql, externalId="o-1", productId=product, affiliateId=ann)
+        release = datetime.fromisoformat(sale["sale"]["installments"][1]["releaseAt"])
+        assert (await events.next())["cause"] == "SALE_RECORDED"
+        await events.nothing_within(0.3)  # 60 days to go
+
+        live.advance(release - live.clock() + timedelta(seconds=1))
+        event = await events.next()  # no request is made meanwhile: the clock does it
+        assert event["cause"] == "MATURED"
+        assert event["newlyDue"] == [{"amount": "6.01", "currency": "USD"}]
+        assert event["due"] == [{"amount": "10.01", "currency": "USD"}]
+        assert release <= datetime.fromisoformat(event["at"]) <= live.clock()
+        await events.nothing_within(0.5)  # announced once
 
 
 async def test_an_affiliate_token_only_ever_sees_its_own_events(live: Live) -> None:

@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import websockets
+from websockets.typing import Subprotocol
 
+GRAPHQL_TRANSPORT_WS = Subprotocol("graphql-transport-ws")
 PAYOUT_BECAME_DUE = """subscription($affiliateId: ID) { payoutBecameDue(affiliateId: $affiliateId) {
   affiliate { id name salesCount } newlyDue { amount currency } due { amount currency } cause at } }"""
 
@@ -46,6 +48,21 @@ async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None
             await asyncio.sleep(0.01)
 
 
+REGISTER = 0.5  # seconds for a subscribe message to be registered in another (server) process
+
+
+async def events_within(subscription: Subscription, seconds: float) -> list[dict[str, Any]]:
+    """Every event that arrives in the next `seconds` (for counting what a real process sent)."""
+    received: list[dict[str, Any]] = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            received.append(await subscription.next(within=left))
+        except TimeoutError:
+            break
+    return received
+
+
 def ws_url(http_url: str) -> str:
     return http_url.replace("http://", "ws://", 1) + "/graphql"
 
@@ -53,7 +70,7 @@ def ws_url(http_url: str) -> str:
 @asynccontextmanager
 async def connect(http_url: str, payload: dict[str, Any] | None) -> AsyncIterator[websockets.ClientConnection]:
     """An open graphql-transport-ws connection that has sent connection_init (not yet acknowledged)."""
-    async with websockets.connect(ws_url(http_url), subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(ws_url(http_url), subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
         init: dict[str, Any] = {"type": "connection_init"}
         if payload is not None:
             init["payload"] = payload
