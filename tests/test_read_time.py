@@ -30,15 +30,15 @@ def settings(database_url: str, clock: MovableClock) -> Settings:
 
 
 async def held_then_released(gql: GraphQLClient, clock: MovableClock) -> str:
-    """A DUE_INCOMPLETE affiliate (everything held) whose installment is released 0.3 s from now, and
-    then time moved past it."""
+    """A DUE_INCOMPLETE affiliate (everything held) whose installment is released a minute from now (a
+    margin no loaded machine eats up), and then time moved past it."""
     product = await create_product(gql, milestones=[{"percent": "100", "delayDays": 1}])
     ann = await create_affiliate(gql)
     await add_paypal(gql, ann)
-    occurred = clock() - timedelta(days=1) + timedelta(seconds=0.3)
+    occurred = clock() - timedelta(days=1) + timedelta(minutes=1)
     await record_sale(gql, externalId="t-1", productId=product, affiliateId=ann, occurredAt=occurred.isoformat())
     assert (await gql.ok(DUE_PAGE))["affiliates"]["edges"] == []
-    clock.advance(timedelta(seconds=0.4))
+    clock.advance(timedelta(minutes=2))
     return ann
 
 
