@@ -51,18 +51,6 @@ async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None
 REGISTER = 0.5  # seconds for a subscribe message to be registered in another (server) process
 
 
-async def events_within(subscription: Subscription, seconds: float) -> list[dict[str, Any]]:
-    """Every event that arrives in the next `seconds` (for counting what a real process sent)."""
-    received: list[dict[str, Any]] = []
-    deadline = asyncio.get_running_loop().time() + seconds
-    while (left := deadline - asyncio.get_running_loop().time()) > 0:
-        try:
-            received.append(await subscription.next(within=left))
-        except TimeoutError:
-            break
-    return received
-
-
 def ws_url(http_url: str) -> str:
     return http_url.replace("http://", "ws://", 1) + "/graphql"
 
