@@ -446,10 +446,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             say(f"seeding {small:,} affiliates ...")
             report["seed_small_sales_per_s"] = await seed(db, small, small * args.sales_per_affiliate)
-            async with server(db, args.workers) as (http, _):
-                page_small = await page_over_http(http, args.repeat)
+            if args.only != "pay-run":
+                async with server(db, args.workers) as (http, _):
+                    page_small = await page_over_http(http, args.repeat)
             say(f"growing to {large:,} affiliates ...")
             report["seed_sales_per_s"] = await seed(db, large - small, (large - small) * args.sales_per_affiliate)
+            if args.only == "pay-run":
+                async with server(db, args.workers) as (http, pid):
+                    report["pay_run"] = await pay_run_figures(db, http, pid)
+                return report
             report["statements_per_page"] = await statements_per_page(db)
             floor = median_time([await page_floor(db, 50) for _ in range(args.repeat)])
             report.update(await served(db, args, page_small, floor))
@@ -470,14 +475,19 @@ async def served(db: Database, args: argparse.Namespace, page_small: float, floo
         ids = [e["node"]["id"] for e in due["affiliates"]["edges"]]
         say("recordSale with 16 clients ...")
         record = await record_sales(http, product, ids, args.clients, args.seconds)
-        base_s, base_rows = await export_baseline(db, Cipher(SECRET))
-        say(f"pay run of {base_rows:,} rows ...")
-        run_figures = await pay_run(http, pid)
+        pay_run_ = await pay_run_figures(db, http, pid)
     return {
         "record_sale": record,
         "page": {"http_ms": page_large * 1000, "floor_ms": floor * 1000, "small_ms": page_small * 1000},
-        "pay_run": {**run_figures, "baseline_s": base_s, "baseline_rows": base_rows},
+        "pay_run": pay_run_,
     }
+
+
+async def pay_run_figures(db: Database, http: httpx.AsyncClient, pid: int) -> dict[str, float]:
+    """The baseline, then the pay run through the server over the same rows."""
+    base_s, base_rows = await export_baseline(db, Cipher(SECRET))
+    say(f"pay run of {base_rows:,} rows ...")
+    return {**await pay_run(http, pid), "baseline_s": base_s, "baseline_rows": base_rows}
 
 
 async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
@@ -494,13 +504,27 @@ async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
         return await subscribers.run(args.subscribers, f"sqlite://{tmp}/s.sqlite3", None)
 
 
-def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(path, goal, measured, ratio or verdict) rows of the issue's table."""
-    p, run_ = r["page"], r["pay_run"]
+def pay_run_table(run_: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The export and pay-run rows of the table, with the server's memory."""
     base_rate = run_["baseline_rows"] / run_["baseline_s"]
     export_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"])
     run_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"] + run_["pay_s"])
     growth = run_["memory_peak_mb"] - run_["memory_before_mb"]
+    return [
+        (f"export + stream {run_['rows']:,} rows", ">= 0.5x baseline rows/s",
+         f"{export_rate:,.0f} rows/s (baseline {base_rate:,.0f})", f"{export_rate / base_rate:.2f}x"),
+        (f"pay run {run_['rows']:,} (export, stream, markAsPaid)", ">= 0.5x baseline",
+         f"{run_rate:,.0f} rows/s (markAsPaid {run_['pay_s']:.2f} s)", f"{run_rate / base_rate:.2f}x"),
+        ("server memory, export + download", "flat in the rows",
+         f"+{growth:.0f} MB ({growth * 1024 * 1024 / max(run_['rows'], 1):.0f} B/row)", ""),
+    ]
+
+
+def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(path, goal, measured, ratio or verdict) rows of the issue's table."""
+    if "page" not in r:  # --only pay-run
+        return pay_run_table(r["pay_run"])
+    p = r["page"]
     small, large = r["affiliates"]
     statements = r["statements_per_page"]
     rows = [
@@ -511,12 +535,7 @@ def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         (f"recordSale HTTP, {r['record_sale'].get('clients', 16)} clients", ">= 1,500/s",
          f"{r['record_sale']['sales_per_s']:.0f}/s (p50 {r['record_sale']['p50_ms']:.0f} ms)",
          f"{r['record_sale']['sales_per_s'] / 1500:.2f} of goal"),
-        (f"export + stream {run_['rows']:,} rows", ">= 0.5x baseline rows/s",
-         f"{export_rate:,.0f} rows/s (baseline {base_rate:,.0f})", f"{export_rate / base_rate:.2f}x"),
-        (f"pay run {run_['rows']:,} (export, stream, markAsPaid)", ">= 0.5x baseline",
-         f"{run_rate:,.0f} rows/s (markAsPaid {run_['pay_s']:.2f} s)", f"{run_rate / base_rate:.2f}x"),
-        ("server memory, export + download", "flat in the rows",
-         f"+{growth:.0f} MB ({growth * 1024 * 1024 / max(run_['rows'], 1):.0f} B/row)", ""),
+        *pay_run_table(r["pay_run"]),
         ("bulk path (payouts seed)", ">= 20,000 sales/s", f"{r['seed_sales_per_s']:,.0f} sales/s",
          f"{r['seed_sales_per_s'] / 20000:.2f} of goal"),
         ("SQL statements per page of 10 / 500", "equal", f"{statements[10]} / {statements[500]}", ""),
@@ -537,10 +556,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="page requests per measurement (median)")
     parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the fan-out")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--only", choices=("all", "pay-run"), default="all",
+                        help="pay-run: seed, then only the export, stream and pay run rows (and memory)")
     args = parser.parse_args()
     args.affiliates = [int(n) for n in args.affiliates.split(",")]
     report = asyncio.run(run(args))
-    report["record_sale"]["clients"] = args.clients
+    if "record_sale" in report:
+        report["record_sale"]["clients"] = args.clients
     for path, goal, measured, ratio in table(report):
         print(f"{path:<44} {goal:<24} {measured:<44} {ratio}")
     print(json.dumps(report, indent=1, default=str))

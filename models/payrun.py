@@ -43,7 +43,7 @@ from models.rules import (
     payable_currencies,
 )
 from models.sales import Installment, OwedAmount
-from models.sql import batches, insert_rows, set_where_unset
+from models.sql import batches, insert_rows, set_listed_where_unset, set_where_unset, summarise_listed
 from models.transactions import retried
 from models.validation import text
 
@@ -60,6 +60,8 @@ class Claim:
     installments_total: int = 0
     owed_ids: list[int] = field(default_factory=list)
     owed_total: int = 0
+    # From an export: (row id, installments listed, owed amounts listed); its ids stay in the database.
+    row: tuple[int, int, int] | None = None
 
     @property
     def amount(self) -> int:
@@ -349,76 +351,89 @@ async def _unpaid_files(export_id: int, method: PaymentMethodType, currency: str
 
 
 async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
-    """The snapshot rows of these files, each still exactly as exported, or skipped with why."""
+    """The snapshot rows of these files, each still exactly as exported, or skipped with why.
+
+    What became of each row's installments and owed amounts is summed in SQL over the rows' stored
+    id lists (one line per row): the ids themselves never pass through Python.
+    """
     file_ids = [f.id for f in files]
     rows = await ExportRow.filter(file_id__in=file_ids).order_by("id").values(
-        "affiliate_id", "currency", "installments_total", "installment_ids", "owed_ids"
+        "id", "affiliate_id", "currency", "installments_total"
     )
     await lock_affiliates({r["affiliate_id"] for r in rows})
     # Claim the files themselves under the same guard: a concurrent call for this group loses here.
     if await ExportFile.filter(id__in=file_ids, paid_at=None).update(paid_at=now) != len(file_ids):
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
-    installments: dict[int, dict[str, Any]] = {}
-    for batch in batches([i for r in rows for i in r["installment_ids"]]):
-        for i in await Installment.filter(id__in=batch).values("id", "amount", "voided", "disputed", "payout_id"):
-            installments[i["id"]] = i
-    owed, netted = await _owed_now([o for r in rows for o in r["owed_ids"]])
+    by_file = ("file_id", file_ids)
+    installments = await summarise_listed(ExportRow, "installment_ids", by_file, Installment, counted=("payout_id",),
+                                          flagged=("disputed", "voided"), summed=("amount",))
+    owed = await summarise_listed(ExportRow, "owed_ids", by_file, OwedAmount,
+                                  counted=("recovered_by_id", "netted_by_id"), summed=("amount",))
+    now_of = {r["id"]: RowNow(*installments.get(r["id"], (0, 0, 0, 0, 0)), *owed.get(r["id"], (0, 0, 0, 0)))
+              for r in rows}
+    settled_by = await _settled_by([r["id"] for r in rows if now_of[r["id"]].settled])
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
     for r in rows:
-        if (reason := _stale_row_reason(r, installments, owed, netted)) is not None:
+        current = now_of[r["id"]]
+        reason = _stale_row_reason(r["currency"], r["installments_total"], current, settled_by.get(r["id"], set()))
+        if reason is not None:
             skipped.append((r["affiliate_id"], reason))
         else:
-            claims.append(
-                Claim(
-                    r["affiliate_id"], r["currency"], list(r["installment_ids"]), r["installments_total"],
-                    list(r["owed_ids"]), 0,
-                )
-            )
-    await _add_owed_totals(claims)
+            claims.append(Claim(r["affiliate_id"], r["currency"], installments_total=r["installments_total"],
+                                owed_total=current.owed_amount, row=(r["id"], current.installments, current.owed)))
     return claims, skipped
 
 
-async def _owed_now(ids: Sequence[int]) -> tuple[dict[int, int | None], set[int]]:
-    """Each owed amount's recovering payout (None: outstanding), and those a void netted since (rule 12)."""
-    owed: dict[int, int | None] = {}
-    netted: set[int] = set()
-    for batch in batches(ids):
-        for o in await OwedAmount.filter(id__in=batch).values("id", "recovered_by_id", "netted_by_id"):
-            owed[o["id"]] = o["recovered_by_id"]
-            if o["netted_by_id"] is not None:
-                netted.add(o["id"])
-    return owed, netted
+@dataclass(frozen=True)
+class RowNow:
+    """An export row's listed installments and owed amounts as they are now (counts and sums)."""
+
+    installments: int
+    settled_installments: int
+    disputed: int
+    voided: int
+    installments_amount: int
+    owed: int
+    recovered: int
+    netted: int
+    owed_amount: int
+
+    @property
+    def settled(self) -> bool:
+        return bool(self.settled_installments or self.recovered)
 
 
-def _stale_row_reason(
-    row: dict[str, Any], installments: dict[int, dict[str, Any]], owed: dict[int, int | None], netted: set[int]
-) -> str | None:
+async def _settled_by(row_ids: Sequence[int]) -> dict[int, set[int]]:
+    """The payouts that settled some of these export rows' installments or owed amounts since they were
+    exported (rows found settled only: the ids are read back just for them)."""
+    lists: list[dict[str, Any]] = []
+    for batch in batches(row_ids):
+        lists.extend(await ExportRow.filter(id__in=batch).values("id", "installment_ids", "owed_ids"))
+    payout_of: dict[tuple[str, int], int | None] = {}
+    for model, column, key in ((Installment, "payout_id", "installment_ids"),
+                               (OwedAmount, "recovered_by_id", "owed_ids")):
+        for ids in batches([i for r in lists for i in r[key]]):
+            for i, p in await model.filter(id__in=ids).values_list("id", column):
+                payout_of[key, i] = p
+    return {
+        r["id"]: {p for key in ("installment_ids", "owed_ids") for i in r[key] if (p := payout_of[key, i]) is not None}
+        for r in lists
+    }
+
+
+def _stale_row_reason(currency: str, installments_total: int, current: RowNow, settled_by: set[int]) -> str | None:
     """Why a snapshot row can no longer be settled as exported, or None when it still can."""
-    current = [installments[i] for i in row["installment_ids"]]
-    settled_by = {i["payout_id"] for i in current if i["payout_id"] is not None}
-    settled_by |= {owed[o] for o in row["owed_ids"] if owed[o] is not None}
-    if settled_by:
+    if current.settled:
         payouts = ", ".join(str(p) for p in sorted(settled_by))
-        return f"{row['currency']} already settled since the export (payout {payouts})"
-    if any(i["disputed"] for i in current):
-        return f"{row['currency']} commission is held by a dispute opened since the export"
-    if any(i["voided"] for i in current) or sum(i["amount"] for i in current) != row["installments_total"]:
-        return f"{row['currency']} commission was refunded since the export"
-    if netted.intersection(row["owed_ids"]):
-        return f"{row['currency']} owed amount was netted by a void since the export"
+        return f"{currency} already settled since the export (payout {payouts})"
+    if current.disputed:
+        return f"{currency} commission is held by a dispute opened since the export"
+    if current.voided or current.installments_amount != installments_total:
+        return f"{currency} commission was refunded since the export"
+    if current.netted:
+        return f"{currency} owed amount was netted by a void since the export"
     return None
-
-
-async def _add_owed_totals(claims: Sequence[Claim]) -> None:
-    """Each claim's owed amounts, summed from their current rows."""
-    owed_amounts: dict[int, int] = {}
-    for batch in batches([o for c in claims for o in c.owed_ids]):
-        owed_amounts.update(
-            cast(list[tuple[int, int]], await OwedAmount.filter(id__in=batch).values_list("id", "amount"))
-        )
-    for c in claims:
-        c.owed_total = sum(owed_amounts[o] for o in c.owed_ids)
 
 
 async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
@@ -466,16 +481,25 @@ async def _settle(
     # datetimes are the ones sent, kept as Python values instead of parsing the database's text.
     made = [Payout._init_from_db(**{**r, "paid_at": paid_at, "created_at": paid_at}) for r in inserted]
     payout_of = {(p.affiliate_id, p.currency): p.id for p in made}
-    await _claim(Installment, "payout_id",
-                 [(i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids])
-    await _claim(OwedAmount, "recovered_by_id",
-                 [(o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids])
+    listed = [(c.row, payout_of[c.affiliate_id, c.currency]) for c in claims if c.row is not None]
+    if listed:  # an export's rows: their stored id lists are claimed in SQL, one pair per row
+        for model, column, list_column, n in ((Installment, "payout_id", "installment_ids", 1),
+                                              (OwedAmount, "recovered_by_id", "owed_ids", 2)):
+            pairs = [(row[0], payout) for row, payout in listed if row[n]]
+            _claimed(await set_listed_where_unset(model, column, ExportRow, list_column, pairs),
+                     sum(row[n] for row, _ in listed))
+    _claimed(await set_where_unset(Installment, "payout_id", [
+        (i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids]),
+        sum(len(c.installment_ids) for c in claims))
+    _claimed(await set_where_unset(OwedAmount, "recovered_by_id", [
+        (o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids]),
+        sum(len(c.owed_ids) for c in claims))
     return made
 
 
-async def _claim(model: type[Installment] | type[OwedAmount], column: str, pairs: Sequence[tuple[int, int]]) -> None:
-    """Point each row at its payout where it is still unsettled; any row already taken aborts the run."""
-    if await set_where_unset(model, column, pairs) != len(pairs):
+def _claimed(changed: int, expected: int) -> None:
+    """Every row a run claims must still have been unsettled: any row already taken aborts the run."""
+    if changed != expected:
         raise Violation("another pay run settled some of this commission at the same time; retry", code="CONFLICT")
 
 

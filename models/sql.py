@@ -102,6 +102,69 @@ async def set_where_unset(model: type[Model], column: str, pairs: Sequence[tuple
     return changed
 
 
+def _listed(conn: BaseDBAsyncClient, column: str) -> tuple[str, str]:
+    """A FROM item with one row per id of a JSON id list column, and the expression of that id."""
+    if conn.capabilities.dialect == "postgres":
+        return f"jsonb_array_elements_text({column}) AS j(value)", "CAST(j.value AS BIGINT)"
+    return f"json_each({column}) AS j", "j.value"
+
+
+async def summarise_listed(
+    lists: type[Model], list_column: str, where_in: tuple[str, Sequence[int]], model: type[Model],
+    counted: Sequence[str] = (), flagged: Sequence[str] = (), summed: Sequence[str] = (),
+) -> dict[int, tuple[int, ...]]:
+    """For each `lists` row whose `where_in` column is in the ids: how many rows of `model` its JSON
+    id list names, then over them the non-null count of each `counted` column, the true count of
+    each `flagged` (boolean) one and the sum of each `summed` one. One statement per batch of list
+    rows: the ids never leave SQL."""
+    conn = model._choose_db(True)
+    source, item = _listed(conn, f"l.{_column(lists, list_column)}")
+    aggregates = "".join(
+        [*(f", COUNT(t.{_column(model, c)})" for c in counted),
+         *(f", SUM(CASE WHEN t.{_column(model, c)} THEN 1 ELSE 0 END)" for c in flagged),
+         *(f", COALESCE(SUM(t.{_column(model, c)}), 0)" for c in summed)]
+    )
+    column, ids = where_in
+    found: dict[int, tuple[int, ...]] = {}
+    for batch in batches(ids):
+        query = (
+            f"SELECT l.id, COUNT(t.id){aggregates} FROM {lists._meta.db_table} l CROSS JOIN {source} "
+            f"JOIN {model._meta.db_table} t ON t.id = {item} "
+            f"WHERE l.{_column(lists, column)} IN ({', '.join(['?'] * len(batch))}) GROUP BY l.id"
+        )
+        _, rows = await conn.execute_query(numbered(conn, query), batch)
+        found.update((int(r[0]), tuple(int(v) for v in tuple(r)[1:])) for r in rows)
+    return found
+
+
+async def set_listed_where_unset(
+    model: type[Model], column: str, lists: type[Model], list_column: str, pairs: Sequence[tuple[int, int]]
+) -> int:
+    """For each (list row id, value): set `column` of every `model` row named in that row's JSON id
+    list (`lists.list_column`) to the value, where still NULL. Returns how many rows changed, so a
+    caller can tell that a concurrent run took some. Ships one pair per list, not one per id."""
+    conn = model._choose_db(True)
+    table, name = model._meta.db_table, _column(model, column)
+    source, item = _listed(conn, f"l.{_column(lists, list_column)}")
+    changed = 0
+    for batch in batches(pairs):
+        values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT))"] * len(batch))
+        select = (
+            f"SELECT {item} AS id, v.column2 AS value FROM (VALUES {values}) AS v "
+            f"JOIN {lists._meta.db_table} l ON l.id = v.column1 CROSS JOIN {source}"
+        )
+        update = f"UPDATE {table} SET {name} = s.value FROM {{}} WHERE {table}.id = s.id AND {table}.{name} IS NULL"
+        # SQLite would flatten the ids into a scan of the whole table: it gets them materialised first.
+        # (PostgreSQL plans it well as it is, and Tortoise counts its changed rows only for an UPDATE.)
+        if conn.capabilities.dialect == "postgres":
+            query = update.format(f"({select}) AS s")
+        else:
+            query = f"WITH s AS MATERIALIZED ({select}) " + update.format("s")
+        count, _ = await conn.execute_query(numbered(conn, query), [v for pair in batch for v in pair])
+        changed += count
+    return changed
+
+
 def _defaults(model: type[Model], given: Collection[str], now: datetime) -> dict[str, Any]:
     """The database values of every column not given that has a default (or is stamped at creation).
 
