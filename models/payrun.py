@@ -43,7 +43,14 @@ from models.rules import (
     payable_currencies,
 )
 from models.sales import Installment, OwedAmount
-from models.sql import batches, insert_rows, set_listed_where_unset, set_where_unset, summarise_listed
+from models.sql import (
+    batches,
+    insert_rows,
+    set_listed_where_unset,
+    set_where_unset,
+    summarise_listed,
+    sums_with_ids,
+)
 from models.transactions import retried
 from models.validation import text
 
@@ -90,26 +97,22 @@ class PayRunResult:
 
 
 async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Claim]]:
-    """Per affiliate, one claim per currency: its DUE unsettled installments and outstanding owed amounts."""
+    """Per affiliate, one claim per currency: its DUE unsettled installments and outstanding owed amounts
+    (summed and listed in SQL)."""
     claims: dict[tuple[int, str], Claim] = {}
-
-    def claim(row: dict[str, Any]) -> Claim:
-        key = (int(row["affiliate_id"]), str(row["currency"]))
-        return claims.setdefault(key, Claim(*key))
-
-    for chunk in batches(sorted(set(ids))):
-        for row in await Installment.filter(
-            affiliate_id__in=chunk, payout_id=None, voided=False, disputed=False, amount__gt=0, release_at__lte=now
-        ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
-            c = claim(row)
-            c.installment_ids.append(row["id"])
-            c.installments_total += row["amount"]
-        for row in await OwedAmount.filter(
-            affiliate_id__in=chunk, recovered_by_id=None, amount__gt=0
-        ).order_by("id").values("id", "affiliate_id", "currency", "amount"):
-            c = claim(row)
-            c.owed_ids.append(row["id"])
-            c.owed_total += row["amount"]
+    chosen = sorted(set(ids))
+    for aff_id, currency, total, listed in await sums_with_ids(
+        Installment, ("affiliate_id", chosen), ("affiliate_id", "currency"), "amount",
+        {"payout_id": ("IS", None), "voided": ("=", False), "disputed": ("=", False), "amount": (">", 0),
+         "release_at": ("<=", now)},
+    ):
+        claims[int(aff_id), currency] = Claim(int(aff_id), currency, json.loads(listed), int(total))
+    for aff_id, currency, total, listed in await sums_with_ids(
+        OwedAmount, ("affiliate_id", chosen), ("affiliate_id", "currency"), "amount",
+        {"recovered_by_id": ("IS", None), "amount": (">", 0)},
+    ):
+        c = claims.setdefault((int(aff_id), currency), Claim(int(aff_id), currency))
+        c.owed_ids, c.owed_total = json.loads(listed), int(total)
     per_affiliate: dict[int, list[Claim]] = defaultdict(list)
     for (aff_id, _), c in sorted(claims.items()):
         per_affiliate[aff_id].append(c)

@@ -6,7 +6,7 @@ on the current transaction's connection, in batches small enough for both parame
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -134,6 +134,36 @@ async def summarise_listed(
         )
         _, rows = await conn.execute_query(numbered(conn, query), batch)
         found.update((int(r[0]), tuple(int(v) for v in tuple(r)[1:])) for r in rows)
+    return found
+
+
+Condition = tuple[str, Any]  # (operator, value): ("=", False), ("<=", now), ("IS", None)
+
+
+async def sums_with_ids(
+    model: type[Model], by: tuple[str, Sequence[int]], group: Sequence[str], summed: str,
+    where: Mapping[str, Condition],
+) -> list[tuple[Any, ...]]:
+    """Per group of the `model` rows whose `by` column is in the ids and that meet `where`: the
+    group's values, the sum of `summed` and the rows' ids as a JSON list (text). One statement per
+    batch of ids: the rows are summed and listed in SQL, not sent to Python one by one."""
+    conn = model._choose_db(True)
+    fields = model._meta.fields_map
+    listed = "jsonb_agg(id ORDER BY id)" if conn.capabilities.dialect == "postgres" else "json_group_array(id)"
+    keys = ", ".join(_column(model, c) for c in group)
+    tests = [f"{_column(model, c)} IS NULL" if value is None else f"{_column(model, c)} {op} ?"
+             for c, (op, value) in where.items()]
+    values = [fields[c].to_db_value(value, model) for c, (_, value) in where.items() if value is not None]
+    column, ids = by
+    found: list[tuple[Any, ...]] = []
+    for batch in batches(ids):
+        query = (
+            f"SELECT {keys}, SUM({_column(model, summed)}), {listed} FROM {model._meta.db_table} "
+            f"WHERE {_column(model, column)} IN ({', '.join(['?'] * len(batch))}) AND {' AND '.join(tests)} "
+            f"GROUP BY {keys}"
+        )
+        _, rows = await conn.execute_query(numbered(conn, query), [*batch, *values])
+        found.extend(tuple(r) for r in rows)
     return found
 
 
