@@ -433,12 +433,19 @@ def payment_status(
     facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
 ) -> StatusVerdict:
     """Rule 6: DUE, DUE_INCOMPLETE with every reason that applies, or NOTHING_DUE."""
-    blockers = eligibility_reasons(facts, program)
-    if not blockers and payable_currencies(balances, program):
-        return StatusVerdict(PaymentStatus.DUE)
+    status = status_of(facts, balances, program)
+    if status is not PaymentStatus.DUE_INCOMPLETE:
+        return StatusVerdict(status)
+    return StatusVerdict(status, (*eligibility_reasons(facts, program), *balance_reasons(balances, program)))
+
+
+def status_of(facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules) -> PaymentStatus:
+    """Rule 6's status alone: what a refresh stores, without wording the reasons nobody reads there."""
+    if not eligibility_reasons(facts, program) and payable_currencies(balances, program):
+        return PaymentStatus.DUE
     if not any(b.unpaid for b in balances):
-        return StatusVerdict(PaymentStatus.NOTHING_DUE)
-    return StatusVerdict(PaymentStatus.DUE_INCOMPLETE, (*blockers, *balance_reasons(balances, program)))
+        return PaymentStatus.NOTHING_DUE
+    return PaymentStatus.DUE_INCOMPLETE
 
 
 Reason = tuple[IncompleteReason, str]
@@ -658,7 +665,7 @@ def refresh_affiliate(
         for currency in sorted(set(ledgers) | set(before))
         for ledger in [ledgers.get(currency, CurrencyLedger())]
     )
-    status = payment_status(facts, figures, program).status
+    status = status_of(facts, figures, program)
     return Refreshed(
         figures=figures,
         status=status,
@@ -734,7 +741,7 @@ def refresh_with_deltas(
     ordered = tuple(figures[c] for c in sorted(figures))
     after = AffiliateFacts(facts.approval, facts.payout_mode, facts.has_payment_method,
                            facts.sales_count + sum(d.sales for d in deltas.values()))
-    status = payment_status(after, ordered, program).status
+    status = status_of(after, ordered, program)
     transition = Transition(
         affiliate_id=affiliate_id, before_status=before_status, after_status=status,
         before_due={c: f.due for c, f in before.items()}, after_due={f.currency: f.due for f in ordered},
