@@ -21,6 +21,7 @@ import io
 import json
 import logging
 import os
+import resource
 import sqlite3
 import statistics
 import sys
@@ -113,15 +114,29 @@ def env(db: Database) -> dict[str, str]:
     return {**os.environ, "PAYOUTS_DATABASE_URL": db.url, "PAYOUTS_ADMIN_TOKEN": TOKEN, "PAYOUTS_SECRET_KEY": SECRET}
 
 
-async def seed(db: Database, affiliates: int, sales: int) -> float:
-    """`payouts seed` in a subprocess (the real command, with its progress bar); its sales/s."""
-    started = time.perf_counter()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def seed(db: Database, affiliates: int, sales: int) -> tuple[float, float]:
+    """`payouts seed` in a subprocess (the real command, with its progress bar): the whole command's
+    sales/s (start-up, migrations and affiliates included), and the sales phase's own (its progress bar).
+
+    Also says the command's CPU seconds: on shared cores, sales per CPU-second is what stays put.
+    """
+    started, cpu = time.perf_counter(), children_cpu()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server", "seed", "--affiliates", str(affiliates), "--sales", str(sales),
-        cwd=ROOT, env=env(db), stderr=asyncio.subprocess.DEVNULL,
+        cwd=ROOT, env=env(db), stderr=asyncio.subprocess.PIPE,
     )
-    assert await process.wait() == 0, "payouts seed failed"
-    return sales / (time.perf_counter() - started)
+    _, err = await process.communicate()
+    assert process.returncode == 0, "payouts seed failed"
+    elapsed = time.perf_counter() - started
+    say(f"payouts seed: {sales:,} sales in {elapsed:.1f} s, {children_cpu() - cpu:.1f} CPU-s")
+    bars = [part for part in err.decode().replace("\n", "\r").split("\r") if part.startswith("sales")]
+    phase = float(bars[-1].rsplit(None, 1)[-1].removesuffix("/s").replace(",", "")) if bars else 0.0
+    return sales / elapsed, phase
 
 
 # --- the page and its floor -----------------------------------------------------------------------
@@ -445,7 +460,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await db.create()
         try:
             say(f"seeding {small:,} affiliates ...")
-            report["seed_small_sales_per_s"] = await seed(db, small, small * args.sales_per_affiliate)
+            report["seed_small_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
+                db, small, small * args.sales_per_affiliate)
             if args.only_booking:
                 report["seed_sales_per_s"] = report["seed_small_sales_per_s"]
                 report.update(await booking(db, args))
@@ -453,7 +469,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             async with server(db, args.workers) as (http, _):
                 page_small = await page_over_http(http, args.repeat)
             say(f"growing to {large:,} affiliates ...")
-            report["seed_sales_per_s"] = await seed(db, large - small, (large - small) * args.sales_per_affiliate)
+            report["seed_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
+                db, large - small, (large - small) * args.sales_per_affiliate)
             report["statements_per_page"] = await statements_per_page(db)
             floor = median_time([await page_floor(db, 50) for _ in range(args.repeat)])
             report.update(await served(db, args, page_small, floor))
@@ -514,7 +531,8 @@ def booking_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         (f"recordSale HTTP, {r['record_sale'].get('clients', 16)} clients", ">= 1,500/s",
          f"{r['record_sale']['sales_per_s']:.0f}/s (p50 {r['record_sale']['p50_ms']:.0f} ms)",
          f"{r['record_sale']['sales_per_s'] / 1500:.2f} of goal"),
-        ("bulk path (payouts seed)", ">= 20,000 sales/s", f"{r['seed_sales_per_s']:,.0f} sales/s",
+        ("bulk path (payouts seed)", ">= 20,000 sales/s",
+         f"{r['seed_sales_per_s']:,.0f} sales/s (sales phase {r['seed_phase_sales_per_s']:,.0f}/s)",
          f"{r['seed_sales_per_s'] / 20000:.2f} of goal"),
     ]
 

@@ -36,6 +36,7 @@ from models.products import Product
 from models.rules import (
     Assignment,
     Delta,
+    Milestone,
     OpenInstallment,
     ProgramRules,
     Rate,
@@ -347,6 +348,7 @@ async def _insert(
     )}
     installments: list[tuple[Any, ...]] = []
     changes: dict[tuple[int, str], Delta] = defaultdict(Delta)
+    plans_of: dict[tuple[int, int | None], tuple[Milestone, ...]] = {}
     for p in plans:
         key = (p.affiliate_id, p.product.currency)
         sale_id = ids[p.external_id]
@@ -357,8 +359,7 @@ async def _insert(
                                  payouts[f"instant:{p.external_id}"]))
             changes[key] += Delta(earned=p.commission, paid=p.commission, sales=1)
         else:
-            own = (p.tier.own_milestones() if p.tier else ()) or p.product.own_milestones()
-            plan = effective_milestones(own, program.default_milestones)
+            plan = _milestones(p, program, plans_of)
             opened = [(n, part, release) for n, (part, release)
                       in enumerate(zip(split_commission(p.commission, plan), release_times(p.occurred_at, plan),
                                        strict=True)) if part > 0]
@@ -367,6 +368,16 @@ async def _insert(
                                   opened=tuple(OpenInstallment(part, release) for _, part, release in opened))
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
     return sales, changes
+
+
+def _milestones(p: _Plan, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
+                ) -> tuple[Milestone, ...]:
+    """The tier's milestones, else the product's, else the program's: parsed once per product and tier."""
+    key = (p.product.id, p.tier.id if p.tier else None)
+    if key not in known:
+        own = (p.tier.own_milestones() if p.tier else ()) or p.product.own_milestones()
+        known[key] = tuple(effective_milestones(own, program.default_milestones))
+    return known[key]
 
 
 async def _audit_each(conn: BaseDBAsyncClient, orders: Sequence[Order], plans: Sequence[_Plan],
@@ -380,8 +391,9 @@ async def _audit_each(conn: BaseDBAsyncClient, orders: Sequence[Order], plans: S
         entry = {"externalId": p.external_id, "amount": p.amount, "currency": p.product.currency,
                  "commission": p.commission, "subscriptionId": p.subscription_id, "renewal": p.renewal,
                  "tier": p.tier.id if p.tier else None}
-        rows.append((orders[p.index].actor, "recordSale", "Sale", str(sale_id), details.to_db_value(entry, audit.AuditEntry),
-                     orders[p.index].now))
+        order = orders[p.index]
+        rows.append((order.actor, "recordSale", "Sale", str(sale_id), details.to_db_value(entry, audit.AuditEntry),
+                     order.now))
     await insert_rows(conn, audit.AuditEntry, AUDIT_COLUMNS, rows, now)
 
 
