@@ -137,7 +137,7 @@ async def _payment_methods(conn: BaseDBAsyncClient, cipher: Cipher, ids: Sequenc
 
 # --- import ---------------------------------------------------------------------------------------
 
-COLUMNS = ("externalId", "productId", "affiliateId", "amount", "currency", "occurredAt")
+COLUMNS = ("externalId", "productId", "affiliateId", "amount", "currency", "occurredAt", "subscriptionId")
 
 
 class ImportFailed(LedgerError):
@@ -152,9 +152,12 @@ def _pk(value: str, type_name: str) -> int | None:
 
 
 def _line(row: dict[str, str]) -> SaleLine:
-    product, affiliate = _pk(row["productId"], "Product"), _pk(row["affiliateId"], "Affiliate")
-    if product is None or affiliate is None:
-        raise ValueError("productId and affiliateId are ids (numbers or global ids)")
+    product = _pk(row["productId"], "Product")
+    affiliate = _pk(row["affiliateId"], "Affiliate") if row.get("affiliateId") else None
+    subscription = row.get("subscriptionId") or None
+    if product is None or (affiliate is None and (row.get("affiliateId") or subscription is None)):
+        raise ValueError("productId and affiliateId are ids (numbers or global ids); only a renewal "
+                         "(subscriptionId) may leave affiliateId empty")
     amount = None
     if row.get("amount"):
         amount = Amount(Decimal(row["amount"]), row.get("currency") or "")
@@ -162,11 +165,11 @@ def _line(row: dict[str, str]) -> SaleLine:
     if row.get("occurredAt"):
         occurred = datetime.fromisoformat(row["occurredAt"])
         occurred = occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC)
-    return SaleLine(row["externalId"], product, affiliate, amount, occurred)
+    return SaleLine(row["externalId"], product, affiliate, amount, occurred, subscription)
 
 
 async def import_sales(clock: Clock, path: Path, out: TextIO) -> tuple[int, int]:
-    """Book a CSV of sales (header: externalId,productId,affiliateId[,amount,currency,occurredAt]).
+    """Book a CSV of sales (header: externalId,productId,affiliateId[,amount,currency,occurredAt,subscriptionId]).
 
     BATCH lines per transaction; a bad line stops the import there, naming the line, with the
     earlier calls booked (running it again skips them: externalIds are idempotent).

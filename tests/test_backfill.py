@@ -102,6 +102,12 @@ async def test_import_reads_a_csv_and_names_the_bad_line(gql: GraphQLClient, tmp
     second = await Sale.get(external_id="x-2")
     stamped = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert (second.amount, second.commission, second.occurred_at) == (2000, 200, stamped)
+    renewals = tmp_path / "renewals.csv"
+    renewals.write_text("externalId,productId,affiliateId,amount,currency,occurredAt,subscriptionId\n"
+                        f"r-1,{product},{ann},,,,sub_9\nr-2,{product},,,,,sub_9\n")
+    assert await import_sales(system_clock, renewals, io.StringIO()) == (2, 0)
+    renewal = await Sale.get(external_id="r-2")
+    assert (renewal.renewal, renewal.affiliate_id, renewal.subscription_id) == (True, pk(ann), "sub_9")
     bad = tmp_path / "bad.csv"
     bad.write_text(f"externalId,productId,affiliateId\ny-1,{product},{ann}\ny-2,{product},nobody\n")
     with pytest.raises(ImportFailed, match="line 3"):

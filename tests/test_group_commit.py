@@ -21,7 +21,7 @@ import pytest
 
 from schema.ids import to_global_id
 from tests.api import BALANCES, ERROR, KARTRA, add_paypal, create_affiliate, create_product
-from tests.clients import GraphQLClient, on_postgres
+from tests.clients import GraphQLClient, StatementCounter, on_postgres
 from tests.servers import ServerProcess, migrate_first, read, start_server
 from tests.test_race import ledger_holds
 
@@ -128,3 +128,20 @@ async def test_concurrent_record_sales_each_get_their_own_answer_and_the_books_b
             assert node["salesCount"] == sales, (name, node)
     await ledger_holds(database_url)
     assert "Traceback" not in read(server.log), read(server.log)[-3000:]
+
+
+async def test_concurrent_calls_share_transactions(gql: GraphQLClient, sql_statements: StatementCounter) -> None:
+    """Twenty calls at once cost about two bookings' statements, not twenty (the first books alone)."""
+    product = await create_product(gql, milestones=KARTRA)
+    affiliates = [await create_affiliate(gql, f"Ann{n} Lee", email=f"ann{n}@example.com") for n in range(4)]
+    sql_statements.statements.clear()
+    await gql.ok(SALE, input={"externalId": "alone", "productId": product, "affiliateId": affiliates[0]})
+    alone = len(sql_statements.statements)
+    sql_statements.statements.clear()
+    answers = await asyncio.gather(*(
+        gql.ok(SALE, input={"externalId": f"s-{n}", "productId": product, "affiliateId": affiliates[n % 4]})
+        for n in range(20)
+    ))
+    assert all(a["recordSale"]["created"] for a in answers)
+    print(f"\nstatements: one call alone {alone}, twenty at once {len(sql_statements.statements)}")
+    assert len(sql_statements.statements) <= 3 * alone, "\n".join(s[:120] for s in sql_statements.statements)
