@@ -51,7 +51,7 @@ from models.rules import (
     tier_at,
 )
 from models.sales import Installment, Sale
-from models.sql import batches, insert_rows
+from models.sql import batches, insert_rows, present
 from models.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, minor, text
@@ -192,14 +192,11 @@ async def _subscription_sales(subscriptions: Iterable[str]) -> dict[str, _Subscr
 
 
 async def _existing(names: Iterable[str], rows: bool) -> dict[str, Sale | None]:
-    existing: dict[str, Sale | None] = {}
-    for chunk in batches(sorted(set(names))):
-        if rows:
-            existing.update((s.external_id, s) for s in await Sale.filter(external_id__in=chunk))
-        else:
-            existing.update(dict.fromkeys(await Sale.filter(external_id__in=chunk).values_list(
-                "external_id", flat=True)))
-    return existing
+    """The externalIds already booked: with their rows when answers are wanted (recordSale)."""
+    if rows:
+        return {s.external_id: s for chunk in batches(sorted(set(names)))
+                for s in await Sale.filter(external_id__in=chunk)}
+    return dict.fromkeys(await present(Sale, "external_id", set(names)))
 
 
 async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], rows: bool) -> _Facts:
