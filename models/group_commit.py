@@ -28,6 +28,7 @@ class GroupCommit(Generic[I, O]):
         self._most = most
         self._waiting: list[tuple[I, asyncio.Future[O]]] = []
         self._busy = False
+        self._draining: asyncio.Future[None] | None = None  # held: the loop keeps only weak references
 
     async def submit(self, item: I) -> O:
         """Book `item` with the batch it falls in; its own answer, or its own error raised."""
@@ -36,7 +37,7 @@ class GroupCommit(Generic[I, O]):
         if not self._busy:
             self._busy = True
             # The caller's context is copied: callers are never inside a transaction (ledger.record_sale).
-            asyncio.ensure_future(self._drain())
+            self._draining = asyncio.ensure_future(self._drain())
         return await future
 
     async def _drain(self) -> None:
