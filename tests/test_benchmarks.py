@@ -10,7 +10,8 @@ from tests.conftest import POSTGRES_URL
 
 async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:
     args = argparse.Namespace(affiliates=[20, 40], sales_per_affiliate=2, postgres=POSTGRES_URL, workers=1, clients=2,
-                              seconds=0.3, repeat=1, subscribers=0, only="all")
+                              seconds=0.3, repeat=1, subscribers=0,
+                              only_booking=False, only_pay_run=False)
     report = await run(args)
     report["record_sale"]["clients"] = 2
     rows = table(report)
