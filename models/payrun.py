@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -57,6 +57,14 @@ from models.validation import text
 MAX_KEY = 200
 
 
+class ListedRow(NamedTuple):
+    """An export row a claim settles, and how many installments and owed amounts its id lists name."""
+
+    id: int
+    installments: int
+    owed: int
+
+
 @dataclass
 class Claim:
     """What one payout would settle for one affiliate in one currency."""
@@ -67,8 +75,7 @@ class Claim:
     installments_total: int = 0
     owed_ids: list[int] = field(default_factory=list)
     owed_total: int = 0
-    # From an export: (row id, installments listed, owed amounts listed); its ids stay in the database.
-    row: tuple[int, int, int] | None = None
+    row: ListedRow | None = None  # from an export: its ids stay in the database
 
     @property
     def amount(self) -> int:
@@ -383,8 +390,9 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
         if reason is not None:
             skipped.append((r["affiliate_id"], reason))
         else:
+            row = ListedRow(r["id"], current.installments, current.owed)
             claims.append(Claim(r["affiliate_id"], r["currency"], installments_total=r["installments_total"],
-                                owed_total=current.owed_amount, row=(r["id"], current.installments, current.owed)))
+                                owed_total=current.owed_amount, row=row))
     return claims, skipped
 
 
@@ -486,11 +494,11 @@ async def _settle(
     payout_of = {(p.affiliate_id, p.currency): p.id for p in made}
     listed = [(c.row, payout_of[c.affiliate_id, c.currency]) for c in claims if c.row is not None]
     if listed:  # an export's rows: their stored id lists are claimed in SQL, one pair per row
-        for model, column, list_column, n in ((Installment, "payout_id", "installment_ids", 1),
-                                              (OwedAmount, "recovered_by_id", "owed_ids", 2)):
-            pairs = [(row[0], payout) for row, payout in listed if row[n]]
+        for model, column, list_column, counted in ((Installment, "payout_id", "installment_ids", "installments"),
+                                                    (OwedAmount, "recovered_by_id", "owed_ids", "owed")):
+            pairs = [(row.id, payout) for row, payout in listed if getattr(row, counted)]
             _claimed(await set_listed_where_unset(model, column, ExportRow, list_column, pairs),
-                     sum(row[n] for row, _ in listed))
+                     sum(getattr(row, counted) for row, _ in listed))
     _claimed(await set_where_unset(Installment, "payout_id", [
         (i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids]),
         sum(len(c.installment_ids) for c in claims))
