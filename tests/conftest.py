@@ -158,7 +158,8 @@ def settings(database_url: str, clock: MovableClock) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
-    async with LifespanManager(application, startup_timeout=60) as manager:  # migrations on a busy machine
+    # Generous on a busy machine: start-up migrates; shut-down closes connections (SQLite checkpoints).
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60) as manager:
         yield manager.app
 
 
