@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything into .venv and runs the whole test suite: lint, types, the contract check (when
 # ../shared is there), the tests on SQLite, and the same tests again on PostgreSQL (in its own
-# process) when it answers.
+# process) when it answers. The browser side (frontend-contract/) runs meanwhile in the background.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# Installed again only when pyproject.toml changed since the last install (the install is editable).
+if ! cmp -s pyproject.toml .venv/installed-pyproject.toml; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  cp pyproject.toml .venv/installed-pyproject.toml
+fi
 
 PG_URL=${PAYOUTS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 pg_up() { .venv/bin/python - "$PG_URL" <<'PY'
@@ -26,17 +30,6 @@ if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]
   sleep 2
 fi
 
-.venv/bin/ruff check .
-.venv/bin/mypy  # configured in pyproject.toml: strict on models/, --check-untyped-defs elsewhere
-.venv/bin/python -m schema.export frontend-contract/schema.graphql --check
-# The shared contract sits beside the repository in CI only; the suite's own compatibility test
-# (tests/test_contract.py) runs everywhere.
-if [ -f ../shared/tools/contract_check.py ]; then
-  .venv/bin/python ../shared/tools/contract_check.py frontend-contract/schema.graphql ../shared/spec/api-contract-2.graphql
-else
-  echo "../shared/tools/contract_check.py is not here: the shared contract check did not run" >&2
-fi
-
 # The browser side (frontend-contract/): with npm, rebuild the committed GraphiQL and app builds and the
 # generated types and fail when they differ from what is committed, type-check, let relay-compiler
 # compile the operations, then run the pay run in Debian's chromium. Without npm this is skipped,
@@ -51,9 +44,15 @@ frontend() {
     echo "== installing Debian's chromium for the browser test" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
-  echo "== frontend-contract: npm ci, builds, codegen, tsc, relay-compiler" >&2
-  (cd frontend-contract && npm ci --no-audit --no-fund --loglevel=error \
-    && npm run --silent build:app -- --logLevel error && npm run --silent build:graphiql -- --logLevel error \
+  # npm ci again only when package-lock.json changed since the last one.
+  if ! cmp -s frontend-contract/package-lock.json frontend-contract/node_modules/.installed-package-lock.json; then
+    echo "== frontend-contract: npm ci" >&2
+    (cd frontend-contract && npm ci --no-audit --no-fund --loglevel=error \
+      && cp package-lock.json node_modules/.installed-package-lock.json)
+  fi
+  echo "== frontend-contract: builds, codegen, tsc, relay-compiler" >&2
+  (cd frontend-contract && npm run --silent build:app -- --logLevel error \
+    && npm run --silent build:graphiql -- --logLevel error \
     && npm run --silent codegen -- --silent && npm run --silent typecheck && npm run --silent relay >/dev/null)
   if git rev-parse --git-dir >/dev/null 2>&1; then
     local stale
@@ -69,16 +68,50 @@ frontend() {
   echo "== browser test (playwright-core, /usr/bin/chromium)" >&2
   (cd frontend-contract && node --test e2e/)
 }
-frontend
+# In the background, in a process group of its own (set -m) so that it can be stopped whole; its
+# output is shown once it ends. Meanwhile the Python side runs here.
+FRONTEND_LOG=$(mktemp)
+set -m
+frontend >"$FRONTEND_LOG" 2>&1 &
+FRONTEND=$!
+set +m
+stop_frontend() {
+  if [ -n "$FRONTEND" ] && kill -- -"$FRONTEND" 2>/dev/null; then
+    echo "== frontend-contract: stopped unfinished, as a step before it failed" >&2
+  fi
+  rm -f "$FRONTEND_LOG"
+}
+trap stop_frontend EXIT
+frontend_result() {
+  local status=0
+  wait "$FRONTEND" || status=$?
+  FRONTEND=
+  echo "== frontend-contract (ran in the background): $([ "$status" = 0 ] && echo passed || echo "FAILED ($status)")" >&2
+  cat "$FRONTEND_LOG" >&2
+  return "$status"
+}
+
+.venv/bin/ruff check .
+.venv/bin/mypy  # configured in pyproject.toml: strict on models/, --check-untyped-defs elsewhere
+.venv/bin/python -m schema.export frontend-contract/schema.graphql --check
+# The shared contract sits beside the repository in CI only; the suite's own compatibility test
+# (tests/test_contract.py) runs everywhere.
+if [ -f ../shared/tools/contract_check.py ]; then
+  .venv/bin/python ../shared/tools/contract_check.py frontend-contract/schema.graphql ../shared/spec/api-contract-2.graphql
+else
+  echo "../shared/tools/contract_check.py is not here: the shared contract check did not run" >&2
+fi
 
 echo "== tests on SQLite" >&2
 # Two workers (pytest-xdist): most of a test's time is waiting on a database or a socket.
 WORKERS=${PAYOUTS_TEST_WORKERS:-2}
 .venv/bin/python -m pytest -q -n "$WORKERS" "$@"
 if pg_up; then
+  # Only the tests that touch a database (tests/conftest.py deselects the others: they ran above).
   echo "== tests on PostgreSQL ($PG_URL)" >&2
   PAYOUTS_TEST_POSTGRES_URL=$PG_URL .venv/bin/python -m pytest -q -n "$WORKERS" "$@"
 else
   echo "PostgreSQL is not reachable at $PG_URL: the PostgreSQL pass did not run" >&2
   [ -z "${CI:-}" ] || exit 1
 fi
+frontend_result

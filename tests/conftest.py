@@ -1,12 +1,16 @@
 """Fixtures: a real database (a SQLite file, or a PostgreSQL database) and the real ASGI app.
 
 Set PAYOUTS_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run the suite
-against PostgreSQL; each test then gets its own database, dropped afterwards.
+against PostgreSQL; each pytest process then makes a database of its own, dropped at the end.
 
-Migrating is most of a test's set-up, so each pytest process migrates once, into a template (a
-SQLite file, or a PostgreSQL database), and every test starts from a copy of it: a file copy on
-SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. The app's own start-up still runs
+Migrating is most of a test's set-up, so each pytest process migrates once. On SQLite every test
+gets a copy of that file; on PostgreSQL every test gets the process's database, emptied after the
+previous test (creating and dropping a database per test cost most of the PostgreSQL pass). Either
+way a test starts from a migrated database with no rows. The app's own start-up still runs
 `migrate`, which finds nothing to do.
+
+Tests that never ask for a database (`database_url`, directly or through `app`, `gql`, `live`...)
+run in the SQLite pass only: the PostgreSQL pass deselects them (see pytest_collection_modifyitems).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -49,15 +54,29 @@ async def migrated(url: str) -> None:
     await Tortoise.close_connections()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, deselect the tests that never touch a database: the SQLite pass ran them."""
+    if POSTGRES_URL is None:
+        return
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        uses = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("database")
+        (kept if uses else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database to copy: a SQLite file's path, or a PostgreSQL database's name."""
+    """Migrated once per pytest process: a SQLite file to copy, or this process's PostgreSQL database."""
     if POSTGRES_URL is None:
         path = tmp_path_factory.mktemp("template") / "payouts.sqlite3"
         asyncio.run(migrated(f"sqlite://{path}"))
         yield str(path)
         return
-    name = f"payouts_template_{uuid.uuid4().hex[:12]}"
+    name = f"payouts_test_{uuid.uuid4().hex[:12]}"
 
     async def create() -> None:
         admin = await admin_connection()
@@ -81,22 +100,49 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         asyncio.run(drop())
 
 
+async def emptied(url: str) -> None:
+    """Back to just migrated: other sessions ended (their locks released), every row but the migration
+    history deleted, every sequence restarted. 10 ms where a `CREATE DATABASE ... TEMPLATE` and a
+    `DROP DATABASE` cost half a second a test."""
+    db = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await db.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        tables: dict[str, set[str]] = {r["name"]: set() for r in await db.fetch(
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+        )}
+        for r in await db.fetch(
+            "SELECT child.relname AS child, parent.relname AS parent FROM pg_constraint"
+            " JOIN pg_class child ON child.oid = conrelid JOIN pg_class parent ON parent.oid = confrelid"
+            " WHERE contype = 'f' AND connamespace = 'public'::regnamespace AND conrelid <> confrelid"
+        ):
+            tables[r["parent"]].add(r["child"])
+        async with db.transaction():
+            for table in TopologicalSorter(tables).static_order():  # rows that refer to others go first
+                await db.execute(f'DELETE FROM "{table}"')
+            await db.execute(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) FROM pg_sequences"
+                " WHERE schemaname = 'public'"
+            )
+    finally:
+        await db.close()
+
+
 @pytest.fixture
 async def database_url(template: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated database of this test's own."""
+    """A migrated, empty database for this test alone."""
     if POSTGRES_URL is None:
         path = tmp_path / "payouts.sqlite3"
         shutil.copyfile(template, path)
         yield f"sqlite://{path}"
         return
-    name = f"payouts_test_{uuid.uuid4().hex[:12]}"
-    admin = await admin_connection()
+    url = postgres_database(template)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        yield postgres_database(name)
+        yield url
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await emptied(url)
 
 
 @pytest.fixture
@@ -112,7 +158,8 @@ def settings(database_url: str, clock: MovableClock) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
-    async with LifespanManager(application, startup_timeout=60) as manager:  # migrations on a busy machine
+    # Generous on a busy machine: start-up migrates; shut-down closes connections (SQLite checkpoints).
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60) as manager:
         yield manager.app
 
 

@@ -17,6 +17,7 @@ import httpx
 import uvicorn
 
 from tests.clients import ADMIN_TOKEN, SECRET_KEY
+from tests.clock import FileClock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,14 +69,20 @@ async def migrate_first(database_url: str) -> None:
 
 async def start_server(
     database_url: str, log: Path, *, workers: int = 1, log_level: str = "warning", env: Mapping[str, str] | None = None,
-    **extra_env: str,
+    clock: FileClock | None = None, **extra_env: str,
 ) -> ServerProcess:
-    """`uvicorn server.asgi:app` on a free port, returned once /healthz answers; all its output goes to `log`."""
+    """`uvicorn server.asgi:app` on a free port, returned once /healthz answers; all its output goes to `log`.
+
+    With a `clock`, the same app tells the time by it (tests/clocked_asgi.py), so the test can move time.
+    """
     extra_env = {**(env or {}), **extra_env}
+    app = "server.asgi:app"
+    if clock is not None:
+        app, extra_env["PAYOUTS_TEST_CLOCK_FILE"] = "tests.clocked_asgi:app", str(clock.path)
     port = free_port()
     with open(log, "wb") as output:  # noqa: ASYNC230 (a local file, opened once)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", log_level,
+            sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", log_level,
             "--workers", str(workers), cwd=ROOT, env=server_env(database_url, **extra_env),
             stdout=output, stderr=output,
         )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from benchmarks.run import run, table
-from tests.conftest import POSTGRES_URL
+from tests.clients import POSTGRES_URL
 
 
+@pytest.mark.database  # the benchmark makes databases of its own
 async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:
     args = argparse.Namespace(affiliates=[20, 40], sales_per_affiliate=2, postgres=POSTGRES_URL, workers=1, clients=2,
                               seconds=0.3, repeat=1, subscribers=0,
