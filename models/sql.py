@@ -10,8 +10,13 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.terms import Term, ValueWrapper
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.models import Model
+
+from models.affiliates import Affiliate
 
 T = TypeVar("T")
 
@@ -148,3 +153,32 @@ async def insert_rows(
         else:
             await conn.execute_query(query, params)
     return found
+
+
+TRIGRAM = 3  # the shortest term a trigram index can answer
+
+
+class _SearchHits(Term):
+    """`(SELECT rowid FROM affiliates_search WHERE affiliates_search MATCH ?)`, the term a parameter."""
+
+    def __init__(self, table: str, phrase: str) -> None:
+        super().__init__()
+        self.table = table
+        self.phrase = ValueWrapper(phrase)
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        return f"(SELECT rowid FROM {self.table} WHERE {self.table} MATCH {self.phrase.get_sql(ctx)})"
+
+
+def affiliates_containing(text: str) -> Q:
+    """Affiliates whose `search_text` (lower-case name and email) contains `text` (lower case too).
+
+    On SQLite a term of 3 or more characters is looked up in the trigram index of migration 0007
+    (`affiliates_search`, FTS5) as one quoted phrase, i.e. a plain substring: its cost is the number
+    of hits, not of affiliates. Shorter terms, which no trigram index can answer, and PostgreSQL
+    (whose pg_trgm GIN index serves the LIKE itself) keep `LIKE '%text%'`.
+    """
+    if Affiliate._choose_db().capabilities.dialect == "sqlite" and len(text) >= TRIGRAM:
+        table = f"{Affiliate._meta.db_table}_search"
+        return Q(id__in=_SearchHits(table, '"' + text.replace('"', '""') + '"'))
+    return Q(search_text__contains=text)

@@ -29,6 +29,7 @@ from models.payouts import Payout as PayoutRow
 from models.rules import AffiliateFacts, Assignment, current_tiers
 from models.rules import payment_status as judge
 from models.sales import Sale as SaleRow
+from models.sql import affiliates_containing
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
@@ -280,7 +281,7 @@ class AffiliateFilter:
         if self.search:
             if len(self.search) > MAX_SEARCH:
                 raise Invalid(f"search has at most {MAX_SEARCH} characters", "filter.search")
-            query = query.filter(search_text__contains=self.search.strip().lower())
+            query = query.filter(affiliates_containing(self.search.strip().lower()))
         if self.ids is not None:
             if len(self.ids) > MAX_IDS:
                 raise Invalid(f"at most {MAX_IDS} ids", "filter.ids")
