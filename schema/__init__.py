@@ -22,7 +22,7 @@ from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
 from schema.error_log import Schema, unexpected
-from schema.events import EventSubscriptions
+from schema.events import EventSubscriptions, SharedExecution
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
@@ -86,6 +86,7 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
         types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
+        execution_context_class=SharedExecution,  # subscribers of one event share executions
     )
     guard_objects(built._schema)  # object-level access on every path (schema/permissions.py)
     return built
