@@ -1,6 +1,6 @@
 """1,000 concurrent payoutBecameDue subscribers, each receiving one event: delivery latency.
 
-Starts the real server (uvicorn subprocess) on a fresh database, opens N graphql-transport-ws
+Starts the real server (`payouts serve` subprocess) on a fresh database, opens N graphql-transport-ws
 connections, records one sale and measures, per subscriber, arrival time minus the event's `at`
 (stamped when the change is published, after its commit), plus arrival minus the moment the
 mutation was sent. Prints p50/p95/max. Run: `.venv/bin/python -m benchmarks.subscribers --help`.
@@ -78,9 +78,9 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str
     env.pop("PAYOUTS_PUBSUB_URL", None)
     if pubsub_url:
         env["PAYOUTS_PUBSUB_URL"] = pubsub_url
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
-        cwd=ROOT, env=env,
+    server = await asyncio.create_subprocess_exec(  # the real command, with its WebSocket settings
+        sys.executable, "-m", "server", "serve", "--port", str(port), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
