@@ -45,8 +45,10 @@ async def gql(http: httpx.AsyncClient, query: str, **variables: object) -> dict:
     return body["data"]
 
 
-async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[None]) -> tuple[float, float]:
-    """(arrival, event.at) as Unix times, for one subscriber's one event."""
+async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[None], everyone: asyncio.Event,
+                     received: list[float], expected: int) -> tuple[float, float]:
+    """(arrival, event.at) as Unix times, for one subscriber's one event. The socket stays open until every
+    subscriber has its event: closing handshakes would otherwise compete with the delivery measured."""
     async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], max_queue=None) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {TOKEN}"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -57,6 +59,10 @@ async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[No
         arrived = time.time()
         assert message["type"] == "next" and "errors" not in message["payload"], message
         at = datetime.fromisoformat(message["payload"]["data"]["payoutBecameDue"]["at"]).timestamp()
+        received.append(arrived)
+        if len(received) == expected:
+            everyone.set()
+        await everyone.wait()
         return arrived, at
 
 
@@ -108,7 +114,12 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str
             started = time.perf_counter()
             url = base.replace("http://", "ws://") + "/graphql"
             # Half filter by the affiliate, half take everything: both paths of the bus.
-            tasks = [asyncio.create_task(subscriber(url, affiliate if i % 2 else None, ready)) for i in range(count)]
+            everyone = asyncio.Event()
+            received: list[float] = []
+            tasks = [
+                asyncio.create_task(subscriber(url, affiliate if i % 2 else None, ready, everyone, received, count))
+                for i in range(count)
+            ]
             for _ in range(count):
                 await ready.get()
             await asyncio.sleep(min(3.0, 0.5 + count / 400))  # let the server finish registering them
