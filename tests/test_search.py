@@ -6,17 +6,23 @@ case-insensitive substring"; every term is asked through the API, with paging an
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from io import StringIO
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from tortoise import connections
+import asyncpg
+from tortoise import Tortoise, connections
+from tortoise.transactions import in_transaction
 
 from models.affiliates import Affiliate
+from models.db import migrate, tortoise_config
 from models.payment_details import Cipher
+from models.sql import affiliates_containing
 from server.seed import seed
 from tests.api import create_affiliate
-from tests.clients import SECRET_KEY, GraphQLClient, on_postgres
+from tests.clients import POSTGRES_URL, SECRET_KEY, GraphQLClient, on_postgres
 
 PAGE = """query($filter: AffiliateFilter, $first: Int, $after: String) {
   affiliates(filter: $filter, first: $first, after: $after) {
@@ -95,11 +101,12 @@ async def test_the_index_is_used(gql: GraphQLClient) -> None:
         installed = await conn.execute_query_dict("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         if not installed:
             return  # no pg_trgm on this server: the migration left the search unindexed (a warning)
-        await conn.execute_script("SET enable_seqscan = off")  # a tiny table would be scanned anyway
-        plan = await conn.execute_query_dict(
-            "EXPLAIN SELECT id FROM affiliates WHERE CAST(search_text AS VARCHAR) LIKE '%alpha%'"
-        )
-        assert "affiliates_search_trgm" in str(plan)
+        async with in_transaction() as pinned:  # one connection for the setting and the plan
+            await pinned.execute_script("SET LOCAL enable_seqscan = off")  # a tiny table is scanned anyway
+            plan = await pinned.execute_query_dict(  # the SQL Tortoise renders for search_text__contains
+                "EXPLAIN SELECT id FROM affiliates WHERE CAST(search_text AS VARCHAR) LIKE '%alpha%'"
+            )
+        assert "affiliates_search_trgm" in str(plan), plan
         return
     plan = await conn.execute_query_dict(
         "EXPLAIN QUERY PLAN SELECT id FROM affiliates WHERE id IN "
@@ -107,3 +114,35 @@ async def test_the_index_is_used(gql: GraphQLClient) -> None:
     )
     assert any("affiliates_search VIRTUAL TABLE INDEX" in str(row) for row in plan), plan
     assert any(row["detail"].startswith("SEARCH affiliates USING INTEGER PRIMARY KEY") for row in plan), plan
+
+
+async def test_without_pg_trgm_the_migration_leaves_the_search_unindexed() -> None:
+    """A database user that may not create extensions: migration 0007 warns, and the search still answers."""
+    if POSTGRES_URL is None:
+        return  # SQLite always has FTS5 (the trigram tokenizer since 3.34)
+    parts = urlsplit(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    name, role = f"search_{uuid.uuid4().hex[:8]}", f"limited_{uuid.uuid4().hex[:8]}"
+    as_owner = urlunsplit(parts._replace(path=f"/{name}"))
+    admin = await asyncpg.connect(urlunsplit(parts))
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'REVOKE CREATE ON DATABASE "{name}" FROM PUBLIC')  # no CREATE EXTENSION
+        owner = await asyncpg.connect(as_owner)
+        await owner.execute(f'GRANT CREATE, USAGE ON SCHEMA public TO "{role}"')  # but tables, yes
+        await owner.close()
+        url = f"postgres://{role}@{host}/{name}"
+        await migrate(url)
+        await Tortoise.close_connections()
+        await Tortoise.init(config=tortoise_config(url))
+        await Affiliate.create(name="Ann Lee", email="ann@alpha.example", search_text="ann lee ann@alpha.example")
+        assert [a.name for a in await Affiliate.filter(affiliates_containing("alpha"))] == ["Ann Lee"]
+        owner = await asyncpg.connect(as_owner)
+        assert await owner.fetchval("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'") == 0
+        await owner.close()
+    finally:
+        await Tortoise.close_connections()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()
