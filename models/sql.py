@@ -10,8 +10,6 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pypika_tortoise.context import SqlContext
-from pypika_tortoise.terms import Term, ValueWrapper
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -156,29 +154,28 @@ async def insert_rows(
 
 
 TRIGRAM = 3  # the shortest term a trigram index can answer
+SPARSE = 1000  # a term matching at most this many affiliates is answered from the index
 
 
-class _SearchHits(Term):
-    """`(SELECT rowid FROM affiliates_search WHERE affiliates_search MATCH ?)`, the term a parameter."""
-
-    def __init__(self, table: str, phrase: str) -> None:
-        super().__init__()
-        self.table = table
-        self.phrase = ValueWrapper(phrase)
-
-    def get_sql(self, ctx: SqlContext) -> str:
-        return f"(SELECT rowid FROM {self.table} WHERE {self.table} MATCH {self.phrase.get_sql(ctx)})"
-
-
-def affiliates_containing(text: str) -> Q:
+async def affiliates_containing(text: str) -> Q:
     """Affiliates whose `search_text` (lower-case name and email) contains `text` (lower case too).
 
-    On SQLite a term of 3 or more characters is looked up in the trigram index of migration 0007
-    (`affiliates_search`, FTS5) as one quoted phrase, i.e. a plain substring: its cost is the number
-    of hits, not of affiliates. Shorter terms, which no trigram index can answer, and PostgreSQL
-    (whose pg_trgm GIN index serves the LIKE itself) keep `LIKE '%text%'`.
+    SQLite: a term of 3 or more characters is first looked up in the trigram index of migration
+    0007 (`affiliates_search`, FTS5) as one quoted phrase, i.e. a plain substring, reading at most
+    SPARSE + 1 hits. A sparse term (most searches: a name, an email) becomes `id IN (its hits)`:
+    its cost is the number of hits, not of affiliates. A dense term ("example.com" matches nearly
+    everyone) and a term under 3 characters keep `LIKE '%text%'`, read in the list's order, which
+    fills a page after a few rows when most rows match (a term under 3 characters that matches
+    few rows scans every affiliate, as before). PostgreSQL: the LIKE, which the pg_trgm GIN index
+    serves where the planner finds it cheaper than the list's order.
     """
-    if Affiliate._choose_db().capabilities.dialect == "sqlite" and len(text) >= TRIGRAM:
+    conn = Affiliate._choose_db()
+    if conn.capabilities.dialect == "sqlite" and len(text) >= TRIGRAM:
         table = f"{Affiliate._meta.db_table}_search"
-        return Q(id__in=_SearchHits(table, '"' + text.replace('"', '""') + '"'))
+        phrase = '"' + text.replace('"', '""') + '"'
+        _, hits = await conn.execute_query(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", [phrase, SPARSE + 1]
+        )
+        if len(hits) <= SPARSE:
+            return Q(id__in=[hit[0] for hit in hits])
     return Q(search_text__contains=text)

@@ -279,7 +279,7 @@ class AffiliateFilter:
         default=None, description=f"Only these affiliates (global ids, at most {MAX_IDS})."
     )
 
-    def apply(self, query: QuerySet[AffiliateRow]) -> QuerySet[AffiliateRow]:
+    async def apply(self, query: QuerySet[AffiliateRow]) -> QuerySet[AffiliateRow]:
         """Every condition is on indexed or small columns of `affiliates`: no sale is scanned."""
         if self.approval_status is not None:
             query = query.filter(approval_status__in=self.approval_status)
@@ -290,7 +290,7 @@ class AffiliateFilter:
         if self.search:
             if len(self.search) > MAX_SEARCH:
                 raise Invalid(f"search has at most {MAX_SEARCH} characters", "filter.search")
-            query = query.filter(affiliates_containing(self.search.strip().lower()))
+            query = query.filter(await affiliates_containing(self.search.strip().lower()))
         if self.ids is not None:
             if len(self.ids) > MAX_IDS:
                 raise Invalid(f"at most {MAX_IDS} ids", "filter.ids")
@@ -314,10 +314,10 @@ SORTS: dict[AffiliateSort, Keyset] = {
 }
 
 
-def selection(filter: AffiliateFilter | None) -> QuerySet[AffiliateRow]:
+async def selection(filter: AffiliateFilter | None) -> QuerySet[AffiliateRow]:
     """The affiliates a filter selects: shared by the query and by exports."""
     query = AffiliateRow.all()
-    return filter.apply(query) if filter else query
+    return await filter.apply(query) if filter else query
 
 
 async def prime_page(info: Info, rows: list[AffiliateRow]) -> None:
@@ -356,7 +356,7 @@ class AffiliateQueries:
         after: After = None,
     ) -> Connection[Affiliate]:
         try:
-            query = selection(filter)
+            query = await selection(filter)
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
         await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
