@@ -12,59 +12,48 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
 
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import audit, payment_details
+from models import audit, booking, payment_details
 from models.affiliates import Affiliate, PaymentMethod
-from models.balances import Changed, apply_changes, lock_affiliates, program_rules, refresh_affiliates, refresh_all
+from models.balances import Changed, lock_affiliates, refresh_affiliates, refresh_all
+from models.booking import Order, RecordedSale, SaleLine
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
-from models.errors import Invalid, NotFound, Violation
+from models.errors import Invalid, LedgerError, NotFound, Violation
+from models.group_commit import committer
 from models.money import canonical_percent
 from models.payment_details import Cipher, Details
-from models.payouts import Payout
 from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
     Allocation,
     Assignment,
-    Delta,
     InstallmentSlice,
-    Milestone,
-    OpenInstallment,
     OwedSlice,
-    ProgramRules,
     Rate,
     RuleError,
-    Transition,
     allocate_reduction,
-    commission_for_sale,
-    effective_milestones,
     net_void,
     refund_reduction,
-    release_times,
-    renewal_ended,
-    renewal_rate,
     sale_status,
-    settles_at_sale,
-    split_commission,
     tier_at,
     validate_percent,
 )
 from models.sales import Installment, OwedAmount, Sale
 from models.tiers import CommissionTier, TierAssignment
-from models.transactions import retried
+from models.transactions import retried, retrying
 from models.validation import Amount, milestones, minor, text
 
 MAX_SALES_MINIMUM = 1_000_000
 MAX_RENEWAL_MONTHS = 1200
 MAX_RENEWAL_PAYMENTS = 100_000
-FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on occurredAt
 REFERRAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,63}")
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read aloud and typed
 
@@ -515,16 +504,6 @@ async def update_program_settings(
 # --- sales and refunds ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RecordedSale:
-    """recordSale's answer: the sale, whether this call booked it (not a retry), and what it caused."""
-
-    sale: Sale
-    created: bool
-    transitions: list[Transition]
-
-
-@retried
 async def record_sale(
     actor: str,
     now: datetime,
@@ -539,138 +518,18 @@ async def record_sale(
     """Book a sale and its commission; the same externalId again returns the first sale unchanged.
 
     With a subscriptionId that already has a sale, this is a renewal (rule 14): booked to the
-    initial sale's affiliate, at its tier, earning the product's renewal terms.
+    initial sale's affiliate, at its tier, earning the product's renewal terms. Calls that come
+    while another booking is being written are booked together (group commit: `models.booking`),
+    each with its own answer; a call made inside a change (a webhook's transaction) joins it.
     """
-    external_id = text(external_id, "externalId")
-    subscription = None if subscription_id is None else text(subscription_id, "subscriptionId")
-    occurred = occurred_at or now
-    if occurred > now + FUTURE_TOLERANCE:
-        raise Invalid("occurredAt must not be in the future", "occurredAt")
-    try:
-        async with in_transaction():
-            existing = await Sale.get_or_none(external_id=external_id)
-            if existing is not None:
-                return RecordedSale(existing, False, [])
-            initial, owner = await _initial_sale(subscription, affiliate_id)
-            affiliate = await _locked_affiliate(owner)
-            if affiliate.approval_status is ApprovalStatus.DECLINED:
-                raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId",
-                                code="AFFILIATE_DECLINED")
-            product = await Product.get_or_none(id=product_id)
-            if product is None:
-                raise NotFound("no such product", "productId")
-            sale_amount = product.price
-            if amount is not None:
-                sale_amount = minor(amount, "amount")
-                if amount.currency != product.currency:
-                    raise Violation(
-                        f"the product is sold in {product.currency}, not {amount.currency}",
-                        "amount.currency",
-                        code="CURRENCY_MISMATCH",
-                    )
-            tier, rate, ended = await _sale_terms(affiliate, product, initial, occurred)
-            commission = 0 if ended else commission_for_sale(sale_amount, rate.percent, rate.flat)
-            sale = await Sale.create(
-                external_id=external_id,
-                product_id=product.id,
-                affiliate_id=affiliate.id,
-                currency=product.currency,
-                amount=sale_amount,
-                original_commission=commission,
-                commission=commission,
-                occurred_at=occurred,
-                subscription_id=subscription,
-                renewal=initial is not None,
-                tier_id=tier.id if tier else None,
-                commission_ended_reason=ended,
-            )
-            program = await program_rules()
-            plan = (tier.own_milestones() if tier else ()) or product.own_milestones()
-            delta = await _book_installments(sale, affiliate, plan, occurred, program)
-            # Only this currency moves, by the sale's own numbers: no sum over the history.
-            transitions = await apply_changes({(affiliate.id, sale.currency): delta}, now, program)
-            await audit.record(
-                actor, "recordSale", "Sale", sale.id, externalId=external_id, amount=sale_amount,
-                currency=sale.currency, commission=commission, subscriptionId=subscription,
-                renewal=sale.renewal, tier=sale.tier_id,
-            )
-    except IntegrityError:
-        # A concurrent request booked the same externalId first: answer as a retry would be.
-        existing = await Sale.get_or_none(external_id=external_id)
-        if existing is None:
-            raise
-        return RecordedSale(existing, False, [])
-    return RecordedSale(sale, True, transitions)
-
-
-async def _initial_sale(subscription: str | None, affiliate_id: int | None) -> tuple[Sale | None, int]:
-    """The subscription's first sale when this one renews it (rule 14), and the affiliate the sale is
-    booked to: the initial sale's, which affiliateId may only repeat."""
-    initial = None
-    if subscription is not None:
-        initial = await Sale.filter(subscription_id=subscription).order_by("occurred_at", "id").first()
-    if initial is None and affiliate_id is None:
-        raise Invalid("affiliateId is required, except for a renewal of a subscription with a sale",
-                      "affiliateId")
-    if initial is not None and affiliate_id not in (None, initial.affiliate_id):
-        raise Invalid("a renewal is booked to the affiliate of the subscription's initial sale",
-                      "affiliateId")
-    if initial is not None:
-        return initial, initial.affiliate_id
-    assert affiliate_id is not None
-    return None, affiliate_id
-
-
-async def _sale_terms(
-    affiliate: Affiliate, product: Product, initial: Sale | None, occurred: datetime
-) -> tuple[CommissionTier | None, Rate, str | None]:
-    """The tier and rate a sale earns, and why a renewal earns nothing (None: it earns)."""
-    if initial is None:
-        tier = await tier_in_force(affiliate.id, product.id, occurred)
-        return tier, tier.rate if tier else product.rate, None
-    tier = await CommissionTier.get_or_none(id=initial.tier_id, product_id=product.id) if initial.tier_id else None
-    terms = product.renewal_terms()
-    earlier = await Sale.filter(subscription_id=initial.subscription_id, renewal=True).count()
-    ended = renewal_ended(terms, initial.occurred_at, occurred, earlier)
-    return tier, renewal_rate(terms, tier.rate if tier else product.rate), ended
-
-
-async def _book_installments(
-    sale: Sale, affiliate: Affiliate, own_milestones: Sequence[Milestone], occurred: datetime,
-    program: ProgramRules,
-) -> Delta:
-    """Split the commission by milestones, or settle it at once for approved PayPal Instant affiliates.
-
-    Returns what the sale adds to the affiliate's balance in its currency.
-    """
-    if sale.commission <= 0:
-        return Delta(earned=sale.commission, sales=1)
-    if settles_at_sale(affiliate.approval_status, affiliate.payout_mode):
-        payout = await Payout.create(
-            affiliate_id=affiliate.id, currency=sale.currency, amount=sale.commission, instant=True,
-            paid_at=occurred, reference=f"instant:{sale.external_id}",
-        )
-        await Installment.create(
-            sale_id=sale.id, affiliate_id=affiliate.id, currency=sale.currency, position=0,
-            amount=sale.commission, original_amount=sale.commission, release_at=occurred, payout_id=payout.id,
-        )
-        return Delta(earned=sale.commission, paid=sale.commission, sales=1)
-    plan = effective_milestones(own_milestones, program.default_milestones)
-    parts = split_commission(sale.commission, plan)
-    opened = [
-        (part, release) for part, release in zip(parts, release_times(occurred, plan), strict=True) if part > 0
-    ]
-    await Installment.bulk_create(
-        [
-            Installment(
-                sale_id=sale.id, affiliate_id=affiliate.id, currency=sale.currency, position=i,
-                amount=part, original_amount=part, release_at=release,
-            )
-            for i, (part, release) in enumerate(zip(parts, release_times(occurred, plan), strict=True))
-            if part > 0
-        ]
-    )
-    return Delta(earned=sale.commission, opened=tuple(OpenInstallment(a, r) for a, r in opened), sales=1)
+    order = Order(actor, now, SaleLine(external_id, product_id, affiliate_id, amount, occurred_at, subscription_id))
+    if retrying() or isinstance(Sale._choose_db(True), TransactionalDBClient):
+        outcome = (await booking.book([order]))[0]
+    else:
+        outcome = await committer(booking.book).submit(order)
+    if isinstance(outcome, LedgerError):
+        raise outcome
+    return outcome
 
 
 @retried

@@ -19,6 +19,7 @@ from models.affiliates import Affiliate
 T = TypeVar("T")
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+UNNEST_ROWS = 10_000  # rows per PostgreSQL INSERT ... SELECT FROM unnest(...) (no parameter limit applies)
 
 
 def batches(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -60,6 +61,29 @@ async def lock_rows(model: type[Model], ids: Collection[int]) -> None:
         marks = ", ".join(["?"] * len(chunk))
         query = f"SELECT id FROM {model._meta.db_table} WHERE id IN ({marks}) ORDER BY id FOR UPDATE"
         await conn.execute_query(numbered(conn, query), chunk)
+
+
+async def present(model: type[Model], column: str, values: Collection[Any]) -> list[Any]:
+    """Which of these values `column` holds (a unique column): for the bulk path's existence checks.
+
+    On PostgreSQL one array parameter (`= ANY($1)`), probed through the column's index: an IN list
+    of 500 parameters on a table grown since its last ANALYZE was planned as a sequential scan
+    comparing every row with every value (quadratic in a seed). SQLite probes the index per value.
+    """
+    conn = model._choose_db(True)
+    name = _column(model, column)
+    table = model._meta.db_table
+    found: list[Any] = []
+    if conn.capabilities.dialect == "postgres":
+        for chunk in batches(sorted(set(values)), 5000):
+            rows = await conn.execute_query_dict(f"SELECT {name} FROM {table} WHERE {name} = ANY($1)", [chunk])
+            found.extend(r[name] for r in rows)
+        return found
+    for chunk in batches(sorted(set(values))):
+        marks = ", ".join(["?"] * len(chunk))
+        found.extend(r[name] for r in await conn.execute_query_dict(
+            f"SELECT {name} FROM {table} WHERE {name} IN ({marks})", chunk))
+    return found
 
 
 async def update_rows(model: type[Model], rows: Sequence[Model], columns: Sequence[str]) -> None:
@@ -132,24 +156,45 @@ async def insert_rows(
     returning: Sequence[str] = (),
     batch: int = 500,
 ) -> list[dict[str, Any]]:
-    """Multi-row INSERTs of database-ready values, `batch` rows per statement, no ORM objects.
+    """Multi-row INSERTs of database-ready values, no ORM objects: on SQLite `batch` rows per
+    statement (its parameter limit), on PostgreSQL one array per column.
 
     Columns left out get the model's defaults; `returning` names the columns to read back.
     """
     defaults = _defaults(model, columns, now)
     names = [*columns, *defaults]
     fixed = list(defaults.values())
-    row_marks = "(" + ", ".join(["?"] * len(names)) + ")"
     back = f" RETURNING {', '.join(returning)}" if returning else ""
-    head = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) VALUES "
+    head = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) "
+    if conn.capabilities.dialect == "postgres":
+        return await _insert_unnest(conn, model, names, head, back, [(*row, *fixed) for row in rows])
+    row_marks = "(" + ", ".join(["?"] * len(names)) + ")"
     found: list[dict[str, Any]] = []
     for part in batches(rows, batch):
-        query = numbered(conn, head + ", ".join([row_marks] * len(part)) + back)
+        query = head + "VALUES " + ", ".join([row_marks] * len(part)) + back
         params = [value for row in part for value in (*row, *fixed)]
         if returning:
             found.extend(await conn.execute_query_dict(query, params))
         else:
             await conn.execute_query(query, params)
+    return found
+
+
+async def _insert_unnest(conn: BaseDBAsyncClient, model: type[Model], names: Sequence[str], head: str, back: str,
+                         rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """PostgreSQL: one array parameter per column (`SELECT * FROM unnest($1::int[], ...)`), whatever the
+    number of rows: a multi-row VALUES list of thousands of parameters costs more to send and plan than
+    to insert."""
+    fields = model._meta.fields_map
+    by_source = {f.source_field or name: f for name, f in fields.items()}
+    arrays = ", ".join(
+        f"${n}::{(fields.get(name) or by_source[name]).get_for_dialect('postgres', 'SQL_TYPE')}[]"
+        for n, name in enumerate(names, 1)
+    )
+    query = f"{head}SELECT * FROM unnest({arrays}){back}"
+    found: list[dict[str, Any]] = []
+    for part in batches(rows, UNNEST_ROWS):
+        found.extend(await conn.execute_query_dict(query, [list(column) for column in zip(*part, strict=True)]))
     return found
 
 

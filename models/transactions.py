@@ -78,6 +78,11 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
+def retrying() -> bool:
+    """Whether the caller runs inside a retried operation (whose transaction its writes must join)."""
+    return _retrying.get()
+
+
 def retried(operation: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Run a whole ledger operation again when the database reports a conflict; CONFLICT at last.
 

@@ -7,13 +7,15 @@ checked here before the document is even parsed.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 
-from graphql import GraphQLError, StringValueNode, visit
+from graphql import DocumentNode, GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from schema.caches import CACHED_DOCUMENTS
 from schema.errors import failure_of
 
 MAX_QUERY_BYTES = 10 * 1024
@@ -61,6 +63,22 @@ class _Literals(Visitor):
         self.values.append(node.value)
 
 
+_CHECKED: OrderedDict[int, tuple[DocumentNode, bool]] = OrderedDict()
+
+
+def unstorable_literal(document: DocumentNode) -> bool:
+    """Whether a string literal of the document cannot be stored; remembered per parsed document
+    (the parser cache hands out the same object for the same text), so a known operation skips the walk."""
+    found = _CHECKED.get(id(document))
+    if found is None or found[0] is not document:
+        literals = _Literals()
+        visit(document, literals)
+        found = _CHECKED[id(document)] = (document, any(UNSTORABLE.search(v) for v in literals.values))
+        if len(_CHECKED) > CACHED_DOCUMENTS:
+            _CHECKED.popitem(last=False)
+    return found[1]
+
+
 class InputGuard(SchemaExtension):
     """Refuse, before any resolver runs, input no column could hold, and subscriptions over plain HTTP.
 
@@ -73,15 +91,14 @@ class InputGuard(SchemaExtension):
             raise GraphQLError(
                 "subscriptions are served over WebSocket (graphql-transport-ws)", extensions={"code": "BAD_REQUEST"}
             )
-        literals = _Literals()
-        if context.graphql_document is not None:
-            visit(context.graphql_document, literals)
-        for text in (*strings_in(context.variables), *literals.values):
-            if UNSTORABLE.search(text):
-                raise GraphQLError(
-                    "strings must not contain NUL characters or unpaired surrogates",
-                    extensions={"code": "BAD_USER_INPUT"},
-                )
+        document = context.graphql_document
+        if (document is not None and unstorable_literal(document)) or any(
+            UNSTORABLE.search(text) for text in strings_in(context.variables)
+        ):
+            raise GraphQLError(
+                "strings must not contain NUL characters or unpaired surrogates",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
         yield
 
 

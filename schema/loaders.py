@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import cached_property
 from typing import Any, NamedTuple, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
@@ -124,26 +125,68 @@ class Loaders:
 
     def __init__(self, catch_up: Before = nothing_before) -> None:
         self.catch_up = catch_up
-        self.affiliate_by_id = by_id(Affiliate, self.catch_up)
-        self.product_by_id = by_id(Product)
-        self.sale_by_id = by_id(Sale)
-        self.payout_by_id = by_id(Payout)
-        self.figures_by_affiliate_id = grouped_values(
-            Balance, "affiliate_id", FIGURES, BalanceFigures, ("currency",), self.catch_up
-        )
-        self.payment_methods_by_affiliate_id = grouped_values(
-            PaymentMethod, "affiliate_id", ("type", "summary"), MethodSummary, ("type",)
-        )
-        self.installments_by_sale_id = grouped(Installment, "sale_id", ("position",))
-        self.payment_export_by_id = by_id(PaymentExport)
-        self.export_files_by_export_id = grouped(ExportFile, "export_id", ("method", "currency", "part"))
-        self.export_skips_by_export_id = grouped(ExportSkip, "export_id")
-        self.tier_by_id = by_id(CommissionTier)
-        self.tiers_by_product_id = grouped(CommissionTier, "product_id", ("name", "id"))
-        self.tier_assignments_by_affiliate_id = grouped(TierAssignment, "affiliate_id")
-        self.processor_event_by_id = by_id(ProcessorEvent)
-        self.api_token_by_id = by_id(ApiToken)
         self._program: asyncio.Task[ProgramRules] | None = None
+
+    # Each made on first use: most requests (a mutation, a page) use two or three of them.
+    @cached_property
+    def affiliate_by_id(self) -> DataLoader[int, Affiliate | None]:
+        return by_id(Affiliate, self.catch_up)
+
+    @cached_property
+    def product_by_id(self) -> DataLoader[int, Product | None]:
+        return by_id(Product)
+
+    @cached_property
+    def sale_by_id(self) -> DataLoader[int, Sale | None]:
+        return by_id(Sale)
+
+    @cached_property
+    def payout_by_id(self) -> DataLoader[int, Payout | None]:
+        return by_id(Payout)
+
+    @cached_property
+    def figures_by_affiliate_id(self) -> DataLoader[int, list[BalanceFigures]]:
+        return grouped_values(Balance, "affiliate_id", FIGURES, BalanceFigures, ("currency",), self.catch_up)
+
+    @cached_property
+    def payment_methods_by_affiliate_id(self) -> DataLoader[int, list[MethodSummary]]:
+        return grouped_values(PaymentMethod, "affiliate_id", ("type", "summary"), MethodSummary, ("type",))
+
+    @cached_property
+    def installments_by_sale_id(self) -> DataLoader[int, list[Installment]]:
+        return grouped(Installment, "sale_id", ("position",))
+
+    @cached_property
+    def payment_export_by_id(self) -> DataLoader[int, PaymentExport | None]:
+        return by_id(PaymentExport)
+
+    @cached_property
+    def export_files_by_export_id(self) -> DataLoader[int, list[ExportFile]]:
+        return grouped(ExportFile, "export_id", ("method", "currency", "part"))
+
+    @cached_property
+    def export_skips_by_export_id(self) -> DataLoader[int, list[ExportSkip]]:
+        return grouped(ExportSkip, "export_id")
+
+    @cached_property
+    def tier_by_id(self) -> DataLoader[int, CommissionTier | None]:
+        return by_id(CommissionTier)
+
+    @cached_property
+    def tiers_by_product_id(self) -> DataLoader[int, list[CommissionTier]]:
+        return grouped(CommissionTier, "product_id", ("name", "id"))
+
+    @cached_property
+    def tier_assignments_by_affiliate_id(self) -> DataLoader[int, list[TierAssignment]]:
+        return grouped(TierAssignment, "affiliate_id")
+
+    @cached_property
+    def processor_event_by_id(self) -> DataLoader[int, ProcessorEvent | None]:
+        return by_id(ProcessorEvent)
+
+    @cached_property
+    def api_token_by_id(self) -> DataLoader[int, ApiToken | None]:
+        return by_id(ApiToken)
 
     async def program(self) -> ProgramRules:
         """Loaded once per request: every concurrent resolver awaits the same query."""

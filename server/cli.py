@@ -231,7 +231,7 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
     seed.set_defaults(run=cmd_seed)
     imp = sub.add_parser("import", help="book a CSV of sales (externalId,productId,affiliateId[,amount,currency,"
-                         "occurredAt]) in bulk; repeated externalIds are skipped")
+                         "occurredAt,subscriptionId]) in bulk; repeated externalIds are skipped")
     imp.add_argument("file")
     imp.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
     imp.set_defaults(run=cmd_import)

@@ -3,7 +3,7 @@
 The seed is a realistic program: four products in three currencies (one with 40/60 milestones
 over 60 days), minimums, mostly approved affiliates with a few pending, declined and PayPal
 Instant ones, PayPal/bank/check details, and sales over the last 180 days (some still held).
-Sales go through `models.backfill.record_sales`, affiliate after affiliate, so each call
+Sales go through `models.booking.book_all`, affiliate after affiliate, so each call
 refreshes each touched affiliate once. Deterministic for a given size.
 """
 
@@ -20,9 +20,9 @@ from typing import TextIO
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models import backfill, ledger, payment_details
+from models import booking, ledger, payment_details
 from models.affiliates import Affiliate, PaymentMethod
-from models.backfill import SaleLine
+from models.booking import SaleLine
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode
 from models.errors import LedgerError
 from models.payment_details import Cipher
@@ -65,11 +65,11 @@ async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: 
     for line in _sales(sellers, products, sales, rng, now):
         lines.append(line)
         if len(lines) == BATCH:
-            await backfill.record_sales(ACTOR, now, lines)
+            await booking.book_all(ACTOR, now, lines)
             progress.advance(len(lines))
             lines = []
     if lines:
-        await backfill.record_sales(ACTOR, now, lines)
+        await booking.book_all(ACTOR, now, lines)
         progress.advance(len(lines))
     progress.close()
 
@@ -137,7 +137,7 @@ async def _payment_methods(conn: BaseDBAsyncClient, cipher: Cipher, ids: Sequenc
 
 # --- import ---------------------------------------------------------------------------------------
 
-COLUMNS = ("externalId", "productId", "affiliateId", "amount", "currency", "occurredAt")
+COLUMNS = ("externalId", "productId", "affiliateId", "amount", "currency", "occurredAt", "subscriptionId")
 
 
 class ImportFailed(LedgerError):
@@ -152,9 +152,12 @@ def _pk(value: str, type_name: str) -> int | None:
 
 
 def _line(row: dict[str, str]) -> SaleLine:
-    product, affiliate = _pk(row["productId"], "Product"), _pk(row["affiliateId"], "Affiliate")
-    if product is None or affiliate is None:
-        raise ValueError("productId and affiliateId are ids (numbers or global ids)")
+    product = _pk(row["productId"], "Product")
+    affiliate = _pk(row["affiliateId"], "Affiliate") if row.get("affiliateId") else None
+    subscription = row.get("subscriptionId") or None
+    if product is None or (affiliate is None and (row.get("affiliateId") or subscription is None)):
+        raise ValueError("productId and affiliateId are ids (numbers or global ids); only a renewal "
+                         "(subscriptionId) may leave affiliateId empty")
     amount = None
     if row.get("amount"):
         amount = Amount(Decimal(row["amount"]), row.get("currency") or "")
@@ -162,11 +165,11 @@ def _line(row: dict[str, str]) -> SaleLine:
     if row.get("occurredAt"):
         occurred = datetime.fromisoformat(row["occurredAt"])
         occurred = occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC)
-    return SaleLine(row["externalId"], product, affiliate, amount, occurred)
+    return SaleLine(row["externalId"], product, affiliate, amount, occurred, subscription)
 
 
 async def import_sales(clock: Clock, path: Path, out: TextIO) -> tuple[int, int]:
-    """Book a CSV of sales (header: externalId,productId,affiliateId[,amount,currency,occurredAt]).
+    """Book a CSV of sales (header: externalId,productId,affiliateId[,amount,currency,occurredAt,subscriptionId]).
 
     BATCH lines per transaction; a bad line stops the import there, naming the line, with the
     earlier calls booked (running it again skips them: externalIds are idempotent).
@@ -196,9 +199,9 @@ async def import_sales(clock: Clock, path: Path, out: TextIO) -> tuple[int, int]
     return created, existing
 
 
-async def _book_lines(now: datetime, lines: list[SaleLine], first_line: int) -> backfill.Booked:
+async def _book_lines(now: datetime, lines: list[SaleLine], first_line: int) -> booking.Booked:
     try:
-        return await backfill.record_sales(ACTOR, now, lines)
+        return await booking.book_all(ACTOR, now, lines)
     except LedgerError as e:
         # input[i].field -> the file's line number
         index = int(e.field.split("]")[0].split("[")[1]) if e.field and e.field.startswith("input[") else 0

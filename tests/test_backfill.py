@@ -1,4 +1,4 @@
-"""The bulk path for sales (`models.backfill`, `payouts import`): the same books as recordSale, set-based."""
+"""The bulk path for sales (`models.booking.book_all`, `payouts import`): the same books as recordSale, set-based."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from models.affiliates import Affiliate, Balance
-from models.backfill import SaleLine, record_sales
+from models.booking import SaleLine, book_all
 from models.enums import PaymentStatus
 from models.errors import NotFound, Violation
 from models.payment_details import Cipher
@@ -53,7 +53,7 @@ async def test_bulk_books_exactly_what_record_sale_books(gql: GraphQLClient) -> 
         extra = {"amount": {"amount": amount[0], "currency": amount[1]}} if amount else {}
         await record_sale(gql, externalId=f"one-{name}", productId=product, affiliateId=one,
                           occurredAt=occurred.isoformat(), **extra)
-    booked = await record_sales("test", now, [
+    booked = await book_all("test", now, [
         SaleLine(f"bulk-{name}", pk(product), pk(bulk), Amount(Decimal(amount[0]), amount[1]) if amount else None,
                  occurred)
         for name, amount, occurred in sales
@@ -68,8 +68,8 @@ async def test_repeats_are_existing_and_instant_affiliates_are_paid_at_once(gql:
     ivy = pk(await create_affiliate(gql, "Ivy Sun", payoutMode="PAYPAL_INSTANT"))
     now = datetime.now(UTC)
     lines = [SaleLine("i-1", pk(product), ivy), SaleLine("i-2", pk(product), ivy), SaleLine("i-1", pk(product), ivy)]
-    first = await record_sales("test", now, lines)
-    again = await record_sales("test", now, lines)
+    first = await book_all("test", now, lines)
+    again = await book_all("test", now, lines)
     assert (first.created, first.existing, again.created, again.existing) == (2, 1, 0, 3)
     payouts = await Payout.filter(affiliate_id=ivy).order_by("id").values_list("amount", "instant", "reference")
     assert payouts == [(1001, True, "instant:i-1"), (1001, True, "instant:i-2")]
@@ -80,12 +80,12 @@ async def test_one_bad_line_books_nothing(gql: GraphQLClient) -> None:
     ann = pk(await create_affiliate(gql))
     cid = pk(await create_affiliate(gql, "Cid Moe", approvalStatus="DECLINED"))
     with pytest.raises(Violation) as declined:
-        await record_sales("test", datetime.now(UTC), [SaleLine("a", product, ann), SaleLine("c", product, cid)])
+        await book_all("test", datetime.now(UTC), [SaleLine("a", product, ann), SaleLine("c", product, cid)])
     assert (declined.value.code, declined.value.field) == ("AFFILIATE_DECLINED", "input[1].affiliateId")
     with pytest.raises(NotFound):
-        await record_sales("test", datetime.now(UTC), [SaleLine("a", product, ann), SaleLine("x", product + 99, ann)])
+        await book_all("test", datetime.now(UTC), [SaleLine("a", product, ann), SaleLine("x", product + 99, ann)])
     with pytest.raises(Violation) as mismatch:
-        await record_sales("test", datetime.now(UTC), [SaleLine("a", product, ann, Amount(Decimal("5"), "EUR"))])
+        await book_all("test", datetime.now(UTC), [SaleLine("a", product, ann, Amount(Decimal("5"), "EUR"))])
     assert mismatch.value.code == "CURRENCY_MISMATCH"
     assert await Sale.all().count() == 0
 
@@ -102,6 +102,12 @@ async def test_import_reads_a_csv_and_names_the_bad_line(gql: GraphQLClient, tmp
     second = await Sale.get(external_id="x-2")
     stamped = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert (second.amount, second.commission, second.occurred_at) == (2000, 200, stamped)
+    renewals = tmp_path / "renewals.csv"
+    renewals.write_text("externalId,productId,affiliateId,amount,currency,occurredAt,subscriptionId\n"
+                        f"r-1,{product},{ann},,,,sub_9\nr-2,{product},,,,,sub_9\n")
+    assert await import_sales(system_clock, renewals, io.StringIO()) == (2, 0)
+    renewal = await Sale.get(external_id="r-2")
+    assert (renewal.renewal, renewal.affiliate_id, renewal.subscription_id) == (True, pk(ann), "sub_9")
     bad = tmp_path / "bad.csv"
     bad.write_text(f"externalId,productId,affiliateId\ny-1,{product},{ann}\ny-2,{product},nobody\n")
     with pytest.raises(ImportFailed, match="line 3"):

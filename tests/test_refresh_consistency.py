@@ -13,8 +13,8 @@ from typing import Any, cast
 from tortoise.transactions import in_transaction
 
 from models.affiliates import Affiliate, Balance
-from models.backfill import SaleLine, record_sales
 from models.balances import BALANCE_COLUMNS, refresh_affiliates
+from models.booking import SaleLine, book_all
 from schema.ids import parse_global_id
 from tests.api import add_paypal, create_affiliate, create_product, record_sale, refund_sale, update_settings
 from tests.clients import GraphQLClient
@@ -49,7 +49,7 @@ async def test_a_full_recomputation_changes_nothing(gql: GraphQLClient) -> None:
     ]):
         when = (now - timedelta(days=days)).isoformat()
         await record_sale(gql, externalId=f"s-{n}", productId=product, affiliateId=affiliate, occurredAt=when)
-    await record_sales("test", now, [
+    await book_all("test", now, [
         SaleLine(f"b-{n}", parse_global_id(p)[1], parse_global_id(a)[1], None, now - timedelta(days=d))  # type: ignore[index]
         for n, (p, a, d) in enumerate([(kartra, ann, 61), (koza, bob, 31), (kurs, ivy, 2), (kartra, bob, 0)])
     ])

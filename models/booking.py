@@ -1,0 +1,483 @@
+"""Booking sales: the one code path of `recordSale`, the Stripe webhook and the bulk path, set-based.
+
+A call books a batch of orders in one transaction: the affiliates are locked (ascending ids), the
+rows every order names are read once for the whole batch (existing externalIds, subscriptions,
+affiliates, products, tiers, program), each order is checked and priced in order by the pure
+rules, and the new sales, instant payouts, installments and audit entries are written with
+multi-row INSERTs, then each touched balance moves once by the batch's own numbers.
+
+Two ways to answer: `book` gives each order its own answer (its sale, or its typed error: an
+invalid order never fails its neighbours), which is how a single recordSale and a group of
+concurrent ones (`models.group_commit`) are booked; `book_all` is the bulk path (imports, seeds):
+any invalid line refuses the whole call, naming the line in the error's field, and one audit
+entry sums the call up. A repeated externalId (booked before, or earlier in the batch) answers
+as a retry: the first sale, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models import audit
+from models.affiliates import Affiliate
+from models.balances import apply_changes, lock_affiliates, program_rules
+from models.enums import ApprovalStatus, PayoutMode
+from models.errors import Invalid, LedgerError, NotFound, Violation
+from models.payouts import Payout
+from models.products import Product
+from models.rules import (
+    Assignment,
+    Delta,
+    Milestone,
+    OpenInstallment,
+    ProgramRules,
+    Rate,
+    Transition,
+    commission_for_sale,
+    effective_milestones,
+    release_times,
+    renewal_ended,
+    renewal_rate,
+    settles_at_sale,
+    split_commission,
+    tier_at,
+)
+from models.sales import Installment, Sale
+from models.sql import batches, insert_rows, present
+from models.tiers import CommissionTier, TierAssignment
+from models.transactions import retried
+from models.validation import Amount, minor, text
+
+MAX_LINES = 10_000  # per bulk call: one transaction's worth; importers send several calls
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on occurredAt
+SALE_COLUMNS = ("external_id", "product_id", "affiliate_id", "currency", "amount", "original_commission",
+                "commission", "occurred_at", "subscription_id", "renewal", "tier_id", "commission_ended_reason")
+INSTALLMENT_COLUMNS = ("sale_id", "affiliate_id", "currency", "position", "amount", "original_amount", "release_at",
+                       "payout_id")
+PAYOUT_COLUMNS = ("affiliate_id", "currency", "amount", "instant", "paid_at", "reference")
+AUDIT_COLUMNS = ("actor", "action", "object_type", "object_id", "details", "at")
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    """One sale to book. No amount: the product's price; no affiliateId: a renewal's (rule 14)."""
+
+    external_id: str
+    product_id: int
+    affiliate_id: int | None
+    amount: Amount | None = None
+    occurred_at: datetime | None = None
+    subscription_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """A line with who asks and the instant of their request."""
+
+    actor: str
+    now: datetime
+    line: SaleLine
+
+
+@dataclass(frozen=True)
+class RecordedSale:
+    """recordSale's answer: the sale, whether this call booked it (not a retry), and what it caused."""
+
+    sale: Sale
+    created: bool
+    transitions: list[Transition]
+
+
+Outcome = RecordedSale | LedgerError
+
+
+@dataclass
+class Booked:
+    """What a bulk call did: how many sales it created, how many were already there, the transitions."""
+
+    created: int = 0
+    existing: int = 0
+    transitions: list[Transition] = field(default_factory=list)
+
+
+# --- what a batch reads -------------------------------------------------------------------------
+
+
+@dataclass
+class _Subscription:
+    """The sales of one subscription so far: its initial sale is the earliest (then the lowest id)."""
+
+    initial: tuple[datetime, int, int, int | None] | None = None  # occurred_at, order, affiliate, tier
+    renewals: int = 0
+
+    def add(self, occurred: datetime, order: int, affiliate_id: int, tier_id: int | None, renewal: bool) -> None:
+        if self.initial is None or (occurred, order) < self.initial[:2]:
+            self.initial = (occurred, order, affiliate_id, tier_id)
+        self.renewals += renewal
+
+
+@dataclass
+class _Facts:
+    """Every row the batch's orders name, read once for the whole batch."""
+
+    existing: dict[str, Sale | None]  # booked externalIds (rows only when answers are wanted)
+    subscriptions: dict[str, _Subscription]
+    affiliates: dict[int, tuple[ApprovalStatus, PayoutMode]]
+    products: dict[int, Product]
+    assignments: dict[tuple[int, int], list[Assignment]]
+    tiers: dict[int, CommissionTier]
+    program: ProgramRules
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A new sale with its commission worked out, ready to insert."""
+
+    index: int
+    external_id: str
+    product: Product
+    affiliate_id: int
+    amount: int
+    commission: int
+    occurred_at: datetime
+    subscription_id: str | None
+    renewal: bool
+    tier: CommissionTier | None
+    ended: str | None
+    instant: bool
+
+    def row(self) -> tuple[Any, ...]:
+        return (self.external_id, self.product.id, self.affiliate_id, self.product.currency, self.amount,
+                self.commission, self.commission, self.occurred_at, self.subscription_id, self.renewal,
+                self.tier.id if self.tier else None, self.ended)
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    """An externalId booked earlier in the same batch: answered with that sale."""
+
+    external_id: str
+
+
+_Step = _Plan | _Repeat | Sale | LedgerError
+
+
+def _names(orders: Sequence[Order]) -> list[str | LedgerError]:
+    names: list[str | LedgerError] = []
+    for o in orders:
+        try:
+            names.append(text(o.line.external_id, "externalId"))
+        except LedgerError as e:
+            names.append(e)
+    return names
+
+
+async def _subscription_sales(subscriptions: Iterable[str]) -> dict[str, _Subscription]:
+    found: dict[str, _Subscription] = defaultdict(_Subscription)
+    for chunk in batches(sorted(set(subscriptions))):
+        for r in await Sale.filter(subscription_id__in=chunk).values(
+            "id", "subscription_id", "occurred_at", "affiliate_id", "tier_id", "renewal"
+        ):
+            found[r["subscription_id"]].add(r["occurred_at"], r["id"], r["affiliate_id"], r["tier_id"],
+                                            bool(r["renewal"]))
+    return found
+
+
+async def _existing(names: Iterable[str], rows: bool) -> dict[str, Sale | None]:
+    """The externalIds already booked: with their rows when answers are wanted (recordSale)."""
+    if rows:
+        return {s.external_id: s for chunk in batches(sorted(set(names)))
+                for s in await Sale.filter(external_id__in=chunk)}
+    return dict.fromkeys(await present(Sale, "external_id", set(names)))
+
+
+async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], rows: bool) -> _Facts:
+    """Lock the affiliates the orders book to (ascending), then read what the orders name."""
+    subscriptions = {o.line.subscription_id for o in orders if o.line.subscription_id is not None}
+    owners = {s.initial[2] for s in (await _subscription_sales(subscriptions)).values() if s.initial}
+    affiliate_ids = owners | {o.line.affiliate_id for o in orders if o.line.affiliate_id is not None}
+    await lock_affiliates(affiliate_ids)
+    facts = _Facts(
+        existing=await _existing((n for n in names if isinstance(n, str)), rows),
+        # read again under the locks: the renewal counts a limit is checked against (rule 14)
+        subscriptions=await _subscription_sales(subscriptions) if subscriptions else {},
+        affiliates={}, products={}, assignments=defaultdict(list), tiers={}, program=await program_rules(),
+    )
+    for chunk in batches(sorted(affiliate_ids)):
+        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
+            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]))
+    product_ids = sorted({o.line.product_id for o in orders})
+    facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
+    tier_ids = {s.initial[3] for s in facts.subscriptions.values() if s.initial and s.initial[3] is not None}
+    for chunk in batches(sorted(affiliate_ids)):
+        for r in await TierAssignment.filter(affiliate_id__in=chunk, product_id__in=product_ids).values(
+            "id", "affiliate_id", "product_id", "assigned_at", "tier_id"
+        ):
+            facts.assignments[(r["affiliate_id"], r["product_id"])].append(
+                Assignment(r["assigned_at"], r["id"], r["tier_id"]))
+            tier_ids.add(r["tier_id"])
+    tier_ids.discard(None)
+    if tier_ids:
+        facts.tiers = {t.id: t for t in await CommissionTier.filter(id__in=sorted(tier_ids))}
+    return facts
+
+
+# --- the pure step: each order checked and priced, in order ----------------------------------------
+
+
+def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str]) -> _Step:
+    """What `order` does, given the rows read and the orders before it; its error names its own field."""
+    line = order.line
+    subscription = None if line.subscription_id is None else text(line.subscription_id, "subscriptionId")
+    occurred = line.occurred_at or order.now
+    if occurred > order.now + FUTURE_TOLERANCE:
+        raise Invalid("occurredAt must not be in the future", "occurredAt")
+    if name in planned:
+        return _Repeat(name)
+    existing = facts.existing.get(name)
+    if name in facts.existing:
+        return existing if existing is not None else _Repeat(name)
+    initial = facts.subscriptions[subscription].initial if subscription in facts.subscriptions else None
+    owner = _owner(initial, line.affiliate_id)
+    if owner not in facts.affiliates:
+        raise NotFound("no such affiliate", "affiliateId")
+    approval, mode = facts.affiliates[owner]
+    if approval is ApprovalStatus.DECLINED:
+        raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId", code="AFFILIATE_DECLINED")
+    product = facts.products.get(line.product_id)
+    if product is None:
+        raise NotFound("no such product", "productId")
+    amount = _amount(line.amount, product)
+    tier, rate, ended = _terms(facts, owner, product, subscription, initial, occurred)
+    commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
+    if subscription is not None:
+        facts.subscriptions.setdefault(subscription, _Subscription()).add(
+            occurred, 1 << 62 | index, owner, tier.id if tier else None, initial is not None)
+    return _Plan(index, name, product, owner, amount, commission, occurred, subscription, initial is not None, tier,
+                 ended, settles_at_sale(approval, mode))
+
+
+def _owner(initial: tuple[datetime, int, int, int | None] | None, affiliate_id: int | None) -> int:
+    """The affiliate a sale is booked to: a renewal's is the initial sale's, which affiliateId may only repeat."""
+    if initial is None and affiliate_id is None:
+        raise Invalid("affiliateId is required, except for a renewal of a subscription with a sale", "affiliateId")
+    if initial is not None and affiliate_id not in (None, initial[2]):
+        raise Invalid("a renewal is booked to the affiliate of the subscription's initial sale", "affiliateId")
+    if initial is not None:
+        return initial[2]
+    assert affiliate_id is not None
+    return affiliate_id
+
+
+def _amount(amount: Amount | None, product: Product) -> int:
+    if amount is None:
+        return int(product.price)
+    value = minor(amount, "amount")
+    if amount.currency != product.currency:
+        raise Violation(f"the product is sold in {product.currency}, not {amount.currency}", "amount.currency",
+                        code="CURRENCY_MISMATCH")
+    return value
+
+
+def _terms(
+    facts: _Facts, owner: int, product: Product, subscription: str | None,
+    initial: tuple[datetime, int, int, int | None] | None, occurred: datetime,
+) -> tuple[CommissionTier | None, Rate, str | None]:
+    """The tier and rate a sale earns (rule 15), and why a renewal earns nothing (rule 14; None: it earns)."""
+    if initial is None or subscription is None:
+        tier_id = tier_at(facts.assignments.get((owner, product.id), ()), occurred)
+        tier = None if tier_id is None else facts.tiers[tier_id]
+        return tier, tier.rate if tier else product.rate, None
+    found = facts.tiers.get(initial[3]) if initial[3] is not None else None
+    tier = found if found is not None and found.product_id == product.id else None
+    terms = product.renewal_terms()
+    ended = renewal_ended(terms, initial[0], occurred, facts.subscriptions[subscription].renewals)
+    return tier, renewal_rate(terms, tier.rate if tier else product.rate), ended
+
+
+def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _Facts) -> list[_Step]:
+    steps: list[_Step] = []
+    planned: set[str] = set()
+    for i, (order, name) in enumerate(zip(orders, names, strict=True)):
+        if isinstance(name, LedgerError):
+            steps.append(name)
+            continue
+        try:
+            step = _step(i, order, name, facts, planned)
+        except LedgerError as e:
+            step = e
+        if isinstance(step, _Plan):
+            planned.add(name)
+        steps.append(step)
+    return steps
+
+
+# --- the writes ---------------------------------------------------------------------------------------
+
+
+async def _insert(
+    conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
+) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta]]:
+    """Sales, then instant payouts, then installments: multi-row INSERTs.
+
+    Returns the new sales by externalId (rows, or ids only) and what they add to each touched balance.
+    """
+    back = ("*",) if rows else ("id", "external_id")
+    inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
+    sales: dict[str, Sale | int] = {
+        r["external_id"]: Sale._init_from_db(**r) if rows else r["id"] for r in inserted
+    }
+    ids = {name: s if isinstance(s, int) else s.id for name, s in sales.items()}
+    instant = [p for p in plans if p.instant and p.commission > 0]
+    payouts = {r["reference"]: r["id"] for r in await insert_rows(
+        conn, Payout, PAYOUT_COLUMNS,
+        [(p.affiliate_id, p.product.currency, p.commission, True, p.occurred_at, f"instant:{p.external_id}")
+         for p in instant],
+        now, returning=("id", "reference"),
+    )}
+    installments: list[tuple[Any, ...]] = []
+    changes: dict[tuple[int, str], Delta] = defaultdict(Delta)
+    plans_of: dict[tuple[int, int | None], tuple[Milestone, ...]] = {}
+    for p in plans:
+        key = (p.affiliate_id, p.product.currency)
+        sale_id = ids[p.external_id]
+        if p.commission <= 0:
+            changes[key] += Delta(earned=p.commission, sales=1)
+        elif p.instant:  # settled at once by its own instant payout (rule 7)
+            installments.append((sale_id, *key, 0, p.commission, p.commission, p.occurred_at,
+                                 payouts[f"instant:{p.external_id}"]))
+            changes[key] += Delta(earned=p.commission, paid=p.commission, sales=1)
+        else:
+            plan = _milestones(p, program, plans_of)
+            opened = [(n, part, release) for n, (part, release)
+                      in enumerate(zip(split_commission(p.commission, plan), release_times(p.occurred_at, plan),
+                                       strict=True)) if part > 0]
+            installments.extend((sale_id, *key, n, part, part, release, None) for n, part, release in opened)
+            changes[key] += Delta(earned=p.commission, sales=1,
+                                  opened=tuple(OpenInstallment(part, release) for _, part, release in opened))
+    await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
+    return sales, changes
+
+
+def _milestones(p: _Plan, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
+                ) -> tuple[Milestone, ...]:
+    """The tier's milestones, else the product's, else the program's: parsed once per product and tier."""
+    key = (p.product.id, p.tier.id if p.tier else None)
+    if key not in known:
+        own = (p.tier.own_milestones() if p.tier else ()) or p.product.own_milestones()
+        known[key] = tuple(effective_milestones(own, program.default_milestones))
+    return known[key]
+
+
+async def _audit_each(conn: BaseDBAsyncClient, orders: Sequence[Order], plans: Sequence[_Plan],
+                      sales: dict[str, Sale | int], now: datetime) -> None:
+    """One recordSale entry per new sale, as a single recordSale call writes it."""
+    details = audit.AuditEntry._meta.fields_map["details"]
+    rows = []
+    for p in plans:
+        sale = sales[p.external_id]
+        sale_id = sale if isinstance(sale, int) else sale.id
+        entry = {"externalId": p.external_id, "amount": p.amount, "currency": p.product.currency,
+                 "commission": p.commission, "subscriptionId": p.subscription_id, "renewal": p.renewal,
+                 "tier": p.tier.id if p.tier else None}
+        order = orders[p.index]
+        rows.append((order.actor, "recordSale", "Sale", str(sale_id), details.to_db_value(entry, audit.AuditEntry),
+                     order.now))
+    await insert_rows(conn, audit.AuditEntry, AUDIT_COLUMNS, rows, now)
+
+
+# --- the two ways to call it ----------------------------------------------------------------------
+
+
+@dataclass
+class _Result:
+    steps: list[_Step]
+    sales: dict[str, Sale | int]
+    transitions: list[Transition]
+
+
+async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
+    now = max(o.now for o in orders)
+    names = _names(orders)
+    async with in_transaction() as conn:
+        facts = await _facts(orders, names, rows=not bulk)
+        steps = _steps(orders, names, facts)
+        if bulk:
+            _refuse_any(steps)
+        plans = [s for s in steps if isinstance(s, _Plan)]
+        sales: dict[str, Sale | int] = {}
+        changes: dict[tuple[int, str], Delta] = {}
+        if plans:
+            sales, changes = await _insert(conn, plans, facts.program, now, rows=not bulk)
+        # Each touched balance moves by the new sales' own numbers: no sum over the history.
+        transitions = await apply_changes(changes, now, facts.program)
+        if plans and bulk:
+            await audit.record(orders[0].actor, "recordSales", "Sale", None, created=len(plans),
+                               existing=len(steps) - len(plans), first=plans[0].external_id,
+                               last=plans[-1].external_id)
+        elif plans:
+            await _audit_each(conn, orders, plans, sales, now)
+    return _Result(steps, sales, transitions)
+
+
+def _refuse_any(steps: Sequence[_Step]) -> None:
+    """The bulk path books all of its lines or none: the first invalid one, named by its index."""
+    for i, step in enumerate(steps):
+        if isinstance(step, LedgerError):
+            field_name = f"input[{i}].{step.field}" if step.field else f"input[{i}]"
+            raise type(step)(step.message, field_name, step.code)
+
+
+async def _attempt(orders: Sequence[Order], bulk: bool) -> _Result:
+    try:
+        return await _run(orders, bulk)
+    except IntegrityError:
+        # A concurrent booking took one of these externalIds first: now it is simply existing.
+        return await _run(orders, bulk)
+
+
+@retried
+async def book(orders: Sequence[Order]) -> list[Outcome]:
+    """Book these orders in one transaction; each gets its own answer, in order.
+
+    A payment-status transition is given to the first new sale of its affiliate, so each is
+    announced once, by one caller, after the commit.
+    """
+    result = await _attempt(orders, bulk=False)
+    by_affiliate = {t.affiliate_id: t for t in result.transitions}
+    outcomes: list[Outcome] = []
+    for step in result.steps:
+        if isinstance(step, LedgerError | Sale):
+            outcomes.append(step if isinstance(step, LedgerError) else RecordedSale(step, False, []))
+        elif isinstance(step, _Repeat):
+            outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), False, []))
+        else:
+            transition = by_affiliate.pop(step.affiliate_id, None)
+            outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), True,
+                                         [] if transition is None else [transition]))
+    return outcomes
+
+
+def _sale(sale: Sale | int) -> Sale:
+    assert isinstance(sale, Sale), "book() reads the rows back"
+    return sale
+
+
+@retried
+async def book_all(actor: str, now: datetime, lines: Sequence[SaleLine]) -> Booked:
+    """The bulk path: these sales in one transaction, all or none (a repeat counts as existing)."""
+    if len(lines) > MAX_LINES:
+        raise Invalid(f"at most {MAX_LINES} sales per call", "input")
+    if not lines:
+        return Booked()
+    result = await _attempt([Order(actor, now, line) for line in lines], bulk=True)
+    created = sum(isinstance(s, _Plan) for s in result.steps)
+    return Booked(created=created, existing=len(lines) - created, transitions=result.transitions)
