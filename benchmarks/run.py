@@ -39,6 +39,7 @@ import httpx
 import strawberry
 
 from benchmarks import subscribers
+from models.db import SQLITE_CACHE_KIB
 from models.money import from_minor
 from models.payment_details import Cipher
 
@@ -82,6 +83,8 @@ class Database:
         self.name = f"payouts_bench_{uuid.uuid4().hex[:8]}"
         self.url = postgres.rsplit("/", 1)[0] + f"/{self.name}" if postgres else f"sqlite://{tmp / 'bench.sqlite3'}"
         self.path = tmp / "bench.sqlite3"
+        self._pg: asyncpg.Connection | None = None
+        self._lite: sqlite3.Connection | None = None
 
     async def create(self) -> None:
         if self.postgres:
@@ -90,24 +93,33 @@ class Database:
             await admin.close()
 
     async def drop(self) -> None:
+        await self.close()
         if self.postgres:
             admin = await asyncpg.connect(self.postgres.replace("postgres://", "postgresql://", 1))
             await admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             await admin.close()
 
     async def fetch(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
-        """A bare driver query (sqlite3 or asyncpg): what the baselines and floors are made of."""
+        """A bare driver query (sqlite3 or asyncpg) on one held connection: what the baselines and floors
+        are made of. One connection, as a server holds a pool: a connection per query would make the
+        floor pay the connect (several ms on PostgreSQL) and the ratio look better than it is."""
         if self.postgres:
-            conn = await asyncpg.connect(self.url.replace("postgres://", "postgresql://", 1))
-            try:
-                return [tuple(r) for r in await conn.fetch(query, *args)]
-            finally:
-                await conn.close()
-        db = sqlite3.connect(self.path)
-        try:
-            return db.execute(query.replace("$1", "?").replace("$2", "?"), args).fetchall()
-        finally:
-            db.close()
+            if self._pg is None:
+                self._pg = await asyncpg.connect(self.url.replace("postgres://", "postgresql://", 1))
+            return [tuple(r) for r in await self._pg.fetch(query, *args)]
+        if self._lite is None:
+            self._lite = sqlite3.connect(self.path)
+            self._lite.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # the server's page cache
+        return self._lite.execute(query.replace("$1", "?").replace("$2", "?"), args).fetchall()
+
+    async def close(self) -> None:
+        """Close the held connection (before seeding: a held SQLite reader would see an old snapshot)."""
+        if self._pg is not None:
+            await self._pg.close()
+            self._pg = None
+        if self._lite is not None:
+            self._lite.close()
+            self._lite = None
 
 
 def env(db: Database) -> dict[str, str]:
@@ -446,42 +458,56 @@ async def statements_per_page(db: Database) -> dict[int, int]:
 # --- the run --------------------------------------------------------------------------------------------
 
 
-async def page_over_http(http: httpx.AsyncClient, repeat: int) -> float:
+async def page_against_floor(db: Database, http: httpx.AsyncClient, repeat: int) -> tuple[float, float]:
+    """The DUE page over HTTP and its floor, medians of `repeat` alternating measurements: both see the
+    same load on a shared machine, so their ratio holds when absolute times move."""
     await gql(http, DUE_PAGE, first=50)
-    return await timed(repeat, lambda: gql(http, DUE_PAGE, first=50))
+    await page_floor(db, 50)
+    pages, floors = [], []
+    for _ in range(repeat):
+        pages.append(await timed(1, lambda: gql(http, DUE_PAGE, first=50)))
+        floors.append(await page_floor(db, 50))
+    await db.close()
+    return median_time(pages), median_time(floors)
+
+
+ROWS = ("page", "statements", "record", "payrun", "subscribers")
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     small, large = args.affiliates
+    only = set(args.only)
     report: dict[str, Any] = {"database": "postgres" if args.postgres else "sqlite", "workers": args.workers,
                               "affiliates": [small, large], "sales_per_affiliate": args.sales_per_affiliate}
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(args.postgres, Path(tmp))
         await db.create()
         try:
-            say(f"seeding {small:,} affiliates ...")
-            report["seed_small_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
-                db, small, small * args.sales_per_affiliate)
-            if args.only_booking:
-                report["seed_sales_per_s"] = report["seed_small_sales_per_s"]
-                report.update(await booking(db, args))
-                return report
-            if not args.only_pay_run:
-                async with server(db, args.workers) as (http, _):
-                    page_small = await page_over_http(http, args.repeat)
-            say(f"growing to {large:,} affiliates ...")
-            report["seed_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
-                db, large - small, (large - small) * args.sales_per_affiliate)
-            if args.only_pay_run:
-                async with server(db, args.workers) as (http, pid):
-                    report["pay_run"] = await pay_run_figures(db, http, pid)
-                return report
-            report["statements_per_page"] = await statements_per_page(db)
-            floor = median_time([await page_floor(db, 50) for _ in range(args.repeat)])
-            report.update(await served(db, args, page_small, floor))
+            if only - {"subscribers"}:
+                say(f"seeding {small:,} affiliates ...")
+                report["seed_small_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
+                    db, small, small * args.sales_per_affiliate)
+                if args.only_booking:
+                    report["seed_sales_per_s"] = report["seed_small_sales_per_s"]
+                    report.update(await booking(db, args))
+                    return report
+                if "page" in only:
+                    async with server(db, args.workers) as (http, _):
+                        report["page_small"] = await page_against_floor(db, http, args.repeat)
+                say(f"growing to {large:,} affiliates ...")
+                report["seed_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
+                    db, large - small, (large - small) * args.sales_per_affiliate)
+                if "statements" in only:
+                    report["statements_per_page"] = await statements_per_page(db)
+                report.update(await served(db, args))
+                if "page" in only:
+                    small_ms, small_floor = report.pop("page_small")
+                    large_ms, large_floor = report.pop("page_large")
+                    report["page"] = {"http_ms": large_ms * 1000, "floor_ms": large_floor * 1000,
+                                      "small_ms": small_ms * 1000, "small_floor_ms": small_floor * 1000}
         finally:
             await db.drop()
-    if args.subscribers:
+    if "subscribers" in only and args.subscribers:
         report["subscribers"] = await fan_out(args)
     return report
 
@@ -492,7 +518,7 @@ async def record_sale_row(http: httpx.AsyncClient, args: argparse.Namespace) -> 
     due = await gql(http, DUE_IDS)
     ids = [e["node"]["id"] for e in due["affiliates"]["edges"]]
     say(f"recordSale with {args.clients} clients ...")
-    return await record_sales(http, product, ids, args.clients, args.seconds)
+    return {**await record_sales(http, product, ids, args.clients, args.seconds), "clients": args.clients}
 
 
 async def booking(db: Database, args: argparse.Namespace) -> dict[str, Any]:
@@ -501,24 +527,21 @@ async def booking(db: Database, args: argparse.Namespace) -> dict[str, Any]:
         return {"record_sale": await record_sale_row(http, args)}
 
 
-async def served(db: Database, args: argparse.Namespace, page_small: float, floor: float) -> dict[str, Any]:
+async def served(db: Database, args: argparse.Namespace) -> dict[str, Any]:
     """The rows measured against a real `payouts serve --workers W` at the large scale."""
+    only = set(args.only)
+    report: dict[str, Any] = {}
     async with server(db, args.workers) as (http, pid):
-        page_large = await page_over_http(http, args.repeat)
-        record = await record_sale_row(http, args)
-        pay_run_ = await pay_run_figures(db, http, pid)
-    return {
-        "record_sale": record,
-        "page": {"http_ms": page_large * 1000, "floor_ms": floor * 1000, "small_ms": page_small * 1000},
-        "pay_run": pay_run_,
-    }
-
-
-async def pay_run_figures(db: Database, http: httpx.AsyncClient, pid: int) -> dict[str, float]:
-    """The baseline, then the pay run through the server over the same rows."""
-    base_s, base_rows = await export_baseline(db, Cipher(SECRET))
-    say(f"pay run of {base_rows:,} rows ...")
-    return {**await pay_run(http, pid), "baseline_s": base_s, "baseline_rows": base_rows}
+        if "page" in only:
+            report["page_large"] = await page_against_floor(db, http, args.repeat)
+        if "record" in only:
+            report["record_sale"] = await record_sale_row(http, args)
+        if "payrun" in only:
+            base_s, base_rows = await export_baseline(db, Cipher(SECRET))
+            say(f"pay run of {base_rows:,} rows ...")
+            run_figures = await pay_run(http, pid)
+            report["pay_run"] = {**run_figures, "baseline_s": base_s, "baseline_rows": base_rows}
+    return report
 
 
 async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
@@ -535,20 +558,47 @@ async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
         return await subscribers.run(args.subscribers, f"sqlite://{tmp}/s.sqlite3", None)
 
 
-def booking_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """The recordSale and bulk-path rows."""
-    return [
-        (f"recordSale HTTP, {r['record_sale'].get('clients', 16)} clients", ">= 1,500/s",
-         f"{r['record_sale']['sales_per_s']:.0f}/s (p50 {r['record_sale']['p50_ms']:.0f} ms)",
-         f"{r['record_sale']['sales_per_s'] / 1500:.2f} of goal"),
-        ("bulk path (payouts seed)", ">= 20,000 sales/s",
-         f"{r['seed_sales_per_s']:,.0f} sales/s (sales phase {r['seed_phase_sales_per_s']:,.0f}/s)",
-         f"{r['seed_sales_per_s'] / 20000:.2f} of goal"),
-    ]
+def record_row(r: dict[str, Any]) -> tuple[str, str, str, str]:
+    record = r["record_sale"]
+    return (f"recordSale HTTP, {record.get('clients', 16)} clients", ">= 1,500/s",
+            f"{record['sales_per_s']:.0f}/s (p50 {record['p50_ms']:.0f} ms)",
+            f"{record['sales_per_s'] / 1500:.2f} of goal")
 
 
-def pay_run_rows(run_: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """The export, pay-run and server-memory rows."""
+def bulk_row(r: dict[str, Any]) -> tuple[str, str, str, str]:
+    return ("bulk path (payouts seed)", ">= 20,000 sales/s",
+            f"{r['seed_sales_per_s']:,.0f} sales/s (sales phase {r['seed_phase_sales_per_s']:,.0f}/s)",
+            f"{r['seed_sales_per_s'] / 20000:.2f} of goal")
+
+
+def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(path, goal, measured, ratio or verdict) rows of the issue's table, for the rows that ran."""
+    small, large = r["affiliates"]
+    rows = []
+    if "page" in r:
+        p = r["page"]
+        rows += [
+            ("DUE page, 50, every field, HTTP", "<= 1.3x floor",
+             f"{p['http_ms']:.1f} ms (floor {p['floor_ms']:.1f} ms)", f"{p['http_ms'] / p['floor_ms']:.2f}x"),
+            (f"same page {small:,} -> {large:,}", "<= 1.2x",
+             f"{p['small_ms']:.1f} -> {p['http_ms']:.1f} ms (floor {p['small_floor_ms']:.1f} -> {p['floor_ms']:.1f})",
+             f"{p['http_ms'] / p['small_ms']:.2f}x"),
+        ]
+    if "record_sale" in r:
+        rows.append(record_row(r))
+    if "pay_run" in r:
+        rows += _pay_run_rows(r["pay_run"])
+    if "seed_sales_per_s" in r:
+        rows.append(bulk_row(r))
+    if "statements_per_page" in r:
+        statements = r["statements_per_page"]
+        rows.append(("SQL statements per page of 10 / 500", "equal", f"{statements[10]} / {statements[500]}", ""))
+    if "subscribers" in r:
+        rows.append(("subscriber fan-out p95", "<= 1 s", f"{r['subscribers']['delivery']['p95_ms']:.0f} ms", ""))
+    return rows
+
+
+def _pay_run_rows(run_: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     base_rate = run_["baseline_rows"] / run_["baseline_s"]
     export_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"])
     run_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"] + run_["pay_s"])
@@ -563,28 +613,6 @@ def pay_run_rows(run_: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(path, goal, measured, ratio or verdict) rows of the issue's table."""
-    if "page" not in r:
-        return pay_run_rows(r["pay_run"]) if "pay_run" in r else booking_rows(r)
-    p = r["page"]
-    small, large = r["affiliates"]
-    statements = r["statements_per_page"]
-    rows = [
-        ("DUE page, 50, every field, HTTP", "<= 1.3x floor",
-         f"{p['http_ms']:.1f} ms (floor {p['floor_ms']:.1f} ms)", f"{p['http_ms'] / p['floor_ms']:.2f}x"),
-        (f"same page {small:,} -> {large:,}", "<= 1.2x", f"{p['small_ms']:.1f} -> {p['http_ms']:.1f} ms",
-         f"{p['http_ms'] / p['small_ms']:.2f}x"),
-        booking_rows(r)[0],
-        *pay_run_rows(r["pay_run"]),
-        booking_rows(r)[1],
-        ("SQL statements per page of 10 / 500", "equal", f"{statements[10]} / {statements[500]}", ""),
-    ]
-    if "subscribers" in r:
-        rows.append(("subscriber fan-out p95", "<= 1 s", f"{r['subscribers']['delivery']['p95_ms']:.0f} ms", ""))
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--affiliates", default="2000,20000", help="small,large scale (default 2000,20000)")
@@ -595,16 +623,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long recordSale runs")
     parser.add_argument("--repeat", type=int, default=15, help="page requests per measurement (median)")
     parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the fan-out")
+    parser.add_argument("--only", default=",".join(ROWS),
+                        help=f"comma-separated rows to measure, of {','.join(ROWS)} (default: all)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--only-booking", action="store_true",
                         help="only the recordSale and bulk-path rows: seed the small scale, then recordSale")
-    parser.add_argument("--only-pay-run", action="store_true",
-                        help="only the export, pay-run and server-memory rows: seed both scales, then the pay run")
     args = parser.parse_args()
     args.affiliates = [int(n) for n in args.affiliates.split(",")]
+    args.only = [row for row in args.only.split(",") if row]
+    if unknown := set(args.only) - set(ROWS):
+        parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
     report = asyncio.run(run(args))
-    if "record_sale" in report:
-        report["record_sale"]["clients"] = args.clients
     for path, goal, measured, ratio in table(report):
         print(f"{path:<44} {goal:<24} {measured:<44} {ratio}")
     print(json.dumps(report, indent=1, default=str))

@@ -1,6 +1,6 @@
 """1,000 concurrent payoutBecameDue subscribers, each receiving one event: delivery latency.
 
-Starts the real server (uvicorn subprocess) on a fresh database, opens N graphql-transport-ws
+Starts the real server (`payouts serve` subprocess) on a fresh database, opens N graphql-transport-ws
 connections, records one sale and measures, per subscriber, arrival time minus the event's `at`
 (stamped when the change is published, after its commit), plus arrival minus the moment the
 mutation was sent. Prints p50/p95/max. Run: `.venv/bin/python -m benchmarks.subscribers --help`.
@@ -45,8 +45,10 @@ async def gql(http: httpx.AsyncClient, query: str, **variables: object) -> dict:
     return body["data"]
 
 
-async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[None]) -> tuple[float, float]:
-    """(arrival, event.at) as Unix times, for one subscriber's one event."""
+async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[None], everyone: asyncio.Event,
+                     received: list[float], expected: int) -> tuple[float, float]:
+    """(arrival, event.at) as Unix times, for one subscriber's one event. The socket stays open until every
+    subscriber has its event: closing handshakes would otherwise compete with the delivery measured."""
     async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], max_queue=None) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {TOKEN}"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -57,6 +59,10 @@ async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[No
         arrived = time.time()
         assert message["type"] == "next" and "errors" not in message["payload"], message
         at = datetime.fromisoformat(message["payload"]["data"]["payoutBecameDue"]["at"]).timestamp()
+        received.append(arrived)
+        if len(received) == expected:
+            everyone.set()
+        await everyone.wait()
         return arrived, at
 
 
@@ -78,9 +84,9 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str
     env.pop("PAYOUTS_PUBSUB_URL", None)
     if pubsub_url:
         env["PAYOUTS_PUBSUB_URL"] = pubsub_url
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "server.asgi:app", "--port", str(port), "--log-level", "warning",
-        cwd=ROOT, env=env,
+    server = await asyncio.create_subprocess_exec(  # the real command, with its WebSocket settings
+        sys.executable, "-m", "server", "serve", "--port", str(port), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -108,7 +114,12 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str
             started = time.perf_counter()
             url = base.replace("http://", "ws://") + "/graphql"
             # Half filter by the affiliate, half take everything: both paths of the bus.
-            tasks = [asyncio.create_task(subscriber(url, affiliate if i % 2 else None, ready)) for i in range(count)]
+            everyone = asyncio.Event()
+            received: list[float] = []
+            tasks = [
+                asyncio.create_task(subscriber(url, affiliate if i % 2 else None, ready, everyone, received, count))
+                for i in range(count)
+            ]
             for _ in range(count):
                 await ready.get()
             await asyncio.sleep(min(3.0, 0.5 + count / 400))  # let the server finish registering them

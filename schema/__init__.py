@@ -9,7 +9,6 @@ import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     QueryDepthLimiter,
     SchemaExtension,
@@ -21,8 +20,8 @@ from strawberry.types.base import get_object_definition
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
-from schema.error_log import Schema, unexpected
-from schema.events import EventSubscriptions
+from schema.error_log import MaskUnexpected, Schema
+from schema.events import EventSubscriptions, SharedExecution
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
@@ -77,7 +76,7 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
         lambda: AddValidationRules(LIMIT_RULES),
         InputGuard,
         ErrorCodes,  # before MaskErrors: runs after it, on the final errors
-        lambda: MaskErrors(should_mask_error=unexpected, error_message="Internal error"),
+        MaskUnexpected,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
@@ -86,6 +85,7 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
         types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
+        execution_context_class=SharedExecution,  # subscribers of one event share executions
     )
     guard_objects(built._schema)  # object-level access on every path (schema/permissions.py)
     return built

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -13,8 +15,6 @@ from tortoise.queryset import QuerySet
 
 from models import ledger
 from models.affiliates import Affiliate as AffiliateRow
-from models.affiliates import Balance as BalanceRow
-from models.balances import figures_of
 from models.enums import (
     ApprovalStatus,
     DueCause,
@@ -26,16 +26,18 @@ from models.enums import (
 )
 from models.errors import Invalid, LedgerError
 from models.payouts import Payout as PayoutRow
-from models.rules import AffiliateFacts, Assignment, current_tiers
+from models.rules import AffiliateFacts, Assignment, BalanceFigures, ProgramRules, current_tiers
 from models.rules import payment_status as judge
 from models.sales import Sale as SaleRow
+from models.sql import affiliates_containing
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
+from schema.loaders import now_or_later
 from schema.money import Money
 from schema.node import Node
-from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, paginate
+from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, node_fields, paginate
 from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
@@ -112,9 +114,8 @@ class Balance:
                                                     "nothing is held.")
 
     @classmethod
-    def of(cls, row: BalanceRow) -> Balance:
-        f = figures_of(row)
-        cur = row.currency
+    def of(cls, f: BalanceFigures) -> Balance:
+        cur = f.currency
         return cls(
             currency=cur,
             earned=Money.of(f.earned, cur),
@@ -200,31 +201,40 @@ class Affiliate(Node, Owned):
             if p is not None and t is not None
         ]
 
+    # Sync resolvers: a page primes what they show (`prime_page`), so most return at once.
     @strawberry.field(description="Every payment method on file, masked; empty when none.")
-    async def payment_methods(self, info: Info) -> list[PaymentMethod]:
-        rows = await info.context.loaders.payment_methods_by_affiliate_id.load(self.row.id)
-        return [
-            PaymentMethod(type=m.type, preferred=m.type == self.row.preferred_method, summary=m.summary)
-            for m in rows
-        ]
+    def payment_methods(self, info: Info) -> list[PaymentMethod]:
+        preferred = self.row.preferred_method
+        return now_or_later(
+            info.context.loaders.payment_methods_by_affiliate_id, self.row.id,
+            lambda methods: [PaymentMethod(type=m.type, preferred=m.type == preferred, summary=m.summary)
+                             for m in methods],
+        )
 
     @strawberry.field(description="One per currency the affiliate has earned in.")
-    async def balances(self, info: Info) -> list[Balance]:
-        return [Balance.of(b) for b in await info.context.loaders.balances_by_affiliate_id.load(self.row.id)]
+    def balances(self, info: Info) -> list[Balance]:
+        return now_or_later(
+            info.context.loaders.figures_by_affiliate_id, self.row.id, lambda figures: [Balance.of(f) for f in figures]
+        )
 
     @strawberry.field(description="Empty unless DUE_INCOMPLETE; each message names the figures.")
-    async def incomplete_reasons(self, info: Info) -> list[IncompleteReasonDetail]:
+    def incomplete_reasons(self, info: Info) -> list[IncompleteReasonDetail]:
         if self.row.payment_status is not PaymentStatus.DUE_INCOMPLETE:
             return []
-        balances = await info.context.loaders.balances_by_affiliate_id.load(self.row.id)
-        verdict = judge(
-            AffiliateFacts(
-                self.row.approval_status, self.row.payout_mode, self.row.has_payment_method, self.row.sales_count
-            ),
-            [figures_of(b) for b in balances],
-            await info.context.loaders.program(),
-        )
-        return [IncompleteReasonDetail(reason=r, message=m) for r, m in verdict.reasons]
+        loaders = info.context.loaders
+        program = loaders.program_loaded()
+        if program is None:
+            return cast(list[IncompleteReasonDetail], self._reasons_later(info))
+        return now_or_later(loaders.figures_by_affiliate_id, self.row.id, lambda f: self._reasons(f, program))
+
+    async def _reasons_later(self, info: Info) -> list[IncompleteReasonDetail]:
+        loaders = info.context.loaders
+        return self._reasons(await loaders.figures_by_affiliate_id.load(self.row.id), await loaders.program())
+
+    def _reasons(self, figures: list[BalanceFigures], program: ProgramRules) -> list[IncompleteReasonDetail]:
+        row = self.row
+        facts = AffiliateFacts(row.approval_status, row.payout_mode, row.has_payment_method, row.sales_count)
+        return [IncompleteReasonDetail(reason=r, message=m) for r, m in judge(facts, figures, program).reasons]
 
     @strawberry.field(description="The affiliate's sales, newest first.")
     async def sales(
@@ -269,7 +279,7 @@ class AffiliateFilter:
         default=None, description=f"Only these affiliates (global ids, at most {MAX_IDS})."
     )
 
-    def apply(self, query: QuerySet[AffiliateRow]) -> QuerySet[AffiliateRow]:
+    async def apply(self, query: QuerySet[AffiliateRow]) -> QuerySet[AffiliateRow]:
         """Every condition is on indexed or small columns of `affiliates`: no sale is scanned."""
         if self.approval_status is not None:
             query = query.filter(approval_status__in=self.approval_status)
@@ -280,7 +290,7 @@ class AffiliateFilter:
         if self.search:
             if len(self.search) > MAX_SEARCH:
                 raise Invalid(f"search has at most {MAX_SEARCH} characters", "filter.search")
-            query = query.filter(search_text__contains=self.search.strip().lower())
+            query = query.filter(await affiliates_containing(self.search.strip().lower()))
         if self.ids is not None:
             if len(self.ids) > MAX_IDS:
                 raise Invalid(f"at most {MAX_IDS} ids", "filter.ids")
@@ -304,10 +314,29 @@ SORTS: dict[AffiliateSort, Keyset] = {
 }
 
 
-def selection(filter: AffiliateFilter | None) -> QuerySet[AffiliateRow]:
+async def selection(filter: AffiliateFilter | None) -> QuerySet[AffiliateRow]:
     """The affiliates a filter selects: shared by the query and by exports."""
     query = AffiliateRow.all()
-    return filter.apply(query) if filter else query
+    return await filter.apply(query) if filter else query
+
+
+async def prime_page(info: Info, rows: list[AffiliateRow]) -> None:
+    """Load what the page's selected fields show for all its affiliates at once (the same statements
+    the DataLoaders would send), so `balances`, `paymentMethods` and `incompleteReasons` resolve
+    without an awaitable per affiliate."""
+    if not rows:
+        return
+    wanted = node_fields(info)
+    loaders = info.context.loaders
+    ids = [row.id for row in rows]
+    loads: list[Awaitable[object]] = []
+    if wanted & {"balances", "incompleteReasons"}:
+        loads.append(loaders.figures_by_affiliate_id.load_many(ids))
+    if "paymentMethods" in wanted:
+        loads.append(loaders.payment_methods_by_affiliate_id.load_many(ids))
+    if "incompleteReasons" in wanted and any(r.payment_status is PaymentStatus.DUE_INCOMPLETE for r in rows):
+        loads.append(loaders.program())
+    await asyncio.gather(*loads)
 
 
 @strawberry.type
@@ -327,12 +356,14 @@ class AffiliateQueries:
         after: After = None,
     ) -> Connection[Affiliate]:
         try:
-            query = selection(filter)
+            query = await selection(filter)
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
         await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
         connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
-        info.context.loaders.prime(info.context.loaders.affiliate_by_id, (e.node.row for e in connection.edges))
+        rows = [e.node.row for e in connection.edges]
+        info.context.loaders.prime(info.context.loaders.affiliate_by_id, rows)
+        await prime_page(info, rows)
         return connection
 
     @strawberry.field(description="The affiliate behind an AFFILIATE token, else null.")

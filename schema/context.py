@@ -62,8 +62,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.now = self.clock()
+        self.loaders = self._new_loaders()
+
+    def _new_loaders(self) -> Loaders:
         # Subscription events carry figures the clock or a change has just written: no catch-up.
-        self.loaders = Loaders() if self.websocket else Loaders(self.catch_up)
+        return Loaders() if self.websocket else Loaders(self.catch_up)
 
     async def catch_up(self) -> None:
         """Apply, once per request, the maturities released by `now` that the clock has not applied yet.
@@ -80,18 +83,10 @@ class Context:
     async def _apply_matured(self) -> None:
         await self.announce(await apply_maturities(self.now), DueCause.MATURED)
 
-    def fresh(self) -> Context:
-        """A copy with a new instant and empty loaders: one per subscription event."""
-        return Context(
-            principal=self.principal, cipher=self.cipher, announce=self.announce, revoke=self.revoke,
-            request=self.request, response=self.response, connection_params=self.connection_params, events=self.events,
-            websocket=self.websocket, links=self.links, clock=self.clock,
-        )
-
     def renew(self, loaders: Loaders | None = None) -> None:
-        """A new instant and loaders in place: a WebSocket's context is reused for every event it carries."""
-        fresh = self.fresh()
-        self.now, self.loaders, self._caught_up = fresh.now, loaders or fresh.loaders, None
+        """A new instant and loaders in place: a WebSocket's context is reused for every event it carries
+        (an event's shared loaders, or new ones)."""
+        self.now, self.loaders, self._caught_up = self.clock(), loaders or self._new_loaders(), None
 
 
 Info = StrawberryInfo[Context, None]

@@ -14,6 +14,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
 from schema.errors import failure_of
@@ -56,3 +57,16 @@ class Schema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors, execution_context)
+
+
+class MaskUnexpected(MaskErrors):
+    """Strawberry's MaskErrors for `unexpected` failures ("Internal error"). A result without errors
+    passes without MaskErrors' runtime Protocol check (typing's isinstance), which was a twentieth
+    of delivering one subscription event to 1,000 subscribers."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=unexpected, error_message="Internal error")
+
+    def _process_result(self, result: object) -> None:
+        if getattr(result, "errors", None):
+            super()._process_result(result)

@@ -6,14 +6,16 @@ Events are transitions, not rows: one per affiliate whose due rose or who became
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Collection
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Collection, Hashable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, cast
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.enums import DueCause, Role
 from models.errors import LedgerError
@@ -33,6 +35,20 @@ described_enum(
 )
 
 
+class SharedWork:
+    """One event's work shared by its subscribers in this process.
+
+    `loaders`: rows are read once per event, not once per subscriber (1,000 subscribers, one
+    SELECT). `results`: one execution per operation, variables and principal (`SharedExecution`),
+    so 1,000 subscribers of one operation under one token cost one execution, not 1,000.
+    """
+
+    def __init__(self) -> None:
+        self.loaders = Loaders()
+        self.payload: asyncio.Future[PayoutDueEvent] | None = None
+        self.results: dict[Hashable, asyncio.Future[ExecutionResult] | ExecutionResult] = {}
+
+
 @dataclass(frozen=True)
 class DueEvent:
     """One announced transition; amounts in minor units per currency."""
@@ -42,14 +58,13 @@ class DueEvent:
     due: dict[str, int]
     cause: DueCause
     at: datetime
-    _loaders: list[Loaders] = field(default_factory=list, compare=False, repr=False)
+    _shared: list[SharedWork] = field(default_factory=list, compare=False, repr=False)
 
-    def loaders(self) -> Loaders:
-        """DataLoaders made when the event arrives and shared by every subscriber it reaches in this
-        process: rows are read once per event, not once per subscriber (1,000 subscribers, one SELECT)."""
-        if not self._loaders:
-            self._loaders.append(Loaders())
-        return self._loaders[0]
+    def shared(self) -> SharedWork:
+        """What every subscriber this event reaches in this process shares (made when it arrives)."""
+        if not self._shared:
+            self._shared.append(SharedWork())
+        return self._shared[0]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,10 +109,19 @@ class PayoutDueEvent:
     at: datetime = strawberry.field(description="When it became due (UTC).")
     # Loaded before the event is yielded: a plain field keeps execution synchronous.
     affiliate: Affiliate = strawberry.field(description="The affiliate, as it is after the change.")
+    shared: strawberry.Private[SharedWork]
 
     @classmethod
-    async def of(cls, event: DueEvent, loaders: Loaders) -> PayoutDueEvent:
-        row = await loaders.affiliate_by_id.load(event.affiliate_id)
+    async def of(cls, event: DueEvent) -> PayoutDueEvent:
+        """Made once per event in this process, for every subscriber it reaches."""
+        shared = event.shared()
+        if shared.payload is None:
+            shared.payload = asyncio.ensure_future(cls._make(event, shared))
+        return await asyncio.shield(shared.payload)  # a subscriber leaving does not cancel the others'
+
+    @classmethod
+    async def _make(cls, event: DueEvent, shared: SharedWork) -> PayoutDueEvent:
+        row = await shared.loaders.affiliate_by_id.load(event.affiliate_id)
         if row is None:  # affiliates are never deleted; a missing row is a broken database
             raise GraphQLError("the affiliate of this event no longer exists", extensions={"code": "NOT_FOUND"})
         return cls(
@@ -106,7 +130,51 @@ class PayoutDueEvent:
             cause=event.cause,
             at=event.at,
             affiliate=Affiliate.of(row),
+            shared=shared,
         )
+
+
+class SharedExecution(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, except that an event's subscribers with the same operation document,
+    variables and principal (the same token) share one execution of it: what one of them would
+    get is exactly what each of them gets. Each still checks its token before its event is
+    yielded (`check_token`), and receives its own copy of the result."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        shared = getattr(self.root_value, "shared", None)
+        if not isinstance(shared, SharedWork):
+            return super().execute_operation(serially)
+        key = (id(self.operation), _frozen(self.variable_values.coerced), self.context_value.principal)
+        done = shared.results.get(key)
+        if done is None:
+            # A subscription's events are never incremental results: a result, or an awaitable of one.
+            result = super().execute_operation(serially)
+            if self.is_awaitable(result):
+                done = asyncio.ensure_future(cast(Awaitable[ExecutionResult], result))
+            else:
+                done = cast(ExecutionResult, result)
+            shared.results[key] = done
+        if isinstance(done, asyncio.Future):
+            return _copy_later(done)
+        return _copy(done)
+
+
+def _frozen(value: Any) -> Hashable:
+    """Coerced variables as a key: dicts and lists as sorted tuples, the rest as they are."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value if isinstance(value, Hashable) else repr(value)
+
+
+def _copy(result: ExecutionResult) -> ExecutionResult:
+    """A subscriber's own result: Strawberry's extensions may rewrite its error list."""
+    return ExecutionResult(result.data, list(result.errors) if result.errors else None, result.extensions)
+
+
+async def _copy_later(pending: asyncio.Future[ExecutionResult]) -> ExecutionResult:
+    return _copy(await asyncio.shield(pending))
 
 
 async def check_token(ctx: Context, loaders: Loaders) -> None:
@@ -158,8 +226,8 @@ class EventSubscriptions:
             raise GraphQLError("subscriptions are not available here", extensions={"code": "UNAVAILABLE"})
         async with ctx.events.subscribe(wanted) as events:
             async for event in events:
-                loaders = event.loaders()
+                loaders = event.shared().loaders
                 ctx.renew(loaders)  # the WebSocket's context outlives events: no stale loaders
                 await check_token(ctx, loaders)
-                yield await PayoutDueEvent.of(event, loaders)
+                yield await PayoutDueEvent.of(event)
 

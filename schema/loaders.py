@@ -6,23 +6,25 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from models.affiliates import Affiliate, Balance, PaymentMethod
 from models.balances import program_rules
+from models.enums import PaymentMethodType
 from models.exports import ExportFile, ExportSkip, PaymentExport
 from models.payouts import Payout
 from models.processor import ProcessorEvent
 from models.products import Product
-from models.rules import ProgramRules
+from models.rules import BalanceFigures, ProgramRules
 from models.sales import Installment, Sale
 from models.tiers import CommissionTier, TierAssignment
 from models.tokens import ApiToken
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
 Before = Callable[[], Awaitable[None]]
@@ -54,6 +56,57 @@ def grouped(
     return DataLoader(load_fn=load)
 
 
+def grouped_values(
+    model: type[Model], key: str, columns: Sequence[str], build: Callable[..., T], order: Sequence[str],
+    before: Before = nothing_before,
+) -> DataLoader[int, list[T]]:
+    """Like `grouped`, for rows that are only shown: the columns needed, as values (no ORM objects,
+    a third of the cost on a page of 50 affiliates), each row made by `build(*columns)`."""
+
+    async def load(ids: list[int]) -> list[list[T]]:
+        await before()
+        groups: dict[int, list[T]] = defaultdict(list)
+        rows: list[tuple[Any, ...]] = await model.filter(**{f"{key}__in": ids}).order_by(*order).values_list(
+            key, *columns
+        )
+        for owner, *values in rows:
+            groups[owner].append(build(*values))
+        return [groups.get(i, []) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+class MethodSummary(NamedTuple):
+    """What a read shows of a payment method: never its (encrypted) details."""
+
+    type: PaymentMethodType
+    summary: str
+
+
+FIGURES = ("currency", "earned", "reserve", "due_installments", "paid", "owed", "next_release_at",
+           "next_release_amount", "disputed")  # BalanceFigures' fields, in order
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+def now_or_later(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R:
+    """`convert` of what `loader` holds for `key`, at once when it is loaded already (a page primed it),
+    else an awaitable of it. For sync resolvers: graphql-core awaits an awaitable from any resolver,
+    and a value needs no coroutine, task or gather per field (a sixth of a page of 50 affiliates).
+    Typed as the value, which is what GraphQL sees either way."""
+    future = cast(asyncio.Future[V], loader.load(key))  # Strawberry's DataLoader hands out futures
+    if future.done():
+        return convert(future.result())
+
+    async def later() -> R:
+        return convert(await future)
+
+    return cast(R, later())
+
+
 async def load_existing(loader: DataLoader[int, M | None], key: int) -> M:
     """A row a foreign key points at: it exists, so a miss is a broken database, not a caller's error."""
     row = await loader.load(key)
@@ -64,7 +117,7 @@ async def load_existing(loader: DataLoader[int, M | None], key: int) -> M:
 
 class Loaders:
     """Created fresh for every request (and every subscription event) so nothing goes stale; each
-    is named for what it loads and by which key (`balances_by_affiliate_id`).
+    is named for what it loads and by which key (`figures_by_affiliate_id`).
 
     `catch_up` runs before affiliates or balances are read: a request sets it to apply the
     maturities the clock has not applied yet, so payment statuses and figures are exact as of now.
@@ -92,12 +145,12 @@ class Loaders:
         return by_id(Payout)
 
     @cached_property
-    def balances_by_affiliate_id(self) -> DataLoader[int, list[Balance]]:
-        return grouped(Balance, "affiliate_id", ("currency",), self.catch_up)
+    def figures_by_affiliate_id(self) -> DataLoader[int, list[BalanceFigures]]:
+        return grouped_values(Balance, "affiliate_id", FIGURES, BalanceFigures, ("currency",), self.catch_up)
 
     @cached_property
-    def payment_methods_by_affiliate_id(self) -> DataLoader[int, list[PaymentMethod]]:
-        return grouped(PaymentMethod, "affiliate_id", ("type",))
+    def payment_methods_by_affiliate_id(self) -> DataLoader[int, list[MethodSummary]]:
+        return grouped_values(PaymentMethod, "affiliate_id", ("type", "summary"), MethodSummary, ("type",))
 
     @cached_property
     def installments_by_sale_id(self) -> DataLoader[int, list[Installment]]:
@@ -140,6 +193,10 @@ class Loaders:
         if self._program is None:
             self._program = asyncio.ensure_future(program_rules())
         return await self._program
+
+    def program_loaded(self) -> ProgramRules | None:
+        """The program's rules if this request has read them already (`program`), else None."""
+        return self._program.result() if self._program is not None and self._program.done() else None
 
     def prime(self, loader: DataLoader[int, M | None], rows: Iterable[M]) -> None:
         for row in rows:

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -169,3 +171,21 @@ async def paginate(
     return build_connection(rows, has_next, query, keyset, convert, after)
 
 
+
+
+def _names(selections: Sequence[Selection], path: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            found |= _names(selection.selections, path)
+        elif not path:
+            found.add(selection.name)
+        elif selection.name == path[0]:
+            found |= _names(selection.selections, path[1:])
+    return found
+
+
+def node_fields(info: Info[Any, Any]) -> set[str]:
+    """The GraphQL names of the fields selected on `edges { node { ... } }` of this connection field
+    (through fragments); for loading, up front, what a page will show."""
+    return _names(info.selected_fields[0].selections, ("edges", "node"))

@@ -353,7 +353,7 @@ class PaymentMutations:
         await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
             info.context.principal.actor, info.context.now, scope=input.scope,
-            affiliates=selection(input.filter) if ids is None else ids,
+            affiliates=await selection(input.filter) if ids is None else ids,
         )
         return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
 

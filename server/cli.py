@@ -132,7 +132,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(migrate_and_close(settings.database_url))
     uvicorn.run(
         "server.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
-        ws="websockets-sansio",
+        # No permessage-deflate: events are a few hundred bytes, and compressing each for each socket
+        # (with a zlib context per socket) cost more than sending them as they are.
+        ws="websockets-sansio", ws_per_message_deflate=False,
     )
     return 0
 

@@ -153,3 +153,19 @@ async def test_a_revoke_in_one_process_closes_the_socket_in_the_other(
             assert (await gql.ok(REVOKE, id=token_id))["revokeToken"]["__typename"] == "RevokeTokenSuccess"
             code, after = await closed_with(events.ws, within=3)  # with no event to notice it by
         assert code == REVOKED and after == []
+
+
+async def test_subscribers_sharing_an_execution_each_check_their_own_token(live: Live) -> None:
+    """Sockets of one token share one execution per event (schema.events.SharedExecution); another token's
+    socket, revoked behind the bus's back, is still closed alone at that event."""
+    product, ann, token, _ = await ann_with_token(live.gql)
+    other = await create_affiliate_token(live.gql, ann)
+    async with subscribe(live.url, token) as first, subscribe(live.url, token) as second, \
+            subscribe(live.url, other["token"]) as revoked, subscribe(live.url, ADMIN_TOKEN) as admin:
+        await live.subscribed(4)
+        await revoke_in_database_only(other["apiToken"]["id"])
+        await record_sale(live.gql, externalId="s-1", productId=product, affiliateId=ann)
+        one, two, seen = await first.next(), await second.next(), await admin.next()
+        code, after = await closed_with(revoked.ws)
+    assert one == two == seen and one["affiliate"]["id"] == ann
+    assert code == REVOKED and after == []

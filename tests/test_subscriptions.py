@@ -173,3 +173,21 @@ async def test_a_slow_subscriber_loses_events_alone_and_publishing_never_waits()
         assert [await anext(slow), await anext(slow)] == [event, event]
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(anext(slow), 0.05)  # the other three were dropped
+
+
+async def test_affiliate_sockets_sharing_executions_see_only_their_own_affiliate(live: Live) -> None:
+    """Two sockets per AFFILIATE token share one execution per event; a token only ever shares with itself."""
+    product = await create_product(live.gql, milestones=KARTRA)
+    ann = await payable_affiliate(live.gql, "Ann Lee")
+    bob = await payable_affiliate(live.gql, "Bob Ray")
+    ann_token, bob_token = await affiliate_token(ann), await affiliate_token(bob)
+    async with (
+        subscribe(live.url, ann_token) as ann_1, subscribe(live.url, ann_token) as ann_2,
+        subscribe(live.url, bob_token) as bob_1, subscribe(live.url, bob_token) as bob_2,
+    ):
+        await live.subscribed(4)
+        await record_sale(live.gql, externalId="b-1", productId=product, affiliateId=bob)
+        await record_sale(live.gql, externalId="a-1", productId=product, affiliateId=ann)
+        for mine, owner in ((ann_1, ann), (ann_2, ann), (bob_1, bob), (bob_2, bob)):
+            assert (await mine.next())["affiliate"]["id"] == owner
+            await mine.nothing_within(0.3)
