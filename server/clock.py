@@ -97,8 +97,11 @@ class MaturityClock:
             delay = self.max_sleep
             if upcoming is not None:
                 delay = min(delay, max(MIN_SLEEP, (upcoming - self.clock()).total_seconds()))
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel that meets a wake-up
+            # (a sale's poke just as the server stops), and the clock would then never stop.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def tick(self) -> None:
         await self.announce(await apply_maturities(self.clock()), DueCause.MATURED)

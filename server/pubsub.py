@@ -210,7 +210,8 @@ class RelayBus(Bus):
     async def start(self) -> None:
         self._holder = asyncio.create_task(self._hold())
         with suppress(TimeoutError):  # a server may start while the bus is down: it keeps trying
-            await asyncio.wait_for(self._connected.wait(), FIRST_CONNECT)
+            async with asyncio.timeout(FIRST_CONNECT):
+                await self._connected.wait()
 
     async def stop(self) -> None:
         if self._holder is not None:
@@ -327,11 +328,13 @@ class PostgresBus(RelayBus):
 
     async def _check(self) -> None:
         assert self._listener is not None
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._lost.wait(), KEEPALIVE)
+        with suppress(TimeoutError):  # asyncio.timeout: a cancel (stop) is never swallowed, unlike 3.11's wait_for
+            async with asyncio.timeout(KEEPALIVE):
+                await self._lost.wait()
         if self._lost.is_set() or self._listener.is_closed():
             raise ConnectionError("the LISTEN connection was closed")
-        await asyncio.wait_for(self._listener.fetchval("SELECT 1"), KEEPALIVE)
+        async with asyncio.timeout(KEEPALIVE):
+            await self._listener.fetchval("SELECT 1")
 
     def _notified(self, connection: object, pid: int, channel: str, payload: str) -> None:
         self.receive(payload)
@@ -340,7 +343,8 @@ class PostgresBus(RelayBus):
         listener, self._listener = self._listener, None
         if listener is not None:
             with suppress(Exception):
-                await asyncio.wait_for(listener.close(), 2)
+                async with asyncio.timeout(2):
+                    await listener.close()
             listener.terminate()
 
     async def stop(self) -> None:
