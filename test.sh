@@ -34,12 +34,16 @@ fi
 # generated types and fail when they differ from what is committed, type-check, let relay-compiler
 # compile the operations, then run the pay run in Debian's chromium. Without npm this is skipped,
 # except in CI (CI=true), where a missing npm is a failure.
-frontend() {
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "npm is missing: the frontend checks and the browser test did not run" >&2
-    [ -z "${CI:-}" ] || return 1
-    return 0
-  fi
+have_npm() {
+  command -v npm >/dev/null 2>&1 && return 0
+  echo "npm is missing: the frontend checks and the browser test did not run" >&2
+  [ -z "${CI:-}" ] || return 2
+  return 1
+}
+frontend_build() {
+  local npm=0
+  have_npm || npm=$?
+  [ "$npm" = 0 ] || { [ "$npm" = 1 ] && return 0; return 1; }
   if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
     echo "== installing Debian's chromium for the browser test" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
@@ -65,32 +69,42 @@ frontend() {
       return 1
     fi
   fi
+}
+browser_test() {
+  command -v npm >/dev/null 2>&1 || return 0  # reported by frontend_build
   echo "== browser test (playwright-core, /usr/bin/chromium)" >&2
   (cd frontend-contract && node --test e2e/)
 }
-# In the background, in a process group of its own (set -m) so that it can be stopped whole; its
-# output is shown once it ends. Meanwhile the Python side runs here.
-FRONTEND_LOG=$(mktemp)
-set -m
-frontend >"$FRONTEND_LOG" 2>&1 &
-FRONTEND=$!
-set +m
-stop_frontend() {
-  if [ -n "$FRONTEND" ] && kill -- -"$FRONTEND" 2>/dev/null; then
-    echo "== frontend-contract: stopped unfinished, as a step before it failed" >&2
-  fi
-  rm -f "$FRONTEND_LOG"
+# One step at a time in the background, in a process group of its own (set -m) so that it can be
+# stopped whole; its output is shown once it ends. Meanwhile the Python side runs here.
+BACKGROUND=
+BACKGROUND_LOG=$(mktemp)
+in_background() {
+  BACKGROUND_NAME=$1
+  set -m
+  "$1" >"$BACKGROUND_LOG" 2>&1 &
+  BACKGROUND=$!
+  set +m
 }
-trap stop_frontend EXIT
-frontend_result() {
+stop_background() {
+  if [ -n "$BACKGROUND" ] && kill -- -"$BACKGROUND" 2>/dev/null; then
+    echo "== $BACKGROUND_NAME: stopped unfinished, as a step before it failed" >&2
+  fi
+  rm -f "$BACKGROUND_LOG"
+}
+trap stop_background EXIT
+background_result() {
   local status=0
-  wait "$FRONTEND" || status=$?
-  FRONTEND=
-  echo "== frontend-contract (ran in the background): $([ "$status" = 0 ] && echo passed || echo "FAILED ($status)")" >&2
-  cat "$FRONTEND_LOG" >&2
+  wait "$BACKGROUND" || status=$?
+  BACKGROUND=
+  echo "== $BACKGROUND_NAME (ran in the background): $([ "$status" = 0 ] && echo passed || echo "FAILED ($status)")" >&2
+  cat "$BACKGROUND_LOG" >&2
   return "$status"
 }
 
+# The builds rewrite server/static, which the Python tests serve: they run beside lint and types and
+# are done before pytest starts; the browser test then runs beside pytest.
+in_background frontend_build
 .venv/bin/ruff check .
 .venv/bin/mypy  # configured in pyproject.toml: strict on models/, --check-untyped-defs elsewhere
 .venv/bin/python -m schema.export frontend-contract/schema.graphql --check
@@ -101,6 +115,9 @@ if [ -f ../shared/tools/contract_check.py ]; then
 else
   echo "../shared/tools/contract_check.py is not here: the shared contract check did not run" >&2
 fi
+
+background_result
+in_background browser_test
 
 echo "== tests on SQLite" >&2
 # Three workers (pytest-xdist) on the 2 cores: much of a test's time is waiting on a database or a socket
@@ -115,4 +132,4 @@ else
   echo "PostgreSQL is not reachable at $PG_URL: the PostgreSQL pass did not run" >&2
   [ -z "${CI:-}" ] || exit 1
 fi
-frontend_result
+background_result
