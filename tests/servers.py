@@ -67,6 +67,17 @@ async def migrate_first(database_url: str) -> None:
         raise
 
 
+@asynccontextmanager
+async def migrated_server(database_url: str, log: Path, workers: int) -> AsyncIterator[ServerProcess]:
+    """`payouts migrate`, then `payouts serve --workers N` for the block: the race tests' server."""
+    await migrate_first(database_url)
+    running = await start_server(database_url, log, workers=workers)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
 async def start_server(
     database_url: str, log: Path, *, workers: int = 1, log_level: str = "warning", env: Mapping[str, str] | None = None,
     clock: FileClock | None = None, **extra_env: str,

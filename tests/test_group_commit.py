@@ -22,7 +22,7 @@ import pytest
 from schema.ids import to_global_id
 from tests.api import BALANCES, ERROR, KARTRA, add_paypal, create_affiliate, create_product
 from tests.clients import GraphQLClient, StatementCounter, on_postgres
-from tests.servers import ServerProcess, migrate_first, read, start_server
+from tests.servers import ServerProcess, migrated_server, read
 from tests.test_race import ledger_holds
 
 SALE = f"""mutation($input: RecordSaleInput!) {{ recordSale(input: $input) {{
@@ -34,12 +34,8 @@ ROUNDS = 3
 
 @pytest.fixture
 async def server(database_url: str, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    await migrate_first(database_url)
-    running = await start_server(database_url, tmp_path / "server.log", workers=4 if on_postgres() else 1)
-    try:
+    async with migrated_server(database_url, tmp_path / "server.log", workers=4 if on_postgres() else 1) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 def orders(w: dict[str, str], n: int) -> list[tuple[str, dict[str, Any]]]:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.api import BANK, EXPORT, PAY, create_affiliate, create_product, details, record_sale
 from tests.clients import GraphQLClient, on_postgres
-from tests.servers import migrate_first, read, start_server
+from tests.servers import migrated_server, read
 
 AFFILIATES = 6
 CALLS = 21
@@ -25,12 +25,8 @@ CALLS = 21
 
 @pytest.fixture
 async def server(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    await migrate_first(database_url)
-    running = await start_server(database_url, tmp_path / "server.log", workers=2 if on_postgres() else 1)
-    try:
+    async with migrated_server(database_url, tmp_path / "server.log", workers=2 if on_postgres() else 1) as running:
         yield running.url
-    finally:
-        await running.stop()
     assert "Traceback" not in read(running.log), read(running.log)
 
 

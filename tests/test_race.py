@@ -27,7 +27,7 @@ import pytest
 
 from tests.api import ERROR, EXPORT, KARTRA, PAY, VOID, create_affiliate, create_product, details
 from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
-from tests.servers import ServerProcess, migrate_first, read, start_server
+from tests.servers import ServerProcess, migrated_server, read
 
 AFFILIATES = 150
 THREADS = 16
@@ -43,12 +43,8 @@ READ = """query { affiliates(first: 20, sort: DUE_DESC) { edges { node { id paym
 
 @pytest.fixture
 async def server(database_url: str, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    await migrate_first(database_url)
-    running = await start_server(database_url, tmp_path / "server.log", workers=4 if on_postgres() else 1)
-    try:
+    async with migrated_server(database_url, tmp_path / "server.log", workers=4 if on_postgres() else 1) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 Call = Callable[..., dict[str, Any] | None]  # (operation, query, **variables) -> payload
