@@ -56,8 +56,9 @@ async def main(n: int) -> None:
     cipher = Cipher(SECRET_KEY)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
-        settings = Settings(database_url=f"sqlite://{path}", secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN,
-                            maturity_clock=False)
+        settings = Settings(
+            database_url=f"sqlite://{path}", secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, maturity_clock=False
+        )
         app = create_app(settings)
         async with LifespanManager(app) as manager:
             transport = httpx.ASGITransport(app=manager.app)
@@ -71,22 +72,24 @@ async def main(n: int) -> None:
                 base_seconds, base_rows = baseline(path, cipher)
 
                 t = time.perf_counter()
-                done = (await gql.ok(EXPORT, input={"scope": "PREFERRED", "filter": {"paymentStatus": ["DUE"]}}))
+                done = await gql.ok(EXPORT, input={"scope": "PREFERRED", "filter": {"paymentStatus": ["DUE"]}})
                 export_seconds = time.perf_counter() - t
                 files = [f for g in done["exportPaymentDetails"]["export"]["groups"] for f in g["files"]]
 
                 t = time.perf_counter()
                 streamed = 0
                 for f in files:
-                    async with http.stream("GET", f["downloadUrl"],
-                                           headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as response:
+                    async with http.stream(
+                        "GET", f["downloadUrl"], headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+                    ) as response:
                         async for line in response.aiter_lines():
                             streamed += bool(line)
                 stream_seconds = time.perf_counter() - t
 
                 t = time.perf_counter()
-                paid = await gql.ok(PAY, input={"exportId": done["exportPaymentDetails"]["export"]["id"],
-                                                "method": "PAYPAL"})
+                paid = await gql.ok(
+                    PAY, input={"exportId": done["exportPaymentDetails"]["export"]["id"], "method": "PAYPAL"}
+                )
                 pay_seconds = time.perf_counter() - t
     assert streamed == base_rows == n == len(paid["markAsPaid"]["payouts"]), (streamed, base_rows, n)
     total = export_seconds + stream_seconds + pay_seconds

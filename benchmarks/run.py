@@ -139,8 +139,17 @@ async def seed(db: Database, affiliates: int, sales: int) -> tuple[float, float]
     """
     started, cpu = time.perf_counter(), children_cpu()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "seed", "--affiliates", str(affiliates), "--sales", str(sales),
-        cwd=ROOT, env=env(db), stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "server",
+        "seed",
+        "--affiliates",
+        str(affiliates),
+        "--sales",
+        str(sales),
+        cwd=ROOT,
+        env=env(db),
+        stderr=asyncio.subprocess.PIPE,
     )
     _, err = await process.communicate()
     assert process.returncode == 0, "payouts seed failed"
@@ -249,18 +258,31 @@ async def page_floor(db: Database, size: int) -> float:
     sql = time.perf_counter() - t
     nodes = [
         FloorAffiliate(
-            id=str(r[0]), name=r[1], email=r[2], approval_status=r[3], payout_mode=r[4], created_at=str(r[5]),
+            id=str(r[0]),
+            name=r[1],
+            email=r[2],
+            approval_status=r[3],
+            payout_mode=r[4],
+            created_at=str(r[5]),
             payment_methods=[
                 FloorMethod(type=m[1], preferred=m[1] == r[8], summary=m[2]) for m in methods if m[0] == r[0]
             ],
             sales_count=r[6],
             balances=[
-                FloorBalance(currency=b[1], earned=money(b[2], b[1]), reserve=money(b[3], b[1]),
-                             due=money(max(0, b[4] - b[6]), b[1]), paid=money(b[5], b[1]), owed=money(b[6], b[1]),
-                             next_release=FloorRelease(at=str(b[7]), amount=money(b[8], b[1])) if b[7] else None)
-                for b in balances if b[0] == r[0]
+                FloorBalance(
+                    currency=b[1],
+                    earned=money(b[2], b[1]),
+                    reserve=money(b[3], b[1]),
+                    due=money(max(0, b[4] - b[6]), b[1]),
+                    paid=money(b[5], b[1]),
+                    owed=money(b[6], b[1]),
+                    next_release=FloorRelease(at=str(b[7]), amount=money(b[8], b[1])) if b[7] else None,
+                )
+                for b in balances
+                if b[0] == r[0]
             ],
-            payment_status=r[7], incomplete_reasons=[],
+            payment_status=r[7],
+            incomplete_reasons=[],
         )
         for r in rows[:size]
     ]
@@ -288,13 +310,26 @@ async def timed(repeat: int, call: Callable[[], Awaitable[Any]]) -> float:
 async def server(db: Database, workers: int) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
     port = subscribers.free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", str(workers),
-        cwd=ROOT, env=env(db), stderr=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        cwd=ROOT,
+        env=env(db),
+        stderr=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
     )
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600,
-                                     headers={"Authorization": f"Bearer {TOKEN}"},
-                                     limits=httpx.Limits(max_connections=64)) as http:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=600,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            limits=httpx.Limits(max_connections=64),
+        ) as http:
             for _ in range(600):
                 try:
                     if (await http.get("/healthz")).status_code == 200:
@@ -332,8 +367,9 @@ def rss_mb(pid: int) -> float:
     return total
 
 
-async def record_sales(http: httpx.AsyncClient, product: str, affiliates: list[str], clients: int,
-                       seconds: float) -> dict[str, float]:
+async def record_sales(
+    http: httpx.AsyncClient, product: str, affiliates: list[str], clients: int, seconds: float
+) -> dict[str, float]:
     """`clients` concurrent loops of recordSale for `seconds`: sales/s and latency percentiles."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -343,8 +379,15 @@ async def record_sales(http: httpx.AsyncClient, product: str, affiliates: list[s
         k = 0
         while time.perf_counter() < deadline:
             t = time.perf_counter()
-            data = await gql(http, RECORD, input={"externalId": f"bench-{run}-{n}-{k}", "productId": product,
-                                                   "affiliateId": affiliates[(n * 7919 + k) % len(affiliates)]})
+            data = await gql(
+                http,
+                RECORD,
+                input={
+                    "externalId": f"bench-{run}-{n}-{k}",
+                    "productId": product,
+                    "affiliateId": affiliates[(n * 7919 + k) % len(affiliates)],
+                },
+            )
             assert data["recordSale"]["__typename"] == "RecordSaleSuccess", data
             latencies.append(time.perf_counter() - t)
             k += 1
@@ -369,7 +412,8 @@ async def export_baseline(db: Database, cipher: Cipher) -> tuple[float, int]:
         "WHERE a.payment_status = 'DUE' GROUP BY a.id, m.type, m.details, i.currency "
         # the seed's minimum payouts (payouts seed): 25.00 USD and EUR, none in JPY
         "HAVING SUM(i.amount) >= CASE i.currency WHEN 'JPY' THEN 1 ELSE 2500 END ORDER BY a.id",
-        False, now if db.postgres else now.isoformat(" "),
+        False,
+        now if db.postgres else now.isoformat(" "),
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -410,8 +454,15 @@ async def pay_run(http: httpx.AsyncClient, pid: int) -> dict[str, float]:
         data = await gql(http, PAY, input={"exportId": export["id"], "method": group["method"]})
         assert data["markAsPaid"]["__typename"] == "MarkAsPaidSuccess", data
     pay_s = time.perf_counter() - t
-    return {"rows": rows, "streamed_lines": streamed, "export_s": export_s, "stream_s": stream_s, "pay_s": pay_s,
-            "memory_before_mb": before, "memory_peak_mb": peak[0]}
+    return {
+        "rows": rows,
+        "streamed_lines": streamed,
+        "export_s": export_s,
+        "stream_s": stream_s,
+        "pay_s": pay_s,
+        "memory_before_mb": before,
+        "memory_peak_mb": peak[0],
+    }
 
 
 # --- statements per page ------------------------------------------------------------------------------
@@ -436,8 +487,9 @@ async def statements_per_page(db: Database) -> dict[int, int]:
     counts: dict[int, int] = {}
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench",
-                                     headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as http:
             await gql(http, ALL_PAGE, first=10)  # warm: settings, caches
             logger.setLevel(logging.DEBUG)
             logger.addHandler(handler)
@@ -477,8 +529,12 @@ ROWS = ("page", "statements", "record", "payrun", "subscribers")
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     small, large = args.affiliates
     only = set(args.only)
-    report: dict[str, Any] = {"database": "postgres" if args.postgres else "sqlite", "workers": args.workers,
-                              "affiliates": [small, large], "sales_per_affiliate": args.sales_per_affiliate}
+    report: dict[str, Any] = {
+        "database": "postgres" if args.postgres else "sqlite",
+        "workers": args.workers,
+        "affiliates": [small, large],
+        "sales_per_affiliate": args.sales_per_affiliate,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(args.postgres, Path(tmp))
         await db.create()
@@ -486,7 +542,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if only - {"subscribers"}:
                 say(f"seeding {small:,} affiliates ...")
                 report["seed_small_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
-                    db, small, small * args.sales_per_affiliate)
+                    db, small, small * args.sales_per_affiliate
+                )
                 if args.only_booking:
                     report["seed_sales_per_s"] = report["seed_small_sales_per_s"]
                     report.update(await booking(db, args))
@@ -496,15 +553,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         report["page_small"] = await page_against_floor(db, http, args.repeat)
                 say(f"growing to {large:,} affiliates ...")
                 report["seed_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
-                    db, large - small, (large - small) * args.sales_per_affiliate)
+                    db, large - small, (large - small) * args.sales_per_affiliate
+                )
                 if "statements" in only:
                     report["statements_per_page"] = await statements_per_page(db)
                 report.update(await served(db, args))
                 if "page" in only:
                     small_ms, small_floor = report.pop("page_small")
                     large_ms, large_floor = report.pop("page_large")
-                    report["page"] = {"http_ms": large_ms * 1000, "floor_ms": large_floor * 1000,
-                                      "small_ms": small_ms * 1000, "small_floor_ms": small_floor * 1000}
+                    report["page"] = {
+                        "http_ms": large_ms * 1000,
+                        "floor_ms": large_floor * 1000,
+                        "small_ms": small_ms * 1000,
+                        "small_floor_ms": small_floor * 1000,
+                    }
         finally:
             await db.drop()
     if "subscribers" in only and args.subscribers:
@@ -560,15 +622,21 @@ async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
 
 def record_row(r: dict[str, Any]) -> tuple[str, str, str, str]:
     record = r["record_sale"]
-    return (f"recordSale HTTP, {record.get('clients', 16)} clients", ">= 1,500/s",
-            f"{record['sales_per_s']:.0f}/s (p50 {record['p50_ms']:.0f} ms)",
-            f"{record['sales_per_s'] / 1500:.2f} of goal")
+    return (
+        f"recordSale HTTP, {record.get('clients', 16)} clients",
+        ">= 1,500/s",
+        f"{record['sales_per_s']:.0f}/s (p50 {record['p50_ms']:.0f} ms)",
+        f"{record['sales_per_s'] / 1500:.2f} of goal",
+    )
 
 
 def bulk_row(r: dict[str, Any]) -> tuple[str, str, str, str]:
-    return ("bulk path (payouts seed)", ">= 20,000 sales/s",
-            f"{r['seed_sales_per_s']:,.0f} sales/s (sales phase {r['seed_phase_sales_per_s']:,.0f}/s)",
-            f"{r['seed_sales_per_s'] / 20000:.2f} of goal")
+    return (
+        "bulk path (payouts seed)",
+        ">= 20,000 sales/s",
+        f"{r['seed_sales_per_s']:,.0f} sales/s (sales phase {r['seed_phase_sales_per_s']:,.0f}/s)",
+        f"{r['seed_sales_per_s'] / 20000:.2f} of goal",
+    )
 
 
 def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -578,11 +646,19 @@ def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     if "page" in r:
         p = r["page"]
         rows += [
-            ("DUE page, 50, every field, HTTP", "<= 1.3x floor",
-             f"{p['http_ms']:.1f} ms (floor {p['floor_ms']:.1f} ms)", f"{p['http_ms'] / p['floor_ms']:.2f}x"),
-            (f"same page {small:,} -> {large:,}", "<= 1.2x",
-             f"{p['small_ms']:.1f} -> {p['http_ms']:.1f} ms (floor {p['small_floor_ms']:.1f} -> {p['floor_ms']:.1f})",
-             f"{p['http_ms'] / p['small_ms']:.2f}x"),
+            (
+                "DUE page, 50, every field, HTTP",
+                "<= 1.3x floor",
+                f"{p['http_ms']:.1f} ms (floor {p['floor_ms']:.1f} ms)",
+                f"{p['http_ms'] / p['floor_ms']:.2f}x",
+            ),
+            (
+                f"same page {small:,} -> {large:,}",
+                "<= 1.2x",
+                f"{p['small_ms']:.1f} -> {p['http_ms']:.1f} ms"
+                f" (floor {p['small_floor_ms']:.1f} -> {p['floor_ms']:.1f})",
+                f"{p['http_ms'] / p['small_ms']:.2f}x",
+            ),
         ]
     if "record_sale" in r:
         rows.append(record_row(r))
@@ -604,12 +680,24 @@ def _pay_run_rows(run_: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     run_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"] + run_["pay_s"])
     growth = run_["memory_peak_mb"] - run_["memory_before_mb"]
     return [
-        (f"export + stream {run_['rows']:,} rows", ">= 0.5x baseline rows/s",
-         f"{export_rate:,.0f} rows/s (baseline {base_rate:,.0f})", f"{export_rate / base_rate:.2f}x"),
-        (f"pay run {run_['rows']:,} (export, stream, markAsPaid)", ">= 0.5x baseline",
-         f"{run_rate:,.0f} rows/s (markAsPaid {run_['pay_s']:.2f} s)", f"{run_rate / base_rate:.2f}x"),
-        ("server memory, export + download", "flat in the rows",
-         f"+{growth:.0f} MB ({growth * 1024 * 1024 / max(run_['rows'], 1):.0f} B/row)", ""),
+        (
+            f"export + stream {run_['rows']:,} rows",
+            ">= 0.5x baseline rows/s",
+            f"{export_rate:,.0f} rows/s (baseline {base_rate:,.0f})",
+            f"{export_rate / base_rate:.2f}x",
+        ),
+        (
+            f"pay run {run_['rows']:,} (export, stream, markAsPaid)",
+            ">= 0.5x baseline",
+            f"{run_rate:,.0f} rows/s (markAsPaid {run_['pay_s']:.2f} s)",
+            f"{run_rate / base_rate:.2f}x",
+        ),
+        (
+            "server memory, export + download",
+            "flat in the rows",
+            f"+{growth:.0f} MB ({growth * 1024 * 1024 / max(run_['rows'], 1):.0f} B/row)",
+            "",
+        ),
     ]
 
 
@@ -623,11 +711,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long recordSale runs")
     parser.add_argument("--repeat", type=int, default=15, help="page requests per measurement (median)")
     parser.add_argument("--subscribers", type=int, default=1000, help="0 skips the fan-out")
-    parser.add_argument("--only", default=",".join(ROWS),
-                        help=f"comma-separated rows to measure, of {','.join(ROWS)} (default: all)")
+    parser.add_argument(
+        "--only", default=",".join(ROWS), help=f"comma-separated rows to measure, of {','.join(ROWS)} (default: all)"
+    )
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--only-booking", action="store_true",
-                        help="only the recordSale and bulk-path rows: seed the small scale, then recordSale")
+    parser.add_argument(
+        "--only-booking",
+        action="store_true",
+        help="only the recordSale and bulk-path rows: seed the small scale, then recordSale",
+    )
     args = parser.parse_args()
     args.affiliates = [int(n) for n in args.affiliates.split(",")]
     args.only = [row for row in args.only.split(",") if row]

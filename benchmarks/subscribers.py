@@ -45,15 +45,22 @@ async def gql(http: httpx.AsyncClient, query: str, **variables: object) -> dict:
     return body["data"]
 
 
-async def subscriber(url: str, affiliate_id: str | None, ready: asyncio.Queue[None], everyone: asyncio.Event,
-                     received: list[float], expected: int) -> tuple[float, float]:
+async def subscriber(
+    url: str,
+    affiliate_id: str | None,
+    ready: asyncio.Queue[None],
+    everyone: asyncio.Event,
+    received: list[float],
+    expected: int,
+) -> tuple[float, float]:
     """(arrival, event.at) as Unix times, for one subscriber's one event. The socket stays open until every
     subscriber has its event: closing handshakes would otherwise compete with the delivery measured."""
     async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], max_queue=None) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {TOKEN}"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": QUERY, "variables": {"id": affiliate_id}}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": {"id": affiliate_id}}})
+        )
         ready.put_nowait(None)
         message = json.loads(await ws.recv())
         arrived = time.time()
@@ -79,14 +86,26 @@ def summary(name: str, values: list[float]) -> str:
 
 async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str, dict[str, float]]:
     port = free_port()
-    env = {**os.environ, "PAYOUTS_DATABASE_URL": database_url, "PAYOUTS_ADMIN_TOKEN": TOKEN,
-           "PAYOUTS_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789"}
+    env = {
+        **os.environ,
+        "PAYOUTS_DATABASE_URL": database_url,
+        "PAYOUTS_ADMIN_TOKEN": TOKEN,
+        "PAYOUTS_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+    }
     env.pop("PAYOUTS_PUBSUB_URL", None)
     if pubsub_url:
         env["PAYOUTS_PUBSUB_URL"] = pubsub_url
     server = await asyncio.create_subprocess_exec(  # the real command, with its WebSocket settings
-        sys.executable, "-m", "server", "serve", "--port", str(port), cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--port",
+        str(port),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -97,14 +116,28 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str
                         break
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
-            product = (await gql(http, """mutation { createProduct(input: {name: "Course",
+            product = (
+                await gql(
+                    http,
+                    """mutation { createProduct(input: {name: "Course",
                 price: {amount: "100.00", currency: "USD"}, commissionPercent: "10"}) {
-                ... on CreateProductSuccess { product { id } } } }"""))["createProduct"]["product"]["id"]
-            affiliate = (await gql(http, """mutation { createAffiliate(input: {name: "Ann Lee",
+                ... on CreateProductSuccess { product { id } } } }""",
+                )
+            )["createProduct"]["product"]["id"]
+            affiliate = (
+                await gql(
+                    http,
+                    """mutation { createAffiliate(input: {name: "Ann Lee",
                 email: "ann@example.com", approvalStatus: APPROVED}) {
-                ... on CreateAffiliateSuccess { affiliate { id } } } }"""))["createAffiliate"]["affiliate"]["id"]
-            await gql(http, """mutation($id: ID!) { updatePaymentDetails(input: {affiliateId: $id,
-                paypalEmail: "ann.pay@example.com"}) { __typename } }""", id=affiliate)
+                ... on CreateAffiliateSuccess { affiliate { id } } } }""",
+                )
+            )["createAffiliate"]["affiliate"]["id"]
+            await gql(
+                http,
+                """mutation($id: ID!) { updatePaymentDetails(input: {affiliateId: $id,
+                paypalEmail: "ann.pay@example.com"}) { __typename } }""",
+                id=affiliate,
+            )
 
             sale = """mutation($x: String!, $p: ID!, $a: ID!) { recordSale(input: {externalId: $x,
                 productId: $p, affiliateId: $a}) { __typename } }"""
@@ -133,15 +166,20 @@ async def run(count: int, database_url: str, pubsub_url: str | None) -> dict[str
         await server.wait()
     print(summary("delivery (arrival - event.at)", [arrived - at for arrived, at in stamps]))
     print(summary("end to end (arrival - mutation sent)", [arrived - sent for arrived, _ in stamps]))
-    return {"delivery": percentiles([arrived - at for arrived, at in stamps]),
-            "end_to_end": percentiles([arrived - sent for arrived, _ in stamps])}
+    return {
+        "delivery": percentiles([arrived - at for arrived, at in stamps]),
+        "end_to_end": percentiles([arrived - sent for arrived, _ in stamps]),
+    }
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--postgres", help="admin URL, e.g. postgres://postgres@127.0.0.1:5432/test "
-                        "(a fresh database is created and dropped); default: a SQLite file")
+    parser.add_argument(
+        "--postgres",
+        help="admin URL, e.g. postgres://postgres@127.0.0.1:5432/test "
+        "(a fresh database is created and dropped); default: a SQLite file",
+    )
     parser.add_argument("--bus", choices=["memory", "postgres", "redis"], default="memory")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()

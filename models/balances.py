@@ -96,7 +96,14 @@ async def refresh_affiliates(
 
 
 BALANCE_COLUMNS = (
-    "earned", "reserve", "due_installments", "paid", "owed", "next_release_at", "next_release_amount", "disputed",
+    "earned",
+    "reserve",
+    "due_installments",
+    "paid",
+    "owed",
+    "next_release_at",
+    "next_release_amount",
+    "disputed",
 )
 DERIVED_COLUMNS = ("sales_count", "has_payment_method", "payment_status", "due_rank")
 
@@ -131,9 +138,9 @@ async def _load_facts(ids: list[int]) -> ChunkFacts:
         facts.ledger(row).paid = int(row["total"] or 0)
     for row in await _summed(OwedAmount.filter(affiliate_id__in=ids, recovered_by_id=None), "amount"):
         facts.ledger(row).owed = int(row["total"] or 0)
-    for row in await Installment.filter(
-        affiliate_id__in=ids, payout_id=None, voided=False, amount__gt=0
-    ).values("affiliate_id", "currency", "amount", "release_at", "disputed"):
+    for row in await Installment.filter(affiliate_id__in=ids, payout_id=None, voided=False, amount__gt=0).values(
+        "affiliate_id", "currency", "amount", "release_at", "disputed"
+    ):
         facts.ledger(row).open_installments.append(
             OpenInstallment(int(row["amount"]), row["release_at"], bool(row["disputed"]))
         )
@@ -171,8 +178,9 @@ def _compute(facts: ChunkFacts, program: ProgramRules, now: datetime) -> dict[in
     return computed
 
 
-async def _write(facts: ChunkFacts, computed: dict[int, Refreshed], derived_before: dict[int, tuple[Any, ...]],
-                 now: datetime) -> None:
+async def _write(
+    facts: ChunkFacts, computed: dict[int, Refreshed], derived_before: dict[int, tuple[Any, ...]], now: datetime
+) -> None:
     """Insert new balances, update only the rows whose figures or derived columns changed."""
     to_create: list[Balance] = []
     to_update: list[Balance] = []
@@ -247,9 +255,17 @@ async def _apply_chunk(
         before = {c: BalanceFigures(c, *(b[name] for name in BALANCE_COLUMNS)) for c, b in stored[a["id"]].items()}
         refreshed, facts = refresh_with_deltas(
             a["id"],
-            AffiliateFacts(ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]),
-                           a["has_payment_method"], a["sales_count"]),
-            PaymentStatus(a["payment_status"]), before, deltas[a["id"]], program, now,
+            AffiliateFacts(
+                ApprovalStatus(a["approval_status"]),
+                PayoutMode(a["payout_mode"]),
+                a["has_payment_method"],
+                a["sales_count"],
+            ),
+            PaymentStatus(a["payment_status"]),
+            before,
+            deltas[a["id"]],
+            program,
+            now,
         )
         transitions.append(refreshed.transition)
         for f in refreshed.figures:

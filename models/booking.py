@@ -58,10 +58,30 @@ from models.validation import Amount, minor, text
 
 MAX_LINES = 10_000  # per bulk call: one transaction's worth; importers send several calls
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on occurredAt
-SALE_COLUMNS = ("external_id", "product_id", "affiliate_id", "currency", "amount", "original_commission",
-                "commission", "occurred_at", "subscription_id", "renewal", "tier_id", "commission_ended_reason")
-INSTALLMENT_COLUMNS = ("sale_id", "affiliate_id", "currency", "position", "amount", "original_amount", "release_at",
-                       "payout_id")
+SALE_COLUMNS = (
+    "external_id",
+    "product_id",
+    "affiliate_id",
+    "currency",
+    "amount",
+    "original_commission",
+    "commission",
+    "occurred_at",
+    "subscription_id",
+    "renewal",
+    "tier_id",
+    "commission_ended_reason",
+)
+INSTALLMENT_COLUMNS = (
+    "sale_id",
+    "affiliate_id",
+    "currency",
+    "position",
+    "amount",
+    "original_amount",
+    "release_at",
+    "payout_id",
+)
 PAYOUT_COLUMNS = ("affiliate_id", "currency", "amount", "instant", "paid_at", "reference")
 AUDIT_COLUMNS = ("actor", "action", "object_type", "object_id", "details", "at")
 
@@ -155,9 +175,20 @@ class _Plan:
     instant: bool
 
     def row(self) -> tuple[Any, ...]:
-        return (self.external_id, self.product.id, self.affiliate_id, self.product.currency, self.amount,
-                self.commission, self.commission, self.occurred_at, self.subscription_id, self.renewal,
-                self.tier.id if self.tier else None, self.ended)
+        return (
+            self.external_id,
+            self.product.id,
+            self.affiliate_id,
+            self.product.currency,
+            self.amount,
+            self.commission,
+            self.commission,
+            self.occurred_at,
+            self.subscription_id,
+            self.renewal,
+            self.tier.id if self.tier else None,
+            self.ended,
+        )
 
 
 @dataclass(frozen=True)
@@ -186,16 +217,18 @@ async def _subscription_sales(subscriptions: Iterable[str]) -> dict[str, _Subscr
         for r in await Sale.filter(subscription_id__in=chunk).values(
             "id", "subscription_id", "occurred_at", "affiliate_id", "tier_id", "renewal"
         ):
-            found[r["subscription_id"]].add(r["occurred_at"], r["id"], r["affiliate_id"], r["tier_id"],
-                                            bool(r["renewal"]))
+            found[r["subscription_id"]].add(
+                r["occurred_at"], r["id"], r["affiliate_id"], r["tier_id"], bool(r["renewal"])
+            )
     return found
 
 
 async def _existing(names: Iterable[str], rows: bool) -> dict[str, Sale | None]:
     """The externalIds already booked: with their rows when answers are wanted (recordSale)."""
     if rows:
-        return {s.external_id: s for chunk in batches(sorted(set(names)))
-                for s in await Sale.filter(external_id__in=chunk)}
+        return {
+            s.external_id: s for chunk in batches(sorted(set(names))) for s in await Sale.filter(external_id__in=chunk)
+        }
     return dict.fromkeys(await present(Sale, "external_id", set(names)))
 
 
@@ -209,7 +242,11 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         existing=await _existing((n for n in names if isinstance(n, str)), rows),
         # read again under the locks: the renewal counts a limit is checked against (rule 14)
         subscriptions=await _subscription_sales(subscriptions) if subscriptions else {},
-        affiliates={}, products={}, assignments=defaultdict(list), tiers={}, program=await program_rules(),
+        affiliates={},
+        products={},
+        assignments=defaultdict(list),
+        tiers={},
+        program=await program_rules(),
     )
     for chunk in batches(sorted(affiliate_ids)):
         for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
@@ -222,7 +259,8 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
             "id", "affiliate_id", "product_id", "assigned_at", "tier_id"
         ):
             facts.assignments[(r["affiliate_id"], r["product_id"])].append(
-                Assignment(r["assigned_at"], r["id"], r["tier_id"]))
+                Assignment(r["assigned_at"], r["id"], r["tier_id"])
+            )
             tier_ids.add(r["tier_id"])
     tier_ids.discard(None)
     if tier_ids:
@@ -260,9 +298,22 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
     if subscription is not None:
         facts.subscriptions.setdefault(subscription, _Subscription()).add(
-            occurred, 1 << 62 | index, owner, tier.id if tier else None, initial is not None)
-    return _Plan(index, name, product, owner, amount, commission, occurred, subscription, initial is not None, tier,
-                 ended, settles_at_sale(approval, mode))
+            occurred, 1 << 62 | index, owner, tier.id if tier else None, initial is not None
+        )
+    return _Plan(
+        index,
+        name,
+        product,
+        owner,
+        amount,
+        commission,
+        occurred,
+        subscription,
+        initial is not None,
+        tier,
+        ended,
+        settles_at_sale(approval, mode),
+    )
 
 
 def _owner(initial: tuple[datetime, int, int, int | None] | None, affiliate_id: int | None) -> int:
@@ -282,14 +333,21 @@ def _amount(amount: Amount | None, product: Product) -> int:
         return int(product.price)
     value = minor(amount, "amount")
     if amount.currency != product.currency:
-        raise Violation(f"the product is sold in {product.currency}, not {amount.currency}", "amount.currency",
-                        code="CURRENCY_MISMATCH")
+        raise Violation(
+            f"the product is sold in {product.currency}, not {amount.currency}",
+            "amount.currency",
+            code="CURRENCY_MISMATCH",
+        )
     return value
 
 
 def _terms(
-    facts: _Facts, owner: int, product: Product, subscription: str | None,
-    initial: tuple[datetime, int, int, int | None] | None, occurred: datetime,
+    facts: _Facts,
+    owner: int,
+    product: Product,
+    subscription: str | None,
+    initial: tuple[datetime, int, int, int | None] | None,
+    occurred: datetime,
 ) -> tuple[CommissionTier | None, Rate, str | None]:
     """The tier and rate a sale earns (rule 15), and why a renewal earns nothing (rule 14; None: it earns)."""
     if initial is None or subscription is None:
@@ -332,17 +390,23 @@ async def _insert(
     """
     back = ("*",) if rows else ("id", "external_id")
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
-    sales: dict[str, Sale | int] = {
-        r["external_id"]: Sale._init_from_db(**r) if rows else r["id"] for r in inserted
-    }
+    sales: dict[str, Sale | int] = {r["external_id"]: Sale._init_from_db(**r) if rows else r["id"] for r in inserted}
     ids = {name: s if isinstance(s, int) else s.id for name, s in sales.items()}
     instant = [p for p in plans if p.instant and p.commission > 0]
-    payouts = {r["reference"]: r["id"] for r in await insert_rows(
-        conn, Payout, PAYOUT_COLUMNS,
-        [(p.affiliate_id, p.product.currency, p.commission, True, p.occurred_at, f"instant:{p.external_id}")
-         for p in instant],
-        now, returning=("id", "reference"),
-    )}
+    payouts = {
+        r["reference"]: r["id"]
+        for r in await insert_rows(
+            conn,
+            Payout,
+            PAYOUT_COLUMNS,
+            [
+                (p.affiliate_id, p.product.currency, p.commission, True, p.occurred_at, f"instant:{p.external_id}")
+                for p in instant
+            ],
+            now,
+            returning=("id", "reference"),
+        )
+    }
     installments: list[tuple[Any, ...]] = []
     changes: dict[tuple[int, str], Delta] = defaultdict(Delta)
     plans_of: dict[tuple[int, int | None], tuple[Milestone, ...]] = {}
@@ -352,23 +416,32 @@ async def _insert(
         if p.commission <= 0:
             changes[key] += Delta(earned=p.commission, sales=1)
         elif p.instant:  # settled at once by its own instant payout (rule 7)
-            installments.append((sale_id, *key, 0, p.commission, p.commission, p.occurred_at,
-                                 payouts[f"instant:{p.external_id}"]))
+            installments.append(
+                (sale_id, *key, 0, p.commission, p.commission, p.occurred_at, payouts[f"instant:{p.external_id}"])
+            )
             changes[key] += Delta(earned=p.commission, paid=p.commission, sales=1)
         else:
             plan = _milestones(p, program, plans_of)
-            opened = [(n, part, release) for n, (part, release)
-                      in enumerate(zip(split_commission(p.commission, plan), release_times(p.occurred_at, plan),
-                                       strict=True)) if part > 0]
+            opened = [
+                (n, part, release)
+                for n, (part, release) in enumerate(
+                    zip(split_commission(p.commission, plan), release_times(p.occurred_at, plan), strict=True)
+                )
+                if part > 0
+            ]
             installments.extend((sale_id, *key, n, part, part, release, None) for n, part, release in opened)
-            changes[key] += Delta(earned=p.commission, sales=1,
-                                  opened=tuple(OpenInstallment(part, release) for _, part, release in opened))
+            changes[key] += Delta(
+                earned=p.commission,
+                sales=1,
+                opened=tuple(OpenInstallment(part, release) for _, part, release in opened),
+            )
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
     return sales, changes
 
 
-def _milestones(p: _Plan, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
-                ) -> tuple[Milestone, ...]:
+def _milestones(
+    p: _Plan, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
+) -> tuple[Milestone, ...]:
     """The tier's milestones, else the product's, else the program's: parsed once per product and tier."""
     key = (p.product.id, p.tier.id if p.tier else None)
     if key not in known:
@@ -377,20 +450,32 @@ def _milestones(p: _Plan, program: ProgramRules, known: dict[tuple[int, int | No
     return known[key]
 
 
-async def _audit_each(conn: BaseDBAsyncClient, orders: Sequence[Order], plans: Sequence[_Plan],
-                      sales: dict[str, Sale | int], now: datetime) -> None:
+async def _audit_each(
+    conn: BaseDBAsyncClient,
+    orders: Sequence[Order],
+    plans: Sequence[_Plan],
+    sales: dict[str, Sale | int],
+    now: datetime,
+) -> None:
     """One recordSale entry per new sale, as a single recordSale call writes it."""
     details = audit.AuditEntry._meta.fields_map["details"]
     rows = []
     for p in plans:
         sale = sales[p.external_id]
         sale_id = sale if isinstance(sale, int) else sale.id
-        entry = {"externalId": p.external_id, "amount": p.amount, "currency": p.product.currency,
-                 "commission": p.commission, "subscriptionId": p.subscription_id, "renewal": p.renewal,
-                 "tier": p.tier.id if p.tier else None}
+        entry = {
+            "externalId": p.external_id,
+            "amount": p.amount,
+            "currency": p.product.currency,
+            "commission": p.commission,
+            "subscriptionId": p.subscription_id,
+            "renewal": p.renewal,
+            "tier": p.tier.id if p.tier else None,
+        }
         order = orders[p.index]
-        rows.append((order.actor, "recordSale", "Sale", str(sale_id), details.to_db_value(entry, audit.AuditEntry),
-                     order.now))
+        rows.append(
+            (order.actor, "recordSale", "Sale", str(sale_id), details.to_db_value(entry, audit.AuditEntry), order.now)
+        )
     await insert_rows(conn, audit.AuditEntry, AUDIT_COLUMNS, rows, now)
 
 
@@ -420,9 +505,16 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
         transitions = await apply_changes(changes, now, facts.program)
         if plans and bulk:
-            await audit.record(orders[0].actor, "recordSales", "Sale", None, created=len(plans),
-                               existing=len(steps) - len(plans), first=plans[0].external_id,
-                               last=plans[-1].external_id)
+            await audit.record(
+                orders[0].actor,
+                "recordSales",
+                "Sale",
+                None,
+                created=len(plans),
+                existing=len(steps) - len(plans),
+                first=plans[0].external_id,
+                last=plans[-1].external_id,
+            )
         elif plans:
             await _audit_each(conn, orders, plans, sales, now)
     return _Result(steps, sales, transitions)
@@ -461,8 +553,9 @@ async def book(orders: Sequence[Order]) -> list[Outcome]:
             outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), False, []))
         else:
             transition = by_affiliate.pop(step.affiliate_id, None)
-            outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), True,
-                                         [] if transition is None else [transition]))
+            outcomes.append(
+                RecordedSale(_sale(result.sales[step.external_id]), True, [] if transition is None else [transition])
+            )
     return outcomes
 
 

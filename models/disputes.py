@@ -17,8 +17,9 @@ from models.sales import Installment, Sale
 OPEN, CLOSED = "open", "closed"
 
 
-async def _set_dispute(actor: str, now: datetime, action: str, sale_id: int, dispute_id: str, state: str
-                       ) -> Changed[Sale]:
+async def _set_dispute(
+    actor: str, now: datetime, action: str, sale_id: int, dispute_id: str, state: str
+) -> Changed[Sale]:
     async with in_transaction():
         found = await Sale.get(id=sale_id)
         await lock_affiliates([found.affiliate_id])

@@ -43,7 +43,7 @@ class GroupCommit(Generic[I, O]):
     async def _drain(self) -> None:
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting[: self._most], self._waiting[self._most:]
+                batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
                 await self._answer(batch)
         finally:
             self._busy = False

@@ -91,8 +91,11 @@ def flat_minor(flat: Amount, currency: str, field: str) -> int:
     """A flat commission is paid in the product's currency."""
     value = minor(flat, field)
     if flat.currency != currency:
-        raise Violation(f"a flat commission is paid in the product's currency ({currency})", f"{field}.currency",
-                        code="CURRENCY_MISMATCH")
+        raise Violation(
+            f"a flat commission is paid in the product's currency ({currency})",
+            f"{field}.currency",
+            code="CURRENCY_MISMATCH",
+        )
     return value
 
 
@@ -145,8 +148,11 @@ def _apply_product_changes(product: Product, c: ProductChanges) -> dict[str, obj
         product.name = changed["name"] = text(c.name, "name")
     if c.price is not None:
         if c.price.currency != product.currency:
-            raise Violation(f"the product is sold in {product.currency}; its currency cannot change",
-                            "price.currency", code="CURRENCY_MISMATCH")
+            raise Violation(
+                f"the product is sold in {product.currency}; its currency cannot change",
+                "price.currency",
+                code="CURRENCY_MISMATCH",
+            )
         product.price = changed["price"] = minor(c.price, "price")
     if c.commission_percent is not None or c.commission_flat is not None:
         rate = rate_columns(c.commission_percent, c.commission_flat, product.currency)
@@ -165,22 +171,25 @@ def _apply_renewal_changes(product: Product, c: ProductChanges) -> dict[str, obj
         product.external_id = changed["externalId"] = external_id_of(c.external_id)
     if c.renewal_commission_percent is not KEEP:
         percent = c.renewal_commission_percent
-        product.renewal_commission_percent = None if percent is None else percent_text(
-            percent, "renewalCommissionPercent")
+        product.renewal_commission_percent = (
+            None if percent is None else percent_text(percent, "renewalCommissionPercent")
+        )
         changed["renewalCommissionPercent"] = product.renewal_commission_percent
     if c.renewal_commission_flat is not KEEP:
         flat = c.renewal_commission_flat
-        product.renewal_commission_flat = changed["renewalCommissionFlat"] = None if flat is None else flat_minor(
-            flat, product.currency, "renewalCommissionFlat")
+        product.renewal_commission_flat = changed["renewalCommissionFlat"] = (
+            None if flat is None else flat_minor(flat, product.currency, "renewalCommissionFlat")
+        )
     if product.renewal_commission_percent is not None and product.renewal_commission_flat is not None:
-        raise Invalid("set at most one of renewalCommissionPercent and renewalCommissionFlat",
-                      "renewalCommissionPercent")
+        raise Invalid(
+            "set at most one of renewalCommissionPercent and renewalCommissionFlat", "renewalCommissionPercent"
+        )
     if c.renewal_months is not KEEP:
-        product.renewal_months = changed["renewalMonths"] = limit(c.renewal_months, "renewalMonths",
-                                                                  MAX_RENEWAL_MONTHS)
+        product.renewal_months = changed["renewalMonths"] = limit(c.renewal_months, "renewalMonths", MAX_RENEWAL_MONTHS)
     if c.renewal_payments is not KEEP:
-        product.renewal_payments = changed["renewalPayments"] = limit(c.renewal_payments, "renewalPayments",
-                                                                      MAX_RENEWAL_PAYMENTS)
+        product.renewal_payments = changed["renewalPayments"] = limit(
+            c.renewal_payments, "renewalPayments", MAX_RENEWAL_PAYMENTS
+        )
     return changed
 
 
@@ -211,11 +220,16 @@ async def create_product(
         commission_flat=rate.flat,
         milestones=milestones_to_json(parsed) if parsed else None,
     )
-    _apply_product_changes(product, ProductChanges(
-        external_id=external_id, renewal_commission_percent=renewal_commission_percent,
-        renewal_commission_flat=renewal_commission_flat, renewal_months=renewal_months,
-        renewal_payments=renewal_payments,
-    ))
+    _apply_product_changes(
+        product,
+        ProductChanges(
+            external_id=external_id,
+            renewal_commission_percent=renewal_commission_percent,
+            renewal_commission_flat=renewal_commission_flat,
+            renewal_months=renewal_months,
+            renewal_payments=renewal_payments,
+        ),
+    )
     try:
         async with in_transaction():
             await _unique_external_id(product.external_id)
@@ -253,8 +267,9 @@ def email_of(value: str) -> str:
 def referral_code_of(value: str) -> str:
     code = value.strip()
     if not REFERRAL_CODE.fullmatch(code):
-        raise Invalid("referralCode is 3 to 64 letters, digits, '-' or '_', starting with a letter or digit",
-                      "referralCode")
+        raise Invalid(
+            "referralCode is 3 to 64 letters, digits, '-' or '_', starting with a letter or digit", "referralCode"
+        )
     return code
 
 
@@ -285,8 +300,9 @@ async def create_affiliate(
                 search_text=f"{name} {email}".lower(),
                 referral_code=code,
             )
-            await audit.record(actor, "createAffiliate", "Affiliate", affiliate.id, name=name, email=email,
-                               referralCode=code)
+            await audit.record(
+                actor, "createAffiliate", "Affiliate", affiliate.id, name=name, email=email, referralCode=code
+            )
     except IntegrityError:  # a concurrent create took the code first
         raise Invalid("another affiliate has this referralCode", "referralCode") from None
     return affiliate
@@ -294,7 +310,11 @@ async def create_affiliate(
 
 @retried
 async def update_affiliate(
-    actor: str, *, affiliate_id: int, name: str | None = None, email: str | None = None,
+    actor: str,
+    *,
+    affiliate_id: int,
+    name: str | None = None,
+    email: str | None = None,
     referral_code: str | None = None,
 ) -> Affiliate:
     """Change only the fields given; nothing about money moves."""
@@ -322,7 +342,12 @@ async def update_affiliate(
 
 @retried
 async def create_commission_tier(
-    actor: str, *, product_id: int, name: str, commission_percent: Decimal | None, commission_flat: Amount | None,
+    actor: str,
+    *,
+    product_id: int,
+    name: str,
+    commission_percent: Decimal | None,
+    commission_flat: Amount | None,
     tier_milestones: Sequence[tuple[Decimal, int]] | None,
 ) -> CommissionTier:
     name = text(name, "name")
@@ -336,12 +361,23 @@ async def create_commission_tier(
             if await CommissionTier.filter(product_id=product_id, name=name).exists():
                 raise Invalid("the product already has a tier of this name", "name")
             tier = await CommissionTier.create(
-                product_id=product_id, name=name, currency=product.currency,
+                product_id=product_id,
+                name=name,
+                currency=product.currency,
                 commission_percent=None if rate.percent is None else str(rate.percent),
-                commission_flat=rate.flat, milestones=milestones_to_json(parsed) if parsed else None,
+                commission_flat=rate.flat,
+                milestones=milestones_to_json(parsed) if parsed else None,
             )
-            await audit.record(actor, "createCommissionTier", "CommissionTier", tier.id, product=product_id,
-                               name=name, percent=tier.commission_percent, flat=tier.commission_flat)
+            await audit.record(
+                actor,
+                "createCommissionTier",
+                "CommissionTier",
+                tier.id,
+                product=product_id,
+                name=name,
+                percent=tier.commission_percent,
+                flat=tier.commission_flat,
+            )
     except IntegrityError:
         raise Invalid("the product already has a tier of this name", "name") from None
     return tier
@@ -365,16 +401,15 @@ async def assign_commission_tier(
                 raise NotFound("no such tier", "tierId")
             if tier.product_id != product_id:
                 raise Invalid("the tier belongs to another product", "tierId")
-        await TierAssignment.create(affiliate_id=affiliate_id, product_id=product_id, tier_id=tier_id,
-                                    assigned_at=now)
-        await audit.record(actor, "assignCommissionTier", "Affiliate", affiliate_id, product=product_id,
-                           tier=tier_id)
+        await TierAssignment.create(affiliate_id=affiliate_id, product_id=product_id, tier_id=tier_id, assigned_at=now)
+        await audit.record(actor, "assignCommissionTier", "Affiliate", affiliate_id, product=product_id, tier=tier_id)
     return affiliate
 
 
 async def tier_in_force(affiliate_id: int, product_id: int, when: datetime) -> CommissionTier | None:
     rows = await TierAssignment.filter(affiliate_id=affiliate_id, product_id=product_id).values(
-        "id", "assigned_at", "tier_id")
+        "id", "assigned_at", "tier_id"
+    )
     tier_id = tier_at((Assignment(r["assigned_at"], r["id"], r["tier_id"]) for r in rows), when)
     return None if tier_id is None else await CommissionTier.get(id=tier_id)
 
@@ -557,12 +592,16 @@ async def refund_sale(
         else:
             refund = minor(amount, "amount")
             if amount.currency != sale.currency:
-                raise Violation(f"the sale is in {sale.currency}, not {amount.currency}", "amount.currency",
-                                code="CURRENCY_MISMATCH")
+                raise Violation(
+                    f"the sale is in {sale.currency}, not {amount.currency}",
+                    "amount.currency",
+                    code="CURRENCY_MISMATCH",
+                )
         if remaining == 0 or refund > remaining:
             raise Violation(
                 f"refund exceeds the unrefunded amount of the sale ({remaining} minor units left)",
-                "amount", code="REFUND_EXCEEDS_SALE",
+                "amount",
+                code="REFUND_EXCEEDS_SALE",
             )
         reduction = refund_reduction(sale.original_commission, sale.commission, sale.amount, sale.refunded, refund)
         allocation = await _take_reduction(sale, reduction, occurred)
@@ -573,8 +612,15 @@ async def refund_sale(
         await sale.save(update_fields=["refunded", "commission", "last_refund_kind", "status"])
         transitions = await refresh_affiliates([sale.affiliate_id], now)
         await audit.record(
-            actor, "refundSale", "Sale", sale.id, externalId=external_id, refund=refund, kind=kind.value,
-            commissionReduced=reduction, owed=allocation.owed,
+            actor,
+            "refundSale",
+            "Sale",
+            sale.id,
+            externalId=external_id,
+            refund=refund,
+            kind=kind.value,
+            commissionReduced=reduction,
+            owed=allocation.owed,
         )
     return Changed(sale, transitions)
 
@@ -604,8 +650,12 @@ async def _take_reduction(sale: Sale, reduction: int, occurred: datetime) -> All
     await OwedAmount.bulk_create(
         [
             OwedAmount(
-                affiliate_id=sale.affiliate_id, sale_id=sale.id, currency=sale.currency, amount=amount,
-                installment_id=installment_id, created_at=occurred,
+                affiliate_id=sale.affiliate_id,
+                sale_id=sale.id,
+                currency=sale.currency,
+                amount=amount,
+                installment_id=installment_id,
+                created_at=occurred,
             )
             for installment_id, amount in parts
             if amount
@@ -620,7 +670,10 @@ async def net_void_against_refunds(affiliate_id: int, currency: str, voided_payo
     Returns the amount netted: the part of the installments voided, and of owed dropped.
     """
     outstanding = await OwedAmount.filter(
-        affiliate_id=affiliate_id, currency=currency, recovered_by_id=None, amount__gt=0,
+        affiliate_id=affiliate_id,
+        currency=currency,
+        recovered_by_id=None,
+        amount__gt=0,
         installment_id__not_isnull=True,
     )
     if not outstanding:

@@ -34,9 +34,9 @@ class Cipher:
     def __init__(self, secret: str) -> None:
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"PAYOUTS_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=b"payment-details"
-        ).derive(secret.encode())
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=b"payment-details").derive(
+            secret.encode()
+        )
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def encrypt(self, details: dict[str, Any]) -> str:
@@ -79,8 +79,12 @@ def _country(values: dict[str, Any], field: str, name: str = "country") -> str:
 
 
 BENEFICIARY_ADDRESS = (
-    "beneficiaryAddressLine1", "beneficiaryAddressLine2", "beneficiaryCity", "beneficiaryState",
-    "beneficiaryPostalCode", "beneficiaryCountry",
+    "beneficiaryAddressLine1",
+    "beneficiaryAddressLine2",
+    "beneficiaryCity",
+    "beneficiaryState",
+    "beneficiaryPostalCode",
+    "beneficiaryCountry",
 )
 
 
@@ -112,9 +116,7 @@ def _mask_tail(value: str) -> str:
 def paypal(email: str) -> Details:
     email = email.strip()
     if len(email) > MAX_TEXT or not paypal_email_is_plain(email):
-        raise RuleError(
-            "paypalEmail must be a plain email address starting with a letter or digit", "paypalEmail"
-        )
+        raise RuleError("paypalEmail must be a plain email address starting with a letter or digit", "paypalEmail")
     local, domain = email.split("@", 1)
     return Details(PaymentMethodType.PAYPAL, {"email": email}, f"{local[0]}***@{domain}")
 
@@ -141,8 +143,10 @@ def bank_wire(raw: dict[str, Any]) -> Details:
         values["swift"] = values["swift"].replace(" ", "").upper()
         if not _SWIFT.match(values["swift"]):
             raise RuleError("swift is not a valid BIC", f"{f}.swift")
-    summary = f"IBAN {_mask_tail(values['iban'])}" if values["iban"] else (
-        f"Account {_mask_tail(values['accountNumber'] or '')}"
+    summary = (
+        f"IBAN {_mask_tail(values['iban'])}"
+        if values["iban"]
+        else (f"Account {_mask_tail(values['accountNumber'] or '')}")
     )
     return Details(PaymentMethodType.BANK_WIRE, {k: v for k, v in values.items() if v}, summary)
 

@@ -109,13 +109,24 @@ async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Cl
     claims: dict[tuple[int, str], Claim] = {}
     chosen = sorted(set(ids))
     for aff_id, currency, total, listed in await sums_with_ids(
-        Installment, ("affiliate_id", chosen), ("affiliate_id", "currency"), "amount",
-        {"payout_id": ("IS", None), "voided": ("=", False), "disputed": ("=", False), "amount": (">", 0),
-         "release_at": ("<=", now)},
+        Installment,
+        ("affiliate_id", chosen),
+        ("affiliate_id", "currency"),
+        "amount",
+        {
+            "payout_id": ("IS", None),
+            "voided": ("=", False),
+            "disputed": ("=", False),
+            "amount": (">", 0),
+            "release_at": ("<=", now),
+        },
     ):
         claims[int(aff_id), currency] = Claim(int(aff_id), currency, json.loads(listed), int(total))
     for aff_id, currency, total, listed in await sums_with_ids(
-        OwedAmount, ("affiliate_id", chosen), ("affiliate_id", "currency"), "amount",
+        OwedAmount,
+        ("affiliate_id", chosen),
+        ("affiliate_id", "currency"),
+        "amount",
         {"recovered_by_id": ("IS", None), "amount": (">", 0)},
     ):
         c = claims.setdefault((int(aff_id), currency), Claim(int(aff_id), currency))
@@ -166,8 +177,15 @@ async def export_payment_details(
             await writer.write(rows, skips)
         await writer.close()
         await audit.record(
-            actor, "exportPaymentDetails", "PaymentExport", export.id, scope=scope.value, selected=len(ids),
-            rows=writer.rows, groups=sorted({m.value for m, _ in writer.files}), skipped=writer.skipped,
+            actor,
+            "exportPaymentDetails",
+            "PaymentExport",
+            export.id,
+            scope=scope.value,
+            selected=len(ids),
+            rows=writer.rows,
+            groups=sorted({m.value for m, _ in writer.files}),
+            skipped=writer.skipped,
         )
     return export
 
@@ -243,13 +261,29 @@ class ExportWriter:
             file.rows += 1
             file.total += c.amount
             file.shared_rows += bool(shared)
-            values.append((file.id, c.affiliate_id, c.currency, c.amount, c.installments_total,
-                           json.dumps(c.installment_ids), json.dumps(c.owed_ids), token, shared))
+            values.append(
+                (
+                    file.id,
+                    c.affiliate_id,
+                    c.currency,
+                    c.amount,
+                    c.installments_total,
+                    json.dumps(c.installment_ids),
+                    json.dumps(c.owed_ids),
+                    token,
+                    shared,
+                )
+            )
         for method_value, _ in {(method.value, c.affiliate_id) for method, c, _ in entries}:
             self.counted[method_value] += 1  # an affiliate is in one chunk only: counted once per type
         await insert_rows(self.conn, ExportRow, ROW_COLUMNS, values, self.now)
-        await insert_rows(self.conn, ExportSkip, ("export_id", "affiliate_id", "reason"),
-                          [(self.export.id, a, r) for a, r in skips], self.now)
+        await insert_rows(
+            self.conn,
+            ExportSkip,
+            ("export_id", "affiliate_id", "reason"),
+            [(self.export.id, a, r) for a, r in skips],
+            self.now,
+        )
         self.rows += len(values)
         self.skipped += len(skips)
 
@@ -260,8 +294,17 @@ class ExportWriter:
         await self.export.save(update_fields=["affiliate_counts"])
 
 
-ROW_COLUMNS = ("file_id", "affiliate_id", "currency", "amount", "installments_total", "installment_ids", "owed_ids",
-               "details", "also_in")
+ROW_COLUMNS = (
+    "file_id",
+    "affiliate_id",
+    "currency",
+    "amount",
+    "installments_total",
+    "installment_ids",
+    "owed_ids",
+    "details",
+    "also_in",
+)
 
 
 # --- mark as paid -----------------------------------------------------------------------------
@@ -307,8 +350,16 @@ async def mark_as_paid(
             await run.save(update_fields=["payout_ids", "skipped"])
             result = PayRunResult(payouts, skipped)
             await audit.record(
-                actor, "markAsPaid", "PayRun", run.id, exportId=export_id, method=method.value,
-                currency=currency, payouts=len(payouts), skipped=len(skipped), totals=result.totals,
+                actor,
+                "markAsPaid",
+                "PayRun",
+                run.id,
+                exportId=export_id,
+                method=method.value,
+                currency=currency,
+                payouts=len(payouts),
+                skipped=len(skipped),
+                totals=result.totals,
                 reference=reference,
             )
     except IntegrityError:
@@ -320,7 +371,9 @@ async def mark_as_paid(
 
 
 def _checked_selection(
-    method: PaymentMethodType | None, export_id: int | None, affiliate_ids: Collection[int] | None,
+    method: PaymentMethodType | None,
+    export_id: int | None,
+    affiliate_ids: Collection[int] | None,
     currency: str | None,
 ) -> PaymentMethodType:
     """What a markAsPaid call selects must be one of the two forms, with a method and a valid currency."""
@@ -367,20 +420,31 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
     id lists (one line per row): the ids themselves never pass through Python.
     """
     file_ids = [f.id for f in files]
-    rows = await ExportRow.filter(file_id__in=file_ids).order_by("id").values(
-        "id", "affiliate_id", "currency", "installments_total"
+    rows = (
+        await ExportRow.filter(file_id__in=file_ids)
+        .order_by("id")
+        .values("id", "affiliate_id", "currency", "installments_total")
     )
     await lock_affiliates({r["affiliate_id"] for r in rows})
     # Claim the files themselves under the same guard: a concurrent call for this group loses here.
     if await ExportFile.filter(id__in=file_ids, paid_at=None).update(paid_at=now) != len(file_ids):
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
     by_file = ("file_id", file_ids)
-    installments = await summarise_listed(ExportRow, "installment_ids", by_file, Installment, counted=("payout_id",),
-                                          flagged=("disputed", "voided"), summed=("amount",))
-    owed = await summarise_listed(ExportRow, "owed_ids", by_file, OwedAmount,
-                                  counted=("recovered_by_id", "netted_by_id"), summed=("amount",))
-    now_of = {r["id"]: RowNow(*installments.get(r["id"], (0, 0, 0, 0, 0)), *owed.get(r["id"], (0, 0, 0, 0)))
-              for r in rows}
+    installments = await summarise_listed(
+        ExportRow,
+        "installment_ids",
+        by_file,
+        Installment,
+        counted=("payout_id",),
+        flagged=("disputed", "voided"),
+        summed=("amount",),
+    )
+    owed = await summarise_listed(
+        ExportRow, "owed_ids", by_file, OwedAmount, counted=("recovered_by_id", "netted_by_id"), summed=("amount",)
+    )
+    now_of = {
+        r["id"]: RowNow(*installments.get(r["id"], (0, 0, 0, 0, 0)), *owed.get(r["id"], (0, 0, 0, 0))) for r in rows
+    }
     settled_by = await _settled_by([r["id"] for r in rows if now_of[r["id"]].settled])
     claims: list[Claim] = []
     skipped: list[tuple[int, str]] = []
@@ -391,8 +455,15 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
             skipped.append((r["affiliate_id"], reason))
         else:
             row = ListedRow(r["id"], current.installments, current.owed)
-            claims.append(Claim(r["affiliate_id"], r["currency"], installments_total=r["installments_total"],
-                                owed_total=current.owed_amount, row=row))
+            claims.append(
+                Claim(
+                    r["affiliate_id"],
+                    r["currency"],
+                    installments_total=r["installments_total"],
+                    owed_total=current.owed_amount,
+                    row=row,
+                )
+            )
     return claims, skipped
 
 
@@ -422,8 +493,10 @@ async def _settled_by(row_ids: Sequence[int]) -> dict[int, set[int]]:
     for batch in batches(row_ids):
         lists.extend(await ExportRow.filter(id__in=batch).values("id", "installment_ids", "owed_ids"))
     payout_of: dict[tuple[str, int], int | None] = {}
-    for model, column, key in ((Installment, "payout_id", "installment_ids"),
-                               (OwedAmount, "recovered_by_id", "owed_ids")):
+    for model, column, key in (
+        (Installment, "payout_id", "installment_ids"),
+        (OwedAmount, "recovered_by_id", "owed_ids"),
+    ):
         for ids in batches([i for r in lists for i in r[key]]):
             for i, p in await model.filter(id__in=ids).values_list("id", column):
                 payout_of[key, i] = p
@@ -455,11 +528,15 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
     skipped: list[tuple[int, str]] = []
     for chunk in batches(sorted(set(affiliate_ids))):
         open_claims = await _open_claims(chunk, now)
-        for a in await Affiliate.filter(id__in=chunk).order_by("id").values(
-            "id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count"
+        for a in (
+            await Affiliate.filter(id__in=chunk)
+            .order_by("id")
+            .values("id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count")
         ):
             facts = AffiliateFacts(
-                ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]), a["has_payment_method"],
+                ApprovalStatus(a["approval_status"]),
+                PayoutMode(a["payout_mode"]),
+                a["has_payment_method"],
                 a["sales_count"],
             )
             own = open_claims.get(a["id"], [])
@@ -480,11 +557,31 @@ async def _settle(
     export_id: int | None,
 ) -> list[Payout]:
     """One payout per claim, then claim its installments and owed amounts only where still unsettled."""
-    columns = ("affiliate_id", "currency", "amount", "method", "instant", "status", "paid_at", "reference",
-               "export_id", "created_at")
+    columns = (
+        "affiliate_id",
+        "currency",
+        "amount",
+        "method",
+        "instant",
+        "status",
+        "paid_at",
+        "reference",
+        "export_id",
+        "created_at",
+    )
     rows = [
-        (c.affiliate_id, c.currency, c.amount, method.value, False, PayoutStatus.PAID.value, paid_at, reference,
-         export_id, paid_at)
+        (
+            c.affiliate_id,
+            c.currency,
+            c.amount,
+            method.value,
+            False,
+            PayoutStatus.PAID.value,
+            paid_at,
+            reference,
+            export_id,
+            paid_at,
+        )
         for c in claims
     ]
     inserted = await insert_rows(conn, Payout, columns, rows, paid_at, returning=("*",), batch=200)
@@ -494,17 +591,31 @@ async def _settle(
     payout_of = {(p.affiliate_id, p.currency): p.id for p in made}
     listed = [(c.row, payout_of[c.affiliate_id, c.currency]) for c in claims if c.row is not None]
     if listed:  # an export's rows: their stored id lists are claimed in SQL, one pair per row
-        for model, column, list_column, counted in ((Installment, "payout_id", "installment_ids", "installments"),
-                                                    (OwedAmount, "recovered_by_id", "owed_ids", "owed")):
+        for model, column, list_column, counted in (
+            (Installment, "payout_id", "installment_ids", "installments"),
+            (OwedAmount, "recovered_by_id", "owed_ids", "owed"),
+        ):
             pairs = [(row.id, payout) for row, payout in listed if getattr(row, counted)]
-            _claimed(await set_listed_where_unset(model, column, ExportRow, list_column, pairs),
-                     sum(getattr(row, counted) for row, _ in listed))
-    _claimed(await set_where_unset(Installment, "payout_id", [
-        (i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids]),
-        sum(len(c.installment_ids) for c in claims))
-    _claimed(await set_where_unset(OwedAmount, "recovered_by_id", [
-        (o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids]),
-        sum(len(c.owed_ids) for c in claims))
+            _claimed(
+                await set_listed_where_unset(model, column, ExportRow, list_column, pairs),
+                sum(getattr(row, counted) for row, _ in listed),
+            )
+    _claimed(
+        await set_where_unset(
+            Installment,
+            "payout_id",
+            [(i, payout_of[c.affiliate_id, c.currency]) for c in claims for i in c.installment_ids],
+        ),
+        sum(len(c.installment_ids) for c in claims),
+    )
+    _claimed(
+        await set_where_unset(
+            OwedAmount,
+            "recovered_by_id",
+            [(o, payout_of[c.affiliate_id, c.currency]) for c in claims for o in c.owed_ids],
+        ),
+        sum(len(c.owed_ids) for c in claims),
+    )
     return made
 
 
@@ -528,8 +639,11 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
         await lock_affiliates([found.affiliate_id])
         payout = await Payout.get(id=payout_id)
         if payout.instant:
-            raise Violation("an instant payout was paid by PayPal at the sale and cannot be voided", "payoutId",
-                            code="INSTANT_PAYOUT")
+            raise Violation(
+                "an instant payout was paid by PayPal at the sale and cannot be voided",
+                "payoutId",
+                code="INSTANT_PAYOUT",
+            )
         if payout.status is PayoutStatus.VOIDED:
             raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
         await Payout.filter(id=payout_id).update(status=PayoutStatus.VOIDED, voided_at=now, void_reason=reason)
@@ -537,6 +651,14 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
         await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
         netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
         await refresh_affiliates([payout.affiliate_id], now)
-        await audit.record(actor, "voidPayout", "Payout", payout_id, reason=reason, amount=payout.amount,
-                           currency=payout.currency, netted=netted)
+        await audit.record(
+            actor,
+            "voidPayout",
+            "Payout",
+            payout_id,
+            reason=reason,
+            amount=payout.amount,
+            currency=payout.currency,
+            netted=netted,
+        )
     return await Payout.get(id=payout_id)

@@ -265,8 +265,20 @@ def add_months(when: datetime, months: int) -> datetime:
     """The same day `months` calendar months later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
     index = when.month - 1 + months
     year, month = when.year + index // 12, index % 12 + 1
-    days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30,
-            31, 30, 31][month - 1]
+    days = [
+        31,
+        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
     return when.replace(year=year, month=month, day=min(when.day, days))
 
 
@@ -424,14 +436,10 @@ class StatusVerdict:
 
 def payable_currencies(balances: Iterable[BalanceFigures], program: ProgramRules) -> list[str]:
     """Currencies whose due is positive and reaches the program's minimum payout."""
-    return [
-        b.currency for b in balances if b.due > 0 and b.due >= program.minimum_payout.get(b.currency, 0)
-    ]
+    return [b.currency for b in balances if b.due > 0 and b.due >= program.minimum_payout.get(b.currency, 0)]
 
 
-def payment_status(
-    facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules
-) -> StatusVerdict:
+def payment_status(facts: AffiliateFacts, balances: Sequence[BalanceFigures], program: ProgramRules) -> StatusVerdict:
     """Rule 6: DUE, DUE_INCOMPLETE with every reason that applies, or NOTHING_DUE."""
     status = status_of(facts, balances, program)
     if status is not PaymentStatus.DUE_INCOMPLETE:
@@ -457,9 +465,7 @@ def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Re
     if facts.approval is not ApprovalStatus.APPROVED:
         reasons.append((IncompleteReason.NOT_APPROVED, f"affiliate is {facts.approval.value.lower()}"))
     if facts.payout_mode is PayoutMode.PAYPAL_INSTANT:
-        reasons.append(
-            (IncompleteReason.INSTANT_PAYMENT, "paid by PayPal Instant Payment at the time of each sale")
-        )
+        reasons.append((IncompleteReason.INSTANT_PAYMENT, "paid by PayPal Instant Payment at the time of each sale"))
     if not facts.has_payment_method:
         reasons.append((IncompleteReason.MISSING_PAYMENT_DETAILS, "no payment method on file"))
     if facts.sales_count < program.minimum_sales:
@@ -584,8 +590,7 @@ class Transition:
             return {}
         became_due = self.before_status is not PaymentStatus.DUE
         rises = {
-            cur: amount - (0 if became_due else self.before_due.get(cur, 0))
-            for cur, amount in self.after_due.items()
+            cur: amount - (0 if became_due else self.before_due.get(cur, 0)) for cur, amount in self.after_due.items()
         }
         return {cur: rise for cur, rise in rises.items() if rise > 0}
 
@@ -693,8 +698,12 @@ class Delta:
 
     def __add__(self, other: Delta) -> Delta:
         return Delta(
-            self.earned + other.earned, self.paid + other.paid, self.owed + other.owed,
-            self.due_installments + other.due_installments, self.opened + other.opened, self.sales + other.sales,
+            self.earned + other.earned,
+            self.paid + other.paid,
+            self.owed + other.owed,
+            self.due_installments + other.due_installments,
+            self.opened + other.opened,
+            self.sales + other.sales,
         )
 
 
@@ -739,12 +748,19 @@ def refresh_with_deltas(
     for currency, delta in deltas.items():
         figures[currency] = moved_figures(before.get(currency), currency, delta, now)
     ordered = tuple(figures[c] for c in sorted(figures))
-    after = AffiliateFacts(facts.approval, facts.payout_mode, facts.has_payment_method,
-                           facts.sales_count + sum(d.sales for d in deltas.values()))
+    after = AffiliateFacts(
+        facts.approval,
+        facts.payout_mode,
+        facts.has_payment_method,
+        facts.sales_count + sum(d.sales for d in deltas.values()),
+    )
     status = status_of(after, ordered, program)
     transition = Transition(
-        affiliate_id=affiliate_id, before_status=before_status, after_status=status,
-        before_due={c: f.due for c, f in before.items()}, after_due={f.currency: f.due for f in ordered},
+        affiliate_id=affiliate_id,
+        before_status=before_status,
+        after_status=status,
+        before_due={c: f.due for c, f in before.items()},
+        after_due={f.currency: f.due for f in ordered},
     )
     return Refreshed(ordered, status, due_rank(ordered), transition), after
 

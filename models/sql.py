@@ -81,8 +81,10 @@ async def present(model: type[Model], column: str, values: Collection[Any]) -> l
         return found
     for chunk in batches(sorted(set(values))):
         marks = ", ".join(["?"] * len(chunk))
-        found.extend(r[name] for r in await conn.execute_query_dict(
-            f"SELECT {name} FROM {table} WHERE {name} IN ({marks})", chunk))
+        found.extend(
+            r[name]
+            for r in await conn.execute_query_dict(f"SELECT {name} FROM {table} WHERE {name} IN ({marks})", chunk)
+        )
     return found
 
 
@@ -137,8 +139,13 @@ def _listed(conn: BaseDBAsyncClient, column: str) -> tuple[str, str]:
 
 
 async def summarise_listed(
-    lists: type[Model], list_column: str, where_in: tuple[str, Sequence[int]], model: type[Model],
-    counted: Sequence[str] = (), flagged: Sequence[str] = (), summed: Sequence[str] = (),
+    lists: type[Model],
+    list_column: str,
+    where_in: tuple[str, Sequence[int]],
+    model: type[Model],
+    counted: Sequence[str] = (),
+    flagged: Sequence[str] = (),
+    summed: Sequence[str] = (),
 ) -> dict[int, tuple[int, ...]]:
     """For each `lists` row whose `where_in` column is in the ids: how many rows of `model` its JSON
     id list names, then over them the non-null count of each `counted` column, the true count of
@@ -147,9 +154,11 @@ async def summarise_listed(
     conn = model._choose_db(True)
     source, item = _listed(conn, f"l.{_column(lists, list_column)}")
     aggregates = "".join(
-        [*(f", COUNT(t.{_column(model, c)})" for c in counted),
-         *(f", SUM(CASE WHEN t.{_column(model, c)} THEN 1 ELSE 0 END)" for c in flagged),
-         *(f", COALESCE(SUM(t.{_column(model, c)}), 0)" for c in summed)]
+        [
+            *(f", COUNT(t.{_column(model, c)})" for c in counted),
+            *(f", SUM(CASE WHEN t.{_column(model, c)} THEN 1 ELSE 0 END)" for c in flagged),
+            *(f", COALESCE(SUM(t.{_column(model, c)}), 0)" for c in summed),
+        ]
     )
     column, ids = where_in
     found: dict[int, tuple[int, ...]] = {}
@@ -168,7 +177,10 @@ Condition = tuple[str, Any]  # (operator, value): ("=", False), ("<=", now), ("I
 
 
 async def sums_with_ids(
-    model: type[Model], by: tuple[str, Sequence[int]], group: Sequence[str], summed: str,
+    model: type[Model],
+    by: tuple[str, Sequence[int]],
+    group: Sequence[str],
+    summed: str,
     where: Mapping[str, Condition],
 ) -> list[tuple[Any, ...]]:
     """Per group of the `model` rows whose `by` column is in the ids and that meet `where`: the
@@ -178,8 +190,10 @@ async def sums_with_ids(
     fields = model._meta.fields_map
     listed = "jsonb_agg(id ORDER BY id)" if conn.capabilities.dialect == "postgres" else "json_group_array(id)"
     keys = ", ".join(_column(model, c) for c in group)
-    tests = [f"{_column(model, c)} IS NULL" if value is None else f"{_column(model, c)} {op} ?"
-             for c, (op, value) in where.items()]
+    tests = [
+        f"{_column(model, c)} IS NULL" if value is None else f"{_column(model, c)} {op} ?"
+        for c, (op, value) in where.items()
+    ]
     values = [fields[c].to_db_value(value, model) for c, (_, value) in where.items() if value is not None]
     column, ids = by
     found: list[tuple[Any, ...]] = []
@@ -273,8 +287,14 @@ async def insert_rows(
     return found
 
 
-async def _insert_unnest(conn: BaseDBAsyncClient, model: type[Model], names: Sequence[str], head: str, back: str,
-                         rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+async def _insert_unnest(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    names: Sequence[str],
+    head: str,
+    back: str,
+    rows: Sequence[Sequence[Any]],
+) -> list[dict[str, Any]]:
     """PostgreSQL: one array parameter per column (`SELECT * FROM unnest($1::int[], ...)`), whatever the
     number of rows: a multi-row VALUES list of thousands of parameters costs more to send and plan than
     to insert."""

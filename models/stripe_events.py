@@ -246,8 +246,7 @@ def _invoice(event: StripeEvent) -> Intent:
     paid_at = transitions.get("paid_at") if isinstance(transitions, dict) else None
     occurred = _time(paid_at) if _is_int(paid_at) else _created(inv, event)
     reason = inv.get("billing_reason")
-    return InvoicePaid(refs, external_id, amount, _currency(inv), occurred,
-                       reason if isinstance(reason, str) else None)
+    return InvoicePaid(refs, external_id, amount, _currency(inv), occurred, reason if isinstance(reason, str) else None)
 
 
 def _refund(event: StripeEvent) -> Intent:

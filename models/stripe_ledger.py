@@ -147,8 +147,9 @@ async def _remember(refs: Refs, affiliate_id: int, product_id: int | None, now: 
             continue
         try:
             async with in_transaction():  # a savepoint: another event attributing it at once wins
-                await ProcessorLink.create(kind=kind, key=key, affiliate_id=affiliate_id, product_id=product_id,
-                                           created_at=now)
+                await ProcessorLink.create(
+                    kind=kind, key=key, affiliate_id=affiliate_id, product_id=product_id, created_at=now
+                )
         except IntegrityError:
             pass
 
@@ -162,8 +163,11 @@ class Attribution:
 
 async def _attribute(refs: Refs) -> Attribution:
     """Metadata first, then what the subscription or the customer was attributed to before."""
-    links = [link for link in (await _link("subscription", refs.subscription), await _link("customer", refs.customer))
-             if link is not None]
+    links = [
+        link
+        for link in (await _link("subscription", refs.subscription), await _link("customer", refs.customer))
+        if link is not None
+    ]
     affiliate = product = None
     if refs.affiliate is not None:
         affiliate = await _affiliate(refs.affiliate)
@@ -210,7 +214,8 @@ async def _sale(intent: Payment | InvoicePaid, actor: str, now: datetime) -> Out
     if found.affiliate is not None:
         await _remember(refs, found.affiliate.id, product.id, now)
     recorded = await ledger.record_sale(
-        actor, now,
+        actor,
+        now,
         external_id=intent.external_id,
         product_id=product.id,
         affiliate_id=None if initial is not None or found.affiliate is None else found.affiliate.id,
@@ -247,7 +252,10 @@ async def _refund(intent: Refunded, actor: str, now: datetime) -> Outcome:
     if refund == 0:
         return Outcome(IGNORED, f"refund total {intent.total} books nothing new for this sale", sale.id)
     refunded = await ledger.refund_sale(
-        actor, now, external_id=sale.external_id, amount=Amount(from_minor(refund, sale.currency), sale.currency),
+        actor,
+        now,
+        external_id=sale.external_id,
+        amount=Amount(from_minor(refund, sale.currency), sale.currency),
         kind=RefundKind.REFUND,
     )
     return Outcome(APPLIED, sale_id=sale.id, transitions=refunded.transitions)
@@ -265,13 +273,17 @@ async def _dispute(intent: DisputeOpened | DisputeClosed, actor: str, now: datet
     if intent.status != LOST:
         return outcome
     if intent.currency != sale.currency:  # the hold is lifted all the same
-        return replace(outcome, reason=f"no chargeback booked: the sale is in {sale.currency}, the dispute in "
-                       f"{intent.currency}")
+        return replace(
+            outcome, reason=f"no chargeback booked: the sale is in {sale.currency}, the dispute in {intent.currency}"
+        )
     lost = min(intent.amount, sale.amount - sale.refunded)
     if lost > 0:
         charged = await ledger.refund_sale(
-            actor, now, external_id=sale.external_id,
-            amount=Amount(from_minor(lost, sale.currency), sale.currency), kind=RefundKind.CHARGEBACK,
+            actor,
+            now,
+            external_id=sale.external_id,
+            amount=Amount(from_minor(lost, sale.currency), sale.currency),
+            kind=RefundKind.CHARGEBACK,
         )
         outcome = replace(outcome, transitions=outcome.transitions + charged.transitions)
     return outcome

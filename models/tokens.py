@@ -19,6 +19,7 @@ def hash_token(token: str) -> str:
 def new_token() -> str:
     return "pd_" + secrets.token_urlsafe(32)
 
+
 if TYPE_CHECKING:
     from models.affiliates import Affiliate
 

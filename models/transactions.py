@@ -66,8 +66,13 @@ def is_unavailable(error: BaseException) -> bool:
     for e in causes(error):
         if isinstance(
             e,
-            ConnectionError | TimeoutError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError
-            | asyncpg.CannotConnectNowError | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError
+            ConnectionError
+            | TimeoutError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.InterfaceError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.AdminShutdownError
+            | asyncpg.CrashShutdownError
             | asyncpg.TooManyConnectionsError,
         ):
             return True

@@ -37,17 +37,27 @@ from schema.tokens import ApiToken, TokenMutations
 Query = merge_types(
     "Query",
     (
-        NodeQueries, AffiliateQueries, ProductQueries, ProgramQueries, AuditQueries, PaymentQueries,
+        NodeQueries,
+        AffiliateQueries,
+        ProductQueries,
+        ProgramQueries,
+        AuditQueries,
+        PaymentQueries,
         ProcessorEventQueries,
     ),
 )
-get_object_definition(Query, strict=True).description = (
-    "Reads. Every request needs `Authorization: Bearer <token>`; AFFILIATE tokens see only their own data."
-)
+get_object_definition(
+    Query, strict=True
+).description = "Reads. Every request needs `Authorization: Bearer <token>`; AFFILIATE tokens see only their own data."
 Mutation = merge_types(
     "Mutation",
     (
-        ProductMutations, AffiliateMutations, ProgramMutations, SaleMutations, TokenMutations, PaymentMutations,
+        ProductMutations,
+        AffiliateMutations,
+        ProgramMutations,
+        SaleMutations,
+        TokenMutations,
+        PaymentMutations,
         TierMutations,
     ),
 )
@@ -81,7 +91,9 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     if not introspection:
         extensions.append(DisableIntrospection)
     built = Schema(
-        query=Query, mutation=Mutation, subscription=EventSubscriptions,
+        query=Query,
+        mutation=Mutation,
+        subscription=EventSubscriptions,
         types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},

@@ -46,32 +46,42 @@ if TYPE_CHECKING:
     from schema.tiers import TierAssignment
 
 described_enum(
-    ApprovalStatus, "ApprovalStatus", "The merchant's decision on an affiliate. Only APPROVED affiliates are paid.",
+    ApprovalStatus,
+    "ApprovalStatus",
+    "The merchant's decision on an affiliate. Only APPROVED affiliates are paid.",
     PENDING="Not decided yet: sales are recorded and commission accrues, but nothing is paid.",
     APPROVED="May be paid.",
     DECLINED="Refused: no new sale can be recorded (AFFILIATE_DECLINED).",
 )
 described_enum(
-    PayoutMode, "PayoutMode", "How an affiliate's commission is paid.",
+    PayoutMode,
+    "PayoutMode",
+    "How an affiliate's commission is paid.",
     MANUAL="By the merchant's pay run: milestones hold it back, then it is exported and marked as paid.",
     PAYPAL_INSTANT="PayPal Instant Payment (trusted, APPROVED affiliates): each sale's whole commission counts as "
     "paid at the sale's time (an instant payout); it is never exported or due.",
 )
 described_enum(
-    PaymentMethodType, "PaymentMethodType", "A way to pay an affiliate; each has its own export file format.",
+    PaymentMethodType,
+    "PaymentMethodType",
+    "A way to pay an affiliate; each has its own export file format.",
     PAYPAL="PayPal: an email address (PayPal Payouts bulk file).",
     BANK_WIRE="Bank transfer: IBAN or account number (CSV with a header row).",
     CHECK="A paper check to a postal address (CSV with a header row).",
 )
 described_enum(
-    PaymentStatus, "PaymentStatus", "Kartra's payment status filter: whether an affiliate can be paid now.",
+    PaymentStatus,
+    "PaymentStatus",
+    "Kartra's payment status filter: whether an affiliate can be paid now.",
     DUE="Approved, MANUAL, a payment method on file, enough sales, and in some currency a due amount above 0 "
     "that reaches the minimum payout: ready for the pay run.",
     DUE_INCOMPLETE="Not DUE, but something is unpaid (held or due) or owed: `incompleteReasons` says why.",
     NOTHING_DUE="Nothing unpaid and nothing owed.",
 )
 described_enum(
-    IncompleteReason, "IncompleteReason", "Why an affiliate with unpaid commission is not DUE.",
+    IncompleteReason,
+    "IncompleteReason",
+    "Why an affiliate with unpaid commission is not DUE.",
     NOT_APPROVED="The affiliate is not APPROVED.",
     ON_HOLD="Commission is still held by a milestone (see `balances.nextRelease`).",
     BELOW_MINIMUM_SALES="Fewer sales than the program's `minimumSales`.",
@@ -90,8 +100,10 @@ MAX_IDS = 500
 @strawberry.type(description="One reason an affiliate is DUE_INCOMPLETE, with the figures behind it.")
 class IncompleteReasonDetail:
     reason: IncompleteReason = strawberry.field(description="The reason, typed.")
-    message: str = strawberry.field(description='A human sentence naming the figures, e.g. "2 of 5 required sales" '
-                                    'or "USD 12.00 of USD 50.00 minimum".')
+    message: str = strawberry.field(
+        description='A human sentence naming the figures, e.g. "2 of 5 required sales" '
+        'or "USD 12.00 of USD 50.00 minimum".'
+    )
 
 
 @strawberry.type(description="The next held installment(s) to become due, in one currency.")
@@ -100,18 +112,22 @@ class Release:
     amount: Money = strawberry.field(description="How much becomes due then.")
 
 
-@strawberry.type(description="One currency's figures for one affiliate (payout-rules.md 4). Always "
-                 "earned = reserve + due installments + paid - owed.")
+@strawberry.type(
+    description="One currency's figures for one affiliate (payout-rules.md 4). Always "
+    "earned = reserve + due installments + paid - owed."
+)
 class Balance:
     currency: str = strawberry.field(description="ISO-4217 code of every amount in this balance.")
     earned: Money = strawberry.field(description="Commission earned, net of refunds.")
     reserve: Money = strawberry.field(description="Held back by milestones: not due yet.")
     due: Money = strawberry.field(description="Payable now: due installments minus what is owed, never below 0.")
     paid: Money = strawberry.field(description="Settled by payouts that were not voided (instant ones included).")
-    owed: Money = strawberry.field(description="Refunded commission that had already been paid and is not yet "
-                                   "recovered from later commission.")
-    next_release: Release | None = strawberry.field(description="The next held amount to become due; null when "
-                                                    "nothing is held.")
+    owed: Money = strawberry.field(
+        description="Refunded commission that had already been paid and is not yet recovered from later commission."
+    )
+    next_release: Release | None = strawberry.field(
+        description="The next held amount to become due; null when nothing is held."
+    )
 
     @classmethod
     def of(cls, f: BalanceFigures) -> Balance:
@@ -136,8 +152,9 @@ class PaymentMethod:
     summary: str = strawberry.field(description='A masked summary, e.g. "a***@example.com" or "IBAN ****3000".')
 
 
-@strawberry.type(description="Someone who earns commission on sales they bring. An AFFILIATE token sees only its "
-                 "own affiliate.")
+@strawberry.type(
+    description="Someone who earns commission on sales they bring. An AFFILIATE token sees only its own affiliate."
+)
 class Affiliate(Node, Owned):
     """Scalar fields are plain attributes; only fields that need other rows load through DataLoaders."""
 
@@ -147,18 +164,14 @@ class Affiliate(Node, Owned):
     approval_status: ApprovalStatus = strawberry.field(
         description="The merchant's decision: only APPROVED affiliates are paid."
     )
-    payout_mode: PayoutMode = strawberry.field(
-        description="MANUAL (the pay run) or PAYPAL_INSTANT."
-    )
+    payout_mode: PayoutMode = strawberry.field(description="MANUAL (the pay run) or PAYPAL_INSTANT.")
     created_at: datetime = strawberry.field(description="When the affiliate was created (UTC).")
-    sales_count: int = strawberry.field(description="Sales that are not fully refunded or charged back "
-                                        "(compared with the program's minimumSales).")
-    payment_status: PaymentStatus = strawberry.field(
-        description="DUE, DUE_INCOMPLETE or NOTHING_DUE, as of now."
+    sales_count: int = strawberry.field(
+        description="Sales that are not fully refunded or charged back (compared with the program's minimumSales)."
     )
+    payment_status: PaymentStatus = strawberry.field(description="DUE, DUE_INCOMPLETE or NOTHING_DUE, as of now.")
     referral_code: str = strawberry.field(
-        description="Unique; what checkout metadata (metadata.affiliate or client_reference_id) names the "
-        "affiliate by."
+        description="Unique; what checkout metadata (metadata.affiliate or client_reference_id) names the affiliate by."
     )
     row: strawberry.Private[AffiliateRow]
 
@@ -206,9 +219,11 @@ class Affiliate(Node, Owned):
     def payment_methods(self, info: Info) -> list[PaymentMethod]:
         preferred = self.row.preferred_method
         return now_or_later(
-            info.context.loaders.payment_methods_by_affiliate_id, self.row.id,
-            lambda methods: [PaymentMethod(type=m.type, preferred=m.type == preferred, summary=m.summary)
-                             for m in methods],
+            info.context.loaders.payment_methods_by_affiliate_id,
+            self.row.id,
+            lambda methods: [
+                PaymentMethod(type=m.type, preferred=m.type == preferred, summary=m.summary) for m in methods
+            ],
         )
 
     @strawberry.field(description="One per currency the affiliate has earned in.")
@@ -242,9 +257,7 @@ class Affiliate(Node, Owned):
     ) -> Connection[Annotated[Sale, strawberry.lazy("schema.sales")]]:
         from schema.sales import Sale
 
-        return await paginate(
-            SaleRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Sale.of, first, after
-        )
+        return await paginate(SaleRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Sale.of, first, after)
 
     @strawberry.field(description="Payouts to the affiliate (voided ones included), newest first.")
     async def payouts(
@@ -252,16 +265,15 @@ class Affiliate(Node, Owned):
     ) -> Connection[Annotated[Payout, strawberry.lazy("schema.payments")]]:
         from schema.payments import Payout
 
-        return await paginate(
-            PayoutRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Payout.of, first, after
-        )
+        return await paginate(PayoutRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Payout.of, first, after)
 
 
 # --- the affiliates query ---------------------------------------------------------------------
 
 
-@strawberry.input(description="Which affiliates to list or export: every given condition must hold; null "
-                  "conditions are ignored.")
+@strawberry.input(
+    description="Which affiliates to list or export: every given condition must hold; null conditions are ignored."
+)
 class AffiliateFilter:
     approval_status: list[ApprovalStatus] | None = strawberry.field(
         default=None, description="Any of these approval statuses."
@@ -269,9 +281,7 @@ class AffiliateFilter:
     payment_status: list[PaymentStatus] | None = strawberry.field(
         default=None, description="Any of these payment statuses."
     )
-    payout_mode: PayoutMode | None = strawberry.field(
-        default=None, description="This payout mode."
-    )
+    payout_mode: PayoutMode | None = strawberry.field(default=None, description="This payout mode.")
     search: str | None = strawberry.field(
         default=None, description=f"Part of the name or email, case-insensitive (at most {MAX_SEARCH} characters)."
     )
@@ -341,17 +351,17 @@ async def prime_page(info: Info, rows: list[AffiliateRow]) -> None:
 
 @strawberry.type
 class AffiliateQueries:
-    @strawberry.field(permission_classes=[CanReadAll], description="The affiliates list (ADMIN and VIEWER): "
-                      "filtered, sorted, in cursor pages.")
+    @strawberry.field(
+        permission_classes=[CanReadAll],
+        description="The affiliates list (ADMIN and VIEWER): filtered, sorted, in cursor pages.",
+    )
     async def affiliates(
         self,
         info: Info,
         filter: Annotated[
             AffiliateFilter | None, strawberry.argument(description="Which affiliates; null: all.")
         ] = None,
-        sort: Annotated[
-            AffiliateSort | None, strawberry.argument(description="The order; null: CREATED_AT.")
-        ] = None,
+        sort: Annotated[AffiliateSort | None, strawberry.argument(description="The order; null: CREATED_AT.")] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Affiliate]:
@@ -401,19 +411,21 @@ class UpdateAffiliateInput:
     referral_code: str | None = strawberry.field(default=None, description="A new referral code (unique).")
 
 
-@strawberry.input(description="Bank transfer details: an account holder, a country, and an IBAN or an account "
-                  "number. Stored encrypted; queries only ever show a masked summary.")
+@strawberry.input(
+    description="Bank transfer details: an account holder, a country, and an IBAN or an account "
+    "number. Stored encrypted; queries only ever show a masked summary."
+)
 class BankWireInput:
     account_holder: str = strawberry.field(description="The account holder's name.")
     country: str = strawberry.field(description="The bank's country, ISO 3166 two-letter code (e.g. DE).")
-    iban: str | None = strawberry.field(default=None, description="IBAN (checked with ISO 13616 mod-97); spaces "
-                                        "allowed. Give this or accountNumber.")
-    account_number: str | None = strawberry.field(default=None, description="Account number, where there is no "
-                                                  "IBAN.")
-    routing_number: str | None = strawberry.field(default=None, description="Routing or sort code, with an "
-                                                  "account number.")
-    swift: str | None = strawberry.field(default=None, description="The bank's BIC/SWIFT code (8 or 11 "
-                                         "characters).")
+    iban: str | None = strawberry.field(
+        default=None, description="IBAN (checked with ISO 13616 mod-97); spaces allowed. Give this or accountNumber."
+    )
+    account_number: str | None = strawberry.field(default=None, description="Account number, where there is no IBAN.")
+    routing_number: str | None = strawberry.field(
+        default=None, description="Routing or sort code, with an account number."
+    )
+    swift: str | None = strawberry.field(default=None, description="The bank's BIC/SWIFT code (8 or 11 characters).")
     bank_name: str | None = strawberry.field(default=None, description="The bank's name.")
     beneficiary_address_line1: str | None = strawberry.field(
         default=None,
@@ -452,8 +464,10 @@ class CheckInput:
     )
 
 
-@strawberry.input(description="Set an affiliate's payment methods: each given method replaces the one on file; "
-                  "methods not given are kept.")
+@strawberry.input(
+    description="Set an affiliate's payment methods: each given method replaces the one on file; "
+    "methods not given are kept."
+)
 class PaymentDetailsInput:
     affiliate_id: strawberry.ID = strawberry.field(description="The affiliate (an AFFILIATE token: only its own).")
     paypal_email: str | None = strawberry.field(
@@ -462,8 +476,9 @@ class PaymentDetailsInput:
     bank_wire: BankWireInput | None = strawberry.field(default=None, description="Bank transfer details.")
     check: CheckInput | None = strawberry.field(default=None, description="Check mailing details.")
     preferred: PaymentMethodType | None = strawberry.field(
-        default=None, description="The preferred method (must be on file after this change); null keeps the "
-        "current one, or, when there is none, makes the method just given preferred."
+        default=None,
+        description="The preferred method (must be on file after this change); null keeps the "
+        "current one, or, when there is none, makes the method just given preferred.",
     )
 
 
@@ -564,7 +579,9 @@ class AffiliateMutations:
     ) -> SetApprovalStatusPayload:
         ctx = info.context
         changed = await ledger.set_approval_status(
-            ctx.principal.actor, ctx.now, affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
+            ctx.principal.actor,
+            ctx.now,
+            affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
             status=status,
         )
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
@@ -585,8 +602,9 @@ class AffiliateMutations:
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
         return SetPayoutModeSuccess(affiliate=Affiliate.of(changed.row))
 
-    @strawberry.mutation(description="Set payment methods (ADMIN, or an AFFILIATE token for itself); validated, "
-                         "stored encrypted.")
+    @strawberry.mutation(
+        description="Set payment methods (ADMIN, or an AFFILIATE token for itself); validated, stored encrypted."
+    )
     @mutation(Role.ADMIN, Role.AFFILIATE)
     async def update_payment_details(
         self, info: Info, input: Annotated[PaymentDetailsInput, strawberry.argument(description="The details.")]

@@ -25,12 +25,16 @@ class AuditEntry(Node, ProgramWide):
     at: datetime = strawberry.field(description="When it happened (UTC).")
     actor: str = strawberry.field(description='Who: "admin-token", "token:<n>" (an ApiToken), "cli".')
     action: str = strawberry.field(description="What: the mutation or command, e.g. recordSale.")
-    object_type: str | None = strawberry.field(description="The kind of object changed (e.g. Sale, ExportFile); "
-                                               "null for program-wide actions.")
-    object_id: strawberry.ID | None = strawberry.field(description="The changed object's global id when it is a "
-                                                       "Node, else null.")
-    details: JSON = strawberry.field(description="The action's own facts (ids, amounts as strings, changed fields); "
-                                     "never secrets or full payment details.")
+    object_type: str | None = strawberry.field(
+        description="The kind of object changed (e.g. Sale, ExportFile); null for program-wide actions."
+    )
+    object_id: strawberry.ID | None = strawberry.field(
+        description="The changed object's global id when it is a Node, else null."
+    )
+    details: JSON = strawberry.field(
+        description="The action's own facts (ids, amounts as strings, changed fields); "
+        "never secrets or full payment details."
+    )
 
     @classmethod
     async def load(cls, info: Info, pk: int) -> tuple[AuditEntry | None, int | None]:

@@ -43,13 +43,18 @@ def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext |
     for error in errors:
         failure = failure_of(error.original_error)
         if unexpected(error):
-            log.error("unexpected error in a %s operation: %s", operation, type(error.original_error).__name__,
-                      exc_info=error.original_error)
+            log.error(
+                "unexpected error in a %s operation: %s",
+                operation,
+                type(error.original_error).__name__,
+                exc_info=error.original_error,
+            )
         elif failure is not None and failure[0] in SERVER_SIDE:
             log.warning("%s in a %s operation: %s", failure[0], operation, type(error.original_error).__name__)
         else:
-            log.info("client error %s in a %s operation", (error.extensions or {}).get("code") or code_for(error),
-                     operation)
+            log.info(
+                "client error %s in a %s operation", (error.extensions or {}).get("code") or code_for(error), operation
+            )
 
 
 class Schema(strawberry.Schema):

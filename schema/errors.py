@@ -16,7 +16,8 @@ from schema.described import described_enum
 UNAVAILABLE_MESSAGE = "the database is unavailable; nothing was changed by this request, retry shortly"
 
 described_enum(
-    ErrorCode, "ErrorCode",
+    ErrorCode,
+    "ErrorCode",
     "The stable codes of refused changes: branch on these, never on messages. Payload errors carry the "
     "first nine; UNAUTHENTICATED and UNAVAILABLE appear only as `extensions.code` of HTTP-level errors "
     "(401, 503) and are listed so one type covers every code a client handles.",
@@ -35,14 +36,19 @@ described_enum(
 )
 
 
-@strawberry.interface(description="A refused change: every mutation payload union has members implementing it. "
-                      "Nothing of the change was written.")
+@strawberry.interface(
+    description="A refused change: every mutation payload union has members implementing it. "
+    "Nothing of the change was written."
+)
 class Error:
-    code: str = strawberry.field(description="The error code as a string (one of ErrorCode's values); kept "
-                                 "for clients written before `errorCode`.")
+    code: str = strawberry.field(
+        description="The error code as a string (one of ErrorCode's values); kept "
+        "for clients written before `errorCode`."
+    )
     message: str = strawberry.field(description="A human explanation in English, naming the figures involved.")
     field: str | None = strawberry.field(
-        default=None, description="The input field at fault as a dotted camelCase path (e.g. `price.amount`); "
+        default=None,
+        description="The input field at fault as a dotted camelCase path (e.g. `price.amount`); "
         "null when no single field is.",
     )
 
@@ -66,8 +72,10 @@ class ForbiddenError(Error):
     pass
 
 
-@strawberry.type(description="A bookkeeping rule refused the change (CURRENCY_MISMATCH, AFFILIATE_DECLINED, "
-                 "REFUND_EXCEEDS_SALE, ALREADY_PAID, INSTANT_PAYOUT, CONFLICT).")
+@strawberry.type(
+    description="A bookkeeping rule refused the change (CURRENCY_MISMATCH, AFFILIATE_DECLINED, "
+    "REFUND_EXCEEDS_SALE, ALREADY_PAID, INSTANT_PAYOUT, CONFLICT)."
+)
 class RuleViolation(Error):
     pass
 

@@ -28,7 +28,9 @@ from schema.loaders import Loaders
 from schema.money import Money, money_list
 
 described_enum(
-    DueCause, "DueCause", "What made commission become due (payout-rules.md 10).",
+    DueCause,
+    "DueCause",
+    "What made commission become due (payout-rules.md 10).",
     SALE_RECORDED="A sale with an immediate milestone.",
     MATURED="A held installment's release time passed.",
     REQUIREMENTS_MET="Approval, payment details, a settings change or a sale count made a held-back balance payable.",
@@ -204,8 +206,11 @@ def wanted_affiliate(info: Info, affiliate_id: strawberry.ID | None) -> int | No
         raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
 
 
-@strawberry.type(name="Subscription", description="Live events over WebSocket /graphql (graphql-transport-ws; "
-                 'the token in connection_init\'s payload as {"authorization": "Bearer <token>"}).')
+@strawberry.type(
+    name="Subscription",
+    description="Live events over WebSocket /graphql (graphql-transport-ws; "
+    'the token in connection_init\'s payload as {"authorization": "Bearer <token>"}).',
+)
 class EventSubscriptions:
     @strawberry.subscription(
         description="Fires when commission becomes due: a sale with an immediate milestone, a held installment "
@@ -230,4 +235,3 @@ class EventSubscriptions:
                 ctx.renew(loaders)  # the WebSocket's context outlives events: no stale loaders
                 await check_token(ctx, loaders)
                 yield await PayoutDueEvent.of(event)
-

@@ -57,7 +57,11 @@ def grouped(
 
 
 def grouped_values(
-    model: type[Model], key: str, columns: Sequence[str], build: Callable[..., T], order: Sequence[str],
+    model: type[Model],
+    key: str,
+    columns: Sequence[str],
+    build: Callable[..., T],
+    order: Sequence[str],
     before: Before = nothing_before,
 ) -> DataLoader[int, list[T]]:
     """Like `grouped`, for rows that are only shown: the columns needed, as values (no ORM objects,
@@ -66,8 +70,8 @@ def grouped_values(
     async def load(ids: list[int]) -> list[list[T]]:
         await before()
         groups: dict[int, list[T]] = defaultdict(list)
-        rows: list[tuple[Any, ...]] = await model.filter(**{f"{key}__in": ids}).order_by(*order).values_list(
-            key, *columns
+        rows: list[tuple[Any, ...]] = (
+            await model.filter(**{f"{key}__in": ids}).order_by(*order).values_list(key, *columns)
         )
         for owner, *values in rows:
             groups[owner].append(build(*values))
@@ -83,8 +87,17 @@ class MethodSummary(NamedTuple):
     summary: str
 
 
-FIGURES = ("currency", "earned", "reserve", "due_installments", "paid", "owed", "next_release_at",
-           "next_release_amount", "disputed")  # BalanceFigures' fields, in order
+FIGURES = (
+    "currency",
+    "earned",
+    "reserve",
+    "due_installments",
+    "paid",
+    "owed",
+    "next_release_at",
+    "next_release_amount",
+    "disputed",
+)  # BalanceFigures' fields, in order
 
 
 K = TypeVar("K")

@@ -25,6 +25,7 @@ def parse_decimal(text: str) -> Decimal:
     Decimal(text)  # raises DecimalException for text that is no number in any notation
     return NOT_PLAIN
 
+
 EXACT_DECIMAL = ScalarDefinition(
     name="Decimal",
     description='An exact decimal as a JSON string, e.g. "12.50". JSON numbers are refused: a float may '
@@ -39,8 +40,9 @@ EXACT_DECIMAL = ScalarDefinition(
 
 @strawberry.type(description="An exact amount: always as many decimals as the currency's minor unit.")
 class Money:
-    amount: Decimal = strawberry.field(description='The amount in plain notation with the currency\'s decimals '
-                                       '("12.50" USD, "1250" JPY).')
+    amount: Decimal = strawberry.field(
+        description='The amount in plain notation with the currency\'s decimals ("12.50" USD, "1250" JPY).'
+    )
     currency: str = strawberry.field(description="ISO-4217 currency code (e.g. USD).")
 
     @classmethod
@@ -50,8 +52,9 @@ class Money:
 
 @strawberry.input(description="An amount sent by a client: never rounded, refused if it does not fit.")
 class MoneyInput:
-    amount: Decimal = strawberry.field(description='A decimal string ("12.50"): at most the currency\'s decimals, '
-                                       "above 0, at most 1,000,000,000.")
+    amount: Decimal = strawberry.field(
+        description='A decimal string ("12.50"): at most the currency\'s decimals, above 0, at most 1,000,000,000.'
+    )
     currency: str = strawberry.field(description="ISO-4217 currency code (e.g. USD); case-insensitive.")
 
     def to_amount(self) -> Amount:

@@ -31,8 +31,10 @@ First = Annotated[
 ]
 After = Annotated[
     str | None,
-    strawberry.argument(description="Return the items after this cursor (an edge's `cursor` or "
-                        "`pageInfo.endCursor`); null starts at the beginning."),
+    strawberry.argument(
+        description="Return the items after this cursor (an edge's `cursor` or "
+        "`pageInfo.endCursor`); null starts at the beginning."
+    ),
 ]
 
 
@@ -50,8 +52,10 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="One page of a list (Relay connection). Keyset cursors: pages stay complete and "
-                 "stable while items are added between requests.")
+@strawberry.type(
+    description="One page of a list (Relay connection). Keyset cursors: pages stay complete and "
+    "stable while items are added between requests."
+)
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page, in the list's order.")
     page_info: PageInfo = strawberry.field(description="Whether more pages follow, and the cursors to get them.")
@@ -129,9 +133,7 @@ def page_size(first: int | None) -> int:
     return first
 
 
-async def fetch_page(
-    query: QuerySet[M], keyset: Keyset, first: int | None, after: str | None
-) -> tuple[list[M], bool]:
+async def fetch_page(query: QuerySet[M], keyset: Keyset, first: int | None, after: str | None) -> tuple[list[M], bool]:
     """One page of rows (a LIMIT n+1 query) and whether more follow."""
     size = page_size(first)
     paged = query.filter(keyset.after(after)) if after is not None else query
@@ -169,8 +171,6 @@ async def paginate(
 ) -> Connection[T]:
     rows, has_next = await fetch_page(query, keyset, first, after)
     return build_connection(rows, has_next, query, keyset, convert, after)
-
-
 
 
 def _names(selections: Sequence[Selection], path: Sequence[str]) -> set[str]:

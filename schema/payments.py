@@ -33,25 +33,28 @@ if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
 described_enum(
-    PayoutStatus, "PayoutStatus", "Whether a payout still stands.",
+    PayoutStatus,
+    "PayoutStatus",
+    "Whether a payout still stands.",
     PAID="Paid and counted in the affiliate's `paid`.",
     VOIDED="Undone by voidPayout (a mistake, a bounced payment): what it settled is unpaid again.",
 )
 
 
-@strawberry.type(description="Money paid to an affiliate in one currency: by the pay run (markAsPaid) or "
-                 "instantly (PayPal Instant Payment).")
+@strawberry.type(
+    description="Money paid to an affiliate in one currency: by the pay run (markAsPaid) or "
+    "instantly (PayPal Instant Payment)."
+)
 class Payout(Node, Owned):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); voidPayout takes it.")
     amount: Money = strawberry.field(description="What was paid: the due it settled, net of recovered owed amounts.")
-    method: PaymentMethodType | None = strawberry.field(
-        description="How it was paid; null for an instant payout."
-    )
+    method: PaymentMethodType | None = strawberry.field(description="How it was paid; null for an instant payout.")
     instant: bool = strawberry.field(description="Paid by PayPal Instant Payment at the sale's time (never voidable).")
     status: PayoutStatus = strawberry.field(description="PAID or VOIDED.")
     paid_at: datetime = strawberry.field(description="When it was paid (UTC).")
-    reference: str | None = strawberry.field(description="The merchant's reference given to markAsPaid (e.g. a "
-                                             "bank batch id); null when none.")
+    reference: str | None = strawberry.field(
+        description="The merchant's reference given to markAsPaid (e.g. a bank batch id); null when none."
+    )
     row: strawberry.Private[PayoutRow]
 
     @classmethod
@@ -92,7 +95,9 @@ class Payout(Node, Owned):
 # --- payment exports and the pay run ----------------------------------------------------------
 
 described_enum(
-    ExportScope, "ExportScope", "Which payment types' groups an exported affiliate appears in.",
+    ExportScope,
+    "ExportScope",
+    "Which payment types' groups an exported affiliate appears in.",
     PROVIDED="Every payment type the affiliate has details for (pay by any; markAsPaid of one group skips the "
     "rows another group already settled).",
     PREFERRED="Only the affiliate's preferred type (no preferred type: skipped).",
@@ -140,8 +145,10 @@ class SharedExportRow(ProgramWide):
     @classmethod
     def of(cls, export_id: int, row: ExportRowRow) -> SharedExportRow:
         return cls(
-            reference=payment_reference(export_id, row.id), amount=Money.of(row.amount, row.currency),
-            also_in=[PaymentMethodType(m) for m in row.also_in.split(",")], affiliate_id=row.affiliate_id,
+            reference=payment_reference(export_id, row.id),
+            amount=Money.of(row.amount, row.currency),
+            also_in=[PaymentMethodType(m) for m in row.also_in.split(",")],
+            affiliate_id=row.affiliate_id,
         )
 
     @strawberry.field(description="The affiliate the row pays.")
@@ -193,8 +200,13 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
                 affiliate_count=export.affiliate_counts.get(method.value, 0),
                 totals=money_list(totals),
                 files=[
-                    ExportFile(currency=f.currency, rows=f.rows, total=Money.of(f.total, f.currency),
-                               shared_row_count=f.shared_rows, file_id=f.id)
+                    ExportFile(
+                        currency=f.currency,
+                        rows=f.rows,
+                        total=Money.of(f.total, f.currency),
+                        shared_row_count=f.shared_rows,
+                        file_id=f.id,
+                    )
                     for f in by_method[method]
                 ],
                 paid=all(f.paid_at is not None for f in by_method[method]),
@@ -217,8 +229,10 @@ class SkippedAffiliate(ProgramWide):
         return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.affiliate_id))
 
 
-@strawberry.type(description="A pay run's export: a snapshot of exactly what each row pays, grouped by payment "
-                 "type. Later sales or maturities never change it.")
+@strawberry.type(
+    description="A pay run's export: a snapshot of exactly what each row pays, grouped by payment "
+    "type. Later sales or maturities never change it."
+)
 class PaymentExport(Node, ProgramWide):
     id: strawberry.ID = strawberry.field(description="The global id (Relay); markAsPaid takes it.")
     created_at: datetime = strawberry.field(description="When it was made (UTC).")
@@ -252,31 +266,33 @@ class PaymentExport(Node, ProgramWide):
 @strawberry.type
 class PaymentQueries:
     @strawberry.field(permission_classes=[CanReadAll], description="Every export made, newest first.")
-    async def payment_exports(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection[PaymentExport]:
+    async def payment_exports(self, info: Info, first: First = None, after: After = None) -> Connection[PaymentExport]:
         return await paginate(ExportRow.all(), NEWEST_FIRST, PaymentExport.of, first, after)
 
 
-@strawberry.input(description="What to export: the ticked affiliates, or a filter (neither: every affiliate). "
-                  "Only those DUE at this moment are exported; the others are listed in `skipped`.")
+@strawberry.input(
+    description="What to export: the ticked affiliates, or a filter (neither: every affiliate). "
+    "Only those DUE at this moment are exported; the others are listed in `skipped`."
+)
 class ExportPaymentDetailsInput:
     scope: ExportScope = strawberry.field(description="PROVIDED or PREFERRED.")
     affiliate_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description=f"The ticked affiliates (at most {MAX_TICKED}); not with filter."
     )
     filter: AffiliateFilter | None = strawberry.field(
-        default=None, description="The affiliates a filter selects (\"tick all\"); not with affiliateIds."
+        default=None, description='The affiliates a filter selects ("tick all"); not with affiliateIds.'
     )
 
 
-@strawberry.input(description="What was paid: an export group (exportId + method [+ currency]) or what is due now "
-                  "for some affiliates (affiliateIds + method). Atomic: on any failure nothing is settled.")
+@strawberry.input(
+    description="What was paid: an export group (exportId + method [+ currency]) or what is due now "
+    "for some affiliates (affiliateIds + method). Atomic: on any failure nothing is settled."
+)
 class MarkAsPaidInput:
     export_id: strawberry.ID | None = strawberry.field(default=None, description="The export whose group was paid.")
     affiliate_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description=f"Settle what is due now for these affiliates (at most {MAX_TICKED}); not with "
-        "exportId."
+        default=None,
+        description=f"Settle what is due now for these affiliates (at most {MAX_TICKED}); not with exportId.",
     )
     method: PaymentMethodType | None = strawberry.field(
         default=None, description="The payment type that was paid (required)."
@@ -284,12 +300,14 @@ class MarkAsPaidInput:
     currency: str | None = strawberry.field(
         default=None, description="With exportId: only that currency's file of the group; null: every currency."
     )
-    paid_at: datetime | None = strawberry.field(default=None, description="When it was paid (no offset: UTC); "
-                                                "null: now.")
+    paid_at: datetime | None = strawberry.field(
+        default=None, description="When it was paid (no offset: UTC); null: now."
+    )
     reference: str | None = strawberry.field(default=None, description="Your reference, stored on each payout.")
     idempotency_key: str | None = strawberry.field(
-        default=None, description="A key of your choice: a retry with the same key returns the first call's result "
-        "and settles nothing more."
+        default=None,
+        description="A key of your choice: a retry with the same key returns the first call's result "
+        "and settles nothing more.",
     )
 
 
@@ -305,8 +323,9 @@ def made_payouts(root: MarkAsPaidSuccess) -> list[Payout]:
 
 @strawberry.type(description="The answer when markAsPaid succeeded (possibly with some affiliates skipped).")
 class MarkAsPaidSuccess(ProgramWide):
-    payouts: list[Payout] = strawberry.field(resolver=made_payouts,
-                                             description="The payouts made: one per affiliate and currency.")
+    payouts: list[Payout] = strawberry.field(
+        resolver=made_payouts, description="The payouts made: one per affiliate and currency."
+    )
     made: strawberry.Private[list[PayoutRow]]
     skipped: list[SkippedAffiliate] = strawberry.field(description="Affiliates or rows not settled, with why.")
     totals: list[Money] = strawberry.field(description="The total paid per currency.")
@@ -339,8 +358,10 @@ def ticked(ids: list[strawberry.ID] | None, field: str) -> list[int] | None:
 
 @strawberry.type
 class PaymentMutations:
-    @strawberry.mutation(description="Export the payment details of DUE affiliates for a pay run (ADMIN): files "
-                         "per payment type and currency, with full details; audited.")
+    @strawberry.mutation(
+        description="Export the payment details of DUE affiliates for a pay run (ADMIN): files "
+        "per payment type and currency, with full details; audited."
+    )
     @mutation(Role.ADMIN)
     async def export_payment_details(
         self,
@@ -352,13 +373,17 @@ class PaymentMutations:
         ids = ticked(input.affiliate_ids, "affiliateIds")
         await info.context.catch_up()  # the selection reads payment statuses: exact as of now
         row = await payrun.export_payment_details(
-            info.context.principal.actor, info.context.now, scope=input.scope,
+            info.context.principal.actor,
+            info.context.now,
+            scope=input.scope,
             affiliates=await selection(input.filter) if ids is None else ids,
         )
         return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
 
-    @strawberry.mutation(description="Record that a pay run's payments were made (ADMIN): one payout per affiliate "
-                         "and currency; never settles anything twice.")
+    @strawberry.mutation(
+        description="Record that a pay run's payments were made (ADMIN): one payout per affiliate "
+        "and currency; never settles anything twice."
+    )
     @mutation(Role.ADMIN)
     async def mark_as_paid(
         self, info: Info, input: Annotated[MarkAsPaidInput, strawberry.argument(description="What was paid.")]
@@ -380,8 +405,10 @@ class PaymentMutations:
             totals=money_list(result.totals),
         )
 
-    @strawberry.mutation(description="Undo a payout (ADMIN; not an instant one): it stays listed as VOIDED and what it "
-                         "settled becomes unpaid again.")
+    @strawberry.mutation(
+        description="Undo a payout (ADMIN; not an instant one): it stays listed as VOIDED and what it "
+        "settled becomes unpaid again."
+    )
     @mutation(Role.ADMIN)
     async def void_payout(
         self,
@@ -390,7 +417,9 @@ class PaymentMutations:
         reason: Annotated[str, strawberry.argument(description="Why (recorded with the payout and in the audit log).")],
     ) -> VoidPayoutPayload:
         row = await payrun.void_payout(
-            info.context.principal.actor, info.context.now, payout_id=decode_id(payout_id, "Payout", "payoutId"),
+            info.context.principal.actor,
+            info.context.now,
+            payout_id=decode_id(payout_id, "Payout", "payoutId"),
             reason=reason,
         )
         return VoidPayoutSuccess(payout=Payout.of(row))

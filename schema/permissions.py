@@ -145,9 +145,7 @@ def _origin(named: GraphQLNamedType) -> type | None:
 def _carries_objects(schema: GraphQLSchema, named: GraphQLNamedType) -> bool:
     """The type is, or may at run time be, an owned or program-wide object."""
     types = schema.get_possible_types(named) if is_abstract_type(named) else [named]
-    return any(
-        isinstance(origin := _origin(t), type) and issubclass(origin, Owned | ProgramWide) for t in types
-    )
+    return any(isinstance(origin := _origin(t), type) and issubclass(origin, Owned | ProgramWide) for t in types)
 
 
 def guard_objects(schema: GraphQLSchema) -> None:

@@ -18,7 +18,9 @@ from schema.permissions import CanReadAll, ProgramWide
 from schema.sales import Sale
 
 described_enum(
-    ProcessorEventStatus, "ProcessorEventStatus", "What became of a processor event.",
+    ProcessorEventStatus,
+    "ProcessorEventStatus",
+    "What became of a processor event.",
     APPLIED="Booked through the ledger (a sale, a refund, a dispute hold or its end, an attribution).",
     IGNORED="Nothing to book: see its reason (an unknown type, an affiliate or product not found, ...).",
     PENDING="Waits for a sale not booked yet: answered 409, applied when the processor delivers it again.",
@@ -31,9 +33,7 @@ class ProcessorEvent(Node, ProgramWide):
     event_id: str = strawberry.field(description="The processor's event id (the idempotency key).")
     type: str = strawberry.field(description="The processor's event type, e.g. invoice.paid.")
     received_at: datetime = strawberry.field(description="When it was first received.")
-    status: ProcessorEventStatus = strawberry.field(
-        description="What became of it."
-    )
+    status: ProcessorEventStatus = strawberry.field(description="What became of it.")
     reason: str | None = strawberry.field(description="Why it was IGNORED or is PENDING.")
     row: strawberry.Private[ProcessorEventRow]
 
@@ -45,8 +45,13 @@ class ProcessorEvent(Node, ProgramWide):
     @classmethod
     def of(cls, row: ProcessorEventRow) -> ProcessorEvent:
         return cls(
-            id=to_global_id("ProcessorEvent", row.id), event_id=row.event_id, type=row.type,
-            received_at=row.received_at, status=row.status, reason=row.reason, row=row,
+            id=to_global_id("ProcessorEvent", row.id),
+            event_id=row.event_id,
+            type=row.type,
+            received_at=row.received_at,
+            status=row.status,
+            reason=row.reason,
+            row=row,
         )
 
     @strawberry.field(description="The sale it booked or changed.")

@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from schema.tiers import CommissionTier
 
 
-@strawberry.type(description="One step of a payout schedule (Kartra: \"40% immediately, 60% held for 60 days\").")
+@strawberry.type(description='One step of a payout schedule (Kartra: "40% immediately, 60% held for 60 days").')
 class Milestone:
-    percent: Decimal = strawberry.field(description='The share of each sale\'s commission, in percent ("40", '
-                                        '"12.5"); a schedule\'s percents add up to 100.')
+    percent: Decimal = strawberry.field(
+        description='The share of each sale\'s commission, in percent ("40", '
+        '"12.5"); a schedule\'s percents add up to 100.'
+    )
     delay_days: int = strawberry.field(description="Days after the sale before this share becomes due (0: at once).")
 
     @classmethod
@@ -152,8 +154,10 @@ class CreateProductInput:
     )
 
 
-@strawberry.input(description="Only the fields given change; commission already booked never changes. "
-                  "externalId and the renewal terms given as null are cleared.")
+@strawberry.input(
+    description="Only the fields given change; commission already booked never changes. "
+    "externalId and the renewal terms given as null are cleared."
+)
 class UpdateProductInput:
     product_id: strawberry.ID = strawberry.field(description="The product to change.")
     name: str | None = strawberry.field(default=None, description="A new name.")
@@ -233,7 +237,8 @@ class ProductMutations:
             product_milestones=milestone_pairs(input.milestones),
             external_id=input.external_id,
             renewal_commission_percent=input.renewal_commission_percent,
-            renewal_commission_flat=input.renewal_commission_flat.to_amount() if input.renewal_commission_flat
+            renewal_commission_flat=input.renewal_commission_flat.to_amount()
+            if input.renewal_commission_flat
             else None,
             renewal_months=input.renewal_months,
             renewal_payments=input.renewal_payments,
@@ -258,7 +263,8 @@ class ProductMutations:
             renewal_payments=_given(input.renewal_payments),  # type: ignore[arg-type]
         )
         row = await ledger.update_product(
-            info.context.principal.actor, product_id=decode_id(input.product_id, "Product", "productId"),
+            info.context.principal.actor,
+            product_id=decode_id(input.product_id, "Product", "productId"),
             changes=changes,
         )
         return UpdateProductSuccess(product=Product.of(row))

@@ -18,8 +18,9 @@ from schema.products import Milestone, MilestoneInput, milestone_pairs
 
 @strawberry.type(description="Program-wide payout requirements (payout-rules.md 6).")
 class ProgramSettings(ProgramWide):
-    minimum_sales: int = strawberry.field(description="Sales an affiliate needs (salesCount) before being DUE; "
-                                          "0: none.")
+    minimum_sales: int = strawberry.field(
+        description="Sales an affiliate needs (salesCount) before being DUE; 0: none."
+    )
     minimum_payout: list[Money] = strawberry.field(
         description="The smallest due amount paid out, per currency; a currency not listed has no minimum."
     )

@@ -26,19 +26,25 @@ if TYPE_CHECKING:
     from schema.tiers import CommissionTier
 
 described_enum(
-    SaleStatus, "SaleStatus", "Where a sale stands after refunds and chargebacks.",
+    SaleStatus,
+    "SaleStatus",
+    "Where a sale stands after refunds and chargebacks.",
     COMPLETED="Nothing refunded.",
     PARTIALLY_REFUNDED="Part of the amount refunded; the commission shrank in proportion.",
     REFUNDED="Fully refunded by a REFUND: no commission is left.",
     CHARGED_BACK="Fully refunded by a CHARGEBACK: no commission is left.",
 )
 described_enum(
-    RefundKind, "RefundKind", "How money went back to the customer.",
+    RefundKind,
+    "RefundKind",
+    "How money went back to the customer.",
     REFUND="The merchant refunded the customer.",
     CHARGEBACK="The customer's bank reversed the payment.",
 )
 described_enum(
-    InstallmentState, "InstallmentState", "An installment's state as of now (payout-rules.md 3).",
+    InstallmentState,
+    "InstallmentState",
+    "An installment's state as of now (payout-rules.md 3).",
     HELD="Its release time has not come yet.",
     DUE="Released and not yet paid.",
     PAID="Settled by a payout.",
@@ -56,18 +62,21 @@ def utc(value: datetime | None) -> datetime | None:
 
 @strawberry.type(description="One milestone's share of a sale's commission.")
 class Installment:
-    amount: Money = strawberry.field(description="What is left of this share after refunds (the original share "
-                                     "when VOIDED).")
-    release_at: datetime = strawberry.field(description="When it becomes due: the sale's time plus the milestone's "
-                                            "delay (UTC).")
+    amount: Money = strawberry.field(
+        description="What is left of this share after refunds (the original share when VOIDED)."
+    )
+    release_at: datetime = strawberry.field(
+        description="When it becomes due: the sale's time plus the milestone's delay (UTC)."
+    )
     state: InstallmentState = strawberry.field(description="HELD, DUE, PAID or VOIDED, as of now.")
 
 
 @strawberry.type(description="A sale an affiliate brought, with the commission it earned.")
 class Sale(Node, Owned):
     id: strawberry.ID = strawberry.field(description="The global id (Relay).")
-    external_id: str = strawberry.field(description="The merchant's own id of the sale (recordSale is idempotent "
-                                        "on it).")
+    external_id: str = strawberry.field(
+        description="The merchant's own id of the sale (recordSale is idempotent on it)."
+    )
     amount: Money = strawberry.field(description="What the customer paid.")
     refunded: Money = strawberry.field(description="How much of the amount was refunded or charged back so far.")
     status: SaleStatus = strawberry.field(description="COMPLETED or how it was refunded.")
@@ -145,8 +154,9 @@ class Sale(Node, Owned):
 
 @strawberry.input(description="A sale to book, with its commission.")
 class RecordSaleInput:
-    external_id: str = strawberry.field(description="The merchant's id of the sale: a repeat returns the first "
-                                        "sale and changes nothing.")
+    external_id: str = strawberry.field(
+        description="The merchant's id of the sale: a repeat returns the first sale and changes nothing."
+    )
     product_id: strawberry.ID = strawberry.field(description="The product sold.")
     amount: MoneyInput | None = strawberry.field(
         default=None, description="What the customer paid, in the product's currency; null: the product's price."
@@ -160,8 +170,9 @@ class RecordSaleInput:
         "subscriptionId that already has a sale): it is booked to the initial sale's affiliate.",
     )
     subscription_id: str | None = strawberry.field(
-        default=None, description="The processor's subscription id: its first sale is the initial sale, later "
-        "ones are renewals (rule 14)."
+        default=None,
+        description="The processor's subscription id: its first sale is the initial sale, later "
+        "ones are renewals (rule 14).",
     )
 
 
@@ -200,8 +211,10 @@ RefundSalePayload = Annotated[
 
 @strawberry.type
 class SaleMutations:
-    @strawberry.mutation(description="Book a sale and its commission (ADMIN). Idempotent on externalId: "
-                         "a repeat returns the first sale, created false.")
+    @strawberry.mutation(
+        description="Book a sale and its commission (ADMIN). Idempotent on externalId: "
+        "a repeat returns the first sale, created false."
+    )
     @mutation(Role.ADMIN)
     async def record_sale(
         self, info: Info, input: Annotated[RecordSaleInput, strawberry.argument(description="The sale.")]
@@ -212,8 +225,9 @@ class SaleMutations:
             ctx.now,
             external_id=input.external_id,
             product_id=decode_id(input.product_id, "Product", "productId"),
-            affiliate_id=None if input.affiliate_id is None else decode_id(
-                input.affiliate_id, "Affiliate", "affiliateId"),
+            affiliate_id=None
+            if input.affiliate_id is None
+            else decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
             amount=input.amount.to_amount() if input.amount else None,
             occurred_at=utc(input.occurred_at),
             subscription_id=input.subscription_id,
@@ -221,8 +235,10 @@ class SaleMutations:
         await ctx.announce(recorded.transitions, DueCause.SALE_RECORDED)
         return RecordSaleSuccess(sale=Sale.of(recorded.sale), created=recorded.created)
 
-    @strawberry.mutation(description="Refund or charge back (part of) a sale (ADMIN): its commission shrinks; what "
-                         "was already paid becomes owed.")
+    @strawberry.mutation(
+        description="Refund or charge back (part of) a sale (ADMIN): its commission shrinks; what "
+        "was already paid becomes owed."
+    )
     @mutation(Role.ADMIN)
     async def refund_sale(
         self, info: Info, input: Annotated[RefundSaleInput, strawberry.argument(description="The refund.")]
@@ -238,5 +254,3 @@ class SaleMutations:
         )
         # A refund only lowers what is due: nothing it causes is announced (rule 10).
         return RefundSaleSuccess(sale=Sale.of(changed.row))
-
-

@@ -141,7 +141,8 @@ class TierMutations:
 
         ctx = info.context
         row = await ledger.assign_commission_tier(
-            ctx.principal.actor, ctx.now,
+            ctx.principal.actor,
+            ctx.now,
             affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
             product_id=decode_id(product_id, "Product", "productId"),
             tier_id=None if tier_id is None else decode_id(tier_id, "CommissionTier", "tierId"),

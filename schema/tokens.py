@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from schema.affiliates import Affiliate
 
 described_enum(
-    Role, "Role", "What a token may do (payout-rules.md 11).",
+    Role,
+    "Role",
+    "What a token may do (payout-rules.md 11).",
     ADMIN="Everything.",
     VIEWER="Every query; no mutation, no export download.",
     AFFILIATE="Only its own affiliate: `me`, its sales and payouts, its payment details, its own events.",
@@ -94,7 +96,8 @@ class TokenMutations:
         self, info: Info, affiliate_id: Annotated[strawberry.ID, strawberry.argument(description="The affiliate.")]
     ) -> CreateAffiliateTokenPayload:
         row, token = await access.create_token(
-            info.context.principal.actor, Role.AFFILIATE,
+            info.context.principal.actor,
+            Role.AFFILIATE,
             affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
         )
         return CreateAffiliateTokenSuccess(token=token, api_token=ApiToken.of(row))

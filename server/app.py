@@ -52,14 +52,14 @@ NOT_YET_AUTHENTICATED = Principal(role=Role.AFFILIATE, actor="websocket-before-c
 
 
 def unauthenticated(message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}, status_code=401
-    )
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}, status_code=401)
 
 
 def wants_graphiql(request: Request) -> bool:
-    return request.method == "GET" and "text/html" in request.headers.get("accept", "") and (
-        "query" not in request.query_params
+    return (
+        request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and ("query" not in request.query_params)
     )
 
 
@@ -71,7 +71,8 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
-            make_schema(introspection=settings.introspection), graphql_ide=None,  # ours: server/browser.py
+            make_schema(introspection=settings.introspection),
+            graphql_ide=None,  # ours: server/browser.py
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
         )
@@ -85,23 +86,40 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         if isinstance(request, WebSocket):  # the clock applies maturities for subscribers
             return Context(
-                principal=NOT_YET_AUTHENTICATED, cipher=self.cipher, announce=self.bus.announce,
-                revoke=self.bus.revoke, request=request, response=response, events=self.bus, websocket=True,
-                links=self.links, clock=self.settings.clock,
+                principal=NOT_YET_AUTHENTICATED,
+                cipher=self.cipher,
+                announce=self.bus.announce,
+                revoke=self.bus.revoke,
+                request=request,
+                response=response,
+                events=self.bus,
+                websocket=True,
+                links=self.links,
+                clock=self.settings.clock,
             )
         principal: Principal = request.state.principal
         # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
         return Context(
-            principal=principal, cipher=self.cipher, announce=self.bus.announce, revoke=self.bus.revoke,
-            request=request, response=response, events=self.bus, links=self.links, clock=self.settings.clock,
+            principal=principal,
+            cipher=self.cipher,
+            announce=self.bus.announce,
+            revoke=self.bus.revoke,
+            request=request,
+            response=response,
+            events=self.bus,
+            links=self.links,
+            clock=self.settings.clock,
         )
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """503 when the database was unreachable during execution: the client should retry later."""
         response = super().create_response(response_data, sub_response)
         results = response_data if isinstance(response_data, list) else [response_data]
-        if any((error.get("extensions") or {}).get("code") == "UNAVAILABLE"
-               for result in results for error in result.get("errors") or []):
+        if any(
+            (error.get("extensions") or {}).get("code") == "UNAVAILABLE"
+            for result in results
+            for error in result.get("errors") or []
+        ):
             response.status_code = 503
         return response
 
@@ -168,9 +186,13 @@ def cross_origin(origins: tuple[str, ...]) -> Middleware:
     it is listed by name. Content-Disposition is exposed so a SPA can name a downloaded file.
     """
     return Middleware(
-        CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type", "Accept"], expose_headers=["Content-Disposition"],
-        allow_credentials=False, max_age=600,
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=["Content-Disposition"],
+        allow_credentials=False,
+        max_age=600,
     )
 
 
@@ -228,9 +250,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
             *browser_routes(),
-            Route("/webhooks/stripe",
-                  stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce, settings.clock),
-                  methods=["POST"]),
+            Route(
+                "/webhooks/stripe",
+                stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce, settings.clock),
+                methods=["POST"],
+            ),
         ],
         lifespan=lifespan,
     )

@@ -131,10 +131,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # to do instead of racing the others (stack-notes: concurrent schema changes on PostgreSQL).
     asyncio.run(migrate_and_close(settings.database_url))
     uvicorn.run(
-        "server.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
+        "server.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
         # No permessage-deflate: events are a few hundred bytes, and compressing each for each socket
         # (with a zlib context per socket) cost more than sending them as they are.
-        ws="websockets-sansio", ws_per_message_deflate=False,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
     )
     return 0
 
@@ -149,8 +154,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> None:
         for line in await export_to_directory(
-            Cipher(settings.secret_key), settings.clock(), ExportScope(args.scope),
-            [PaymentStatus(s) for s in args.status or ["DUE"]], Path(args.out), CLI_ACTOR,
+            Cipher(settings.secret_key),
+            settings.clock(),
+            ExportScope(args.scope),
+            [PaymentStatus(s) for s in args.status or ["DUE"]],
+            Path(args.out),
+            CLI_ACTOR,
         ):
             say(line)
 
@@ -221,8 +230,12 @@ def parser() -> argparse.ArgumentParser:
     revoke.set_defaults(run=cmd_token_revoke)
     export = sub.add_parser("export", help="export payment details of affiliates to CSV files")
     export.add_argument("--scope", choices=[s.value for s in ExportScope], default=ExportScope.PREFERRED.value)
-    export.add_argument("--status", choices=[s.value for s in PaymentStatus], action="append",
-                        help="payment status to select (repeatable; default DUE)")
+    export.add_argument(
+        "--status",
+        choices=[s.value for s in PaymentStatus],
+        action="append",
+        help="payment status to select (repeatable; default DUE)",
+    )
     export.add_argument("--out", required=True, help="directory to write the files to")
     export.set_defaults(run=cmd_export)
     seed = sub.add_parser("seed", help="build a realistic program at scale (benchmarks, demos) through the bulk path")
@@ -230,8 +243,11 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--sales", type=int, required=True)
     seed.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
     seed.set_defaults(run=cmd_seed)
-    imp = sub.add_parser("import", help="book a CSV of sales (externalId,productId,affiliateId[,amount,currency,"
-                         "occurredAt,subscriptionId]) in bulk; repeated externalIds are skipped")
+    imp = sub.add_parser(
+        "import",
+        help="book a CSV of sales (externalId,productId,affiliateId[,amount,currency,"
+        "occurredAt,subscriptionId]) in bulk; repeated externalIds are skipped",
+    )
     imp.add_argument("file")
     imp.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
     imp.set_defaults(run=cmd_import)

@@ -58,7 +58,12 @@ async def leadership(database_url: str, retry: float = RETRY) -> AsyncIterator[C
 
 class MaturityClock:
     def __init__(
-        self, announce: Announce, database_url: str, *, clock: Clock = system_clock, max_sleep: float = MAX_SLEEP,
+        self,
+        announce: Announce,
+        database_url: str,
+        *,
+        clock: Clock = system_clock,
+        max_sleep: float = MAX_SLEEP,
         retry: float = RETRY,
     ) -> None:
         self.announce = announce

@@ -47,13 +47,16 @@ HISTORY_DAYS = 180
 
 # name, price, commission (percent or flat amount), milestones ((percent, delay days) or None: default)
 PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | None]] = [
-    ("Pro plan, annual", Amount(Decimal("299.00"), "USD"), Decimal("30"),
-     [(Decimal(40), 0), (Decimal(60), 60)]),
+    ("Pro plan, annual", Amount(Decimal("299.00"), "USD"), Decimal("30"), [(Decimal(40), 0), (Decimal(60), 60)]),
     ("Starter plan, monthly", Amount(Decimal("29.00"), "USD"), Decimal("20"), None),
     ("Agency referral", Amount(Decimal("1500.00"), "USD"), Amount(Decimal("120.00"), "USD"), None),
     ("Video course", Amount(Decimal("149.00"), "EUR"), Decimal("25"), [(Decimal(40), 0), (Decimal(60), 60)]),
-    ("Team workshop", Amount(Decimal("1200.00"), "EUR"), Decimal("12.5"),
-     [(Decimal(30), 0), (Decimal(30), 30), (Decimal(40), 60)]),
+    (
+        "Team workshop",
+        Amount(Decimal("1200.00"), "EUR"),
+        Decimal("12.5"),
+        [(Decimal(30), 0), (Decimal(30), 30), (Decimal(40), 60)],
+    ),
     ("Ebook bundle", Amount(Decimal("4800"), "JPY"), Decimal("35"), None),
 ]
 DEFAULT_MILESTONES = [(Decimal(100), 30)]  # products without their own: paid 30 days after the sale
@@ -68,10 +71,20 @@ LAST = """Silva Novak Kim Rossi Schmidt Dubois Okafor Tanaka Larsen Moreau Garci
 Haddad Ivanova Fischer Romero Berg Sato Lopez Kowalski Weber Conti Rahman Nilsson Ortiz Fontaine Keller""".split()
 DOMAINS = ["example.com", "example.org", "mail.example", "studio.example", "blog.example"]
 # country, bank BIC, BBAN length in digits
-BANKS = [("DE", "DEUTDEFF", 18), ("ES", "CAIXESBB", 20), ("BE", "GEBABEBB", 12), ("AT", None, 16),
-         ("FR", "BNPAFRPP", 23)]
-CITIES = [("Austin", "73301", "US"), ("Toronto", "M5V 2T6", "CA"), ("Leeds", "LS1 4DY", "GB"),
-          ("Denver", "80202", "US"), ("Portland", "97205", "US")]
+BANKS = [
+    ("DE", "DEUTDEFF", 18),
+    ("ES", "CAIXESBB", 20),
+    ("BE", "GEBABEBB", 12),
+    ("AT", None, 16),
+    ("FR", "BNPAFRPP", 23),
+]
+CITIES = [
+    ("Austin", "73301", "US"),
+    ("Toronto", "M5V 2T6", "CA"),
+    ("Leeds", "LS1 4DY", "GB"),
+    ("Denver", "80202", "US"),
+    ("Portland", "97205", "US"),
+]
 
 
 class DemoError(Exception):
@@ -161,7 +174,10 @@ class Seeder:
 
     async def program(self) -> None:
         await ledger.update_program_settings(
-            ACTOR, self.now, minimum_sales=MINIMUM_SALES, minimum_payout=MINIMUM_PAYOUT,
+            ACTOR,
+            self.now,
+            minimum_sales=MINIMUM_SALES,
+            minimum_payout=MINIMUM_PAYOUT,
             default_milestones=DEFAULT_MILESTONES,
         )
         for name, price, commission, milestones in PRODUCTS:
@@ -169,7 +185,11 @@ class Seeder:
             percent = commission if isinstance(commission, Decimal) else None
             self.products.append(
                 await ledger.create_product(
-                    ACTOR, name=name, price=price, commission_percent=percent, commission_flat=flat,
+                    ACTOR,
+                    name=name,
+                    price=price,
+                    commission_percent=percent,
+                    commission_flat=flat,
                     product_milestones=milestones,
                 )
             )
@@ -179,8 +199,18 @@ class Seeder:
         rng = self.rng
         first, last = rng.choice(FIRST), rng.choice(LAST)
         profile = rng.choices(
-            ["regular", "newcomer", "one_sale", "small", "no_details", "pending", "declined", "fresh",
-             "instant", "switched"],
+            [
+                "regular",
+                "newcomer",
+                "one_sale",
+                "small",
+                "no_details",
+                "pending",
+                "declined",
+                "fresh",
+                "instant",
+                "switched",
+            ],
             weights=[40, 8, 6, 7, 6, 8, 5, 6, 8, 6],
         )[0]
         approval = {"pending": ApprovalStatus.PENDING, "newcomer": rng.choice(list(ApprovalStatus))}.get(
@@ -188,8 +218,11 @@ class Seeder:
         )
         mode = PayoutMode.PAYPAL_INSTANT if profile in {"instant", "switched"} else PayoutMode.MANUAL
         affiliate = await ledger.create_affiliate(
-            ACTOR, name=f"{first} {last}", email=f"{first}.{last}{n}@{rng.choice(DOMAINS)}".lower(),
-            approval=approval, mode=mode,
+            ACTOR,
+            name=f"{first} {last}",
+            email=f"{first}.{last}{n}@{rng.choice(DOMAINS)}".lower(),
+            approval=approval,
+            mode=mode,
         )
         if profile != "no_details" and (profile in {"instant", "switched"} or rng.random() < 0.92):
             await self.payment_details(affiliate, f"{first} {last}", paypal_only=mode is PayoutMode.PAYPAL_INSTANT)
@@ -217,14 +250,18 @@ class Seeder:
         for days_ago in PAY_RUNS_DAYS_AGO:
             day = self.now - timedelta(days=days_ago)
             await refresh_all(day)
-            due = await Affiliate.filter(
-                payment_status=PaymentStatus.DUE, payout_mode=PayoutMode.MANUAL
-            ).values_list("id", "preferred_method")
+            due = await Affiliate.filter(payment_status=PaymentStatus.DUE, payout_mode=PayoutMode.MANUAL).values_list(
+                "id", "preferred_method"
+            )
             for method in PaymentMethodType:
                 ids = [a for a, preferred in due if preferred == method]
                 if ids:
                     await mark_as_paid(
-                        ACTOR, day, method=method, affiliate_ids=ids, paid_at=day,
+                        ACTOR,
+                        day,
+                        method=method,
+                        affiliate_ids=ids,
+                        paid_at=day,
                         reference=f"{method.value.lower()} run {day.date().isoformat()}",
                     )
         await refresh_all(self.now)
@@ -238,8 +275,10 @@ class Seeder:
 
     async def payment_details(self, affiliate: Affiliate, holder: str, *, paypal_only: bool) -> None:
         rng = self.rng
-        kinds = [PaymentMethodType.PAYPAL] if paypal_only else rng.sample(
-            list(PaymentMethodType), k=rng.choices([1, 2, 3], weights=[6, 3, 1])[0]
+        kinds = (
+            [PaymentMethodType.PAYPAL]
+            if paypal_only
+            else rng.sample(list(PaymentMethodType), k=rng.choices([1, 2, 3], weights=[6, 3, 1])[0])
         )
         details: dict[str, object] = {}
         if PaymentMethodType.PAYPAL in kinds:
@@ -247,23 +286,41 @@ class Seeder:
         if PaymentMethodType.BANK_WIRE in kinds:
             if rng.random() < 0.7:
                 country, bic, digits = rng.choice(BANKS)
-                details["bank_wire"] = {"accountHolder": holder, "country": country,
-                                        "iban": iban(rng, country, digits), "swift": bic}
+                details["bank_wire"] = {
+                    "accountHolder": holder,
+                    "country": country,
+                    "iban": iban(rng, country, digits),
+                    "swift": bic,
+                }
             else:
-                details["bank_wire"] = {"accountHolder": holder, "country": "US", "bankName": "First Example Bank",
-                                        "accountNumber": str(rng.randrange(10**9, 10**10)),
-                                        "routingNumber": "021000021"}
+                details["bank_wire"] = {
+                    "accountHolder": holder,
+                    "country": "US",
+                    "bankName": "First Example Bank",
+                    "accountNumber": str(rng.randrange(10**9, 10**10)),
+                    "routingNumber": "021000021",
+                }
         if PaymentMethodType.CHECK in kinds:
             city, postal, country = rng.choice(CITIES)
-            details["check"] = {"payee": holder, "addressLine1": f"{rng.randint(1, 999)} Main Street",
-                                "city": city, "postalCode": postal, "country": country}
+            details["check"] = {
+                "payee": holder,
+                "addressLine1": f"{rng.randint(1, 999)} Main Street",
+                "city": city,
+                "postalCode": postal,
+                "country": country,
+            }
         await ledger.update_payment_details(
-            ACTOR, self.now, affiliate_id=affiliate.id, cipher=self.cipher, preferred=rng.choice(kinds),
+            ACTOR,
+            self.now,
+            affiliate_id=affiliate.id,
+            cipher=self.cipher,
+            preferred=rng.choice(kinds),
             **details,  # type: ignore[arg-type]
         )
 
-    async def sales_of(self, affiliate: Affiliate, days_ago: list[float], products: list[Product],
-                       refund_rate: float) -> None:
+    async def sales_of(
+        self, affiliate: Affiliate, days_ago: list[float], products: list[Product], refund_rate: float
+    ) -> None:
         """Sales at these ages, oldest first; some are refunded or charged back days later."""
         rng = self.rng
         for age in days_ago:
@@ -276,8 +333,13 @@ class Seeder:
             self.sales += 1
             external_id = f"demo-{self.sales:05d}"
             await ledger.record_sale(
-                ACTOR, self.now, external_id=external_id, product_id=product.id, affiliate_id=affiliate.id,
-                amount=amount, occurred_at=occurred,
+                ACTOR,
+                self.now,
+                external_id=external_id,
+                product_id=product.id,
+                affiliate_id=affiliate.id,
+                amount=amount,
+                occurred_at=occurred,
             )
             if rng.random() < refund_rate:
                 self.refundable.append((external_id, occurred, product))
@@ -290,27 +352,44 @@ class Seeder:
         if kind is RefundKind.REFUND and rng.random() < 0.35:  # a partial refund: a third of the list price
             partial = Amount(from_minor(product.price // 3, product.currency), product.currency)
         self.refunds += 1
-        await ledger.refund_sale(ACTOR, self.now, external_id=external_id, amount=partial, kind=kind,
-                                 occurred_at=when)
-
+        await ledger.refund_sale(ACTOR, self.now, external_id=external_id, amount=partial, kind=kind, occurred_at=when)
 
     async def subscriptions_and_tiers(self) -> None:
         """Renewal terms and tiers on two products, and a few Stripe events as the webhook would book them:
         a subscription with renewals past its count limit, a disputed checkout, an ignored and a pending event.
         """
         pro, starter = self.products[0], self.products[1]
-        await ledger.update_product(ACTOR, product_id=starter.id, changes=ledger.ProductChanges(
-            external_id="price_demo_starter_monthly", renewal_commission_percent=Decimal(10), renewal_payments=6))
-        await ledger.update_product(ACTOR, product_id=pro.id, changes=ledger.ProductChanges(
-            external_id="price_demo_pro_annual", renewal_months=24))
+        await ledger.update_product(
+            ACTOR,
+            product_id=starter.id,
+            changes=ledger.ProductChanges(
+                external_id="price_demo_starter_monthly", renewal_commission_percent=Decimal(10), renewal_payments=6
+            ),
+        )
+        await ledger.update_product(
+            ACTOR,
+            product_id=pro.id,
+            changes=ledger.ProductChanges(external_id="price_demo_pro_annual", renewal_months=24),
+        )
         gold = await ledger.create_commission_tier(
-            ACTOR, product_id=pro.id, name="Gold partners", commission_percent=Decimal(40), commission_flat=None,
-            tier_milestones=[(Decimal(100), 0)])
-        regulars = await Affiliate.filter(approval_status=ApprovalStatus.APPROVED, payout_mode=PayoutMode.MANUAL,
-                                          has_payment_method=True).order_by("id").limit(4)
+            ACTOR,
+            product_id=pro.id,
+            name="Gold partners",
+            commission_percent=Decimal(40),
+            commission_flat=None,
+            tier_milestones=[(Decimal(100), 0)],
+        )
+        regulars = (
+            await Affiliate.filter(
+                approval_status=ApprovalStatus.APPROVED, payout_mode=PayoutMode.MANUAL, has_payment_method=True
+            )
+            .order_by("id")
+            .limit(4)
+        )
         for affiliate in regulars[:3]:
-            await ledger.assign_commission_tier(ACTOR, self.now - timedelta(days=90), affiliate_id=affiliate.id,
-                                                product_id=pro.id, tier_id=gold.id)
+            await ledger.assign_commission_tier(
+                ACTOR, self.now - timedelta(days=90), affiliate_id=affiliate.id, product_id=pro.id, tier_id=gold.id
+            )
         month = timedelta(days=30)
         start = self.now - 9 * month
 
@@ -319,41 +398,94 @@ class Seeder:
             await receive(actor_of(event), max(at, self.now - timedelta(days=1)), event=event)
 
         if len(regulars) == 4:
-            await deliver(1, "checkout.session.completed", {
-                "id": "cs_demo_1", "object": "checkout.session", "mode": "subscription", "payment_status": "paid",
-                "client_reference_id": regulars[3].referral_code,
-                "metadata": {"product": "price_demo_starter_monthly"},
-                "customer": "cus_demo_1", "subscription": "sub_demo_1", "created": int(start.timestamp()),
-            }, start)
+            await deliver(
+                1,
+                "checkout.session.completed",
+                {
+                    "id": "cs_demo_1",
+                    "object": "checkout.session",
+                    "mode": "subscription",
+                    "payment_status": "paid",
+                    "client_reference_id": regulars[3].referral_code,
+                    "metadata": {"product": "price_demo_starter_monthly"},
+                    "customer": "cus_demo_1",
+                    "subscription": "sub_demo_1",
+                    "created": int(start.timestamp()),
+                },
+                start,
+            )
         for n in range(9):  # without an attributed subscription these are recorded as IGNORED
             paid = start + n * month
-            await deliver(10 + n, "invoice.paid", {
-                "id": f"in_demo_{n}", "object": "invoice", "amount_paid": starter.price, "currency": "usd",
-                "customer": "cus_demo_1", "subscription": "sub_demo_1", "payment_intent": f"pi_demo_sub_{n}",
-                "billing_reason": "subscription_create" if n == 0 else "subscription_cycle",
-                "status_transitions": {"paid_at": int(paid.timestamp())},
-            }, paid)
+            await deliver(
+                10 + n,
+                "invoice.paid",
+                {
+                    "id": f"in_demo_{n}",
+                    "object": "invoice",
+                    "amount_paid": starter.price,
+                    "currency": "usd",
+                    "customer": "cus_demo_1",
+                    "subscription": "sub_demo_1",
+                    "payment_intent": f"pi_demo_sub_{n}",
+                    "billing_reason": "subscription_create" if n == 0 else "subscription_cycle",
+                    "status_transitions": {"paid_at": int(paid.timestamp())},
+                },
+                paid,
+            )
         # An affiliate with nothing due whose new sale is disputed: held, with reason DISPUTED.
-        quiet = await Affiliate.filter(approval_status=ApprovalStatus.APPROVED, payout_mode=PayoutMode.MANUAL,
-                                       has_payment_method=True, payment_status=PaymentStatus.NOTHING_DUE).first()
+        quiet = await Affiliate.filter(
+            approval_status=ApprovalStatus.APPROVED,
+            payout_mode=PayoutMode.MANUAL,
+            has_payment_method=True,
+            payment_status=PaymentStatus.NOTHING_DUE,
+        ).first()
         if quiet is not None:
             sold = self.now - timedelta(days=12)
             agency = self.products[2]
-            await deliver(30, "checkout.session.completed", {
-                "id": "cs_demo_2", "object": "checkout.session", "mode": "payment", "payment_status": "paid",
-                "amount_total": agency.price, "currency": "usd", "client_reference_id": quiet.referral_code,
-                "metadata": {"product": ledger_id("Product", agency.id)}, "payment_intent": "pi_demo_agency",
-                "created": int(sold.timestamp()),
-            }, sold)
-            await deliver(31, "charge.dispute.created", {
-                "id": "dp_demo_1", "object": "dispute", "amount": agency.price, "currency": "usd",
-                "payment_intent": "pi_demo_agency", "status": "needs_response",
-            }, self.now - timedelta(days=2))
+            await deliver(
+                30,
+                "checkout.session.completed",
+                {
+                    "id": "cs_demo_2",
+                    "object": "checkout.session",
+                    "mode": "payment",
+                    "payment_status": "paid",
+                    "amount_total": agency.price,
+                    "currency": "usd",
+                    "client_reference_id": quiet.referral_code,
+                    "metadata": {"product": ledger_id("Product", agency.id)},
+                    "payment_intent": "pi_demo_agency",
+                    "created": int(sold.timestamp()),
+                },
+                sold,
+            )
+            await deliver(
+                31,
+                "charge.dispute.created",
+                {
+                    "id": "dp_demo_1",
+                    "object": "dispute",
+                    "amount": agency.price,
+                    "currency": "usd",
+                    "payment_intent": "pi_demo_agency",
+                    "status": "needs_response",
+                },
+                self.now - timedelta(days=2),
+            )
         await deliver(32, "customer.created", {"id": "cus_demo_2", "object": "customer"}, self.now)
-        await deliver(33, "charge.refunded", {
-            "id": "ch_demo_9", "object": "charge", "payment_intent": "pi_demo_not_booked_yet", "amount": 2900,
-            "amount_refunded": 2900, "currency": "usd",
-        }, self.now)
+        await deliver(
+            33,
+            "charge.refunded",
+            {
+                "id": "ch_demo_9",
+                "object": "charge",
+                "payment_intent": "pi_demo_not_booked_yet",
+                "amount": 2900,
+                "amount_refunded": 2900,
+                "currency": "usd",
+            },
+            self.now,
+        )
 
 
 async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AFFILIATES) -> Seeded | None:

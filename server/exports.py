@@ -54,13 +54,38 @@ def _paypal(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
 # `also_in`: the other payment types whose files list this affiliate and currency too (PROVIDED
 # scope), comma-separated; empty when the row is in this group only. See docs/payrun.md.
 BANK_WIRE_HEADER = [
-    "reference", "affiliate_id", "account_holder", "beneficiary_address_line1", "beneficiary_address_line2",
-    "beneficiary_city", "beneficiary_state", "beneficiary_postal_code", "beneficiary_country", "iban",
-    "account_number", "routing_number", "swift", "bank_name", "bank_country", "amount", "currency", "also_in",
+    "reference",
+    "affiliate_id",
+    "account_holder",
+    "beneficiary_address_line1",
+    "beneficiary_address_line2",
+    "beneficiary_city",
+    "beneficiary_state",
+    "beneficiary_postal_code",
+    "beneficiary_country",
+    "iban",
+    "account_number",
+    "routing_number",
+    "swift",
+    "bank_name",
+    "bank_country",
+    "amount",
+    "currency",
+    "also_in",
 ]
 CHECK_HEADER = [
-    "reference", "affiliate_id", "payee", "address_line1", "address_line2", "city", "state", "postal_code",
-    "country", "amount", "currency", "also_in",
+    "reference",
+    "affiliate_id",
+    "payee",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "amount",
+    "currency",
+    "also_in",
 ]
 
 
@@ -70,18 +95,33 @@ def _fields(details: dict[str, Any], *names: str) -> list[str]:
 
 def _bank_wire(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
     return [
-        ref, str(row.affiliate_id),
-        *_fields(details, "accountHolder", *BENEFICIARY_ADDRESS, "iban", "accountNumber", "routingNumber", "swift",
-                 "bankName", "country"),
-        str(from_minor(row.amount, row.currency)), row.currency, row.also_in,
+        ref,
+        str(row.affiliate_id),
+        *_fields(
+            details,
+            "accountHolder",
+            *BENEFICIARY_ADDRESS,
+            "iban",
+            "accountNumber",
+            "routingNumber",
+            "swift",
+            "bankName",
+            "country",
+        ),
+        str(from_minor(row.amount, row.currency)),
+        row.currency,
+        row.also_in,
     ]
 
 
 def _check(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
     return [
-        ref, str(row.affiliate_id),
+        ref,
+        str(row.affiliate_id),
         *_fields(details, "payee", "addressLine1", "addressLine2", "city", "state", "postalCode", "country"),
-        str(from_minor(row.amount, row.currency)), row.currency, row.also_in,
+        str(from_minor(row.amount, row.currency)),
+        row.currency,
+        row.also_in,
     ]
 
 
@@ -160,11 +200,20 @@ def export_file_route(
         file = await ExportFile.get_or_none(id=file_id) if file_id is not None else None
         if file is None:
             return refused(404, "no such export file")
-        await audit.record(actor, "downloadExportFile", "ExportFile", file.id,
-                           exportId=file.export_id, method=file.method.value, currency=file.currency,
-                           rows=file.rows, **details)
+        await audit.record(
+            actor,
+            "downloadExportFile",
+            "ExportFile",
+            file.id,
+            exportId=file.export_id,
+            method=file.method.value,
+            currency=file.currency,
+            rows=file.rows,
+            **details,
+        )
         return StreamingResponse(
-            file_chunks(file, cipher), media_type="text/csv; charset=utf-8",
+            file_chunks(file, cipher),
+            media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{file_name(file)}"'},
         )
 
@@ -172,7 +221,11 @@ def export_file_route(
 
 
 async def export_to_directory(
-    cipher: Cipher, now: datetime, scope: ExportScope, statuses: Sequence[PaymentStatus], out: Path,
+    cipher: Cipher,
+    now: datetime,
+    scope: ExportScope,
+    statuses: Sequence[PaymentStatus],
+    out: Path,
     actor: str = "cli",
 ) -> list[str]:
     """`payouts export`: make an export of the affiliates in these statuses and write its files to `out` (a directory).

@@ -44,8 +44,10 @@ class GraphQLResponseMedia:
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         response = await super().run(request, *args, **kwargs)  # type: ignore[misc]
         if (
-            isinstance(request, Request) and isinstance(response, Response)
-            and response.media_type == "application/json" and accepts_graphql_response(request)
+            isinstance(request, Request)
+            and isinstance(response, Response)
+            and response.media_type == "application/json"
+            and accepts_graphql_response(request)
         ):
             response.headers["content-type"] = GRAPHQL_RESPONSE
             if getattr(request.state, "graphql_request_error", False) and response.status_code == 200:

@@ -29,8 +29,10 @@ class Progress:
         share = min(self.done / self.total, 1.0)
         bar = "#" * int(share * WIDTH)
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        self.out.write(f"\r{self.label} [{bar:<{WIDTH}}] {share:4.0%}  {self.done:,}/{self.total:,}  "
-                       f"{elapsed:.1f} s  {rate:,.0f}/s")
+        self.out.write(
+            f"\r{self.label} [{bar:<{WIDTH}}] {share:4.0%}  {self.done:,}/{self.total:,}  "
+            f"{elapsed:.1f} s  {rate:,.0f}/s"
+        )
         self.out.flush()
 
     def close(self) -> float:

@@ -63,8 +63,11 @@ class Subscriber:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.dropped += 1
-            log.warning("subscriber queue full: dropped an event for affiliate %s (%d dropped so far)",
-                        event.affiliate_id, self.dropped)
+            log.warning(
+                "subscriber queue full: dropped an event for affiliate %s (%d dropped so far)",
+                event.affiliate_id,
+                self.dropped,
+            )
 
     async def events(self) -> AsyncIterator[DueEvent]:
         while True:
@@ -286,8 +289,7 @@ class RelayBus(Bus):
         try:
             await self._transmit(numbered)
         except Exception as e:  # kept in the outbox: other processes catch up when their bus reconnects
-            log.warning("bus send failed (%s); delivering locally, others catch up from the outbox",
-                        type(e).__name__)
+            log.warning("bus send failed (%s); delivering locally, others catch up from the outbox", type(e).__name__)
             self.receive(numbered)
 
     async def _connect(self) -> None:
@@ -371,9 +373,7 @@ class RedisBus(RelayBus):
     deployment's database: two deployments sharing one Redis never see each other's events.
     """
 
-    def __init__(
-        self, url: str, database_url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock
-    ) -> None:
+    def __init__(self, url: str, database_url: str, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
         super().__init__(queue_size, clock)
         deployment = hashlib.sha256(database_url.encode()).hexdigest()[:16]
         self.channel = f"{CHANNEL}:{deployment}"

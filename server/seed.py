@@ -45,18 +45,46 @@ async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: 
         ACTOR, now, minimum_sales=1, minimum_payout=[Amount(Decimal("25.00"), "USD"), Amount(Decimal("25.00"), "EUR")]
     )
     products = [
-        (await ledger.create_product(ACTOR, name="Video course", price=Amount(Decimal("100.10"), "USD"),
-                                     commission_percent=Decimal("10"), commission_flat=None,
-                                     product_milestones=[(Decimal("40"), 0), (Decimal("60"), 60)])).id,
-        (await ledger.create_product(ACTOR, name="E-book", price=Amount(Decimal("29.00"), "USD"),
-                                     commission_percent=Decimal("30"), commission_flat=None,
-                                     product_milestones=None)).id,
-        (await ledger.create_product(ACTOR, name="Kurs", price=Amount(Decimal("50.00"), "EUR"),
-                                     commission_percent=None, commission_flat=Amount(Decimal("7.00"), "EUR"),
-                                     product_milestones=None)).id,
-        (await ledger.create_product(ACTOR, name="Kōza", price=Amount(Decimal("12000"), "JPY"),
-                                     commission_percent=Decimal("12.5"), commission_flat=None,
-                                     product_milestones=[(Decimal("50"), 0), (Decimal("50"), 30)])).id,
+        (
+            await ledger.create_product(
+                ACTOR,
+                name="Video course",
+                price=Amount(Decimal("100.10"), "USD"),
+                commission_percent=Decimal("10"),
+                commission_flat=None,
+                product_milestones=[(Decimal("40"), 0), (Decimal("60"), 60)],
+            )
+        ).id,
+        (
+            await ledger.create_product(
+                ACTOR,
+                name="E-book",
+                price=Amount(Decimal("29.00"), "USD"),
+                commission_percent=Decimal("30"),
+                commission_flat=None,
+                product_milestones=None,
+            )
+        ).id,
+        (
+            await ledger.create_product(
+                ACTOR,
+                name="Kurs",
+                price=Amount(Decimal("50.00"), "EUR"),
+                commission_percent=None,
+                commission_flat=Amount(Decimal("7.00"), "EUR"),
+                product_milestones=None,
+            )
+        ).id,
+        (
+            await ledger.create_product(
+                ACTOR,
+                name="Kōza",
+                price=Amount(Decimal("12000"), "JPY"),
+                commission_percent=Decimal("12.5"),
+                commission_flat=None,
+                product_milestones=[(Decimal("50"), 0), (Decimal("50"), 30)],
+            )
+        ).id,
     ]
     ids = await _affiliates(cipher, affiliates, rng, now, out)
     sellers = [i for i, approval in ids if approval is not ApprovalStatus.DECLINED]
@@ -74,8 +102,9 @@ async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: 
     progress.close()
 
 
-def _sales(sellers: Sequence[int], products: Sequence[int], total: int, rng: random.Random,
-           now: datetime) -> Iterator[SaleLine]:
+def _sales(
+    sellers: Sequence[int], products: Sequence[int], total: int, rng: random.Random, now: datetime
+) -> Iterator[SaleLine]:
     """`total` sales spread over the sellers, affiliate after affiliate, mostly of the first product."""
     for n, affiliate_id in enumerate(sellers):
         count = total * (n + 1) // len(sellers) - total * n // len(sellers)
@@ -85,8 +114,9 @@ def _sales(sellers: Sequence[int], products: Sequence[int], total: int, rng: ran
             yield SaleLine(f"seed-{affiliate_id}-{k}", product, affiliate_id, None, occurred)
 
 
-async def _affiliates(cipher: Cipher, count: int, rng: random.Random, now: datetime,
-                      out: TextIO) -> list[tuple[int, ApprovalStatus]]:
+async def _affiliates(
+    cipher: Cipher, count: int, rng: random.Random, now: datetime, out: TextIO
+) -> list[tuple[int, ApprovalStatus]]:
     """Affiliates and their payment details, written in multi-row INSERTs."""
     progress = Progress("affiliates", count, out)
     made: list[tuple[int, ApprovalStatus]] = []
@@ -99,7 +129,11 @@ async def _affiliates(cipher: Cipher, count: int, rng: random.Random, now: datet
             rows.append((name, email, approval.value, mode.value, f"{name} {email}".lower()))
         async with in_transaction() as conn:
             inserted = await insert_rows(
-                conn, Affiliate, ("name", "email", "approval_status", "payout_mode", "search_text"), rows, now,
+                conn,
+                Affiliate,
+                ("name", "email", "approval_status", "payout_mode", "search_text"),
+                rows,
+                now,
                 returning=("id", "approval_status"),
             )
             made.extend((r["id"], ApprovalStatus(r["approval_status"])) for r in inserted)
@@ -109,8 +143,9 @@ async def _affiliates(cipher: Cipher, count: int, rng: random.Random, now: datet
     return made
 
 
-async def _payment_methods(conn: BaseDBAsyncClient, cipher: Cipher, ids: Sequence[int], rng: random.Random,
-                           now: datetime) -> None:
+async def _payment_methods(
+    conn: BaseDBAsyncClient, cipher: Cipher, ids: Sequence[int], rng: random.Random, now: datetime
+) -> None:
     """PayPal for most, a bank wire or a check for some, nothing for one in ten; the preferred one set."""
     rows = []
     preferred: dict[str, list[int]] = {}
@@ -121,11 +156,19 @@ async def _payment_methods(conn: BaseDBAsyncClient, cipher: Cipher, ids: Sequenc
         if kind == "PAYPAL":
             details = payment_details.paypal(f"pay{affiliate_id}@example.net")
         elif kind == "BANK_WIRE":
-            details = payment_details.bank_wire({"accountHolder": f"Affiliate {affiliate_id}", "country": "DE",
-                                                 "iban": "DE89370400440532013000"})
+            details = payment_details.bank_wire(
+                {"accountHolder": f"Affiliate {affiliate_id}", "country": "DE", "iban": "DE89370400440532013000"}
+            )
         else:
-            details = payment_details.check({"payee": f"Affiliate {affiliate_id}", "addressLine1": "1 Main St",
-                                             "city": "Berlin", "postalCode": "10115", "country": "DE"})
+            details = payment_details.check(
+                {
+                    "payee": f"Affiliate {affiliate_id}",
+                    "addressLine1": "1 Main St",
+                    "city": "Berlin",
+                    "postalCode": "10115",
+                    "country": "DE",
+                }
+            )
         rows.append((affiliate_id, details.type.value, cipher.encrypt(details.values), details.summary))
         preferred.setdefault(details.type.value, []).append(affiliate_id)
     await insert_rows(conn, PaymentMethod, ("affiliate_id", "type", "details", "summary"), rows, now)
@@ -156,8 +199,10 @@ def _line(row: dict[str, str]) -> SaleLine:
     affiliate = _pk(row["affiliateId"], "Affiliate") if row.get("affiliateId") else None
     subscription = row.get("subscriptionId") or None
     if product is None or (affiliate is None and (row.get("affiliateId") or subscription is None)):
-        raise ValueError("productId and affiliateId are ids (numbers or global ids); only a renewal "
-                         "(subscriptionId) may leave affiliateId empty")
+        raise ValueError(
+            "productId and affiliateId are ids (numbers or global ids); only a renewal "
+            "(subscriptionId) may leave affiliateId empty"
+        )
     amount = None
     if row.get("amount"):
         amount = Amount(Decimal(row["amount"]), row.get("currency") or "")

@@ -32,8 +32,9 @@ MAX_BODY = 512 * 1024  # Stripe events are a few kB
 MAX_HEADER = 4096
 
 
-def signature_valid(payload: bytes, header: str | None, secrets: Sequence[str], now: float,
-                    tolerance: int = TOLERANCE) -> bool:
+def signature_valid(
+    payload: bytes, header: str | None, secrets: Sequence[str], now: float, tolerance: int = TOLERANCE
+) -> bool:
     """Stripe's documented scheme, compared in constant time; a malformed header is simply not valid."""
     if not header or len(header) > MAX_HEADER:
         return False
@@ -75,9 +76,7 @@ async def _body(request: Request) -> bytes | None:
     return bytes(body)
 
 
-def stripe_webhook_route(
-    secrets: Sequence[str], announce: Announce, clock: Clock
-) -> Callable[[Request], object]:
+def stripe_webhook_route(secrets: Sequence[str], announce: Announce, clock: Clock) -> Callable[[Request], object]:
     async def stripe_webhook(request: Request) -> Response:
         if not secrets:
             return _refused(404, "Stripe webhooks are not configured (PAYOUTS_STRIPE_WEBHOOK_SECRET)")
@@ -105,8 +104,9 @@ def stripe_webhook_route(
             return _refused(503, "the database is unavailable; nothing was written")
         await announce(receipt.transitions, receipt.cause)
         row = receipt.event
-        log.info("stripe event %s (%s): %s%s", event.id, event.type, row.status.value,
-                 " (replay)" if receipt.replay else "")
+        log.info(
+            "stripe event %s (%s): %s%s", event.id, event.type, row.status.value, " (replay)" if receipt.replay else ""
+        )
         return JSONResponse(
             {"received": True, "status": row.status.value, "replay": receipt.replay, "reason": row.reason},
             status_code=receipt.http_status,

@@ -110,9 +110,13 @@ async def emptied(url: str) -> None:
             "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        tables: dict[str, set[str]] = {r["name"]: set() for r in await db.fetch(
-            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
-        )}
+        tables: dict[str, set[str]] = {
+            r["name"]: set()
+            for r in await db.fetch(
+                "SELECT tablename AS name FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+            )
+        }
         for r in await db.fetch(
             "SELECT child.relname AS child, parent.relname AS parent FROM pg_constraint"
             " JOIN pg_class child ON child.oid = conrelid JOIN pg_class parent ON parent.oid = confrelid"

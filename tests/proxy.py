@@ -47,7 +47,8 @@ class Proxy:
             return
         self._writers |= {client_writer, upstream_writer}
         await asyncio.gather(
-            self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer),
+            self._pipe(client_reader, upstream_writer),
+            self._pipe(upstream_reader, client_writer),
             return_exceptions=True,
         )
         self._writers -= {client_writer, upstream_writer}

@@ -57,7 +57,12 @@ class ServerProcess:
 async def migrate_first(database_url: str) -> None:
     """`payouts migrate` before the workers start: their own migrations would race."""
     migrate = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "migrate", cwd=ROOT, env=server_env(database_url),
+        sys.executable,
+        "-m",
+        "server",
+        "migrate",
+        cwd=ROOT,
+        env=server_env(database_url),
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
@@ -79,8 +84,14 @@ async def migrated_server(database_url: str, log: Path, workers: int) -> AsyncIt
 
 
 async def start_server(
-    database_url: str, log: Path, *, workers: int = 1, log_level: str = "warning", env: Mapping[str, str] | None = None,
-    clock: FileClock | None = None, **extra_env: str,
+    database_url: str,
+    log: Path,
+    *,
+    workers: int = 1,
+    log_level: str = "warning",
+    env: Mapping[str, str] | None = None,
+    clock: FileClock | None = None,
+    **extra_env: str,
 ) -> ServerProcess:
     """`uvicorn server.asgi:app` on a free port, returned once /healthz answers; all its output goes to `log`.
 
@@ -93,9 +104,20 @@ async def start_server(
     port = free_port()
     with open(log, "wb") as output:  # noqa: ASYNC230 (a local file, opened once)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", log_level,
-            "--workers", str(workers), cwd=ROOT, env=server_env(database_url, **extra_env),
-            stdout=output, stderr=output,
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--port",
+            str(port),
+            "--log-level",
+            log_level,
+            "--workers",
+            str(workers),
+            cwd=ROOT,
+            env=server_env(database_url, **extra_env),
+            stdout=output,
+            stderr=output,
         )
     server = ServerProcess(f"http://127.0.0.1:{port}", process, log)
     try:

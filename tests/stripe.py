@@ -49,7 +49,11 @@ def body_of(evt: dict[str, Any]) -> bytes:
 
 
 async def deliver(
-    http: httpx.AsyncClient, evt: dict[str, Any] | bytes, *, secret: str = SECRET, timestamp: int | None = None,
+    http: httpx.AsyncClient,
+    evt: dict[str, Any] | bytes,
+    *,
+    secret: str = SECRET,
+    timestamp: int | None = None,
     signature: str | bytes | None = None,
 ) -> httpx.Response:
     body = evt if isinstance(evt, bytes) else body_of(evt)
@@ -63,9 +67,17 @@ async def deliver(
 
 
 def checkout_session(
-    *, amount: int, currency: str = "usd", affiliate: str | None = None, product: str | None = None,
-    client_reference_id: str | None = None, mode: str = "payment", customer: str | None = None,
-    subscription: str | None = None, payment_intent: str | None = None, created: int | None = None,
+    *,
+    amount: int,
+    currency: str = "usd",
+    affiliate: str | None = None,
+    product: str | None = None,
+    client_reference_id: str | None = None,
+    mode: str = "payment",
+    customer: str | None = None,
+    subscription: str | None = None,
+    payment_intent: str | None = None,
+    created: int | None = None,
 ) -> dict[str, Any]:
     metadata = {k: v for k, v in (("affiliate", affiliate), ("product", product)) if v is not None}
     return {
@@ -88,8 +100,14 @@ def checkout_session(
 
 
 def invoice(
-    *, amount: int, customer: str, subscription: str, billing_reason: str = "subscription_cycle",
-    currency: str = "usd", paid_at: int | None = None, payment_intent: str | None = None,
+    *,
+    amount: int,
+    customer: str,
+    subscription: str,
+    billing_reason: str = "subscription_cycle",
+    currency: str = "usd",
+    paid_at: int | None = None,
+    payment_intent: str | None = None,
     metadata: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     paid = paid_at or int(time.time()) - 5
@@ -130,7 +148,11 @@ def charge(*, payment_intent: str, amount: int, refunded: int, currency: str = "
 
 
 def dispute(
-    *, payment_intent: str, amount: int, status: str = "needs_response", currency: str = "usd",
+    *,
+    payment_intent: str,
+    amount: int,
+    status: str = "needs_response",
+    currency: str = "usd",
     dispute_id: str | None = None,
 ) -> dict[str, Any]:
     return {

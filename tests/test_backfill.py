@@ -47,17 +47,30 @@ async def test_bulk_books_exactly_what_record_sale_books(gql: GraphQLClient) -> 
     for affiliate in (one, bulk):
         await add_paypal(gql, affiliate)
     now = datetime.now(UTC)
-    sales = [("s1", None, now - timedelta(days=90)), ("s2", ("55.55", "USD"), now - timedelta(days=3)),
-             ("s3", None, now)]
+    sales = [
+        ("s1", None, now - timedelta(days=90)),
+        ("s2", ("55.55", "USD"), now - timedelta(days=3)),
+        ("s3", None, now),
+    ]
     for name, amount, occurred in sales:
         extra = {"amount": {"amount": amount[0], "currency": amount[1]}} if amount else {}
-        await record_sale(gql, externalId=f"one-{name}", productId=product, affiliateId=one,
-                          occurredAt=occurred.isoformat(), **extra)
-    booked = await book_all("test", now, [
-        SaleLine(f"bulk-{name}", pk(product), pk(bulk), Amount(Decimal(amount[0]), amount[1]) if amount else None,
-                 occurred)
-        for name, amount, occurred in sales
-    ])
+        await record_sale(
+            gql, externalId=f"one-{name}", productId=product, affiliateId=one, occurredAt=occurred.isoformat(), **extra
+        )
+    booked = await book_all(
+        "test",
+        now,
+        [
+            SaleLine(
+                f"bulk-{name}",
+                pk(product),
+                pk(bulk),
+                Amount(Decimal(amount[0]), amount[1]) if amount else None,
+                occurred,
+            )
+            for name, amount, occurred in sales
+        ],
+    )
     assert (booked.created, booked.existing) == (3, 0)
     assert await books(gql, one) == await books(gql, bulk)
     assert [t.affiliate_id for t in booked.transitions] == [pk(bulk)]
@@ -94,17 +107,21 @@ async def test_import_reads_a_csv_and_names_the_bad_line(gql: GraphQLClient, tmp
     product = await create_product(gql)
     ann = await create_affiliate(gql)
     good = tmp_path / "sales.csv"
-    good.write_text("externalId,productId,affiliateId,amount,currency,occurredAt\n"
-                    f"x-1,{product},{ann},,,\n"
-                    f"x-2,{pk(product)},{pk(ann)},20.00,USD,2026-01-02T03:04:05\n")
+    good.write_text(
+        "externalId,productId,affiliateId,amount,currency,occurredAt\n"
+        f"x-1,{product},{ann},,,\n"
+        f"x-2,{pk(product)},{pk(ann)},20.00,USD,2026-01-02T03:04:05\n"
+    )
     assert await import_sales(system_clock, good, io.StringIO()) == (2, 0)
     assert await import_sales(system_clock, good, io.StringIO()) == (0, 2)
     second = await Sale.get(external_id="x-2")
     stamped = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert (second.amount, second.commission, second.occurred_at) == (2000, 200, stamped)
     renewals = tmp_path / "renewals.csv"
-    renewals.write_text("externalId,productId,affiliateId,amount,currency,occurredAt,subscriptionId\n"
-                        f"r-1,{product},{ann},,,,sub_9\nr-2,{product},,,,,sub_9\n")
+    renewals.write_text(
+        "externalId,productId,affiliateId,amount,currency,occurredAt,subscriptionId\n"
+        f"r-1,{product},{ann},,,,sub_9\nr-2,{product},,,,,sub_9\n"
+    )
     assert await import_sales(system_clock, renewals, io.StringIO()) == (2, 0)
     renewal = await Sale.get(external_id="r-2")
     assert (renewal.renewal, renewal.affiliate_id, renewal.subscription_id) == (True, pk(ann), "sub_9")

@@ -9,9 +9,18 @@ from tests.conftest import POSTGRES_URL
 
 
 async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:
-    args = argparse.Namespace(affiliates=[20, 40], sales_per_affiliate=2, postgres=POSTGRES_URL, workers=1, clients=2,
-                              seconds=0.3, repeat=1, subscribers=0,
-                              only_booking=False, only=["page", "statements", "record", "payrun"])
+    args = argparse.Namespace(
+        affiliates=[20, 40],
+        sales_per_affiliate=2,
+        postgres=POSTGRES_URL,
+        workers=1,
+        clients=2,
+        seconds=0.3,
+        repeat=1,
+        subscribers=0,
+        only_booking=False,
+        only=["page", "statements", "record", "payrun"],
+    )
     report = await run(args)
     rows = table(report)
     assert [r[0].split(",")[0] for r in rows][:3] == ["DUE page", "same page 20 -> 40", "recordSale HTTP"]

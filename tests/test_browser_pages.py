@@ -17,8 +17,9 @@ from server.demo import banner
 ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 
 
-@pytest.mark.parametrize(("path", "prefix"), [("/graphql", "/graphiql/assets/"), ("/app", "/app/assets/"),
-                                              ("/app/", "/app/assets/")])
+@pytest.mark.parametrize(
+    ("path", "prefix"), [("/graphql", "/graphiql/assets/"), ("/app", "/app/assets/"), ("/app/", "/app/assets/")]
+)
 async def test_a_page_and_every_asset_it_names_come_from_the_server(
     client: httpx.AsyncClient, path: str, prefix: str
 ) -> None:

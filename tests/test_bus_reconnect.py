@@ -41,9 +41,11 @@ async def kill_listener(kind: str, database_url: str, pid: int) -> int:
     if kind == "postgres":
         admin = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
         try:
-            return len(await admin.fetch(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", name
-            ))
+            return len(
+                await admin.fetch(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", name
+                )
+            )
         finally:
             await admin.close()
     client = redis.from_url(REDIS_URL)

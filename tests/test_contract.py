@@ -67,6 +67,8 @@ def test_the_compatibility_check_finds_a_breaking_change():
 def test_schema_meets_the_contract():
     result = subprocess.run(
         [sys.executable, str(CHECKER), str(CONTRACT / "schema.graphql"), str(SECOND_RELEASE)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout

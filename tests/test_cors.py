@@ -41,7 +41,8 @@ def url(spa_server: Served) -> str:
 
 def preflight(origin: str, method: str = "POST") -> dict[str, str]:
     return {
-        "Origin": origin, "Access-Control-Request-Method": method,
+        "Origin": origin,
+        "Access-Control-Request-Method": method,
         "Access-Control-Request-Headers": "authorization,content-type",
     }
 
@@ -49,7 +50,8 @@ def preflight(origin: str, method: str = "POST") -> dict[str, str]:
 def test_the_setting_is_a_comma_separated_list_of_origins() -> None:
     assert cors_origins("") == ()
     assert cors_origins(" http://localhost:5173 , https://App.Example.com:443,") == (
-        "http://localhost:5173", "https://app.example.com",
+        "http://localhost:5173",
+        "https://app.example.com",
     )
     with pytest.raises(ValueError, match="PAYOUTS_CORS_ORIGINS"):
         cors_origins("http://localhost:5173/app")
@@ -122,8 +124,11 @@ async def test_a_spa_on_an_allowed_origin_runs_a_query_a_mutation_and_a_subscrip
         product = await create_product(gql)  # a mutation
         ann = await create_affiliate(gql, "Ann Lee")
         await add_paypal(gql, ann)
-        query = await http.post("/graphql", json={"query": "{ products { totalCount } }"},
-                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        query = await http.post(
+            "/graphql",
+            json={"query": "{ products { totalCount } }"},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
         assert query.json()["data"]["products"]["totalCount"] == 1
         assert query.headers["access-control-allow-origin"] == SPA
         async with websockets.connect(

@@ -43,8 +43,10 @@ async def test_demo_shows_every_status_and_reason(app: Any, gql: GraphQLClient) 
     assert {m["type"] for n in nodes for m in n["paymentMethods"]} == {"PAYPAL", "BANK_WIRE", "CHECK"}
     assert any(not n["paymentMethods"] for n in nodes)
     assert {p["node"]["instant"] for n in nodes for p in n["payouts"]["edges"]} == {True, False}
-    processed = await gql.ok("{ processorEvents(first: 100) { edges { node { status sale { renewal commission "
-                             "{ amount } commissionEndedReason } } } } }")
+    processed = await gql.ok(
+        "{ processorEvents(first: 100) { edges { node { status sale { renewal commission "
+        "{ amount } commissionEndedReason } } } } }"
+    )
     booked = [e["node"] for e in processed["processorEvents"]["edges"]]
     assert {e["status"] for e in booked} == {"APPLIED", "IGNORED", "PENDING"}
     renewals = [e["sale"] for e in booked if e["sale"] and e["sale"]["renewal"]]

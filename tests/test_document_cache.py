@@ -27,8 +27,10 @@ async def test_a_repeated_operation_hits_both_caches(gql: GraphQLClient) -> None
 
 
 async def test_cached_documents_are_still_held_to_the_depth_limit(gql: GraphQLClient) -> None:
-    deep = "{ affiliates { edges { node { sales { edges { node { affiliate { sales { edges { node { affiliate {" \
-           " sales { edges { node { id } } } } } } } } } } } } } } }"
+    deep = (
+        "{ affiliates { edges { node { sales { edges { node { affiliate { sales { edges { node { affiliate {"
+        " sales { edges { node { id } } } } } } } } } } } } } } }"
+    )
     for _ in range(2):
         body = await gql.post(deep)
         assert body["errors"] and "depth" in body["errors"][0]["message"].lower(), body

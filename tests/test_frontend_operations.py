@@ -21,8 +21,15 @@ from tests.ws import connect
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "frontend-contract" / "operations"
 SCREENS = {
-    "AffiliatesTable", "AffiliateDetail", "ExportDialog", "DownloadFile", "MarkAsPaid", "VoidPayout",
-    "PayoutDueToast", "AffiliateSelfService", "ProgramSettings",
+    "AffiliatesTable",
+    "AffiliateDetail",
+    "ExportDialog",
+    "DownloadFile",
+    "MarkAsPaid",
+    "VoidPayout",
+    "PayoutDueToast",
+    "AffiliateSelfService",
+    "ProgramSettings",
 }
 
 
@@ -57,8 +64,19 @@ async def toast_events(server: Live) -> tuple[Any, asyncio.Queue[dict[str, Any]]
     context = connect(server.url, {"authorization": f"Bearer {server.gql.token}"})
     ws = await context.__aenter__()
     assert json.loads(await ws.recv())["type"] == "connection_ack"
-    await ws.send(json.dumps({"id": "toast", "type": "subscribe", "payload": {
-        "query": operations()["PayoutDueToast"], "operationName": "PayoutDueToast", "variables": {}}}))
+    await ws.send(
+        json.dumps(
+            {
+                "id": "toast",
+                "type": "subscribe",
+                "payload": {
+                    "query": operations()["PayoutDueToast"],
+                    "operationName": "PayoutDueToast",
+                    "variables": {},
+                },
+            }
+        )
+    )
 
     async def pump() -> None:
         async for raw in ws:
@@ -83,11 +101,19 @@ async def test_every_operation_runs_on_the_demo_program(live: Live) -> None:
     try:
         await live.subscribed()
 
-        first = (await run(gql, "AffiliatesTable", filter={"paymentStatus": ["DUE"]}, sort="DUE_DESC", first=4))
+        first = await run(gql, "AffiliatesTable", filter={"paymentStatus": ["DUE"]}, sort="DUE_DESC", first=4)
         page = first["affiliates"]
         assert page["totalCount"] > 4 and page["pageInfo"]["hasNextPage"]
-        second = (await run(gql, "AffiliatesTable", filter={"paymentStatus": ["DUE"]}, sort="DUE_DESC", first=4,
-                            after=page["pageInfo"]["endCursor"]))["affiliates"]
+        second = (
+            await run(
+                gql,
+                "AffiliatesTable",
+                filter={"paymentStatus": ["DUE"]},
+                sort="DUE_DESC",
+                first=4,
+                after=page["pageInfo"]["endCursor"],
+            )
+        )["affiliates"]
         ids = [e["node"]["id"] for e in page["edges"] + second["edges"]]
         assert len(set(ids)) == 8
         assert {e["node"]["paymentStatus"] for e in page["edges"] + second["edges"]} == {"DUE"}
@@ -97,12 +123,14 @@ async def test_every_operation_runs_on_the_demo_program(live: Live) -> None:
         detail = (await run(gql, "AffiliateDetail", id=ids[0]))["node"]
         assert detail["id"] == ids[0] and detail["sales"]["totalCount"] >= 2 and detail["balances"]
 
-        settings = (await run(gql, "ProgramSettings"))
+        settings = await run(gql, "ProgramSettings")
         assert settings["programSettings"]["minimumSales"] == demo.MINIMUM_SALES
         assert settings["products"]["totalCount"] == len(demo.PRODUCTS)
 
-        export = success((await run(gql, "ExportDialog", input={"scope": "PREFERRED", "affiliateIds": ids}))[
-            "exportPaymentDetails"], "ExportPaymentDetailsSuccess")["export"]
+        export = success(
+            (await run(gql, "ExportDialog", input={"scope": "PREFERRED", "affiliateIds": ids}))["exportPaymentDetails"],
+            "ExportPaymentDetailsSuccess",
+        )["export"]
         assert sum(g["affiliateCount"] for g in export["groups"]) + len(export["skipped"]) == len(ids)
 
         files = (await run(gql, "DownloadFile", exportId=export["id"]))["node"]["groups"]
@@ -113,29 +141,48 @@ async def test_every_operation_runs_on_the_demo_program(live: Live) -> None:
 
         payouts = []
         for group in export["groups"]:
-            paid = success((await run(gql, "MarkAsPaid", input={"exportId": export["id"], "method": group["method"]}))[
-                "markAsPaid"], "MarkAsPaidSuccess")
+            paid = success(
+                (await run(gql, "MarkAsPaid", input={"exportId": export["id"], "method": group["method"]}))[
+                    "markAsPaid"
+                ],
+                "MarkAsPaidSuccess",
+            )
             payouts += paid["payouts"]
         assert payouts and all(p["affiliate"]["paymentStatus"] != "DUE" for p in payouts)
         left = (await run(gql, "AffiliatesTable", filter={"paymentStatus": ["DUE"], "ids": ids}))["affiliates"]
         assert left["totalCount"] == len(export["skipped"])
 
-        voided = success((await run(gql, "VoidPayout", payoutId=payouts[0]["id"], reason="wrong account"))[
-            "voidPayout"], "VoidPayoutSuccess")["payout"]
+        voided = success(
+            (await run(gql, "VoidPayout", payoutId=payouts[0]["id"], reason="wrong account"))["voidPayout"],
+            "VoidPayoutSuccess",
+        )["payout"]
         assert voided["status"] == "VOIDED"
 
-        token = success((await run(gql, "CreateAffiliateToken", affiliateId=ids[1]))["createAffiliateToken"],
-                        "CreateAffiliateTokenSuccess")["token"]
+        token = success(
+            (await run(gql, "CreateAffiliateToken", affiliateId=ids[1]))["createAffiliateToken"],
+            "CreateAffiliateTokenSuccess",
+        )["token"]
         affiliate = gql.as_token(token)
         me = (await run(affiliate, "AffiliateSelfService"))["me"]
         assert me["id"] == ids[1]
-        updated = success((await run(affiliate, "UpdatePaymentDetails", input={
-            "affiliateId": ids[1], "paypalEmail": "self.service@example.com", "preferred": "PAYPAL"}))[
-            "updatePaymentDetails"], "UpdatePaymentDetailsSuccess")["affiliate"]
+        updated = success(
+            (
+                await run(
+                    affiliate,
+                    "UpdatePaymentDetails",
+                    input={"affiliateId": ids[1], "paypalEmail": "self.service@example.com", "preferred": "PAYPAL"},
+                )
+            )["updatePaymentDetails"],
+            "UpdatePaymentDetailsSuccess",
+        )["affiliate"]
         assert [m["type"] for m in updated["paymentMethods"] if m["preferred"]] == ["PAYPAL"]
 
-        product = await create_product(gql, name="Instant", commissionFlat={"amount": "60.00", "currency": "USD"},
-                                       milestones=[{"percent": "100", "delayDays": 0}])
+        product = await create_product(
+            gql,
+            name="Instant",
+            commissionFlat={"amount": "60.00", "currency": "USD"},
+            milestones=[{"percent": "100", "delayDays": 0}],
+        )
         newcomer = await create_affiliate(gql, "Toast Tester")
         await add_paypal(gql, newcomer, "toast@example.com")
         for n in (1, 2):

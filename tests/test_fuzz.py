@@ -29,13 +29,22 @@ from tests.clients import ADMIN_TOKEN, GraphQLClient
 # CI runs the same 60 examples each time; PAYOUTS_FUZZ_EXAMPLES=2000 explores at random for longer.
 EXAMPLES = int(os.environ.get("PAYOUTS_FUZZ_EXAMPLES", "60"))
 SETTINGS = settings(
-    max_examples=EXAMPLES, deadline=None, derandomize="PAYOUTS_FUZZ_EXAMPLES" not in os.environ,
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize="PAYOUTS_FUZZ_EXAMPLES" not in os.environ,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 SDL = schema.as_str()
 KNOWN_CODES = {
-    "VALIDATION", "NOT_FOUND", "FORBIDDEN", "CURRENCY_MISMATCH", "AFFILIATE_DECLINED", "REFUND_EXCEEDS_SALE",
-    "ALREADY_PAID", "INSTANT_PAYOUT", "CONFLICT",
+    "VALIDATION",
+    "NOT_FOUND",
+    "FORBIDDEN",
+    "CURRENCY_MISMATCH",
+    "AFFILIATE_DECLINED",
+    "REFUND_EXCEEDS_SALE",
+    "ALREADY_PAID",
+    "INSTANT_PAYOUT",
+    "CONFLICT",
 }
 
 
@@ -49,7 +58,7 @@ def ids() -> st.SearchStrategy[Any]:
 SCALARS = {
     "ID": ids(),
     "Decimal": st.one_of(
-        st.decimals(min_value=-10**12, max_value=10**12, allow_nan=False, places=3).map(str),
+        st.decimals(min_value=-(10**12), max_value=10**12, allow_nan=False, places=3).map(str),
         st.sampled_from(["0", "1", "12.50", "100", "1e400", "-0", "NaN", "Infinity", "", "1.2.3"]),
     ).map(nodes.String),
     "DateTime": st.one_of(

@@ -14,7 +14,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 async def post(client: httpx.AsyncClient, accept: str, query: str, **variables: Any) -> httpx.Response:
     return await client.post(
-        "/graphql", json={"query": query, "variables": variables},
+        "/graphql",
+        json={"query": query, "variables": variables},
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Accept": accept},
     )
 
@@ -56,7 +57,8 @@ async def test_an_executed_request_is_200_with_the_media_type_it_asked_for(clien
     assert ok.status_code == 200 and ok.headers["content-type"] == GRAPHQL_RESPONSE
     assert ok.json() == {"data": {"products": {"totalCount": 0}}}
     # a field error that nulls all of `data` still ran: 200, and `data` is there (null)
-    field_error = await post(client, GRAPHQL_RESPONSE, "query($a: String) { auditLog(action: $a) { totalCount } }",
-                             a="x" * 500)
+    field_error = await post(
+        client, GRAPHQL_RESPONSE, "query($a: String) { auditLog(action: $a) { totalCount } }", a="x" * 500
+    )
     assert field_error.status_code == 200, field_error.text
     assert field_error.json()["data"] is None and field_error.json()["errors"][0]["path"] == ["auditLog"]

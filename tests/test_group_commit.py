@@ -43,23 +43,40 @@ def orders(w: dict[str, str], n: int) -> list[tuple[str, dict[str, Any]]]:
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     valid = [(f"ok-{n}-{k}", w["ann"] if k % 2 else w["bob"]) for k in range(12)]
     return [
-        *[("created" if k >= 4 else "repeat", {"externalId": e, "productId": w["course"], "affiliateId": a})
-          for k, (e, a) in enumerate(valid)],
-        *[("instant", {"externalId": f"ivy-{n}-{k}", "productId": w["course"], "affiliateId": w["ivy"]})
-          for k in range(3)],
+        *[
+            ("created" if k >= 4 else "repeat", {"externalId": e, "productId": w["course"], "affiliateId": a})
+            for k, (e, a) in enumerate(valid)
+        ],
+        *[
+            ("instant", {"externalId": f"ivy-{n}-{k}", "productId": w["course"], "affiliateId": w["ivy"]})
+            for k in range(3)
+        ],
         ("AFFILIATE_DECLINED", {"externalId": f"cid-{n}", "productId": w["course"], "affiliateId": w["cid"]}),
-        ("CURRENCY_MISMATCH", {"externalId": f"eur-{n}", "productId": w["course"], "affiliateId": w["ann"],
-                               "amount": {"amount": "5.00", "currency": "EUR"}}),
+        (
+            "CURRENCY_MISMATCH",
+            {
+                "externalId": f"eur-{n}",
+                "productId": w["course"],
+                "affiliateId": w["ann"],
+                "amount": {"amount": "5.00", "currency": "EUR"},
+            },
+        ),
         ("NOT_FOUND", {"externalId": f"gone-{n}", "productId": w["missing"], "affiliateId": w["ann"]}),
-        ("VALIDATION", {"externalId": f"later-{n}", "productId": w["course"], "affiliateId": w["ann"],
-                        "occurredAt": future}),
-        ("VALIDATION", {"externalId": f"other-{n}", "productId": w["monthly"], "affiliateId": w["bob"],
-                        "subscriptionId": "sub_1"}),
+        (
+            "VALIDATION",
+            {"externalId": f"later-{n}", "productId": w["course"], "affiliateId": w["ann"], "occurredAt": future},
+        ),
+        (
+            "VALIDATION",
+            {"externalId": f"other-{n}", "productId": w["monthly"], "affiliateId": w["bob"], "subscriptionId": "sub_1"},
+        ),
         # the first four externalIds again, at the same time: one of the two creates, the other is a retry
         *[("repeat", {"externalId": e, "productId": w["course"], "affiliateId": a}) for e, a in valid[:4]],
         # renewals of sub_1 (initial booked to ann): only the first renewalPayments (2) earn
-        *[("renewal", {"externalId": f"renew-{n}-{k}", "productId": w["monthly"], "subscriptionId": "sub_1"})
-          for k in range(3)],
+        *[
+            ("renewal", {"externalId": f"renew-{n}-{k}", "productId": w["monthly"], "subscriptionId": "sub_1"})
+            for k in range(3)
+        ],
     ]
 
 
@@ -75,8 +92,10 @@ async def world(gql: GraphQLClient) -> dict[str, str]:
     w["missing"] = to_global_id("Product", 999_999)
     for name in ("ann", "bob", "ivy"):
         await add_paypal(gql, w[name], email=f"{name}.pay@example.com")
-    initial = await gql.ok(SALE, input={"externalId": "sub-0", "productId": w["monthly"], "affiliateId": w["ann"],
-                                        "subscriptionId": "sub_1"})
+    initial = await gql.ok(
+        SALE,
+        input={"externalId": "sub-0", "productId": w["monthly"], "affiliateId": w["ann"], "subscriptionId": "sub_1"},
+    )
     assert initial["recordSale"]["created"]
     return w
 
@@ -134,10 +153,12 @@ async def test_concurrent_calls_share_transactions(gql: GraphQLClient, sql_state
     await gql.ok(SALE, input={"externalId": "alone", "productId": product, "affiliateId": affiliates[0]})
     alone = len(sql_statements.statements)
     sql_statements.statements.clear()
-    answers = await asyncio.gather(*(
-        gql.ok(SALE, input={"externalId": f"s-{n}", "productId": product, "affiliateId": affiliates[n % 4]})
-        for n in range(20)
-    ))
+    answers = await asyncio.gather(
+        *(
+            gql.ok(SALE, input={"externalId": f"s-{n}", "productId": product, "affiliateId": affiliates[n % 4]})
+            for n in range(20)
+        )
+    )
     assert all(a["recordSale"]["created"] for a in answers)
     print(f"\nstatements: one call alone {alone}, twenty at once {len(sql_statements.statements)}")
     assert len(sql_statements.statements) <= 3 * alone, "\n".join(s[:120] for s in sql_statements.statements)

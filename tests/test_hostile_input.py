@@ -105,8 +105,13 @@ def settings(database_url: str, clock: MovableClock, request: pytest.FixtureRequ
         for name, value in environment.items():
             env.setenv(name, value)
         introspection = Settings.from_env().introspection
-    return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN,
-                    introspection=introspection, clock=clock)
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        admin_token=ADMIN_TOKEN,
+        introspection=introspection,
+        clock=clock,
+    )
 
 
 @pytest.mark.parametrize("settings", ["on", "off"], indirect=True)
@@ -132,24 +137,60 @@ async def test_every_free_text_input_is_bounded(gql: GraphQLClient) -> None:
     await add_paypal(gql, ann)
     await record_sale(gql, externalId="s-1", productId=product, affiliateId=ann)
     cases: list[tuple[str, str, dict[str, Any], str]] = [
-        ("createAffiliate", "input: CreateAffiliateInput!", {"input": {"name": LONG, "email": "a@example.com"}},
-         "name"),
-        ("createAffiliate", "input: CreateAffiliateInput!",
-         {"input": {"name": "Ann", "email": "a" * 250 + "@example.com"}}, "email"),
-        ("createProduct", "input: CreateProductInput!",
-         {"input": {"name": LONG, "price": {"amount": "1.00", "currency": "USD"}, "commissionPercent": "5"}}, "name"),
-        ("recordSale", "input: RecordSaleInput!",
-         {"input": {"externalId": LONG, "productId": product, "affiliateId": ann}}, "externalId"),
+        (
+            "createAffiliate",
+            "input: CreateAffiliateInput!",
+            {"input": {"name": LONG, "email": "a@example.com"}},
+            "name",
+        ),
+        (
+            "createAffiliate",
+            "input: CreateAffiliateInput!",
+            {"input": {"name": "Ann", "email": "a" * 250 + "@example.com"}},
+            "email",
+        ),
+        (
+            "createProduct",
+            "input: CreateProductInput!",
+            {"input": {"name": LONG, "price": {"amount": "1.00", "currency": "USD"}, "commissionPercent": "5"}},
+            "name",
+        ),
+        (
+            "recordSale",
+            "input: RecordSaleInput!",
+            {"input": {"externalId": LONG, "productId": product, "affiliateId": ann}},
+            "externalId",
+        ),
         ("refundSale", "input: RefundSaleInput!", {"input": {"externalId": LONG}}, "externalId"),
-        ("updatePaymentDetails", "input: PaymentDetailsInput!",
-         {"input": {"affiliateId": ann, "paypalEmail": "a" * 300 + "@example.com"}}, "paypalEmail"),
-        ("updatePaymentDetails", "input: PaymentDetailsInput!",
-         {"input": {"affiliateId": ann, "bankWire": {"accountHolder": LONG, "iban": "DE89370400440532013000",
-                                                      "country": "DE"}}}, "bankWire.accountHolder"),
-        ("markAsPaid", "input: MarkAsPaidInput!",
-         {"input": {"affiliateIds": [ann], "method": "PAYPAL", "reference": LONG}}, "reference"),
-        ("markAsPaid", "input: MarkAsPaidInput!",
-         {"input": {"affiliateIds": [ann], "method": "PAYPAL", "idempotencyKey": LONG}}, "idempotencyKey"),
+        (
+            "updatePaymentDetails",
+            "input: PaymentDetailsInput!",
+            {"input": {"affiliateId": ann, "paypalEmail": "a" * 300 + "@example.com"}},
+            "paypalEmail",
+        ),
+        (
+            "updatePaymentDetails",
+            "input: PaymentDetailsInput!",
+            {
+                "input": {
+                    "affiliateId": ann,
+                    "bankWire": {"accountHolder": LONG, "iban": "DE89370400440532013000", "country": "DE"},
+                }
+            },
+            "bankWire.accountHolder",
+        ),
+        (
+            "markAsPaid",
+            "input: MarkAsPaidInput!",
+            {"input": {"affiliateIds": [ann], "method": "PAYPAL", "reference": LONG}},
+            "reference",
+        ),
+        (
+            "markAsPaid",
+            "input: MarkAsPaidInput!",
+            {"input": {"affiliateIds": [ann], "method": "PAYPAL", "idempotencyKey": LONG}},
+            "idempotencyKey",
+        ),
     ]
     bob = await create_affiliate(gql, "Bob Ray", payoutMode="PAYPAL_INSTANT")
     await add_paypal(gql, bob, "bob.pay@example.com")
@@ -157,8 +198,14 @@ async def test_every_free_text_input_is_bounded(gql: GraphQLClient) -> None:
     payout = await gql.ok(
         "query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id } } } } } }", id=bob
     )
-    cases.append(("voidPayout", "payoutId: ID!, reason: String!",
-                  {"payoutId": payout["node"]["payouts"]["edges"][0]["node"]["id"], "reason": LONG}, "reason"))
+    cases.append(
+        (
+            "voidPayout",
+            "payoutId: ID!, reason: String!",
+            {"payoutId": payout["node"]["payouts"]["edges"][0]["node"]["id"], "reason": LONG},
+            "reason",
+        )
+    )
     before = await audit_count(gql)
     for name, params, variables, field in cases:
         declared = ", ".join(f"${p}" for p in params.split(", "))
@@ -185,15 +232,25 @@ async def test_odd_characters_are_refused_or_stored_but_never_crash(client: http
     query = f"mutation($input: CreateAffiliateInput!) {{ createAffiliate(input: $input) {{ __typename {ERROR} }} }}"
     for field_values in ({"name": text, "email": "odd@example.com"}, {"name": "Odd", "email": text}):
         payload = json.dumps({"query": query, "variables": {"input": field_values}})
-        response = await client.post("/graphql", content=payload.encode("utf-8", "surrogatepass"),
-                                     headers={**AUTH, "content-type": "application/json"})
+        response = await client.post(
+            "/graphql",
+            content=payload.encode("utf-8", "surrogatepass"),
+            headers={**AUTH, "content-type": "application/json"},
+        )
         body = assert_clean(response)
         if response.status_code == 200 and body.get("data"):
             assert body["data"]["createAffiliate"]["__typename"] in ("CreateAffiliateSuccess", "ValidationError")
-        search = {"query": "query($s: String) { affiliates(filter: {search: $s}) { totalCount } }",
-                  "variables": {"s": text}}
-        assert_clean(await client.post("/graphql", content=json.dumps(search).encode("utf-8", "surrogatepass"),
-                                       headers={**AUTH, "content-type": "application/json"}))
+        search = {
+            "query": "query($s: String) { affiliates(filter: {search: $s}) { totalCount } }",
+            "variables": {"s": text},
+        }
+        assert_clean(
+            await client.post(
+                "/graphql",
+                content=json.dumps(search).encode("utf-8", "surrogatepass"),
+                headers={**AUTH, "content-type": "application/json"},
+            )
+        )
 
 
 # --- malformed requests -------------------------------------------------------------------------
@@ -212,12 +269,21 @@ MALFORMED: list[tuple[str, dict[str, Any], int]] = [
     ("operation name not a string", {"json": {"query": "query A { me { id } }", "operationName": ["A"]}}, 400),
     ("syntax error", {"json": {"query": "{ me { id "}}, 200),
     ("unknown field", {"json": {"query": "{ secrets }"}}, 200),
-    ("wrong variable type", {"json": {"query": "query($f: Int) { products(first: $f) { totalCount } }",
-                                      "variables": {"f": "ten"}}}, 200),
+    (
+        "wrong variable type",
+        {"json": {"query": "query($f: Int) { products(first: $f) { totalCount } }", "variables": {"f": "ten"}}},
+        200,
+    ),
     ("huge variables", {"json": {"query": "{ me { id } }", "variables": {"x": "a" * (MAX_BODY_BYTES + 1)}}}, 413),
     ("many variables", {"json": {"query": "{ me { id } }", "variables": {f"v{i}": i for i in range(50_000)}}}, 200),
-    ("deeply nested variables", {"content": b'{"query": "{ me { id } }", "variables": {"x": ' + b"[" * 5000
-                                 + b"]" * 5000 + b"}}", "headers": {"content-type": "application/json"}}, 400),
+    (
+        "deeply nested variables",
+        {
+            "content": b'{"query": "{ me { id } }", "variables": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+            "headers": {"content-type": "application/json"},
+        },
+        400,
+    ),
     ("subscription over HTTP", {"json": {"query": "subscription { payoutBecameDue { at } }"}}, 200),
 ]
 
@@ -242,8 +308,11 @@ async def test_oversized_body_is_refused_by_its_declared_length(client: httpx.As
 
     response = await client.post("/graphql", content=endless(), headers={**AUTH, "content-type": "application/json"})
     assert response.status_code == 413 and error_codes(assert_clean(response)) == ["REQUEST_TOO_LARGE"]
-    declared = await client.post("/graphql", content=b"{}", headers={
-        **AUTH, "content-type": "application/json", "content-length": str(MAX_BODY_BYTES + 1)})
+    declared = await client.post(
+        "/graphql",
+        content=b"{}",
+        headers={**AUTH, "content-type": "application/json", "content-length": str(MAX_BODY_BYTES + 1)},
+    )
     assert declared.status_code == 413
 
 

@@ -42,28 +42,59 @@ async def book(count: int) -> list[int]:
     """Affiliates with PayPal details and one due installment each, written in bulk (set-up only)."""
     cipher, now = Cipher(SECRET_KEY), datetime.now(UTC)
     product = await Product.create(name="Course", currency="USD", price=10010, commission_percent="10")
-    await Affiliate.bulk_create([
-        Affiliate(name=f"Kill{n} Lee", email=f"kill{n}@example.com", approval_status=ApprovalStatus.APPROVED,
-                  search_text=f"kill{n} lee kill{n}@example.com")
-        for n in range(count)
-    ], batch_size=1000)
+    await Affiliate.bulk_create(
+        [
+            Affiliate(
+                name=f"Kill{n} Lee",
+                email=f"kill{n}@example.com",
+                approval_status=ApprovalStatus.APPROVED,
+                search_text=f"kill{n} lee kill{n}@example.com",
+            )
+            for n in range(count)
+        ],
+        batch_size=1000,
+    )
     ids = sorted(cast(list[int], await Affiliate.all().values_list("id", flat=True)))
     methods = [paypal(f"kill{n}.pay@example.com") for n in range(count)]
-    await PaymentMethod.bulk_create([
-        PaymentMethod(affiliate_id=a, type=d.type, details=cipher.encrypt(d.values), summary=d.summary)
-        for a, d in zip(ids, methods, strict=True)
-    ], batch_size=1000)
-    await Sale.bulk_create([
-        Sale(external_id=f"k-{a}", product_id=product.id, affiliate_id=a, currency="USD", amount=10010,
-             original_commission=COMMISSION, commission=COMMISSION, occurred_at=now - timedelta(days=1))
-        for a in ids
-    ], batch_size=1000)
+    await PaymentMethod.bulk_create(
+        [
+            PaymentMethod(affiliate_id=a, type=d.type, details=cipher.encrypt(d.values), summary=d.summary)
+            for a, d in zip(ids, methods, strict=True)
+        ],
+        batch_size=1000,
+    )
+    await Sale.bulk_create(
+        [
+            Sale(
+                external_id=f"k-{a}",
+                product_id=product.id,
+                affiliate_id=a,
+                currency="USD",
+                amount=10010,
+                original_commission=COMMISSION,
+                commission=COMMISSION,
+                occurred_at=now - timedelta(days=1),
+            )
+            for a in ids
+        ],
+        batch_size=1000,
+    )
     sales = dict(await Sale.all().values_list("affiliate_id", "id"))
-    await Installment.bulk_create([
-        Installment(sale_id=sales[a], affiliate_id=a, currency="USD", position=0, amount=COMMISSION,
-                    original_amount=COMMISSION, release_at=now - timedelta(days=1))
-        for a in ids
-    ], batch_size=1000)
+    await Installment.bulk_create(
+        [
+            Installment(
+                sale_id=sales[a],
+                affiliate_id=a,
+                currency="USD",
+                position=0,
+                amount=COMMISSION,
+                original_amount=COMMISSION,
+                release_at=now - timedelta(days=1),
+            )
+            for a in ids
+        ],
+        batch_size=1000,
+    )
     await refresh_affiliates(ids, now)
     return ids
 
@@ -94,8 +125,10 @@ async def test_kill_9_during_a_large_mark_as_paid_leaves_all_or_nothing(
     workers: tuple[ServerProcess, list[int]], database_url: str
 ) -> None:
     server, ids = workers
-    pay = {"query": PAY, "variables": {"input": {
-        "affiliateIds": [to_global_id("Affiliate", a) for a in ids], "method": "PAYPAL"}}}
+    pay = {
+        "query": PAY,
+        "variables": {"input": {"affiliateIds": [to_global_id("Affiliate", a) for a in ids], "method": "PAYPAL"}},
+    }
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     db = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
     try:

@@ -74,8 +74,11 @@ async def settle_due_installments(affiliate_gid: str) -> None:
             affiliate_id=affiliate_id, payout_id=None, voided=False, amount__gt=0, release_at__lte=now
         )
         payout = await Payout.create(
-            affiliate_id=affiliate_id, currency="USD", amount=sum(i.amount for i in due),
-            method=PaymentMethodType.PAYPAL, paid_at=now,
+            affiliate_id=affiliate_id,
+            currency="USD",
+            amount=sum(i.amount for i in due),
+            method=PaymentMethodType.PAYPAL,
+            paid_at=now,
         )
         await Installment.filter(id__in=[i.id for i in due]).update(payout_id=payout.id)
         await refresh_affiliates([affiliate_id], now)
@@ -399,7 +402,11 @@ async def test_switch_to_instant_with_unpaid_commission(gql: GraphQLClient) -> N
     # A new sale is paid instantly; the old commission stays unpaid.
     await record_sale(gql, externalId="o-2", productId=product, affiliateId=ann)
     assert figures(await affiliate(gql, ann)) == {
-        "earned": "20.02", "reserve": "0.00", "due": "10.01", "paid": "10.01", "owed": "0.00",
+        "earned": "20.02",
+        "reserve": "0.00",
+        "due": "10.01",
+        "paid": "10.01",
+        "owed": "0.00",
     }
     back = await set_payout_mode(gql, ann, "MANUAL")
     assert back["affiliate"]["paymentStatus"] == "DUE"
@@ -427,14 +434,12 @@ async def test_held_installment_matures_on_the_next_request(gql: GraphQLClient, 
     )
     assert [i["state"] for i in states["node"]["sales"]["edges"][0]["node"]["installments"]] == ["DUE", "DUE"]
     # Filtering by payment status sees the matured balance too.
-    due = await gql.ok('{ affiliates(filter: {paymentStatus: [DUE]}) { totalCount edges { node { id } } } }')
+    due = await gql.ok("{ affiliates(filter: {paymentStatus: [DUE]}) { totalCount edges { node { id } } } }")
     assert [e["node"]["id"] for e in due["affiliates"]["edges"]] == [ann]
 
 
 async def test_errors_are_payload_members(gql: GraphQLClient) -> None:
-    body = await gql.post(
-        f"""mutation {{ refundSale(input: {{externalId: "x"}}) {{ __typename {ERROR} }} }}"""
-    )
+    body = await gql.post(f"""mutation {{ refundSale(input: {{externalId: "x"}}) {{ __typename {ERROR} }} }}""")
     assert body["data"]["refundSale"]["__typename"] == "NotFoundError"
 
 
@@ -442,8 +447,7 @@ async def test_removing_the_preferred_method_leaves_the_only_other_one_preferred
     ann = await create_affiliate(gql)
     query = """mutation($input: PaymentDetailsInput!) { updatePaymentDetails(input: $input) {
       ... on UpdatePaymentDetailsSuccess { affiliate { paymentMethods { type preferred } } } } }"""
-    check = {"payee": "Ann Lee", "addressLine1": "1 Main St", "city": "Berlin", "postalCode": "10115",
-             "country": "DE"}
+    check = {"payee": "Ann Lee", "addressLine1": "1 Main St", "city": "Berlin", "postalCode": "10115", "country": "DE"}
     await gql.ok(query, input={"affiliateId": ann, "paypalEmail": "ann.pay@example.com"})
     data = await gql.ok(query, input={"affiliateId": ann, "check": check})
     methods = data["updatePaymentDetails"]["affiliate"]["paymentMethods"]
@@ -478,8 +482,9 @@ async def check_ledger_identity(affiliate_id: int) -> None:
         assert b.earned == b.reserve + b.due_installments + b.paid - b.owed, vars(b)
         assert min(b.earned, b.reserve, b.due_installments, b.paid, b.owed) >= 0, vars(b)
     # Rule 12: after any void, no outstanding owed amount stands against an unpaid installment.
-    for o in await OwedAmount.filter(affiliate_id=affiliate_id, recovered_by_id=None, amount__gt=0,
-                                     installment_id__not_isnull=True).prefetch_related("installment"):
+    for o in await OwedAmount.filter(
+        affiliate_id=affiliate_id, recovered_by_id=None, amount__gt=0, installment_id__not_isnull=True
+    ).prefetch_related("installment"):
         assert o.installment is not None and (o.installment.payout_id is not None or o.installment.amount == 0), vars(o)
     for sale in await Sale.filter(affiliate_id=affiliate_id):
         installments = sum(cast(list[int], await Installment.filter(sale_id=sale.id).values_list("amount", flat=True)))
@@ -490,7 +495,8 @@ async def check_ledger_identity(affiliate_id: int) -> None:
 async def test_balance_identity_holds_through_random_stories(gql: GraphQLClient) -> None:
     """Hypothesis drives stories from a worker thread; each step is a real GraphQL call on the app's loop."""
     product = await create_product(
-        gql, price={"amount": "1000.00", "currency": "USD"},
+        gql,
+        price={"amount": "1000.00", "currency": "USD"},
         milestones=[{"percent": "50", "delayDays": 0}, {"percent": "50", "delayDays": 30}],
     )
     loop = asyncio.get_running_loop()
@@ -507,8 +513,14 @@ async def test_balance_identity_holds_through_random_stories(gql: GraphQLClient)
                 case ("sale", cents, age):
                     sales.append(f"story{n}-{len(sales)}")
                     amount = {"amount": f"{cents // 100}.{cents % 100:02d}", "currency": "USD"}
-                    await record_sale(gql, externalId=sales[-1], productId=product, affiliateId=gid, amount=amount,
-                                      occurredAt=iso(now - timedelta(days=age)))
+                    await record_sale(
+                        gql,
+                        externalId=sales[-1],
+                        productId=product,
+                        affiliateId=gid,
+                        amount=amount,
+                        occurredAt=iso(now - timedelta(days=age)),
+                    )
                 case ("pay",):
                     await gql.ok(PAY_IDS, id=gid)
                 case ("refund", index, percent) if sales:
@@ -517,8 +529,11 @@ async def test_balance_identity_holds_through_random_stories(gql: GraphQLClient)
                     left = sale.amount - sale.refunded
                     refund = left if percent is None else max(1, left * percent // 100)
                     if left:
-                        await refund_sale(gql, externalId=external_id,
-                                          amount={"amount": f"{refund // 100}.{refund % 100:02d}", "currency": "USD"})
+                        await refund_sale(
+                            gql,
+                            externalId=external_id,
+                            amount={"amount": f"{refund // 100}.{refund % 100:02d}", "currency": "USD"},
+                        )
                 case ("void", index):
                     live = await Payout.filter(affiliate_id=affiliate_id, status="PAID", instant=False).order_by("id")
                     if live:

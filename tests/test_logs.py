@@ -39,9 +39,16 @@ def hostile_inputs(affiliate: str) -> list[tuple[str, dict[str, object]]]:
         (UPDATE, {"input": {"affiliateId": affiliate, "paypalEmail": EMAIL, "bankWire": {**wire, "country": 7}}}),
         (UPDATE, {"input": {"affiliateId": affiliate, "bankWire": {**wire, "iban": IBAN + "X"}}}),
         (UPDATE, {"input": {"affiliateId": STOLEN, "paypalEmail": EMAIL}}),
-        ("mutation { updatePaymentDetails(input: {affiliateId: " + json.dumps(affiliate) + ", paypalEmail: "
-         + json.dumps(EMAIL) + ', bankWire: {accountHolder: "H", country: "DE", iban: ' + json.dumps(IBAN)
-         + ", extra: 1}}) { __typename } }", {}),
+        (
+            "mutation { updatePaymentDetails(input: {affiliateId: "
+            + json.dumps(affiliate)
+            + ", paypalEmail: "
+            + json.dumps(EMAIL)
+            + ', bankWire: {accountHolder: "H", country: "DE", iban: '
+            + json.dumps(IBAN)
+            + ", extra: 1}}) { __typename } }",
+            {},
+        ),
         ("query { me { name(secret: " + json.dumps(STOLEN) + ") } }", {}),
         ("query { me { id } " + " " * 11_000 + f"# {IBAN} }}", {}),
         ("query($id: ID!) { node(id: $id) { id } nope }", {"id": EMAIL}),
@@ -61,29 +68,59 @@ async def test_hostile_input_leaves_no_secret_in_the_log(database_url: str, tmp_
                 assert body.get("errors") or "Error" in json.dumps(body), body
                 client_errors += len(body.get("errors") or [])
             # GET with the variables in the URL, a body that is not JSON, stolen and wrong tokens
-            response = await http.get("/graphql", params={"query": UPDATE, "variables": json.dumps(
-                {"input": {"affiliateId": ann, "paypalEmail": EMAIL, "bankWire": {"iban": IBAN}}})},
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+            response = await http.get(
+                "/graphql",
+                params={
+                    "query": UPDATE,
+                    "variables": json.dumps(
+                        {"input": {"affiliateId": ann, "paypalEmail": EMAIL, "bankWire": {"iban": IBAN}}}
+                    ),
+                },
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            )
             assert response.status_code in (200, 400, 405), response.text
-            response = await http.post("/graphql", content=f'{{"query": "{IBAN}", ', headers={
-                "Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"})
+            response = await http.post(
+                "/graphql",
+                content=f'{{"query": "{IBAN}", ',
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"},
+            )
             assert response.status_code == 400
             for header in (f"Bearer {STOLEN}", STOLEN, f"Basic {STOLEN}"):
-                assert (await http.post("/graphql", json={"query": "{ me { id } }"},
-                                        headers={"Authorization": header})).status_code == 401
-            response = await http.get(f"/exports/files/1?expires=9999999999&by=token%3A1&signature="
-                                      f"ForgedSignature0123456789&email={quote(EMAIL)}")
+                assert (
+                    await http.post("/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": header})
+                ).status_code == 401
+            response = await http.get(
+                f"/exports/files/1?expires=9999999999&by=token%3A1&signature="
+                f"ForgedSignature0123456789&email={quote(EMAIL)}"
+            )
             assert response.status_code in (401, 403, 404)
-            assert (await http.get(f"/exports/files/{quote(IBAN)}",
-                                   headers={"Authorization": f"Bearer {STOLEN}"})).status_code == 401
+            assert (
+                await http.get(f"/exports/files/{quote(IBAN)}", headers={"Authorization": f"Bearer {STOLEN}"})
+            ).status_code == 401
         # over WebSocket: a bad token, then an operation whose input GraphQL quotes
         async with connect(server.url, {"authorization": f"Bearer {STOLEN}"}) as ws:
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 5)
         async with connect(server.url, {"authorization": f"Bearer {ADMIN_TOKEN}"}) as ws:
             assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": UPDATE, "variables": {
-                "input": {"affiliateId": ann, "paypalEmail": EMAIL, "bankWire": {"iban": IBAN, "pin": 1}}}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": UPDATE,
+                            "variables": {
+                                "input": {
+                                    "affiliateId": ann,
+                                    "paypalEmail": EMAIL,
+                                    "bankWire": {"iban": IBAN, "pin": 1},
+                                }
+                            },
+                        },
+                    }
+                )
+            )
             message = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert message["type"] == "next" and message["payload"]["errors"], message
             client_errors += len(message["payload"]["errors"])

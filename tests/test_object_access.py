@@ -46,9 +46,20 @@ from tests.clients import GraphQLClient
 GRAPH = schema._schema
 MAX_FIELDS = 7  # object hops along one path (me -> payouts -> edges -> node -> export -> skipped -> affiliate)
 # Objects about the program or several affiliates: never for an AFFILIATE token (rule 11).
-PROGRAM_WIDE = {"PaymentExport", "ExportGroup", "ExportFile", "SkippedAffiliate", "ApiToken", "AuditEntry",
-                "ProgramSettings", "MarkAsPaidSuccess", "PaymentExportConnection", "AuditEntryConnection",
-                "AffiliateConnection", "ProductConnection"}
+PROGRAM_WIDE = {
+    "PaymentExport",
+    "ExportGroup",
+    "ExportFile",
+    "SkippedAffiliate",
+    "ApiToken",
+    "AuditEntry",
+    "ProgramSettings",
+    "MarkAsPaidSuccess",
+    "PaymentExportConnection",
+    "AuditEntryConnection",
+    "AffiliateConnection",
+    "ProductConnection",
+}
 OWN_OK_CODES = {"FORBIDDEN", "NOT_FOUND"}
 BOB_IBAN = "GB82WEST12345698765432"
 
@@ -147,19 +158,23 @@ def queries(world: World) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield f"node({typename})", doc.format(t=typename, s=leaves(target)), {"id": gid}
         for p in paths(target, MAX_FIELDS - 1):
             selection = " ".join(render(target, p).split())
-            yield (f"node({typename})." + ".".join(s.name for s in p), doc.format(t=typename, s=selection),
-                   {"id": gid})
+            yield (f"node({typename})." + ".".join(s.name for s in p), doc.format(t=typename, s=selection), {"id": gid})
     mutation = GRAPH.mutation_type
     assert mutation is not None
     payload = mutation.fields["updatePaymentDetails"]
     own_details = {"affiliateId": world.ann, "paypalEmail": "ann.pay@example.com"}
-    doc = ("mutation($input: PaymentDetailsInput!) {{ updatePaymentDetails(input: $input) {{ __typename {e} "
-           "... on UpdatePaymentDetailsSuccess {{ {s} }} }} }}")
+    doc = (
+        "mutation($input: PaymentDetailsInput!) {{ updatePaymentDetails(input: $input) {{ __typename {e} "
+        "... on UpdatePaymentDetailsSuccess {{ {s} }} }} }}"
+    )
     success = GRAPH.type_map["UpdatePaymentDetailsSuccess"]
     assert isinstance(success, GraphQLObjectType) and get_named_type(payload.type).name == "UpdatePaymentDetailsPayload"
     for p in paths(success, 3):
-        yield "updatePaymentDetails." + ".".join(s.name for s in p), doc.format(e=ERROR, s=render(success, p)), {
-            "input": own_details}
+        yield (
+            "updatePaymentDetails." + ".".join(s.name for s in p),
+            doc.format(e=ERROR, s=render(success, p)),
+            {"input": own_details},
+        )
 
 
 def leaks(world: World, body: dict[str, Any]) -> list[str]:
@@ -200,8 +215,13 @@ async def make_world(gql: GraphQLClient) -> World:
     ann = await create_affiliate(gql, "Ann Lee")
     await details(gql, ann, paypalEmail="ann.pay@example.com")
     bob = await create_affiliate(gql, "Bob Ray", email="bob.ray@example.org")
-    await details(gql, bob, paypalEmail="bob.secret@example.org", preferred="BANK_WIRE",
-                  bankWire={"accountHolder": "Bob Ray", "iban": BOB_IBAN, "swift": "NWBKGB2L", "country": "GB"})
+    await details(
+        gql,
+        bob,
+        paypalEmail="bob.secret@example.org",
+        preferred="BANK_WIRE",
+        bankWire={"accountHolder": "Bob Ray", "iban": BOB_IBAN, "swift": "NWBKGB2L", "country": "GB"},
+    )
     cid = await create_affiliate(gql, "Cid Moe", email="cid.moe@example.org")  # no payment method: skipped
     await record_sale(gql, externalId="ann-sale-1", productId=course, affiliateId=ann)
     await record_sale(gql, externalId="bob-sale-1", productId=deluxe, affiliateId=bob)
@@ -220,12 +240,15 @@ async def make_world(gql: GraphQLClient) -> World:
         sales { edges { node { id } } } payouts { edges { node { id } } } } } }
       products { edges { node { id price { amount } } } }
       paymentExports { edges { node { id } } } auditLog(first: 500) { edges { node { id objectId } } } }""")
-    own = await gql.ok("""query($id: ID!) { node(id: $id) { ... on Affiliate {
+    own = await gql.ok(
+        """query($id: ID!) { node(id: $id) { ... on Affiliate {
         balances { earned { amount } reserve { amount } due { amount } paid { amount } owed { amount }
           nextRelease { amount { amount } } }
         sales { edges { node { id amount { amount } refunded { amount } commission { amount }
           installments { amount { amount } } } } }
-        payouts { edges { node { id amount { amount } } } } } } }""", id=ann)
+        payouts { edges { node { id amount { amount } } } } } } }""",
+        id=ann,
+    )
     amounts = {m for m in _values(own, "amount") if isinstance(m, str)}
     amounts |= {e["node"]["price"]["amount"] for e in everything["products"]["edges"]}
     own_ids = {ann} | {i for i in _values(own["node"], "id") if isinstance(i, str)}
@@ -234,8 +257,7 @@ async def make_world(gql: GraphQLClient) -> World:
     others = {i for i in ids - own_ids if decodes(i) != "Product"}
     assert {decodes(i) for i in others} >= {"Affiliate", "Sale", "Payout", "PaymentExport", "ApiToken", "AuditEntry"}
     markers = ["Bob", "Cid", "bob.", "cid.", BOB_IBAN, BOB_IBAN[-4:], "bob-sale", "cid-sale", "b***", "c***"]
-    return World(ann=ann, ann_token=ann_token, others=others, amounts=amounts, markers=markers,
-                 ids=sorted(ids))
+    return World(ann=ann, ann_token=ann_token, others=others, amounts=amounts, markers=markers, ids=sorted(ids))
 
 
 def _values(data: Any, key: str) -> Iterator[Any]:
@@ -253,8 +275,9 @@ def _values(data: Any, key: str) -> Iterator[Any]:
 
 
 async def run(client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": document, "variables": variables},
-                                 headers={"Authorization": f"Bearer {token}"})
+    response = await client.post(
+        "/graphql", json={"query": document, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200, (document, response.text)
     body: dict[str, Any] = response.json()
     return body
@@ -278,6 +301,6 @@ async def test_an_affiliate_never_receives_what_is_not_its_own(gql: GraphQLClien
     # The same walk from Ann's own record as ADMIN does meet other affiliates' objects and the
     # program-wide aggregates: the oracle above would have seen them.
     assert {"someone", "program-wide", "amount", "marker"} <= admin_saw, admin_saw
-    me = (await run(client, world.ann_token, "{ me { id payouts { edges { node { id export { id } } } } } }", {}))
+    me = await run(client, world.ann_token, "{ me { id payouts { edges { node { id export { id } } } } } }", {})
     assert me["data"]["me"]["id"] == world.ann and me["data"]["me"]["payouts"]["edges"], me
     assert {e["extensions"]["code"] for e in me["errors"]} == {"FORBIDDEN"}, me

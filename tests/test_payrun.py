@@ -55,8 +55,9 @@ def group(export_result: dict[str, Any], method: str) -> dict[str, Any]:
 
 async def test_provided_and_preferred_groups_and_files(gql, client):
     product = await create_product(gql)  # USD 100.10 at 10%: 10.01 due at once
-    ann = await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="ann.pay@example.com", bankWire=BANK,
-                              preferred="BANK_WIRE")
+    ann = await due_affiliate(
+        gql, product, "Ann Lee", "s-1", paypalEmail="ann.pay@example.com", bankWire=BANK, preferred="BANK_WIRE"
+    )
     bob = await due_affiliate(gql, product, "Bob Roe", "s-2")
     cid = await create_affiliate(gql, "Cid Moe")  # approved, nothing earned
 
@@ -82,8 +83,9 @@ async def test_provided_and_preferred_groups_and_files(gql, client):
     listed = await gql.ok("{ paymentExports(first: 1) { totalCount edges { node { id scope } } } }")
     assert listed["paymentExports"]["totalCount"] == 2
     assert listed["paymentExports"]["edges"][0]["node"] == {"id": preferred["export"]["id"], "scope": "PREFERRED"}
-    node = await gql.ok("query($id: ID!) { node(id: $id) { ... on PaymentExport { id paid } } }",
-                        id=preferred["export"]["id"])
+    node = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on PaymentExport { id paid } } }", id=preferred["export"]["id"]
+    )
     assert node["node"] == {"id": preferred["export"]["id"], "paid": False}
 
 
@@ -119,8 +121,9 @@ async def test_snapshot_second_group_and_already_paid(gql):
     assert wire["skipped"][0]["affiliate"] == {"id": ann}
     assert "already settled" in wire["skipped"][0]["reason"]
     assert (await affiliate(gql, ann))["balances"][0]["paid"]["amount"] == "10.01"
-    state = await gql.ok("query($id: ID!) { node(id: $id) { ... on PaymentExport { paid groups { paid } } } }",
-                         id=export_id)
+    state = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on PaymentExport { paid groups { paid } } } }", id=export_id
+    )
     assert state["node"] == {"paid": True, "groups": [{"paid": True}, {"paid": True}]}
 
 
@@ -162,8 +165,9 @@ async def test_instant_payout_cannot_be_voided(gql):
 
 async def test_refund_of_paid_commission_is_recovered_by_next_payout(gql):
     """Rule 5's example end to end: 4.00 paid, full refund -> owed 4.00; a 10.00 sale -> due 6.00."""
-    product = await create_product(gql, milestones=[{"percent": "40", "delayDays": 0},
-                                                    {"percent": "60", "delayDays": 60}])
+    product = await create_product(
+        gql, milestones=[{"percent": "40", "delayDays": 0}, {"percent": "60", "delayDays": 60}]
+    )
     flat = await create_product(gql, name="Flat", commissionFlat={"amount": "10.00", "currency": "USD"})
     ann = await due_affiliate(gql, product, "Ann Lee", "s-1")
     first = await pay(gql, affiliateIds=[ann], method="PAYPAL")
@@ -184,9 +188,19 @@ async def test_refund_of_paid_commission_is_recovered_by_next_payout(gql):
 async def test_csv_injection_is_neutralised(gql, client):
     product = await create_product(gql)
     evil = '=HYPERLINK("http://evil.example","x")'
-    ann = await due_affiliate(gql, product, "Ann Lee", "s-1", check={
-        "payee": evil, "addressLine1": "+1 Main St", "city": "-Berlin", "postalCode": "@10115", "country": "DE",
-    })
+    ann = await due_affiliate(
+        gql,
+        product,
+        "Ann Lee",
+        "s-1",
+        check={
+            "payee": evil,
+            "addressLine1": "+1 Main St",
+            "city": "-Berlin",
+            "postalCode": "@10115",
+            "country": "DE",
+        },
+    )
     done = await export(gql, scope="PREFERRED", affiliateIds=[ann])
     _, text = await download(client, group(done, "CHECK")["files"][0]["downloadUrl"])
     row = list(csv.DictReader(io.StringIO(text)))[0]
@@ -258,24 +272,58 @@ async def seed_due_paypal(n: int, cipher: Cipher) -> list[int]:
     product = await Product.first()
     assert product is not None
     await Affiliate.bulk_create(
-        [Affiliate(name=f"A{i}", email=f"a{i}@example.com", approval_status=ApprovalStatus.APPROVED,
-                   preferred_method=PaymentMethodType.PAYPAL, search_text=f"a{i}") for i in range(n)],
+        [
+            Affiliate(
+                name=f"A{i}",
+                email=f"a{i}@example.com",
+                approval_status=ApprovalStatus.APPROVED,
+                preferred_method=PaymentMethodType.PAYPAL,
+                search_text=f"a{i}",
+            )
+            for i in range(n)
+        ],
         batch_size=1000,
     )
     ids = cast(list[int], await Affiliate.filter(name__startswith="A").order_by("id").values_list("id", flat=True))
     token = cipher.encrypt({"email": "a@example.com"})
     await PaymentMethod.bulk_create(
-        [PaymentMethod(affiliate_id=i, type=PaymentMethodType.PAYPAL, details=token, summary="a***@example.com")
-         for i in ids], batch_size=1000,
+        [
+            PaymentMethod(affiliate_id=i, type=PaymentMethodType.PAYPAL, details=token, summary="a***@example.com")
+            for i in ids
+        ],
+        batch_size=1000,
     )
     await Sale.bulk_create(
-        [Sale(external_id=f"b-{i}", product_id=product.id, affiliate_id=i, currency="USD", amount=1000,
-              original_commission=100, commission=100, occurred_at=now) for i in ids], batch_size=1000,
+        [
+            Sale(
+                external_id=f"b-{i}",
+                product_id=product.id,
+                affiliate_id=i,
+                currency="USD",
+                amount=1000,
+                original_commission=100,
+                commission=100,
+                occurred_at=now,
+            )
+            for i in ids
+        ],
+        batch_size=1000,
     )
     sales = dict(await Sale.filter(affiliate_id__in=ids).values_list("affiliate_id", "id"))
     await Installment.bulk_create(
-        [Installment(sale_id=sales[i], affiliate_id=i, currency="USD", position=0, amount=100, original_amount=100,
-                     release_at=now) for i in ids], batch_size=1000,
+        [
+            Installment(
+                sale_id=sales[i],
+                affiliate_id=i,
+                currency="USD",
+                position=0,
+                amount=100,
+                original_amount=100,
+                release_at=now,
+            )
+            for i in ids
+        ],
+        batch_size=1000,
     )
     await refresh_affiliates(ids, now)
     return ids
@@ -302,14 +350,35 @@ async def test_payment_exports_page_costs_constant_statements(gql, sql_statement
 async def test_cli_export_writes_the_files(gql, database_url, tmp_path):
     product = await create_product(gql)
     await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="ann@example.com")
-    await due_affiliate(gql, product, "Bob Roe", "s-2", check={
-        "payee": "Bob Roe", "addressLine1": "1 Main St", "city": "Berlin", "postalCode": "10115", "country": "DE",
-    })
+    await due_affiliate(
+        gql,
+        product,
+        "Bob Roe",
+        "s-2",
+        check={
+            "payee": "Bob Roe",
+            "addressLine1": "1 Main St",
+            "city": "Berlin",
+            "postalCode": "10115",
+            "country": "DE",
+        },
+    )
     env = {**os.environ, "PAYOUTS_DATABASE_URL": database_url, "PAYOUTS_SECRET_KEY": SECRET_KEY}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "export", "--scope", "PREFERRED", "--status", "DUE", "--out", str(tmp_path),
-        cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "server",
+        "export",
+        "--scope",
+        "PREFERRED",
+        "--status",
+        "DUE",
+        "--out",
+        str(tmp_path),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
@@ -349,8 +418,10 @@ async def test_a_pending_instant_affiliate_is_booked_as_manual_and_not_paid_by_i
 
     # Approved, the leftover is settled by id, but only once it reaches the minimum payout.
     await gql.ok(APPROVE, id=pam, status="APPROVED")
-    await gql.ok("mutation { updateProgramSettings(input: {minimumPayout: [{amount: \"50.00\", currency: \"USD\"}]})"
-                 " { __typename } }")
+    await gql.ok(
+        'mutation { updateProgramSettings(input: {minimumPayout: [{amount: "50.00", currency: "USD"}]})'
+        " { __typename } }"
+    )
     below = await pay(gql, affiliateIds=[pam], method="PAYPAL")
     assert below["skipped"][0]["reason"] == "below the minimum payout: USD 10.01 of USD 50.00 minimum"
     await gql.ok("mutation { updateProgramSettings(input: {minimumPayout: []}) { __typename } }")
@@ -394,8 +465,12 @@ async def balance(gql: GraphQLClient, affiliate_id: str) -> dict[str, str]:
 
 
 async def flat_product(gql: GraphQLClient, commission: str = "10.00") -> str:
-    return await create_product(gql, name=f"Flat {commission}", price={"amount": "100.00", "currency": "USD"},
-                                commissionFlat={"amount": commission, "currency": "USD"})
+    return await create_product(
+        gql,
+        name=f"Flat {commission}",
+        price={"amount": "100.00", "currency": "USD"},
+        commissionFlat={"amount": commission, "currency": "USD"},
+    )
 
 
 async def test_worked_example_void_after_a_full_refund(gql):
@@ -405,8 +480,13 @@ async def test_worked_example_void_after_a_full_refund(gql):
     sale = (await refund_sale(gql, externalId="s-1"))["sale"]
     assert (await balance(gql, ann))["owed"] == "10.00"
     assert (await gql.ok(VOID, id=payout, reason="bounced"))["voidPayout"]["payout"]["status"] == "VOIDED"
-    assert await balance(gql, ann) == {"earned": "0.00", "reserve": "0.00", "due": "0.00", "paid": "0.00",
-                                       "owed": "0.00"}
+    assert await balance(gql, ann) == {
+        "earned": "0.00",
+        "reserve": "0.00",
+        "due": "0.00",
+        "paid": "0.00",
+        "owed": "0.00",
+    }
     assert (await affiliate(gql, ann))["paymentStatus"] == "NOTHING_DUE"
     installments = (await gql.ok(SALE, id=sale["id"]))["node"]["installments"]
     assert installments == [{"amount": {"amount": "10.00"}, "state": "VOIDED"}]
@@ -418,12 +498,22 @@ async def test_void_after_a_partial_refund_brings_back_only_the_unrefunded_part(
     payout = (await pay(gql, affiliateIds=[ann], method="PAYPAL"))["payouts"][0]["id"]
     await refund_sale(gql, externalId="s-1", amount={"amount": "30.00", "currency": "USD"})  # 3.00 owed
     await gql.ok(VOID, id=payout, reason="bounced")
-    assert await balance(gql, ann) == {"earned": "7.00", "reserve": "0.00", "due": "7.00", "paid": "0.00",
-                                       "owed": "0.00"}
+    assert await balance(gql, ann) == {
+        "earned": "7.00",
+        "reserve": "0.00",
+        "due": "7.00",
+        "paid": "0.00",
+        "owed": "0.00",
+    }
     # The rest of the sale refunded later takes the 7.00 from the unpaid installment: nothing owed.
     await refund_sale(gql, externalId="s-1")
-    assert await balance(gql, ann) == {"earned": "0.00", "reserve": "0.00", "due": "0.00", "paid": "0.00",
-                                       "owed": "0.00"}
+    assert await balance(gql, ann) == {
+        "earned": "0.00",
+        "reserve": "0.00",
+        "due": "0.00",
+        "paid": "0.00",
+        "owed": "0.00",
+    }
 
 
 async def test_owed_recovered_by_a_later_payout_comes_back_as_due_when_the_first_is_voided(gql):
@@ -435,12 +525,22 @@ async def test_owed_recovered_by_a_later_payout_comes_back_as_due_when_the_first
     assert second["totals"] == [{"amount": "5.00", "currency": "USD"}]
     # The first payout bounced: the affiliate got 5.00 of the 15.00 it earned, so 10.00 is due.
     await gql.ok(VOID, id=first, reason="bounced")
-    assert await balance(gql, ann) == {"earned": "15.00", "reserve": "0.00", "due": "10.00", "paid": "5.00",
-                                       "owed": "0.00"}
+    assert await balance(gql, ann) == {
+        "earned": "15.00",
+        "reserve": "0.00",
+        "due": "10.00",
+        "paid": "5.00",
+        "owed": "0.00",
+    }
     # The second one bounced too: the recovery is undone, and the 10.00 refunded is netted after all.
     await gql.ok(VOID, id=second["payouts"][0]["id"], reason="bounced")
-    assert await balance(gql, ann) == {"earned": "15.00", "reserve": "0.00", "due": "15.00", "paid": "0.00",
-                                       "owed": "0.00"}
+    assert await balance(gql, ann) == {
+        "earned": "15.00",
+        "reserve": "0.00",
+        "due": "15.00",
+        "paid": "0.00",
+        "owed": "0.00",
+    }
     again = await pay(gql, affiliateIds=[ann], method="PAYPAL")
     assert again["totals"] == [{"amount": "15.00", "currency": "USD"}]
 
@@ -462,10 +562,21 @@ async def test_an_export_row_whose_owed_amount_a_void_netted_is_skipped(gql):
 
 # --- files a payer can use: check state, bank beneficiary address, rows listed in several groups ------
 
-CHECK_US = {"payee": "Jane Doe", "addressLine1": "1 Congress Ave", "city": "Austin", "state": "TX",
-            "postalCode": "78701", "country": "US"}
-BENEFICIARY: dict[str, str | None] = {"beneficiaryAddressLine1": "Hauptstr. 1", "beneficiaryAddressLine2": "Hinterhaus",
-               "beneficiaryCity": "Berlin", "beneficiaryPostalCode": "10115", "beneficiaryCountry": "de"}
+CHECK_US = {
+    "payee": "Jane Doe",
+    "addressLine1": "1 Congress Ave",
+    "city": "Austin",
+    "state": "TX",
+    "postalCode": "78701",
+    "country": "US",
+}
+BENEFICIARY: dict[str, str | None] = {
+    "beneficiaryAddressLine1": "Hauptstr. 1",
+    "beneficiaryAddressLine2": "Hinterhaus",
+    "beneficiaryCity": "Berlin",
+    "beneficiaryPostalCode": "10115",
+    "beneficiaryCountry": "de",
+}
 SHARED = """query($id: ID!) { node(id: $id) { ... on PaymentExport { groups { method sharedRowCount
   files { currency sharedRowCount }
   sharedRows(first: 10) { totalCount edges { node { reference alsoIn amount { amount currency }
@@ -475,8 +586,9 @@ SHARED = """query($id: ID!) { node(id: $id) { ... on PaymentExport { groups { me
 async def test_check_file_has_the_state(gql, client):
     product = await create_product(gql)
     jane = await due_affiliate(gql, product, "Jane Doe", "s-1", check=CHECK_US)
-    summary = await gql.ok("query($id: ID!) { node(id: $id) { ... on Affiliate { paymentMethods { summary } } } }",
-                           id=jane)
+    summary = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Affiliate { paymentMethods { summary } } } }", id=jane
+    )
     assert summary["node"]["paymentMethods"] == [{"summary": "check to J. Doe, Austin, TX"}]
     done = await export(gql, scope="PREFERRED", affiliateIds=[jane])
     _, text = await download(client, group(done, "CHECK")["files"][0]["downloadUrl"])
@@ -492,8 +604,11 @@ async def test_bank_wire_file_has_the_beneficiary_address(gql, client):
     _, text = await download(client, group(done, "BANK_WIRE")["files"][0]["downloadUrl"])
     (row,) = list(csv.DictReader(io.StringIO(text)))
     assert {k: v for k, v in row.items() if k.startswith("beneficiary_")} == {
-        "beneficiary_address_line1": "Hauptstr. 1", "beneficiary_address_line2": "Hinterhaus",
-        "beneficiary_city": "Berlin", "beneficiary_state": "", "beneficiary_postal_code": "10115",
+        "beneficiary_address_line1": "Hauptstr. 1",
+        "beneficiary_address_line2": "Hinterhaus",
+        "beneficiary_city": "Berlin",
+        "beneficiary_state": "",
+        "beneficiary_postal_code": "10115",
         "beneficiary_country": "DE",
     }
     assert (row["account_holder"], row["iban"], row["bank_country"]) == ("Ann Lee", BANK["iban"], "DE")
@@ -518,12 +633,21 @@ async def test_a_partial_beneficiary_address_is_refused(gql):
 
 async def test_rows_listed_in_several_groups_are_marked_in_files_and_api(gql, client):
     product = await create_product(gql)
-    ann = await due_affiliate(gql, product, "Ann Lee", "s-1", paypalEmail="ann.pay@example.com",
-                              bankWire={**BANK, **BENEFICIARY}, check=CHECK_US)
+    ann = await due_affiliate(
+        gql,
+        product,
+        "Ann Lee",
+        "s-1",
+        paypalEmail="ann.pay@example.com",
+        bankWire={**BANK, **BENEFICIARY},
+        check=CHECK_US,
+    )
     bob = await due_affiliate(gql, product, "Bob Roe", "s-2")
     done = await export(gql, scope="PROVIDED", affiliateIds=[ann, bob])
-    texts = {m: (await download(client, group(done, m)["files"][0]["downloadUrl"]))[1]
-             for m in ("PAYPAL", "BANK_WIRE", "CHECK")}
+    texts = {
+        m: (await download(client, group(done, m)["files"][0]["downloadUrl"]))[1]
+        for m in ("PAYPAL", "BANK_WIRE", "CHECK")
+    }
     paypal = {r[3]: r for r in csv.reader(io.StringIO(texts["PAYPAL"]))}
     assert paypal[bob_number(ann)][4].endswith("; also listed for BANK_WIRE, CHECK: pay once")
     assert paypal[bob_number(bob)][4] == f"Commission {paypal[bob_number(bob)][4].split()[-1]}"  # in one group only
@@ -537,9 +661,12 @@ async def test_rows_listed_in_several_groups_are_marked_in_files_and_api(gql, cl
     assert {m: g["sharedRowCount"] for m, g in by_method.items()} == {"BANK_WIRE": 1, "CHECK": 1, "PAYPAL": 1}
     assert by_method["PAYPAL"]["files"] == [{"currency": "USD", "sharedRowCount": 1}]
     (edge,) = by_method["PAYPAL"]["sharedRows"]["edges"]
-    assert edge["node"] == {"reference": paypal[bob_number(ann)][4].split()[1].rstrip(";"),
-                            "alsoIn": ["BANK_WIRE", "CHECK"], "amount": {"amount": "10.01", "currency": "USD"},
-                            "affiliate": {"id": ann}}
+    assert edge["node"] == {
+        "reference": paypal[bob_number(ann)][4].split()[1].rstrip(";"),
+        "alsoIn": ["BANK_WIRE", "CHECK"],
+        "amount": {"amount": "10.01", "currency": "USD"},
+        "affiliate": {"id": ann},
+    }
     assert by_method["CHECK"]["sharedRows"]["edges"][0]["node"]["reference"] == check["reference"]
     assert by_method["CHECK"]["sharedRows"]["totalCount"] == 1
 

@@ -73,7 +73,8 @@ async def test_parallel_mark_as_paid_settles_each_installment_once(server: str):
             node = data["node"]
             live = [p["node"] for p in node["payouts"]["edges"] if p["node"]["status"] == "PAID"]
             assert sum(int(p["amount"]["amount"].replace(".", "")) for p in live) == 2002
-            assert node["balances"] == [{"due": {"amount": "0.00"}, "paid": {"amount": "20.02"},
-                                         "earned": {"amount": "20.02"}}]
+            assert node["balances"] == [
+                {"due": {"amount": "0.00"}, "paid": {"amount": "20.02"}, "earned": {"amount": "20.02"}}
+            ]
             states = {i["state"] for s in node["sales"]["edges"] for i in s["node"]["installments"]}
             assert states == {"PAID"}

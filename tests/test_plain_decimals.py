@@ -40,12 +40,14 @@ async def product(gql: GraphQLClient, product_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("percent", "shown"), [("30", "30"), ("30.0", "30"), ("12.5", "12.5"), ("12.50", "12.5"), ("100", "100"),
-                           ("0.5", "0.5")],
+    ("percent", "shown"),
+    [("30", "30"), ("30.0", "30"), ("12.5", "12.5"), ("12.50", "12.5"), ("100", "100"), ("0.5", "0.5")],
 )
 async def test_commission_percents_come_back_in_plain_notation(gql: GraphQLClient, percent: str, shown: str) -> None:
     product_id = await create_product(
-        gql, commissionPercent=percent, price={"amount": "200.00", "currency": "USD"},
+        gql,
+        commissionPercent=percent,
+        price={"amount": "200.00", "currency": "USD"},
         milestones=[{"percent": "40.0", "delayDays": 0}, {"percent": "60", "delayDays": 60}],
     )
     node = await product(gql, product_id)
@@ -55,10 +57,12 @@ async def test_commission_percents_come_back_in_plain_notation(gql: GraphQLClien
 
 
 async def test_amounts_keep_the_currency_decimals(gql: GraphQLClient) -> None:
-    usd = await create_product(gql, commissionFlat={"amount": "30", "currency": "USD"},
-                               price={"amount": "100", "currency": "USD"})
-    jpy = await create_product(gql, commissionFlat={"amount": "1000", "currency": "JPY"},
-                               price={"amount": "12000", "currency": "JPY"})
+    usd = await create_product(
+        gql, commissionFlat={"amount": "30", "currency": "USD"}, price={"amount": "100", "currency": "USD"}
+    )
+    jpy = await create_product(
+        gql, commissionFlat={"amount": "1000", "currency": "JPY"}, price={"amount": "12000", "currency": "JPY"}
+    )
     assert (await product(gql, usd))["commissionFlat"] == {"amount": "30.00"}
     assert (await product(gql, usd))["price"]["amount"] == "100.00"
     assert (await product(gql, jpy))["commissionFlat"] == {"amount": "1000"}
@@ -76,12 +80,14 @@ async def test_values_stored_by_the_first_release_in_exponent_form_are_shown_pla
     assert node["milestones"] == [{"percent": "100", "delayDays": 0}]
     settings = await gql.ok("{ programSettings { defaultMilestones { percent delayDays } } }")
     assert settings["programSettings"]["defaultMilestones"] == [
-        {"percent": "50", "delayDays": 0}, {"percent": "50", "delayDays": 30}
+        {"percent": "50", "delayDays": 0},
+        {"percent": "50", "delayDays": 30},
     ]
 
 
 async def test_program_milestones_are_stored_and_shown_plain(gql: GraphQLClient) -> None:
-    await update_settings(gql, defaultMilestones=[{"percent": "12.50", "delayDays": 0},
-                                                  {"percent": "87.5", "delayDays": 14}])
+    await update_settings(
+        gql, defaultMilestones=[{"percent": "12.50", "delayDays": 0}, {"percent": "87.5", "delayDays": 14}]
+    )
     settings = await gql.ok("{ programSettings { defaultMilestones { percent } } }")
     assert [m["percent"] for m in settings["programSettings"]["defaultMilestones"]] == ["12.5", "87.5"]

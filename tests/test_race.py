@@ -108,20 +108,31 @@ class Race:
         if kind == "sale":  # its second installment matures a moment later, during the race
             external = rng.choice([f"race-{seed}-{n}", *self.sales[:5]])  # some are retries
             occurred = datetime.now(UTC) - timedelta(days=60) + timedelta(seconds=rng.uniform(0.2, 3))
-            call(kind, SALE, input={"externalId": external, "productId": self.product,
-                                    "affiliateId": rng.choice(self.affiliates),
-                                    "occurredAt": occurred.isoformat()})
+            call(
+                kind,
+                SALE,
+                input={
+                    "externalId": external,
+                    "productId": self.product,
+                    "affiliateId": rng.choice(self.affiliates),
+                    "occurredAt": occurred.isoformat(),
+                },
+            )
         elif kind == "refund":
-            call(kind, REFUND, input={"externalId": rng.choice(self.sales),
-                                      "amount": {"amount": "7.00", "currency": "USD"}})
+            call(
+                kind,
+                REFUND,
+                input={"externalId": rng.choice(self.sales), "amount": {"amount": "7.00", "currency": "USD"}},
+            )
         elif kind == "pay_ids":
             paid = call(kind, PAY, input={"affiliateIds": some, "method": "PAYPAL", "idempotencyKey": key})
             self.keep_payouts(paid)
         elif kind == "pay_export":
             made = call("export", EXPORT, input={"scope": "PREFERRED", "affiliateIds": some})
             if made and "export" in made and made["export"]["groups"]:
-                paid = call(kind, PAY, input={"exportId": made["export"]["id"], "method": "PAYPAL",
-                                              "idempotencyKey": key})
+                paid = call(
+                    kind, PAY, input={"exportId": made["export"]["id"], "method": "PAYPAL", "idempotencyKey": key}
+                )
                 self.keep_payouts(paid)
         elif kind == "void":
             with self.lock:
@@ -147,8 +158,15 @@ async def prepare(url: str) -> Race:
 
         async def sale(external: str, affiliate: str, occurred: datetime) -> str:
             async with gate:
-                await gql.ok(SALE, input={"externalId": external, "productId": product, "affiliateId": affiliate,
-                                          "occurredAt": occurred.isoformat()})
+                await gql.ok(
+                    SALE,
+                    input={
+                        "externalId": external,
+                        "productId": product,
+                        "affiliateId": affiliate,
+                        "occurredAt": occurred.isoformat(),
+                    },
+                )
             return external
 
         async def affiliate(n: int) -> str:
@@ -160,9 +178,9 @@ async def prepare(url: str) -> Race:
 
         affiliates = await asyncio.gather(*(affiliate(n) for n in range(AFFILIATES)))
         start = datetime.now(UTC) - timedelta(days=60)  # releases spread over the race's first seconds
-        sales = await asyncio.gather(*(
-            sale(f"setup-{n}-1", aff, start + timedelta(seconds=2 + n % 30 / 5)) for n, aff in enumerate(affiliates)
-        ))
+        sales = await asyncio.gather(
+            *(sale(f"setup-{n}-1", aff, start + timedelta(seconds=2 + n % 30 / 5)) for n, aff in enumerate(affiliates))
+        )
     return Race(product, list(affiliates), [f"setup-{n}-0" for n in range(AFFILIATES)] + list(sales))
 
 
@@ -171,9 +189,9 @@ async def test_racing_pay_runs_sales_refunds_and_voids_never_fail_nor_settle_twi
 ) -> None:
     race = await prepare(server.url)
     with ThreadPoolExecutor(THREADS) as pool:
-        await asyncio.gather(*(
-            asyncio.get_running_loop().run_in_executor(pool, race.run, server.url, seed) for seed in range(THREADS)
-        ))
+        await asyncio.gather(
+            *(asyncio.get_running_loop().run_in_executor(pool, race.run, server.url, seed) for seed in range(THREADS))
+        )
     print(f"\nrace figures: {dict(race.tally)}")  # the closing note quotes these
     assert not race.failures, "\n".join(race.failures[:20]) + "\n" + read(server.log)[-3000:]
     assert race.tally["calls"] >= THREADS * OPS_PER_THREAD * 0.8

@@ -198,10 +198,15 @@ async def test_payment_details_are_masked_and_encrypted_at_rest(gql: GraphQLClie
         ALL_PAYOUT_FIELDS,
         '{ affiliates(filter: {search: "ann"}) { edges { node { paymentMethods { summary } } } } }',
     ):
-        bodies.append((await gql.http.post(
-            "/graphql", json={"query": query, "variables": {"first": 10}},
-            headers={"Authorization": f"Bearer {gql.token}"},
-        )).text)
+        bodies.append(
+            (
+                await gql.http.post(
+                    "/graphql",
+                    json={"query": query, "variables": {"first": 10}},
+                    headers={"Authorization": f"Bearer {gql.token}"},
+                )
+            ).text
+        )
     for body in bodies:
         assert IBAN not in body and "0532013000" not in body
         assert PAYPAL_EMAIL not in body and "secret.person" not in body
@@ -240,8 +245,13 @@ async def _stored_bytes(database_url: str) -> bytes:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic dGVzdA=="}, {"Authorization": "Bearer"},
-     {"Authorization": "Bearer " + "x" * 5000}],
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "Basic dGVzdA=="},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ],
 )
 async def test_requests_without_a_valid_token_are_401(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
     response = await client.post("/graphql", json={"query": "{ programSettings { minimumSales } }"}, headers=headers)
@@ -270,14 +280,19 @@ async def _seed(count: int) -> None:
     approvals = [ApprovalStatus.APPROVED, ApprovalStatus.APPROVED, ApprovalStatus.PENDING]
     async with in_transaction():
         await ProgramSettings.filter(id=SETTINGS_ID).update(minimum_sales=2, minimum_payout={"USD": 500})
-        usd = await Product.create(name="Course", currency="USD", price=10010, commission_percent="10",
-                                   milestones=[["40", 0], ["60", 60]])
+        usd = await Product.create(
+            name="Course", currency="USD", price=10010, commission_percent="10", milestones=[["40", 0], ["60", 60]]
+        )
         eur = await Product.create(name="Kurs", currency="EUR", price=5000, commission_flat=700)
         await Affiliate.bulk_create(
             [
-                Affiliate(name=f"Seed {i:04d}", email=f"seed{i}@example.com", approval_status=approvals[i % 5 % 3],
-                          payout_mode=PayoutMode.PAYPAL_INSTANT if i % 10 == 9 else PayoutMode.MANUAL,
-                          search_text=f"seed {i:04d} seed{i}@example.com")
+                Affiliate(
+                    name=f"Seed {i:04d}",
+                    email=f"seed{i}@example.com",
+                    approval_status=approvals[i % 5 % 3],
+                    payout_mode=PayoutMode.PAYPAL_INSTANT if i % 10 == 9 else PayoutMode.MANUAL,
+                    search_text=f"seed {i:04d} seed{i}@example.com",
+                )
                 for i in range(count)
             ],
             batch_size=500,
@@ -285,9 +300,14 @@ async def _seed(count: int) -> None:
         ids = cast(list[int], await Affiliate.all().order_by("id").values_list("id", flat=True))
         await PaymentMethod.bulk_create(
             [
-                PaymentMethod(affiliate_id=a, type=PaymentMethodType.PAYPAL, summary="s***@example.net",
-                              details=cipher.encrypt({"email": f"seed{a}@example.net"}))
-                for n, a in enumerate(ids) if n % 4
+                PaymentMethod(
+                    affiliate_id=a,
+                    type=PaymentMethodType.PAYPAL,
+                    summary="s***@example.net",
+                    details=cipher.encrypt({"email": f"seed{a}@example.net"}),
+                )
+                for n, a in enumerate(ids)
+                if n % 4
             ],
             batch_size=500,
         )
@@ -296,10 +316,19 @@ async def _seed(count: int) -> None:
             for k in range(n % 3):
                 product = usd if k == 0 else eur
                 commission = 1001 if product is usd else 700
-                sales.append(Sale(external_id=f"seed-{a}-{k}", product_id=product.id, affiliate_id=a,
-                                  currency=product.currency, amount=product.price, original_commission=commission,
-                                  commission=commission, status=SaleStatus.COMPLETED,
-                                  occurred_at=now - timedelta(days=n % 90)))
+                sales.append(
+                    Sale(
+                        external_id=f"seed-{a}-{k}",
+                        product_id=product.id,
+                        affiliate_id=a,
+                        currency=product.currency,
+                        amount=product.price,
+                        original_commission=commission,
+                        commission=commission,
+                        status=SaleStatus.COMPLETED,
+                        occurred_at=now - timedelta(days=n % 90),
+                    )
+                )
         await Sale.bulk_create(sales, batch_size=500)
         installments: list[Installment] = []
         for sale in await Sale.all():
@@ -307,8 +336,15 @@ async def _seed(count: int) -> None:
             if sale.affiliate_id % 7 == 0:  # everything held: ON_HOLD
                 parts = [(0, sale.commission, 120)]
             installments.extend(
-                Installment(sale_id=sale.id, affiliate_id=sale.affiliate_id, currency=sale.currency, position=p,
-                            amount=amount, original_amount=amount, release_at=sale.occurred_at + timedelta(days=d))
+                Installment(
+                    sale_id=sale.id,
+                    affiliate_id=sale.affiliate_id,
+                    currency=sale.currency,
+                    position=p,
+                    amount=amount,
+                    original_amount=amount,
+                    release_at=sale.occurred_at + timedelta(days=d),
+                )
                 for p, amount, d in parts
             )
         await Installment.bulk_create(installments, batch_size=500)
@@ -330,7 +366,11 @@ async def test_a_page_costs_the_same_statements_for_10_or_500(
         if size == 500:
             assert statuses == {"DUE", "DUE_INCOMPLETE", "NOTHING_DUE"}
             assert {r["reason"] for e in edges for r in e["node"]["incompleteReasons"]} >= {
-                "NOT_APPROVED", "BELOW_MINIMUM_SALES", "MISSING_PAYMENT_DETAILS", "INSTANT_PAYMENT", "ON_HOLD",
+                "NOT_APPROVED",
+                "BELOW_MINIMUM_SALES",
+                "MISSING_PAYMENT_DETAILS",
+                "INSTANT_PAYMENT",
+                "ON_HOLD",
             }
     print(f"\nSQL statements for a page of 10: {counts[10]}, of 500: {counts[500]}")
     assert counts[10] == counts[500], "\n".join(s[:150] for s in sql_statements.statements)
@@ -340,7 +380,9 @@ async def test_a_page_costs_the_same_statements_for_10_or_500(
 async def test_payment_status_filter_reads_no_sales(gql: GraphQLClient, sql_statements: StatementCounter) -> None:
     await _seed(60)
     sql_statements.statements.clear()
-    await gql.ok('{ affiliates(filter: {paymentStatus: [DUE, DUE_INCOMPLETE]}, first: 50) { totalCount '
-                 'edges { node { id paymentStatus } } } }')
+    await gql.ok(
+        "{ affiliates(filter: {paymentStatus: [DUE, DUE_INCOMPLETE]}, first: 50) { totalCount "
+        "edges { node { id paymentStatus } } } }"
+    )
     assert not [s for s in sql_statements.statements if 'FROM "sales"' in s or 'FROM "installments"' in s]
     assert len(sql_statements.statements) <= 4, sql_statements.statements

@@ -35,8 +35,9 @@ class World:
 
 
 async def first_payout(gql: GraphQLClient, affiliate_id: str) -> str:
-    data = await gql.ok("query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id } } } } } }",
-                        id=affiliate_id)
+    data = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id } } } } } }", id=affiliate_id
+    )
     return data["node"]["payouts"]["edges"][0]["node"]["id"]
 
 
@@ -79,10 +80,14 @@ def query_table(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str]
     own = {ADMIN: OK, VIEWER: OK, AFFILIATE: OK, NONE: UNAUTHENTICATED}
     others = {ADMIN: OK, VIEWER: OK, AFFILIATE: NULL, NONE: UNAUTHENTICATED}
     table = [
-        ("me", "{ me { id name balances { currency } paymentStatus incompleteReasons { reason } "
-         "sales { totalCount edges { node { id commission { amount } } } } "
-         "payouts { totalCount edges { node { id amount { amount } } } } } }", {},
-         {ADMIN: NULL, VIEWER: NULL, AFFILIATE: OK, NONE: UNAUTHENTICATED}),
+        (
+            "me",
+            "{ me { id name balances { currency } paymentStatus incompleteReasons { reason } "
+            "sales { totalCount edges { node { id commission { amount } } } } "
+            "payouts { totalCount edges { node { id amount { amount } } } } } }",
+            {},
+            {ADMIN: NULL, VIEWER: NULL, AFFILIATE: OK, NONE: UNAUTHENTICATED},
+        ),
         ("affiliates", "{ affiliates { totalCount } }", {}, readers),
         ("products", "{ products { totalCount } }", {}, readers),
         ("programSettings", "{ programSettings { minimumSales } }", {}, readers),
@@ -138,10 +143,14 @@ async def test_an_affiliate_reads_its_own_figures_through_me(gql: GraphQLClient,
     assert [e["node"]["id"] for e in me["payouts"]["edges"]] == [w.ann_payout]
     assert me["balances"] == [{"currency": "USD"}]
     # Nested objects do not lead out of the affiliate's own data either.
-    body = (await post(client, w.tokens[AFFILIATE], "{ me { sales { edges { node { affiliate { id } "
-                       "product { name } } } } } }", {})).json()
+    body = (
+        await post(
+            client, w.tokens[AFFILIATE], "{ me { sales { edges { node { affiliate { id } product { name } } } } } }", {}
+        )
+    ).json()
     assert body["data"]["me"]["sales"]["edges"][0]["node"] == {
-        "affiliate": {"id": w.ann}, "product": {"name": "Course"}
+        "affiliate": {"id": w.ann},
+        "product": {"name": "Course"},
     }
 
 
@@ -158,39 +167,86 @@ def mutation_table(w: World) -> list[tuple[str, str, dict[str, Any]]]:
         return f"mutation({params}) {{ {name}({args}) {{ __typename {ERROR} {success} }} }}"
 
     table: list[tuple[str, str, dict[str, Any]]] = [
-        ("createProduct", call("createProduct", "input: $input", "$input: CreateProductInput!"),
-         {"input": {"name": "Book", "price": {"amount": "20.00", "currency": "USD"}, "commissionPercent": "5"}}),
-        ("createAffiliate", call("createAffiliate", "input: $input", "$input: CreateAffiliateInput!"),
-         {"input": {"name": "Cid Moe", "email": "cid@example.com"}}),
-        ("setApprovalStatus", call("setApprovalStatus", "affiliateId: $id, status: APPROVED", "$id: ID!"),
-         {"id": w.ann}),
+        (
+            "createProduct",
+            call("createProduct", "input: $input", "$input: CreateProductInput!"),
+            {"input": {"name": "Book", "price": {"amount": "20.00", "currency": "USD"}, "commissionPercent": "5"}},
+        ),
+        (
+            "createAffiliate",
+            call("createAffiliate", "input: $input", "$input: CreateAffiliateInput!"),
+            {"input": {"name": "Cid Moe", "email": "cid@example.com"}},
+        ),
+        (
+            "setApprovalStatus",
+            call("setApprovalStatus", "affiliateId: $id, status: APPROVED", "$id: ID!"),
+            {"id": w.ann},
+        ),
         ("setPayoutMode", call("setPayoutMode", "affiliateId: $id, mode: MANUAL", "$id: ID!"), {"id": w.ann}),
-        ("updatePaymentDetails", call("updatePaymentDetails", "input: $input", "$input: PaymentDetailsInput!"),
-         {"input": {"affiliateId": w.ann, "paypalEmail": "ann.new@example.com"}}),
-        ("updateProgramSettings", call("updateProgramSettings", "input: $input", "$input: UpdateProgramSettingsInput!"),
-         {"input": {"minimumSales": 0}}),
-        ("recordSale", call("recordSale", "input: $input", "$input: RecordSaleInput!"),
-         {"input": {"externalId": "ann-2", "productId": w.product, "affiliateId": w.ann}}),
-        ("refundSale", call("refundSale", "input: $input", "$input: RefundSaleInput!"),
-         {"input": {"externalId": "bob-1", "amount": {"amount": "10.00", "currency": "USD"}}}),
-        ("exportPaymentDetails", call("exportPaymentDetails", "input: $input", "$input: ExportPaymentDetailsInput!"),
-         {"input": {"scope": "PREFERRED"}}),
-        ("markAsPaid", call("markAsPaid", "input: $input", "$input: MarkAsPaidInput!",
-                            "... on MarkAsPaidSuccess { payouts { id } }"),
-         {"input": {"affiliateIds": [w.ann], "method": "PAYPAL", "reference": "batch-1"}}),
-        ("voidPayout", call("voidPayout", "payoutId: $id, reason: $reason", "$id: ID!, $reason: String!"),
-         {"id": PAID_BY_MARK_AS_PAID, "reason": "bank returned it"}),
+        (
+            "updatePaymentDetails",
+            call("updatePaymentDetails", "input: $input", "$input: PaymentDetailsInput!"),
+            {"input": {"affiliateId": w.ann, "paypalEmail": "ann.new@example.com"}},
+        ),
+        (
+            "updateProgramSettings",
+            call("updateProgramSettings", "input: $input", "$input: UpdateProgramSettingsInput!"),
+            {"input": {"minimumSales": 0}},
+        ),
+        (
+            "recordSale",
+            call("recordSale", "input: $input", "$input: RecordSaleInput!"),
+            {"input": {"externalId": "ann-2", "productId": w.product, "affiliateId": w.ann}},
+        ),
+        (
+            "refundSale",
+            call("refundSale", "input: $input", "$input: RefundSaleInput!"),
+            {"input": {"externalId": "bob-1", "amount": {"amount": "10.00", "currency": "USD"}}},
+        ),
+        (
+            "exportPaymentDetails",
+            call("exportPaymentDetails", "input: $input", "$input: ExportPaymentDetailsInput!"),
+            {"input": {"scope": "PREFERRED"}},
+        ),
+        (
+            "markAsPaid",
+            call(
+                "markAsPaid", "input: $input", "$input: MarkAsPaidInput!", "... on MarkAsPaidSuccess { payouts { id } }"
+            ),
+            {"input": {"affiliateIds": [w.ann], "method": "PAYPAL", "reference": "batch-1"}},
+        ),
+        (
+            "voidPayout",
+            call("voidPayout", "payoutId: $id, reason: $reason", "$id: ID!, $reason: String!"),
+            {"id": PAID_BY_MARK_AS_PAID, "reason": "bank returned it"},
+        ),
         ("createAffiliateToken", call("createAffiliateToken", "affiliateId: $id", "$id: ID!"), {"id": w.bob}),
         ("revokeToken", call("revokeToken", "id: $id", "$id: ID!"), {"id": w.ann_token_id}),
-        ("updateProduct", call("updateProduct", "input: $input", "$input: UpdateProductInput!"),
-         {"input": {"productId": w.product, "name": "Course 2", "renewalMonths": 12}}),
-        ("updateAffiliate", call("updateAffiliate", "input: $input", "$input: UpdateAffiliateInput!"),
-         {"input": {"affiliateId": w.ann, "referralCode": "ann-2024"}}),
-        ("createCommissionTier", call("createCommissionTier", "input: $input", "$input: CreateCommissionTierInput!",
-                                      "... on CreateCommissionTierSuccess { tier { id } }"),
-         {"input": {"productId": w.product, "name": "Gold", "commissionPercent": "20"}}),
-        ("assignCommissionTier", call("assignCommissionTier", "affiliateId: $id, productId: $product",
-                                      "$id: ID!, $product: ID!"), {"id": w.ann, "product": w.product}),
+        (
+            "updateProduct",
+            call("updateProduct", "input: $input", "$input: UpdateProductInput!"),
+            {"input": {"productId": w.product, "name": "Course 2", "renewalMonths": 12}},
+        ),
+        (
+            "updateAffiliate",
+            call("updateAffiliate", "input: $input", "$input: UpdateAffiliateInput!"),
+            {"input": {"affiliateId": w.ann, "referralCode": "ann-2024"}},
+        ),
+        (
+            "createCommissionTier",
+            call(
+                "createCommissionTier",
+                "input: $input",
+                "$input: CreateCommissionTierInput!",
+                "... on CreateCommissionTierSuccess { tier { id } }",
+            ),
+            {"input": {"productId": w.product, "name": "Gold", "commissionPercent": "20"}},
+        ),
+        (
+            "assignCommissionTier",
+            call("assignCommissionTier", "affiliateId: $id, productId: $product", "$id: ID!, $product: ID!"),
+            {"id": w.ann, "product": w.product},
+        ),
     ]
     return [row for row in table if row[0] in MUTATIONS]
 
@@ -226,8 +282,9 @@ async def test_every_mutation_is_admin_only_except_own_payment_details(
     assert other["updatePaymentDetails"]["code"] == NOT_FOUND
     missing = await as_ann.ok(document, input={"affiliateId": "QWZmaWxpYXRlOjk5OTk=", "paypalEmail": "x@example.com"})
     assert missing["updatePaymentDetails"] == other["updatePaymentDetails"], "other and missing must look alike"
-    bob = await gql.ok("query($id: ID!) { node(id: $id) { ... on Affiliate { paymentMethods { summary } } } }",
-                       id=w.bob)
+    bob = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Affiliate { paymentMethods { summary } } } }", id=w.bob
+    )
     assert bob["node"]["paymentMethods"] == [{"summary": "b***@example.com"}]
 
 
@@ -324,8 +381,13 @@ async def test_cli_token_revoke(settings: Any, client: httpx.AsyncClient, gql: G
 
     async def cli(*args: str) -> tuple[int, str, str]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", *args, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "server",
+            *args,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate()
         return proc.returncode or 0, out.decode().strip(), err.decode()
@@ -339,7 +401,8 @@ async def test_cli_token_revoke(settings: Any, client: httpx.AsyncClient, gql: G
     assert (await cli("token", "revoke", token_id))[0] == 1  # already revoked
     actions = (await gql.ok("{ auditLog { edges { node { actor action } } } }"))["auditLog"]["edges"]
     assert [e["node"] for e in actions] == [
-        {"actor": "cli", "action": "revokeToken"}, {"actor": "cli", "action": "createToken"},
+        {"actor": "cli", "action": "revokeToken"},
+        {"actor": "cli", "action": "createToken"},
     ]
 
 
@@ -380,11 +443,19 @@ async def test_an_affiliate_sees_its_own_sales_tier_and_renewal_fields_but_no_pr
     gql: GraphQLClient, client: httpx.AsyncClient
 ) -> None:
     w = await make_world(gql)
-    tier = await gql.ok("""mutation($p: ID!) { createCommissionTier(input: {productId: $p, name: "Gold",
-      commissionPercent: "20"}) { ... on CreateCommissionTierSuccess { tier { id } } } }""", p=w.product)
+    tier = await gql.ok(
+        """mutation($p: ID!) { createCommissionTier(input: {productId: $p, name: "Gold",
+      commissionPercent: "20"}) { ... on CreateCommissionTierSuccess { tier { id } } } }""",
+        p=w.product,
+    )
     tier_id = tier["createCommissionTier"]["tier"]["id"]
-    await gql.ok("mutation($a: ID!, $p: ID!, $t: ID) { assignCommissionTier(affiliateId: $a, productId: $p, "
-                 "tierId: $t) { __typename } }", a=w.ann, p=w.product, t=tier_id)
+    await gql.ok(
+        "mutation($a: ID!, $p: ID!, $t: ID) { assignCommissionTier(affiliateId: $a, productId: $p, "
+        "tierId: $t) { __typename } }",
+        a=w.ann,
+        p=w.product,
+        t=tier_id,
+    )
     await record_sale(gql, externalId="ann-sub-1", productId=w.product, affiliateId=w.ann, subscriptionId="sub_1")
     await record_sale(gql, externalId="ann-sub-2", productId=w.product, subscriptionId="sub_1")
     query = """{ me { referralCode tiers { tier { name } } sales { edges { node { externalId renewal subscriptionId

@@ -308,8 +308,15 @@ APPROVED_MANUAL = AffiliateFacts(ApprovalStatus.APPROVED, PayoutMode.MANUAL, Tru
 
 
 def usd(due_installments: int = 0, reserve: int = 0, owed: int = 0, **kw: object) -> BalanceFigures:
-    return BalanceFigures("USD", earned=due_installments + reserve, reserve=reserve,
-                          due_installments=due_installments, paid=0, owed=owed, **kw)  # type: ignore[arg-type]
+    return BalanceFigures(
+        "USD",
+        earned=due_installments + reserve,
+        reserve=reserve,
+        due_installments=due_installments,
+        paid=0,
+        owed=owed,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_due_when_every_requirement_is_met() -> None:
@@ -347,9 +354,7 @@ def test_on_hold_names_the_next_release() -> None:
         APPROVED_MANUAL, [usd(reserve=601, next_release_at=release, next_release_amount=601)], ProgramRules()
     )
     assert verdict.status is PaymentStatus.DUE_INCOMPLETE
-    assert verdict.reasons == (
-        (IncompleteReason.ON_HOLD, "USD 6.01 held; next release USD 6.01 on 2027-01-22"),
-    )
+    assert verdict.reasons == ((IncompleteReason.ON_HOLD, "USD 6.01 held; next release USD 6.01 on 2027-01-22"),)
 
 
 def test_balance_owed() -> None:
@@ -493,8 +498,12 @@ class Ledger:
         if self.figures().due <= 0:
             return
         payout = len(self.payouts)
-        due = [i for s in self.sales for i in s.installments if i.payout is None and i.amount > 0
-               and i.release_at <= self.now]
+        due = [
+            i
+            for s in self.sales
+            for i in s.installments
+            if i.payout is None and i.amount > 0 and i.release_at <= self.now
+        ]
         for inst in due:
             inst.payout = payout
         recovered = [o for o in self.owed if o.recovered_by is None and o.amount > 0]
@@ -518,8 +527,10 @@ class Ledger:
                 o.recovered_by = None
         outstanding = [o for o in self.owed if o.recovered_by is None and o.amount > 0]
         unpaid = {o.installment.key: o.installment for o in outstanding if o.installment.payout is None}
-        netting = net_void({k: i.amount for k, i in unpaid.items()},
-                           [OwedSlice(o.key, o.installment.key, o.amount) for o in outstanding])
+        netting = net_void(
+            {k: i.amount for k, i in unpaid.items()},
+            [OwedSlice(o.key, o.installment.key, o.amount) for o in outstanding],
+        )
         for key, amount in netting.installments.items():
             unpaid[key].amount = amount
         for o in outstanding:
@@ -551,8 +562,13 @@ operations = st.lists(
 # comes back as due, a second payout in between): stories made of such chapters do that.
 refund_ops = st.tuples(st.just("refund"), st.integers(min_value=0, max_value=3), st.none() | st.floats(0.01, 0.99))
 chapter = st.tuples(
-    st.tuples(st.just("sale"), st.integers(min_value=1, max_value=100_000), st.just(Decimal(10)), milestone_plans,
-              st.integers(min_value=0, max_value=121)),
+    st.tuples(
+        st.just("sale"),
+        st.integers(min_value=1, max_value=100_000),
+        st.just(Decimal(10)),
+        milestone_plans,
+        st.integers(min_value=0, max_value=121),
+    ),
     st.just(("pay",)),
     st.lists(refund_ops, min_size=1, max_size=2),
     st.lists(st.sampled_from([("pay",), ("time", 30)]), max_size=2),
@@ -583,8 +599,11 @@ def test_balance_invariant_holds_after_any_sequence(ops: list[tuple[object, ...]
         assert f.earned == f.reserve + f.due_installments + f.paid - f.owed
         assert min(f.earned, f.reserve, f.due_installments, f.paid, f.owed, f.due) >= 0
         # Rule 12: an outstanding owed amount never stands against an unpaid installment (voids net them).
-        assert not [o for o in ledger.owed if o.recovered_by is None and o.amount > 0
-                    and o.installment.payout is None and o.installment.amount > 0]
+        assert not [
+            o
+            for o in ledger.owed
+            if o.recovered_by is None and o.amount > 0 and o.installment.payout is None and o.installment.amount > 0
+        ]
         for sale in ledger.sales:
             # each sale's installments, less what its refunds made owed, are its commission
             assert 0 <= sale.commission <= sale.original
@@ -642,8 +661,14 @@ def test_no_part_holds_more_than_the_limit(index: int, limit: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "email", ["ann@example.com", "7up@example.co.uk", "ann.lee+pay@mail.example.com", "o'brien@example.ie",
-              "A_B-c@ex-ample.com"],
+    "email",
+    [
+        "ann@example.com",
+        "7up@example.co.uk",
+        "ann.lee+pay@mail.example.com",
+        "o'brien@example.ie",
+        "A_B-c@ex-ample.com",
+    ],
 )
 def test_plain_paypal_emails(email: str) -> None:
     assert paypal_email_is_plain(email)
@@ -652,10 +677,26 @@ def test_plain_paypal_emails(email: str) -> None:
 @pytest.mark.parametrize(
     "email",
     [
-        "=HYPERLINK(1)@example.com", "-ann@example.com", "+ann@example.com", "@ann@example.com", "'ann@example.com",
-        "_ann@example.com", ".ann@example.com", "\tann@example.com", "ann..lee@example.com", "ann.@example.com",
-        "Ann <ann@example.com>", '"ann"@example.com', "ann lee@example.com", "ann@example", "ann@-example.com",
-        "ann@example-.com", "ann@example.c0m", "١ann@example.com", "ánn@example.com", "ann@example.com\n",
+        "=HYPERLINK(1)@example.com",
+        "-ann@example.com",
+        "+ann@example.com",
+        "@ann@example.com",
+        "'ann@example.com",
+        "_ann@example.com",
+        ".ann@example.com",
+        "\tann@example.com",
+        "ann..lee@example.com",
+        "ann.@example.com",
+        "Ann <ann@example.com>",
+        '"ann"@example.com',
+        "ann lee@example.com",
+        "ann@example",
+        "ann@-example.com",
+        "ann@example-.com",
+        "ann@example.c0m",
+        "١ann@example.com",
+        "ánn@example.com",
+        "ann@example.com\n",
     ],
 )
 def test_paypal_emails_that_are_not_plain(email: str) -> None:

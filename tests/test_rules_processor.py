@@ -56,10 +56,12 @@ def test_renewal_limits_worked_examples() -> None:
     assert renewal_ended(twelve, start, datetime(2026, 12, 15, tzinfo=UTC), 10) is None  # 11th monthly renewal
     assert renewal_ended(twelve, start, datetime(2027, 1, 15, tzinfo=UTC), 11) is not None  # 12 months on: ends
     assert renewal_ended(RenewalTerms(months=0), start, start + timedelta(days=30), 0) == (
-        "renewalMonths: renewals earn within 0 months of the initial sale")
+        "renewalMonths: renewals earn within 0 months of the initial sale"
+    )
     three = RenewalTerms(payments=3)
     assert [renewal_ended(three, start, start, n) for n in range(5)] == [None, None, None] + [
-        "renewalPayments: only the first 3 renewals earn"] * 2
+        "renewalPayments: only the first 3 renewals earn"
+    ] * 2
     assert renewal_ended(RenewalTerms(), start, start + timedelta(days=3650), 500) is None  # lifetime
     both = RenewalTerms(months=6, payments=2)
     assert renewal_ended(both, start, start + timedelta(days=400), 0).startswith("renewalMonths")  # type: ignore[union-attr]
@@ -73,8 +75,11 @@ def test_renewal_rate_prefers_the_products_renewal_terms() -> None:
 
 
 def test_the_tier_in_force_at_a_sales_time() -> None:
-    history = [Assignment(NOW, 1, 7), Assignment(NOW + timedelta(days=2), 2, None),
-               Assignment(NOW + timedelta(days=2), 3, 9)]
+    history = [
+        Assignment(NOW, 1, 7),
+        Assignment(NOW + timedelta(days=2), 2, None),
+        Assignment(NOW + timedelta(days=2), 3, 9),
+    ]
     assert tier_at(history, NOW - timedelta(seconds=1)) is None  # before any assignment: base
     assert tier_at(history, NOW) == 7
     assert tier_at(history, NOW + timedelta(days=5)) == 9  # same instant: the later assignment wins
@@ -95,15 +100,22 @@ def test_refund_totals_in_any_order_book_the_largest_total_once(totals: list[int
 
 def test_a_disputed_installment_is_reserve_not_due_and_says_why() -> None:
     figures = balance_figures(
-        "USD", earned=1500, paid=0, owed=0, now=NOW,
-        open_installments=[OpenInstallment(1001, NOW - timedelta(days=1), disputed=True),
-                           OpenInstallment(499, NOW + timedelta(days=10))],
+        "USD",
+        earned=1500,
+        paid=0,
+        owed=0,
+        now=NOW,
+        open_installments=[
+            OpenInstallment(1001, NOW - timedelta(days=1), disputed=True),
+            OpenInstallment(499, NOW + timedelta(days=10)),
+        ],
     )
     assert (figures.reserve, figures.due, figures.disputed) == (1500, 0, 1001)
     assert figures.next_release_amount == 499, "a dispute is no release of the clock's"
     assert figures.earned == figures.reserve + figures.due_installments + figures.paid - figures.owed
-    verdict = payment_status(AffiliateFacts(ApprovalStatus.APPROVED, PayoutMode.MANUAL, True, 1), [figures],
-                             ProgramRules())
+    verdict = payment_status(
+        AffiliateFacts(ApprovalStatus.APPROVED, PayoutMode.MANUAL, True, 1), [figures], ProgramRules()
+    )
     assert verdict.status is PaymentStatus.DUE_INCOMPLETE
     assert (IncompleteReason.DISPUTED, "USD 10.01 held until its dispute closes") in verdict.reasons
     assert installment_state(1001, False, False, NOW, NOW, disputed=True) is InstallmentState.DISPUTED
@@ -116,25 +128,63 @@ def _event(kind: str, obj: dict[str, object]) -> bytes:
 
 
 def test_reading_stripe_objects() -> None:
-    checkout = {"object": "checkout.session", "mode": "payment", "payment_status": "paid", "amount_total": 4800,
-                "currency": "jpy", "payment_intent": "pi_1", "created": 1795000000,
-                "metadata": {"affiliate": "ann", "product": "price_1"}, "client_reference_id": "bob"}
+    checkout = {
+        "object": "checkout.session",
+        "mode": "payment",
+        "payment_status": "paid",
+        "amount_total": 4800,
+        "currency": "jpy",
+        "payment_intent": "pi_1",
+        "created": 1795000000,
+        "metadata": {"affiliate": "ann", "product": "price_1"},
+        "client_reference_id": "bob",
+    }
     sale = interpret(parse_event(_event("checkout.session.completed", checkout)))
     assert isinstance(sale, Payment)
     assert (sale.amount, sale.currency, sale.external_id, sale.refs.affiliate) == (4800, "JPY", "pi_1", "ann")
-    sub = interpret(parse_event(_event("checkout.session.completed", {
-        **checkout, "mode": "subscription", "subscription": {"id": "sub_1"}, "customer": "cus_1", "metadata": {}})))
+    sub = interpret(
+        parse_event(
+            _event(
+                "checkout.session.completed",
+                {
+                    **checkout,
+                    "mode": "subscription",
+                    "subscription": {"id": "sub_1"},
+                    "customer": "cus_1",
+                    "metadata": {},
+                },
+            )
+        )
+    )
     assert isinstance(sub, SubscriptionStarted) and sub.refs.subscription == "sub_1" and sub.refs.affiliate == "bob"
-    inv = interpret(parse_event(_event("invoice.paid", {"id": "in_1", "amount_paid": 2900, "currency": "usd",
-                                                        "subscription": "sub_1", "billing_reason": "subscription_cycle",
-                                                        "status_transitions": {"paid_at": 1795000100}})))
+    inv = interpret(
+        parse_event(
+            _event(
+                "invoice.paid",
+                {
+                    "id": "in_1",
+                    "amount_paid": 2900,
+                    "currency": "usd",
+                    "subscription": "sub_1",
+                    "billing_reason": "subscription_cycle",
+                    "status_transitions": {"paid_at": 1795000100},
+                },
+            )
+        )
+    )
     assert isinstance(inv, InvoicePaid) and inv.external_id == "in_1" and inv.refs.subscription == "sub_1"
-    refund = interpret(parse_event(_event("charge.refunded", {"payment_intent": "pi_1", "amount_refunded": 100,
-                                                              "currency": "usd"})))
+    refund = interpret(
+        parse_event(_event("charge.refunded", {"payment_intent": "pi_1", "amount_refunded": 100, "currency": "usd"}))
+    )
     assert refund == Refunded("pi_1", 100, "USD")
-    closed = interpret(parse_event(_event("charge.dispute.closed", {"id": "dp_1", "payment_intent": "pi_1",
-                                                                    "status": "lost", "amount": 50,
-                                                                    "currency": "eur"})))
+    closed = interpret(
+        parse_event(
+            _event(
+                "charge.dispute.closed",
+                {"id": "dp_1", "payment_intent": "pi_1", "status": "lost", "amount": 50, "currency": "eur"},
+            )
+        )
+    )
     assert closed == DisputeClosed("pi_1", "dp_1", "lost", 50, "EUR")
     assert isinstance(interpret(parse_event(_event("customer.created", {}))), Ignore)
     assert isinstance(interpret(parse_event(_event("charge.refunded", {"payment_intent": 5}))), Ignore)

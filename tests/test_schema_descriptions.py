@@ -80,7 +80,10 @@ class UndescribedQuery:
 def test_the_walk_finds_what_is_missing() -> None:
     """The check itself can fail: undescribed fields, arguments, input fields and enum values are caught."""
     assert sorted(undescribed(strawberry.Schema(query=UndescribedQuery)._schema)) == [
-        "Color.RED", "Filter.color", "UndescribedQuery.hello", "UndescribedQuery.hello(filter)",
+        "Color.RED",
+        "Filter.color",
+        "UndescribedQuery.hello",
+        "UndescribedQuery.hello(filter)",
     ]
 
 
@@ -93,13 +96,26 @@ def test_error_code_lists_every_code_a_payload_error_can_carry() -> None:
                 codes.add(str(node.value.value))
             if isinstance(node, ast.ClassDef):  # class attributes: `code = "VALIDATION"`
                 for statement in node.body:
-                    if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                            and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == "code"
-                            and isinstance(statement.value, ast.Constant)):
+                    if (
+                        isinstance(statement, ast.Assign)
+                        and len(statement.targets) == 1
+                        and isinstance(statement.targets[0], ast.Name)
+                        and statement.targets[0].id == "code"
+                        and isinstance(statement.value, ast.Constant)
+                    ):
                         codes.add(str(statement.value.value))
     assert codes and codes <= {c.value for c in ErrorCode}, codes - {c.value for c in ErrorCode}
-    from_operations = {"VALIDATION", "NOT_FOUND", "FORBIDDEN", "CURRENCY_MISMATCH", "AFFILIATE_DECLINED",
-                       "REFUND_EXCEEDS_SALE", "ALREADY_PAID", "INSTANT_PAYOUT", "CONFLICT"}
+    from_operations = {
+        "VALIDATION",
+        "NOT_FOUND",
+        "FORBIDDEN",
+        "CURRENCY_MISMATCH",
+        "AFFILIATE_DECLINED",
+        "REFUND_EXCEEDS_SALE",
+        "ALREADY_PAID",
+        "INSTANT_PAYOUT",
+        "CONFLICT",
+    }
     assert from_operations <= {c.value for c in ErrorCode}
 
 

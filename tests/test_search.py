@@ -38,8 +38,31 @@ PEOPLE = [
     ("Bo  Two-Spaces", "bo@x.example", "APPROVED"),
 ]
 TERMS = [
-    "ann", "ANN", "anna", "nn", "a", "alpha", ".example", "alpha.ex", "zoë", "ÅNGSTRÖM", "ngs", '"q"', "o'n",
-    "%", "_", "q_o", "percent%", "  ", "bo  two", "o  t", "nobody", "lee ann@", "ann lee", "e", "xyzzy-long-term",
+    "ann",
+    "ANN",
+    "anna",
+    "nn",
+    "a",
+    "alpha",
+    ".example",
+    "alpha.ex",
+    "zoë",
+    "ÅNGSTRÖM",
+    "ngs",
+    '"q"',
+    "o'n",
+    "%",
+    "_",
+    "q_o",
+    "percent%",
+    "  ",
+    "bo  two",
+    "o  t",
+    "nobody",
+    "lee ann@",
+    "ann lee",
+    "e",
+    "xyzzy-long-term",
 ]
 
 

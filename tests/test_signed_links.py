@@ -110,8 +110,13 @@ async def test_tampered_expired_and_other_file_links_are_403(gql: GraphQLClient,
     file_id = int(urlsplit(url).path.rsplit("/", 1)[1])
     expired = LinkSigner(SECRET_KEY).url(file_id, "admin-token", datetime.now(UTC) - LIFETIME - timedelta(seconds=1))
     other_file = url.replace(f"/exports/files/{file_id}?", f"/exports/files/{file_id + 1}?")
-    for bad in (with_params(url, signature=flipped), with_params(url, expires="9999999999"), expired, other_file,
-                with_params(url, by="token:1")):
+    for bad in (
+        with_params(url, signature=flipped),
+        with_params(url, expires="9999999999"),
+        expired,
+        other_file,
+        with_params(url, by="token:1"),
+    ):
         response = await client.get(bad)
         assert response.status_code == 403, (bad, response.text)
         assert "ann.pay" not in response.text

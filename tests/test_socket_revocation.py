@@ -80,8 +80,18 @@ async def test_an_operation_on_a_socket_whose_token_was_revoked_does_nothing(liv
     async with connect(live.url, {"authorization": f"Bearer {token}"}) as ws:
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await revoke_in_database_only(token_id)
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": UPDATE, "variables": {
-            "input": {"affiliateId": ann, "paypalEmail": "thief@example.com"}}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {
+                        "query": UPDATE,
+                        "variables": {"input": {"affiliateId": ann, "paypalEmail": "thief@example.com"}},
+                    },
+                }
+            )
+        )
         code, after = await closed_with(ws)
     assert code == REVOKED and after == []
     assert await live.gql.ok(SUMMARY, id=ann) == before
@@ -113,8 +123,18 @@ async def test_update_payment_details_right_after_revoke_over_http_is_refused(li
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await live.gql.ok(REVOKE, id=token_id)
         try:  # closed already by the revocation, or closed on this operation
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": UPDATE, "variables": {
-                "input": {"affiliateId": ann, "paypalEmail": "thief@example.com"}}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": UPDATE,
+                            "variables": {"input": {"affiliateId": ann, "paypalEmail": "thief@example.com"}},
+                        },
+                    }
+                )
+            )
         except websockets.ConnectionClosed:
             pass
         code, after = await closed_with(ws)
@@ -160,8 +180,12 @@ async def test_subscribers_sharing_an_execution_each_check_their_own_token(live:
     socket, revoked behind the bus's back, is still closed alone at that event."""
     product, ann, token, _ = await ann_with_token(live.gql)
     other = await create_affiliate_token(live.gql, ann)
-    async with subscribe(live.url, token) as first, subscribe(live.url, token) as second, \
-            subscribe(live.url, other["token"]) as revoked, subscribe(live.url, ADMIN_TOKEN) as admin:
+    async with (
+        subscribe(live.url, token) as first,
+        subscribe(live.url, token) as second,
+        subscribe(live.url, other["token"]) as revoked,
+        subscribe(live.url, ADMIN_TOKEN) as admin,
+    ):
         await live.subscribed(4)
         await revoke_in_database_only(other["apiToken"]["id"])
         await record_sale(live.gql, externalId="s-1", productId=product, affiliateId=ann)

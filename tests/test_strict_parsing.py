@@ -21,8 +21,21 @@ from tests.ws import connect
 
 # Spellings of a number that only ASCII digits may spell (percent-encoded where they go in a path).
 NOT_ASCII_NUMBERS = ["²", "١", "１", "٣", " 1", "1 ", "1_0", "+1", "-1", "01", "1.0", "1e1", "0"]
-NOT_PLAIN_AMOUNTS = ["１０.00", "٣.٠٠", "1_000.00", "1E+2", "1e2", " 12.00", "12.00 ", "+12.00", ".5", "5.",
-                     "Infinity", "NaN", "١٢"]
+NOT_PLAIN_AMOUNTS = [
+    "１０.00",
+    "٣.٠٠",
+    "1_000.00",
+    "1E+2",
+    "1e2",
+    " 12.00",
+    "12.00 ",
+    "+12.00",
+    ".5",
+    "5.",
+    "Infinity",
+    "NaN",
+    "١٢",
+]
 
 
 @pytest.mark.parametrize("text", NOT_ASCII_NUMBERS)
@@ -31,8 +44,7 @@ def test_natural_takes_ascii_digits_only(text: str) -> None:
     assert natural(text, 10**9) == (0 if text == "0" else None)
 
 
-@pytest.mark.parametrize(("text", "value"), [("12", 12), ("0", 0), ("2147483647", 2147483647),
-                                             ("2147483648", None)])
+@pytest.mark.parametrize(("text", "value"), [("12", 12), ("0", 0), ("2147483647", 2147483647), ("2147483648", None)])
 def test_natural_reads_plain_numbers_up_to_the_maximum(text: str, value: int | None) -> None:
     assert natural(text, 2**31 - 1) == value
 
@@ -50,8 +62,9 @@ def test_plain_decimal_reads_plain_notation(text: str) -> None:
 # --- ids ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", ["%C2%B2", "%D9%A1", "%EF%BC%91", "1_0", "+1", "%201", "01", "-1", "99999999999",
-                                 "1.0", "%F0%9D%9F%8F"])
+@pytest.mark.parametrize(
+    "raw", ["%C2%B2", "%D9%A1", "%EF%BC%91", "1_0", "+1", "%201", "01", "-1", "99999999999", "1.0", "%F0%9D%9F%8F"]
+)
 async def test_export_file_paths_that_are_not_ascii_ids_are_404_not_500(client: httpx.AsyncClient, raw: str) -> None:
     response = await client.get(f"/exports/files/{raw}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert response.status_code == 404, (raw, response.status_code, response.text)
@@ -74,10 +87,12 @@ def gid(type_name: str, pk: str) -> str:
 async def test_global_ids_with_non_ascii_numbers_are_unknown_ids(gql: GraphQLClient, pk: str) -> None:
     await create_affiliate(gql)  # Affiliate 1 exists: "١", "01" or " 1" must still not name it
     assert (await gql.ok("query($id: ID!) { node(id: $id) { id } }", id=gid("Affiliate", pk)))["node"] is None
-    result = (await gql.ok(
-        f"mutation($id: ID!) {{ setApprovalStatus(affiliateId: $id, status: APPROVED) {{ __typename {ERROR} }} }}",
-        id=gid("Affiliate", pk),
-    ))["setApprovalStatus"]
+    result = (
+        await gql.ok(
+            f"mutation($id: ID!) {{ setApprovalStatus(affiliateId: $id, status: APPROVED) {{ __typename {ERROR} }} }}",
+            id=gid("Affiliate", pk),
+        )
+    )["setApprovalStatus"]
     assert (result["__typename"], result["code"], result["field"]) == ("ValidationError", "VALIDATION", "affiliateId")
 
 
@@ -93,13 +108,22 @@ def amount_cases(text: str) -> list[tuple[str, dict[str, Any], str]]:
     """(document, input, field the VALIDATION error must name) for one spelling of a number."""
     price = {"amount": "100.00", "currency": "USD"}
     return [
-        (PRODUCT, {"name": "P", "price": {"amount": text, "currency": "USD"}, "commissionPercent": "10"},
-         "price.amount"),
-        (PRODUCT, {"name": "P", "price": price, "commissionFlat": {"amount": text, "currency": "USD"}},
-         "commissionFlat.amount"),
+        (
+            PRODUCT,
+            {"name": "P", "price": {"amount": text, "currency": "USD"}, "commissionPercent": "10"},
+            "price.amount",
+        ),
+        (
+            PRODUCT,
+            {"name": "P", "price": price, "commissionFlat": {"amount": text, "currency": "USD"}},
+            "commissionFlat.amount",
+        ),
         (PRODUCT, {"name": "P", "price": price, "commissionPercent": text}, "commissionPercent"),
-        (PRODUCT, {"name": "P", "price": price, "commissionPercent": "10",
-                   "milestones": [{"percent": text, "delayDays": 0}]}, "milestones"),
+        (
+            PRODUCT,
+            {"name": "P", "price": price, "commissionPercent": "10", "milestones": [{"percent": text, "delayDays": 0}]},
+            "milestones",
+        ),
         (SETTINGS, {"minimumPayout": [{"amount": text, "currency": "USD"}]}, "minimumPayout[0].amount"),
     ]
 
@@ -117,8 +141,9 @@ async def test_amounts_not_in_plain_ascii_notation_are_validation_errors(gql: Gr
 
 async def test_plain_amounts_still_work(gql: GraphQLClient) -> None:
     product = await create_product(gql, price={"amount": "1000.50", "currency": "USD"}, commissionPercent="12.5")
-    data = await gql.ok("query($id: ID!) { node(id: $id) { ... on Product { price { amount } commissionPercent } } }",
-                        id=product)
+    data = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Product { price { amount } commissionPercent } } }", id=product
+    )
     assert data["node"] == {"price": {"amount": "1000.50"}, "commissionPercent": "12.5"}
 
 

@@ -34,7 +34,9 @@ SALES = f"""query($id: ID!) {{ node(id: $id) {{ ... on Affiliate {{ paymentStatu
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
-        database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN,
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        admin_token=ADMIN_TOKEN,
         stripe_webhook_secrets=(SECRET, OLD_SECRET),
     )
 
@@ -87,8 +89,9 @@ async def test_only_correctly_signed_recent_events_are_recorded(client: httpx.As
     # Any v1 may match (Stripe sends several while a secret rolls), and any configured secret.
     several = f"{sign(body, 'whsec_old_one')},v1={sign(body).split('v1=')[1]}"
     assert (await deliver(client, body, signature=several)).status_code == 200
-    rotated = event("checkout.session.completed", checkout_session(amount=500, affiliate="ann-lee",
-                                                                   product="price_1PqCourse"))
+    rotated = event(
+        "checkout.session.completed", checkout_session(amount=500, affiliate="ann-lee", product="price_1PqCourse")
+    )
     assert (await deliver(client, rotated, secret=OLD_SECRET)).status_code == 200
     assert (await deliver(client, event("ping.test", {"id": "x"}), timestamp=int(time.time()) - 280)).status_code == 200
     assert (await events(gql))["totalCount"] == 3
@@ -96,9 +99,10 @@ async def test_only_correctly_signed_recent_events_are_recorded(client: httpx.As
 
 async def test_the_route_is_404_without_a_secret(database_url: str) -> None:
     app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN))
-    async with LifespanManager(app, startup_timeout=60) as manager, httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=manager.app), base_url="http://payouts.test"
-    ) as http:
+    async with (
+        LifespanManager(app, startup_timeout=60) as manager,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://payouts.test") as http,
+    ):
         response = await deliver(http, event("checkout.session.completed", {"id": "cs_1"}))
         assert response.status_code == 404
 
@@ -160,11 +164,17 @@ async def test_attribution_by_code_or_id_metadata_wins_and_unknowns_are_ignored(
 
 
 async def test_zero_decimal_currency(client: httpx.AsyncClient, gql: GraphQLClient) -> None:
-    await create_product(gql, name="Ebook", price={"amount": "4800", "currency": "JPY"}, commissionPercent="35",
-                         externalId="price_jpy")
+    await create_product(
+        gql, name="Ebook", price={"amount": "4800", "currency": "JPY"}, commissionPercent="35", externalId="price_jpy"
+    )
     ann = await create_affiliate(gql, "Ann Lee", referralCode="ann")
-    await deliver(client, event("checkout.session.completed",
-                                checkout_session(amount=4800, currency="jpy", affiliate="ann", product="price_jpy")))
+    await deliver(
+        client,
+        event(
+            "checkout.session.completed",
+            checkout_session(amount=4800, currency="jpy", affiliate="ann", product="price_jpy"),
+        ),
+    )
     sale = (await sales_of(gql, ann))["sales"]["edges"][0]["node"]
     assert sale["amount"] == {"amount": "4800", "currency": "JPY"} and sale["commission"] == {"amount": "1680"}
 
@@ -175,12 +185,24 @@ async def test_zero_decimal_currency(client: httpx.AsyncClient, gql: GraphQLClie
 async def test_a_subscription_checkout_attributes_its_invoices_and_renewals(
     client: httpx.AsyncClient, gql: GraphQLClient
 ) -> None:
-    await create_product(gql, name="Pro monthly", price={"amount": "29.00", "currency": "USD"},
-                         commissionPercent="30", externalId="price_pro_m", renewalCommissionPercent="10",
-                         renewalPayments=2)
+    await create_product(
+        gql,
+        name="Pro monthly",
+        price={"amount": "29.00", "currency": "USD"},
+        commissionPercent="30",
+        externalId="price_pro_m",
+        renewalCommissionPercent="10",
+        renewalPayments=2,
+    )
     ann = await create_affiliate(gql, "Ann Lee", referralCode="ann")
-    session = checkout_session(amount=2900, mode="subscription", client_reference_id="ann", product="price_pro_m",
-                               customer="cus_Q1", subscription="sub_Q1")
+    session = checkout_session(
+        amount=2900,
+        mode="subscription",
+        client_reference_id="ann",
+        product="price_pro_m",
+        customer="cus_Q1",
+        subscription="sub_Q1",
+    )
     started = await deliver(client, event("checkout.session.completed", session))
     assert started.json()["status"] == "APPLIED"
     assert (await sales_of(gql, ann))["sales"]["totalCount"] == 0, "the first invoice is the sale, not the checkout"
@@ -189,8 +211,14 @@ async def test_a_subscription_checkout_attributes_its_invoices_and_renewals(
     t0 = int(time.time()) - 4 * month
     reasons = ["subscription_create", "subscription_cycle", "subscription_cycle", "subscription_cycle"]
     for n, reason in enumerate(reasons):  # no metadata at all: the subscription was attributed
-        inv = invoice(amount=2900, customer="cus_Q1", subscription="sub_Q1", billing_reason=reason,
-                      paid_at=t0 + n * month, payment_intent=f"pi_Q1_{n}")
+        inv = invoice(
+            amount=2900,
+            customer="cus_Q1",
+            subscription="sub_Q1",
+            billing_reason=reason,
+            paid_at=t0 + n * month,
+            payment_intent=f"pi_Q1_{n}",
+        )
         response = await deliver(client, event("invoice.paid", inv))
         assert response.json()["status"] == "APPLIED", response.json()
     sales = [e["node"] for e in (await sales_of(gql, ann))["sales"]["edges"]][::-1]
@@ -213,8 +241,10 @@ async def test_an_invoice_of_a_newer_api_version_names_its_subscription_under_pa
     ann = await create_affiliate(gql, "Ann Lee", referralCode="ann")
     inv = invoice(amount=10010, customer="cus_N", subscription="sub_N", billing_reason="subscription_create")
     del inv["subscription"], inv["payment_intent"]
-    inv["parent"] = {"type": "subscription_details", "subscription_details": {
-        "subscription": "sub_N", "metadata": {"affiliate": "ann", "product": "price_new"}}}
+    inv["parent"] = {
+        "type": "subscription_details",
+        "subscription_details": {"subscription": "sub_N", "metadata": {"affiliate": "ann", "product": "price_new"}},
+    }
     assert (await deliver(client, event("invoice.paid", inv))).json()["status"] == "APPLIED"
     sale = (await sales_of(gql, ann))["sales"]["edges"][0]["node"]
     assert sale["externalId"] == inv["id"] and sale["subscriptionId"] == "sub_N"
@@ -225,8 +255,13 @@ async def test_an_invoice_of_a_newer_api_version_names_its_subscription_under_pa
 
 async def test_refunds_book_the_rise_of_the_running_total(client: httpx.AsyncClient, gql: GraphQLClient) -> None:
     _, ann, code = await program(gql)
-    await deliver(client, event("checkout.session.completed", checkout_session(
-        amount=10000, affiliate=code, product="price_1PqCourse", payment_intent="pi_R")))
+    await deliver(
+        client,
+        event(
+            "checkout.session.completed",
+            checkout_session(amount=10000, affiliate=code, product="price_1PqCourse", payment_intent="pi_R"),
+        ),
+    )
     first = event("charge.refunded", charge(payment_intent="pi_R", amount=10000, refunded=2500))
     second = event("charge.refunded", charge(payment_intent="pi_R", amount=10000, refunded=4000))
     assert (await deliver(client, first)).json()["status"] == "APPLIED"
@@ -255,8 +290,13 @@ async def test_a_refund_that_overtakes_its_sale_is_409_then_applied_on_redeliver
     assert (await deliver(client, refund)).status_code == 409, "still no sale: still pending"
     pending = (await events(gql, status="PENDING"))["edges"]
     assert [e["node"]["eventId"] for e in pending] == [refund["id"]] and "pi_Late" in pending[0]["node"]["reason"]
-    await deliver(client, event("checkout.session.completed", checkout_session(
-        amount=10000, affiliate=code, product="price_1PqCourse", payment_intent="pi_Late")))
+    await deliver(
+        client,
+        event(
+            "checkout.session.completed",
+            checkout_session(amount=10000, affiliate=code, product="price_1PqCourse", payment_intent="pi_Late"),
+        ),
+    )
     redelivered = await deliver(client, refund)
     assert redelivered.status_code == 200 and redelivered.json()["status"] == "APPLIED"
     assert (await deliver(client, refund)).json()["replay"] is True
@@ -272,8 +312,13 @@ async def test_a_dispute_holds_the_commission_and_a_won_one_releases_it(
     client: httpx.AsyncClient, gql: GraphQLClient
 ) -> None:
     _, ann, code = await program(gql)
-    await deliver(client, event("checkout.session.completed", checkout_session(
-        amount=10010, affiliate=code, product="price_1PqCourse", payment_intent="pi_D")))
+    await deliver(
+        client,
+        event(
+            "checkout.session.completed",
+            checkout_session(amount=10010, affiliate=code, product="price_1PqCourse", payment_intent="pi_D"),
+        ),
+    )
     opened = dispute(payment_intent="pi_D", amount=10010)
     assert (await deliver(client, event("charge.dispute.created", opened))).json()["status"] == "APPLIED"
     held = await sales_of(gql, ann)
@@ -299,15 +344,23 @@ async def test_a_lost_dispute_is_a_chargeback_of_the_disputed_amount(
 ) -> None:
     _, ann, code = await program(gql)
     for pi in ("pi_Part", "pi_Whole"):
-        await deliver(client, event("checkout.session.completed", checkout_session(
-            amount=10000, affiliate=code, product="price_1PqCourse", payment_intent=pi)))
+        await deliver(
+            client,
+            event(
+                "checkout.session.completed",
+                checkout_session(amount=10000, affiliate=code, product="price_1PqCourse", payment_intent=pi),
+            ),
+        )
     for pi, amount in (("pi_Part", 4000), ("pi_Whole", 10000)):
         opened = dispute(payment_intent=pi, amount=amount)
         await deliver(client, event("charge.dispute.created", opened))
         assert (await deliver(client, event("charge.dispute.closed", {**opened, "status": "lost"}))).status_code == 200
     by_id = {e["node"]["externalId"]: e["node"] for e in (await sales_of(gql, ann))["sales"]["edges"]}
     assert (by_id["pi_Part"]["status"], by_id["pi_Part"]["refunded"], by_id["pi_Part"]["commission"]) == (
-        "PARTIALLY_REFUNDED", {"amount": "40.00"}, {"amount": "6.00"})
+        "PARTIALLY_REFUNDED",
+        {"amount": "40.00"},
+        {"amount": "6.00"},
+    )
     assert (by_id["pi_Whole"]["status"], by_id["pi_Whole"]["commission"]) == ("CHARGED_BACK", {"amount": "0.00"})
     assert by_id["pi_Part"]["installments"] == [{"amount": {"amount": "6.00"}, "state": "DUE"}]
 
@@ -319,10 +372,16 @@ async def test_a_dispute_that_overtakes_its_sale_waits_and_a_close_that_overtake
     opened = dispute(payment_intent="pi_O", amount=10000)
     created_evt = event("charge.dispute.created", opened)
     assert (await deliver(client, created_evt)).status_code == 409
-    await deliver(client, event("checkout.session.completed", checkout_session(
-        amount=10000, affiliate=code, product="price_1PqCourse", payment_intent="pi_O")))
+    await deliver(
+        client,
+        event(
+            "checkout.session.completed",
+            checkout_session(amount=10000, affiliate=code, product="price_1PqCourse", payment_intent="pi_O"),
+        ),
+    )
     assert (await deliver(client, event("charge.dispute.closed", {**opened, "status": "warning_closed"}))).json()[
-        "status"] == "APPLIED"
+        "status"
+    ] == "APPLIED"
     assert (await deliver(client, created_evt)).status_code == 200  # the redelivered open comes after its close
     assert (await sales_of(gql, ann))["paymentStatus"] == "DUE", "a closed dispute must not hold again"
 
@@ -336,25 +395,45 @@ async def test_unknown_types_and_hostile_payloads_never_break_anything(
     _, ann, code = await program(gql)
     unknown = await deliver(client, event("customer.created", {"id": "cus_X", "object": "customer"}))
     assert unknown.status_code == 200 and unknown.json()["status"] == "IGNORED"
-    not_events = [b"", b"not json", b"[]", b'"evt"', b"\xff\xfe", b"[" * 100_000, b'{"id": 1, "type": "x"}',
-                  b'{"id": "evt_1", "type": "invoice.paid"}', b'{"id": "evt_1", "type": "x", "data": []}']
+    not_events = [
+        b"",
+        b"not json",
+        b"[]",
+        b'"evt"',
+        b"\xff\xfe",
+        b"[" * 100_000,
+        b'{"id": 1, "type": "x"}',
+        b'{"id": "evt_1", "type": "invoice.paid"}',
+        b'{"id": "evt_1", "type": "x", "data": []}',
+    ]
     for body in not_events:
         response = await deliver(client, body)
         assert response.status_code == 400, (body[:20], response.status_code)
     hostile_sessions: list[dict[str, Any]] = [
-        {"amount_total": "10000"}, {"amount_total": -5}, {"amount_total": 10.5}, {"amount_total": 10**30},
-        {"currency": 840}, {"currency": "xyz"}, {"currency": "us"}, {"metadata": ["affiliate", code]},
-        {"metadata": {"affiliate": {"$ne": None}}}, {"payment_intent": ["pi"]},
-        {"created": 10**15}, {"created": int(time.time()) + 86400 * 30},
+        {"amount_total": "10000"},
+        {"amount_total": -5},
+        {"amount_total": 10.5},
+        {"amount_total": 10**30},
+        {"currency": 840},
+        {"currency": "xyz"},
+        {"currency": "us"},
+        {"metadata": ["affiliate", code]},
+        {"metadata": {"affiliate": {"$ne": None}}},
+        {"payment_intent": ["pi"]},
+        {"created": 10**15},
+        {"created": int(time.time()) + 86400 * 30},
         {"metadata": {"affiliate": "x" * 10_000, "product": "price_1PqCourse"}},
-        {"amount_total": 0}, {"payment_status": "unpaid"}, {"mode": None},
+        {"amount_total": 0},
+        {"payment_status": "unpaid"},
+        {"mode": None},
     ]
     for change in hostile_sessions:
         session = {**checkout_session(amount=10000, affiliate=code, product="price_1PqCourse"), **change}
         response = await deliver(client, event("checkout.session.completed", session))
         assert response.status_code == 200 and response.json()["status"] == "IGNORED", (change, response.text)
     cases_of_kind: list[tuple[str, dict[str, Any]]] = [
-        ("charge.refunded", {"payment_intent": None}), ("charge.dispute.closed", {"id": "dp_1"}),
+        ("charge.refunded", {"payment_intent": None}),
+        ("charge.dispute.closed", {"id": "dp_1"}),
         ("invoice.paid", {"amount_paid": True}),
         ("charge.refunded", {"payment_intent": "pi_x", "amount_refunded": "1"}),
     ]
@@ -391,8 +470,7 @@ async def test_process_events_pages_newest_first_for_admin_and_viewer(
 
 async def test_the_same_event_delivered_concurrently_books_once(client: httpx.AsyncClient, gql: GraphQLClient) -> None:
     _, ann, code = await program(gql)
-    evt = event("checkout.session.completed", checkout_session(amount=10000, affiliate=code,
-                                                               product="price_1PqCourse"))
+    evt = event("checkout.session.completed", checkout_session(amount=10000, affiliate=code, product="price_1PqCourse"))
     responses = await asyncio.gather(*(deliver(client, evt) for _ in range(6)))
     assert sorted(r.json()["replay"] for r in responses) == [False] + [True] * 5
     assert (await sales_of(gql, ann))["sales"]["totalCount"] == 1
@@ -409,10 +487,19 @@ async def test_two_workers_receiving_the_same_events_at_once_book_each_once(
     second = await start_server(database_url, tmp_path / "b.log", env=env)
     try:
         async with httpx.AsyncClient(base_url=first.url) as a, httpx.AsyncClient(base_url=second.url) as b:
-            sent = [event("checkout.session.completed", checkout_session(
-                amount=10000, affiliate=code, product="price_1PqCourse", payment_intent=f"pi_W{n}")) for n in range(8)]
-            sent += [event("charge.refunded", charge(payment_intent=f"pi_W{n}", amount=10000, refunded=2500))
-                     for n in range(8)]
+            sent = [
+                event(
+                    "checkout.session.completed",
+                    checkout_session(
+                        amount=10000, affiliate=code, product="price_1PqCourse", payment_intent=f"pi_W{n}"
+                    ),
+                )
+                for n in range(8)
+            ]
+            sent += [
+                event("charge.refunded", charge(payment_intent=f"pi_W{n}", amount=10000, refunded=2500))
+                for n in range(8)
+            ]
             for evt in sent:
                 responses = await asyncio.gather(deliver(a, evt), deliver(b, evt), deliver(a, evt), deliver(b, evt))
                 assert {r.status_code for r in responses} == {200}, [r.text for r in responses]
@@ -435,8 +522,15 @@ async def test_booked_events_are_announced_live(live: Live) -> None:
     await add_paypal(gql, ann)
     async with httpx.AsyncClient(base_url=live.url) as http, subscribe(live.url, gql.token, ann) as stream:
         await live.subscribed()
-        await deliver(http, event("checkout.session.completed", checkout_session(
-            amount=10010, affiliate="ann-lee", product="price_1PqCourse", payment_intent="pi_Live")))
+        await deliver(
+            http,
+            event(
+                "checkout.session.completed",
+                checkout_session(
+                    amount=10010, affiliate="ann-lee", product="price_1PqCourse", payment_intent="pi_Live"
+                ),
+            ),
+        )
         sold = await stream.next()
         assert (sold["cause"], sold["newlyDue"]) == ("SALE_RECORDED", [{"amount": "10.01", "currency": "USD"}])
         opened = dispute(payment_intent="pi_Live", amount=10010)

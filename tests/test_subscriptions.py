@@ -56,9 +56,7 @@ async def test_a_sale_with_an_immediate_milestone_is_announced(live: Live) -> No
         assert event["due"] == [{"amount": "8.00", "currency": "USD"}]
 
         # A sale whose commission is all held makes nothing due: no event.
-        held = await create_product(
-            live.gql, name="Held", milestones=[{"percent": "100", "delayDays": 30}]
-        )
+        held = await create_product(live.gql, name="Held", milestones=[{"percent": "100", "delayDays": 30}])
         await record_sale(live.gql, externalId="o-3", productId=held, affiliateId=ann)
         await events.nothing_within(0.5)
 
@@ -134,8 +132,9 @@ async def test_an_affiliate_token_only_ever_sees_its_own_events(live: Live) -> N
             await subscription.nothing_within(0.3)
 
 
-@pytest.mark.parametrize("payload", [None, {}, {"authorization": "Bearer wrong"}, {"authorization": "wrong"},
-                                     {"authorization": 42}])
+@pytest.mark.parametrize(
+    "payload", [None, {}, {"authorization": "Bearer wrong"}, {"authorization": "wrong"}, {"authorization": 42}]
+)
 async def test_a_missing_or_bad_token_is_refused_with_4403(live: Live, payload: dict[str, object] | None) -> None:
     async with connect(live.url, payload) as ws:
         with pytest.raises(websockets.ConnectionClosed) as closed:
@@ -147,8 +146,15 @@ async def test_a_missing_or_bad_token_is_refused_with_4403(live: Live, payload: 
 async def test_an_invalid_affiliate_id_is_a_typed_error(live: Live) -> None:
     async with connect(live.url, {"authorization": f"Bearer {live.gql.token}"}) as ws:
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": "subscription { payoutBecameDue(affiliateId: \"nope\") { cause } }"}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": 'subscription { payoutBecameDue(affiliateId: "nope") { cause } }'},
+                }
+            )
+        )
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert message["type"] in {"next", "error"}, message
     errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
@@ -182,8 +188,10 @@ async def test_affiliate_sockets_sharing_executions_see_only_their_own_affiliate
     bob = await payable_affiliate(live.gql, "Bob Ray")
     ann_token, bob_token = await affiliate_token(ann), await affiliate_token(bob)
     async with (
-        subscribe(live.url, ann_token) as ann_1, subscribe(live.url, ann_token) as ann_2,
-        subscribe(live.url, bob_token) as bob_1, subscribe(live.url, bob_token) as bob_2,
+        subscribe(live.url, ann_token) as ann_1,
+        subscribe(live.url, ann_token) as ann_2,
+        subscribe(live.url, bob_token) as bob_1,
+        subscribe(live.url, bob_token) as bob_2,
     ):
         await live.subscribed(4)
         await record_sale(live.gql, externalId="b-1", productId=product, affiliateId=bob)

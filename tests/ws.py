@@ -71,8 +71,13 @@ async def subscribe(http_url: str, token: str, affiliate_id: str | None = None) 
     async with connect(http_url, {"authorization": f"Bearer {token}"}) as ws:
         ack = json.loads(await ws.recv())
         assert ack["type"] == "connection_ack", ack
-        await ws.send(json.dumps({
-            "id": "1", "type": "subscribe",
-            "payload": {"query": PAYOUT_BECAME_DUE, "variables": {"affiliateId": affiliate_id}},
-        }))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": PAYOUT_BECAME_DUE, "variables": {"affiliateId": affiliate_id}},
+                }
+            )
+        )
         yield Subscription(ws)
