@@ -25,6 +25,7 @@ from models import audit, booking, payment_details
 from models.affiliates import Affiliate, PaymentMethod
 from models.balances import Changed, lock_affiliates, refresh_affiliates, refresh_all
 from models.booking import Order, RecordedSale, SaleLine
+from models.commission_ledger import assign_recruiter, check_recruiter
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, LedgerError, NotFound, Violation
 from models.group_commit import committer
@@ -33,6 +34,8 @@ from models.payment_details import Cipher, Details
 from models.products import Product
 from models.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.rules import (
+    MAX_RENEWAL_MONTHS,
+    MAX_RENEWAL_PAYMENTS,
     Allocation,
     Assignment,
     InstallmentSlice,
@@ -52,8 +55,6 @@ from models.transactions import retried, retrying
 from models.validation import Amount, milestones, minor, text
 
 MAX_SALES_MINIMUM = 1_000_000
-MAX_RENEWAL_MONTHS = 1200
-MAX_RENEWAL_PAYMENTS = 100_000
 REFERRAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,63}")
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read aloud and typed
 
@@ -139,6 +140,7 @@ class ProductChanges:
     renewal_commission_flat: Amount | None | Keep = KEEP
     renewal_months: int | None | Keep = KEEP
     renewal_payments: int | None | Keep = KEEP
+    second_tier_commission_percent: Decimal | None | Keep = KEEP
 
 
 def _apply_product_changes(product: Product, c: ProductChanges) -> dict[str, object]:
@@ -190,6 +192,11 @@ def _apply_renewal_changes(product: Product, c: ProductChanges) -> dict[str, obj
         product.renewal_payments = changed["renewalPayments"] = limit(
             c.renewal_payments, "renewalPayments", MAX_RENEWAL_PAYMENTS
         )
+    if c.second_tier_commission_percent is not KEEP:  # rule 16.2
+        percent = c.second_tier_commission_percent
+        product.second_tier_commission_percent = changed["secondTierCommissionPercent"] = (
+            None if percent is None else percent_text(percent, "secondTierCommissionPercent")
+        )
     return changed
 
 
@@ -207,6 +214,7 @@ async def create_product(
     renewal_commission_flat: Amount | None = None,
     renewal_months: int | None = None,
     renewal_payments: int | None = None,
+    second_tier_commission_percent: Decimal | None = None,
 ) -> Product:
     name = text(name, "name")
     price_minor = minor(price, "price")
@@ -228,6 +236,7 @@ async def create_product(
             renewal_commission_flat=renewal_commission_flat,
             renewal_months=renewal_months,
             renewal_payments=renewal_payments,
+            second_tier_commission_percent=second_tier_commission_percent,
         ),
     )
     try:
@@ -284,7 +293,15 @@ async def _unique_referral_code(code: str, affiliate_id: int = 0) -> None:
 
 @retried
 async def create_affiliate(
-    actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode, referral_code: str | None = None
+    actor: str,
+    *,
+    name: str,
+    email: str,
+    approval: ApprovalStatus,
+    mode: PayoutMode,
+    referral_code: str | None = None,
+    recruited_by: int | None = None,
+    now: datetime | None = None,
 ) -> Affiliate:
     name = text(name, "name")
     email = email_of(email)
@@ -292,6 +309,8 @@ async def create_affiliate(
     try:
         async with in_transaction():
             await _unique_referral_code(code)
+            if recruited_by is not None:
+                await check_recruiter(None, recruited_by, "recruitedBy")
             affiliate = await Affiliate.create(
                 name=name,
                 email=email,
@@ -300,8 +319,17 @@ async def create_affiliate(
                 search_text=f"{name} {email}".lower(),
                 referral_code=code,
             )
+            if recruited_by is not None:  # in force from the creation (rule 16.1)
+                await assign_recruiter(affiliate, recruited_by, now or affiliate.created_at)
             await audit.record(
-                actor, "createAffiliate", "Affiliate", affiliate.id, name=name, email=email, referralCode=code
+                actor,
+                "createAffiliate",
+                "Affiliate",
+                affiliate.id,
+                name=name,
+                email=email,
+                referralCode=code,
+                recruitedBy=recruited_by,
             )
     except IntegrityError:  # a concurrent create took the code first
         raise Invalid("another affiliate has this referralCode", "referralCode") from None

@@ -251,6 +251,10 @@ def processor_refund(booked_total: int, running_total: int, unrefunded: int) -> 
 # --- renewals (rule 14) and tiers (rule 15) -----------------------------------------------------
 
 
+MAX_RENEWAL_MONTHS = 1200
+MAX_RENEWAL_PAYMENTS = 100_000
+
+
 @dataclass(frozen=True)
 class RenewalTerms:
     """A product's renewal terms: an optional renewal rate and the two limits (None: no limit)."""

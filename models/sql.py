@@ -337,3 +337,16 @@ async def affiliates_containing(text: str) -> Q:
         if len(hits) <= SPARSE:
             return Q(id__in=[hit[0] for hit in hits])
     return Q(search_text__contains=text)
+
+
+async def recruiter_chain_contains(start: int, affiliate_id: int) -> bool:
+    """Whether `affiliate_id` is `start` or one of its current recruiters, at any depth (rule 16.1).
+
+    One recursive query; UNION (not UNION ALL) ends it even on a chain that already loops.
+    """
+    conn = Affiliate._choose_db(True)
+    query = (
+        "WITH RECURSIVE chain(id) AS (SELECT ? UNION SELECT a.recruited_by_id FROM affiliates a"
+        " JOIN chain c ON a.id = c.id WHERE a.recruited_by_id IS NOT NULL) SELECT 1 FROM chain WHERE id = ?"
+    )
+    return bool(await conn.execute_query_dict(numbered(conn, query), [start, affiliate_id]))
