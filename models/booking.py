@@ -3,8 +3,9 @@
 A call books a batch of orders in one transaction: the affiliates are locked (ascending ids), the
 rows every order names are read once for the whole batch (existing externalIds, subscriptions,
 affiliates, products, tiers, program), each order is checked and priced in order by the pure
-rules, and the new sales, instant payouts, installments and audit entries are written with
-multi-row INSERTs, then each touched balance moves once by the batch's own numbers.
+rules, and the new sales, their commissions (rule 16: the affiliate's, the recruiter's, the JV
+partners'), instant payouts, installments and audit entries are written with multi-row INSERTs,
+then each touched balance moves once by the batch's own numbers.
 
 Two ways to answer: `book` gives each order its own answer (its sale, or its typed error: an
 invalid order never fails its neighbours), which is how a single recordSale and a group of
@@ -20,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -29,8 +31,10 @@ from tortoise.transactions import in_transaction
 from models import audit
 from models.affiliates import Affiliate
 from models.balances import apply_changes, lock_affiliates, program_rules
-from models.enums import ApprovalStatus, PayoutMode
+from models.commission_rules import JvEntry, RenewalFacts, SecondTier, Share, recruiter_at, shares
+from models.enums import ApprovalStatus, CommissionRole, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
+from models.money import canonical_percent
 from models.payouts import Payout
 from models.products import Product
 from models.rules import (
@@ -52,6 +56,7 @@ from models.rules import (
 )
 from models.sales import Installment, Sale
 from models.sql import batches, insert_rows, present
+from models.tables.commissions import Commission, JvPartnerShare, RecruiterAssignment
 from models.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, minor, text
@@ -81,6 +86,18 @@ INSTALLMENT_COLUMNS = (
     "original_amount",
     "release_at",
     "payout_id",
+    "commission_id",
+)
+COMMISSION_COLUMNS = (
+    "sale_id",
+    "affiliate_id",
+    "role",
+    "position",
+    "currency",
+    "percent",
+    "original_amount",
+    "amount",
+    "ended_reason",
 )
 PAYOUT_COLUMNS = ("affiliate_id", "currency", "amount", "instant", "paid_at", "reference")
 AUDIT_COLUMNS = ("actor", "action", "object_type", "object_id", "details", "at")
@@ -155,6 +172,17 @@ class _Facts:
     assignments: dict[tuple[int, int], list[Assignment]]
     tiers: dict[int, CommissionTier]
     program: ProgramRules
+    recruiters: dict[int, list[Assignment]]  # affiliate -> its recruiter history (rule 16.1)
+    jv: dict[int, list[JvPartnerShare]]  # product -> its JV partners, in order (rule 16.3)
+
+
+@dataclass(frozen=True)
+class _Payee:
+    """One commission of a new sale, and whether its payee is paid it instantly (rule 7)."""
+
+    share: Share
+    position: int
+    instant: bool
 
 
 @dataclass(frozen=True)
@@ -172,7 +200,7 @@ class _Plan:
     renewal: bool
     tier: CommissionTier | None
     ended: str | None
-    instant: bool
+    payees: tuple[_Payee, ...]  # the AFFILIATE commission first (rule 16.4)
 
     def row(self) -> tuple[Any, ...]:
         return (
@@ -236,7 +264,23 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
     """Lock the affiliates the orders book to (ascending), then read what the orders name."""
     subscriptions = {o.line.subscription_id for o in orders if o.line.subscription_id is not None}
     owners = {s.initial[2] for s in (await _subscription_sales(subscriptions)).values() if s.initial}
-    affiliate_ids = owners | {o.line.affiliate_id for o in orders if o.line.affiliate_id is not None}
+    owners |= {o.line.affiliate_id for o in orders if o.line.affiliate_id is not None}
+    product_ids = sorted({o.line.product_id for o in orders})
+    # Who else may earn (recruiters, JV partners) is read before the locks, so all payees lock at once.
+    recruiters: dict[int, list[Assignment]] = defaultdict(list)
+    for chunk in batches(sorted(owners)):
+        for r in await RecruiterAssignment.filter(affiliate_id__in=chunk).values(
+            "id", "affiliate_id", "assigned_at", "recruiter_id"
+        ):
+            recruiters[r["affiliate_id"]].append(Assignment(r["assigned_at"], r["id"], r["recruiter_id"]))
+    jv: dict[int, list[JvPartnerShare]] = defaultdict(list)
+    for share in await JvPartnerShare.filter(product_id__in=product_ids).order_by("position"):
+        jv[share.product_id].append(share)
+    affiliate_ids = (
+        owners
+        | {a.tier for history in recruiters.values() for a in history if a.tier is not None}
+        | {s.payee_id for listed in jv.values() for s in listed}
+    )
     await lock_affiliates(affiliate_ids)
     facts = _Facts(
         existing=await _existing((n for n in names if isinstance(n, str)), rows),
@@ -247,11 +291,12 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         assignments=defaultdict(list),
         tiers={},
         program=await program_rules(),
+        recruiters=recruiters,
+        jv=jv,
     )
     for chunk in batches(sorted(affiliate_ids)):
         for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
             facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]))
-    product_ids = sorted({o.line.product_id for o in orders})
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
     tier_ids = {s.initial[3] for s in facts.subscriptions.values() if s.initial and s.initial[3] is not None}
     for chunk in batches(sorted(affiliate_ids)):
@@ -296,6 +341,18 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     amount = _amount(line.amount, product)
     tier, rate, ended = _terms(facts, owner, product, subscription, initial, occurred)
     commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
+    renewal = None
+    if initial is not None and subscription is not None:
+        renewal = RenewalFacts(initial[0], facts.subscriptions[subscription].renewals)
+    payees = _payees(
+        facts,
+        owner,
+        product,
+        amount,
+        Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended),
+        renewal,
+        occurred,
+    )
     if subscription is not None:
         facts.subscriptions.setdefault(subscription, _Subscription()).add(
             occurred, 1 << 62 | index, owner, tier.id if tier else None, initial is not None
@@ -312,7 +369,36 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
         initial is not None,
         tier,
         ended,
-        settles_at_sale(approval, mode),
+        payees,
+    )
+
+
+def _payees(
+    facts: _Facts,
+    owner: int,
+    product: Product,
+    amount: int,
+    first_tier: Share,
+    renewal: RenewalFacts | None,
+    occurred: datetime,
+) -> tuple[_Payee, ...]:
+    """Rule 16: the sale's commissions, each with whether its payee is paid instantly."""
+
+    def declined(payee: int) -> bool:
+        return facts.affiliates[payee][0] is ApprovalStatus.DECLINED
+
+    recruiter = recruiter_at(facts.recruiters.get(owner, ()), occurred)
+    percent = product.second_tier_commission_percent
+    second = SecondTier(
+        recruiter, None if percent is None else Decimal(percent), recruiter is not None and declined(recruiter)
+    )
+    jv = [
+        JvEntry(j.payee_id, Decimal(j.percent), j.renewal_months, j.renewal_payments, declined(j.payee_id))
+        for j in facts.jv.get(product.id, ())
+    ]
+    return tuple(
+        _Payee(s, n, settles_at_sale(*facts.affiliates[s.payee_id]))
+        for n, s in enumerate(shares(amount, first_tier, second, jv, renewal, occurred))
     )
 
 
@@ -384,7 +470,7 @@ def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _
 async def _insert(
     conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
 ) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta]]:
-    """Sales, then instant payouts, then installments: multi-row INSERTs.
+    """Sales, their commissions, instant payouts, then installments: multi-row INSERTs.
 
     Returns the new sales by externalId (rows, or ids only) and what they add to each touched balance.
     """
@@ -392,7 +478,31 @@ async def _insert(
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
     sales: dict[str, Sale | int] = {r["external_id"]: Sale._init_from_db(**r) if rows else r["id"] for r in inserted}
     ids = {name: s if isinstance(s, int) else s.id for name, s in sales.items()}
-    instant = [p for p in plans if p.instant and p.commission > 0]
+    commissions = {
+        (r["sale_id"], r["position"]): r["id"]
+        for r in await insert_rows(
+            conn,
+            Commission,
+            COMMISSION_COLUMNS,
+            [
+                (
+                    ids[p.external_id],
+                    c.share.payee_id,
+                    c.share.role.value,
+                    c.position,
+                    p.product.currency,
+                    None if c.share.percent is None else canonical_percent(c.share.percent),
+                    c.share.amount,
+                    c.share.amount,
+                    c.share.ended,
+                )
+                for p in plans
+                for c in p.payees
+            ],
+            now,
+            returning=("id", "sale_id", "position"),
+        )
+    }
     payouts = {
         r["reference"]: r["id"]
         for r in await insert_rows(
@@ -400,8 +510,10 @@ async def _insert(
             Payout,
             PAYOUT_COLUMNS,
             [
-                (p.affiliate_id, p.product.currency, p.commission, True, p.occurred_at, f"instant:{p.external_id}")
-                for p in instant
+                (c.share.payee_id, p.product.currency, c.share.amount, True, p.occurred_at, _instant(p, c))
+                for p in plans
+                for c in p.payees
+                if c.instant and c.share.amount > 0
             ],
             now,
             returning=("id", "reference"),
@@ -411,41 +523,55 @@ async def _insert(
     changes: dict[tuple[int, str], Delta] = defaultdict(Delta)
     plans_of: dict[tuple[int, int | None], tuple[Milestone, ...]] = {}
     for p in plans:
-        key = (p.affiliate_id, p.product.currency)
         sale_id = ids[p.external_id]
-        if p.commission <= 0:
-            changes[key] += Delta(earned=p.commission, sales=1)
-        elif p.instant:  # settled at once by its own instant payout (rule 7)
-            installments.append(
-                (sale_id, *key, 0, p.commission, p.commission, p.occurred_at, payouts[f"instant:{p.external_id}"])
-            )
-            changes[key] += Delta(earned=p.commission, paid=p.commission, sales=1)
-        else:
-            plan = _milestones(p, program, plans_of)
-            opened = [
-                (n, part, release)
-                for n, (part, release) in enumerate(
-                    zip(split_commission(p.commission, plan), release_times(p.occurred_at, plan), strict=True)
+        counted: set[int] = set()  # a payee in two roles counts the sale once (rule 16.6)
+        for c in p.payees:
+            key = (c.share.payee_id, p.product.currency)
+            commission_id = commissions[(sale_id, c.position)]
+            amount = c.share.amount
+            delta = Delta(earned=amount, sales=0 if key[0] in counted else 1)
+            counted.add(key[0])
+            if amount <= 0:
+                changes[key] += delta
+            elif c.instant:  # settled at once by its own instant payout (rule 7)
+                payout = payouts[_instant(p, c)]
+                installments.append((sale_id, *key, 0, amount, amount, p.occurred_at, payout, commission_id))
+                changes[key] += delta + Delta(paid=amount)
+            else:
+                plan = _milestones(p, c.share.role is CommissionRole.AFFILIATE, program, plans_of)
+                opened = [
+                    (n, part, release)
+                    for n, (part, release) in enumerate(
+                        zip(split_commission(amount, plan), release_times(p.occurred_at, plan), strict=True)
+                    )
+                    if part > 0
+                ]
+                installments.extend(
+                    (sale_id, *key, n, part, part, release, None, commission_id) for n, part, release in opened
                 )
-                if part > 0
-            ]
-            installments.extend((sale_id, *key, n, part, part, release, None) for n, part, release in opened)
-            changes[key] += Delta(
-                earned=p.commission,
-                sales=1,
-                opened=tuple(OpenInstallment(part, release) for _, part, release in opened),
-            )
+                changes[key] += delta + Delta(
+                    opened=tuple(OpenInstallment(part, release) for _, part, release in opened)
+                )
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
     return sales, changes
 
 
+def _instant(p: _Plan, c: _Payee) -> str:
+    """An instant payout's reference: the sale's externalId, and the commission's position after the first."""
+    return f"instant:{p.external_id}" if c.position == 0 else f"instant:{p.external_id}:{c.position}"
+
+
 def _milestones(
-    p: _Plan, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
+    p: _Plan, first_tier: bool, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
 ) -> tuple[Milestone, ...]:
-    """The tier's milestones, else the product's, else the program's: parsed once per product and tier."""
-    key = (p.product.id, p.tier.id if p.tier else None)
+    """The tier's milestones (first tier only: rule 16.2), else the product's, else the program's.
+
+    Parsed once per product and tier.
+    """
+    tier = p.tier if first_tier else None
+    key = (p.product.id, tier.id if tier else None)
     if key not in known:
-        own = (p.tier.own_milestones() if p.tier else ()) or p.product.own_milestones()
+        own = (tier.own_milestones() if tier else ()) or p.product.own_milestones()
         known[key] = tuple(effective_milestones(own, program.default_milestones))
     return known[key]
 
@@ -471,6 +597,7 @@ async def _audit_each(
             "subscriptionId": p.subscription_id,
             "renewal": p.renewal,
             "tier": p.tier.id if p.tier else None,
+            "commissions": [[c.share.role.value, c.share.payee_id, c.share.amount] for c in p.payees[1:]],
         }
         order = orders[p.index]
         rows.append(
@@ -540,8 +667,8 @@ async def _attempt(orders: Sequence[Order], bulk: bool) -> _Result:
 async def book(orders: Sequence[Order]) -> list[Outcome]:
     """Book these orders in one transaction; each gets its own answer, in order.
 
-    A payment-status transition is given to the first new sale of its affiliate, so each is
-    announced once, by one caller, after the commit.
+    A payment-status transition is given to the first new sale its payee earns on (in any role), so
+    each is announced once, by one caller, after the commit.
     """
     result = await _attempt(orders, bulk=False)
     by_affiliate = {t.affiliate_id: t for t in result.transitions}
@@ -552,10 +679,8 @@ async def book(orders: Sequence[Order]) -> list[Outcome]:
         elif isinstance(step, _Repeat):
             outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), False, []))
         else:
-            transition = by_affiliate.pop(step.affiliate_id, None)
-            outcomes.append(
-                RecordedSale(_sale(result.sales[step.external_id]), True, [] if transition is None else [transition])
-            )
+            found = (by_affiliate.pop(c.share.payee_id, None) for c in step.payees)
+            outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), True, [t for t in found if t]))
     return outcomes
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -22,7 +23,7 @@ from models.money import canonical_percent
 from models.products import Product
 from models.rules import MAX_RENEWAL_MONTHS, MAX_RENEWAL_PAYMENTS, RuleError
 from models.sql import recruiter_chain_contains
-from models.tables.commissions import JvPartnerShare, RecruiterAssignment
+from models.tables.commissions import Commission, JvPartnerShare, RecruiterAssignment
 from models.transactions import retried
 
 
@@ -81,8 +82,8 @@ async def set_product_jv_partners(actor: str, *, product_id: int, partners: Sequ
     entries = [JvEntry(p.payee_id, p.percent, p.renewal_months, p.renewal_payments) for p in partners]
     try:
         check_jv_partners(entries, MAX_RENEWAL_MONTHS, MAX_RENEWAL_PAYMENTS)
-    except RuleError as e:
-        raise Invalid(str(e), e.field) from None
+    except RuleError as refused:
+        raise Invalid(str(refused), refused.field) from None
     async with in_transaction():
         product = await Product.filter(id=product_id).select_for_update().first()
         if product is None:
@@ -117,3 +118,11 @@ async def set_product_jv_partners(actor: str, *, product_id: int, partners: Sequ
             partners=[[e.payee_id, canonical_percent(e.percent), e.months, e.payments] for e in entries],
         )
     return product
+
+
+async def lock_sale_payees(sale_id: int) -> list[int]:
+    """Lock every payee of a sale's commissions (ascending, in one call) before changing its money."""
+    found = cast(list[int], await Commission.filter(sale_id=sale_id).values_list("affiliate_id", flat=True))
+    payees = sorted(set(found))
+    await lock_affiliates(payees)
+    return payees

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from models import ledger
 from models.affiliates import Affiliate
-from models.balances import lock_affiliates
+from models.commission_ledger import lock_sale_payees
 from models.disputes import close_dispute, open_dispute
 from models.enums import DueCause, ProcessorEventStatus, RefundKind
 from models.errors import LedgerError
@@ -232,7 +232,7 @@ async def _locked_sale(payment_intent: str) -> Sale | None:
     found = await Sale.get_or_none(external_id=payment_intent)
     if found is None:
         return None
-    await lock_affiliates([found.affiliate_id])
+    await lock_sale_payees(found.id)  # every payee of the sale (rule 16.5)
     return await Sale.get(id=found.id)
 
 
