@@ -20,6 +20,7 @@ from models.processor import ProcessorEvent
 from models.products import Product
 from models.rules import BalanceFigures, ProgramRules
 from models.sales import Installment, Sale
+from models.tables.commissions import Commission, JvPartnerShare
 from models.tiers import CommissionTier, TierAssignment
 from models.tokens import ApiToken
 
@@ -166,8 +167,16 @@ class Loaders:
         return grouped_values(PaymentMethod, "affiliate_id", ("type", "summary"), MethodSummary, ("type",))
 
     @cached_property
-    def installments_by_sale_id(self) -> DataLoader[int, list[Installment]]:
-        return grouped(Installment, "sale_id", ("position",))
+    def commissions_by_sale_id(self) -> DataLoader[int, list[Commission]]:
+        return grouped(Commission, "sale_id", ("position",))
+
+    @cached_property
+    def installments_by_commission_id(self) -> DataLoader[int, list[Installment]]:
+        return grouped(Installment, "commission_id", ("position",))
+
+    @cached_property
+    def jv_partners_by_product_id(self) -> DataLoader[int, list[JvPartnerShare]]:
+        return grouped(JvPartnerShare, "product_id", ("position",))
 
     @cached_property
     def payment_export_by_id(self) -> DataLoader[int, PaymentExport | None]:
