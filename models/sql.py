@@ -346,7 +346,7 @@ async def recruiter_chain_contains(start: int, affiliate_id: int) -> bool:
     """
     conn = Affiliate._choose_db(True)
     query = (
-        "WITH RECURSIVE chain(id) AS (SELECT ? UNION SELECT a.recruited_by_id FROM affiliates a"
+        "WITH RECURSIVE chain(id) AS (SELECT CAST(? AS INTEGER) UNION SELECT a.recruited_by_id FROM affiliates a"
         " JOIN chain c ON a.id = c.id WHERE a.recruited_by_id IS NOT NULL) SELECT 1 FROM chain WHERE id = ?"
     )
     return bool(await conn.execute_query_dict(numbered(conn, query), [start, affiliate_id]))
