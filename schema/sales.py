@@ -143,9 +143,7 @@ class Sale(Node, Owned):
     async def installments(self, info: Info) -> list[Installment]:
         from schema.commissions import installments_of
 
-        loaders = info.context.loaders
-        first_tier = (await loaders.commissions_by_sale_id.load(self.row.id))[0]  # rule 16.4: the AFFILIATE one
-        return installments_of(info, await loaders.installments_by_commission_id.load(first_tier.id))
+        return installments_of(info, await info.context.loaders.first_tier_installments_by_sale_id.load(self.row.id))
 
     @strawberry.field(
         description="One commission per beneficiary (the affiliate first, then SECOND_TIER, then JV partners in the "
