@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from tortoise.functions import Sum
 
-from models import commission_ledger
-from models.affiliates import Affiliate as AffiliateRow
-from models.commission_ledger import JvPartnerInput
 from models.enums import CommissionRole, Role, SaleStatus
-from models.rules import installment_state
-from models.sales import Sale as SaleRow
+from models.ledger import commissions
+from models.ledger.commissions import JvPartnerInput
+from models.rules.commission import installment_state
+from models.tables.affiliates import Affiliate as AffiliateRow
 from models.tables.commissions import Commission as CommissionRow
 from models.tables.commissions import JvPartnerShare as JvPartnerShareRow
+from models.tables.sales import Sale as SaleRow
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
@@ -318,7 +318,7 @@ class CommissionMutations:
     ) -> SetRecruiterPayload:
         from schema.affiliates import Affiliate
 
-        row = await commission_ledger.set_recruiter(
+        row = await commissions.set_recruiter(
             info.context.principal.actor,
             info.context.now,
             affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
@@ -344,7 +344,7 @@ class CommissionMutations:
     ) -> SetProductJvPartnersPayload:
         from schema.products import Product
 
-        row = await commission_ledger.set_product_jv_partners(
+        row = await commissions.set_product_jv_partners(
             info.context.principal.actor,
             product_id=decode_id(product_id, "Product", "productId"),
             partners=[

@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.commission_rules import (
+from models.enums import CommissionRole
+from models.rules.commission import (
+    InstallmentSlice,
+    Milestone,
+    RuleError,
+    allocate_reduction,
+    commission_for_sale,
+    split_commission,
+)
+from models.rules.commissions import (
     CommissionLeft,
     JvEntry,
     RenewalFacts,
@@ -20,16 +29,7 @@ from models.commission_rules import (
     reductions,
     shares,
 )
-from models.enums import CommissionRole
-from models.rules import (
-    Assignment,
-    InstallmentSlice,
-    Milestone,
-    RuleError,
-    allocate_reduction,
-    commission_for_sale,
-    split_commission,
-)
+from models.rules.renewals import Assignment
 
 AFF, SECOND, JV = CommissionRole.AFFILIATE, CommissionRole.SECOND_TIER, CommissionRole.JV_PARTNER
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -181,7 +181,7 @@ def test_rule_1_identity_holds_per_payee_through_any_sequence(history: list[tupl
             refund = min(amount - refunded, max(1, amount * value // 100))
             if refund <= 0:
                 continue
-            ids: list[int] = sale["ids"]  # type: ignore[assignment, no-redef]
+            ids: list[int] = sale["ids"]  # type: ignore[no-redef]
             left = [CommissionLeft(commissions[k][1], commissions[k][2]) for k in ids]
             for key, cut in zip(ids, reductions(left, amount, refunded, refund), strict=True):
                 own = [i for i in installments if i["commission"] == key]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from models import access
 from models.enums import Role
+from models.ledger import access
 from tests.api import (
     ERROR,
     KARTRA,

@@ -1,6 +1,6 @@
 """Rule 16, pure: who earns on a sale and how much, and how a refund reduces each commission.
 
-No I/O, no clock: booking and refunds (models.booking, models.ledger) read the rows, call these,
+No I/O, no clock: booking and refunds (models.ledger.booking, models.ledger.sales) read the rows, call these,
 and write what they return. Every amount is in minor units of the sale's currency.
 """
 
@@ -12,17 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from models.enums import CommissionRole
-from models.rules import (
-    HUNDRED,
-    Assignment,
-    RenewalTerms,
-    RuleError,
-    commission_for_sale,
-    refund_reduction,
-    renewal_ended,
-    tier_at,
-    validate_percent,
-)
+from models.rules.commission import HUNDRED, RuleError, commission_for_sale, refund_reduction, validate_percent
+from models.rules.renewals import Assignment, RenewalTerms, renewal_ended, tier_at
 
 MAX_JV_PARTNERS = 10
 

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.balances import Changed, refresh_affiliates
-from models.commission_ledger import lock_sale_payees
-from models.sales import Installment, Sale
+from models.ledger.balances import Changed, refresh_affiliates
+from models.ledger.commissions import lock_sale_payees
+from models.tables import audit
+from models.tables.sales import Installment, Sale
 
 OPEN, CLOSED = "open", "closed"
 

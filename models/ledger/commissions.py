@@ -1,6 +1,6 @@
 """Rule 16's settings: an affiliate's recruiter (with its history) and a product's JV partners.
 
-Neither moves money: they decide who earns on sales booked from then on (models.booking).
+Neither moves money: they decide who earns on sales booked from then on (models.ledger.booking).
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ from typing import cast
 
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.affiliates import Affiliate
-from models.balances import lock_affiliates
-from models.commission_rules import JvEntry, check_jv_partners
 from models.enums import ApprovalStatus
 from models.errors import Invalid, NotFound
+from models.ledger.balances import lock_affiliates
 from models.money import canonical_percent
-from models.products import Product
-from models.rules import MAX_RENEWAL_MONTHS, MAX_RENEWAL_PAYMENTS, RuleError
+from models.rules.commission import RuleError
+from models.rules.commissions import JvEntry, check_jv_partners
+from models.rules.renewals import MAX_RENEWAL_MONTHS, MAX_RENEWAL_PAYMENTS
 from models.sql import recruiter_chain_contains
+from models.tables import audit
+from models.tables.affiliates import Affiliate
 from models.tables.commissions import Commission, JvPartnerShare, RecruiterAssignment
+from models.tables.products import Product
 from models.transactions import retried
 
 
