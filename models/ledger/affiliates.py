@@ -21,9 +21,7 @@ from models.ledger import payment_details
 from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
 from models.ledger.commissions import assign_recruiter, check_recruiter
 from models.ledger.payment_details import Cipher, Details
-from models.rules.commission import (
-    RuleError,
-)
+from models.rules.commission import RuleError
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.transactions import retried
