@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
+
+from models.clock import system_clock
 from models.enums import Role
 from models.ledger import access
+from server.config import Settings
+from server.seed import import_sales
 from tests.api import (
     ERROR,
     KARTRA,
+    VOID,
     affiliate,
     create_affiliate,
     create_affiliate_token,
@@ -19,9 +29,11 @@ from tests.api import (
     record_sale,
     refund_sale,
 )
-from tests.clients import GraphQLClient
+from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, StatementCounter
 from tests.clock import MovableClock
-from tests.test_ledger_api import figures
+from tests.stripe import OLD_SECRET, SECRET, checkout_session, deliver, dispute, event
+from tests.test_ledger_api import figures, reasons
+from tests.test_race import ledger_holds
 
 COMMISSIONS = """commissions { role payee { name } percent originalAmount { amount } amount { amount } endedReason
   installments { amount { amount } state } }"""
@@ -32,11 +44,45 @@ SET_JV = f"""mutation($p: ID!, $partners: [JvPartnerShareInput!]!) {{ setProduct
     jvPartners {{ payee {{ id }} percent renewalMonths renewalPayments }} }} }} {ERROR} }} }}"""
 
 
+@pytest.fixture
+def settings(database_url: str, clock: MovableClock) -> Settings:
+    """The app as conftest builds it, with Stripe's webhook secrets (the dispute path)."""
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        admin_token=ADMIN_TOKEN,
+        clock=clock,
+        stripe_webhook_secrets=(SECRET, OLD_SECRET),
+    )
+
+
 async def sale_node(gql: GraphQLClient, sale_id: str) -> dict[str, Any]:
     data = await gql.ok(
         f"query($id: ID!) {{ node(id: $id) {{ ... on Sale {{ renewal {COMMISSIONS} }} }} }}", id=sale_id
     )
     return data["node"]
+
+
+async def sale_id(gql: GraphQLClient, affiliate_id: str, external_id: str) -> str:
+    data = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Affiliate { sales { edges { node { id externalId } } } } } }",
+        id=affiliate_id,
+    )
+    (found,) = [e["node"]["id"] for e in data["node"]["sales"]["edges"] if e["node"]["externalId"] == external_id]
+    return str(found)
+
+
+async def payout_refs(gql: GraphQLClient, payee: str) -> list[tuple[str, str, str, bool, str]]:
+    """A payee's payouts, oldest first, as (id, reference, amount, instant, status)."""
+    data = await gql.ok(
+        """query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id reference
+          amount { amount } instant status } } } } } }""",
+        id=payee,
+    )
+    return [
+        (n["id"], n["reference"], n["amount"]["amount"], n["instant"], n["status"])
+        for n in reversed([e["node"] for e in data["node"]["payouts"]["edges"]])
+    ]
 
 
 async def sale_commissions(gql: GraphQLClient, sale_id: str) -> dict[str, list[Any]]:
@@ -266,3 +312,218 @@ async def test_what_an_affiliate_token_sees(gql: GraphQLClient) -> None:
         id=jane,
     )
     assert admin["node"]["commissions"]["totalCount"] == 1
+
+
+# --- several payees through voids, instant payouts, Stripe disputes, the bulk path and group commit ---
+
+AT_ONCE = [{"percent": "100", "delayDays": 0}]
+
+
+async def commission_rows(gql: GraphQLClient, sale: str) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
+    """Each commission of a sale as (role, payee, amount, [(installment, state)...]), in booking order."""
+    return [
+        (
+            c["role"],
+            c["payee"]["name"],
+            c["amount"]["amount"],
+            [(i["amount"]["amount"], i["state"]) for i in c["installments"]],
+        )
+        for c in (await sale_node(gql, sale))["commissions"]
+    ]
+
+
+async def test_a_void_nets_refunds_per_payee_with_one_payee_in_two_roles(gql: GraphQLClient, database_url: str) -> None:
+    """Rule 12 with several payees: voiding one payee's payout nets only its own owed amounts."""
+    rob, jane = [await manual(gql, n) for n in ("Rob", "Jane")]
+    ann = await manual(gql, "Ann", recruitedBy=rob)
+    product = await create_product(gql, secondTierCommissionPercent="5", milestones=AT_ONCE)
+    partners = [{"payeeId": jane, "percent": "20"}, {"payeeId": ann, "percent": "7.5"}]  # Ann earns twice
+    await gql.ok(SET_JV, p=product, partners=partners)
+    sold = await record_sale(gql, externalId="o-1", productId=product, affiliateId=ann)
+    sale = sold["sale"]["id"]
+    paid = await pay(gql, affiliateIds=[ann, rob, jane], method="PAYPAL")
+    payout = {p["affiliate"]["id"]: p["id"] for p in paid["payouts"]}
+    assert {p["affiliate"]["id"]: p["amount"]["amount"] for p in paid["payouts"]} == {
+        ann: "17.52",  # one payout settles both of Ann's commissions
+        rob: "5.01",
+        jane: "20.02",
+    }
+
+    await refund_sale(gql, externalId="o-1", amount={"amount": "50.05", "currency": "USD"})  # half: all owed
+    assert figures(await affiliate(gql, ann)) == {
+        "earned": "8.75",
+        "reserve": "0.00",
+        "due": "0.00",
+        "paid": "17.52",
+        "owed": "8.77",  # 5.01 of the AFFILIATE commission, 3.76 of the JV one: each rounds on its own
+    }
+    assert (await gql.ok(VOID, id=payout[rob], reason="bounced"))["voidPayout"]["payout"]["status"] == "VOIDED"
+    rob_after = {"earned": "2.50", "reserve": "0.00", "due": "2.50", "paid": "0.00", "owed": "0.00"}
+    assert figures(await affiliate(gql, rob)) == rob_after
+    assert figures(await affiliate(gql, ann))["owed"] == "8.77"  # another payee's owed is not netted
+    assert figures(await affiliate(gql, jane))["owed"] == "10.01"
+
+    await gql.ok(VOID, id=payout[ann], reason="bounced")
+    ann_after = {"earned": "8.75", "reserve": "0.00", "due": "8.75", "paid": "0.00", "owed": "0.00"}
+    assert figures(await affiliate(gql, ann)) == ann_after
+    assert await commission_rows(gql, sale) == [
+        ("AFFILIATE", "Ann", "5.00", [("5.00", "DUE")]),
+        ("SECOND_TIER", "Rob", "2.50", [("2.50", "DUE")]),
+        ("JV_PARTNER", "Jane", "10.01", [("20.02", "PAID")]),
+        ("JV_PARTNER", "Ann", "3.75", [("3.75", "DUE")]),
+    ]
+    assert figures(await affiliate(gql, jane)) == {
+        "earned": "10.01",
+        "reserve": "0.00",
+        "due": "0.00",
+        "paid": "20.02",
+        "owed": "10.01",
+    }
+
+    await refund_sale(gql, externalId="o-1")  # the rest: each commission takes all that is left
+    zero = {"earned": "0.00", "reserve": "0.00", "due": "0.00", "paid": "0.00", "owed": "0.00"}
+    for payee in (ann, rob):
+        node = await affiliate(gql, payee)
+        assert (figures(node), node["paymentStatus"]) == (zero, "NOTHING_DUE")
+    assert figures(await affiliate(gql, jane)) == {**zero, "paid": "20.02", "owed": "20.02"}
+    assert (await pay(gql, affiliateIds=[ann, rob], method="PAYPAL"))["payouts"] == []
+    await ledger_holds(database_url)
+
+
+async def test_a_paypal_instant_recruiter_and_jv_partner_are_paid_at_the_sale(gql: GraphQLClient) -> None:
+    rob, jane = [await manual(gql, n, payoutMode="PAYPAL_INSTANT") for n in ("Rob", "Jane")]
+    kim = await manual(gql, "Kim")
+    ann = await manual(gql, "Ann", recruitedBy=rob)
+    product = await course(gql, jane, kim)
+    sold = await record_sale(gql, externalId="o-1", productId=product, affiliateId=ann)
+    assert await commission_rows(gql, sold["sale"]["id"]) == [
+        ("AFFILIATE", "Ann", "10.01", [("4.00", "DUE"), ("6.01", "HELD")]),
+        ("SECOND_TIER", "Rob", "5.01", [("5.01", "PAID")]),  # instantly, whole: no milestones (rule 7)
+        ("JV_PARTNER", "Jane", "20.02", [("20.02", "PAID")]),
+        ("JV_PARTNER", "Kim", "7.51", [("3.00", "DUE"), ("4.51", "HELD")]),
+    ]
+    refs = await payout_refs(gql, rob)
+    assert [r[1:] for r in refs] == [("instant:o-1:1", "5.01", True, "PAID")]
+    assert [r[1:] for r in await payout_refs(gql, jane)] == [("instant:o-1:2", "20.02", True, "PAID")]
+    node = await affiliate(gql, rob)
+    assert figures(node) == {"earned": "5.01", "reserve": "0.00", "due": "0.00", "paid": "5.01", "owed": "0.00"}
+    assert (node["paymentStatus"], node["salesCount"]) == ("NOTHING_DUE", 1)
+    assert (await gql.ok(VOID, id=refs[0][0], reason="oops"))["voidPayout"]["code"] == "INSTANT_PAYOUT"
+
+    await refund_sale(gql, externalId="o-1", amount={"amount": "33.00", "currency": "USD"})
+    assert figures(await affiliate(gql, rob)) == {
+        "earned": "3.36",
+        "reserve": "0.00",
+        "due": "0.00",
+        "paid": "5.01",
+        "owed": "1.65",  # paid instantly, so the whole reduction is owed, recovered by its next payout
+    }
+    assert figures(await affiliate(gql, jane))["owed"] == "6.60"
+
+    # Jane sells the product she is a JV partner of: two instant payouts, one per commission.
+    await record_sale(gql, externalId="o-2", productId=product, affiliateId=jane)
+    assert [r[1:3] for r in await payout_refs(gql, jane)] == [
+        ("instant:o-1:2", "20.02"),
+        ("instant:o-2", "10.01"),
+        ("instant:o-2:1", "20.02"),
+    ]
+    node = await affiliate(gql, jane)
+    assert (node["salesCount"], figures(node)["paid"], figures(node)["earned"]) == (2, "50.05", "43.45")
+
+
+async def test_a_stripe_dispute_holds_and_releases_every_payee_and_a_lost_one_charges_each_back(
+    client: httpx.AsyncClient, gql: GraphQLClient, clock: MovableClock
+) -> None:
+    rob, jane, kim = [await manual(gql, n) for n in ("Rob", "Jane", "Kim")]
+    ann = await manual(gql, "Ann", recruitedBy=rob, referralCode="ann-lee")
+    product = await create_product(
+        gql, externalId="price_1PqCourse", secondTierCommissionPercent="5", milestones=AT_ONCE
+    )
+    await gql.ok(SET_JV, p=product, partners=[{"payeeId": jane, "percent": "20"}, {"payeeId": kim, "percent": "7.5"}])
+
+    async def checkout(payment_intent: str) -> None:
+        """Paid a minute after Ann's recruiter was set: Rob is in force (rule 16.1)."""
+        clock.advance(timedelta(minutes=1))
+        paid_at = int(clock().timestamp()) - 5
+        session = checkout_session(
+            amount=10010, affiliate="ann-lee", product="price_1PqCourse", payment_intent=payment_intent, created=paid_at
+        )
+        assert (await deliver(client, event("checkout.session.completed", session))).json()["status"] == "APPLIED"
+
+    await checkout("pi_D")
+    held = {ann: "10.01", rob: "5.01", jane: "20.02", kim: "7.51"}
+
+    opened = dispute(payment_intent="pi_D", amount=10010)
+    assert (await deliver(client, event("charge.dispute.created", opened))).json()["status"] == "APPLIED"
+    disputed = await sale_id(gql, ann, "pi_D")
+    assert {c[3][0][1] for c in await commission_rows(gql, disputed)} == {"DISPUTED"}
+    for payee, amount in held.items():
+        node = await affiliate(gql, payee)
+        assert node["paymentStatus"] == "DUE_INCOMPLETE", node
+        assert reasons(node) == {"DISPUTED": f"USD {amount} held until its dispute closes"}
+
+    assert (await deliver(client, event("charge.dispute.closed", {**opened, "status": "won"}))).status_code == 200
+    assert {c[3][0][1] for c in await commission_rows(gql, disputed)} == {"DUE"}
+    for payee in held:
+        assert (await affiliate(gql, payee))["paymentStatus"] == "DUE"
+
+    await checkout("pi_L")
+    lost = dispute(payment_intent="pi_L", amount=4000)
+    await deliver(client, event("charge.dispute.created", lost))
+    assert (await deliver(client, event("charge.dispute.closed", {**lost, "status": "lost"}))).status_code == 200
+    charged = await commission_rows(gql, await sale_id(gql, ann, "pi_L"))
+    # 40.00 of 100.10 charged back: each commission by round_half_up(original * 40.00 / 100.10)
+    assert [(c[0], c[2], c[3]) for c in charged] == [
+        ("AFFILIATE", "6.01", [("6.01", "DUE")]),
+        ("SECOND_TIER", "3.01", [("3.01", "DUE")]),
+        ("JV_PARTNER", "12.02", [("12.02", "DUE")]),
+        ("JV_PARTNER", "4.51", [("4.51", "DUE")]),
+    ]
+    assert figures(await affiliate(gql, kim))["earned"] == "12.02"  # 7.51 + 4.51
+
+
+async def test_payouts_import_books_the_recruiter_and_jv_partners_as_record_sale_does(
+    gql: GraphQLClient, tmp_path: Path
+) -> None:
+    rob, jane, kim = [await manual(gql, n) for n in ("Rob", "Jane", "Kim")]
+    ann = await manual(gql, "Ann", recruitedBy=rob)
+    bob = await manual(gql, "Bob", recruitedBy=rob)
+    product = await course(gql, jane, kim)
+    one = await record_sale(gql, externalId="one", productId=product, affiliateId=ann)
+    sales = tmp_path / "sales.csv"
+    sales.write_text(f"externalId,productId,affiliateId\nbulk,{product},{bob}\n")
+    assert await import_sales(system_clock, sales, io.StringIO()) == (1, 0)
+    by_record = await commission_rows(gql, one["sale"]["id"])
+    by_import = await commission_rows(gql, await sale_id(gql, bob, "bulk"))
+    assert [(r, "Ann" if p == "Bob" else p, a, i) for r, p, a, i in by_import] == by_record
+    assert [c[1] for c in by_import] == ["Bob", "Rob", "Jane", "Kim"]
+    for payee, earned in ((rob, "10.02"), (jane, "40.04"), (kim, "15.02")):
+        node = await affiliate(gql, payee)
+        assert (node["salesCount"], figures(node)["earned"]) == (2, earned)
+
+
+async def test_concurrent_record_sales_with_four_payees_share_transactions_and_balance(
+    gql: GraphQLClient, sql_statements: StatementCounter, database_url: str
+) -> None:
+    """Group commit with a recruiter and two JV partners: every caller its answer, statements shared."""
+    rob, jane, kim = [await manual(gql, n) for n in ("Rob", "Jane", "Kim")]
+    ann = await manual(gql, "Ann", recruitedBy=rob)
+    bob = await manual(gql, "Bob")
+    product = await course(gql, jane, kim)
+    sql_statements.statements.clear()
+    await record_sale(gql, externalId="alone", productId=product, affiliateId=ann)
+    alone = len(sql_statements.statements)
+    sql_statements.statements.clear()
+    sent = [(f"s-{n}", ann if n % 2 else bob) for n in range(20)] + [(f"s-{n}", bob) for n in range(0, 8, 2)]
+    answers = await asyncio.gather(*(record_sale(gql, externalId=e, productId=product, affiliateId=a) for e, a in sent))
+    assert len(sql_statements.statements) <= 3 * alone, "\n".join(s[:120] for s in sql_statements.statements)
+    created: dict[str, set[str]] = {}
+    for (external_id, _), answer in zip(sent, answers, strict=True):
+        created.setdefault(external_id, set()).add(answer["sale"]["id"])
+        assert answer["sale"]["commission"]["amount"] == "10.01"
+    assert len(created) == 20 and all(len(ids) == 1 for ids in created.values())
+    for payee, count, earned in ((rob, 11, "55.11"), (jane, 21, "420.42"), (kim, 21, "157.71"), (ann, 11, "110.11")):
+        node = await affiliate(gql, payee)
+        assert (node["salesCount"], figures(node)["earned"]) == (count, earned), node["name"]
+    await pay(gql, affiliateIds=[rob, jane], method="PAYPAL")
+    await ledger_holds(database_url)
