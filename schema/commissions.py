@@ -30,7 +30,7 @@ from schema.ids import decode_id, to_global_id
 from schema.loaders import load_existing
 from schema.money import Money
 from schema.node import Node
-from schema.pagination import NEWEST_FIRST, Connection, build_connection, fetch_page
+from schema.pagination import NEWEST_FIRST, RECRUITED_LAST_FIRST, Connection, build_connection, fetch_page
 from schema.permissions import Owned, mutation
 from schema.sales import Installment, Sale  # first: it describes SaleStatus, which Commission shows
 
@@ -197,9 +197,12 @@ class Recruit:
 
 
 async def recruits_of(info: Info, recruiter_id: int, first: int | None, after: str | None) -> Connection[Recruit]:
-    """Affiliate.recruits: its current recruits, newest first, with what each earned it (two queries a page)."""
+    """Affiliate.recruits: its current recruits, most recently recruited first, with what each earned it.
+
+    Two queries a page; the order is read from the (recruited_by_id, recruited_at, id) index, never sorted.
+    """
     query = AffiliateRow.filter(recruited_by_id=recruiter_id)
-    rows, has_next = await fetch_page(query, NEWEST_FIRST, first, after)
+    rows, has_next = await fetch_page(query, RECRUITED_LAST_FIRST, first, after)
     earned: dict[int, list[Money]] = {}
     if rows:
         for r in (
@@ -216,7 +219,7 @@ async def recruits_of(info: Info, recruiter_id: int, first: int | None, after: s
         rows,
         has_next,
         query,
-        NEWEST_FIRST,
+        RECRUITED_LAST_FIRST,
         lambda a: Recruit(
             name=a.name,
             joined_at=a.created_at,

@@ -10,10 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from models.clock import system_clock
 from models.enums import Role
 from models.ledger import access
+from models.tables.affiliates import Affiliate
+from schema.pagination import RECRUITED_LAST_FIRST
 from server.config import Settings
 from server.seed import import_sales
 from tests.api import (
@@ -29,7 +33,7 @@ from tests.api import (
     record_sale,
     refund_sale,
 )
-from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, StatementCounter
+from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, StatementCounter, on_postgres
 from tests.clock import MovableClock
 from tests.stripe import OLD_SECRET, SECRET, checkout_session, deliver, dispute, event
 from tests.test_ledger_api import figures, reasons
@@ -527,3 +531,53 @@ async def test_concurrent_record_sales_with_four_payees_share_transactions_and_b
         assert (node["salesCount"], figures(node)["earned"]) == (count, earned), node["name"]
     await pay(gql, affiliateIds=[rob, jane], method="PAYPAL")
     await ledger_holds(database_url)
+
+
+RECRUITS = """query($id: ID!, $after: String) { node(id: $id) { ... on Affiliate {
+  recruits(first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { node { name recruitedAt } } } } } }"""
+
+
+async def recruit_names(gql: GraphQLClient, recruiter: str) -> list[str]:
+    """Every recruit, one page at a time (each page continues from the cursor of the one before)."""
+    names: list[str] = []
+    after = None
+    while True:
+        page = (await gql.ok(RECRUITS, id=recruiter, after=after))["node"]["recruits"]
+        names += [e["node"]["name"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return names
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_recruits_are_listed_most_recently_recruited_first(gql: GraphQLClient, clock: MovableClock) -> None:
+    rob, rita = await create_affiliate(gql, "Rob"), await create_affiliate(gql, "Rita")
+    ann, bob, cy = [await create_affiliate(gql, n) for n in ("Ann", "Bob", "Cy")]
+    for recruit in (cy, ann, bob):  # recruited in another order than created
+        clock.advance(timedelta(minutes=1))
+        await gql.ok(SET_RECRUITER, a=recruit, r=rob)
+    assert await recruit_names(gql, rob) == ["Bob", "Ann", "Cy"]
+    clock.advance(timedelta(minutes=1))
+    await gql.ok(SET_RECRUITER, a=cy, r=rita)
+    clock.advance(timedelta(minutes=1))
+    await gql.ok(SET_RECRUITER, a=cy, r=rob)  # recruited again: now the most recent
+    assert await recruit_names(gql, rob) == ["Cy", "Bob", "Ann"]
+    refused = await gql.post(RECRUITS, id=rob, after="WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgMV0=")  # a naive instant
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_page_of_recruits_reads_the_index_in_order(gql: GraphQLClient) -> None:
+    """The recruits page is served by the (recruited_by_id, recruited_at, id) index: no sort step."""
+    page = Affiliate.filter(recruited_by_id=1).order_by(*RECRUITED_LAST_FIRST.order()).limit(51)
+    conn = connections.get("default")
+    if on_postgres():
+        async with in_transaction() as pinned:  # one connection for the setting and the plan
+            # A few rows are scanned and sorted anyway: with those plans priced out, a Sort can only
+            # remain if no index gives the order.
+            await pinned.execute_script("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+            await pinned.execute_script("SET LOCAL enable_sort = off")
+            plan = str(await pinned.execute_query_dict("EXPLAIN " + page.sql(params_inline=True)))
+        assert "Sort" not in plan and "idx_affiliates_recruit" in plan, plan
+        return
+    rows = await conn.execute_query_dict("EXPLAIN QUERY PLAN " + page.sql(params_inline=True))
+    details = " ".join(r["detail"] for r in rows)
+    assert "TEMP B-TREE" not in details and "USING INDEX idx_affiliates_recruit" in details, details

@@ -8,6 +8,7 @@ statements, so the money of every payee is the same cent for cent before and aft
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.enums import CommissionRole
+from models.sql import AFFILIATE_COMMISSIONS
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -86,18 +87,5 @@ class Migration(migrations.Migration):
             field=fields.CharField(null=True, max_length=16),
         ),
         ops.AddIndex(model_name='Affiliate', index=Index(fields=['recruited_by_id', 'recruited_at', 'id'])),
-        ops.RunSQL(
-            "INSERT INTO commissions (sale_id, affiliate_id, role, position, currency, percent, original_amount,"
-            " amount, ended_reason)"
-            " SELECT id, affiliate_id, 'AFFILIATE', 0, currency, NULL, original_commission, commission,"
-            " commission_ended_reason FROM sales ORDER BY id"
-        ),
-        ops.RunSQL(
-            "UPDATE installments SET commission_id = c.id FROM commissions c"
-            " WHERE c.sale_id = installments.sale_id AND c.position = 0 AND installments.commission_id IS NULL"
-        ),
-        ops.RunSQL(
-            "UPDATE owed_amounts SET commission_id = c.id FROM commissions c"
-            " WHERE c.sale_id = owed_amounts.sale_id AND c.position = 0 AND owed_amounts.commission_id IS NULL"
-        ),
+        *(ops.RunSQL(statement) for statement in AFFILIATE_COMMISSIONS),
     ]
