@@ -167,7 +167,8 @@ class _Facts:
     tiers: dict[int, CommissionTier]
     program: ProgramRules
     recruiters: dict[int, list[Assignment]]  # affiliate -> its recruiter history (rule 16.1)
-    jv: dict[int, list[JvPartnerShare]]  # product -> its JV partners, in order (rule 16.3)
+    jv: dict[int, list[JvEntry]]  # product -> its JV partners, in order, DECLINED marked (rule 16.3)
+    second_tier: dict[int, Decimal | None]  # product -> its second-tier percent (rule 16.2)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,19 @@ class _Payee:
     share: Share
     position: int
     instant: bool
+
+
+@dataclass
+class _Moves:
+    """What a batch adds to one payee's balance in one currency, gathered in place (then one Delta)."""
+
+    earned: int = 0
+    paid: int = 0
+    sales: int = 0
+    opened: list[OpenInstallment] = field(default_factory=list)
+
+    def delta(self) -> Delta:
+        return Delta(earned=self.earned, paid=self.paid, opened=tuple(self.opened), sales=self.sales)
 
 
 @dataclass(frozen=True)
@@ -267,13 +281,11 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
             "id", "affiliate_id", "assigned_at", "recruiter_id"
         ):
             recruiters[r["affiliate_id"]].append(Assignment(r["assigned_at"], r["id"], r["recruiter_id"]))
-    jv: dict[int, list[JvPartnerShare]] = defaultdict(list)
-    for share in await JvPartnerShare.filter(product_id__in=product_ids).order_by("position"):
-        jv[share.product_id].append(share)
+    jv_shares = await JvPartnerShare.filter(product_id__in=product_ids).order_by("position")
     affiliate_ids = (
         owners
         | {a.tier for history in recruiters.values() for a in history if a.tier is not None}
-        | {s.payee_id for listed in jv.values() for s in listed}
+        | {s.payee_id for s in jv_shares}
     )
     await lock_affiliates(affiliate_ids)
     facts = _Facts(
@@ -286,12 +298,23 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         tiers={},
         program=await program_rules(),
         recruiters=recruiters,
-        jv=jv,
+        jv=defaultdict(list),
+        second_tier={},
     )
     for chunk in batches(sorted(affiliate_ids)):
         for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
             facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]))
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
+    # Rule 16's terms parsed once per batch, not once per sale.
+    for p in facts.products.values():
+        facts.second_tier[p.id] = (
+            None if p.second_tier_commission_percent is None else Decimal(p.second_tier_commission_percent)
+        )
+    for j in jv_shares:
+        declined = facts.affiliates[j.payee_id][0] is ApprovalStatus.DECLINED
+        facts.jv[j.product_id].append(
+            JvEntry(j.payee_id, Decimal(j.percent), j.renewal_months, j.renewal_payments, declined)
+        )
     tier_ids = {s.initial[3] for s in facts.subscriptions.values() if s.initial and s.initial[3] is not None}
     for chunk in batches(sorted(affiliate_ids)):
         for r in await TierAssignment.filter(affiliate_id__in=chunk, product_id__in=product_ids).values(
@@ -382,17 +405,10 @@ def _payees(
         return facts.affiliates[payee][0] is ApprovalStatus.DECLINED
 
     recruiter = recruiter_at(facts.recruiters.get(owner, ()), occurred)
-    percent = product.second_tier_commission_percent
-    second = SecondTier(
-        recruiter, None if percent is None else Decimal(percent), recruiter is not None and declined(recruiter)
-    )
-    jv = [
-        JvEntry(j.payee_id, Decimal(j.percent), j.renewal_months, j.renewal_payments, declined(j.payee_id))
-        for j in facts.jv.get(product.id, ())
-    ]
+    second = SecondTier(recruiter, facts.second_tier[product.id], recruiter is not None and declined(recruiter))
     return tuple(
         _Payee(s, n, settles_at_sale(*facts.affiliates[s.payee_id]))
-        for n, s in enumerate(shares(amount, first_tier, second, jv, renewal, occurred))
+        for n, s in enumerate(shares(amount, first_tier, second, facts.jv.get(product.id, ()), renewal, occurred))
     )
 
 
@@ -472,6 +488,8 @@ async def _insert(
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
     sales: dict[str, Sale | int] = {r["external_id"]: Sale._init_from_db(**r) if rows else r["id"] for r in inserted}
     ids = {name: s if isinstance(s, int) else s.id for name, s in sales.items()}
+    percents = {c.share.percent for p in plans for c in p.payees if c.share.percent is not None}
+    texts = {percent: canonical_percent(percent) for percent in percents}  # a few distinct percents a batch
     commissions = {
         (r["sale_id"], r["position"]): r["id"]
         for r in await insert_rows(
@@ -485,7 +503,7 @@ async def _insert(
                     c.share.role.value,
                     c.position,
                     p.product.currency,
-                    None if c.share.percent is None else canonical_percent(c.share.percent),
+                    None if c.share.percent is None else texts[c.share.percent],
                     c.share.amount,
                     c.share.amount,
                     c.share.ended,
@@ -514,38 +532,39 @@ async def _insert(
         )
     }
     installments: list[tuple[Any, ...]] = []
-    changes: dict[tuple[int, str], Delta] = defaultdict(Delta)
-    plans_of: dict[tuple[int, int | None], tuple[Milestone, ...]] = {}
+    moves: dict[tuple[int, str], _Moves] = defaultdict(_Moves)
+    plans_of: dict[_PlanKey, tuple[Milestone, ...]] = {}
+    splits: dict[tuple[int, _PlanKey], list[int]] = {}  # a JV partner's share repeats: split once
     for p in plans:
         sale_id = ids[p.external_id]
         counted: set[int] = set()  # a payee in two roles counts the sale once (rule 16.6)
+        releases: dict[_PlanKey, list[datetime]] = {}
         for c in p.payees:
             key = (c.share.payee_id, p.product.currency)
             commission_id = commissions[(sale_id, c.position)]
             amount = c.share.amount
-            delta = Delta(earned=amount, sales=0 if key[0] in counted else 1)
+            move = moves[key]
+            move.earned += amount
+            move.sales += key[0] not in counted
             counted.add(key[0])
             if amount <= 0:
-                changes[key] += delta
-            elif c.instant:  # settled at once by its own instant payout (rule 7)
+                continue
+            if c.instant:  # settled at once by its own instant payout (rule 7)
                 payout = payouts[_instant(p, c)]
                 installments.append((sale_id, *key, 0, amount, amount, p.occurred_at, payout, commission_id))
-                changes[key] += delta + Delta(paid=amount)
-            else:
-                plan = _milestones(p, c.share.role is CommissionRole.AFFILIATE, program, plans_of)
-                opened = [
-                    (n, part, release)
-                    for n, (part, release) in enumerate(
-                        zip(split_commission(amount, plan), release_times(p.occurred_at, plan), strict=True)
-                    )
-                    if part > 0
-                ]
-                installments.extend(
-                    (sale_id, *key, n, part, part, release, None, commission_id) for n, part, release in opened
-                )
-                changes[key] += delta + Delta(
-                    opened=tuple(OpenInstallment(part, release) for _, part, release in opened)
-                )
+                move.paid += amount
+                continue
+            plan_key, plan = _milestones(p, c.share.role is CommissionRole.AFFILIATE, program, plans_of)
+            if plan_key not in releases:
+                releases[plan_key] = release_times(p.occurred_at, plan)
+            if (amount, plan_key) not in splits:
+                splits[(amount, plan_key)] = split_commission(amount, plan)
+            parts = splits[(amount, plan_key)]
+            for n, (part, release) in enumerate(zip(parts, releases[plan_key], strict=True)):
+                if part > 0:
+                    installments.append((sale_id, *key, n, part, part, release, None, commission_id))
+                    move.opened.append(OpenInstallment(part, release))
+    changes = {key: move.delta() for key, move in moves.items()}
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
     return sales, changes
 
@@ -555,19 +574,22 @@ def _instant(p: _Plan, c: _Payee) -> str:
     return f"instant:{p.external_id}" if c.position == 0 else f"instant:{p.external_id}:{c.position}"
 
 
+_PlanKey = tuple[int, int | None]  # (product, tier): whose milestones a commission is split by
+
+
 def _milestones(
-    p: _Plan, first_tier: bool, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
-) -> tuple[Milestone, ...]:
+    p: _Plan, first_tier: bool, program: ProgramRules, known: dict[_PlanKey, tuple[Milestone, ...]]
+) -> tuple[_PlanKey, tuple[Milestone, ...]]:
     """The tier's milestones (first tier only: rule 16.2), else the product's, else the program's.
 
-    Parsed once per product and tier.
+    Parsed once per product and tier; returned with that key (cheaper to hash than the milestones).
     """
     tier = p.tier if first_tier else None
     key = (p.product.id, tier.id if tier else None)
     if key not in known:
         own = (tier.own_milestones() if tier else ()) or p.product.own_milestones()
         known[key] = tuple(effective_milestones(own, program.default_milestones))
-    return known[key]
+    return key, known[key]
 
 
 async def _audit_each(
