@@ -252,7 +252,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *browser_routes(),
             Route(
                 "/webhooks/stripe",
-                stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce, settings.clock),
+                stripe_webhook_route(
+                    settings.stripe_webhook_secrets, bus.announce, settings.clock, live=settings.stripe_mode == "live"
+                ),
                 methods=["POST"],
             ),
         ],

@@ -25,6 +25,14 @@ def cors_origins(raw: str) -> tuple[str, ...]:
         raise ValueError(f"PAYOUTS_CORS_ORIGINS: {e}") from None
 
 
+def stripe_mode(raw: str) -> str:
+    """PAYOUTS_STRIPE_MODE: `live` or `test`; anything else stops the server rather than book the wrong mode."""
+    mode = raw.strip().lower()
+    if mode not in {"live", "test"}:
+        raise ValueError("PAYOUTS_STRIPE_MODE must be 'live' or 'test'")
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -36,6 +44,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # browsers on other origins allowed in; empty: same origin only
     clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
     stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
+    stripe_mode: str = "live"  # "live" or "test": Stripe events of the other mode book nothing (rule 21)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,4 +58,5 @@ class Settings:
             stripe_webhook_secrets=tuple(
                 s.strip() for s in os.environ.get("PAYOUTS_STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
             ),
+            stripe_mode=stripe_mode(os.environ.get("PAYOUTS_STRIPE_MODE", "live")),
         )

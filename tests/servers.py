@@ -38,6 +38,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "PAYOUTS_DATABASE_URL": database_url,
         "PAYOUTS_SECRET_KEY": SECRET_KEY,
         "PAYOUTS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "PAYOUTS_STRIPE_MODE": "test",
         **extra,
     }
 
