@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from models.db import DEFAULT_DATABASE_URL
+from models.digits import natural
 from schema.clock import Clock, system_clock
 
 
@@ -23,6 +24,15 @@ def cors_origins(raw: str) -> tuple[str, ...]:
         return tuple(sorted(normalize_allowed_origins(listed)))
     except ValueError as e:
         raise ValueError(f"PAYOUTS_CORS_ORIGINS: {e}") from None
+
+
+def bounded(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from the environment; out of range or not a number stops the server at start."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    value = natural(raw, high)
+    if value is None or value < low:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}")
+    return value
 
 
 def stripe_mode(raw: str) -> str:
@@ -45,6 +55,11 @@ class Settings:
     clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
     stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
     stripe_mode: str = "live"  # "live" or "test": Stripe events of the other mode book nothing (rule 21)
+    # Limits that protect the server (operations-3.md): see the README's table.
+    query_max_cost: int = 100_000
+    query_timeout_s: int = 10
+    ws_max_sockets_per_token: int = 10
+    ws_max_subscriptions: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,4 +74,8 @@ class Settings:
                 s.strip() for s in os.environ.get("PAYOUTS_STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
             ),
             stripe_mode=stripe_mode(os.environ.get("PAYOUTS_STRIPE_MODE", "live")),
+            query_max_cost=bounded("PAYOUTS_QUERY_MAX_COST", 100_000, 1, 10**15),
+            query_timeout_s=bounded("PAYOUTS_QUERY_TIMEOUT_S", 10, 1, 300),
+            ws_max_sockets_per_token=bounded("PAYOUTS_WS_MAX_SOCKETS_PER_TOKEN", 10, 1, 1000),
+            ws_max_subscriptions=bounded("PAYOUTS_WS_MAX_SUBSCRIPTIONS", 20, 1, 1000),
         )

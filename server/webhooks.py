@@ -15,7 +15,7 @@ import hmac
 import logging
 from collections.abc import Callable, Sequence
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from models.errors import LedgerError
@@ -24,6 +24,7 @@ from models.stripe_ledger import actor_of, receive
 from models.transactions import is_unavailable
 from schema.clock import Clock
 from schema.context import Announce
+from server.guards import read_body
 
 log = logging.getLogger("payouts.webhooks")
 
@@ -63,17 +64,16 @@ def _refused(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _body(request: Request) -> bytes | None:
-    """The raw body, or None once it passes MAX_BODY (read no further)."""
+async def _body(request: Request) -> bytes | Response:
+    """The raw body, or the refusal: 413 past MAX_BODY (read no further), 408 stalled, 400 the client left."""
     declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return bytes(body)
+    body: bytes | int | None = 413 if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY else None
+    body = body or await read_body(request.receive, MAX_BODY)
+    if body == 413:
+        return _refused(413, f"the body is larger than {MAX_BODY} bytes")
+    if body == 408:
+        return _refused(408, "the body did not arrive in time")
+    return body if isinstance(body, bytes) else Response(status_code=400)
 
 
 def escaped(value: str) -> str:
@@ -87,12 +87,9 @@ def stripe_webhook_route(
     async def stripe_webhook(request: Request) -> Response:
         if not secrets:
             return _refused(404, "Stripe webhooks are not configured (PAYOUTS_STRIPE_WEBHOOK_SECRET)")
-        try:
-            payload = await _body(request)
-        except ClientDisconnect:
-            return Response(status_code=400)
-        if payload is None:
-            return _refused(413, f"the body is larger than {MAX_BODY} bytes")
+        payload = await _body(request)
+        if isinstance(payload, Response):
+            return payload
         now = clock()
         if not signature_valid(payload, request.headers.get("stripe-signature"), secrets, now.timestamp()):
             return _refused(400, "missing or invalid Stripe-Signature")

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from server import protocol
 from tests.clients import ADMIN_TOKEN, SECRET_KEY
 from tests.clock import FileClock
 
@@ -115,6 +116,8 @@ async def start_server(
             log_level,
             "--workers",
             str(workers),
+            "--http",
+            protocol.IMPORT_STRING,
             cwd=ROOT,
             env=server_env(database_url, **extra_env),
             stdout=output,
