@@ -23,7 +23,7 @@ from schema.caches import CACHED_DOCUMENTS, DocumentCache
 from schema.cost import MAX_COST, QueryCost
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
-from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
+from schema.limits import ErrorCodes, InputGuard, MaxQueryLength, NoSuggestions
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
@@ -91,7 +91,7 @@ def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> stra
         MaskUnexpected,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, NoSuggestions]
     built = Schema(
         query=Query,
         mutation=Mutation,

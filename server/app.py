@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 from graphql import GraphQLError
@@ -78,6 +79,7 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
             graphql_ide=None,  # ours: server/browser.py
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
+            connection_init_wait_timeout=timedelta(seconds=10),  # then 4408, as graphql-transport-ws says
         )
         self.settings = settings
         self.cipher = cipher
@@ -239,7 +241,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     logs.configure()
     cipher = Cipher(settings.secret_key)
-    links = LinkSigner(settings.secret_key)
+    links = LinkSigner(settings.secret_key, settings.admin_token)
     bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
     clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
