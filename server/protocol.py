@@ -41,8 +41,11 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         self.header_timer = self.loop.call_later(HEADER_TIMEOUT_S, self._expire)
 
     def _expire(self) -> None:
-        """No new request started since the timer was armed: its headers never completed."""
+        """No new request started since the timer was armed: its headers never completed. A connection
+        upgraded to a WebSocket belongs to the WebSocket protocol now (its own init timeout applies)."""
         self.header_timer = None
+        if self.transport.get_protocol() is not self:
+            return
         if self.cycle is self.armed_for and (self.cycle is None or self.cycle.response_complete):
             self.transport.close()
 

@@ -134,16 +134,18 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        if not self.connection_acknowledged:
-            return
-        if not self.sockets.admit(self.context.principal.actor, self, self.limits.ws_max_sockets_per_token):
-            self.closed = True
-            with suppress(Exception):
-                await self.websocket.close(code=TOO_MANY_SOCKETS, reason="too many sockets")
-            return
-        self.admitted = True
-        if self.token_id is not None:
+        if self.connection_acknowledged and not self.closed and self.token_id is not None:
             self.sockets.add(self.token_id, self)
+
+    async def _admit(self) -> bool:
+        """Count this socket against its token before it is acknowledged; one too many is closed with 4429."""
+        if self.sockets.admit(self.context.principal.actor, self, self.limits.ws_max_sockets_per_token):
+            self.admitted = True
+            return True
+        self.closed = True
+        with suppress(Exception):
+            await self.websocket.close(code=TOO_MANY_SOCKETS, reason="too many sockets")
+        return False
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """Every operation re-checks the token first: a revoked one closes the socket instead."""
@@ -170,6 +172,8 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def send_message(self, message: Message) -> None:
         if self.closed:
             return  # nothing is delivered after a revocation
+        if message["type"] == "connection_ack" and not await self._admit():
+            return
         if _revoked_in(message):
             await self.close_revoked()
             return

@@ -21,9 +21,9 @@ import websockets
 from graphql import parse
 
 from schema import make_schema
-from server import app as app_module
 from schema.cost import MAX_COST, cost_of
-from tests.api import create_affiliate
+from server import app as app_module
+from tests.api import create_affiliate, create_affiliate_token
 from tests.clients import ADMIN_TOKEN, GraphQLClient
 from tests.live import Live
 from tests.servers import ROOT, ServerProcess, server_env, start_server
@@ -191,3 +191,112 @@ async def test_an_answer_larger_than_the_limit_is_refused(live: Live, monkeypatc
         ],
     }
     assert len((await live.gql.ok(query.replace("first: 50", "first: 2")))["a0"]["edges"]) == 2
+
+
+# --- row 5: bodies without a token, stalled requests ----------------------------------------------
+
+
+def host_port(server: ServerProcess) -> tuple[str, int]:
+    host, port = server.url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+async def test_no_body_is_read_before_the_token_and_stalled_connections_are_closed(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with serving(database_url, tmp_path, "stall") as server:
+        host, port = host_port(server)
+        before = rss_mb(server)
+        opened: list[asyncio.StreamWriter] = []
+
+        async def without_token() -> bytes:
+            reader, writer = await asyncio.open_connection(host, port)
+            opened.append(writer)
+            head = b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n"
+            writer.write(head + b" " * 65536)  # and never the rest
+            return await asyncio.wait_for(reader.readline(), 10)
+
+        answers = await asyncio.gather(*[without_token() for _ in range(300)])
+        assert {answer.split(b" ")[1] for answer in answers} == {b"401"}
+        assert rss_mb(server) - before < SAME_SIZE_MB
+
+        async def stalled(head: bytes, status_line: bool = False) -> tuple[bytes, float]:
+            """What the server says (its status line, or b"" once it closes the connection), and when."""
+            reader, writer = await asyncio.open_connection(host, port)
+            opened.append(writer)
+            writer.write(head)
+            started = time.perf_counter()
+            answer = await asyncio.wait_for(reader.readline() if status_line else reader.read(), 20)
+            return answer, time.perf_counter() - started
+
+        in_headers = [stalled(b"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bea") for _ in range(300)]
+        nothing = [stalled(b"") for _ in range(20)]
+        body = stalled(
+            f"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{".encode(),
+            status_line=True,
+        )
+        *closed, (late_body, body_after) = await asyncio.gather(*in_headers, *nothing, body)
+        for answer, after in closed:
+            assert answer == b"" and 9 < after < 15
+        assert late_body.startswith(b"HTTP/1.1 408") and 9 < body_after < 15
+        for writer in opened:
+            writer.close()
+        assert rss_mb(server) - before < SAME_SIZE_MB
+
+
+# --- row 6: sockets per token, subscriptions per socket --------------------------------------------
+
+SUBSCRIPTION = "subscription { payoutBecameDue { cause } }"
+
+
+async def socket(url: str, token: str | None) -> tuple[websockets.ClientConnection, dict[str, Any]]:
+    """A socket that sent connection_init (when `token` is given), with the server's first answer."""
+    ws = await websockets.connect(ws_url(url), subprotocols=[GRAPHQL_TRANSPORT_WS])
+    if token is None:
+        return ws, {}
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+    try:
+        return ws, json.loads(await asyncio.wait_for(ws.recv(), 10))
+    except websockets.ConnectionClosed as closed:
+        return ws, {"closed": closed.rcvd.code if closed.rcvd else None}
+
+
+async def test_one_token_opens_ten_sockets_of_twenty_subscriptions(database_url: str, tmp_path: Path) -> None:
+    async with (
+        serving(database_url, tmp_path, "sockets") as server,
+        httpx.AsyncClient(base_url=server.url, timeout=30) as http,
+    ):
+        gql = GraphQLClient(http, ADMIN_TOKEN)
+        ann = await create_affiliate(gql, "Ann Lee")
+        token = (await create_affiliate_token(gql, ann))["token"]
+        silent, _ = await socket(server.url, None)  # never sends connection_init
+        before = rss_mb(server)
+        answers = [await socket(server.url, token) for _ in range(10)]
+        assert [answer["type"] for _, answer in answers] == ["connection_ack"] * 10
+        refused = await asyncio.gather(*[socket(server.url, token) for _ in range(200)])
+        assert {answer.get("closed") for _, answer in refused} == {4429}
+
+        first = answers[0][0]
+        for n in range(21):
+            await first.send(json.dumps({"id": str(n), "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+        error = json.loads(await asyncio.wait_for(first.recv(), 10))
+        assert error["id"] == "20" and error["type"] == "error"
+        assert error["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+
+        # The admin's own sockets are counted apart; a closed socket frees its place.
+        _, admin = await socket(server.url, ADMIN_TOKEN)
+        assert admin["type"] == "connection_ack"
+        await answers[1][0].close()
+        await asyncio.sleep(0.5)
+        _, again = await socket(server.url, token)
+        assert again["type"] == "connection_ack"
+
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(silent.recv(), 15)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
+        await first.send(json.dumps({"type": "ping"}))  # an acknowledged socket outlives the header timeout
+        assert json.loads(await asyncio.wait_for(first.recv(), 5)) == {"type": "pong"}
+        for ws, _ in answers + refused:
+            await ws.close()
+        assert rss_mb(server) - before < SAME_SIZE_MB
