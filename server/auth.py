@@ -6,7 +6,7 @@ import hmac
 
 from models.enums import Role
 from models.signed_links import BOOTSTRAP_ACTOR
-from models.tokens import ApiToken, hash_token
+from models.tables.tokens import ApiToken, hash_token
 from schema.context import Principal
 from schema.ids import parse_pk
 

@@ -12,15 +12,14 @@ from pathlib import Path
 
 from tortoise import Tortoise
 
-from models import access
 from models.db import migrate, tortoise_config
 from models.enums import ExportScope, PaymentStatus, Role
 from models.errors import LedgerError
-from models.payment_details import Cipher
-from schema.ids import parse_global_id, parse_pk
+from models.global_ids import parse_global_id, parse_pk
+from models.ledger import access
+from models.ledger.payment_details import Cipher
 from server import demo, protocol
 from server.config import Settings
-from server.pubsub import make_bus
 
 
 def say(message: str) -> None:
@@ -106,6 +105,8 @@ async def announce_revocation(settings: Settings, token_id: int) -> None:
     they close them at the socket's next operation or event."""
     if not settings.pubsub_url:
         return
+    from server.pubsub import make_bus  # here: the bus's event types would load the GraphQL schema
+
     bus = make_bus(settings.pubsub_url, settings.database_url)
     await bus.start()
     try:
@@ -146,7 +147,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from server.exports import export_to_directory
+    from models.ledger.export_files import export_to_directory
 
     if not settings.secret_key:
         say("PAYOUTS_SECRET_KEY is not set: payment details cannot be decrypted")

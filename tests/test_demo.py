@@ -11,14 +11,14 @@ import httpx
 import pytest
 
 from models.enums import IncompleteReason
-from models.payment_details import Cipher
+from models.ledger.payment_details import Cipher
 from server import demo
 from server.config import Settings
 from tests.clients import SECRET_KEY, GraphQLClient
 
 SMALL = 80  # affiliates: enough for every status and reason, quick enough for both databases
 
-EVERYTHING = """{ affiliates(first: 500) { totalCount edges { node {
+EVERYTHING = """{ affiliates(first: 100) { totalCount edges { node {
   approvalStatus payoutMode paymentStatus paymentMethods { type preferred }
   incompleteReasons { reason message }
   balances { currency earned { amount } reserve { amount } due { amount } paid { amount } owed { amount } }

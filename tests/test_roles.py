@@ -8,9 +8,11 @@ from typing import Any, cast
 import httpx
 
 from models.enums import Role
-from schema import schema
+from schema import default_schema
 from tests.api import ERROR, add_paypal, create_affiliate, create_affiliate_token, create_product, record_sale
 from tests.clients import GraphQLClient
+
+schema = default_schema()
 
 ADMIN, VIEWER, AFFILIATE, NONE = "ADMIN", "VIEWER", "AFFILIATE", "NONE"
 OK, FORBIDDEN, NULL, UNAUTHENTICATED, NOT_FOUND = "ok", "FORBIDDEN", "null", "401", "NOT_FOUND"
@@ -42,7 +44,7 @@ async def first_payout(gql: GraphQLClient, affiliate_id: str) -> str:
 
 
 async def make_world(gql: GraphQLClient) -> World:
-    from models import access
+    from models.ledger import access
 
     product = await create_product(gql)
     ids = {}
@@ -343,7 +345,7 @@ async def test_audit_log_filters_and_pages_newest_first(gql: GraphQLClient) -> N
 async def test_affiliate_tokens_are_shown_once_stored_hashed_and_revocable(
     gql: GraphQLClient, client: httpx.AsyncClient
 ) -> None:
-    from models.tokens import ApiToken, hash_token
+    from models.tables.tokens import ApiToken, hash_token
 
     ann = await create_affiliate(gql, "Ann Lee")
     created = await create_affiliate_token(gql, ann)
