@@ -7,6 +7,7 @@ HTTP to the app served by uvicorn: issue 16's rows 2, 3, 4, 7 and 8 (disputes, l
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from server.config import Settings, stripe_mode
 from tests.api import add_paypal, create_affiliate, create_product
-from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
+from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, on_postgres
 from tests.clock import MovableClock
 from tests.live import Live
 from tests.servers import read, start_server
@@ -171,6 +172,8 @@ async def test_a_checkout_and_its_post_purchase_invoice_are_one_sale(live: Live,
         assert sorted((s["externalId"], s["amount"]["amount"]) for s in booked) == sorted(
             [(pi, "100.10"), (ebook["id"], "30.00")]
         )
+        refund = basil_event("charge.refunded", basil_charge(payment_intent=pi, amount=10010, refunded=1000))
+        assert (await post(http, refund))["status"] == "APPLIED"
 
 
 # --- row 4: acknowledge what will never match ----------------------------------------------------
@@ -260,3 +263,48 @@ async def test_hostile_strings_are_400_never_stored_never_logged(database_url: s
     for raw in ("\x00", "\nINFO forged", "\ud800", "\r\nX: y"):
         assert raw not in text
     assert "Traceback" not in text and " 500" not in text
+
+
+# --- several workers --------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not on_postgres(), reason="several server processes need PostgreSQL")
+async def test_two_workers_given_one_purchase_and_one_dispute_at_once_book_one_sale_one_chargeback(
+    database_url: str, tmp_path: Path, gql: GraphQLClient
+) -> None:
+    """A checkout and its invoice, then two closes of one lost dispute (two event ids), each pair posted
+    to two server processes at the same moment."""
+    ann = await program(gql)
+    env = {"PAYOUTS_STRIPE_WEBHOOK_SECRET": SECRET}
+    first = await start_server(database_url, tmp_path / "a.log", env=env)
+    second = await start_server(database_url, tmp_path / "b.log", env=env)
+    try:
+        async with httpx.AsyncClient(base_url=first.url) as a, httpx.AsyncClient(base_url=second.url) as b:
+            for n in range(4):
+                customer, pi, dispute_id = stripe_id("cus"), stripe_id("pi"), stripe_id("dp")
+                earlier = basil_checkout(  # the customer is Ann's already: its invoice could book on its own
+                    amount=1000, payment_intent=stripe_id("pi"), invoice=None, customer=customer,
+                    client_reference_id="ann-lee", metadata={"product": "price_1PqEbook"},
+                )  # fmt: skip
+                assert (await deliver(a, basil_event("checkout.session.completed", earlier))).status_code == 200
+                created = basil_invoice(
+                    amount=10010, customer=customer, price="price_1PqCourse", billing_reason="manual"
+                )
+                checkout = basil_checkout(
+                    amount=10010, payment_intent=pi, invoice=created["id"], customer=customer,
+                    client_reference_id="ann-lee", metadata={"product": "price_1PqCourse"},
+                )  # fmt: skip
+                pair = [basil_event("checkout.session.completed", checkout), basil_event("invoice.paid", created)]
+                if n % 2:
+                    pair.reverse()
+                answers = await asyncio.gather(deliver(a, pair[0]), deliver(b, pair[1]))
+                assert {r.status_code for r in answers} == {200}, [r.text for r in answers]
+                lost = basil_dispute(payment_intent=pi, amount=6000, status="lost", dispute_id=dispute_id)
+                closes = [basil_event("charge.dispute.closed", lost) for _ in range(2)]
+                answers = await asyncio.gather(deliver(a, closes[0]), deliver(b, closes[1]))
+                assert sorted(r.json()["status"] for r in answers) == ["APPLIED", "IGNORED"], [r.text for r in answers]
+    finally:
+        await first.stop()
+        await second.stop()
+    booked = [(s["amount"]["amount"], s["refunded"]["amount"]) for s in sales(await sales_of(gql, ann))]
+    assert sorted(booked) == [("10.00", "0.00")] * 4 + [("100.10", "60.00")] * 4, booked

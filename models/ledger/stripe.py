@@ -49,6 +49,7 @@ from models.validation import Amount
 APPLIED, IGNORED, PENDING = ProcessorEventStatus.APPLIED, ProcessorEventStatus.IGNORED, ProcessorEventStatus.PENDING
 LOST = "lost"
 INVOICE_PAYMENT, CHECKOUT_INVOICE, IGNORED_PAYMENT = "invoice_payment", "checkout_invoice", "ignored"
+PURCHASE = "purchase"
 MAY_STILL_ARRIVE = timedelta(hours=1)  # a refund or dispute younger than this waits for its sale (409)
 
 
@@ -154,8 +155,10 @@ async def _remember_ignored(intent: Payment | InvoicePaid, event_id: str, now: d
 
 
 async def _invoices_paid_by(payment_intent: str) -> list[str]:
-    targets = await StripeReference.filter(kind=INVOICE_PAYMENT, key=payment_intent).values_list("target", flat=True)
-    return [str(target) for target in targets]
+    """The invoices this PaymentIntent paid: by `invoice_payment.paid`, or as the checkout that created them."""
+    paid = await StripeReference.filter(kind=INVOICE_PAYMENT, key=payment_intent).values_list("target", flat=True)
+    created = await StripeReference.filter(kind=CHECKOUT_INVOICE, target=payment_intent).values_list("key", flat=True)
+    return sorted({str(invoice) for invoice in [*paid, *created]})
 
 
 # --- attribution --------------------------------------------------------------------------------
@@ -239,7 +242,12 @@ async def _subscription(refs: Refs, now: datetime) -> Outcome:
 
 
 async def _one_purchase(intent: Payment | InvoicePaid, now: datetime) -> Outcome | None:
-    """A checkout and the invoice Stripe creates for it (`invoice_creation`) are one purchase, one sale."""
+    """A checkout and the invoice Stripe creates for it (`invoice_creation`) are one purchase, one sale.
+
+    Both first claim the invoice (a unique row): a checkout and its invoice delivered at once to two
+    workers wait for each other there, so the second sees what the first booked."""
+    if intent.invoice:
+        await _reference(PURCHASE, intent.invoice, "", now)
     if isinstance(intent, InvoicePaid):
         checkout = await StripeReference.filter(kind=CHECKOUT_INVOICE, key=intent.invoice).first()
         return None if checkout is None else Outcome(IGNORED, f"booked as checkout {checkout.target}")

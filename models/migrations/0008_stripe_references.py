@@ -1,6 +1,7 @@
 """Rule 21: the links between Stripe ids that a sale does not hold (models/tables/stripe.py)."""
 
 from tortoise import fields, migrations
+from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 
@@ -19,7 +20,7 @@ class Migration(migrations.Migration):
                 ('target', fields.CharField(max_length=255)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'stripe_references', 'app': 'payouts', 'unique_together': (('kind', 'key', 'target'),), 'pk_attr': 'id', 'table_description': 'One fact linking two Stripe ids, by `kind`.'},
+            options={'table': 'stripe_references', 'app': 'payouts', 'unique_together': (('kind', 'key', 'target'),), 'indexes': [Index(fields=['kind', 'target'])], 'pk_attr': 'id', 'table_description': 'One fact linking two Stripe ids, by `kind`:'},
             bases=['Model'],
         ),
     ]

@@ -14,7 +14,9 @@ class StripeReference(Model):
     - `checkout_invoice`: invoice `key` was created for checkout PaymentIntent `target`
       (`invoice_creation`), so its `invoice.paid` books nothing more;
     - `ignored`: a sale event for payment `key` (a PaymentIntent or invoice id) was recorded IGNORED
-      by event `target`, so refunds and disputes of it are acknowledged, not retried for ever.
+      by event `target`, so refunds and disputes of it are acknowledged, not retried for ever;
+    - `purchase`: invoice `key` was claimed by a checkout or its `invoice.paid` (`target` empty): the
+      unique row makes the two wait for each other when delivered at once.
     """
 
     id = fields.IntField(primary_key=True)
@@ -26,3 +28,4 @@ class StripeReference(Model):
     class Meta:
         table = "stripe_references"
         unique_together = (("kind", "key", "target"),)
+        indexes = (("kind", "target"),)  # a checkout's invoice, found from its PaymentIntent
