@@ -20,6 +20,7 @@ import pytest
 import websockets
 from graphql import parse
 
+from benchmarks.run import DUE_PAGE
 from schema import make_schema
 from schema.cost import MAX_COST, cost_of
 from server import app as app_module
@@ -92,6 +93,8 @@ def test_the_reference_app_operations_fit_and_the_attack_does_not() -> None:
     for path in sorted(OPERATIONS.glob("*.graphql")):
         cost = cost_of(schema, parse(path.read_text()), None, {"first": 500})
         assert cost <= MAX_COST, (path.name, cost)
+    # The DUE page of 500 with every payout field (the benchmarks' page) fits too.
+    assert cost_of(schema, parse(DUE_PAGE), None, {"first": 500}) <= MAX_COST
     assert cost_of(schema, parse(COSTLY), None, {}) > 100 * MAX_COST
     # Each field 1; a connection's selection `first` times; a plain list's 10 times; Money is one value.
     assert cost_of(schema, parse("{ affiliates(first: 3) { totalCount edges { node { id name } } } }"), None, {}) == (

@@ -192,6 +192,21 @@ async def test_refunds_and_disputes_of_payments_that_never_get_a_sale_are_acknow
         )
         assert (refund["status"], refund["reason"]) == ("IGNORED", f"no sale for payment_intent {ordinary_pi}")
 
+        # A declined affiliate's sale: the ledger refuses it (IGNORED), and its dispute is final at once.
+        await create_affiliate(gql, "Dee Clined", referralCode="dee", approvalStatus="DECLINED")
+        declined_pi = stripe_id("pi")
+        declined = checkout_session(amount=2500, affiliate="dee", product="price_1PqCourse", payment_intent=declined_pi)
+        skipped = await post(http, event("checkout.session.completed", declined))
+        assert skipped["status"] == "IGNORED" and skipped["reason"].startswith("AFFILIATE_DECLINED"), skipped
+        held = basil_dispute(
+            payment_intent=declined_pi, amount=2500, status="needs_response", dispute_id=stripe_id("dp")
+        )
+        acknowledged = await post(http, basil_event("charge.dispute.created", held))
+        assert (acknowledged["status"], acknowledged["reason"]) == (
+            "IGNORED",
+            f"no sale for payment_intent {declined_pi}",
+        )
+
         # A payment never seen: 409 while it is young (its sale may still come), 200 once an hour old.
         unseen = stripe_id("pi")
         young = basil_event(
