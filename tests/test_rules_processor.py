@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -119,7 +120,7 @@ def test_a_disputed_installment_is_reserve_not_due_and_says_why() -> None:
     assert installment_state(0, True, False, NOW, NOW, disputed=True) is InstallmentState.VOIDED
 
 
-def _event(kind: str, obj: dict[str, object], livemode: bool = True) -> bytes:
+def _event(kind: str, obj: Mapping[str, object], livemode: bool = True) -> bytes:
     body = {"id": "evt_1", "type": kind, "created": 1795000000, "livemode": livemode, "data": {"object": obj}}
     return json.dumps(body).encode()
 
