@@ -139,5 +139,11 @@ class NoSuggestions(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         for error in getattr(self.execution_context.result, "errors", None) or []:
-            if SUGGESTION in error.message:
-                error.message = error.message.split(SUGGESTION, 1)[0]
+            without_suggestion(error)
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    """The error without graphql-core's " Did you mean ...?" ending (also for WebSocket refusals)."""
+    if SUGGESTION in error.message:
+        error.message = error.message.split(SUGGESTION, 1)[0]
+    return error

@@ -31,7 +31,7 @@ from strawberry.types.execution import PreExecutionError
 
 from models.ledger import access
 from schema.context import Context
-from schema.limits import code_for
+from schema.limits import code_for, without_suggestion
 from server.config import Settings
 
 log = logging.getLogger("payouts.sockets")
@@ -190,6 +190,8 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def _handle_pre_execution_error(self, operation: Operation[Context, None], result: PreExecutionError) -> None:
         """Validation refusals (depth, aliases, unknown fields) carry a code over WebSocket too."""
         result.errors = [coded(e) for e in result.errors or []]
+        if not self.limits.introspection:  # no schema hints, as over HTTP
+            result.errors = [without_suggestion(e) for e in result.errors]
         await super()._handle_pre_execution_error(operation, result)
 
     async def close_revoked(self) -> None:

@@ -3,15 +3,19 @@ with introspection off, and amounts the VALIDATION payload refuses."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from tests.clients import ADMIN_TOKEN, GraphQLClient
 from tests.live import Live
 from tests.servers import start_server
 from tests.test_signed_links import file_url
+from tests.ws import GRAPHQL_TRANSPORT_WS, ws_url
 
 PRODUCT = """mutation($input: CreateProductInput!) { createProduct(input: $input) { __typename
   ... on Error { code field message } } }"""
@@ -50,6 +54,15 @@ async def test_no_did_you_mean_with_introspection_off(database_url: str, tmp_pat
                 messages = " ".join(e["message"] for e in body["errors"])
                 assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
                 assert ("Did you mean" in messages) is (introspection == "on"), messages
+            async with websockets.connect(ws_url(server.url), subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
+                init = {"type": "connection_init", "payload": {"authorization": f"Bearer {ADMIN_TOKEN}"}}
+                await ws.send(json.dumps(init))
+                assert json.loads(await ws.recv())["type"] == "connection_ack"
+                bad = {"query": "subscription { payoutBecameDu { cause } }"}
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": bad}))
+                error = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert error["type"] == "error"
+                assert ("Did you mean" in error["payload"][0]["message"]) is (introspection == "on"), error
     finally:
         await server.stop()
 
