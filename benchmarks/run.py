@@ -370,18 +370,41 @@ async def gql(http: httpx.AsyncClient, query: str, **variables: Any) -> dict[str
     return body["data"]
 
 
+def tree(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its descendants: what a server spent, whatever the
+    load of the machine (on shared cores, throughput says as much about the neighbours)."""
+    total = 0
+    for current in tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (uvicorn workers), in MB."""
     total = 0.0
-    todo = [pid]
-    while todo:
-        current = todo.pop()
+    for current in tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) / 1024
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
@@ -405,7 +428,7 @@ async def record_sales(send: Callable[[str, int], Awaitable[None]], clients: int
     started = time.perf_counter()
     await asyncio.gather(*(client(n) for n in range(clients)))
     elapsed = time.perf_counter() - started
-    return {"sales_per_s": len(latencies) / elapsed, **subscribers.percentiles(latencies)}
+    return {"sales_per_s": len(latencies) / elapsed, "sales": len(latencies), **subscribers.percentiles(latencies)}
 
 
 # --- export and pay run -------------------------------------------------------------------------------
@@ -587,9 +610,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
-async def record_sale_row(db: Database, http: httpx.AsyncClient, args: argparse.Namespace) -> dict[str, Any]:
+async def record_sale_row(db: Database, http: httpx.AsyncClient, pid: int, args: argparse.Namespace) -> dict[str, Any]:
     """recordSale from `clients` clients against the bare booking route of benchmarks/floors.py (same
-    product, same affiliates, same workers), alternating in two rounds of half the time each."""
+    product, same affiliates, same workers), alternating in two rounds of half the time each; with
+    each server's CPU milliseconds per sale."""
     products = await gql(http, "{ products(first: 1) { edges { node { id } } } }")
     product = products["products"]["edges"][0]["node"]["id"]
     due = await gql(http, DUE_IDS)
@@ -609,7 +633,7 @@ async def record_sale_row(db: Database, http: httpx.AsyncClient, args: argparse.
 
     say(f"recordSale with {args.clients} clients, against the bare route ...")
     rounds: dict[str, list[dict[str, float]]] = {"project": [], "floor": []}
-    async with floor_server(db, args.workers, raw_product) as (floor_http, _):
+    async with floor_server(db, args.workers, raw_product) as (floor_http, floor_pid):
 
         async def floor(name: str, n: int) -> None:
             response = await floor_http.post(
@@ -618,16 +642,19 @@ async def record_sale_row(db: Database, http: httpx.AsyncClient, args: argparse.
             assert response.status_code == 200, response.text
 
         for _ in range(2):
-            rounds["project"].append(await record_sales(project, args.clients, args.seconds / 2))
-            rounds["floor"].append(await record_sales(floor, args.clients, args.seconds / 2))
+            for name, send, server_pid in (("project", project, pid), ("floor", floor, floor_pid)):
+                cpu = cpu_seconds(server_pid)
+                figures = await record_sales(send, args.clients, args.seconds / 2)
+                figures["cpu_ms_per_sale"] = (cpu_seconds(server_pid) - cpu) * 1000 / max(figures["sales"], 1)
+                rounds[name].append(figures)
     mean = {k: {f: statistics.mean(r[f] for r in v) for f in v[0]} for k, v in rounds.items()}
     return {**mean["project"], "floor": mean["floor"], "rounds": rounds, "clients": args.clients}
 
 
 async def booking(db: Database, args: argparse.Namespace) -> dict[str, Any]:
     """--only-booking: the two booking rows alone (the bulk path was timed by the seed), on the small scale."""
-    async with server(db, args.workers) as (http, _):
-        return {"record_sale": await record_sale_row(db, http, args)}
+    async with server(db, args.workers) as (http, pid):
+        return {"record_sale": await record_sale_row(db, http, pid, args)}
 
 
 async def served(db: Database, args: argparse.Namespace) -> dict[str, Any]:
@@ -638,7 +665,7 @@ async def served(db: Database, args: argparse.Namespace) -> dict[str, Any]:
         if "page" in only:
             report["page_large"] = await page_against_floor(db, http, args.repeat)
         if "record" in only:
-            report["record_sale"] = await record_sale_row(db, http, args)
+            report["record_sale"] = await record_sale_row(db, http, pid, args)
         if "payrun" in only:
             base_s, paid = await export_baseline(db, Cipher(SECRET))
             t = time.perf_counter()
@@ -676,7 +703,8 @@ def record_row(r: dict[str, Any]) -> tuple[str, str, str, str]:
     return (
         f"recordSale HTTP, {record.get('clients', 16)} clients",
         ">= 0.5x bare route",
-        f"{record['sales_per_s']:.0f}/s (p50 {record['p50_ms']:.0f} ms; floor {floor['sales_per_s']:.0f}/s)",
+        f"{record['sales_per_s']:.0f}/s (p50 {record['p50_ms']:.0f} ms; floor {floor['sales_per_s']:.0f}/s);"
+        f" CPU {record['cpu_ms_per_sale']:.2f} / {floor['cpu_ms_per_sale']:.2f} ms per sale",
         f"{record['sales_per_s'] / floor['sales_per_s']:.2f}x",
     )
 
