@@ -546,17 +546,25 @@ async def statements_per_page(db: Database) -> dict[int, int]:
 # --- the run --------------------------------------------------------------------------------------------
 
 
-async def page_against_floor(db: Database, http: httpx.AsyncClient, repeat: int) -> tuple[float, float]:
+async def page_against_floor(
+    db: Database, http: httpx.AsyncClient, pid: int, repeat: int
+) -> tuple[float, float, float, float]:
     """The DUE page over HTTP and its floor, medians of `repeat` alternating measurements: both see the
-    same load on a shared machine, so their ratio holds when absolute times move."""
+    same load on a shared machine, so their ratio holds when absolute times move. Also the CPU
+    seconds per page of the server (all workers) and of the floor (this process)."""
     await gql(http, DUE_PAGE, first=50)
     await page_floor(db, 50)
     pages, floors = [], []
+    server_cpu = floor_cpu = 0.0
     for _ in range(repeat):
+        cpu = cpu_seconds(pid)
         pages.append(await timed(1, lambda: gql(http, DUE_PAGE, first=50)))
+        server_cpu += cpu_seconds(pid) - cpu
+        cpu = time.process_time()
         floors.append(await page_floor(db, 50))
+        floor_cpu += time.process_time() - cpu
     await db.close()
-    return median_time(pages), median_time(floors)
+    return median_time(pages), median_time(floors), server_cpu / repeat, floor_cpu / repeat
 
 
 ROWS = ("page", "statements", "record", "payrun", "subscribers")
@@ -585,8 +593,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     report.update(await booking(db, args))
                     return report
                 if "page" in only:
-                    async with server(db, args.workers) as (http, _):
-                        report["page_small"] = await page_against_floor(db, http, args.repeat)
+                    async with server(db, args.workers) as (http, pid):
+                        report["page_small"] = await page_against_floor(db, http, pid, args.repeat)
                 say(f"growing to {large:,} affiliates ...")
                 report["seed_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
                     db, large - small, (large - small) * args.sales_per_affiliate
@@ -595,13 +603,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     report["statements_per_page"] = await statements_per_page(db)
                 report.update(await served(db, args))
                 if "page" in only:
-                    small_ms, small_floor = report.pop("page_small")
-                    large_ms, large_floor = report.pop("page_large")
+                    small_ms, small_floor, _, _ = report.pop("page_small")
+                    large_ms, large_floor, server_cpu, floor_cpu = report.pop("page_large")
                     report["page"] = {
                         "http_ms": large_ms * 1000,
                         "floor_ms": large_floor * 1000,
                         "small_ms": small_ms * 1000,
                         "small_floor_ms": small_floor * 1000,
+                        "server_cpu_ms": server_cpu * 1000,
+                        "floor_cpu_ms": floor_cpu * 1000,
                     }
         finally:
             await db.drop()
@@ -663,7 +673,7 @@ async def served(db: Database, args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {}
     async with server(db, args.workers) as (http, pid):
         if "page" in only:
-            report["page_large"] = await page_against_floor(db, http, args.repeat)
+            report["page_large"] = await page_against_floor(db, http, pid, args.repeat)
         if "record" in only:
             report["record_sale"] = await record_sale_row(db, http, pid, args)
         if "payrun" in only:
@@ -739,6 +749,12 @@ def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{p['http_ms'] / p['small_ms']:.2f}x"
                 f" / {p['floor_ms'] / p['small_floor_ms']:.2f}x"
                 f" = {(p['http_ms'] / p['small_ms']) / (p['floor_ms'] / p['small_floor_ms']):.2f}",
+            ),
+            (
+                "the same page, CPU per page",
+                "",
+                f"server {p['server_cpu_ms']:.1f} ms, floor {p['floor_cpu_ms']:.1f} ms",
+                f"{p['server_cpu_ms'] / p['floor_cpu_ms']:.2f}x",
             ),
         ]
     if "record_sale" in r:
