@@ -14,7 +14,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0007_reads_affiliate_search')]
+    dependencies = [('payouts', '0014_page_indexes')]
 
     initial = False
 
