@@ -22,6 +22,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,20 @@ CREATE_PRODUCT = """mutation($input: CreateProductInput!) { createProduct(input:
 SET_JV = """mutation($p: ID!, $partners: [JvPartnerShareInput!]!) { setProductJvPartners(productId: $p,
   partners: $partners) { __typename ... on Error { code message } } }"""
 MILESTONES = [{"percent": "40", "delayDays": 0}, {"percent": "60", "delayDays": 60}]
+
+
+def sender(http: httpx.AsyncClient, product: str, affiliates: list[str]) -> Callable[[str, int], Awaitable[None]]:
+    """recordSale of `product` for the n-th affiliate, as benchmarks.run.record_sales sends it."""
+
+    async def send(external_id: str, n: int) -> None:
+        data = await gql(
+            http,
+            RECORD,
+            input={"externalId": external_id, "productId": product, "affiliateId": affiliates[n % len(affiliates)]},
+        )
+        assert data["recordSale"]["__typename"] == "RecordSaleSuccess", data
+
+    return send
 
 
 async def affiliate(http: httpx.AsyncClient, name: str, recruiter: str | None = None) -> str:
@@ -112,15 +127,8 @@ async def record(
     http: httpx.AsyncClient, pid: int, product: str, sellers: list[str], clients: int, seconds: float
 ) -> dict[str, float]:
     """recordSale of `product` from `clients` clients: sales/s, and the server's CPU per sale."""
-
-    async def send(name: str, n: int) -> None:
-        data = await gql(
-            http, RECORD, input={"externalId": name, "productId": product, "affiliateId": sellers[n % len(sellers)]}
-        )
-        assert data["recordSale"]["__typename"] == "RecordSaleSuccess", data
-
     cpu = cpu_seconds(pid)
-    figures = await record_sales(send, clients, seconds)
+    figures = await record_sales(sender(http, product, sellers), clients, seconds)
     return {
         "per_s": figures["sales_per_s"],
         "cpu_ms_per_sale": (cpu_seconds(pid) - cpu) * 1000 / max(figures["sales"], 1),

@@ -18,8 +18,8 @@ MODEL_MODULES = [
     "models.tables.outbox",
     "models.tables.tiers",
     "models.tables.processor",
-    "models.tables.commissions",
     "models.tables.stripe",
+    "models.tables.commissions",
 ]
 
 

@@ -14,7 +14,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0014_page_indexes')]
+    dependencies = [('payouts', '0008_stripe_references')]
 
     initial = False
 
