@@ -57,7 +57,7 @@ def settings(database_url: str, clock: MovableClock) -> Settings:
         admin_token=ADMIN_TOKEN,
         clock=clock,
         stripe_webhook_secrets=(SECRET, OLD_SECRET),
-        stripe_mode="test",  # the events of tests/stripe.py are test-mode events (rule 21)
+        stripe_mode="test",
     )
 
 
