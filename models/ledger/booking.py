@@ -93,6 +93,7 @@ COMMISSION_COLUMNS = (
     "amount",
     "ended_reason",
 )
+ROLE_TEXT = {role: role.value for role in CommissionRole}  # Enum.value is a slow property, read per commission
 PAYOUT_COLUMNS = ("affiliate_id", "currency", "amount", "instant", "paid_at", "reference")
 AUDIT_COLUMNS = ("actor", "action", "object_type", "object_id", "details", "at")
 
@@ -500,7 +501,7 @@ async def _insert(
                 (
                     ids[p.external_id],
                     c.share.payee_id,
-                    c.share.role.value,
+                    ROLE_TEXT[c.share.role],
                     c.position,
                     p.product.currency,
                     None if c.share.percent is None else texts[c.share.percent],
@@ -613,7 +614,7 @@ async def _audit_each(
             "subscriptionId": p.subscription_id,
             "renewal": p.renewal,
             "tier": p.tier.id if p.tier else None,
-            "commissions": [[c.share.role.value, c.share.payee_id, c.share.amount] for c in p.payees[1:]],
+            "commissions": [[ROLE_TEXT[c.share.role], c.share.payee_id, c.share.amount] for c in p.payees[1:]],
         }
         order = orders[p.index]
         rows.append(
