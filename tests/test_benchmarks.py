@@ -120,7 +120,7 @@ async def test_the_migration_0009_check_runs_on_a_database_from_before_it(tmp_pa
                 now,
                 ("id",),
             )
-            columns = (
+            installment_columns = (
                 "sale_id",
                 "affiliate_id",
                 "currency",
@@ -135,7 +135,7 @@ async def test_the_migration_0009_check_runs_on_a_database_from_before_it(tmp_pa
                 (a["id"], ann["id"], "USD", 1, 601, 601, now, None),
                 (b["id"], bob["id"], "USD", 0, 1000, 1000, now, paid["id"]),
             ]
-            *_, settled = await insert_rows(conn, Installment, columns, rows, now, ("id",))
+            *_, settled = await insert_rows(conn, Installment, installment_columns, rows, now, ("id",))
             # Bob's sale half refunded after its payout: 5.00 owed, taken from the paid installment (rule 5)
             await insert_rows(
                 conn,
