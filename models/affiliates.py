@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode
+from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, TaxFormKind
 
 
 class Affiliate(Model):
@@ -29,10 +29,22 @@ class Affiliate(Model):
     search_text = fields.CharField(max_length=460, default="")  # lower(name + " " + email)
     # What checkout metadata names the affiliate by; always set (generated when not given).
     referral_code = fields.CharField(max_length=64, null=True, unique=True)
+    # The current tax form's facts the hold needs (rule 17), copied by setTaxProfile/removeTaxProfile.
+    tax_form: fields.Field[TaxFormKind | None] = fields.CharEnumField(  # type: ignore[assignment]
+        TaxFormKind, null=True
+    )
+    tax_form_signed_at = fields.DateField(null=True)
+    tax_form_expires_at = fields.DatetimeField(null=True)  # a W-8's expiry instant in the program's tax time zone
 
     class Meta:
         table = "affiliates"
-        indexes = (("created_at", "id"), ("name", "id"), ("due_rank", "id"), ("payment_status", "id"))
+        indexes = (
+            ("created_at", "id"),
+            ("name", "id"),
+            ("due_rank", "id"),
+            ("payment_status", "id"),
+            ("payment_status", "tax_form_expires_at"),  # DUE payees whose W-8 expires next (the clock)
+        )
 
 
 class PaymentMethod(Model):

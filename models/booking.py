@@ -50,6 +50,7 @@ from models.rules import (
     split_commission,
     tier_at,
 )
+from models.rules.tax import FORM_COLUMNS, FormOnFile, form_on_row, hold, local_date
 from models.sales import Installment, Sale
 from models.sql import batches, insert_rows, present
 from models.tiers import CommissionTier, TierAssignment
@@ -150,7 +151,7 @@ class _Facts:
 
     existing: dict[str, Sale | None]  # booked externalIds (rows only when answers are wanted)
     subscriptions: dict[str, _Subscription]
-    affiliates: dict[int, tuple[ApprovalStatus, PayoutMode]]
+    affiliates: dict[int, tuple[ApprovalStatus, PayoutMode, FormOnFile | None]]
     products: dict[int, Product]
     assignments: dict[tuple[int, int], list[Assignment]]
     tiers: dict[int, CommissionTier]
@@ -249,8 +250,9 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         program=await program_rules(),
     )
     for chunk in batches(sorted(affiliate_ids)):
-        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
-            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]))
+        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode", *FORM_COLUMNS):
+            form = form_on_row(a["tax_form"], a["tax_form_signed_at"])
+            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]), form)
     product_ids = sorted({o.line.product_id for o in orders})
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
     tier_ids = {s.initial[3] for s in facts.subscriptions.values() if s.initial and s.initial[3] is not None}
@@ -287,7 +289,9 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     owner = _owner(initial, line.affiliate_id)
     if owner not in facts.affiliates:
         raise NotFound("no such affiliate", "affiliateId")
-    approval, mode = facts.affiliates[owner]
+    approval, mode, form = facts.affiliates[owner]
+    program = facts.program
+    held = hold(program.tax_form_required, form, local_date(order.now, program.tax_time_zone)) is not None
     if approval is ApprovalStatus.DECLINED:
         raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId", code="AFFILIATE_DECLINED")
     product = facts.products.get(line.product_id)
@@ -312,7 +316,7 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
         initial is not None,
         tier,
         ended,
-        settles_at_sale(approval, mode),
+        settles_at_sale(approval, mode, held),
     )
 
 

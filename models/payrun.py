@@ -42,6 +42,7 @@ from models.rules import (
     pay_by_id,
     payable_currencies,
 )
+from models.rules.tax import FORM_COLUMNS, payee_hold
 from models.sales import Installment, OwedAmount
 from models.sql import (
     batches,
@@ -531,13 +532,22 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
         for a in (
             await Affiliate.filter(id__in=chunk)
             .order_by("id")
-            .values("id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count")
+            .values(
+                "id",
+                "payment_status",
+                "payout_mode",
+                "approval_status",
+                "has_payment_method",
+                "sales_count",
+                *FORM_COLUMNS,
+            )
         ):
             facts = AffiliateFacts(
                 ApprovalStatus(a["approval_status"]),
                 PayoutMode(a["payout_mode"]),
                 a["has_payment_method"],
                 a["sales_count"],
+                payee_hold(program, a["tax_form"], a["tax_form_signed_at"], now),
             )
             own = open_claims.get(a["id"], [])
             choice = pay_by_id(PaymentStatus(a["payment_status"]), facts, [c.figures() for c in own], program)

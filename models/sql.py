@@ -7,7 +7,8 @@ on the current transaction's connection, in batches small enough for both parame
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -15,6 +16,11 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from models.affiliates import Affiliate
+from models.enums import Form1099Expectation, PaymentMethodType, PaymentStatus, PayoutStatus, TaxFormKind
+from models.payouts import Payout
+from models.program import SETTINGS_ID, ProgramSettings
+from models.sales import OwedAmount
+from models.tables.tax import TaxProfile
 
 T = TypeVar("T")
 
@@ -337,3 +343,129 @@ async def affiliates_containing(text: str) -> Q:
         if len(hits) <= SPARSE:
             return Q(id__in=[hit[0] for hit in hits])
     return Q(search_text__contains=text)
+
+
+# --- rule 17: the tax form clock and a tax year's totals --------------------------------------
+
+
+async def tax_forms_expired(now: datetime, limit: int) -> list[int]:
+    """DUE payees whose W-8 expired by `now` while the program requires a form: the refresh they need
+    has not run yet. One indexed range probe on (payment_status, tax_form_expires_at), usually empty."""
+    conn = Affiliate._choose_db()
+    a, s = Affiliate._meta.db_table, ProgramSettings._meta.db_table
+    expires = Affiliate._meta.fields_map["tax_form_expires_at"].to_db_value(now, Affiliate)
+    query = (
+        f"SELECT a.id FROM {a} a WHERE a.payment_status = ? AND a.tax_form_expires_at <= ? "
+        f"AND EXISTS (SELECT 1 FROM {s} s WHERE s.id = ? AND s.tax_form_required) "
+        "ORDER BY a.tax_form_expires_at LIMIT ?"
+    )
+    _, rows = await conn.execute_query(numbered(conn, query), [PaymentStatus.DUE.value, expires, SETTINGS_ID, limit])
+    return [int(r[0]) for r in rows]
+
+
+@dataclass(frozen=True)
+class TaxYear:
+    """What selects a tax year's payees: its UTC bounds, the payees asked for, and the 1099 inputs."""
+
+    start: datetime
+    end: datetime
+    payee_ids: Sequence[int] | None
+    threshold: int  # USD cents
+    today: date  # the merchant's local date: a W-8 valid until before it has expired
+
+    def payouts_where(self, after: int | None = None) -> tuple[str, list[Any]]:
+        """Counted payouts (rule 17.4): PAID now, paid within the year; optionally only these payees."""
+        paid_at = Payout._meta.fields_map["paid_at"]
+        tests = ["p.status = ?", "p.paid_at >= ?", "p.paid_at < ?"]
+        values: list[Any] = [
+            PayoutStatus.PAID.value,
+            paid_at.to_db_value(self.start, Payout),
+            paid_at.to_db_value(self.end, Payout),
+        ]
+        if self.payee_ids is not None:
+            tests.append(f"p.affiliate_id IN ({', '.join(['?'] * len(self.payee_ids)) or 'NULL'})")
+            values.extend(self.payee_ids)
+        if after is not None:
+            tests.append("p.affiliate_id > ?")
+            values.append(after)
+        return " AND ".join(tests), values
+
+
+PAYPAL_PAID = f"CASE WHEN p.instant OR p.method = '{PaymentMethodType.PAYPAL.value}' THEN p.amount ELSE 0 END"
+CORPORATIONS = "'C_CORPORATION', 'S_CORPORATION', 'LLC_C', 'LLC_S'"
+
+
+def _decided(year: TaxYear, after: int | None) -> tuple[str, list[Any]]:
+    """One row per counted payee with its 1099-NEC expectation: the five steps of rule 17.4 in SQL
+    (`models.rules.tax.form_1099_nec` words them; tests/test_tax_api.py checks both agree)."""
+    where, values = year.payouts_where(after)
+    w8 = ", ".join(f"'{k.value}'" for k in (TaxFormKind.W8BEN, TaxFormKind.W8BENE))
+    until = TaxProfile._meta.fields_map["valid_until"].to_db_value(year.today, TaxProfile)
+    e = Form1099Expectation
+    query = f"""
+        WITH sums AS (
+            SELECT p.affiliate_id AS payee, p.currency AS currency, SUM(p.amount) - SUM({PAYPAL_PAID}) AS other
+            FROM {Payout._meta.db_table} p WHERE {where} GROUP BY p.affiliate_id, p.currency
+        ), payees AS (
+            SELECT payee, SUM(CASE WHEN currency = 'USD' THEN other ELSE 0 END) AS usd,
+                MAX(CASE WHEN currency <> 'USD' AND other > 0 THEN 1 ELSE 0 END) AS foreign_paid
+            FROM sums GROUP BY payee
+        ), decided AS (
+            SELECT y.payee AS payee, CASE
+                WHEN t.kind IN ({w8}) AND t.valid_until >= ? THEN '{e.NOT_EXPECTED.value}'
+                WHEN t.kind = '{TaxFormKind.W9.value}' AND t.tax_classification IN ({CORPORATIONS})
+                    THEN '{e.NOT_EXPECTED.value}'
+                WHEN y.usd >= ? THEN
+                    CASE WHEN t.kind = '{TaxFormKind.W9.value}' THEN '{e.EXPECTED.value}' ELSE '{e.REVIEW.value}' END
+                WHEN y.foreign_paid = 1 THEN '{e.REVIEW.value}'
+                ELSE '{e.NOT_EXPECTED.value}' END AS verdict
+            FROM payees y LEFT JOIN {TaxProfile._meta.db_table} t ON t.current_of = y.payee
+        )"""
+    return query, [*values, until, year.threshold]
+
+
+async def tax_year_payees(
+    year: TaxYear, verdict: Form1099Expectation | None, after: int | None, limit: int
+) -> list[int]:
+    """One page of counted payee ids, by id, after the keyset `after`: one statement whatever the page size."""
+    conn = Payout._choose_db()
+    query, values = _decided(year, after)
+    test = "WHERE verdict = ?" if verdict is not None else ""
+    query += f" SELECT payee FROM decided {test} ORDER BY payee LIMIT ?"
+    _, rows = await conn.execute_query(numbered(conn, query), [*values, *([verdict.value] if verdict else []), limit])
+    return [int(r[0]) for r in rows]
+
+
+async def tax_year_count(year: TaxYear, verdict: Form1099Expectation | None) -> int:
+    conn = Payout._choose_db()
+    query, values = _decided(year, None)
+    test = "WHERE verdict = ?" if verdict is not None else ""
+    _, rows = await conn.execute_query(
+        numbered(conn, query + f" SELECT COUNT(*) FROM decided {test}"),
+        [*values, *([verdict.value] if verdict else [])],
+    )
+    return int(rows[0][0])
+
+
+async def tax_year_sums(year: TaxYear) -> list[tuple[int, str, int, int, int, int]]:
+    """Per (payee, currency) of `year.payee_ids`: paid, the PayPal part, the owed amounts recovered, the count.
+
+    Two statements (the payouts, then the owed amounts they recovered), each grouped in SQL.
+    """
+    conn = Payout._choose_db()
+    where, values = year.payouts_where()
+    p = Payout._meta.db_table
+    query = (
+        f"SELECT p.affiliate_id, p.currency, SUM(p.amount), SUM({PAYPAL_PAID}), COUNT(*) FROM {p} p "
+        f"WHERE {where} GROUP BY p.affiliate_id, p.currency"
+    )
+    _, rows = await conn.execute_query(numbered(conn, query), values)
+    recovered_query = (
+        f"SELECT p.affiliate_id, p.currency, SUM(o.amount) FROM {OwedAmount._meta.db_table} o "
+        f"JOIN {p} p ON p.id = o.recovered_by_id WHERE {where} GROUP BY p.affiliate_id, p.currency"
+    )
+    _, recovered_rows = await conn.execute_query(numbered(conn, recovered_query), values)
+    recovered = {(int(r[0]), str(r[1])): int(r[2] or 0) for r in recovered_rows}
+    return [
+        (int(r[0]), str(r[1]), int(r[2]), int(r[3]), recovered.get((int(r[0]), str(r[1])), 0), int(r[4])) for r in rows
+    ]

@@ -31,6 +31,7 @@ from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
+from schema.tax import TaxMutations, TaxQueries, TaxYearReport
 from schema.tiers import CommissionTier, TierMutations
 from schema.tokens import ApiToken, TokenMutations
 
@@ -44,6 +45,7 @@ Query = merge_types(
         AuditQueries,
         PaymentQueries,
         ProcessorEventQueries,
+        TaxQueries,
     ),
 )
 get_object_definition(
@@ -59,6 +61,7 @@ Mutation = merge_types(
         TokenMutations,
         PaymentMutations,
         TierMutations,
+        TaxMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (
@@ -94,7 +97,18 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        types=[
+            Affiliate,
+            Product,
+            Sale,
+            Payout,
+            ApiToken,
+            AuditEntry,
+            PaymentExport,
+            CommissionTier,
+            ProcessorEvent,
+            TaxYearReport,
+        ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
         execution_context_class=SharedExecution,  # subscribers of one event share executions

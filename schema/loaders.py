@@ -20,6 +20,7 @@ from models.processor import ProcessorEvent
 from models.products import Product
 from models.rules import BalanceFigures, ProgramRules
 from models.sales import Installment, Sale
+from models.tables.tax import TaxProfile
 from models.tiers import CommissionTier, TierAssignment
 from models.tokens import ApiToken
 
@@ -200,6 +201,10 @@ class Loaders:
     @cached_property
     def api_token_by_id(self) -> DataLoader[int, ApiToken | None]:
         return by_id(ApiToken)
+
+    @cached_property
+    def tax_profiles_by_payee_id(self) -> DataLoader[int, list[TaxProfile]]:
+        return grouped(TaxProfile, "current_of")  # the current profile only: at most one per payee
 
     async def program(self) -> ProgramRules:
         """Loaded once per request: every concurrent resolver awaits the same query."""

@@ -1,0 +1,214 @@
+"""Rule 17 through the API: tax profiles, the hold, yearly totals and the report, on a real database."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from models.access import create_token
+from models.audit import AuditEntry
+from models.enums import Role
+from models.tables.tax import TaxProfile
+from tests.api import ERROR, affiliate, create_affiliate, create_affiliate_token, create_product, due_affiliate, pay
+from tests.clients import GraphQLClient
+from tests.clock import MovableClock
+
+PROFILE = f"""mutation($input: TaxProfileInput!) {{ setTaxProfile(input: $input) {{ __typename
+  ... on SetTaxProfileSuccess {{ affiliate {{ id paymentStatus incompleteReasons {{ reason message }}
+      taxProfile {{ kind legalName country tinType tinMasked validUntil status signedAt receivedAt
+        taxClassification address {{ line1 city state postalCode country }} }} }} }} {ERROR} }} }}"""
+REMOVE = f"""mutation($id: ID!) {{ removeTaxProfile(payeeId: $id) {{ __typename
+  ... on RemoveTaxProfileSuccess {{ affiliate {{ id paymentStatus taxProfile {{ kind }} }} }} {ERROR} }} }}"""
+SETTINGS = f"""mutation($input: UpdateProgramSettingsInput!) {{ updateProgramSettings(input: $input) {{ __typename
+  ... on UpdateProgramSettingsSuccess {{ settings {{ taxFormRequired taxTimeZone
+      taxReportingThresholds {{ year amount {{ amount currency }} }} }} }} {ERROR} }} }}"""
+US = {"line1": "1 Main St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"}
+DE = {"line1": "Hauptstr. 1", "city": "Berlin", "country": "DE"}
+SSN = "123-45-6789"
+
+
+def w9(payee: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "payeeId": payee,
+        "kind": "W9",
+        "legalName": "Ann Lee",
+        "taxClassification": "INDIVIDUAL_SOLE_PROPRIETOR",
+        "tinType": "SSN",
+        "tin": SSN,
+        "address": US,
+        "signedAt": "2026-01-10",
+        **changes,
+    }
+
+
+def w8(payee: str, signed: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "payeeId": payee,
+        "kind": "W8BEN",
+        "legalName": "Jörg Müller",
+        "country": "DE",
+        "address": DE,
+        "signedAt": signed,
+        "receivedAt": signed,
+        **changes,
+    }
+
+
+async def set_profile(gql: GraphQLClient, **input: Any) -> dict[str, Any]:
+    return (await gql.ok(PROFILE, input=input))["setTaxProfile"]
+
+
+def at(clock: MovableClock, when: datetime) -> None:
+    clock.advance(when - clock())
+
+
+async def test_a_w9_is_stored_encrypted_and_shown_masked(gql: GraphQLClient, caplog: pytest.LogCaptureFixture) -> None:
+    payee = await create_affiliate(gql, "Ann Lee")
+    with caplog.at_level(logging.DEBUG):
+        result = await set_profile(gql, **w9(payee))
+    profile = result["affiliate"]["taxProfile"]
+    assert profile["tinMasked"] == "*****6789" and profile["status"] == "VALID" and profile["validUntil"] is None
+    assert (profile["country"], profile["tinType"], profile["kind"]) == ("US", "SSN", "W9")
+    row = await TaxProfile.get(current_of__not_isnull=True)
+    assert row.tin and "123456789" not in row.tin and SSN not in row.tin
+    entries = [e.details for e in await AuditEntry.filter(action="setTaxProfile")]
+    assert entries == [{"payee": payee, "kind": "W9", "tinType": "SSN", "signedAt": "2026-01-10"}]
+    for text in ("123456789", SSN):  # the SQL log at DEBUG shows the masked TIN only
+        assert text not in caplog.text
+        assert all(text not in str(e.details) for e in await AuditEntry.all())
+
+
+@pytest.mark.parametrize(
+    ("tin_type", "tin", "field"),
+    [
+        ("SSN", "078-05-1120", "tin"),
+        ("SSN", "666-12-3456", "tin"),
+        ("ITIN", "912-93-1234", "tin"),
+        ("EIN", "07-3456789", "tin"),
+        ("FOREIGN", "DE123", "tinType"),
+    ],
+)
+async def test_a_bad_tin_is_refused_and_changes_nothing(
+    gql: GraphQLClient, tin_type: str, tin: str, field: str
+) -> None:
+    payee = await create_affiliate(gql, "Ann Lee")
+    result = await set_profile(gql, **w9(payee, tinType=tin_type, tin=tin))
+    assert (result["__typename"], result["code"], result["field"]) == ("ValidationError", "VALIDATION", field)
+    assert tin not in result["message"]
+    assert await TaxProfile.all().count() == 0
+
+
+@pytest.mark.parametrize(("tin_type", "tin"), [("ITIN", "912-70-1234"), ("EIN", "12-3456789")])
+async def test_the_sections_valid_tins(gql: GraphQLClient, tin_type: str, tin: str) -> None:
+    payee = await create_affiliate(gql, "Ann Lee")
+    result = await set_profile(gql, **w9(payee, tinType=tin_type, tin=tin))
+    assert result["affiliate"]["taxProfile"]["tinMasked"].endswith(tin[-4:])
+
+
+async def test_who_may_set_and_read_a_profile(gql: GraphQLClient) -> None:
+    ann = await create_affiliate(gql, "Ann Lee")
+    bob = await create_affiliate(gql, "Bob Ray")
+    own = gql.as_token((await create_affiliate_token(gql, ann))["token"])
+    assert (await set_profile(own, **w9(bob)))["code"] == "NOT_FOUND"
+    assert (await set_profile(own, **w9(ann)))["__typename"] == "SetTaxProfileSuccess"
+    _, viewer_token = await create_token("test", Role.VIEWER)
+    viewer = gql.as_token(viewer_token)
+    assert (await set_profile(viewer, **w9(ann)))["code"] == "FORBIDDEN"
+    read = "query($id: ID!) { node(id: $id) { ... on Affiliate { taxProfile { tinMasked } } } }"
+    assert (await viewer.ok(read, id=ann))["node"]["taxProfile"] == {"tinMasked": "*****6789"}
+    assert (await own.ok(read, id=bob))["node"] is None
+    assert (await own.ok(REMOVE, id=ann))["removeTaxProfile"]["code"] == "FORBIDDEN"
+    removed = (await gql.ok(REMOVE, id=ann))["removeTaxProfile"]
+    assert removed["affiliate"]["taxProfile"] is None
+    assert (await gql.ok(REMOVE, id=ann))["removeTaxProfile"]["code"] == "NOT_FOUND"
+
+
+async def test_settings_defaults_and_validation(gql: GraphQLClient) -> None:
+    data = (await gql.ok(SETTINGS, input={"taxFormRequired": False}))["updateProgramSettings"]["settings"]
+    assert data["taxTimeZone"] == "UTC" and data["taxFormRequired"] is False
+    assert data["taxReportingThresholds"] == [
+        {"year": 2025, "amount": {"amount": "600.00", "currency": "USD"}},
+        {"year": 2026, "amount": {"amount": "2000.00", "currency": "USD"}},
+    ]
+    for bad, field in [
+        ({"taxTimeZone": "Mars/Base"}, "taxTimeZone"),
+        ({"taxReportingThresholds": [{"year": 2027, "amount": "0"}]}, "taxReportingThresholds[0].amount"),
+        (
+            {"taxReportingThresholds": [{"year": 2027, "amount": "1"}, {"year": 2027, "amount": "2"}]},
+            "taxReportingThresholds[1].year",
+        ),
+    ]:
+        refused = (await gql.ok(SETTINGS, input=bad))["updateProgramSettings"]
+        assert (refused["code"], refused["field"]) == ("VALIDATION", field)
+    entered = {"taxReportingThresholds": [{"year": 2027, "amount": "2100.00"}], "taxTimeZone": "America/New_York"}
+    data = (await gql.ok(SETTINGS, input=entered))["updateProgramSettings"]["settings"]
+    assert data["taxReportingThresholds"][-1] == {"year": 2027, "amount": {"amount": "2100.00", "currency": "USD"}}
+    assert data["taxTimeZone"] == "America/New_York"
+
+
+async def test_the_hold_example(gql: GraphQLClient, clock: MovableClock) -> None:
+    """17.3's example: W-8BEN signed 2023-06-15, due USD 80.00; expiry at midnight; a new form makes it DUE."""
+    at(clock, datetime(2026, 12, 31, 12, tzinfo=UTC))
+    product = await create_product(gql, commissionFlat={"amount": "80.00", "currency": "USD"})
+    payee = await due_affiliate(gql, product, "Ann Lee", "s-1")
+    assert (await affiliate(gql, payee))["paymentStatus"] == "DUE"
+    await gql.ok(SETTINGS, input={"taxFormRequired": True})
+    held = await affiliate(gql, payee)
+    assert held["paymentStatus"] == "DUE_INCOMPLETE"
+    assert {
+        "reason": "TAX_FORM_MISSING",
+        "message": "no tax form on file; a W-9 or W-8 is required before payment",
+    } in held["incompleteReasons"]
+    skipped = (await pay(gql, affiliateIds=[payee], method="PAYPAL"))["skipped"]
+    assert skipped == [{"affiliate": {"id": payee}, "reason": "not due: DUE_INCOMPLETE (tax form missing)"}]
+    result = await set_profile(gql, **w8(payee, "2023-06-15"))
+    assert result["affiliate"]["paymentStatus"] == "DUE"
+    assert result["affiliate"]["taxProfile"]["validUntil"] == "2026-12-31"
+    at(clock, datetime(2026, 12, 31, 23, 59, tzinfo=UTC))
+    assert (await affiliate(gql, payee))["paymentStatus"] == "DUE"
+    at(clock, datetime(2027, 1, 1, tzinfo=UTC))
+    expired = await affiliate(gql, payee)
+    assert expired["paymentStatus"] == "DUE_INCOMPLETE"
+    assert {"reason": "TAX_FORM_EXPIRED", "message": "W8BEN signed 2023-06-15 expired on 2026-12-31"} in expired[
+        "incompleteReasons"
+    ]
+    listed = await gql.ok("{ affiliates(filter: {paymentStatus: [DUE]}) { edges { node { id } } } }")
+    assert listed["affiliates"]["edges"] == []
+    at(clock, datetime(2027, 1, 5, 10, tzinfo=UTC))
+    again = await set_profile(gql, **w8(payee, "2027-01-05"))
+    assert again["affiliate"]["paymentStatus"] == "DUE"
+    assert again["affiliate"]["taxProfile"]["validUntil"] == "2030-12-31"
+    await gql.ok(SETTINGS, input={"taxFormRequired": False})
+    paid = await pay(gql, affiliateIds=[payee], method="PAYPAL")
+    assert paid["totals"] == [{"amount": "80.00", "currency": "USD"}]
+
+
+async def test_expiry_follows_the_tax_time_zone(gql: GraphQLClient, clock: MovableClock) -> None:
+    at(clock, datetime(2026, 12, 31, 12, tzinfo=UTC))
+    product = await create_product(gql, commissionFlat={"amount": "80.00", "currency": "USD"})
+    payee = await due_affiliate(gql, product, "Ann Lee", "s-1")
+    await gql.ok(SETTINGS, input={"taxFormRequired": True, "taxTimeZone": "America/Los_Angeles"})
+    await set_profile(gql, **w8(payee, "2023-06-15"))
+    at(clock, datetime(2027, 1, 1, 7, 59, tzinfo=UTC))  # 23:59 in Los Angeles
+    assert (await affiliate(gql, payee))["paymentStatus"] == "DUE"
+    clock.advance(timedelta(minutes=1))
+    assert (await affiliate(gql, payee))["paymentStatus"] == "DUE_INCOMPLETE"
+
+
+async def test_a_held_paypal_instant_payee_is_booked_as_manual(gql: GraphQLClient) -> None:
+    product = await create_product(gql, commissionFlat={"amount": "10.00", "currency": "USD"})
+    payee = await create_affiliate(gql, "Ann Lee", payoutMode="PAYPAL_INSTANT")
+    await gql.ok(SETTINGS, input={"taxFormRequired": True})
+    from tests.api import details, record_sale
+
+    await details(gql, payee, paypalEmail="ann.pay@example.com")
+    sale = await record_sale(gql, externalId="s-1", productId=product, affiliateId=payee)
+    assert [i["state"] for i in sale["sale"]["installments"]] == ["DUE"]
+    reasons = {r["reason"] for r in (await affiliate(gql, payee))["incompleteReasons"]}
+    assert reasons == {"INSTANT_PAYMENT", "TAX_FORM_MISSING"}
+    await set_profile(gql, **w9(payee))
+    sale = await record_sale(gql, externalId="s-2", productId=product, affiliateId=payee)
+    assert [i["state"] for i in sale["sale"]["installments"]] == ["PAID"]
