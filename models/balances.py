@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
 
 from tortoise.functions import Count, Sum
@@ -35,12 +35,13 @@ from models.rules import (
 )
 from models.rules.tax import FORM_COLUMNS, payee_hold
 from models.sales import Installment, OwedAmount, Sale
-from models.sql import batches, insert_rows, lock_rows, tax_forms_expired, update_rows, update_values
+from models.sql import batches, insert_rows, lock_rows, next_instant, released, update_rows, update_values
 from models.transactions import retried
 
 R = TypeVar("R")
 
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -300,19 +301,13 @@ def _released(balance: dict[str, Any], now: datetime) -> bool:
 
 
 async def matured(now: datetime, limit: int = MATURITY_BATCH) -> list[int]:
-    """Affiliates with a held installment released by `now` and not yet applied, at most `limit` rows.
+    """Affiliates with a held installment released by `now` and not yet applied (or a DUE payee's tax
+    form expired: rule 17.3), at most `limit` rows of each.
 
-    An index range scan on `next_release_at`, read in index order and cut by the LIMIT: its cost
-    is the number of unapplied releases (usually none), never the number of balances.
+    Index range scans on `next_release_at` and `tax_form_expires_at`, read in index order and cut by
+    the LIMIT: their cost is the number of unapplied releases (usually none), never the number of balances.
     """
-    released = cast(
-        list[int],
-        await Balance.filter(next_release_at__lte=now)
-        .order_by("next_release_at")
-        .limit(limit)
-        .values_list("affiliate_id", flat=True),
-    )
-    return released if len(released) == limit else released + await tax_forms_expired(now, limit - len(released))
+    return await released(now, limit)
 
 
 async def apply_maturities(now: datetime, limit: int = MATURITY_BATCH) -> list[Transition]:
@@ -350,16 +345,7 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
 
 async def next_maturity() -> datetime | None:
     """When the earliest held installment anywhere is released: what the maturity clock sleeps until."""
-    row = await Balance.filter(next_release_at__not_isnull=True).order_by("next_release_at").first()
-    upcoming = [row.next_release_at] if row and row.next_release_at else []
-    if (await program_rules()).tax_form_required:  # and a W-8's expiry that ends a DUE payee's DUE (rule 17.3)
-        held = (
-            await Affiliate.filter(payment_status=PaymentStatus.DUE, tax_form_expires_at__not_isnull=True)
-            .order_by("tax_form_expires_at")
-            .first()
-        )
-        upcoming += [held.tax_form_expires_at] if held and held.tax_form_expires_at else []
-    return min(upcoming, default=None)
+    return await next_instant(FAR_FUTURE)
 
 
 async def refresh_all(now: datetime) -> list[Transition]:

@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -311,6 +311,9 @@ ROW_COLUMNS = (
 # --- mark as paid -----------------------------------------------------------------------------
 
 
+PAID_AT_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on paidAt, as on a sale's occurredAt
+
+
 @retried
 async def mark_as_paid(
     actor: str,
@@ -326,6 +329,8 @@ async def mark_as_paid(
 ) -> PayRunResult:
     """Settle an export group (or one currency of it), or what is due now for the listed affiliates."""
     method = _checked_selection(method, export_id, affiliate_ids, currency)
+    if paid_at is not None and paid_at > now + PAID_AT_TOLERANCE:  # a tax year counts payouts by paidAt (17.4)
+        raise Invalid("paidAt must not be more than 5 minutes ahead of now", "paidAt")
     if reference is not None:
         reference = text(reference, "reference")
     key = text(idempotency_key, "idempotencyKey", limit=MAX_KEY) if idempotency_key is not None else None

@@ -15,7 +15,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from models.affiliates import Affiliate
+from models.affiliates import Affiliate, Balance
 from models.enums import Form1099Expectation, PaymentMethodType, PaymentStatus, PayoutStatus, TaxFormKind
 from models.payouts import Payout
 from models.program import SETTINGS_ID, ProgramSettings
@@ -348,19 +348,46 @@ async def affiliates_containing(text: str) -> Q:
 # --- rule 17: the tax form clock and a tax year's totals --------------------------------------
 
 
-async def tax_forms_expired(now: datetime, limit: int) -> list[int]:
-    """DUE payees whose W-8 expired by `now` while the program requires a form: the refresh they need
-    has not run yet. One indexed range probe on (payment_status, tax_form_expires_at), usually empty."""
-    conn = Affiliate._choose_db()
+def _expired_forms(limit: bool) -> str:
+    """DUE payees whose W-8 expired by the instant given while the program requires a form (rule 17.3)."""
     a, s = Affiliate._meta.db_table, ProgramSettings._meta.db_table
+    return (
+        f"SELECT a.id, a.tax_form_expires_at FROM {a} a WHERE a.payment_status = ? AND a.tax_form_expires_at <= ? "
+        f"AND EXISTS (SELECT 1 FROM {s} s WHERE s.id = ? AND s.tax_form_required) "
+        f"ORDER BY a.tax_form_expires_at LIMIT {'?' if limit else '1'}"
+    )
+
+
+async def released(now: datetime, limit: int) -> list[int]:
+    """Affiliates whose stored status `now` has overtaken: a held installment released (rule 3), or, when
+    the program requires a tax form, a DUE payee's W-8 expired (rule 17.3). One statement of two
+    indexed range probes, each cut by the LIMIT: usually both are empty."""
+    conn = Balance._choose_db()
+    at = Balance._meta.fields_map["next_release_at"].to_db_value(now, Balance)
     expires = Affiliate._meta.fields_map["tax_form_expires_at"].to_db_value(now, Affiliate)
     query = (
-        f"SELECT a.id FROM {a} a WHERE a.payment_status = ? AND a.tax_form_expires_at <= ? "
-        f"AND EXISTS (SELECT 1 FROM {s} s WHERE s.id = ? AND s.tax_form_required) "
-        "ORDER BY a.tax_form_expires_at LIMIT ?"
+        f"SELECT affiliate_id FROM (SELECT affiliate_id FROM {Balance._meta.db_table} WHERE next_release_at <= ? "
+        f"ORDER BY next_release_at LIMIT ?) r UNION ALL SELECT id FROM ({_expired_forms(True)}) t"
     )
-    _, rows = await conn.execute_query(numbered(conn, query), [PaymentStatus.DUE.value, expires, SETTINGS_ID, limit])
+    values = [at, limit, PaymentStatus.DUE.value, expires, SETTINGS_ID, limit]
+    _, rows = await conn.execute_query(numbered(conn, query), values)
     return [int(r[0]) for r in rows]
+
+
+async def next_instant(far: datetime) -> datetime | None:
+    """The earliest held release anywhere, or a DUE payee's W-8 expiry before `far` while the program
+    requires a form: what the maturity clock sleeps until. One statement, two indexed look-ups."""
+    conn = Balance._choose_db()
+    release = Balance._meta.fields_map["next_release_at"]
+    expiry = Affiliate._meta.fields_map["tax_form_expires_at"]
+    query = (
+        f"SELECT (SELECT next_release_at FROM {Balance._meta.db_table} WHERE next_release_at IS NOT NULL "
+        f"ORDER BY next_release_at LIMIT 1), (SELECT t.tax_form_expires_at FROM ({_expired_forms(False)}) t)"
+    )
+    values = [PaymentStatus.DUE.value, expiry.to_db_value(far, Affiliate), SETTINGS_ID]
+    _, rows = await conn.execute_query(numbered(conn, query), values)
+    found = [release.to_python_value(v) for v in tuple(rows[0]) if v is not None] if rows else []
+    return min(found, default=None)
 
 
 @dataclass(frozen=True)
