@@ -7,9 +7,6 @@ on any error nothing is written. The arithmetic itself lives in `models.rules`.
 
 from __future__ import annotations
 
-# TEMPORARY (branch tax, reverted before merging the rooms move): models/<room>/tax.py imports.
-__path__ = [__file__[: -len(".py")]]
-
 import re
 import secrets
 from collections import defaultdict

@@ -6,9 +6,6 @@ only loads facts, calls them and stores what they return. All amounts are intege
 
 from __future__ import annotations
 
-# TEMPORARY (branch tax, reverted before merging the rooms move): models/<room>/tax.py imports.
-__path__ = [__file__[: -len(".py")]]
-
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
