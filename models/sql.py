@@ -15,11 +15,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from models.affiliates import Affiliate, Balance
 from models.enums import Form1099Expectation, PaymentMethodType, PaymentStatus, PayoutStatus, TaxFormKind
-from models.payouts import Payout
-from models.program import SETTINGS_ID, ProgramSettings
-from models.sales import OwedAmount
+from models.tables.affiliates import Affiliate, Balance
+from models.tables.payouts import Payout
+from models.tables.program import SETTINGS_ID, ProgramSettings
+from models.tables.sales import OwedAmount
 from models.tables.tax import TaxProfile
 
 T = TypeVar("T")

@@ -22,7 +22,7 @@ from models.enums import (
 )
 from models.global_ids import pk_of
 from models.ledger import tax as ledger
-from models.rules import ProgramRules
+from models.rules.status import ProgramRules
 from models.rules.tax import FIRST_YEAR, LAST_YEAR, AddressInput, ProfileInput, thresholds
 from models.signed_links import LinkSigner
 from models.sql import TaxYear

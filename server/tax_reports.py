@@ -15,13 +15,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from models import audit
+from models.clock import Clock, system_clock
 from models.global_ids import to_global_id
+from models.ledger.payment_details import Cipher
 from models.ledger.tax import create_report, report_csv, report_name
-from models.payment_details import Cipher
 from models.signed_links import LinkSigner
+from models.tables import audit
 from models.tables.tax import TaxYearReport
-from schema.clock import Clock, system_clock
 from schema.ids import parse_pk
 from schema.tax import report_links
 from server.exports import admin_download, refused

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from models.access import create_token
-from models.audit import AuditEntry
 from models.enums import Role
+from models.ledger.access import create_token
+from models.tables.audit import AuditEntry
 from models.tables.tax import TaxProfile
 from tests.api import ERROR, affiliate, create_affiliate, create_affiliate_token, create_product, due_affiliate, pay
 from tests.clients import GraphQLClient

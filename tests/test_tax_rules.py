@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.enums import Form1099Expectation, IncompleteReason, TaxClassification, TaxFormKind, TaxFormStatus, TinType
-from models.rules import RuleError, tax
+from models.rules import tax
+from models.rules.commission import RuleError
 from models.rules.tax import (
     AddressInput,
     CurrencyTotal,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from models.access import create_token
-from models.audit import AuditEntry
 from models.enums import Role
 from models.global_ids import to_global_id
+from models.ledger.access import create_token
+from models.tables.audit import AuditEntry
 from models.tables.tax import TaxYearReport
 from tests.api import (
     ERROR,

@@ -19,16 +19,15 @@ from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.affiliates import Affiliate
-from models.balances import Changed, lock_affiliates, program_rules, refresh_affiliates
 from models.enums import Form1099Expectation, TaxFormKind
 from models.errors import Invalid, NotFound
 from models.global_ids import to_global_id
+from models.ledger.balances import Changed, lock_affiliates, program_rules, refresh_affiliates
+from models.ledger.payment_details import Cipher
 from models.money import from_minor, plain
-from models.payment_details import Cipher
-from models.program import ProgramSettings
-from models.rules import ProgramRules, RuleError, spreadsheet_safe
+from models.rules.commission import RuleError
+from models.rules.payrun import spreadsheet_safe
+from models.rules.status import ProgramRules
 from models.rules.tax import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -50,6 +49,9 @@ from models.rules.tax import (
     year_bounds,
 )
 from models.sql import TaxYear, batches, tax_year_count, tax_year_payees, tax_year_sums, update_values
+from models.tables import audit
+from models.tables.affiliates import Affiliate
+from models.tables.program import ProgramSettings
 from models.tables.tax import TaxProfile, TaxYearReport
 from models.transactions import retried
 

@@ -28,7 +28,8 @@ from models.enums import (
     TinType,
 )
 from models.money import MoneyError, format_money, to_minor
-from models.rules import ProgramRules, RuleError
+from models.rules.commission import RuleError
+from models.rules.status import ProgramRules
 
 USD = "USD"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
