@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from models.enums import Role
+from models.enums import PaymentStatus, Role
+from models.global_ids import pk_of
 from models.ledger.access import create_token
+from models.tables.affiliates import Affiliate
 from models.tables.audit import AuditEntry
 from models.tables.tax import TaxProfile
 from tests.api import ERROR, affiliate, create_affiliate, create_affiliate_token, create_product, due_affiliate, pay
 from tests.clients import GraphQLClient
 from tests.clock import MovableClock
+from tests.live import Live
+from tests.ws import subscribe
 
 PROFILE = f"""mutation($input: TaxProfileInput!) {{ setTaxProfile(input: $input) {{ __typename
   ... on SetTaxProfileSuccess {{ affiliate {{ id paymentStatus incompleteReasons {{ reason message }}
@@ -212,3 +217,28 @@ async def test_a_held_paypal_instant_payee_is_booked_as_manual(gql: GraphQLClien
     await set_profile(gql, **w9(payee))
     sale = await record_sale(gql, externalId="s-2", productId=product, affiliateId=payee)
     assert [i["state"] for i in sale["sale"]["installments"]] == ["PAID"]
+
+
+async def test_expiry_announces_nothing_and_a_new_form_is_announced(live: Live) -> None:
+    """17.3's example over a real WebSocket: the clock applies the expiry with no request, silently;
+    the new W-8 makes the payee DUE again, announced as REQUIREMENTS_MET with newlyDue USD 80.00."""
+    gql = live.gql
+    live.advance(datetime(2026, 12, 31, 12, tzinfo=UTC) - live.clock())
+    product = await create_product(gql, commissionFlat={"amount": "80.00", "currency": "USD"})
+    payee = await due_affiliate(gql, product, "Ann Lee", "s-1")
+    await gql.ok(SETTINGS, input={"taxFormRequired": True})
+    await set_profile(gql, **w8(payee, "2023-06-15"))
+    pk = pk_of(payee, "Affiliate")
+    async with subscribe(live.url, gql.token, payee) as events:
+        await live.subscribed()
+        live.advance(datetime(2027, 1, 1, tzinfo=UTC) - live.clock())
+        async with asyncio.timeout(10):  # no request meanwhile: the maturity clock applies the expiry
+            # The status lives in the database, written by another task: nothing to wait on but the row.
+            while (await Affiliate.get(id=pk)).payment_status is not PaymentStatus.DUE_INCOMPLETE:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await events.nothing_within(0.5)
+        live.advance(datetime(2027, 1, 5, 10, tzinfo=UTC) - live.clock())
+        await set_profile(gql, **w8(payee, "2027-01-05"))
+        event = await events.next()
+        assert event["cause"] == "REQUIREMENTS_MET"
+        assert event["newlyDue"] == [{"amount": "80.00", "currency": "USD"}]

@@ -10,6 +10,7 @@ import stat
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -254,3 +255,45 @@ async def test_the_cli_writes_the_report_with_mode_0600(
     assert lines[0].startswith("payee_id,payee_name,email") and "123-45-6789" in lines[1]
     assert [e.actor for e in await AuditEntry.filter(action="createTaxYearReport")] == ["cli"]
     assert b"123-45-6789" not in err
+
+
+async def test_the_filter_and_the_nodes_agree_on_each_step(gql: GraphQLClient) -> None:
+    """The five steps run twice, in SQL (filter, totalCount) and in Python (each node): both agree."""
+    usd = await create_product(gql, name="USD", commissionFlat={"amount": "100.00", "currency": "USD"})
+    eur = await create_product(
+        gql,
+        name="EUR",
+        price={"amount": "500.00", "currency": "EUR"},
+        commissionFlat={"amount": "50.00", "currency": "EUR"},
+    )
+    corp = {"taxClassification": "C_CORPORATION", "tinType": "EIN", "tin": "12-3456789"}
+    cases: dict[str, tuple[dict[str, Any] | None, list[tuple[str, int, str]], str]] = {
+        "W8 valid": (w8("", "2025-03-01"), [("USD", 30, "BANK_WIRE")], "NOT_EXPECTED"),
+        "W9 corp": (w9("", **corp), [("USD", 30, "BANK_WIRE")], "NOT_EXPECTED"),
+        "W9 at threshold": (w9(""), [("USD", 20, "BANK_WIRE")], "EXPECTED"),
+        "no form": (None, [("USD", 25, "BANK_WIRE")], "REVIEW"),
+        "W8 expired": (w8("", "2022-01-01"), [("USD", 25, "BANK_WIRE")], "REVIEW"),
+        "W9 euro": (w9(""), [("USD", 1, "BANK_WIRE"), ("EUR", 1, "BANK_WIRE")], "REVIEW"),
+        "W9 euro paypal": (w9(""), [("USD", 1, "BANK_WIRE"), ("EUR", 1, "PAYPAL")], "NOT_EXPECTED"),
+        "no form paypal": (None, [("USD", 25, "PAYPAL")], "NOT_EXPECTED"),
+    }
+    expected: dict[str, str] = {}
+    for n, (label, (form, payments, verdict)) in enumerate(cases.items()):
+        payee = await create_affiliate(gql, f"P{n} {label}", email=f"p{n}@example.com")
+        await details(gql, payee, paypalEmail=f"p{n}.pay@example.com", bankWire=BANK)
+        if form is not None:
+            result = (await gql.ok(PROFILE, input={**form, "payeeId": payee}))["setTaxProfile"]
+            assert result["__typename"] == "SetTaxProfileSuccess", result
+        for i, (currency, count, method) in enumerate(payments):
+            for k in range(count):
+                product = usd if currency == "USD" else eur
+                await record_sale(gql, externalId=f"{n}-{i}-{k}", productId=product, affiliateId=payee)
+            await pay(gql, affiliateIds=[payee], method=method, paidAt=day(10, 1))
+        expected[payee] = verdict
+    everyone = (await gql.ok(TOTALS, year=2026, first=500))["taxYearTotals"]
+    found = {e["node"]["payee"]["id"]: e["node"]["form1099Nec"] for e in everyone["edges"]}
+    assert found == expected
+    for verdict in ("EXPECTED", "NOT_EXPECTED", "REVIEW"):
+        page = (await gql.ok(TOTALS, year=2026, nec=verdict, first=500))["taxYearTotals"]
+        ids = [e["node"]["payee"]["id"] for e in page["edges"]]
+        assert ids == [p for p, v in expected.items() if v == verdict] and page["totalCount"] == len(ids), verdict
