@@ -348,13 +348,15 @@ async def affiliates_containing(text: str) -> Q:
 # --- rule 17: the tax form clock and a tax year's totals --------------------------------------
 
 
-def _expired_forms(limit: bool) -> str:
-    """DUE payees whose W-8 expired by the instant given while the program requires a form (rule 17.3)."""
+def _expiring_forms(until: bool) -> str:
+    """DUE payees with a W-8 expiry (by the instant given, if `until`) while the program requires a
+    form (rule 17.3), soonest first; the LIMIT is the last parameter."""
     a, s = Affiliate._meta.db_table, ProgramSettings._meta.db_table
     return (
-        f"SELECT a.id, a.tax_form_expires_at FROM {a} a WHERE a.payment_status = ? AND a.tax_form_expires_at <= ? "
+        f"SELECT a.id, a.tax_form_expires_at FROM {a} a WHERE a.payment_status = ? "
+        f"AND a.tax_form_expires_at {'<= ?' if until else 'IS NOT NULL'} "
         f"AND EXISTS (SELECT 1 FROM {s} s WHERE s.id = ? AND s.tax_form_required) "
-        f"ORDER BY a.tax_form_expires_at LIMIT {'?' if limit else '1'}"
+        "ORDER BY a.tax_form_expires_at LIMIT ?"
     )
 
 
@@ -367,24 +369,23 @@ async def released(now: datetime, limit: int) -> list[int]:
     expires = Affiliate._meta.fields_map["tax_form_expires_at"].to_db_value(now, Affiliate)
     query = (
         f"SELECT affiliate_id FROM (SELECT affiliate_id FROM {Balance._meta.db_table} WHERE next_release_at <= ? "
-        f"ORDER BY next_release_at LIMIT ?) r UNION ALL SELECT id FROM ({_expired_forms(True)}) t"
+        f"ORDER BY next_release_at LIMIT ?) r UNION ALL SELECT id FROM ({_expiring_forms(True)}) t"
     )
     values = [at, limit, PaymentStatus.DUE.value, expires, SETTINGS_ID, limit]
     _, rows = await conn.execute_query(numbered(conn, query), values)
     return [int(r[0]) for r in rows]
 
 
-async def next_instant(far: datetime) -> datetime | None:
-    """The earliest held release anywhere, or a DUE payee's W-8 expiry before `far` while the program
-    requires a form: what the maturity clock sleeps until. One statement, two indexed look-ups."""
+async def next_instant() -> datetime | None:
+    """The earliest held release anywhere, or a DUE payee's W-8 expiry while the program requires a
+    form: what the maturity clock sleeps until. One statement, two indexed look-ups."""
     conn = Balance._choose_db()
     release = Balance._meta.fields_map["next_release_at"]
-    expiry = Affiliate._meta.fields_map["tax_form_expires_at"]
     query = (
         f"SELECT (SELECT next_release_at FROM {Balance._meta.db_table} WHERE next_release_at IS NOT NULL "
-        f"ORDER BY next_release_at LIMIT 1), (SELECT t.tax_form_expires_at FROM ({_expired_forms(False)}) t)"
+        f"ORDER BY next_release_at LIMIT 1), (SELECT t.tax_form_expires_at FROM ({_expiring_forms(False)}) t)"
     )
-    values = [PaymentStatus.DUE.value, expiry.to_db_value(far, Affiliate), SETTINGS_ID]
+    values = [PaymentStatus.DUE.value, SETTINGS_ID, 1]
     _, rows = await conn.execute_query(numbered(conn, query), values)
     found = [release.to_python_value(v) for v in tuple(rows[0]) if v is not None] if rows else []
     return min(found, default=None)

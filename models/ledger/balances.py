@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
 from tortoise.functions import Count, Sum
@@ -41,7 +41,6 @@ from models.transactions import retried
 R = TypeVar("R")
 
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -345,7 +344,7 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
 
 async def next_maturity() -> datetime | None:
     """When the earliest held installment anywhere is released: what the maturity clock sleeps until."""
-    return await next_instant(FAR_FUTURE)
+    return await next_instant()
 
 
 async def refresh_all(now: datetime) -> list[Transition]:

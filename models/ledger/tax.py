@@ -320,8 +320,7 @@ def _form_cells(profile: TaxProfile | None, tins: Cipher, program: ProgramRules,
         profile.tax_classification.value if profile.tax_classification else "",
         profile.tin_type.value if profile.tin_type else "",
         tin,
-        *(address.get(k) or "" for k in ("line1", "line2", "city", "state", "postalCode")),
-        profile.country,
+        *(address.get(k) or "" for k in ("line1", "line2", "city", "state", "postalCode", "country")),
     ]
 
 
@@ -338,7 +337,7 @@ def _lines(
             payee.email,
             *_form_cells(p.form, tins, program, now),
         ]
-        threshold = plain(from_minor(tax_year(p.year, program, now).threshold, "USD"))
+        threshold = plain(from_minor(threshold_for(p.year, program.tax_thresholds), "USD"))
         for t in p.totals:
             figures = [t.paid, t.paypal_paid, t.other_paid, t.recovered_clawbacks]
             amounts = [plain(from_minor(v, t.currency)) for v in figures]
@@ -369,11 +368,14 @@ async def report_text(year: int, program: ProgramRules, now: datetime, cipher: C
 
 @retried
 async def create_report(actor: str, now: datetime, *, year: int, cipher: Cipher) -> TaxYearReport:
-    """Snapshot a year's totals as CSV (stored encrypted: it holds full TINs) and audit it."""
+    """Snapshot a year's totals as CSV (stored encrypted: it holds full TINs) and audit it.
+
+    The file is read page by page before the transaction, so writers (SQLite has one) never wait for it.
+    """
     check_year(year)
+    program = await program_rules()
+    text, rows = await report_text(year, program, now, cipher)
     async with in_transaction():
-        program = await program_rules()
-        text, rows = await report_text(year, program, now, cipher)
         report = await TaxYearReport.create(
             year=year,
             created_at=now,
