@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('content', fields.TextField(unique=False)),
                 ('actor', fields.CharField(max_length=100)),
             ],
-            options={'table': 'tax_year_reports', 'app': 'payouts', 'pk_attr': 'id', 'table_description': "A CSV snapshot of a year's totals: its content encrypted like TINs, since it holds them in full."},
+            options={'table': 'tax_year_reports', 'app': 'payouts', 'pk_attr': 'id', 'table_description': "A CSV snapshot of the totals of a year, its content encrypted like TINs since it holds them in full."},
             bases=['Model'],
         ),
         ops.AddField(

@@ -44,7 +44,7 @@ class TaxProfile(Model):
 
 
 class TaxYearReport(Model):
-    """A CSV snapshot of a year's totals: its content encrypted like TINs, since it holds them in full."""
+    """A CSV snapshot of the totals of a year, its content encrypted like TINs since it holds them in full."""
 
     id = fields.IntField(primary_key=True)
     year = fields.IntField()
