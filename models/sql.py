@@ -423,33 +423,39 @@ PAYPAL_PAID = f"CASE WHEN p.instant OR p.method = '{PaymentMethodType.PAYPAL.val
 CORPORATIONS = "'C_CORPORATION', 'S_CORPORATION', 'LLC_C', 'LLC_S'"
 
 
-def _decided(year: TaxYear, after: int | None) -> tuple[str, list[Any]]:
-    """One row per counted payee with its 1099-NEC expectation: the five steps of rule 17.4 in SQL
-    (`models.rules.tax.form_1099_nec` words them; tests/test_tax_api.py checks both agree)."""
-    where, values = year.payouts_where(after)
+def _verdict(year: TaxYear) -> tuple[str, list[Any]]:
+    """The five steps of rule 17.4 over one payee's group (p: its counted payouts, t: its current
+    form), in SQL so that a filter and a count need no per-payee query (`models.rules.tax.form_1099_nec`
+    words them; tests/test_tax_totals.py checks both agree)."""
     w8 = ", ".join(f"'{k.value}'" for k in (TaxFormKind.W8BEN, TaxFormKind.W8BENE))
+    w9, e = TaxFormKind.W9.value, Form1099Expectation
     until = TaxProfile._meta.fields_map["valid_until"].to_db_value(year.today, TaxProfile)
-    e = Form1099Expectation
-    query = f"""
-        WITH sums AS (
-            SELECT p.affiliate_id AS payee, p.currency AS currency, SUM(p.amount) - SUM({PAYPAL_PAID}) AS other
-            FROM {Payout._meta.db_table} p WHERE {where} GROUP BY p.affiliate_id, p.currency
-        ), payees AS (
-            SELECT payee, SUM(CASE WHEN currency = 'USD' THEN other ELSE 0 END) AS usd,
-                MAX(CASE WHEN currency <> 'USD' AND other > 0 THEN 1 ELSE 0 END) AS foreign_paid
-            FROM sums GROUP BY payee
-        ), decided AS (
-            SELECT y.payee AS payee, CASE
-                WHEN t.kind IN ({w8}) AND t.valid_until >= ? THEN '{e.NOT_EXPECTED.value}'
-                WHEN t.kind = '{TaxFormKind.W9.value}' AND t.tax_classification IN ({CORPORATIONS})
-                    THEN '{e.NOT_EXPECTED.value}'
-                WHEN y.usd >= ? THEN
-                    CASE WHEN t.kind = '{TaxFormKind.W9.value}' THEN '{e.EXPECTED.value}' ELSE '{e.REVIEW.value}' END
-                WHEN y.foreign_paid = 1 THEN '{e.REVIEW.value}'
-                ELSE '{e.NOT_EXPECTED.value}' END AS verdict
-            FROM payees y LEFT JOIN {TaxProfile._meta.db_table} t ON t.current_of = y.payee
-        )"""
-    return query, [*values, until, year.threshold]
+    other = f"p.amount - ({PAYPAL_PAID})"
+    kind = "MAX(t.kind)"  # the payee's one current form (or none): MAX only names it, so GROUP BY stays the payee
+    case = f"""CASE
+        WHEN {kind} IN ({w8}) AND MAX(t.valid_until) >= ? THEN '{e.NOT_EXPECTED.value}'
+        WHEN {kind} = '{w9}' AND MAX(t.tax_classification) IN ({CORPORATIONS}) THEN '{e.NOT_EXPECTED.value}'
+        WHEN SUM(CASE WHEN p.currency = 'USD' THEN {other} ELSE 0 END) >= ?
+            THEN CASE WHEN {kind} = '{w9}' THEN '{e.EXPECTED.value}' ELSE '{e.REVIEW.value}' END
+        WHEN MAX(CASE WHEN p.currency <> 'USD' AND {other} > 0 THEN 1 ELSE 0 END) = 1 THEN '{e.REVIEW.value}'
+        ELSE '{e.NOT_EXPECTED.value}' END"""
+    return case, [until, year.threshold]
+
+
+def _payees(year: TaxYear, verdict: Form1099Expectation | None, after: int | None) -> tuple[str, list[Any]]:
+    """The counted payees (after the keyset `after`), one group each, with `verdict` only. One GROUP BY
+    in payee order: with the (affiliate_id, paid_at) index a page reads its payees' payouts and stops."""
+    where, values = year.payouts_where(after)
+    query = (
+        f"SELECT p.affiliate_id FROM {Payout._meta.db_table} p "
+        f"LEFT JOIN {TaxProfile._meta.db_table} t ON t.current_of = p.affiliate_id WHERE {where} "
+        "GROUP BY p.affiliate_id"
+    )
+    if verdict is not None:
+        case, case_values = _verdict(year)
+        query += f" HAVING {case} = ?"
+        values += [*case_values, verdict.value]
+    return query, values
 
 
 async def tax_year_payees(
@@ -457,21 +463,15 @@ async def tax_year_payees(
 ) -> list[int]:
     """One page of counted payee ids, by id, after the keyset `after`: one statement whatever the page size."""
     conn = Payout._choose_db()
-    query, values = _decided(year, after)
-    test = "WHERE verdict = ?" if verdict is not None else ""
-    query += f" SELECT payee FROM decided {test} ORDER BY payee LIMIT ?"
-    _, rows = await conn.execute_query(numbered(conn, query), [*values, *([verdict.value] if verdict else []), limit])
+    query, values = _payees(year, verdict, after)
+    _, rows = await conn.execute_query(numbered(conn, f"{query} ORDER BY p.affiliate_id LIMIT ?"), [*values, limit])
     return [int(r[0]) for r in rows]
 
 
 async def tax_year_count(year: TaxYear, verdict: Form1099Expectation | None) -> int:
     conn = Payout._choose_db()
-    query, values = _decided(year, None)
-    test = "WHERE verdict = ?" if verdict is not None else ""
-    _, rows = await conn.execute_query(
-        numbered(conn, query + f" SELECT COUNT(*) FROM decided {test}"),
-        [*values, *([verdict.value] if verdict else [])],
-    )
+    query, values = _payees(year, verdict, None)
+    _, rows = await conn.execute_query(numbered(conn, f"SELECT COUNT(*) FROM ({query}) g"), values)
     return int(rows[0][0])
 
 

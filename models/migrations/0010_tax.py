@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Payout',
-            index=Index(fields=['paid_at', 'affiliate_id']),
+            index=Index(fields=['affiliate_id', 'paid_at']),
         ),
         ops.AddField(
             model_name='ProgramSettings',
