@@ -15,7 +15,16 @@ from models.ledger.access import create_token
 from models.tables.affiliates import Affiliate
 from models.tables.audit import AuditEntry
 from models.tables.tax import TaxProfile
-from tests.api import ERROR, affiliate, create_affiliate, create_affiliate_token, create_product, due_affiliate, pay
+from tests.api import (
+    ERROR,
+    affiliate,
+    create_affiliate,
+    create_affiliate_token,
+    create_product,
+    due_affiliate,
+    export,
+    pay,
+)
 from tests.clients import GraphQLClient
 from tests.clock import MovableClock
 from tests.live import Live
@@ -214,6 +223,10 @@ async def test_a_held_paypal_instant_payee_is_booked_as_manual(gql: GraphQLClien
     assert [i["state"] for i in sale["sale"]["installments"]] == ["DUE"]
     reasons = {r["reason"] for r in (await affiliate(gql, payee))["incompleteReasons"]}
     assert reasons == {"INSTANT_PAYMENT", "TAX_FORM_MISSING"}
+    skipped = (await pay(gql, affiliateIds=[payee], method="PAYPAL"))["skipped"]
+    assert (
+        skipped[0]["reason"].startswith("not due: DUE_INCOMPLETE (") and "no tax form on file" in skipped[0]["reason"]
+    )
     await set_profile(gql, **w9(payee))
     sale = await record_sale(gql, externalId="s-2", productId=product, affiliateId=payee)
     assert [i["state"] for i in sale["sale"]["installments"]] == ["PAID"]
@@ -242,3 +255,14 @@ async def test_expiry_announces_nothing_and_a_new_form_is_announced(live: Live) 
         event = await events.next()
         assert event["cause"] == "REQUIREMENTS_MET"
         assert event["newlyDue"] == [{"amount": "80.00", "currency": "USD"}]
+
+
+async def test_an_export_made_while_due_is_still_settled_after_the_hold(gql: GraphQLClient) -> None:
+    """Rule 8's snapshot: the export was made while the payee was DUE; the hold comes later."""
+    product = await create_product(gql, commissionFlat={"amount": "80.00", "currency": "USD"})
+    payee = await due_affiliate(gql, product, "Ann Lee", "s-1")
+    made = (await export(gql, scope="PREFERRED"))["export"]
+    await gql.ok(SETTINGS, input={"taxFormRequired": True})
+    assert (await affiliate(gql, payee))["paymentStatus"] == "DUE_INCOMPLETE"
+    paid = await pay(gql, exportId=made["id"], method="PAYPAL")
+    assert paid["totals"] == [{"amount": "80.00", "currency": "USD"}] and paid["skipped"] == []
