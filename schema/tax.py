@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -36,13 +34,13 @@ from schema.loaders import load_existing
 from schema.money import Money
 from schema.node import Node
 from schema.pagination import (
+    BY_ID,
     NEWEST_FIRST,
     After,
     Connection,
     Edge,
     First,
     PageInfo,
-    invalid_cursor,
     page_size,
     paginate,
 )
@@ -363,22 +361,6 @@ class TaxYearTotalConnection:
         return await ledger.totals_count(self.selected, self.verdict)
 
 
-def payee_cursor(payee_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([payee_id]).encode()).decode()
-
-
-def after_payee(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, UnicodeError):
-        raise invalid_cursor() from None
-    if not isinstance(key, list) or len(key) != 1 or type(key[0]) is not int or not 0 <= key[0] < 2**63:
-        raise invalid_cursor()
-    return int(key[0])
-
-
 def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
@@ -463,11 +445,11 @@ class TaxQueries:
     ) -> TaxYearTotalConnection:
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise bad_input(f"year must be between {FIRST_YEAR} and {LAST_YEAR}")
-        size, start = page_size(first), after_payee(after)
+        size, start = page_size(first), None if after is None else BY_ID.pk_after(after)[0]
         ctx = info.context
         selected = ledger.tax_year(year, await ctx.loaders.program(), ctx.now, asked_payees(info, payee_ids))
         page, more = await ledger.totals_page(year, selected, form1099_nec, start, size)
-        edges = [Edge(cursor=payee_cursor(p.payee_id), node=TaxYearTotal.of(p)) for p in page]
+        edges = [Edge(cursor=BY_ID.cursor_of(p.payee_id), node=TaxYearTotal.of(p)) for p in page]
         return TaxYearTotalConnection(
             edges=edges,
             page_info=PageInfo(
