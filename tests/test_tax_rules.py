@@ -251,3 +251,52 @@ def test_a_year_takes_its_own_or_the_nearest_earlier_entry(year: int, entries: d
     assert found == (merged[max(earlier)] if earlier else merged[min(merged)])
     if year in entries:
         assert found == entries[year]
+
+
+FIELDS = {
+    "legalName",
+    "businessName",
+    "taxClassification",
+    "country",
+    "tinType",
+    "tin",
+    "signedAt",
+    "receivedAt",
+    "address.line1",
+    "address.city",
+    "address.state",
+    "address.postalCode",
+    "address.country",
+}
+
+
+@given(
+    st.sampled_from(list(TaxFormKind)),
+    st.text(max_size=210),
+    st.one_of(st.none(), st.sampled_from(list(TinType))),
+    st.one_of(st.none(), st.text(max_size=40), st.from_regex(r"[0-9]{3}-[0-9]{2}-[0-9]{4}", fullmatch=True)),
+    st.one_of(st.none(), st.text(max_size=3), st.sampled_from(["US", "de", "GB"])),
+    st.one_of(st.none(), st.sampled_from(list(TaxClassification))),
+    st.dates(date(1990, 1, 1), date(2030, 12, 31)),
+)
+def test_any_input_is_a_profile_or_names_its_field(
+    kind: TaxFormKind,
+    name: str,
+    tin_type: TinType | None,
+    tin: str | None,
+    country: str | None,
+    classification: TaxClassification | None,
+    signed: date,
+) -> None:
+    given_input = ProfileInput(
+        kind, name, US_ADDRESS, signed, tax_classification=classification, country=country, tin_type=tin_type, tin=tin
+    )
+    try:
+        profile = checked_profile(given_input, TODAY)
+    except RuleError as e:
+        assert e.field in FIELDS
+        assert tin is None or len(tin.strip()) < 5 or tin.strip() not in str(e)  # a TIN is never echoed
+        return
+    assert profile.signed_at <= TODAY and (profile.kind is TaxFormKind.W9) == (profile.country == "US")
+    if profile.tin is not None:
+        assert profile.tin_masked == masked_tin(profile.tin)
