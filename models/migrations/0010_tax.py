@@ -11,7 +11,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0007_reads_affiliate_search')]
+    dependencies = [('payouts', '0014_page_indexes')]  # re-chained after main's latest when main was merged in
 
     initial = False
 
