@@ -39,6 +39,12 @@ REMOVE = f"""mutation($id: ID!) {{ removeTaxProfile(payeeId: $id) {{ __typename
 SETTINGS = f"""mutation($input: UpdateProgramSettingsInput!) {{ updateProgramSettings(input: $input) {{ __typename
   ... on UpdateProgramSettingsSuccess {{ settings {{ taxFormRequired taxTimeZone
       taxReportingThresholds {{ year amount {{ amount currency }} }} }} }} {ERROR} }} }}"""
+NOW = datetime.now(UTC)
+# 17.3's example with its dates moved to the coming 31 December (time only moves on in tests): Y = 2026
+# gives the section's own dates, W-8BEN signed 2023-06-15 and valid until 2026-12-31.
+Y = NOW.year if NOW < datetime(NOW.year, 12, 31, 12, tzinfo=UTC) else NOW.year + 1
+SIGNED = f"{Y - 3}-06-15"
+W9_SIGNED = f"{NOW.year - 1}-01-10"
 US = {"line1": "1 Main St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"}
 DE = {"line1": "Hauptstr. 1", "city": "Berlin", "country": "DE"}
 SSN = "123-45-6789"
@@ -53,7 +59,7 @@ def w9(payee: str, **changes: Any) -> dict[str, Any]:
         "tinType": "SSN",
         "tin": SSN,
         "address": US,
-        "signedAt": "2026-01-10",
+        "signedAt": W9_SIGNED,
         **changes,
     }
 
@@ -89,7 +95,7 @@ async def test_a_w9_is_stored_encrypted_and_shown_masked(gql: GraphQLClient, cap
     row = await TaxProfile.get(current_of__not_isnull=True)
     assert row.tin and "123456789" not in row.tin and SSN not in row.tin
     entries = [e.details for e in await AuditEntry.filter(action="setTaxProfile")]
-    assert entries == [{"payee": payee, "kind": "W9", "tinType": "SSN", "signedAt": "2026-01-10"}]
+    assert entries == [{"payee": payee, "kind": "W9", "tinType": "SSN", "signedAt": W9_SIGNED}]
     for text in ("123456789", SSN):  # the SQL log at DEBUG shows the masked TIN only
         assert text not in caplog.text
         assert all(text not in str(e.details) for e in await AuditEntry.all())
@@ -165,7 +171,7 @@ async def test_settings_defaults_and_validation(gql: GraphQLClient) -> None:
 
 async def test_the_hold_example(gql: GraphQLClient, clock: MovableClock) -> None:
     """17.3's example: W-8BEN signed 2023-06-15, due USD 80.00; expiry at midnight; a new form makes it DUE."""
-    at(clock, datetime(2026, 12, 31, 12, tzinfo=UTC))
+    at(clock, datetime(Y, 12, 31, 12, tzinfo=UTC))
     product = await create_product(gql, commissionFlat={"amount": "80.00", "currency": "USD"})
     payee = await due_affiliate(gql, product, "Ann Lee", "s-1")
     assert (await affiliate(gql, payee))["paymentStatus"] == "DUE"
@@ -178,35 +184,35 @@ async def test_the_hold_example(gql: GraphQLClient, clock: MovableClock) -> None
     } in held["incompleteReasons"]
     skipped = (await pay(gql, affiliateIds=[payee], method="PAYPAL"))["skipped"]
     assert skipped == [{"affiliate": {"id": payee}, "reason": "not due: DUE_INCOMPLETE (tax form missing)"}]
-    result = await set_profile(gql, **w8(payee, "2023-06-15"))
+    result = await set_profile(gql, **w8(payee, SIGNED))
     assert result["affiliate"]["paymentStatus"] == "DUE"
-    assert result["affiliate"]["taxProfile"]["validUntil"] == "2026-12-31"
-    at(clock, datetime(2026, 12, 31, 23, 59, tzinfo=UTC))
+    assert result["affiliate"]["taxProfile"]["validUntil"] == f"{Y}-12-31"
+    at(clock, datetime(Y, 12, 31, 23, 59, tzinfo=UTC))
     assert (await affiliate(gql, payee))["paymentStatus"] == "DUE"
-    at(clock, datetime(2027, 1, 1, tzinfo=UTC))
+    at(clock, datetime(Y + 1, 1, 1, tzinfo=UTC))
     expired = await affiliate(gql, payee)
     assert expired["paymentStatus"] == "DUE_INCOMPLETE"
-    assert {"reason": "TAX_FORM_EXPIRED", "message": "W8BEN signed 2023-06-15 expired on 2026-12-31"} in expired[
+    assert {"reason": "TAX_FORM_EXPIRED", "message": f"W8BEN signed {SIGNED} expired on {Y}-12-31"} in expired[
         "incompleteReasons"
     ]
     listed = await gql.ok("{ affiliates(filter: {paymentStatus: [DUE]}) { edges { node { id } } } }")
     assert listed["affiliates"]["edges"] == []
-    at(clock, datetime(2027, 1, 5, 10, tzinfo=UTC))
-    again = await set_profile(gql, **w8(payee, "2027-01-05"))
+    at(clock, datetime(Y + 1, 1, 5, 10, tzinfo=UTC))
+    again = await set_profile(gql, **w8(payee, f"{Y + 1}-01-05"))
     assert again["affiliate"]["paymentStatus"] == "DUE"
-    assert again["affiliate"]["taxProfile"]["validUntil"] == "2030-12-31"
+    assert again["affiliate"]["taxProfile"]["validUntil"] == f"{Y + 4}-12-31"
     await gql.ok(SETTINGS, input={"taxFormRequired": False})
     paid = await pay(gql, affiliateIds=[payee], method="PAYPAL")
     assert paid["totals"] == [{"amount": "80.00", "currency": "USD"}]
 
 
 async def test_expiry_follows_the_tax_time_zone(gql: GraphQLClient, clock: MovableClock) -> None:
-    at(clock, datetime(2026, 12, 31, 12, tzinfo=UTC))
+    at(clock, datetime(Y, 12, 31, 12, tzinfo=UTC))
     product = await create_product(gql, commissionFlat={"amount": "80.00", "currency": "USD"})
     payee = await due_affiliate(gql, product, "Ann Lee", "s-1")
     await gql.ok(SETTINGS, input={"taxFormRequired": True, "taxTimeZone": "America/Los_Angeles"})
-    await set_profile(gql, **w8(payee, "2023-06-15"))
-    at(clock, datetime(2027, 1, 1, 7, 59, tzinfo=UTC))  # 23:59 in Los Angeles
+    await set_profile(gql, **w8(payee, SIGNED))
+    at(clock, datetime(Y + 1, 1, 1, 7, 59, tzinfo=UTC))  # 23:59 in Los Angeles
     assert (await affiliate(gql, payee))["paymentStatus"] == "DUE"
     clock.advance(timedelta(minutes=1))
     assert (await affiliate(gql, payee))["paymentStatus"] == "DUE_INCOMPLETE"
@@ -236,22 +242,22 @@ async def test_expiry_announces_nothing_and_a_new_form_is_announced(live: Live) 
     """17.3's example over a real WebSocket: the clock applies the expiry with no request, silently;
     the new W-8 makes the payee DUE again, announced as REQUIREMENTS_MET with newlyDue USD 80.00."""
     gql = live.gql
-    live.advance(datetime(2026, 12, 31, 12, tzinfo=UTC) - live.clock())
+    live.advance(datetime(Y, 12, 31, 12, tzinfo=UTC) - live.clock())
     product = await create_product(gql, commissionFlat={"amount": "80.00", "currency": "USD"})
     payee = await due_affiliate(gql, product, "Ann Lee", "s-1")
     await gql.ok(SETTINGS, input={"taxFormRequired": True})
-    await set_profile(gql, **w8(payee, "2023-06-15"))
+    await set_profile(gql, **w8(payee, SIGNED))
     pk = pk_of(payee, "Affiliate")
     async with subscribe(live.url, gql.token, payee) as events:
         await live.subscribed()
-        live.advance(datetime(2027, 1, 1, tzinfo=UTC) - live.clock())
+        live.advance(datetime(Y + 1, 1, 1, tzinfo=UTC) - live.clock())
         async with asyncio.timeout(10):  # no request meanwhile: the maturity clock applies the expiry
             # The status lives in the database, written by another task: nothing to wait on but the row.
             while (await Affiliate.get(id=pk)).payment_status is not PaymentStatus.DUE_INCOMPLETE:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
         await events.nothing_within(0.5)
-        live.advance(datetime(2027, 1, 5, 10, tzinfo=UTC) - live.clock())
-        await set_profile(gql, **w8(payee, "2027-01-05"))
+        live.advance(datetime(Y + 1, 1, 5, 10, tzinfo=UTC) - live.clock())
+        await set_profile(gql, **w8(payee, f"{Y + 1}-01-05"))
         event = await events.next()
         assert event["cause"] == "REQUIREMENTS_MET"
         assert event["newlyDue"] == [{"amount": "80.00", "currency": "USD"}]

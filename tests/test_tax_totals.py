@@ -31,8 +31,7 @@ from tests.api import (
     refund_sale,
 )
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, StatementCounter
-from tests.clock import MovableClock
-from tests.test_tax_api import PROFILE, SETTINGS, at, w8, w9
+from tests.test_tax_api import PROFILE, SETTINGS, w8, w9
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +48,10 @@ CHECK = {"payee": "Ann Lee", "addressLine1": "1 Main St", "city": "Springfield",
 BANK = {"accountHolder": "Ann Lee", "accountNumber": "123456789", "routingNumber": "021000021", "country": "US"}
 
 
-def day(month: int, d: int, year: int = 2026) -> str:
+YEAR = datetime.now(UTC).year - 1  # the examples' year: every date in it is past, so payouts take it as paidAt
+
+
+def day(month: int, d: int, year: int = YEAR) -> str:
     return datetime(year, month, d, 12, tzinfo=UTC).isoformat()
 
 
@@ -61,8 +63,10 @@ async def paid_on(gql: GraphQLClient, when: str, product: str, payee: str, sale:
     return str(payouts[0]["id"])
 
 
-async def example_year(gql: GraphQLClient, clock: MovableClock) -> str:
-    """17.4's example: six payouts, one voided later, one in 2027, one recovering USD 50.00 owed."""
+async def example_year(gql: GraphQLClient) -> str:
+    """17.4's example (YEAR for 2026): six payouts, one voided later, one the next year, one recovering
+    USD 50.00 owed; the year's threshold entered as USD 2,000.00 whatever the defaults give it."""
+    await gql.ok(SETTINGS, input={"taxReportingThresholds": [{"year": YEAR, "amount": "2000.00"}]})
     usd = {"price": {"amount": "3000.00", "currency": "USD"}}
     big = await create_product(gql, name="Big", commissionFlat={"amount": "1500.00", "currency": "USD"}, **usd)
     mid = await create_product(gql, name="Mid", commissionFlat={"amount": "650.00", "currency": "USD"}, **usd)
@@ -84,19 +88,17 @@ async def example_year(gql: GraphQLClient, clock: MovableClock) -> str:
     await paid_on(gql, day(7, 1), pp, payee, "s3", "PAYPAL")
     voided = await paid_on(gql, day(8, 1), small, payee, "s4", "BANK_WIRE")
     await paid_on(gql, day(9, 1), eur, payee, "s5", "BANK_WIRE")
-    at(clock, datetime(2027, 1, 2, 12, tzinfo=UTC))
-    await paid_on(gql, day(1, 2, 2027), late, payee, "s6", "BANK_WIRE")
-    at(clock, datetime(2027, 1, 10, 12, tzinfo=UTC))
+    await paid_on(gql, day(1, 2, YEAR + 1), late, payee, "s6", "BANK_WIRE")
     assert (await gql.ok(VOID, id=voided, reason="bounced"))["voidPayout"]["payout"]["status"] == "VOIDED"
     return payee
 
 
-async def test_the_yearly_totals_example(gql: GraphQLClient, clock: MovableClock) -> None:
-    payee = await example_year(gql, clock)
-    page = (await gql.ok(TOTALS, year=2026))["taxYearTotals"]
+async def test_the_yearly_totals_example(gql: GraphQLClient) -> None:
+    payee = await example_year(gql)
+    page = (await gql.ok(TOTALS, year=YEAR))["taxYearTotals"]
     assert page["totalCount"] == 1
     node = page["edges"][0]["node"]
-    assert node["payee"]["id"] == payee and node["taxForm"] == "W9" and node["year"] == 2026
+    assert node["payee"]["id"] == payee and node["taxForm"] == "W9" and node["year"] == YEAR
     assert node["totals"] == [
         {
             "currency": "USD",
@@ -119,13 +121,13 @@ async def test_the_yearly_totals_example(gql: GraphQLClient, clock: MovableClock
     assert node["form1099NecReason"] == (
         "USD 2100.00 paid outside PayPal, threshold USD 2000.00, W-9 INDIVIDUAL_SOLE_PROPRIETOR"
     )
-    later = (await gql.ok(TOTALS, year=2027))["taxYearTotals"]["edges"][0]["node"]["totals"]
+    later = (await gql.ok(TOTALS, year=YEAR + 1))["taxYearTotals"]["edges"][0]["node"]["totals"]
     assert [(t["currency"], t["paid"]["amount"]) for t in later] == [("USD", "400.00")]
     # With otherPaid USD 1,900.00 (a threshold of 2,200.00 here), the EUR payment makes it REVIEW.
-    await gql.ok(SETTINGS, input={"taxReportingThresholds": [{"year": 2026, "amount": "2200.00"}]})
-    review = (await gql.ok(TOTALS, year=2026, nec="REVIEW"))["taxYearTotals"]
+    await gql.ok(SETTINGS, input={"taxReportingThresholds": [{"year": YEAR, "amount": "2200.00"}]})
+    review = (await gql.ok(TOTALS, year=YEAR, nec="REVIEW"))["taxYearTotals"]
     assert review["totalCount"] == 1 and review["edges"][0]["node"]["form1099Nec"] == "REVIEW"
-    assert (await gql.ok(TOTALS, year=2026, nec="EXPECTED"))["taxYearTotals"]["totalCount"] == 0
+    assert (await gql.ok(TOTALS, year=YEAR, nec="EXPECTED"))["taxYearTotals"]["totalCount"] == 0
 
 
 async def test_a_bad_year_is_bad_user_input(gql: GraphQLClient) -> None:
@@ -136,7 +138,7 @@ async def test_a_bad_year_is_bad_user_input(gql: GraphQLClient) -> None:
     assert (refused["code"], refused["field"]) == ("VALIDATION", "year")
 
 
-async def test_each_role_sees_its_payees(gql: GraphQLClient, clock: MovableClock) -> None:
+async def test_each_role_sees_its_payees(gql: GraphQLClient) -> None:
     product = await create_product(gql, commissionFlat={"amount": "10.00", "currency": "USD"})
     payees = []
     for name in ("Ann Lee", "Bob Ray", "Cy Dee"):
@@ -146,22 +148,22 @@ async def test_each_role_sees_its_payees(gql: GraphQLClient, clock: MovableClock
         payees.append(payee)
     _, viewer_token = await create_token("test", Role.VIEWER)
     viewer = gql.as_token(viewer_token)
-    assert (await viewer.ok(TOTALS, year=2026))["taxYearTotals"]["totalCount"] == 3
+    assert (await viewer.ok(TOTALS, year=YEAR))["taxYearTotals"]["totalCount"] == 3
     own = gql.as_token((await create_affiliate_token(gql, payees[1]))["token"])
-    mine = (await own.ok(TOTALS, year=2026, ids=payees))["taxYearTotals"]
+    mine = (await own.ok(TOTALS, year=YEAR, ids=payees))["taxYearTotals"]
     assert [e["node"]["payee"]["id"] for e in mine["edges"]] == [payees[1]] and mine["totalCount"] == 1
     assert (await own.post("{ taxYearReports { totalCount } }"))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert (await own.ok(REPORT, year=2026))["createTaxYearReport"]["code"] == "FORBIDDEN"
-    assert (await viewer.ok(REPORT, year=2026))["createTaxYearReport"]["code"] == "FORBIDDEN"
-    first = (await gql.ok(TOTALS, year=2026, first=2))["taxYearTotals"]
+    assert (await own.ok(REPORT, year=YEAR))["createTaxYearReport"]["code"] == "FORBIDDEN"
+    assert (await viewer.ok(REPORT, year=YEAR))["createTaxYearReport"]["code"] == "FORBIDDEN"
+    first = (await gql.ok(TOTALS, year=YEAR, first=2))["taxYearTotals"]
     assert [e["node"]["payee"]["id"] for e in first["edges"]] == payees[:2] and first["pageInfo"]["hasNextPage"]
-    rest = (await gql.ok(TOTALS, year=2026, first=2, after=first["pageInfo"]["endCursor"]))["taxYearTotals"]
+    rest = (await gql.ok(TOTALS, year=YEAR, first=2, after=first["pageInfo"]["endCursor"]))["taxYearTotals"]
     assert [e["node"]["payee"]["id"] for e in rest["edges"]] == payees[2:] and not rest["pageInfo"]["hasNextPage"]
-    assert (await gql.post(TOTALS, year=2026, after="nonsense"))["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (await gql.post(TOTALS, year=YEAR, after="nonsense"))["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_a_page_costs_the_same_statements_for_10_or_500(
-    gql: GraphQLClient, clock: MovableClock, sql_statements: StatementCounter
+    gql: GraphQLClient, sql_statements: StatementCounter
 ) -> None:
     product = await create_product(gql, commissionFlat={"amount": "10.00", "currency": "USD"})
     ids = []
@@ -176,24 +178,22 @@ async def test_a_page_costs_the_same_statements_for_10_or_500(
     counts = {}
     for size in (10, 500):
         sql_statements.statements.clear()
-        await gql.ok(TOTALS, year=2026, first=size)
+        await gql.ok(TOTALS, year=YEAR, first=size)
         counts[size] = len(sql_statements.statements)
     assert counts[10] == counts[500], sql_statements.statements
 
 
-async def test_the_report_csv_download_and_audit(
-    gql: GraphQLClient, clock: MovableClock, client: httpx.AsyncClient
-) -> None:
-    payee = await example_year(gql, clock)
+async def test_the_report_csv_download_and_audit(gql: GraphQLClient, client: httpx.AsyncClient) -> None:
+    payee = await example_year(gql)
     foreign = await create_affiliate(gql, "=Jörg Müller", email="joerg@example.de")
-    await gql.ok(PROFILE, input=w8(foreign, "2026-06-15", tinType="FOREIGN", tin="DE 123/456"))
-    report = (await gql.ok(REPORT, year=2026))["createTaxYearReport"]["report"]
+    await gql.ok(PROFILE, input=w8(foreign, f"{YEAR}-06-15", tinType="FOREIGN", tin="DE 123/456"))
+    report = (await gql.ok(REPORT, year=YEAR))["createTaxYearReport"]["report"]
     assert report["rows"] == 2 and report["threshold"] == {"amount": "2000.00", "currency": "USD"}
     assert "signature=" in report["downloadUrl"]
     signed = await client.get(report["downloadUrl"])
     assert signed.status_code == 200 and signed.headers["content-type"] == "text/csv; charset=utf-8"
     row_id = (await TaxYearReport.first()).id  # type: ignore[union-attr]
-    assert f'filename="tax-2026-totals-{row_id}.csv"' in signed.headers["content-disposition"]
+    assert f'filename="tax-{YEAR}-totals-{row_id}.csv"' in signed.headers["content-disposition"]
     body = signed.content
     assert not body.startswith(b"\xef\xbb\xbf") and b"\r\n" in body
     lines = list(csv.DictReader(io.StringIO(body.decode())))
@@ -226,10 +226,8 @@ async def test_the_report_csv_download_and_audit(
     assert all("123-45-6789" not in str(e.details) for e in await AuditEntry.all())
 
 
-async def test_the_cli_writes_the_report_with_mode_0600(
-    gql: GraphQLClient, clock: MovableClock, tmp_path: Path, database_url: str
-) -> None:
-    await example_year(gql, clock)
+async def test_the_cli_writes_the_report_with_mode_0600(gql: GraphQLClient, tmp_path: Path, database_url: str) -> None:
+    await example_year(gql)
     out = tmp_path / "tax.csv"
     env = {**os.environ, "PAYOUTS_DATABASE_URL": database_url, "PAYOUTS_SECRET_KEY": SECRET_KEY}
     process = await asyncio.create_subprocess_exec(
@@ -238,7 +236,7 @@ async def test_the_cli_writes_the_report_with_mode_0600(
         "server",
         "tax-report",
         "--year",
-        "2026",
+        str(YEAR),
         "--out",
         str(out),
         cwd=ROOT,
@@ -259,6 +257,7 @@ async def test_the_cli_writes_the_report_with_mode_0600(
 
 async def test_the_filter_and_the_nodes_agree_on_each_step(gql: GraphQLClient) -> None:
     """The five steps run twice, in SQL (filter, totalCount) and in Python (each node): both agree."""
+    await gql.ok(SETTINGS, input={"taxReportingThresholds": [{"year": YEAR, "amount": "2000.00"}]})
     usd = await create_product(gql, name="USD", commissionFlat={"amount": "100.00", "currency": "USD"})
     eur = await create_product(
         gql,
@@ -268,11 +267,11 @@ async def test_the_filter_and_the_nodes_agree_on_each_step(gql: GraphQLClient) -
     )
     corp = {"taxClassification": "C_CORPORATION", "tinType": "EIN", "tin": "12-3456789"}
     cases: dict[str, tuple[dict[str, Any] | None, list[tuple[str, int, str]], str]] = {
-        "W8 valid": (w8("", "2025-03-01"), [("USD", 30, "BANK_WIRE")], "NOT_EXPECTED"),
+        "W8 valid": (w8("", f"{YEAR}-03-01"), [("USD", 30, "BANK_WIRE")], "NOT_EXPECTED"),
         "W9 corp": (w9("", **corp), [("USD", 30, "BANK_WIRE")], "NOT_EXPECTED"),
         "W9 at threshold": (w9(""), [("USD", 20, "BANK_WIRE")], "EXPECTED"),
         "no form": (None, [("USD", 25, "BANK_WIRE")], "REVIEW"),
-        "W8 expired": (w8("", "2022-01-01"), [("USD", 25, "BANK_WIRE")], "REVIEW"),
+        "W8 expired": (w8("", f"{YEAR - 4}-01-01"), [("USD", 25, "BANK_WIRE")], "REVIEW"),
         "W9 euro": (w9(""), [("USD", 1, "BANK_WIRE"), ("EUR", 1, "BANK_WIRE")], "REVIEW"),
         "W9 euro paypal": (w9(""), [("USD", 1, "BANK_WIRE"), ("EUR", 1, "PAYPAL")], "NOT_EXPECTED"),
         "no form paypal": (None, [("USD", 25, "PAYPAL")], "NOT_EXPECTED"),
@@ -290,10 +289,10 @@ async def test_the_filter_and_the_nodes_agree_on_each_step(gql: GraphQLClient) -
                 await record_sale(gql, externalId=f"{n}-{i}-{k}", productId=product, affiliateId=payee)
             await pay(gql, affiliateIds=[payee], method=method, paidAt=day(10, 1))
         expected[payee] = verdict
-    everyone = (await gql.ok(TOTALS, year=2026, first=500))["taxYearTotals"]
+    everyone = (await gql.ok(TOTALS, year=YEAR, first=500))["taxYearTotals"]
     found = {e["node"]["payee"]["id"]: e["node"]["form1099Nec"] for e in everyone["edges"]}
     assert found == expected
     for verdict in ("EXPECTED", "NOT_EXPECTED", "REVIEW"):
-        page = (await gql.ok(TOTALS, year=2026, nec=verdict, first=500))["taxYearTotals"]
+        page = (await gql.ok(TOTALS, year=YEAR, nec=verdict, first=500))["taxYearTotals"]
         ids = [e["node"]["payee"]["id"] for e in page["edges"]]
         assert ids == [p for p, v in expected.items() if v == verdict] and page["totalCount"] == len(ids), verdict
