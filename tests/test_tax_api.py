@@ -21,9 +21,11 @@ from tests.api import (
     create_affiliate,
     create_affiliate_token,
     create_product,
+    details,
     due_affiliate,
     export,
     pay,
+    record_sale,
 )
 from tests.clients import GraphQLClient
 from tests.clock import MovableClock
@@ -222,8 +224,6 @@ async def test_a_held_paypal_instant_payee_is_booked_as_manual(gql: GraphQLClien
     product = await create_product(gql, commissionFlat={"amount": "10.00", "currency": "USD"})
     payee = await create_affiliate(gql, "Ann Lee", payoutMode="PAYPAL_INSTANT")
     await gql.ok(SETTINGS, input={"taxFormRequired": True})
-    from tests.api import details, record_sale
-
     await details(gql, payee, paypalEmail="ann.pay@example.com")
     sale = await record_sale(gql, externalId="s-1", productId=product, affiliateId=payee)
     assert [i["state"] for i in sale["sale"]["installments"]] == ["DUE"]
@@ -272,3 +272,27 @@ async def test_an_export_made_while_due_is_still_settled_after_the_hold(gql: Gra
     assert (await affiliate(gql, payee))["paymentStatus"] == "DUE_INCOMPLETE"
     paid = await pay(gql, exportId=made["id"], method="PAYPAL")
     assert paid["totals"] == [{"amount": "80.00", "currency": "USD"}] and paid["skipped"] == []
+
+
+async def test_a_held_paypal_instant_recruiter_earns_as_manual(gql: GraphQLClient) -> None:
+    """Rule 16 meets 17.3: each payee of a sale is paid instantly only without a tax-form hold."""
+    product = await create_product(
+        gql, commissionFlat={"amount": "10.00", "currency": "USD"}, secondTierCommissionPercent="5"
+    )
+    recruiter = await create_affiliate(gql, "Rae Cruz", payoutMode="PAYPAL_INSTANT")
+    await details(gql, recruiter, paypalEmail="rae.pay@example.com")
+    seller = await create_affiliate(gql, "Ann Lee", recruitedBy=recruiter)
+    await gql.ok(SETTINGS, input={"taxFormRequired": True})
+    await set_profile(gql, **w9(seller))
+    sales = f"""mutation($input: RecordSaleInput!) {{ recordSale(input: $input) {{
+      ... on RecordSaleSuccess {{ sale {{ commissions {{ role payee {{ id }} installments {{ state }} }} }} }}
+      {ERROR} }} }}"""
+
+    async def states(external_id: str) -> dict[str, list[str]]:
+        data = await gql.ok(sales, input={"externalId": external_id, "productId": product, "affiliateId": seller})
+        found = data["recordSale"]["sale"]["commissions"]
+        return {c["role"]: [i["state"] for i in c["installments"]] for c in found}
+
+    assert (await states("s-1"))["SECOND_TIER"] == ["DUE"]  # held: booked as for MANUAL
+    await set_profile(gql, **w9(recruiter, tin="12-3456789", tinType="EIN"))
+    assert (await states("s-2"))["SECOND_TIER"] == ["PAID"]  # a form on file: instant again
