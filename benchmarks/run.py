@@ -54,6 +54,11 @@ DUE_PAGE = f"""query($first: Int) {{ affiliates(filter: {{paymentStatus: [DUE]}}
   edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"""
 ALL_PAGE = f"""query($first: Int) {{ affiliates(first: $first, sort: DUE_DESC) {{ totalCount
   edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"""
+# This year's totals (rule 17.4): the seed's PayPal Instant payees have payouts in it.
+TAX_PAGE = f"""query($first: Int) {{ taxYearTotals(year: {datetime.now(UTC).year}, first: $first) {{ totalCount
+  edges {{ node {{ payee {{ id name }} form1099Nec form1099NecReason taxForm
+    totals {{ currency paid {{ amount }} paypalPaid {{ amount }} recoveredClawbacks {{ amount }} payoutCount }}
+  }} }} }} }}"""
 DUE_IDS = "{ affiliates(filter: {paymentStatus: [DUE]}, first: 500) { edges { node { id } } } }"
 RECORD = """mutation($input: RecordSaleInput!) { recordSale(input: $input) { __typename
   ... on RecordSaleSuccess { created } } }"""
@@ -504,8 +509,8 @@ async def pay_run(http: httpx.AsyncClient, pid: int) -> dict[str, float]:
 # --- statements per page ------------------------------------------------------------------------------
 
 
-async def statements_per_page(db: Database) -> dict[int, int]:
-    """SQL statements one page costs, for 10 and 500 affiliates (in-process app, Tortoise's SQL log)."""
+async def statements_per_page(db: Database, query: str = ALL_PAGE) -> dict[int, int]:
+    """SQL statements one page of `query` costs, for 10 and 500 items (in-process app, Tortoise's SQL log)."""
     from asgi_lifespan import LifespanManager
 
     from server.app import create_app
@@ -526,13 +531,13 @@ async def statements_per_page(db: Database) -> dict[int, int]:
         async with httpx.AsyncClient(
             transport=transport, base_url="http://bench", headers={"Authorization": f"Bearer {TOKEN}"}
         ) as http:
-            await gql(http, ALL_PAGE, first=10)  # warm: settings, caches
+            await gql(http, query, first=10)  # warm: settings, caches
             logger.setLevel(logging.DEBUG)
             logger.addHandler(handler)
             try:
                 for size in (10, 500):
                     counted.clear()
-                    await gql(http, ALL_PAGE, first=size)
+                    await gql(http, query, first=size)
                     counts[size] = len(counted)
             finally:
                 logger.removeHandler(handler)
@@ -601,6 +606,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 if "statements" in only:
                     report["statements_per_page"] = await statements_per_page(db)
+                    report["tax_statements_per_page"] = await statements_per_page(db, TAX_PAGE)
                 report.update(await served(db, args))
                 if "page" in only:
                     small_ms, small_floor, _, _ = report.pop("page_small")
@@ -766,6 +772,9 @@ def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     if "statements_per_page" in r:
         statements = r["statements_per_page"]
         rows.append(("SQL statements per page of 10 / 500", "equal", f"{statements[10]} / {statements[500]}", ""))
+    if "tax_statements_per_page" in r:
+        tax = r["tax_statements_per_page"]
+        rows.append(("SQL statements per taxYearTotals page of 10 / 500", "equal", f"{tax[10]} / {tax[500]}", ""))
     if "subscribers" in r:
         rows.append(("subscriber fan-out p95", "<= 1 s", f"{r['subscribers']['delivery']['p95_ms']:.0f} ms", ""))
     return rows

@@ -34,6 +34,7 @@ from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
+from schema.tax import TaxMutations, TaxQueries, TaxYearReport
 from schema.tiers import CommissionTier, TierMutations
 from schema.tokens import ApiToken, TokenMutations
 
@@ -47,6 +48,7 @@ Query = merge_types(
         AuditQueries,
         PaymentQueries,
         ProcessorEventQueries,
+        TaxQueries,
     ),
 )
 get_object_definition(
@@ -63,6 +65,7 @@ Mutation = merge_types(
         PaymentMutations,
         TierMutations,
         CommissionMutations,
+        TaxMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (
@@ -110,6 +113,7 @@ def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> stra
             CommissionTier,
             ProcessorEvent,
             Commission,
+            TaxYearReport,
         ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},

@@ -45,6 +45,7 @@ from server.graphql_http import GraphQLResponseMedia
 from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
+from server.tax_reports import tax_report_route
 from server.webhooks import stripe_webhook_route
 
 log = logging.getLogger("payouts")
@@ -275,6 +276,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
+            Route(
+                "/tax-reports/files/{report_id}", tax_report_route(cipher, links, settings.admin_token, settings.clock)
+            ),
             *browser_routes(),
             Route(
                 "/webhooks/stripe",

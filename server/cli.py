@@ -169,6 +169,31 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_tax_report(args: argparse.Namespace, settings: Settings) -> int:
+    from models.errors import Invalid
+    from server.tax_reports import report_to_file
+
+    if not settings.secret_key:
+        say("PAYOUTS_SECRET_KEY is not set: TINs cannot be decrypted")
+        return 2
+    made: list[str] = []
+
+    async def work() -> None:
+        try:
+            made.append(
+                await report_to_file(Cipher(settings.secret_key), settings.clock(), args.year, args.out, CLI_ACTOR)
+            )
+        except Invalid as e:
+            say(e.message)
+
+    asyncio.run(with_database(settings, work))
+    if not made:
+        return 2
+    print(made[0], flush=True)
+    say(f"{args.out}: the tax year {args.year} report (full TINs: keep it private)")
+    return 0
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> Settings:
     return replace(settings, database_url=args.database_url) if args.database_url else settings
 
@@ -253,6 +278,10 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
     imp.set_defaults(run=cmd_import)
+    tax = sub.add_parser("tax-report", help="write a tax year's totals as CSV for filing software (rule 17)")
+    tax.add_argument("--year", type=int, required=True)
+    tax.add_argument("--out", type=Path, required=True, help="the file to write (created with mode 0600)")
+    tax.set_defaults(run=cmd_tax_report)
     return p
 
 

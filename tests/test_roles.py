@@ -104,6 +104,8 @@ def query_table(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str]
         ("node token", NODE, {"id": w.ann_token_id}, others),
     ]
     table.append(("processorEvents", "{ processorEvents { totalCount } }", {}, readers))
+    table.append(("taxYearTotals", "{ taxYearTotals(year: 2026) { totalCount } }", {}, own))
+    table.append(("taxYearReports", "{ taxYearReports { totalCount } }", {}, readers))
     if "paymentExports" in QUERIES:
         table.append(("paymentExports", "{ paymentExports { totalCount } }", {}, readers))
     return table
@@ -250,6 +252,22 @@ def mutation_table(w: World) -> list[tuple[str, str, dict[str, Any]]]:
             {"id": w.ann, "product": w.product},
         ),
         (
+            "setTaxProfile",
+            call("setTaxProfile", "input: $input", "$input: TaxProfileInput!"),
+            {
+                "input": {
+                    "payeeId": w.bob,
+                    "kind": "W8BEN",
+                    "legalName": "Bob Ray",
+                    "country": "GB",
+                    "address": {"line1": "1 High St", "city": "London", "country": "GB"},
+                    "signedAt": "2026-01-10",
+                }
+            },
+        ),
+        ("removeTaxProfile", call("removeTaxProfile", "payeeId: $id", "$id: ID!"), {"id": w.bob}),
+        ("createTaxYearReport", call("createTaxYearReport", "year: $year", "$year: Int!"), {"year": 2026}),
+        (
             "setRecruiter",
             call("setRecruiter", "affiliateId: $id, recruiterId: $r", "$id: ID!, $r: ID"),
             {"id": w.ann, "r": w.bob},
@@ -277,8 +295,8 @@ async def test_every_mutation_is_admin_only_except_own_payment_details(
     failures = []
     for name, document, variables in table:
         for role in (VIEWER, AFFILIATE, NONE):
-            if name == "updatePaymentDetails" and role == AFFILIATE:
-                continue  # allowed for itself: below
+            if name in ("updatePaymentDetails", "setTaxProfile") and role == AFFILIATE:
+                continue  # allowed for itself: below (setTaxProfile: tests/test_tax_api.py)
             response = await post(client, w.tokens[role], document, variables)
             got = UNAUTHENTICATED if response.status_code == 401 else response.json()["data"][name]
             want = UNAUTHENTICATED if role == NONE else {"__typename": "ForbiddenError", "code": FORBIDDEN}

@@ -44,6 +44,7 @@ from models.rules.commissions import JvEntry, RenewalFacts, SecondTier, Share, r
 from models.rules.payrun import settles_at_sale
 from models.rules.renewals import Assignment, renewal_ended, renewal_rate, tier_at
 from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
+from models.rules.tax import FORM_COLUMNS, FormOnFile, form_on_row, hold, local_date
 from models.sql import batches, insert_rows, present
 from models.tables import audit
 from models.tables.affiliates import Affiliate
@@ -161,7 +162,7 @@ class _Facts:
 
     existing: dict[str, Sale | None]  # booked externalIds (rows only when answers are wanted)
     subscriptions: dict[str, _Subscription]
-    affiliates: dict[int, tuple[ApprovalStatus, PayoutMode]]
+    affiliates: dict[int, tuple[ApprovalStatus, PayoutMode, FormOnFile | None]]
     products: dict[int, Product]
     assignments: dict[tuple[int, int], list[Assignment]]
     tiers: dict[int, CommissionTier]
@@ -302,8 +303,9 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         second_tier={},
     )
     for chunk in batches(sorted(affiliate_ids)):
-        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
-            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]))
+        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode", *FORM_COLUMNS):
+            form = form_on_row(a["tax_form"], a["tax_form_signed_at"])
+            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]), form)
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
     # Rule 16's terms parsed once per batch, not once per sale.
     for p in facts.products.values():
@@ -349,7 +351,7 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     owner = _owner(initial, line.affiliate_id)
     if owner not in facts.affiliates:
         raise NotFound("no such affiliate", "affiliateId")
-    approval, mode = facts.affiliates[owner]
+    approval = facts.affiliates[owner][0]
     if approval is ApprovalStatus.DECLINED:
         raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId", code="AFFILIATE_DECLINED")
     product = facts.products.get(line.product_id)
@@ -369,6 +371,7 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
         Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended),
         renewal,
         occurred,
+        order.now,
     )
     if subscription is not None:
         facts.subscriptions.setdefault(subscription, _Subscription()).add(
@@ -398,16 +401,24 @@ def _payees(
     first_tier: Share,
     renewal: RenewalFacts | None,
     occurred: datetime,
+    now: datetime,
 ) -> tuple[_Payee, ...]:
-    """Rule 16: the sale's commissions, each with whether its payee is paid instantly."""
+    """Rule 16: the sale's commissions, each with whether its payee is paid instantly (rule 12: an
+    APPROVED PAYPAL_INSTANT payee without a tax-form hold, rule 17.3, as of booking)."""
+    program = facts.program
+    today = local_date(now, program.tax_time_zone)
 
     def declined(payee: int) -> bool:
         return facts.affiliates[payee][0] is ApprovalStatus.DECLINED
 
+    def instant(payee: int) -> bool:
+        approval, mode, form = facts.affiliates[payee]
+        return settles_at_sale(approval, mode, hold(program.tax_form_required, form, today) is not None)
+
     recruiter = recruiter_at(facts.recruiters.get(owner, ()), occurred)
     second = SecondTier(recruiter, facts.second_tier[product.id], recruiter is not None and declined(recruiter))
     return tuple(
-        _Payee(s, n, settles_at_sale(*facts.affiliates[s.payee_id]))
+        _Payee(s, n, instant(s.payee_id))
         for n, s in enumerate(shares(amount, first_tier, second, facts.jv.get(product.id, ()), renewal, occurred))
     )
 

@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -28,6 +28,7 @@ from models.ledger.sales import net_void_against_refunds
 from models.money import MoneyError, check_currency
 from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id
 from models.rules.status import AffiliateFacts, BalanceFigures, Delta, ProgramRules, payable_currencies
+from models.rules.tax import FORM_COLUMNS, payee_hold
 from models.sql import (
     batches,
     insert_rows,
@@ -300,6 +301,9 @@ ROW_COLUMNS = (
 # --- mark as paid -----------------------------------------------------------------------------
 
 
+PAID_AT_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on paidAt, as on a sale's occurredAt
+
+
 @retried
 async def mark_as_paid(
     actor: str,
@@ -315,6 +319,8 @@ async def mark_as_paid(
 ) -> PayRunResult:
     """Settle an export group (or one currency of it), or what is due now for the listed affiliates."""
     method = _checked_selection(method, export_id, affiliate_ids, currency)
+    if paid_at is not None and paid_at > now + PAID_AT_TOLERANCE:  # a tax year counts payouts by paidAt (17.4)
+        raise Invalid("paidAt must not be more than 5 minutes ahead of now", "paidAt")
     if reference is not None:
         reference = text(reference, "reference")
     key = text(idempotency_key, "idempotencyKey", limit=MAX_KEY) if idempotency_key is not None else None
@@ -521,13 +527,22 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
         for a in (
             await Affiliate.filter(id__in=chunk)
             .order_by("id")
-            .values("id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count")
+            .values(
+                "id",
+                "payment_status",
+                "payout_mode",
+                "approval_status",
+                "has_payment_method",
+                "sales_count",
+                *FORM_COLUMNS,
+            )
         ):
             facts = AffiliateFacts(
                 ApprovalStatus(a["approval_status"]),
                 PayoutMode(a["payout_mode"]),
                 a["has_payment_method"],
                 a["sales_count"],
+                payee_hold(program, a["tax_form"], a["tax_form_signed_at"], now),
             )
             own = open_claims.get(a["id"], [])
             choice = pay_by_id(PaymentStatus(a["payment_status"]), facts, [c.figures() for c in own], program)
