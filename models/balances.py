@@ -17,8 +17,9 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from models import webhook_events, webhook_ledger
 from models.affiliates import Affiliate, Balance, PaymentMethod
-from models.enums import ApprovalStatus, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
+from models.enums import ApprovalStatus, DueCause, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
 from models.payouts import Payout
 from models.program import SETTINGS_ID, ProgramSettings
 from models.rules import (
@@ -330,7 +331,9 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
                 "affiliate_id", flat=True
             ),
         )
-        return await refresh_affiliates(set(ready), now) if ready else []
+        transitions = await refresh_affiliates(set(ready), now) if ready else []
+        await webhook_ledger.emit(webhook_events.became_due(transitions, DueCause.MATURED, now))
+        return transitions
 
 
 async def next_maturity() -> datetime | None:

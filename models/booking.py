@@ -26,10 +26,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import audit
+from models import audit, webhook_ledger
 from models.affiliates import Affiliate
 from models.balances import apply_changes, lock_affiliates, program_rules
-from models.enums import ApprovalStatus, PayoutMode
+from models.enums import ApprovalStatus, DueCause, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
 from models.payouts import Payout
 from models.products import Product
@@ -55,6 +55,8 @@ from models.sql import batches, insert_rows, present
 from models.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, minor, text
+from models.webhook_events import BookedSale, PaidPayout, became_due, paid, recorded
+from models.webhook_rules import Event
 
 MAX_LINES = 10_000  # per bulk call: one transaction's worth; importers send several calls
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on occurredAt
@@ -383,10 +385,11 @@ def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _
 
 async def _insert(
     conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
-) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta]]:
+) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta], dict[str, int]]:
     """Sales, then instant payouts, then installments: multi-row INSERTs.
 
-    Returns the new sales by externalId (rows, or ids only) and what they add to each touched balance.
+    Returns the new sales by externalId (rows, or ids only), what they add to each touched balance,
+    and the instant payouts' ids by externalId.
     """
     back = ("*",) if rows else ("id", "external_id")
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
@@ -436,7 +439,7 @@ async def _insert(
                 opened=tuple(OpenInstallment(part, release) for _, part, release in opened),
             )
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
-    return sales, changes
+    return sales, changes, {p.external_id: payouts[f"instant:{p.external_id}"] for p in instant}
 
 
 def _milestones(
@@ -500,10 +503,12 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
         plans = [s for s in steps if isinstance(s, _Plan)]
         sales: dict[str, Sale | int] = {}
         changes: dict[tuple[int, str], Delta] = {}
+        instant: dict[str, int] = {}
         if plans:
-            sales, changes = await _insert(conn, plans, facts.program, now, rows=not bulk)
+            sales, changes, instant = await _insert(conn, plans, facts.program, now, rows=not bulk)
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
         transitions = await apply_changes(changes, now, facts.program)
+        await webhook_ledger.emit(_events(plans, sales, instant, transitions, now))
         if plans and bulk:
             await audit.record(
                 orders[0].actor,
@@ -518,6 +523,50 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
         elif plans:
             await _audit_each(conn, orders, plans, sales, now)
     return _Result(steps, sales, transitions)
+
+
+def _events(
+    plans: Sequence[_Plan],
+    sales: dict[str, Sale | int],
+    instant: dict[str, int],
+    transitions: Sequence[Transition],
+    now: datetime,
+) -> list[Event]:
+    """What the batch announces to webhooks (rule 19.3): each new sale, each instant payout, each due rise."""
+    ids = {name: s if isinstance(s, int) else s.id for name, s in sales.items()}
+    booked = [
+        BookedSale(
+            ids[p.external_id],
+            p.external_id,
+            p.product.id,
+            p.affiliate_id,
+            p.amount,
+            p.product.currency,
+            p.commission,
+            p.occurred_at,
+            p.renewal,
+            p.subscription_id,
+        )
+        for p in plans
+    ]
+    payouts = [
+        PaidPayout(
+            instant[p.external_id],
+            p.affiliate_id,
+            p.commission,
+            p.product.currency,
+            None,
+            p.occurred_at,
+            f"instant:{p.external_id}",
+        )
+        for p in plans
+        if p.external_id in instant
+    ]
+    return [
+        *recorded(booked, now),
+        *paid(payouts, now),
+        *became_due(transitions, DueCause.SALE_RECORDED, now),
+    ]
 
 
 def _refuse_any(steps: Sequence[_Step]) -> None:

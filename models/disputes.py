@@ -10,8 +10,9 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import audit
+from models import audit, webhook_events, webhook_ledger
 from models.balances import Changed, lock_affiliates, refresh_affiliates
+from models.enums import DueCause
 from models.sales import Installment, Sale
 
 OPEN, CLOSED = "open", "closed"
@@ -31,6 +32,7 @@ async def _set_dispute(
         # Paid installments too: if their payout is voided during the dispute, they come back held.
         await Installment.filter(sale_id=sale.id).update(disputed=held)
         transitions = await refresh_affiliates([sale.affiliate_id], now)
+        await webhook_ledger.emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
         await audit.record(actor, action, "Sale", sale.id, dispute=dispute_id, held=held)
     return Changed(sale, transitions)
 

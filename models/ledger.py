@@ -21,11 +21,11 @@ from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import audit, booking, payment_details
+from models import audit, booking, payment_details, webhook_events, webhook_ledger
 from models.affiliates import Affiliate, PaymentMethod
 from models.balances import Changed, lock_affiliates, refresh_affiliates, refresh_all
 from models.booking import Order, RecordedSale, SaleLine
-from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, RefundKind
+from models.enums import ApprovalStatus, DueCause, PaymentMethodType, PayoutMode, RefundKind
 from models.errors import Invalid, LedgerError, NotFound, Violation
 from models.group_commit import committer
 from models.money import canonical_percent
@@ -425,6 +425,7 @@ async def _set_affiliate_field(
         setattr(affiliate, column, value)
         await affiliate.save(update_fields=[column])
         transitions = await refresh_affiliates([affiliate_id], now)
+        await webhook_ledger.emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
         await audit.record(actor, action, "Affiliate", affiliate_id, before=before.value, after=value.value)
     return Changed(await Affiliate.get(id=affiliate_id), transitions)
 
@@ -470,6 +471,7 @@ async def update_payment_details(
             raise Invalid(str(e), e.field) from None
         await affiliate.save(update_fields=["preferred_method"])
         transitions = await refresh_affiliates([affiliate_id], now)
+        await webhook_ledger.emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
         await audit.record(
             actor,
             "updatePaymentDetails",
@@ -532,6 +534,7 @@ async def update_program_settings(
             settings.default_milestones = changed["defaultMilestones"] = milestones_to_json(parsed)
         await settings.save()
         transitions = await refresh_all(now)
+        await webhook_ledger.emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
         await audit.record(actor, "updateProgramSettings", "ProgramSettings", SETTINGS_ID, **changed)
     return Changed(settings, transitions)
 
@@ -611,6 +614,24 @@ async def refund_sale(
         sale.status = sale_status(sale.amount, sale.refunded, kind)
         await sale.save(update_fields=["refunded", "commission", "last_refund_kind", "status"])
         transitions = await refresh_affiliates([sale.affiliate_id], now)
+        await webhook_ledger.emit(
+            [
+                webhook_events.refunded(
+                    sale_id=sale.id,
+                    external_id=external_id,
+                    affiliate_id=sale.affiliate_id,
+                    currency=sale.currency,
+                    kind=kind,
+                    refund=refund,
+                    refunded_total=sale.refunded,
+                    status=sale.status.value,
+                    occurred_at=occurred,
+                    reduction=reduction,
+                    commission_after=sale.commission,
+                    at=now,
+                )
+            ]
+        )
         await audit.record(
             actor,
             "refundSale",

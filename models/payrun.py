@@ -21,12 +21,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import audit
+from models import audit, webhook_events, webhook_ledger
 from models.affiliates import Affiliate, PaymentMethod
 from models.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
 from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
-from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
+from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun, payment_reference
 from models.ledger import net_void_against_refunds
 from models.money import MoneyError, check_currency
 from models.payouts import Payout
@@ -53,6 +53,8 @@ from models.sql import (
 )
 from models.transactions import retried
 from models.validation import text
+from models.webhook_events import ListedFile, PaidPayout
+from models.webhook_rules import Event
 
 MAX_KEY = 200
 
@@ -176,6 +178,7 @@ async def export_payment_details(
             rows, skips = _export_rows(await _export_facts(chunk, now), scope, program)
             await writer.write(rows, skips)
         await writer.close()
+        await webhook_ledger.emit([writer.announced()])
         await audit.record(
             actor,
             "exportPaymentDetails",
@@ -287,6 +290,27 @@ class ExportWriter:
         self.rows += len(values)
         self.skipped += len(skips)
 
+    def announced(self) -> Event:
+        """The export's `export.created` message (rule 19.3): its files, in the order written."""
+        files = sorted([*self.done, *self.files.values()], key=lambda f: f.id)
+        return webhook_events.export_created(
+            export_id=self.export.id,
+            scope=self.export.scope.value,
+            created_at=self.now,
+            skipped=self.skipped,
+            files=[
+                ListedFile(
+                    f.id,
+                    f.method.value,
+                    "PAYPAL_BULK" if f.method is PaymentMethodType.PAYPAL else "CSV",
+                    f.currency,
+                    f.rows,
+                    f.total,
+                )
+                for f in files
+            ],
+        )
+
     async def close(self) -> None:
         for file in [*self.done, *self.files.values()]:
             await file.save(update_fields=["rows", "total", "shared_rows"])
@@ -343,6 +367,7 @@ async def mark_as_paid(
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
+            await webhook_ledger.emit(webhook_events.paid(_paid(payouts, claims), now))
             # What moved is known from the claims themselves: no sum over any history.
             await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
@@ -619,6 +644,28 @@ async def _settle(
     return made
 
 
+def _paid(payouts: Sequence[Payout], claims: Sequence[Claim]) -> list[PaidPayout]:
+    """The payouts a run made, as `payout.paid` tells them (an export's row gives its reference)."""
+    rows = {(c.affiliate_id, c.currency): c.row for c in claims}
+    made: list[PaidPayout] = []
+    for p in payouts:
+        row = rows.get((p.affiliate_id, p.currency))
+        made.append(
+            PaidPayout(
+                p.id,
+                p.affiliate_id,
+                p.amount,
+                p.currency,
+                None if p.method is None else PaymentMethodType(p.method).value,
+                p.paid_at,
+                p.reference,
+                p.export_id,
+                None if row is None or p.export_id is None else payment_reference(p.export_id, row.id),
+            )
+        )
+    return made
+
+
 def _claimed(changed: int, expected: int) -> None:
     """Every row a run claims must still have been unsettled: any row already taken aborts the run."""
     if changed != expected:
@@ -651,6 +698,18 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
         await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
         netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
         await refresh_affiliates([payout.affiliate_id], now)
+        await webhook_ledger.emit(
+            [
+                webhook_events.voided(
+                    payout_id=payout_id,
+                    affiliate_id=payout.affiliate_id,
+                    amount=payout.amount,
+                    currency=payout.currency,
+                    at=now,
+                    reason=reason,
+                )
+            ]
+        )
         await audit.record(
             actor,
             "voidPayout",

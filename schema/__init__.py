@@ -33,6 +33,7 @@ from schema.program import ProgramMutations, ProgramQueries
 from schema.sales import Sale, SaleMutations
 from schema.tiers import CommissionTier, TierMutations
 from schema.tokens import ApiToken, TokenMutations
+from schema.webhooks import WebhookDelivery, WebhookEndpoint, WebhookMessage, WebhookMutations, WebhookQueries
 
 Query = merge_types(
     "Query",
@@ -44,6 +45,7 @@ Query = merge_types(
         AuditQueries,
         PaymentQueries,
         ProcessorEventQueries,
+        WebhookQueries,
     ),
 )
 get_object_definition(
@@ -59,6 +61,7 @@ Mutation = merge_types(
         TokenMutations,
         PaymentMutations,
         TierMutations,
+        WebhookMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (
@@ -94,7 +97,20 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        types=[
+            Affiliate,
+            Product,
+            Sale,
+            Payout,
+            ApiToken,
+            AuditEntry,
+            PaymentExport,
+            CommissionTier,
+            ProcessorEvent,
+            WebhookEndpoint,
+            WebhookMessage,
+            WebhookDelivery,
+        ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
         execution_context_class=SharedExecution,  # subscribers of one event share executions

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from models.db import DEFAULT_DATABASE_URL
+from models.webhook_rules import WebhookSettings
 from schema.clock import Clock, system_clock
 
 
@@ -36,6 +37,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # browsers on other origins allowed in; empty: same origin only
     clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
     stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
+    webhooks: WebhookSettings = WebhookSettings()  # outgoing webhooks (PAYOUTS_WEBHOOK_*, rule 19)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,4 +51,5 @@ class Settings:
             stripe_webhook_secrets=tuple(
                 s.strip() for s in os.environ.get("PAYOUTS_STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
             ),
+            webhooks=WebhookSettings.from_env(os.environ),
         )
