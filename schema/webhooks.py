@@ -13,16 +13,16 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from models import webhook_ledger
 from models.enums import Role
 from models.errors import Invalid
+from models.ledger import webhooks as webhook_ledger
+from models.ledger.webhooks import WebhookConfig
+from models.rules.webhooks import EVENT_TYPES, secret_hint
 from models.tables.webhooks import WebhookAttempt as AttemptRow
 from models.tables.webhooks import WebhookDelivery as DeliveryRow
 from models.tables.webhooks import WebhookDeliveryStatus, WebhookDisabledReason, WebhookEndpointStatus
 from models.tables.webhooks import WebhookEndpoint as EndpointRow
 from models.tables.webhooks import WebhookMessage as MessageRow
-from models.webhook_ledger import WebhookConfig
-from models.webhook_rules import EVENT_TYPES, secret_hint
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors

@@ -26,11 +26,11 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from models.db import migrate, tortoise_config
 from models.enums import Role
-from models.payment_details import Cipher
-from models.program import SETTINGS_ID, ProgramSettings
+from models.ledger.payment_details import Cipher
+from models.ledger.webhooks import SecretBox, WebhookConfig, backlog
 from models.signed_links import LinkSigner
+from models.tables.program import SETTINGS_ID, ProgramSettings
 from models.transactions import is_unavailable
-from models.webhook_ledger import SecretBox, WebhookConfig, backlog
 from schema import make_schema
 from schema.context import Context, Principal
 from server import logs

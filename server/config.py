@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
+from models.clock import Clock, system_clock
 from models.db import DEFAULT_DATABASE_URL
-from models.webhook_rules import WebhookSettings
-from schema.clock import Clock, system_clock
+from models.rules.webhooks import WebhookSettings
 
 
 def cors_origins(raw: str) -> tuple[str, ...]:

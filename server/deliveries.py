@@ -2,7 +2,7 @@
 
 It runs in every server process (the app's lifespan) and alone in `payouts webhooks worker`. Each
 process has at most `CONCURRENCY` attempts in flight; claims are leased in the database
-(`models.webhook_ledger.claim`), so any number of processes share the work without two attempting
+(`models.ledger.webhooks.claim`), so any number of processes share the work without two attempting
 one delivery at once.
 
 The SSRF guard resolves the host once, checks every address it resolves to, and connects to the
@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from models.clock import Clock, system_clock
 from models.global_ids import to_global_id
-from models.webhook_ledger import AttemptResult, Claimed, WebhookConfig, claim, prune, record
-from models.webhook_rules import BLOCKED, RESPONSE_EXCERPT, address_allowed, signature_header
-from schema.clock import Clock, system_clock
+from models.ledger.webhooks import AttemptResult, Claimed, WebhookConfig, claim, prune, record
+from models.rules.webhooks import BLOCKED, RESPONSE_EXCERPT, address_allowed, signature_header
 
 log = logging.getLogger("payouts.webhooks.deliveries")
 

@@ -58,7 +58,7 @@ async def client_of(url: str) -> tuple[httpx.AsyncClient, GraphQLClient]:
 
 async def test_kill_9_after_the_commit_loses_no_message(database_url: str, tmp_path: Path, receiver: Receiver) -> None:
     await migrate_first(database_url)
-    server = await start_server(database_url, tmp_path / "server.log", PAYOUTS_WEBHOOK_WORKER="off", **HOOKS)
+    server = await start_server(database_url, tmp_path / "server.log", env={**HOOKS, "PAYOUTS_WEBHOOK_WORKER": "off"})
     http, gql = await client_of(server.url)
     try:
         created = (await gql.ok(CREATE, input={"url": receiver.url, "eventTypes": ["sale.recorded"]}))[
@@ -89,7 +89,9 @@ async def test_processes_racing_deliver_each_message_once(
 ) -> None:
     sales = 150
     await migrate_first(database_url)
-    server = await start_server(database_url, tmp_path / "server.log", workers=2, PAYOUTS_WEBHOOK_WORKER="off", **HOOKS)
+    server = await start_server(
+        database_url, tmp_path / "server.log", workers=2, env={**HOOKS, "PAYOUTS_WEBHOOK_WORKER": "off"}
+    )
     http, gql = await client_of(server.url)
     workers: list[asyncio.subprocess.Process] = []
     try:
@@ -108,7 +110,7 @@ async def test_processes_racing_deliver_each_message_once(
 
         await asyncio.gather(*(sale(n) for n in range(sales)))
         # The backlog is waiting: now two servers (their own workers) and a worker process race for it.
-        racers = await start_server(database_url, tmp_path / "racers.log", workers=2, **HOOKS)
+        racers = await start_server(database_url, tmp_path / "racers.log", workers=2, env=HOOKS)
         workers = [await start_worker(database_url, tmp_path / f"worker{n}.log") for n in range(2)]
         try:
             await receiver.wait_for(sales)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from models.webhook_ledger import Claimed, SecretBox, WebhookConfig
-from models.webhook_rules import WebhookSettings, body, message_id, new_secret
+from models.ledger.webhooks import Claimed, SecretBox, WebhookConfig
+from models.rules.webhooks import WebhookSettings, body, message_id, new_secret
 from server.config import Settings
 from server.deliveries import attempt, new_client
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from models import access
 from models.enums import Role
+from models.ledger import access
+from models.rules.webhooks import WebhookSettings
 from models.tables.webhooks import WebhookAttempt, WebhookDelivery, WebhookMessage
-from models.webhook_rules import WebhookSettings
 from server.config import Settings
 from tests.api import ERROR, create_product, due_affiliate, export, pay, payable_affiliate, record_sale
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient

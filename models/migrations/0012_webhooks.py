@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('previous_secret', fields.TextField(null=True, unique=False)),
                 ('previous_secret_expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'webhook_endpoints', 'app': 'payouts', 'pk_attr': 'id', 'table_description': 'A receiver, its secrets sealed by `models.webhook_ledger.SecretBox`.'},
+            options={'table': 'webhook_endpoints', 'app': 'payouts', 'pk_attr': 'id', 'table_description': 'A receiver, its secrets sealed by `models.ledger.webhooks.SecretBox`.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -28,7 +28,7 @@ class WebhookDeliveryStatus(str, Enum):
 
 
 class WebhookEndpoint(Model):
-    """A receiver, its secrets sealed by `models.webhook_ledger.SecretBox`.
+    """A receiver, its secrets sealed by `models.ledger.webhooks.SecretBox`.
 
     `enabled_at` is when it was created or last enabled: the FAILING rule looks back no further.
     """

@@ -10,10 +10,12 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import audit, webhook_events, webhook_ledger
-from models.balances import Changed, lock_affiliates, refresh_affiliates
 from models.enums import DueCause
-from models.sales import Installment, Sale
+from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
+from models.ledger.webhooks import emit
+from models.rules import webhook_events
+from models.tables import audit
+from models.tables.sales import Installment, Sale
 
 OPEN, CLOSED = "open", "closed"
 
@@ -32,7 +34,7 @@ async def _set_dispute(
         # Paid installments too: if their payout is voided during the dispute, they come back held.
         await Installment.filter(sale_id=sale.id).update(disputed=held)
         transitions = await refresh_affiliates([sale.affiliate_id], now)
-        await webhook_ledger.emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
+        await emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
         await audit.record(actor, action, "Sale", sale.id, dispute=dispute_id, held=held)
     return Changed(sale, transitions)
 

@@ -26,37 +26,32 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import audit, webhook_ledger
-from models.affiliates import Affiliate
-from models.balances import apply_changes, lock_affiliates, program_rules
 from models.enums import ApprovalStatus, DueCause, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
-from models.payouts import Payout
-from models.products import Product
-from models.rules import (
-    Assignment,
-    Delta,
+from models.ledger.balances import apply_changes, lock_affiliates, program_rules
+from models.ledger.webhooks import emit
+from models.rules.commission import (
     Milestone,
-    OpenInstallment,
-    ProgramRules,
     Rate,
-    Transition,
     commission_for_sale,
     effective_milestones,
     release_times,
-    renewal_ended,
-    renewal_rate,
-    settles_at_sale,
     split_commission,
-    tier_at,
 )
-from models.sales import Installment, Sale
+from models.rules.payrun import settles_at_sale
+from models.rules.renewals import Assignment, renewal_ended, renewal_rate, tier_at
+from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
+from models.rules.webhook_events import BookedSale, PaidPayout, became_due, paid, recorded
+from models.rules.webhooks import Event
 from models.sql import batches, insert_rows, present
-from models.tiers import CommissionTier, TierAssignment
+from models.tables import audit
+from models.tables.affiliates import Affiliate
+from models.tables.payouts import Payout
+from models.tables.products import Product
+from models.tables.sales import Installment, Sale
+from models.tables.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, minor, text
-from models.webhook_events import BookedSale, PaidPayout, became_due, paid, recorded
-from models.webhook_rules import Event
 
 MAX_LINES = 10_000  # per bulk call: one transaction's worth; importers send several calls
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on occurredAt
@@ -508,7 +503,7 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
             sales, changes, instant = await _insert(conn, plans, facts.program, now, rows=not bulk)
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
         transitions = await apply_changes(changes, now, facts.program)
-        await webhook_ledger.emit(_events(plans, sales, instant, transitions, now))
+        await emit(_events(plans, sales, instant, transitions, now))
         if plans and bulk:
             await audit.record(
                 orders[0].actor,

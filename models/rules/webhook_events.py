@@ -1,7 +1,7 @@
 """The data of each webhook event type (rule 19.3), built from what the change already holds.
 
 Pure: no I/O. Ids are the API's global ids, money `{"amount": "12.50", "currency": "USD"}`, times
-ISO 8601 UTC with `Z`. Each builder returns `Event`s for `models.webhook_ledger.emit`.
+ISO 8601 UTC with `Z`. Each builder returns `Event`s for `models.ledger.webhooks.emit`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from models.enums import DueCause, RefundKind
 from models.global_ids import to_global_id
-from models.rules import Transition
-from models.webhook_rules import MAX_LISTED_FILES, Event, iso, money, money_list
+from models.rules.status import Transition
+from models.rules.webhooks import MAX_LISTED_FILES, Event, iso, money, money_list
 
 AFFILIATE_ROLE = "AFFILIATE"  # every commission of this release is the sale's affiliate's (rule 16 adds others)
 

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from models.money import from_minor, plain
-from models.rules import RuleError
+from models.rules.commission import RuleError
 
 EVENT_TYPES: dict[str, str] = {
     "payout.became_due": "A payee became DUE or its due rose (rule 10: same transitions, announced once).",
@@ -215,12 +214,12 @@ def signature_header(secrets: Sequence[str], msg_id: str, timestamp: int, payloa
 # --- the schedule --------------------------------------------------------------------------------
 
 
-def next_delay(schedule: Sequence[int], failures: int, jitter: float, rng: random.Random) -> timedelta | None:
-    """The wait after the `failures`-th failure of a schedule (1-based), stretched by 0 to `jitter`;
-    None when the schedule is exhausted (the delivery FAILED)."""
+def next_delay(schedule: Sequence[int], failures: int, jitter: float, draw: float) -> timedelta | None:
+    """The wait after the `failures`-th failure of a schedule (1-based), stretched by `jitter` times a
+    random `draw` in [0, 1]; None when the schedule is exhausted (the delivery FAILED)."""
     if failures > len(schedule):
         return None
-    return timedelta(seconds=schedule[failures - 1] * (1 + rng.uniform(0, jitter)))
+    return timedelta(seconds=schedule[failures - 1] * (1 + jitter * draw))
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:

@@ -23,21 +23,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from models import audit
 from models.errors import Invalid, NotFound
-from models.rules import RuleError
-from models.sql import lock_rows
-from models.tables.webhooks import (
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookDeliveryStatus,
-    WebhookDisabledReason,
-    WebhookEndpoint,
-    WebhookEndpointStatus,
-    WebhookMessage,
-)
-from models.transactions import retried
-from models.webhook_rules import (
+from models.rules.commission import RuleError
+from models.rules.webhooks import (
     FAILING_AFTER,
     MAX_DESCRIPTION,
     MAX_ENDPOINTS,
@@ -56,6 +44,18 @@ from models.webhook_rules import (
     next_delay,
     retry_at,
 )
+from models.sql import lock_rows
+from models.tables import audit
+from models.tables.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookDisabledReason,
+    WebhookEndpoint,
+    WebhookEndpointStatus,
+    WebhookMessage,
+)
+from models.transactions import retried
 
 PENDING = WebhookDeliveryStatus.PENDING
 ENABLED = WebhookEndpointStatus.ENABLED
@@ -302,7 +302,7 @@ async def replay_failed(actor: str, now: datetime, *, endpoint_id: int, since: d
 @retried
 async def send_test(actor: str, now: datetime, *, endpoint_id: int) -> WebhookDelivery:
     """A `webhook.test` message to this endpoint alone, whatever it subscribes to."""
-    from models.webhook_events import test_data
+    from models.rules.webhook_events import test_data
 
     async with in_transaction():
         endpoint = await _endpoint(endpoint_id)
@@ -484,7 +484,11 @@ async def _failed(claimed: Claimed, result: AttemptResult, settings: WebhookSett
     if delivery is None:  # cancelled or counted meanwhile
         return
     delivery.failures += 1
-    delay = None if result.status == 410 else next_delay(settings.schedule, delivery.failures, settings.jitter, rng)
+    delay = (
+        None
+        if result.status == 410
+        else next_delay(settings.schedule, delivery.failures, settings.jitter, rng.random())
+    )
     if delay is not None:
         delivery.next_attempt_at = retry_at(now, delay, result.status, result.retry_after)
         await delivery.save(update_fields=["failures", "next_attempt_at"])

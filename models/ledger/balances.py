@@ -17,12 +17,10 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import webhook_events, webhook_ledger
-from models.affiliates import Affiliate, Balance, PaymentMethod
 from models.enums import ApprovalStatus, DueCause, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
-from models.payouts import Payout
-from models.program import SETTINGS_ID, ProgramSettings
-from models.rules import (
+from models.ledger.webhooks import emit
+from models.rules import webhook_events
+from models.rules.status import (
     AffiliateFacts,
     BalanceFigures,
     CurrencyLedger,
@@ -34,8 +32,11 @@ from models.rules import (
     refresh_affiliate,
     refresh_with_deltas,
 )
-from models.sales import Installment, OwedAmount, Sale
 from models.sql import batches, insert_rows, lock_rows, update_rows, update_values
+from models.tables.affiliates import Affiliate, Balance, PaymentMethod
+from models.tables.payouts import Payout
+from models.tables.program import SETTINGS_ID, ProgramSettings
+from models.tables.sales import Installment, OwedAmount, Sale
 from models.transactions import retried
 
 R = TypeVar("R")
@@ -332,7 +333,7 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
             ),
         )
         transitions = await refresh_affiliates(set(ready), now) if ready else []
-        await webhook_ledger.emit(webhook_events.became_due(transitions, DueCause.MATURED, now))
+        await emit(webhook_events.became_due(transitions, DueCause.MATURED, now))
         return transitions
 
 

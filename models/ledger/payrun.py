@@ -21,28 +21,17 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import audit, webhook_events, webhook_ledger
-from models.affiliates import Affiliate, PaymentMethod
-from models.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
 from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
-from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun, payment_reference
-from models.ledger import net_void_against_refunds
+from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
+from models.ledger.sales import net_void_against_refunds
+from models.ledger.webhooks import emit
 from models.money import MoneyError, check_currency
-from models.payouts import Payout
-from models.rules import (
-    PAYPAL_MAX_ROWS,
-    AffiliateFacts,
-    BalanceFigures,
-    Delta,
-    ProgramRules,
-    also_in,
-    export_methods,
-    file_part,
-    pay_by_id,
-    payable_currencies,
-)
-from models.sales import Installment, OwedAmount
+from models.rules import webhook_events
+from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id
+from models.rules.status import AffiliateFacts, BalanceFigures, Delta, ProgramRules, payable_currencies
+from models.rules.webhook_events import ListedFile, PaidPayout
+from models.rules.webhooks import Event
 from models.sql import (
     batches,
     insert_rows,
@@ -51,10 +40,13 @@ from models.sql import (
     summarise_listed,
     sums_with_ids,
 )
+from models.tables import audit
+from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun, payment_reference
+from models.tables.payouts import Payout
+from models.tables.sales import Installment, OwedAmount
 from models.transactions import retried
 from models.validation import text
-from models.webhook_events import ListedFile, PaidPayout
-from models.webhook_rules import Event
 
 MAX_KEY = 200
 
@@ -178,7 +170,7 @@ async def export_payment_details(
             rows, skips = _export_rows(await _export_facts(chunk, now), scope, program)
             await writer.write(rows, skips)
         await writer.close()
-        await webhook_ledger.emit([writer.announced()])
+        await emit([writer.announced()])
         await audit.record(
             actor,
             "exportPaymentDetails",
@@ -367,7 +359,7 @@ async def mark_as_paid(
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
-            await webhook_ledger.emit(webhook_events.paid(_paid(payouts, claims), now))
+            await emit(webhook_events.paid(_paid(payouts, claims), now))
             # What moved is known from the claims themselves: no sum over any history.
             await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
@@ -698,7 +690,7 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
         await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
         netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
         await refresh_affiliates([payout.affiliate_id], now)
-        await webhook_ledger.emit(
+        await emit(
             [
                 webhook_events.voided(
                     payout_id=payout_id,
