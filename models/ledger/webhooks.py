@@ -12,6 +12,7 @@ import base64
 import os
 import random
 import secrets
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +45,7 @@ from models.rules.webhooks import (
     next_delay,
     retry_at,
 )
-from models.sql import lock_rows
+from models.sql import insert_rows, lock_rows
 from models.tables import audit
 from models.tables.webhooks import (
     WebhookAttempt,
@@ -307,7 +308,8 @@ async def send_test(actor: str, now: datetime, *, endpoint_id: int) -> WebhookDe
     async with in_transaction():
         endpoint = await _endpoint(endpoint_id)
         _require_enabled(endpoint)
-        [delivery] = await _write([(Event(TEST_EVENT, now, test_data(endpoint_id)), [(endpoint.id, endpoint.url)])])
+        [message] = await _write([(Event(TEST_EVENT, now, test_data(endpoint_id)), [(endpoint.id, endpoint.url)])])
+        delivery = await WebhookDelivery.get(message_id=message)
         await audit.record(actor, "sendTestWebhook", "WebhookEndpoint", endpoint_id, delivery=delivery.id)
     return delivery
 
@@ -328,33 +330,27 @@ async def emit(events: Sequence[Event]) -> None:
     )
 
 
-async def _write(planned: Sequence[tuple[Event, list[tuple[int, str]]]]) -> list[WebhookDelivery]:
+async def _write(planned: Sequence[tuple[Event, list[tuple[int, str]]]]) -> list[int]:
+    """Multi-row INSERTs of the messages, then of their deliveries; returns the messages' ids."""
     if not planned:
         return []
-    messages = [
-        WebhookMessage(
-            message_id=message_id(e.at, os.urandom(10)), type=e.type, created_at=e.at, body=body(e.type, e.at, e.data)
-        )
-        for e, _ in planned
-    ]
-    await WebhookMessage.bulk_create(messages)
-    ids = dict(
-        await WebhookMessage.filter(message_id__in=[m.message_id for m in messages]).values_list("message_id", "id")
+    conn = WebhookMessage._choose_db(True)
+    rows = [(message_id(e.at, os.urandom(10)), e.type, e.at, body(e.type, e.at, e.data)) for e, _ in planned]
+    inserted = await insert_rows(
+        conn, WebhookMessage, MESSAGE_COLUMNS, rows, planned[0][0].at, returning=("id", "message_id")
     )
+    ids = {r["message_id"]: r["id"] for r in inserted}
     deliveries = [
-        WebhookDelivery(
-            endpoint_id=endpoint_id,
-            message_id=ids[m.message_id],
-            url=url,
-            status=PENDING,
-            next_attempt_at=e.at,
-            created_at=e.at,
-        )
-        for m, (e, targets) in zip(messages, planned, strict=True)
+        (endpoint_id, ids[row[0]], url, PENDING.value, e.at, e.at)
+        for row, (e, targets) in zip(rows, planned, strict=True)
         for endpoint_id, url in targets
     ]
-    await WebhookDelivery.bulk_create(deliveries)
-    return await WebhookDelivery.filter(message_id__in=list(ids.values())).order_by("id")
+    await insert_rows(conn, WebhookDelivery, DELIVERY_COLUMNS, deliveries, planned[0][0].at)
+    return list(ids.values())
+
+
+MESSAGE_COLUMNS = ("message_id", "type", "created_at", "body")
+DELIVERY_COLUMNS = ("endpoint_id", "message_id", "url", "status", "next_attempt_at", "created_at")
 
 
 # --- the worker's side ---------------------------------------------------------------------------------
@@ -443,39 +439,55 @@ class AttemptResult:
         return max(0, round((self.ended - self.started).total_seconds() * 1000))
 
 
+Outcome = tuple[Claimed, AttemptResult]
+
+
 @retried
-async def record(claimed: Claimed, result: AttemptResult, settings: WebhookSettings, rng: random.Random) -> None:
-    """The attempt, and what it means: SUCCEEDED once, a retry scheduled, FAILED, or the endpoint disabled."""
-    now = result.ended
+async def record(outcomes: Sequence[Outcome], settings: WebhookSettings, rng: random.Random) -> None:
+    """Attempts just made, in one transaction, and what they mean: SUCCEEDED once (`WHERE status =
+    'PENDING'`), a retry scheduled, FAILED, or the endpoint disabled. Each attempt row keeps its own
+    times; a delivery's `succeededAt` and `last_attempt_at` are the batch's latest end."""
+    if not outcomes:
+        return
+    latest = max(result.ended for _, result in outcomes)
     async with in_transaction():
-        await WebhookAttempt.create(
-            delivery_id=claimed.delivery_id,
-            number=claimed.number,
-            at=result.started,
-            response_code=result.status,
-            duration_ms=result.duration_ms,
-            error=None if result.error is None else result.error[:200],
-            response_excerpt=None if result.excerpt is None else result.excerpt[:RESPONSE_EXCERPT],
+        await WebhookAttempt.bulk_create(
+            [
+                WebhookAttempt(
+                    delivery_id=claimed.delivery_id,
+                    number=claimed.number,
+                    at=result.started,
+                    response_code=result.status,
+                    duration_ms=result.duration_ms,
+                    error=None if result.error is None else result.error[:200],
+                    response_excerpt=None if result.excerpt is None else result.excerpt[:RESPONSE_EXCERPT],
+                )
+                for claimed, result in outcomes
+            ]
         )
-        mine = WebhookDelivery.filter(id=claimed.delivery_id)
-        await mine.update(
-            attempt_count=F("attempt_count") + 1,
-            last_attempt_at=now,
-            last_response_code=result.status,
-            lease_until=None,
-            lease_owner=None,
-        )
-        if result.ok:
-            await WebhookDelivery.filter(id=claimed.delivery_id, status=PENDING).update(
-                status=WebhookDeliveryStatus.SUCCEEDED, succeeded_at=now, next_attempt_at=None
+        by_code: dict[int | None, list[int]] = defaultdict(list)
+        for claimed, result in outcomes:
+            by_code[result.status].append(claimed.delivery_id)
+        for code, ids in by_code.items():
+            await WebhookDelivery.filter(id__in=ids).update(
+                attempt_count=F("attempt_count") + 1,
+                last_attempt_at=latest,
+                last_response_code=code,
+                lease_until=None,
+                lease_owner=None,
             )
-            await mine.update(next_attempt_at=None)
-            await WebhookEndpoint.filter(id=claimed.endpoint_id).update(last_success_at=now)
-            return
-        if claimed.succeeded:  # a replay of a delivery that had succeeded: it stays SUCCEEDED
-            await mine.update(next_attempt_at=None)
-            return
-        await _failed(claimed, result, settings, rng)
+        succeeded = [c for c, r in outcomes if r.ok]
+        settled = [c.delivery_id for c, r in outcomes if r.ok or c.succeeded]  # no attempt due after these
+        if settled:
+            await WebhookDelivery.filter(id__in=settled).update(next_attempt_at=None)
+        if succeeded:
+            await WebhookDelivery.filter(id__in=[c.delivery_id for c in succeeded], status=PENDING).update(
+                status=WebhookDeliveryStatus.SUCCEEDED, succeeded_at=latest
+            )
+            await WebhookEndpoint.filter(id__in={c.endpoint_id for c in succeeded}).update(last_success_at=latest)
+        for claimed, result in outcomes:
+            if not result.ok and not claimed.succeeded:
+                await _failed(claimed, result, settings, rng)
 
 
 async def _failed(claimed: Claimed, result: AttemptResult, settings: WebhookSettings, rng: random.Random) -> None:
