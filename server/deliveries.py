@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import random
 import socket
+import ssl
 import time
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -58,11 +59,13 @@ async def checked_address(host: str, port: int, allow_private: bool) -> str:
     return addresses[0]
 
 
-def new_client(config: WebhookConfig) -> httpx.AsyncClient:
-    """No redirects followed, no environment proxies, no pooled connections (see the module docstring)."""
+def new_client(config: WebhookConfig, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
+    """No redirects followed, no environment proxies, no pooled connections (see the module docstring).
+    Certificates are checked against the system's CAs (`verify`: another context, for tests)."""
     return httpx.AsyncClient(
         follow_redirects=False,
         trust_env=False,
+        verify=verify,
         proxy=config.settings.proxy,
         timeout=httpx.Timeout(config.settings.timeout_s),
         limits=httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=0),
