@@ -6,17 +6,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
 from models.enums import Role
 from models.ledger import access
+from models.ledger.webhooks import prune
 from models.rules.webhooks import WebhookSettings
 from models.tables.webhooks import WebhookAttempt, WebhookDelivery, WebhookMessage
+from server.app import create_app
 from server.config import Settings
 from tests.api import ERROR, create_product, due_affiliate, export, pay, payable_affiliate, record_sale
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
@@ -469,3 +474,97 @@ async def test_disable_cancels_pending_deliveries(gql: GraphQLClient, settings: 
     assert data["deliveries"]["totalCount"] == 1
     await gql.ok(DELETE, id=created["endpoint"]["id"])
     assert await WebhookDelivery.all().count() == 0 and await WebhookAttempt.all().count() == 0
+
+
+async def test_a_replay_goes_to_the_url_of_now(gql: GraphQLClient, receiver: Receiver) -> None:
+    created = await create_endpoint(gql, "http://127.0.0.1:9/gone", "sale.recorded")  # nothing listens there
+    endpoint_id = created["endpoint"]["id"]
+    product = await create_product(gql)
+    await record_sale(gql, externalId="s-1", productId=product, affiliateId=await payable_affiliate(gql))
+    [failed] = await settled(gql, endpoint_id, 1)
+    assert failed["status"] == "FAILED" and all(a["error"] for a in failed["attempts"])
+    await gql.ok(UPDATE, input={"endpointId": endpoint_id, "url": receiver.url})
+    await gql.ok(ENABLE, id=endpoint_id)
+    replayed = (await gql.ok(REPLAY, id=failed["id"]))["replayWebhookDelivery"]["delivery"]
+    assert replayed["status"] == "PENDING"
+    [request] = await receiver.wait_for(1)
+    assert request.headers["webhook-id"] == failed["message"]["messageId"]
+    assert receiver.verified(created["secret"])
+
+
+async def test_one_log_line_per_attempt_without_secrets_or_bodies(
+    gql: GraphQLClient, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    receiver.answer(Reply(500, body=b"receiver-private-text"))
+    created = await create_endpoint(gql, receiver.url, "sale.recorded")
+    product = await create_product(gql)
+    await record_sale(gql, externalId="s-1", productId=product, affiliateId=await payable_affiliate(gql))
+    [delivery] = await settled(gql, created["endpoint"]["id"], 1)
+    lines = [r.getMessage() for r in caplog.records if r.name == "payouts.webhooks.deliveries"]
+    assert len(lines) == delivery["attemptCount"] == 2
+    assert all(created["endpoint"]["id"] in line and delivery["message"]["messageId"] in line for line in lines)
+    assert "result=500" in lines[0] and "result=200" in lines[1]
+    everything = caplog.text
+    assert created["secret"] not in everything and created["secret"][6:] not in everything
+    assert "receiver-private-text" not in everything and "s-1" not in everything  # no response body, no webhook body
+    assert "v1," not in everything  # no signature
+
+
+async def test_settled_deliveries_and_their_messages_are_pruned_after_30_days(
+    gql: GraphQLClient, receiver: Receiver, clock: MovableClock
+) -> None:
+    created = await create_endpoint(gql, receiver.url, "sale.recorded")
+    product = await create_product(gql)
+    await record_sale(gql, externalId="s-1", productId=product, affiliateId=await payable_affiliate(gql))
+    await settled(gql, created["endpoint"]["id"], 1)
+    assert await prune(clock() + timedelta(days=29)) == 0
+    assert await prune(clock() + timedelta(days=31)) > 0
+    assert await WebhookDelivery.all().count() == 0 and await WebhookMessage.all().count() == 0
+    assert await WebhookAttempt.all().count() == 0
+
+
+async def test_a_page_of_deliveries_costs_the_same_statements_whatever_its_size(
+    database_url: str, clock: MovableClock
+) -> None:
+    """Without the worker and the maturity clock (their polling would be counted): the page's own
+    statements, for 5 or 50 deliveries."""
+    quiet = Settings(
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        admin_token=ADMIN_TOKEN,
+        clock=clock,
+        maturity_clock=False,
+        webhooks=WebhookSettings(worker=False, allow_private=True),
+    )
+    async with LifespanManager(create_app(quiet), startup_timeout=60, shutdown_timeout=60) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://t") as http:
+            gql = GraphQLClient(http)
+            created = await create_endpoint(gql, "http://127.0.0.1:9/x", "sale.recorded")
+            product = await create_product(gql)
+            aff = await payable_affiliate(gql)
+            for n in range(50):
+                await record_sale(gql, externalId=f"s-{n}", productId=product, affiliateId=aff)
+            statements: list[str] = []
+            handler = logging.Handler(logging.DEBUG)
+            handler.emit = lambda record: statements.append(record.getMessage())  # type: ignore[method-assign]
+            logger = logging.getLogger("tortoise.db_client")
+            previous = logger.level
+            logger.setLevel(logging.DEBUG)
+            logger.addHandler(handler)
+            counts = {}
+            try:
+                for size in (5, 50):
+                    statements.clear()
+                    data = await gql.ok(
+                        f"query($id: ID!, $first: Int) {{ node(id: $id) {{ ... on WebhookEndpoint {{ "
+                        f"deliveries(first: $first) {{ edges {{ node {{ {DELIVERY} }} }} }} }} }} }}",
+                        id=created["endpoint"]["id"],
+                        first=size,
+                    )
+                    assert len(data["node"]["deliveries"]["edges"]) == size
+                    counts[size] = len(statements)
+            finally:
+                logger.removeHandler(handler)
+                logger.setLevel(previous)
+            assert counts[5] == counts[50] <= 6, counts

@@ -251,11 +251,12 @@ async def delete_endpoint(actor: str, *, endpoint_id: int) -> None:
 # --- replays and tests ---------------------------------------------------------------------------------
 
 
-def _replayed(delivery: WebhookDelivery, now: datetime) -> None:
-    """An attempt now; a FAILED or CANCELLED delivery is PENDING again with its schedule restarted."""
+def _replayed(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -> None:
+    """An attempt now, to the endpoint's URL of now (a merchant fixes the URL, then replays); a FAILED
+    or CANCELLED delivery is PENDING again with its schedule restarted."""
     if delivery.status is not WebhookDeliveryStatus.SUCCEEDED:
         delivery.status, delivery.failures = PENDING, 0
-    delivery.next_attempt_at = now
+    delivery.next_attempt_at, delivery.url = now, endpoint.url
 
 
 def _require_enabled(endpoint: WebhookEndpoint) -> None:
@@ -270,9 +271,10 @@ async def replay_delivery(actor: str, now: datetime, *, delivery_id: int) -> Web
         delivery = await WebhookDelivery.get_or_none(id=delivery_id)
         if delivery is None:
             raise NotFound("no such webhook delivery", "deliveryId")
-        _require_enabled(await _endpoint(delivery.endpoint_id, lock=False))
-        _replayed(delivery, now)
-        await delivery.save(update_fields=["status", "failures", "next_attempt_at"])
+        endpoint = await _endpoint(delivery.endpoint_id, lock=False)
+        _require_enabled(endpoint)
+        _replayed(delivery, endpoint, now)
+        await delivery.save(update_fields=["status", "failures", "next_attempt_at", "url"])
         await audit.record(
             actor, "replayWebhookDelivery", "WebhookDelivery", delivery_id, endpoint=delivery.endpoint_id
         )
@@ -283,12 +285,13 @@ async def replay_delivery(actor: str, now: datetime, *, delivery_id: int) -> Web
 async def replay_failed(actor: str, now: datetime, *, endpoint_id: int, since: datetime) -> int:
     """Every FAILED or CANCELLED delivery of the endpoint whose message is at or after `since`."""
     async with in_transaction():
-        _require_enabled(await _endpoint(endpoint_id))
+        endpoint = await _endpoint(endpoint_id)
+        _require_enabled(endpoint)
         count = await WebhookDelivery.filter(
             endpoint_id=endpoint_id,
             status__in=[WebhookDeliveryStatus.FAILED, WebhookDeliveryStatus.CANCELLED],
             message__created_at__gte=since,
-        ).update(status=PENDING, failures=0, next_attempt_at=now)
+        ).update(status=PENDING, failures=0, next_attempt_at=now, url=endpoint.url)
         await audit.record(
             actor,
             "replayFailedWebhookDeliveries",
