@@ -22,9 +22,7 @@ from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
 from models.ledger.payment_details import Cipher, Details
 from models.ledger.webhooks import emit
 from models.rules import webhook_events
-from models.rules.commission import (
-    RuleError,
-)
+from models.rules.commission import RuleError
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.transactions import retried
