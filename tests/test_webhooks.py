@@ -8,7 +8,7 @@ import base64
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -568,3 +568,37 @@ async def test_a_page_of_deliveries_costs_the_same_statements_whatever_its_size(
                 logger.removeHandler(handler)
                 logger.setLevel(previous)
             assert counts[5] == counts[50] <= 6, counts
+
+
+async def test_rotating_again_drops_the_oldest_secret(gql: GraphQLClient, receiver: Receiver) -> None:
+    created = await create_endpoint(gql, receiver.url, "sale.recorded")
+    first = created["secret"]
+    second = (await gql.ok(ROTATE, id=created["endpoint"]["id"], hours=24))["rotateWebhookSecret"]["secret"]
+    third = (await gql.ok(ROTATE, id=created["endpoint"]["id"], hours=24))["rotateWebhookSecret"]["secret"]
+    await gql.ok(TEST, id=created["endpoint"]["id"])
+    [request] = await receiver.wait_for(1)
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    assert receiver.verified(third) and receiver.verified(second)
+    with pytest.raises(AssertionError, match="did not verify"):
+        receiver.verified(first)
+    fourth = (await gql.ok(ROTATE, id=created["endpoint"]["id"], hours=0))["rotateWebhookSecret"]
+    assert fourth["endpoint"]["previousSecretExpiresAt"] is None
+    await gql.ok(TEST, id=created["endpoint"]["id"])
+    requests = await receiver.wait_for(2)
+    assert len(requests[1].headers["webhook-signature"].split(" ")) == 1  # no overlap: the new one alone
+
+
+async def test_retry_after_and_timeouts(gql: GraphQLClient, receiver: Receiver) -> None:
+    """FAST's schedule waits 1 s; a 503 asking for 3 s is waited for. A receiver slower than the 2 s
+    timeout is a failed attempt without a status."""
+    receiver.answer(Reply(503, {"retry-after": "3"}), Reply(200, delay=3.0))
+    created = await create_endpoint(gql, receiver.url, "sale.recorded")
+    await gql.ok(TEST, id=created["endpoint"]["id"])
+    [delivery] = await settled(gql, created["endpoint"]["id"], 1)
+    assert delivery["status"] == "SUCCEEDED" and delivery["attemptCount"] == 3
+    first, second, third = delivery["attempts"]
+    assert first["responseCode"] == 503
+    assert datetime.fromisoformat(second["at"]) - datetime.fromisoformat(first["at"]) >= timedelta(seconds=3)
+    assert (second["responseCode"], second["error"]) == (None, "timeout after 2 s")
+    assert 2000 <= second["durationMs"] < 2900
+    assert third["responseCode"] == 200
