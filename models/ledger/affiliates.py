@@ -18,10 +18,9 @@ from tortoise.transactions import in_transaction
 from models.enums import ApprovalStatus, DueCause, PaymentMethodType, PayoutMode
 from models.errors import Invalid, NotFound
 from models.ledger import payment_details
+from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
 from models.ledger.payment_details import Cipher, Details
-from models.ledger.webhooks import emit
-from models.rules import webhook_events
 from models.rules.commission import RuleError
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
@@ -131,7 +130,7 @@ async def _set_affiliate_field(
         setattr(affiliate, column, value)
         await affiliate.save(update_fields=[column])
         transitions = await refresh_affiliates([affiliate_id], now)
-        await emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(actor, action, "Affiliate", affiliate_id, before=before.value, after=value.value)
     return Changed(await Affiliate.get(id=affiliate_id), transitions)
 
@@ -177,7 +176,7 @@ async def update_payment_details(
             raise Invalid(str(e), e.field) from None
         await affiliate.save(update_fields=["preferred_method"])
         transitions = await refresh_affiliates([affiliate_id], now)
-        await emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(
             actor,
             "updatePaymentDetails",

@@ -18,8 +18,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.enums import ApprovalStatus, DueCause, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
-from models.ledger.webhooks import emit
-from models.rules import webhook_events
+from models.ledger.announcements import announce_due
 from models.rules.status import (
     AffiliateFacts,
     BalanceFigures,
@@ -333,7 +332,7 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
             ),
         )
         transitions = await refresh_affiliates(set(ready), now) if ready else []
-        await emit(webhook_events.became_due(transitions, DueCause.MATURED, now))
+        await announce_due(transitions, DueCause.MATURED, now)
         return transitions
 
 

@@ -28,8 +28,8 @@ from tortoise.transactions import in_transaction
 
 from models.enums import ApprovalStatus, DueCause, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
+from models.ledger.announcements import announce_due
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules
-from models.ledger.webhooks import emit
 from models.rules.commission import (
     Milestone,
     Rate,
@@ -41,7 +41,7 @@ from models.rules.commission import (
 from models.rules.payrun import settles_at_sale
 from models.rules.renewals import Assignment, renewal_ended, renewal_rate, tier_at
 from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
-from models.rules.webhook_events import BookedSale, PaidPayout, became_due, paid, recorded
+from models.rules.webhook_events import BookedSale, PaidPayout, paid, recorded
 from models.rules.webhooks import Event
 from models.sql import batches, insert_rows, present
 from models.tables import audit
@@ -503,7 +503,7 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
             sales, changes, instant = await _insert(conn, plans, facts.program, now, rows=not bulk)
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
         transitions = await apply_changes(changes, now, facts.program)
-        await emit(_events(plans, sales, instant, transitions, now))
+        await announce_due(transitions, DueCause.SALE_RECORDED, now, also=_events(plans, sales, instant, now))
         if plans and bulk:
             await audit.record(
                 orders[0].actor,
@@ -524,10 +524,9 @@ def _events(
     plans: Sequence[_Plan],
     sales: dict[str, Sale | int],
     instant: dict[str, int],
-    transitions: Sequence[Transition],
     now: datetime,
 ) -> list[Event]:
-    """What the batch announces to webhooks (rule 19.3): each new sale, each instant payout, each due rise."""
+    """What the batch tells webhooks besides due rises (rule 19.3): each new sale, each instant payout."""
     ids = {name: s if isinstance(s, int) else s.id for name, s in sales.items()}
     booked = [
         BookedSale(
@@ -557,11 +556,7 @@ def _events(
         for p in plans
         if p.external_id in instant
     ]
-    return [
-        *recorded(booked, now),
-        *paid(payouts, now),
-        *became_due(transitions, DueCause.SALE_RECORDED, now),
-    ]
+    return [*recorded(booked, now), *paid(payouts, now)]
 
 
 def _refuse_any(steps: Sequence[_Step]) -> None:

@@ -11,9 +11,8 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from models.enums import DueCause
+from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
-from models.ledger.webhooks import emit
-from models.rules import webhook_events
 from models.tables import audit
 from models.tables.sales import Installment, Sale
 
@@ -34,7 +33,7 @@ async def _set_dispute(
         # Paid installments too: if their payout is voided during the dispute, they come back held.
         await Installment.filter(sale_id=sale.id).update(disputed=held)
         transitions = await refresh_affiliates([sale.affiliate_id], now)
-        await emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(actor, action, "Sale", sale.id, dispute=dispute_id, held=held)
     return Changed(sale, transitions)
 

@@ -10,9 +10,8 @@ from tortoise.transactions import in_transaction
 
 from models.enums import DueCause
 from models.errors import Invalid
+from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, refresh_all
-from models.ledger.webhooks import emit
-from models.rules import webhook_events
 from models.tables import audit
 from models.tables.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.transactions import retried
@@ -54,6 +53,6 @@ async def update_program_settings(
             settings.default_milestones = changed["defaultMilestones"] = milestones_to_json(parsed)
         await settings.save()
         transitions = await refresh_all(now)
-        await emit(webhook_events.became_due(transitions, DueCause.REQUIREMENTS_MET, now))
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(actor, "updateProgramSettings", "ProgramSettings", SETTINGS_ID, **changed)
     return Changed(settings, transitions)
