@@ -26,6 +26,7 @@ from tortoise.transactions import in_transaction
 
 from models.errors import Invalid, NotFound
 from models.rules.commission import RuleError
+from models.rules.webhook_events import test_data
 from models.rules.webhooks import (
     FAILING_AFTER,
     MAX_DESCRIPTION,
@@ -306,8 +307,6 @@ async def replay_failed(actor: str, now: datetime, *, endpoint_id: int, since: d
 @retried
 async def send_test(actor: str, now: datetime, *, endpoint_id: int) -> WebhookDelivery:
     """A `webhook.test` message to this endpoint alone, whatever it subscribes to."""
-    from models.rules.webhook_events import test_data
-
     async with in_transaction():
         endpoint = await _endpoint(endpoint_id)
         _require_enabled(endpoint)
@@ -398,10 +397,9 @@ async def claim(now: datetime, box: SecretBox, lease: timedelta, limit: int) -> 
     claimed: list[Claimed] = []
     for d in rows:
         endpoint, message = d.endpoint, d.message
-        if endpoint.status is not ENABLED:
-            await WebhookDelivery.filter(id=d.id, status=PENDING).update(
-                status=WebhookDeliveryStatus.CANCELLED, next_attempt_at=None, lease_until=None
-            )
+        if endpoint.status is not ENABLED:  # nothing is attempted for it (a replayed success neither)
+            await WebhookDelivery.filter(id=d.id, status=PENDING).update(status=WebhookDeliveryStatus.CANCELLED)
+            await WebhookDelivery.filter(id=d.id).update(next_attempt_at=None, lease_until=None, lease_owner=None)
             continue
         keys = [box.open(endpoint.secret)]
         expires = endpoint.previous_secret_expires_at
