@@ -4,6 +4,7 @@ processes racing for deliveries on PostgreSQL attempt each one once and count it
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
@@ -15,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks.webhooks import run as benchmark
 from tests.api import ERROR, create_product, payable_affiliate
-from tests.clients import ADMIN_TOKEN, GraphQLClient, on_postgres
+from tests.clients import ADMIN_TOKEN, POSTGRES_URL, GraphQLClient, on_postgres
 from tests.receiver import Receiver, receiving
 from tests.servers import ROOT, migrate_first, read, server_env, start_server
 from tests.test_webhooks import CREATE
@@ -128,3 +130,13 @@ async def test_processes_racing_deliver_each_message_once(
     assert len(seen) == sales and set(seen.values()) == {1}, seen.most_common(3)
     assert len(receiver.verified(created["secret"])) == sales
     assert Counter((e["node"]["status"], e["node"]["attemptCount"]) for e in edges) == {("SUCCEEDED", 1): sales}
+
+
+async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:
+    """benchmarks/webhooks.py, tiny, so its code does not rot; its figures are not asserted."""
+    args = argparse.Namespace(
+        postgres=POSTGRES_URL, workers=1, clients=2, seconds=0.3, affiliates=2, burst=20, timeout=30.0
+    )
+    report = await benchmark(args)
+    assert report["burst"]["delivered"] >= 20  # (a late delivery of the first part may count too)
+    assert report["record_sale_with"]["sales_per_s"] > 0
