@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "models.tables.processor",
     "models.tables.webhooks",
     "models.tables.stripe",
+    "models.tables.commissions",
 ]
 
 

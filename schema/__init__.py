@@ -21,6 +21,7 @@ from strawberry.types.base import get_object_definition
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.commissions import Commission, CommissionMutations
 from schema.cost import MAX_COST, QueryCost
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
@@ -63,6 +64,7 @@ Mutation = merge_types(
         TokenMutations,
         PaymentMutations,
         TierMutations,
+        CommissionMutations,
         WebhookMutations,
     ),
 )
@@ -110,6 +112,7 @@ def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> stra
             PaymentExport,
             CommissionTier,
             ProcessorEvent,
+            Commission,
             WebhookEndpoint,
             WebhookMessage,
             WebhookDelivery,

@@ -16,8 +16,6 @@ from models.global_ids import to_global_id
 from models.rules.status import Transition
 from models.rules.webhooks import MAX_LISTED_FILES, Event, iso, money, money_list
 
-AFFILIATE_ROLE = "AFFILIATE"  # every commission of this release is the sale's affiliate's (rule 16 adds others)
-
 
 def _id(type_name: str, pk: int | None) -> str | None:
     return None if pk is None else to_global_id(type_name, pk)
@@ -113,6 +111,28 @@ def voided(
 
 
 @dataclass(frozen=True)
+class CommissionLine:
+    """One payee's commission on a sale: its amount after the change, and a refund's cut of it."""
+
+    commission_id: int
+    role: str
+    payee_id: int
+    amount: int
+    reduction: int | None = None
+
+    def data(self, currency: str) -> dict[str, Any]:
+        line: dict[str, Any] = {
+            "commissionId": to_global_id("Commission", self.commission_id),
+            "role": self.role,
+            "payeeId": to_global_id("Affiliate", self.payee_id),
+        }
+        if self.reduction is not None:
+            line["reduction"] = money(self.reduction, currency)
+        line["amount"] = money(self.amount, currency)
+        return line
+
+
+@dataclass(frozen=True)
 class BookedSale:
     """A sale just booked (created, not a retry), as `sale.recorded` tells it."""
 
@@ -122,18 +142,10 @@ class BookedSale:
     affiliate_id: int
     amount: int
     currency: str
-    commission: int
     occurred_at: datetime
     renewal: bool
     subscription_id: str | None
-
-
-def _commission(sale_id: int, affiliate_id: int) -> dict[str, Any]:
-    return {
-        "commissionId": to_global_id("Commission", sale_id),
-        "role": AFFILIATE_ROLE,
-        "payeeId": to_global_id("Affiliate", affiliate_id),
-    }
+    commissions: tuple[CommissionLine, ...]
 
 
 def recorded(sales: Sequence[BookedSale], at: datetime) -> list[Event]:
@@ -150,7 +162,7 @@ def recorded(sales: Sequence[BookedSale], at: datetime) -> list[Event]:
                 "occurredAt": iso(s.occurred_at),
                 "renewal": s.renewal,
                 "subscriptionId": s.subscription_id,
-                "commissions": [{**_commission(s.sale_id, s.affiliate_id), "amount": money(s.commission, s.currency)}],
+                "commissions": [c.data(s.currency) for c in s.commissions],
             },
         )
         for s in sales
@@ -161,18 +173,17 @@ def refunded(
     *,
     sale_id: int,
     external_id: str,
-    affiliate_id: int,
     currency: str,
     kind: RefundKind,
     refund: int,
     refunded_total: int,
     status: str,
     occurred_at: datetime,
-    reduction: int,
-    commission_after: int,
+    commissions: Sequence[CommissionLine],
     at: datetime,
 ) -> Event:
-    """`sale.refunded`: the refund or chargeback, the total refunded so far, each commission after it."""
+    """`sale.refunded`: the refund or chargeback, the total refunded so far, each commission's cut and
+    its amount after it."""
     return Event(
         "sale.refunded",
         at,
@@ -184,13 +195,7 @@ def refunded(
             "refunded": money(refunded_total, currency),
             "status": status,
             "occurredAt": iso(occurred_at),
-            "commissions": [
-                {
-                    **_commission(sale_id, affiliate_id),
-                    "reduction": money(reduction, currency),
-                    "amount": money(commission_after, currency),
-                }
-            ],
+            "commissions": [c.data(currency) for c in commissions],
         },
     )
 
