@@ -602,3 +602,35 @@ async def test_retry_after_and_timeouts(gql: GraphQLClient, receiver: Receiver) 
     assert (second["responseCode"], second["error"]) == (None, "timeout after 2 s")
     assert 2000 <= second["durationMs"] < 2900
     assert third["responseCode"] == 200
+
+
+async def test_every_commission_of_a_sale_is_listed(gql: GraphQLClient) -> None:
+    """Rule 16: a recruit's sale earns its recruiter a SECOND_TIER commission; both are in the payloads."""
+    await create_endpoint(gql, "https://hooks.example.com/x", "sale.recorded", "sale.refunded")
+    product = await create_product(gql, secondTierCommissionPercent="5")
+    ann = await payable_affiliate(gql)
+    rita = await payable_affiliate(gql, "Rita Roe")
+    answer = await gql.ok(
+        "mutation($a: ID!, $r: ID) { setRecruiter(affiliateId: $a, recruiterId: $r) { __typename } }", a=ann, r=rita
+    )
+    assert answer["setRecruiter"]["__typename"] == "SetRecruiterSuccess"
+    await record_sale(gql, externalId="s-1", productId=product, affiliateId=ann)
+    await gql.ok(REFUND, input={"externalId": "s-1", "amount": {"amount": "100.10", "currency": "USD"}})
+    messages = {
+        e["node"]["type"]: e["node"]["payload"]["data"] for e in (await gql.ok(MESSAGES))["webhookMessages"]["edges"]
+    }
+    sold = messages["sale.recorded"]["commissions"]
+    assert [(c["role"], c["payeeId"], c["amount"]["amount"]) for c in sold] == [
+        ("AFFILIATE", ann, "10.01"),
+        ("SECOND_TIER", rita, "5.01"),
+    ]
+    assert len({c["commissionId"] for c in sold}) == 2
+    refunded = messages["sale.refunded"]["commissions"]
+    assert [(c["role"], c["reduction"]["amount"], c["amount"]["amount"]) for c in refunded] == [
+        ("AFFILIATE", "10.01", "0.00"),
+        ("SECOND_TIER", "5.01", "0.00"),
+    ]
+    assert [c["commissionId"] for c in refunded] == [c["commissionId"] for c in sold]
+    for c in sold:
+        node = await gql.ok("query($id: ID!) { node(id: $id) { ... on Commission { role } } }", id=c["commissionId"])
+        assert node["node"]["role"] == c["role"]
