@@ -37,6 +37,7 @@ from schema.sales import Sale, SaleMutations
 from schema.tax import TaxMutations, TaxQueries, TaxYearReport
 from schema.tiers import CommissionTier, TierMutations
 from schema.tokens import ApiToken, TokenMutations
+from schema.webhooks import WebhookDelivery, WebhookEndpoint, WebhookMessage, WebhookMutations, WebhookQueries
 
 Query = merge_types(
     "Query",
@@ -49,6 +50,7 @@ Query = merge_types(
         PaymentQueries,
         ProcessorEventQueries,
         TaxQueries,
+        WebhookQueries,
     ),
 )
 get_object_definition(
@@ -66,6 +68,7 @@ Mutation = merge_types(
         TierMutations,
         CommissionMutations,
         TaxMutations,
+        WebhookMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (
@@ -114,6 +117,9 @@ def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> stra
             ProcessorEvent,
             Commission,
             TaxYearReport,
+            WebhookEndpoint,
+            WebhookMessage,
+            WebhookDelivery,
         ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},

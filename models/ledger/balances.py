@@ -17,7 +17,8 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models.enums import ApprovalStatus, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
+from models.enums import ApprovalStatus, DueCause, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
+from models.ledger.announcements import announce_due
 from models.rules.status import (
     AffiliateFacts,
     BalanceFigures,
@@ -341,7 +342,9 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
             id__in=sorted(set(found)), payment_status=PaymentStatus.DUE, tax_form_expires_at__lte=now
         ).values_list("id", flat=True)
         ready = [*ready, *cast(list[int], expired)]
-        return await refresh_affiliates(set(ready), now) if ready else []
+        transitions = await refresh_affiliates(set(ready), now) if ready else []
+        await announce_due(transitions, DueCause.MATURED, now)
+        return transitions
 
 
 async def next_maturity() -> datetime | None:

@@ -28,8 +28,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.enums import ApprovalStatus, CommissionRole, PayoutMode
+from models.enums import ApprovalStatus, CommissionRole, DueCause, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
+from models.ledger.announcements import announce_due
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules
 from models.money import canonical_percent
 from models.rules.commission import (
@@ -45,6 +46,8 @@ from models.rules.payrun import settles_at_sale
 from models.rules.renewals import Assignment, renewal_ended, renewal_rate, tier_at
 from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
 from models.rules.tax import FORM_COLUMNS, FormOnFile, form_on_row, hold, local_date
+from models.rules.webhook_events import BookedSale, CommissionLine, PaidPayout, paid, recorded
+from models.rules.webhooks import Event
 from models.sql import batches, insert_rows, present
 from models.tables import audit
 from models.tables.affiliates import Affiliate
@@ -490,10 +493,11 @@ def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _
 
 async def _insert(
     conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
-) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta]]:
+) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta], list[Event]]:
     """Sales, their commissions, instant payouts, then installments: multi-row INSERTs.
 
-    Returns the new sales by externalId (rows, or ids only) and what they add to each touched balance.
+    Returns the new sales by externalId (rows, or ids only), what they add to each touched balance,
+    and what they tell webhooks (rule 19.3: each sale with its commissions, each instant payout).
     """
     back = ("*",) if rows else ("id", "external_id")
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
@@ -577,7 +581,51 @@ async def _insert(
                     move.opened.append(OpenInstallment(part, release))
     changes = {key: move.delta() for key, move in moves.items()}
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
-    return sales, changes
+    return sales, changes, _events(plans, ids, commissions, payouts, now)
+
+
+def _events(
+    plans: Sequence[_Plan],
+    ids: dict[str, int],
+    commissions: dict[tuple[int, int], int],
+    payouts: dict[str, int],
+    now: datetime,
+) -> list[Event]:
+    booked = [
+        BookedSale(
+            ids[p.external_id],
+            p.external_id,
+            p.product.id,
+            p.affiliate_id,
+            p.amount,
+            p.product.currency,
+            p.occurred_at,
+            p.renewal,
+            p.subscription_id,
+            tuple(
+                CommissionLine(
+                    commissions[(ids[p.external_id], c.position)], c.share.role.value, c.share.payee_id, c.share.amount
+                )
+                for c in p.payees
+            ),
+        )
+        for p in plans
+    ]
+    instant = [
+        PaidPayout(
+            payouts[_instant(p, c)],
+            c.share.payee_id,
+            c.share.amount,
+            p.product.currency,
+            None,
+            p.occurred_at,
+            _instant(p, c),
+        )
+        for p in plans
+        for c in p.payees
+        if c.instant and c.share.amount > 0
+    ]
+    return [*recorded(booked, now), *paid(instant, now)]
 
 
 def _instant(p: _Plan, c: _Payee) -> str:
@@ -654,10 +702,12 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
         plans = [s for s in steps if isinstance(s, _Plan)]
         sales: dict[str, Sale | int] = {}
         changes: dict[tuple[int, str], Delta] = {}
+        events: list[Event] = []
         if plans:
-            sales, changes = await _insert(conn, plans, facts.program, now, rows=not bulk)
+            sales, changes, events = await _insert(conn, plans, facts.program, now, rows=not bulk)
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
         transitions = await apply_changes(changes, now, facts.program)
+        await announce_due(transitions, DueCause.SALE_RECORDED, now, also=events)
         if plans and bulk:
             await audit.record(
                 orders[0].actor,

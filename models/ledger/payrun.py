@@ -25,10 +25,14 @@ from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, Payment
 from models.errors import Invalid, NotFound, Violation
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
 from models.ledger.sales import net_void_against_refunds
+from models.ledger.webhooks import emit
 from models.money import MoneyError, check_currency
+from models.rules import webhook_events
 from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id
 from models.rules.status import AffiliateFacts, BalanceFigures, Delta, ProgramRules, payable_currencies
 from models.rules.tax import FORM_COLUMNS, payee_hold
+from models.rules.webhook_events import ListedFile, PaidPayout
+from models.rules.webhooks import Event
 from models.sql import (
     batches,
     insert_rows,
@@ -39,7 +43,7 @@ from models.sql import (
 )
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
-from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
+from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun, payment_reference
 from models.tables.payouts import Payout
 from models.tables.sales import Installment, OwedAmount
 from models.transactions import retried
@@ -167,6 +171,7 @@ async def export_payment_details(
             rows, skips = _export_rows(await _export_facts(chunk, now), scope, program)
             await writer.write(rows, skips)
         await writer.close()
+        await emit([writer.announced()])
         await audit.record(
             actor,
             "exportPaymentDetails",
@@ -278,6 +283,27 @@ class ExportWriter:
         self.rows += len(values)
         self.skipped += len(skips)
 
+    def announced(self) -> Event:
+        """The export's `export.created` message (rule 19.3): its files, in the order written."""
+        files = sorted([*self.done, *self.files.values()], key=lambda f: f.id)
+        return webhook_events.export_created(
+            export_id=self.export.id,
+            scope=self.export.scope.value,
+            created_at=self.now,
+            skipped=self.skipped,
+            files=[
+                ListedFile(
+                    f.id,
+                    f.method.value,
+                    "PAYPAL_BULK" if f.method is PaymentMethodType.PAYPAL else "CSV",
+                    f.currency,
+                    f.rows,
+                    f.total,
+                )
+                for f in files
+            ],
+        )
+
     async def close(self) -> None:
         for file in [*self.done, *self.files.values()]:
             await file.save(update_fields=["rows", "total", "shared_rows"])
@@ -339,6 +365,7 @@ async def mark_as_paid(
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
+            await emit(webhook_events.paid(_paid(payouts, claims), now))
             # What moved is known from the claims themselves: no sum over any history.
             await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
@@ -624,6 +651,28 @@ async def _settle(
     return made
 
 
+def _paid(payouts: Sequence[Payout], claims: Sequence[Claim]) -> list[PaidPayout]:
+    """The payouts a run made, as `payout.paid` tells them (an export's row gives its reference)."""
+    rows = {(c.affiliate_id, c.currency): c.row for c in claims}
+    made: list[PaidPayout] = []
+    for p in payouts:
+        row = rows.get((p.affiliate_id, p.currency))
+        made.append(
+            PaidPayout(
+                p.id,
+                p.affiliate_id,
+                p.amount,
+                p.currency,
+                None if p.method is None else PaymentMethodType(p.method).value,
+                p.paid_at,
+                p.reference,
+                p.export_id,
+                None if row is None or p.export_id is None else payment_reference(p.export_id, row.id),
+            )
+        )
+    return made
+
+
 def _claimed(changed: int, expected: int) -> None:
     """Every row a run claims must still have been unsettled: any row already taken aborts the run."""
     if changed != expected:
@@ -656,6 +705,18 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
         await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
         netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
         await refresh_affiliates([payout.affiliate_id], now)
+        await emit(
+            [
+                webhook_events.voided(
+                    payout_id=payout_id,
+                    affiliate_id=payout.affiliate_id,
+                    amount=payout.amount,
+                    currency=payout.currency,
+                    at=now,
+                    reason=reason,
+                )
+            ]
+        )
         await audit.record(
             actor,
             "voidPayout",

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from models.enums import DueCause
 from models.errors import Invalid
+from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, refresh_all
 from models.ledger.tax import TaxSettings, apply_tax_settings
 from models.tables import audit
@@ -55,5 +57,6 @@ async def update_program_settings(
             changed.update(await apply_tax_settings(settings, tax))
         await settings.save()
         transitions = await refresh_all(now)
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(actor, "updateProgramSettings", "ProgramSettings", SETTINGS_ID, **changed)
     return Changed(settings, transitions)

@@ -229,6 +229,7 @@ class Transition:
     after_status: PaymentStatus
     before_due: dict[str, int]
     after_due: dict[str, int]
+    bus_id: int | None = field(default=None, compare=False)  # its bus outbox row, once announced
 
     @property
     def newly_due(self) -> dict[str, int]:
