@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 
 import strawberry
 from strawberry.extensions import (
@@ -20,9 +21,11 @@ from strawberry.types.base import get_object_definition
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.commissions import Commission, CommissionMutations
+from schema.cost import MAX_COST, QueryCost
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
-from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
+from schema.limits import ErrorCodes, InputGuard, MaxQueryLength, NoSuggestions
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
@@ -59,6 +62,7 @@ Mutation = merge_types(
         TokenMutations,
         PaymentMutations,
         TierMutations,
+        CommissionMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (
@@ -78,23 +82,35 @@ LIMIT_RULES = [
 ]
 
 
-def make_schema(*, introspection: bool = True) -> strawberry.Schema:
+def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaxQueryLength,  # first: an over-long text is refused before it is parsed or cached
         DocumentCache,
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: AddValidationRules(LIMIT_RULES),
+        lambda: QueryCost(max_cost),
         InputGuard,
         ErrorCodes,  # before MaskErrors: runs after it, on the final errors
         MaskUnexpected,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, NoSuggestions]
     built = Schema(
         query=Query,
         mutation=Mutation,
         subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        types=[
+            Affiliate,
+            Product,
+            Sale,
+            Payout,
+            ApiToken,
+            AuditEntry,
+            PaymentExport,
+            CommissionTier,
+            ProcessorEvent,
+            Commission,
+        ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
         execution_context_class=SharedExecution,  # subscribers of one event share executions
@@ -103,6 +119,10 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     return built
 
 
-schema = make_schema()
+@cache
+def default_schema() -> strawberry.Schema:
+    """The schema with introspection, built on first use: importing a schema module builds nothing."""
+    return make_schema()
 
-__all__ = ["Node", "make_schema", "schema"]
+
+__all__ = ["Node", "default_schema", "make_schema"]

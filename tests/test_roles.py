@@ -8,9 +8,11 @@ from typing import Any, cast
 import httpx
 
 from models.enums import Role
-from schema import schema
+from schema import default_schema
 from tests.api import ERROR, add_paypal, create_affiliate, create_affiliate_token, create_product, record_sale
 from tests.clients import GraphQLClient
+
+schema = default_schema()
 
 ADMIN, VIEWER, AFFILIATE, NONE = "ADMIN", "VIEWER", "AFFILIATE", "NONE"
 OK, FORBIDDEN, NULL, UNAUTHENTICATED, NOT_FOUND = "ok", "FORBIDDEN", "null", "401", "NOT_FOUND"
@@ -246,6 +248,20 @@ def mutation_table(w: World) -> list[tuple[str, str, dict[str, Any]]]:
             "assignCommissionTier",
             call("assignCommissionTier", "affiliateId: $id, productId: $product", "$id: ID!, $product: ID!"),
             {"id": w.ann, "product": w.product},
+        ),
+        (
+            "setRecruiter",
+            call("setRecruiter", "affiliateId: $id, recruiterId: $r", "$id: ID!, $r: ID"),
+            {"id": w.ann, "r": w.bob},
+        ),
+        (
+            "setProductJvPartners",
+            call(
+                "setProductJvPartners",
+                "productId: $p, partners: $partners",
+                "$p: ID!, $partners: [JvPartnerShareInput!]!",
+            ),
+            {"p": w.product, "partners": [{"payeeId": w.bob, "percent": "5"}]},
         ),
     ]
     return [row for row in table if row[0] in MUTATIONS]
