@@ -20,6 +20,7 @@ from strawberry.types.base import get_object_definition
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.dashboard import DashboardQueries
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
@@ -30,9 +31,9 @@ from schema.permissions import guard_objects
 from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
-from schema.sales import Sale, SaleMutations
+from schema.sales import Sale, SaleMutations, SaleQueries
 from schema.tiers import CommissionTier, TierMutations
-from schema.tokens import ApiToken, TokenMutations
+from schema.tokens import ApiToken, TokenMutations, TokenQueries
 
 Query = merge_types(
     "Query",
@@ -44,6 +45,9 @@ Query = merge_types(
         AuditQueries,
         PaymentQueries,
         ProcessorEventQueries,
+        SaleQueries,
+        TokenQueries,
+        DashboardQueries,
     ),
 )
 get_object_definition(

@@ -186,7 +186,7 @@ def export_file_route(
         link = signed_link(request)
         details: dict[str, Any] = {}
         if header is not None or link is None:
-            principal = await authenticate(header, admin_token)
+            principal = await authenticate(header, admin_token, clock())
             if principal is None:
                 return refused(401, "a valid 'Authorization: Bearer <token>' header or a signed link is required")
             if principal.role is not Role.ADMIN:
