@@ -16,11 +16,11 @@ from tortoise.expressions import Case, F, Q, Subquery, When
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
-from models.affiliates import Balance
 from models.enums import PayoutStatus
 from models.errors import LedgerError
-from models.payouts import Payout as PayoutRow
-from models.sales import Sale as SaleRow
+from models.tables.affiliates import Balance
+from models.tables.payouts import Payout as PayoutRow
+from models.tables.sales import Sale as SaleRow
 from schema.affiliates import AffiliateFilter, selection
 from schema.context import Info
 from schema.money import Money, money_list

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from models import ledger
 from models.enums import DueCause, Role
-from models.rules import ProgramRules
+from models.ledger import program
+from models.rules.status import ProgramRules
 from schema.context import Info
 from schema.errors import Errors
 from schema.money import Money, MoneyInput, money_list
@@ -74,7 +74,7 @@ class ProgramMutations:
         self, info: Info, input: Annotated[UpdateProgramSettingsInput, strawberry.argument(description="The changes.")]
     ) -> UpdateProgramSettingsPayload:
         ctx = info.context
-        changed = await ledger.update_program_settings(
+        changed = await program.update_program_settings(
             ctx.principal.actor,
             ctx.now,
             minimum_sales=input.minimum_sales,

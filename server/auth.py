@@ -5,9 +5,9 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 
-from models.access import touch_token
 from models.enums import Role
-from models.tokens import ApiToken, hash_token
+from models.ledger.access import touch_token
+from models.tables.tokens import ApiToken, hash_token
 from schema.context import Principal
 from schema.ids import parse_pk
 

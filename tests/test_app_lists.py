@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from models.access import create_token
 from models.enums import Role
+from models.ledger.access import create_token
 from server.config import Settings
 from tests.api import ERROR, create_affiliate, create_product, payable_affiliate, record_sale, refund_sale
 from tests.clients import GraphQLClient, StatementCounter

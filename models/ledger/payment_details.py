@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from models.enums import PaymentMethodType
-from models.rules import RuleError, paypal_email_is_plain
+from models.rules.commission import RuleError
+from models.rules.payrun import paypal_email_is_plain
 
 MIN_SECRET_LENGTH = 32
 MAX_TEXT = 200

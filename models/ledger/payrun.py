@@ -21,28 +21,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.affiliates import Affiliate, PaymentMethod
-from models.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
 from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
 from models.errors import Invalid, NotFound, Violation
-from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
-from models.ledger import net_void_against_refunds
+from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
+from models.ledger.sales import net_void_against_refunds
 from models.money import MoneyError, check_currency
-from models.payouts import Payout
-from models.rules import (
-    PAYPAL_MAX_ROWS,
-    AffiliateFacts,
-    BalanceFigures,
-    Delta,
-    ProgramRules,
-    also_in,
-    export_methods,
-    file_part,
-    pay_by_id,
-    payable_currencies,
-)
-from models.sales import Installment, OwedAmount
+from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id
+from models.rules.status import AffiliateFacts, BalanceFigures, Delta, ProgramRules, payable_currencies
 from models.sql import (
     batches,
     insert_rows,
@@ -51,6 +36,11 @@ from models.sql import (
     summarise_listed,
     sums_with_ids,
 )
+from models.tables import audit
+from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
+from models.tables.payouts import Payout
+from models.tables.sales import Installment, OwedAmount
 from models.transactions import retried
 from models.validation import text
 

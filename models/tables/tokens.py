@@ -21,7 +21,7 @@ def new_token() -> str:
 
 
 if TYPE_CHECKING:
-    from models.affiliates import Affiliate
+    from models.tables.affiliates import Affiliate
 
 
 class ApiToken(Model):
@@ -35,7 +35,7 @@ class ApiToken(Model):
     label = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
-    last_used_at = fields.DatetimeField(null=True)  # touched at most once a minute (models.access.touch_token)
+    last_used_at = fields.DatetimeField(null=True)  # touched at most once a minute (models.ledger.access.touch_token)
 
     class Meta:
         table = "api_tokens"
