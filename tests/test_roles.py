@@ -102,6 +102,12 @@ def query_table(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str]
         ("node token", NODE, {"id": w.ann_token_id}, others),
     ]
     table.append(("processorEvents", "{ processorEvents { totalCount } }", {}, readers))
+    table += [  # the merchant app's lists and totals (issue 22)
+        ("sales", "{ sales { totalCount edges { node { id } } } }", {}, readers),
+        ("apiTokens", "{ apiTokens { totalCount edges { node { id lastUsedAt } } } }", {}, readers),
+        ("affiliateTotals", "{ affiliateTotals { currency due { amount } } }", {}, readers),
+        ("commissionByMonth", "{ commissionByMonth { month earned { amount } } }", {}, readers),
+    ]
     if "paymentExports" in QUERIES:
         table.append(("paymentExports", "{ paymentExports { totalCount } }", {}, readers))
     return table
