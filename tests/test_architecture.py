@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable, Iterator
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -28,21 +29,26 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def imports_of(node: ast.Import | ast.ImportFrom, path: Path) -> Iterator[tuple[int, str]]:
+    if isinstance(node, ast.Import):
+        yield from ((node.lineno, alias.name) for alias in node.names)
+        return
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    base = node.module or ""
+    if node.level:
+        parts = package.split(".")
+        base = ".".join([*parts[: len(parts) - node.level + 1], base]).strip(".")
+    for alias in node.names:
+        submodule = ROOT / base.replace(".", "/") / alias.name
+        is_module = submodule.with_suffix(".py").exists() or submodule.is_dir()
+        yield node.lineno, f"{base}.{alias.name}" if is_module else base
+
+
 def imports(path: Path) -> Iterator[tuple[int, str]]:
     """(line, module) for every import of the file; `from models.ledger import booking` names models.ledger.booking."""
-    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            yield from ((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                base = ".".join([*parts[: len(parts) - node.level + 1], base]).strip(".")
-            for alias in node.names:
-                submodule = ROOT / base.replace(".", "/") / alias.name
-                is_module = submodule.with_suffix(".py").exists() or submodule.is_dir()
-                yield node.lineno, f"{base}.{alias.name}" if is_module else base
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield from imports_of(node, path)
 
 
 def files(folder: str) -> list[Path]:
@@ -96,6 +102,15 @@ def clock_reads() -> list[str]:
     ]
 
 
+def loaded_on_import(path: Path) -> set[str]:
+    """The project modules a module's own top level imports: not under TYPE_CHECKING, not inside functions."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found |= {module for line, module in imports_of(node, path)}
+    return {m for m in found if m.split(".")[0] in ("models", "schema", "server")}
+
+
 def test_every_import_follows_the_rules_of_the_house() -> None:
     found = wrong_arrows()
     assert not found, "wrong arrows (docs/architecture.md):\n" + "\n".join(found)
@@ -104,6 +119,15 @@ def test_every_import_follows_the_rules_of_the_house() -> None:
 def test_no_rule_reads_a_clock() -> None:
     found = clock_reads()
     assert not found, "a rule is handed `now`:\n" + "\n".join(found)
+
+
+def test_no_import_circle_when_modules_load() -> None:
+    """GraphQL types that name each other do it lazily (strawberry.lazy, TYPE_CHECKING): loading is a tree."""
+    graph = {module_name(p): loaded_on_import(p) for folder in ("models", "schema", "server") for p in files(folder)}
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as e:
+        pytest.fail(f"import circle: {' -> '.join(e.args[1])}")
 
 
 @pytest.mark.parametrize(
