@@ -396,6 +396,8 @@ test('program settings and products are forms that save', async () => {
   assert.deepEqual(programSettings.defaultMilestones.map((m) => m.delayDays), [30, 60]);
 
   await nav('Products').click();
+  await page.locator('tr[data-product]').first().waitFor();
+  await axe('products');
   await page.getByRole('button', { name: 'New product' }).click();
   let form = page.getByRole('dialog', { name: 'New product' });
   await form.getByLabel('Name', { exact: true }).fill('Masterclass');

@@ -9,7 +9,8 @@ import { useQuery } from './hooks';
 
 export function ApiTokens() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
-  const { data, error, reload } = useQuery(ApiTokensDocument, { includeRevoked, first: 100 });
+  const [shown, setShown] = useState(100);
+  const { data, error, reload } = useQuery(ApiTokensDocument, { includeRevoked, first: shown });
   const [failure, setFailure] = useState<string | null>(null);
   const revoke = async (id: string) => {
     try {
@@ -50,6 +51,9 @@ export function ApiTokens() {
           </tbody>
         </table>
       </Scroll>
+      {data?.apiTokens.pageInfo.hasNextPage && (
+        <button type="button" className="secondary" onClick={() => setShown((n) => n + 100)}>Show more tokens</button>
+      )}
       <p className="muted-strong">The bootstrap token from PAYOUTS_ADMIN_TOKEN is not listed: it lives in the server's environment.</p>
     </section>
   );

@@ -11,7 +11,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
     if (!dialog.open) dialog.showModal();
     return () => {
       if (dialog.open) dialog.close();
-      opener?.focus();
+      // Back to what opened it, unless that is gone or disabled by what the dialog did.
+      if (opener?.isConnected && !opener.matches(':disabled')) opener.focus();
     };
   }, []);
   return (

@@ -10,8 +10,11 @@ import { MarkAsPaidDialog, type PayableGroup } from './MarkAsPaidDialog';
 
 type Export = PayRunsQuery['paymentExports']['edges'][number]['node'];
 
+const PAGE = 20;
+
 export function PayRuns() {
-  const { data, error, reload } = useQuery(PayRunsDocument, { first: 20 });
+  const [shown, setShown] = useState(PAGE);
+  const { data, error, reload } = useQuery(PayRunsDocument, { first: shown });
   const [paying, setPaying] = useState<{ exportId: string; group: PayableGroup } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   if (!data) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
@@ -32,6 +35,9 @@ export function PayRuns() {
         />
       ))}
       {exports.length === 0 && <p>No export yet.</p>}
+      {data.paymentExports.pageInfo.hasNextPage && (
+        <button type="button" className="secondary" onClick={() => setShown((n) => n + PAGE)}>Show older exports</button>
+      )}
       {paying && (
         <MarkAsPaidDialog
           exportId={paying.exportId}
