@@ -182,7 +182,7 @@ test('filters, sort and search live in the URL: Back and reload bring the view b
   assert.equal(await page.getByLabel('Payment status').inputValue(), 'DUE_INCOMPLETE');
   assert.equal(await page.getByLabel('Sort').inputValue(), 'NAME');
   assert.equal(await page.getByLabel('Search').inputValue(), 'a');
-  assert.equal(await counter(), view);
+  await countIs(view);
   await page.goBack(); // the sort step
   await quiet();
   assert.equal(await page.getByLabel('Sort').inputValue(), 'DUE_DESC');
@@ -190,7 +190,7 @@ test('filters, sort and search live in the URL: Back and reload bring the view b
   await page.reload();
   await quiet();
   assert.equal(await page.getByLabel('Sort').inputValue(), 'NAME');
-  assert.equal(await counter(), view);
+  await countIs(view);
 });
 
 test('approve and decline from the table and from an affiliate page', async () => {
@@ -467,7 +467,7 @@ test('sales program-wide: filters in the URL, and a refund with an amount', asyn
   await nav('Sales').click();
   await quiet();
   const { sales } = await api('{ sales { totalCount } }');
-  assert.match(await page.getByTestId('sales-count').textContent(), new RegExp(`^50 of ${sales.totalCount} shown`));
+  await page.locator('[data-testid=sales-count]', { hasText: new RegExp(`^50 of ${sales.totalCount} shown`) }).waitFor();
   await page.getByRole('combobox', { name: 'Product', exact: true }).selectOption({ label: 'Video course' });
   await quiet();
   await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption({ label: 'Completed' });
@@ -482,7 +482,7 @@ test('sales program-wide: filters in the URL, and a refund with an amount', asyn
   const products = (await api('{ products(first: 50) { edges { node { id name } } } }')).products.edges.map((e) => e.node);
   const filtered = await api(`query($f: SaleFilter) { sales(filter: $f) { totalCount } }`, { f: {
     productId: products.find((p) => p.name === 'Video course').id, status: ['COMPLETED'], occurredFrom: `${from}T00:00:00Z` } });
-  assert.match(await page.getByTestId('sales-count').textContent(), new RegExp(` of ${filtered.sales.totalCount} shown`));
+  await page.locator('[data-testid=sales-count]', { hasText: new RegExp(` of ${filtered.sales.totalCount} shown`) }).waitFor();
   const href = await page.locator('tbody tr').first().getByRole('link').getAttribute('href');
   await page.getByRole('combobox', { name: 'Affiliate', exact: true }).selectOption(decodeURIComponent(href.replace('#/affiliates/', '')));
   await quiet();
