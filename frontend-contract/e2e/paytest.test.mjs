@@ -297,6 +297,7 @@ test('the table tells the truth; the desktop pay run confirms each group with a 
   const dialog = page.getByRole('dialog', { name: 'Export payment details' });
   await dialog.locator('[data-testid=scope-summary] tbody tr').first().waitFor();
   assert.ok(await dialog.evaluate((d) => d.contains(document.activeElement)), 'the dialog takes focus');
+  assert.match(await dialog.getByTestId('left-out').textContent(), /^Left out, below the minimum payout: \d/, 'the export says what it leaves out');
   await axe('export dialog');
   await dialog.getByLabel(/^PREFERRED/).check();
   await shot('export-dialog');

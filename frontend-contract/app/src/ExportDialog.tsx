@@ -60,6 +60,10 @@ export function ExportDialog({ affiliates, filter, onClose }: { affiliates: Row[
   const [paying, setPaying] = useState<PayableGroup | null>(null);
   const [minimums, setMinimums] = useState<readonly Money[] | null>(null);
   const notDue = affiliates.filter((a) => a.paymentStatus !== 'DUE').length;
+  /** Due amounts of the DUE affiliates that stay out of the files: below their currency's minimum. */
+  const leftOut = minimums
+    ? affiliates.filter((a) => a.paymentStatus === 'DUE').flatMap((a) => a.balances.map((b) => b.due)).filter((d) => !isZero(d) && !payable(d, minimums))
+    : [];
   useEffect(() => {
     request(ProgramSettingsDocument, {}).then((d) => setMinimums(d.programSettings.minimumPayout), (e: Error) => setError(e.message));
   }, []);
@@ -90,6 +94,11 @@ export function ExportDialog({ affiliates, filter, onClose }: { affiliates: Row[
             <p>
               {affiliates.length} affiliate(s) ticked{notDue > 0 && `; ${notDue} not DUE will be skipped`}.
             </p>
+            {leftOut.length > 0 && (
+              <p className="below" data-testid="left-out">
+                Left out, below the minimum payout: {moneyList(sumByCurrency(leftOut))} ({leftOut.length} amount(s)); they stay due.
+              </p>
+            )}
             <Scroll label="What each payment type would export">
             <table className="grid compact" data-testid="scope-summary">
               <thead>
