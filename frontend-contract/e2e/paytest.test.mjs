@@ -528,6 +528,8 @@ test('tokens: a self-service token with Copy and a login link; the API tokens pa
   await self.getByText('Payment details saved.').waitFor();
   await axe('self-service', self);
   await shot('self-service', self);
+  await self.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await self.evaluate(() => document.documentElement.scrollWidth <= 391), 'the self-service page fits 390 px');
 
   await nav('API tokens').click();
   const row = page.locator('tbody tr', { hasText: 'Toast Tester' }).first();
