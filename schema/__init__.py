@@ -21,10 +21,11 @@ from strawberry.types.base import get_object_definition
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.cost import MAX_COST, QueryCost
 from schema.dashboard import DashboardQueries
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
-from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
+from schema.limits import ErrorCodes, InputGuard, MaxQueryLength, NoSuggestions
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
@@ -83,18 +84,19 @@ LIMIT_RULES = [
 ]
 
 
-def make_schema(*, introspection: bool = True) -> strawberry.Schema:
+def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaxQueryLength,  # first: an over-long text is refused before it is parsed or cached
         DocumentCache,
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: AddValidationRules(LIMIT_RULES),
+        lambda: QueryCost(max_cost),
         InputGuard,
         ErrorCodes,  # before MaskErrors: runs after it, on the final errors
         MaskUnexpected,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, NoSuggestions]
     built = Schema(
         query=Query,
         mutation=Mutation,

@@ -502,10 +502,13 @@ export type PayoutDueToastSubscriptionVariables = Exact<{
 
 export type PayoutDueToastSubscription = { payoutBecameDue: { cause: DueCause, at: string, newlyDue: Array<{ amount: string, currency: string }>, due: Array<{ amount: string, currency: string }>, affiliate: { id: string, name: string, paymentStatus: PaymentStatus } } };
 
-export type ProductsQueryVariables = Exact<{ [key: string]: never; }>;
+export type ProductsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
 
 
-export type ProductsQuery = { products: { totalCount: number, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, renewalCommissionPercent: string | null, renewalMonths: number | null, renewalPayments: number | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }>, renewalCommissionFlat: { amount: string, currency: string } | null, tiers: Array<{ id: string, name: string, commissionPercent: string | null, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> }> } }> } };
+export type ProductsQuery = { products: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, renewalCommissionPercent: string | null, renewalMonths: number | null, renewalPayments: number | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }>, renewalCommissionFlat: { amount: string, currency: string } | null, tiers: Array<{ id: string, name: string, commissionPercent: string | null, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> }> } }> } };
 
 export type ProgramSettingsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1165,9 +1168,13 @@ export const PayoutDueToastDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<PayoutDueToastSubscription, PayoutDueToastSubscriptionVariables>;
 export const ProductsDocument = new TypedDocumentString(`
-    query Products {
-  products(first: 500) {
+    query Products($first: Int = 100, $after: String) {
+  products(first: $first, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
         id

@@ -5,12 +5,12 @@ import { ApiTokensDocument, RevokeTokenDocument } from '../../generated/graphql'
 import { request, succeeded } from './api';
 import { Scroll } from './Dialog';
 import { date } from './format';
-import { useQuery } from './hooks';
+import { usePages } from './hooks';
 
 export function ApiTokens() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
-  const [shown, setShown] = useState(100);
-  const { data, error, reload } = useQuery(ApiTokensDocument, { includeRevoked, first: shown });
+  const tokens = usePages(ApiTokensDocument, { includeRevoked, first: 100 }, (d) => d.apiTokens);
+  const { error, reload } = tokens;
   const [failure, setFailure] = useState<string | null>(null);
   const revoke = async (id: string) => {
     try {
@@ -25,7 +25,7 @@ export function ApiTokens() {
     <section>
       <h1>API tokens</h1>
       <p className="actions">
-        <span className="count">{data ? `${data.apiTokens.totalCount} token(s)` : 'Loading…'}</span>
+        <span className="count">{tokens.loading && !tokens.nodes.length ? 'Loading…' : `${tokens.total} token(s)`}</span>
         <label className="inline">
           <input type="checkbox" checked={includeRevoked} onChange={(e) => setIncludeRevoked(e.target.checked)} /> Show revoked tokens
         </label>
@@ -37,7 +37,7 @@ export function ApiTokens() {
             <tr><th>Role</th><th>Label</th><th>Affiliate</th><th>Created</th><th>Last used</th><th>Revoked</th><th></th></tr>
           </thead>
           <tbody>
-            {data?.apiTokens.edges.map(({ node: t }) => (
+            {tokens.nodes.map((t) => (
               <tr key={t.id} data-token={t.id}>
                 <td>{t.role.toLowerCase()}</td>
                 <td>{t.label || '—'}</td>
@@ -51,8 +51,8 @@ export function ApiTokens() {
           </tbody>
         </table>
       </Scroll>
-      {data?.apiTokens.pageInfo.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => setShown((n) => n + 100)}>Show more tokens</button>
+      {tokens.more && (
+        <button type="button" className="secondary" disabled={tokens.loading} onClick={() => void tokens.loadMore()}>Show more tokens</button>
       )}
       <p className="muted-strong">The bootstrap token from PAYOUTS_ADMIN_TOKEN is not listed: it lives in the server's environment.</p>
     </section>

@@ -5,25 +5,22 @@ import { PayRunsDocument, type PayRunsQuery } from '../../generated/graphql';
 import { Scroll } from './Dialog';
 import { downloadFile } from './ExportDialog';
 import { METHOD_LABEL, date, money, moneyList } from './format';
-import { useQuery } from './hooks';
+import { usePages } from './hooks';
 import { MarkAsPaidDialog, type PayableGroup } from './MarkAsPaidDialog';
 
 type Export = PayRunsQuery['paymentExports']['edges'][number]['node'];
 
-const PAGE = 20;
-
 export function PayRuns() {
-  const [shown, setShown] = useState(PAGE);
-  const { data, error, reload } = useQuery(PayRunsDocument, { first: shown });
+  const runs = usePages(PayRunsDocument, { first: 20 }, (d) => d.paymentExports);
   const [paying, setPaying] = useState<{ exportId: string; group: PayableGroup } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  if (!data) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
-  const exports = data.paymentExports.edges.map((e) => e.node);
+  const { nodes: exports, error, reload } = runs;
+  if (runs.loading && exports.length === 0) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
   return (
     <section>
       <h1>Pay runs</h1>
       <p className="muted-strong">
-        {data.paymentExports.totalCount} export(s). Start a new one from <a href="#/affiliates?status=DUE">the affiliates due</a>.
+        {runs.total} export(s). Start a new one from <a href="#/affiliates?status=DUE">the affiliates due</a>.
       </p>
       {(failure ?? error) && <p className="error" role="alert">{failure ?? error}</p>}
       {exports.map((x) => (
@@ -35,8 +32,8 @@ export function PayRuns() {
         />
       ))}
       {exports.length === 0 && <p>No export yet.</p>}
-      {data.paymentExports.pageInfo.hasNextPage && (
-        <button type="button" className="secondary" onClick={() => setShown((n) => n + PAGE)}>Show older exports</button>
+      {runs.more && (
+        <button type="button" className="secondary" disabled={runs.loading} onClick={() => void runs.loadMore()}>Show older exports</button>
       )}
       {paying && (
         <MarkAsPaidDialog

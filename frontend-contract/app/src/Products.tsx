@@ -11,7 +11,7 @@ import {
 import { request, succeeded } from './api';
 import { Dialog, Scroll } from './Dialog';
 import { money } from './format';
-import { useQuery } from './hooks';
+import { usePages } from './hooks';
 import { Milestones, fromDrafts, toDrafts, type MilestoneDraft } from './Milestones';
 
 type Product = ProductsQuery['products']['edges'][number]['node'];
@@ -21,15 +21,15 @@ const commission = (c: { commissionPercent?: string | null; commissionFlat?: { a
   c.commissionFlat ? money(c.commissionFlat) : `${c.commissionPercent}%`;
 
 export function Products() {
-  const { data, error, reload } = useQuery(ProductsDocument, {});
+  const list = usePages(ProductsDocument, { first: 100 }, (d) => d.products);
   const [editing, setEditing] = useState<Product | 'new' | null>(null);
-  if (!data) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
-  const products = data.products.edges.map((e) => e.node);
+  const { nodes: products, error, reload } = list;
+  if (list.loading && !products.length) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
   return (
     <section>
       <h1>Products</h1>
       <p className="actions">
-        <span className="count">{data.products.totalCount} product(s)</span>
+        <span className="count">{list.total} product(s)</span>
         <button type="button" onClick={() => setEditing('new')}>New product</button>
       </p>
       <Scroll label="Products">
@@ -59,6 +59,9 @@ export function Products() {
           </tbody>
         </table>
       </Scroll>
+      {list.more && (
+        <button type="button" className="secondary" disabled={list.loading} onClick={() => void list.loadMore()}>Show more products</button>
+      )}
       {editing && (
         <ProductForm
           product={editing === 'new' ? null : editing}
