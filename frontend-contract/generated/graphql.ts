@@ -488,7 +488,6 @@ export type MarkAsPaidMutation = { markAsPaid:
    };
 
 export type PayRunsQueryVariables = Exact<{
-  first?: number | null | undefined;
   after?: string | null | undefined;
 }>;
 
@@ -503,7 +502,6 @@ export type PayoutDueToastSubscriptionVariables = Exact<{
 export type PayoutDueToastSubscription = { payoutBecameDue: { cause: DueCause, at: string, newlyDue: Array<{ amount: string, currency: string }>, due: Array<{ amount: string, currency: string }>, affiliate: { id: string, name: string, paymentStatus: PaymentStatus } } };
 
 export type ProductsQueryVariables = Exact<{
-  first?: number | null | undefined;
   after?: string | null | undefined;
 }>;
 
@@ -1103,8 +1101,8 @@ export const MarkAsPaidDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<MarkAsPaidMutation, MarkAsPaidMutationVariables>;
 export const PayRunsDocument = new TypedDocumentString(`
-    query PayRuns($first: Int = 20, $after: String) {
-  paymentExports(first: $first, after: $after) {
+    query PayRuns($after: String) {
+  paymentExports(first: 20, after: $after) {
     totalCount
     pageInfo {
       hasNextPage
@@ -1168,8 +1166,8 @@ export const PayoutDueToastDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<PayoutDueToastSubscription, PayoutDueToastSubscriptionVariables>;
 export const ProductsDocument = new TypedDocumentString(`
-    query Products($first: Int = 100, $after: String) {
-  products(first: $first, after: $after) {
+    query Products($after: String) {
+  products(first: 100, after: $after) {
     totalCount
     pageInfo {
       hasNextPage

@@ -11,7 +11,7 @@ import { MarkAsPaidDialog, type PayableGroup } from './MarkAsPaidDialog';
 type Export = PayRunsQuery['paymentExports']['edges'][number]['node'];
 
 export function PayRuns() {
-  const runs = usePages(PayRunsDocument, { first: 20 }, (d) => d.paymentExports);
+  const runs = usePages(PayRunsDocument, {}, (d) => d.paymentExports);
   const [paying, setPaying] = useState<{ exportId: string; group: PayableGroup } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const { nodes: exports, error, reload } = runs;

@@ -21,7 +21,7 @@ const commission = (c: { commissionPercent?: string | null; commissionFlat?: { a
   c.commissionFlat ? money(c.commissionFlat) : `${c.commissionPercent}%`;
 
 export function Products() {
-  const list = usePages(ProductsDocument, { first: 100 }, (d) => d.products);
+  const list = usePages(ProductsDocument, {}, (d) => d.products);
   const [editing, setEditing] = useState<Product | 'new' | null>(null);
   const { nodes: products, error, reload } = list;
   if (list.loading && !products.length) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
