@@ -169,12 +169,14 @@ test('filters, sort and search live in the URL: Back and reload bring the view b
   await page.getByLabel('Search').fill('a');
   await quiet();
   assert.match(page.url(), /#\/affiliates\?status=DUE_INCOMPLETE&sort=NAME&q=a$/);
-  const view = await counter();
   const badge = page.locator('tbody .badge.due_incomplete').first();
   await badge.hover();
   assert.ok((await badge.getByRole('tooltip').textContent()).length > 10, 'Due but incomplete shows its reasons on hover');
   await shot('due-incomplete');
   await axe('affiliates');
+  await page.locator('tbody tr').nth(0).getByRole('checkbox').check();
+  await page.locator('tbody tr').nth(2).getByRole('checkbox').check();
+  const view = (await counter()).replace('0 ticked', '2 ticked');
   await nav('Dashboard').click();
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   await page.goBack();
@@ -182,15 +184,17 @@ test('filters, sort and search live in the URL: Back and reload bring the view b
   assert.equal(await page.getByLabel('Payment status').inputValue(), 'DUE_INCOMPLETE');
   assert.equal(await page.getByLabel('Sort').inputValue(), 'NAME');
   assert.equal(await page.getByLabel('Search').inputValue(), 'a');
-  await countIs(view);
-  await page.goBack(); // the sort step
+  await countIs(view); // the same rows, and the same two ticked
+  assert.ok(await page.locator('tbody tr').nth(2).getByRole('checkbox').isChecked());
+  await page.goBack(); // the sort step: another view, nothing ticked
   await quiet();
   assert.equal(await page.getByLabel('Sort').inputValue(), 'DUE_DESC');
+  await countIs(/· 0 ticked/);
   await page.goForward();
   await page.reload();
   await quiet();
   assert.equal(await page.getByLabel('Sort').inputValue(), 'NAME');
-  await countIs(view);
+  await countIs(view.replace('2 ticked', '0 ticked')); // the ticks of the last view left only
 });
 
 test('approve and decline from the table and from an affiliate page', async () => {

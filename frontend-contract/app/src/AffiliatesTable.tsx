@@ -1,8 +1,9 @@
-// The pay run's table. Filter, sort and search live in the URL (Back and reload bring the view back);
+// The pay run's table. Filter, sort and search live in the URL (Back and reload bring the view back,
+// with the rows that were ticked);
 // the footer totals the Due column per currency for the whole filter; amounts below the currency's
 // minimum payout are marked; "Select all N matching" ticks every affiliate of the filter; a row
 // updates itself when a payoutBecameDue event names its affiliate.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import {
   AffiliatesTableDocument,
@@ -26,6 +27,15 @@ type Money = { amount: string; currency: string };
 const PAGE = 100;
 const ALL_PAGE = 500;
 const SORTS: AffiliateSort[] = ['DUE_DESC', 'NAME', 'CREATED_AT'];
+const TICKS = 'payouts.ticked';
+
+/** The ticks of this view as they were when the table was left (Back, reload), among the rows shown now. */
+function savedTicks(view: string, rows: Row[]): Set<string> {
+  const saved = JSON.parse(sessionStorage.getItem(TICKS) ?? 'null') as { view: string; ids: string[] } | null;
+  if (saved?.view !== view) return new Set();
+  const shown = new Set(rows.map((r) => r.id));
+  return new Set(saved.ids.filter((id) => shown.has(id)));
+}
 
 /** The view as the URL states it: ?status=DUE&approval=PENDING&q=ann&sort=NAME. */
 function useView() {
@@ -86,12 +96,18 @@ export function AffiliatesTable() {
     },
     [filter, sort],
   );
+  const view = JSON.stringify([filter, sort]);
+  const restored = useRef(false); // ticks are saved only once this view's saved ones were read back
   const load = useCallback(
     async (after: string | null) => {
       setLoading(true);
       try {
         const got = await page(after);
         setRows((old) => (after ? [...old, ...got.rows] : got.rows));
+        if (!after) {
+          setTicked(savedTicks(view, got.rows));
+          restored.current = true;
+        }
         setNext(got.next);
         setError(null);
       } catch (e) {
@@ -100,13 +116,17 @@ export function AffiliatesTable() {
         setLoading(false);
       }
     },
-    [page],
+    [page, view],
   );
   useEffect(() => {
+    restored.current = false;
     setTicked(new Set());
     setAllMatching(false);
     void load(null);
   }, [load]);
+  useEffect(() => {
+    if (restored.current) sessionStorage.setItem(TICKS, JSON.stringify({ view, ids: [...ticked] }));
+  }, [view, ticked]);
 
   // Live: the named affiliate's row is read again and replaced in place, and the footer refreshed.
   const reloadTotals = totals.reload;
