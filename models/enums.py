@@ -102,3 +102,11 @@ class ProcessorEventStatus(str, Enum):
     APPLIED = "APPLIED"
     IGNORED = "IGNORED"
     PENDING = "PENDING"
+
+
+class CommissionRole(str, Enum):
+    """Why a payee earns on a sale (rule 16): the sale's affiliate, its recruiter, or a JV partner."""
+
+    AFFILIATE = "AFFILIATE"
+    SECOND_TIER = "SECOND_TIER"
+    JV_PARTNER = "JV_PARTNER"

@@ -21,6 +21,7 @@ from strawberry.types.base import get_object_definition
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.commissions import Commission, CommissionMutations
 from schema.cost import MAX_COST, QueryCost
 from schema.dashboard import DashboardQueries
 from schema.error_log import MaskUnexpected, Schema
@@ -65,6 +66,7 @@ Mutation = merge_types(
         TokenMutations,
         PaymentMutations,
         TierMutations,
+        CommissionMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (
@@ -101,7 +103,18 @@ def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> stra
         query=Query,
         mutation=Mutation,
         subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        types=[
+            Affiliate,
+            Product,
+            Sale,
+            Payout,
+            ApiToken,
+            AuditEntry,
+            PaymentExport,
+            CommissionTier,
+            ProcessorEvent,
+            Commission,
+        ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
         execution_context_class=SharedExecution,  # subscribers of one event share executions

@@ -14,6 +14,8 @@ export type AffiliateFilter = {
   paymentStatus?: Array<PaymentStatus> | null | undefined;
   /** This payout mode. */
   payoutMode?: PayoutMode | null | undefined;
+  /** Only the recruits of this affiliate. */
+  recruitedBy?: string | number | null | undefined;
   /** Part of the name or email, case-insensitive (at most 200 characters). */
   search?: string | null | undefined;
 };
@@ -120,6 +122,8 @@ export type CreateProductInput = {
   renewalMonths?: number | null | undefined;
   /** At most this many renewals earn; null: no limit. */
   renewalPayments?: number | null | undefined;
+  /** Second-tier percent of each sale amount; null: none. */
+  secondTierCommissionPercent?: string | null | undefined;
 };
 
 /** What made commission become due (payout-rules.md 10). */
@@ -337,6 +341,8 @@ export type UpdateProductInput = {
   renewalMonths?: number | null | undefined;
   /** A new limit on the number of renewals that earn; null: none. */
   renewalPayments?: number | null | undefined;
+  /** A new second-tier percent for later sales; given as null: no second-tier commission from now on. */
+  secondTierCommissionPercent?: string | null | undefined;
 };
 
 /** Changes to the program settings: only the fields given change. */
@@ -357,6 +363,7 @@ export type AffiliateDetailQueryVariables = Exact<{
 
 export type AffiliateDetailQuery = { node:
     | { name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, createdAt: string, id: string, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, sales: { totalCount: number, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, installments: Array<{ releaseAt: string, state: InstallmentState, amount: { amount: string, currency: string } }> } }> }, payouts: { totalCount: number, edges: Array<{ node: { id: string, method: PaymentMethodType | null, instant: boolean, status: PayoutStatus, paidAt: string, reference: string | null, amount: { amount: string, currency: string } } }> } }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -450,6 +457,7 @@ export type DownloadFileQueryVariables = Exact<{
 
 
 export type DownloadFileQuery = { node:
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0007_reads_affiliate_search')]
+    dependencies = [('payouts', '0014_page_indexes')]
 
     initial = False
 
