@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import strawberry
 from graphql import GraphQLError
 from tortoise.expressions import Case, F, Q, Subquery, When
-from tortoise.functions import Sum
+from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
 from models.enums import PayoutStatus
@@ -123,8 +123,8 @@ class DashboardQueries:
         below: dict[str, tuple[int, int]] = {}
         for currency, minimum in (await info.context.loaders.program()).minimum_payout.items():
             under = positive.filter(currency=currency, due_installments__lt=F("owed") + minimum)
-            rows = await _grouped(under, due=Sum(F("due_installments") - F("owed")))
-            below[currency] = (_sums(rows, "due").get(currency, 0), await under.count())
+            for row in await _grouped(under, due=Sum(F("due_installments") - F("owed")), affiliates=Count("id")):
+                below[currency] = (int(row["due"] or 0), int(row["affiliates"]))
         return [
             CurrencyTotals(
                 currency=row["currency"],

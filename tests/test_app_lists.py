@@ -224,3 +224,26 @@ async def test_commission_by_month(gql: GraphQLClient, clock: MovableClock) -> N
     assert paid == {this_month.date().isoformat(): [{"amount": "40.00", "currency": "USD"}]}
     assert len((await gql.ok(MONTHS, months=1))["commissionByMonth"]) == 1
     assert (await gql.post(MONTHS, months=0))["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_totals_and_months_cost_the_same_sql_whatever_the_size(
+    gql: GraphQLClient, sql_statements: StatementCounter
+) -> None:
+    await gql.ok(
+        'mutation { updateProgramSettings(input: {minimumPayout: [{amount: "50.00", currency: "USD"}]}) '
+        "{ __typename } }"
+    )
+    course = await create_product(gql, name="Course", price={"amount": "100.00", "currency": "USD"})
+    counts = []
+    made = 0
+    for size in (2, 12):
+        for n in range(made, size):
+            affiliate = await payable_affiliate(gql, f"Aff{n} Lee")
+            await record_sale(gql, externalId=f"t-{n}", productId=course, affiliateId=affiliate)
+        made = size
+        await gql.ok(TOTALS)  # warm: the clock's catch-up
+        sql_statements.statements.clear()
+        await gql.ok(TOTALS)
+        await gql.ok(MONTHS)
+        counts.append(len(sql_statements.statements))
+    assert counts[0] == counts[1], sql_statements.statements
