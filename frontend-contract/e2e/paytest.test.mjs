@@ -169,6 +169,8 @@ test('filters, sort and search live in the URL: Back and reload bring the view b
   await page.getByLabel('Search').fill('a');
   await quiet();
   assert.match(page.url(), /#\/affiliates\?status=DUE_INCOMPLETE&sort=NAME&q=a$/);
+  const matching = await api('{ affiliates(filter: {paymentStatus: [DUE_INCOMPLETE], search: "a"}) { totalCount } }');
+  await countIs(new RegExp(` of ${matching.affiliates.totalCount} shown`)); // the search's reload is done
   const badge = page.locator('tbody .badge.due_incomplete').first();
   await badge.hover();
   assert.ok((await badge.getByRole('tooltip').textContent()).length > 10, 'Due but incomplete shows its reasons on hover');
@@ -554,7 +556,8 @@ test('keyboard only: log in, reach a page, open a dialog that keeps focus, Escap
   const keys = await newContext();
   const k = watch(await keys.newPage());
   await k.goto(`${base}/app/`);
-  await k.keyboard.type(TOKEN); // the token field has focus
+  await k.waitForFunction(() => document.activeElement?.getAttribute('name') === 'token'); // it takes focus
+  await k.keyboard.type(TOKEN);
   await k.keyboard.press('Enter');
   await k.getByRole('heading', { name: 'Dashboard' }).waitFor();
   const focused = () => k.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
