@@ -57,6 +57,7 @@ def settings(database_url: str, clock: MovableClock) -> Settings:
         admin_token=ADMIN_TOKEN,
         clock=clock,
         stripe_webhook_secrets=(SECRET, OLD_SECRET),
+        stripe_mode="test",
     )
 
 
