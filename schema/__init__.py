@@ -23,6 +23,7 @@ from schema.audit import AuditEntry, AuditQueries
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
 from schema.commissions import Commission, CommissionMutations
 from schema.cost import MAX_COST, QueryCost
+from schema.dashboard import DashboardQueries
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength, NoSuggestions
@@ -33,10 +34,10 @@ from schema.permissions import guard_objects
 from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
-from schema.sales import Sale, SaleMutations
+from schema.sales import Sale, SaleMutations, SaleQueries
 from schema.tax import TaxMutations, TaxQueries, TaxYearReport
 from schema.tiers import CommissionTier, TierMutations
-from schema.tokens import ApiToken, TokenMutations
+from schema.tokens import ApiToken, TokenMutations, TokenQueries
 from schema.webhooks import WebhookDelivery, WebhookEndpoint, WebhookMessage, WebhookMutations, WebhookQueries
 
 Query = merge_types(
@@ -51,6 +52,9 @@ Query = merge_types(
         ProcessorEventQueries,
         TaxQueries,
         WebhookQueries,
+        SaleQueries,
+        TokenQueries,
+        DashboardQueries,
     ),
 )
 get_object_definition(

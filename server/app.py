@@ -166,7 +166,9 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
 
     async def _socket_principal(self, context: Context) -> Principal | None:
         header = (context.connection_params or {}).get("authorization")
-        return await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+        return await authenticate(
+            header if isinstance(header, str) else None, self.settings.admin_token, self.settings.clock()
+        )
 
     async def still_valid(self, context: Context) -> bool:
         """Checked before every operation on a WebSocket: the token of connection_init, still unrevoked."""
@@ -187,7 +189,9 @@ class Authenticated:
             if wants_graphiql(request):  # GraphiQL from the package: a static page, it asks for the token
                 await graphiql_page()(scope, receive, send)
                 return
-            principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
+            principal = await authenticate(
+                request.headers.get("authorization"), self.settings.admin_token, self.settings.clock()
+            )
             if principal is None:
                 await unauthenticated("a valid 'Authorization: Bearer <token>' header is required")(
                     scope, receive, send

@@ -28,6 +28,7 @@ from models.clock import system_clock
 from models.db import DEFAULT_DATABASE_URL
 from models.enums import (
     ApprovalStatus,
+    ExportScope,
     PaymentMethodType,
     PaymentStatus,
     PayoutMode,
@@ -48,7 +49,7 @@ from models.ledger.catalog import (
     update_product,
 )
 from models.ledger.payment_details import Cipher, iban_is_valid
-from models.ledger.payrun import mark_as_paid
+from models.ledger.payrun import export_payment_details, mark_as_paid
 from models.ledger.program import update_program_settings
 from models.ledger.sales import record_sale, refund_sale
 from models.ledger.stripe import actor_of, receive
@@ -57,6 +58,7 @@ from models.money import from_minor
 from models.rules.stripe_events import StripeEvent
 from models.rules.tax import US_TIN_CHECKS, AddressInput, ProfileInput
 from models.tables.affiliates import Affiliate
+from models.tables.exports import ExportFile
 from models.tables.products import Product
 from models.tables.tokens import ApiToken, hash_token, new_token
 from models.validation import Amount
@@ -65,7 +67,7 @@ from server.config import Settings
 ACTOR = "demo"
 SEED = 20240601
 AFFILIATES = 300
-HISTORY_DAYS = 180
+HISTORY_DAYS = 365  # a year of history: the dashboard's chart shows twelve months
 
 # name, price, commission (percent or flat amount), milestones ((percent, delay days) or None: default)
 PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | None]] = [
@@ -82,7 +84,7 @@ PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | 
     ("Ebook bundle", Amount(Decimal("4800"), "JPY"), Decimal("35"), None),
 ]
 DEFAULT_MILESTONES = [(Decimal(100), 30)]  # products without their own: paid 30 days after the sale
-PAY_RUNS_DAYS_AGO = [150, 120, 90, 60, 30]
+PAY_RUNS_DAYS_AGO = [330, 300, 270, 240, 210, 180, 150, 120, 90, 60, 30]
 MINIMUM_SALES = 2
 MINIMUM_PAYOUT = [Amount(Decimal("50.00"), "USD"), Amount(Decimal("50.00"), "EUR")]
 
@@ -266,27 +268,30 @@ class Seeder:
             self.to_decline.append(affiliate.id)
 
     async def pay_runs(self) -> None:
-        """Monthly pay runs in the past: what was DUE then is settled by each one's preferred method.
+        """Monthly pay runs in the past, as the merchant makes them: an export (PREFERRED) of what was
+        DUE then, each group marked as paid with a reference. The last run's CHECK group is left unpaid,
+        so the Pay runs page has a group to mark as paid (and, as time moved on, rows it skips).
 
         Statuses are first recomputed as of the run's date, which is what the operator saw that day.
         """
         for days_ago in PAY_RUNS_DAYS_AGO:
             day = self.now - timedelta(days=days_ago)
             await refresh_all(day)
-            due = await Affiliate.filter(payment_status=PaymentStatus.DUE, payout_mode=PayoutMode.MANUAL).values_list(
-                "id", "preferred_method"
-            )
+            due = Affiliate.filter(payment_status=PaymentStatus.DUE, payout_mode=PayoutMode.MANUAL)
+            export = await export_payment_details(ACTOR, day, scope=ExportScope.PREFERRED, affiliates=due)
+            exported = await ExportFile.filter(export_id=export.id).distinct().values_list("method", flat=True)
+            methods = {PaymentMethodType(m) for m in cast(list[str], exported)}
             for method in PaymentMethodType:
-                ids = [a for a, preferred in due if preferred == method]
-                if ids:
-                    await mark_as_paid(
-                        ACTOR,
-                        day,
-                        method=method,
-                        affiliate_ids=ids,
-                        paid_at=day,
-                        reference=f"{method.value.lower()} run {day.date().isoformat()}",
-                    )
+                if method not in methods or (days_ago == PAY_RUNS_DAYS_AGO[-1] and method is PaymentMethodType.CHECK):
+                    continue
+                await mark_as_paid(
+                    ACTOR,
+                    day,
+                    method=method,
+                    export_id=export.id,
+                    paid_at=day,
+                    reference=f"{method.value.lower()} run {day.date().isoformat()}",
+                )
         await refresh_all(self.now)
 
     async def refunds_and_declines(self) -> None:

@@ -45,7 +45,7 @@ async def admin_download(
     header = request.headers.get("authorization")
     link = signed_link(request)
     if header is not None or link is None:
-        principal = await authenticate(header, admin_token)
+        principal = await authenticate(header, admin_token, clock())
         if principal is None:
             return refused(401, "a valid 'Authorization: Bearer <token>' header or a signed link is required")
         if principal.role is not Role.ADMIN:

@@ -111,6 +111,12 @@ def query_table(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str]
     table.append(("webhookEndpoints", "{ webhookEndpoints { totalCount } }", {}, readers))
     table.append(("webhookMessages", "{ webhookMessages { totalCount } }", {}, readers))
     table.append(("webhookEventTypes", "{ webhookEventTypes { name } }", {}, own))
+    table += [  # the merchant app's lists and totals (issue 22)
+        ("sales", "{ sales { totalCount edges { node { id } } } }", {}, readers),
+        ("apiTokens", "{ apiTokens { totalCount edges { node { id lastUsedAt } } } }", {}, readers),
+        ("affiliateTotals", "{ affiliateTotals { currency due { amount } } }", {}, readers),
+        ("commissionByMonth", "{ commissionByMonth { month earned { amount } } }", {}, readers),
+    ]
     if "paymentExports" in QUERIES:
         table.append(("paymentExports", "{ paymentExports { totalCount } }", {}, readers))
     return table
