@@ -169,7 +169,11 @@ export type IncompleteReason =
   /** The affiliate is not APPROVED. */
   | 'NOT_APPROVED'
   /** Commission is still held by a milestone (see `balances.nextRelease`). */
-  | 'ON_HOLD';
+  | 'ON_HOLD'
+  /** Rule 17: a tax form is required and the payee's W-8 form has expired. */
+  | 'TAX_FORM_EXPIRED'
+  /** Rule 17: a tax form is required and the payee has none on file. */
+  | 'TAX_FORM_MISSING';
 
 /** An installment's state as of now (payout-rules.md 3). */
 export type InstallmentState =
@@ -317,6 +321,14 @@ export type SaleStatus =
   /** Fully refunded by a REFUND: no commission is left. */
   | 'REFUNDED';
 
+/** A USD reporting threshold to set for a calendar year. */
+export type TaxThresholdInput = {
+  /** The amount in USD, e.g. "2000.00" (above 0). */
+  amount: string;
+  /** The calendar year (2000-2100). */
+  year: number;
+};
+
 /** Only the fields given change; commission already booked never changes. externalId and the renewal terms given as null are cleared. */
 export type UpdateProductInput = {
   /** Switch future sales to this flat amount (clears commissionPercent). */
@@ -353,6 +365,12 @@ export type UpdateProgramSettingsInput = {
   minimumPayout?: Array<MoneyInput> | null | undefined;
   /** Sales needed before being DUE (>= 0). */
   minimumSales?: number | null | undefined;
+  /** Require a valid tax form before any payout (rule 17). */
+  taxFormRequired?: boolean | null | undefined;
+  /** Thresholds to set, by year (other years keep theirs; a year given twice is VALIDATION). */
+  taxReportingThresholds?: Array<TaxThresholdInput> | null | undefined;
+  /** The IANA time zone of the tax calendar year (rule 17.2); an unknown name is VALIDATION. */
+  taxTimeZone?: string | null | undefined;
 };
 
 export type AffiliateDetailQueryVariables = Exact<{
@@ -363,6 +381,10 @@ export type AffiliateDetailQueryVariables = Exact<{
 
 export type AffiliateDetailQuery = { node:
     | { name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, createdAt: string, id: string, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, sales: { totalCount: number, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, installments: Array<{ releaseAt: string, state: InstallmentState, amount: { amount: string, currency: string } }> } }> }, payouts: { totalCount: number, edges: Array<{ node: { id: string, method: PaymentMethodType | null, instant: boolean, status: PayoutStatus, paidAt: string, reference: string | null, amount: { amount: string, currency: string } } }> } }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -463,6 +485,10 @@ export type DownloadFileQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string, groups: Array<{ method: PaymentMethodType, files: Array<{ currency: string, rows: number, downloadUrl: string }> }> }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
