@@ -6,7 +6,7 @@ What one affiliate's stored balances and status become, from the facts the ledge
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from models.enums import (
@@ -100,6 +100,7 @@ class AffiliateFacts:
     payout_mode: PayoutMode
     has_payment_method: bool
     sales_count: int
+    tax_hold: tuple[IncompleteReason, str] | None = None  # rule 17.3, as of the refresh's `now`
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ class ProgramRules:
     minimum_sales: int = 0
     minimum_payout: Mapping[str, int] = field(default_factory=dict)
     default_milestones: tuple[Milestone, ...] = DEFAULT_MILESTONES
+    tax_form_required: bool = False  # rule 17
+    tax_time_zone: str = "UTC"
+    tax_thresholds: Mapping[int, int] = field(default_factory=dict)  # entered by the merchant, USD cents
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Re
                 f"{facts.sales_count} of {program.minimum_sales} required sales",
             )
         )
+    if facts.tax_hold is not None:
+        reasons.append(facts.tax_hold)
     return reasons
 
 
@@ -223,6 +229,7 @@ class Transition:
     after_status: PaymentStatus
     before_due: dict[str, int]
     after_due: dict[str, int]
+    bus_id: int | None = field(default=None, compare=False)  # its bus outbox row, once announced
 
     @property
     def newly_due(self) -> dict[str, int]:
@@ -368,12 +375,7 @@ def refresh_with_deltas(
     for currency, delta in deltas.items():
         figures[currency] = moved_figures(before.get(currency), currency, delta, now)
     ordered = tuple(figures[c] for c in sorted(figures))
-    after = AffiliateFacts(
-        facts.approval,
-        facts.payout_mode,
-        facts.has_payment_method,
-        facts.sales_count + sum(d.sales for d in deltas.values()),
-    )
+    after = replace(facts, sales_count=facts.sales_count + sum(d.sales for d in deltas.values()))
     status = status_of(after, ordered, program)
     transition = Transition(
         affiliate_id=affiliate_id,

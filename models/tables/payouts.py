@@ -33,4 +33,4 @@ class Payout(Model):
 
     class Meta:
         table = "payouts"
-        indexes = (("affiliate_id", "id"),)
+        indexes = (("affiliate_id", "id"), ("affiliate_id", "paid_at"))  # the second: a tax year's payouts
