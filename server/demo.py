@@ -26,11 +26,12 @@ from tortoise.transactions import in_transaction
 from models import ledger
 from models.affiliates import Affiliate
 from models.balances import refresh_all
+from models.bank_checks import checked_iban
 from models.db import DEFAULT_DATABASE_URL
 from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, RefundKind, Role
 from models.global_ids import to_global_id as ledger_id
 from models.money import from_minor
-from models.payment_details import Cipher, iban_is_valid
+from models.payment_details import Cipher
 from models.payrun import mark_as_paid
 from models.products import Product
 from models.stripe_events import StripeEvent
@@ -154,9 +155,7 @@ def iban(rng: Random, country: str, digits: int) -> str:
     """A random IBAN with correct ISO 13616 check digits."""
     bban = "".join(rng.choice(string.digits) for _ in range(digits))
     numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
-    value = f"{country}{98 - int(numeric) % 97:02d}{bban}"
-    assert iban_is_valid(value)
-    return value
+    return checked_iban(f"{country}{98 - int(numeric) % 97:02d}{bban}", "iban")
 
 
 class Seeder:
