@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from schwifty import BIC, IBAN, registry
 from schwifty.exceptions import InvalidChecksumDigits, InvalidCountryCode, InvalidLength, SchwiftyException
-from text_unidecode import unidecode
+from text_unidecode import unidecode  # type: ignore[import-untyped]
 
 from models.rules import RuleError
 
@@ -145,3 +145,38 @@ def sepa_file_name(export_id: int, execution_date: date, part: int) -> str:
 
 def wise_file_name(export_id: int, part: int) -> str:
     return f"export-{export_id}-bank_wire-EUR-wise-{part}.csv"
+
+
+def _debtor_text(raw: dict[str, str | None], name: str, length: int, *, required: bool = False) -> str | None:
+    value = raw.get(name)
+    if value is None or not value.strip():
+        if required:
+            raise RuleError(f"{name} is required", f"sepaDebtor.{name}")
+        return None
+    cleaned = epc_text(value, 10_000)
+    if not cleaned:
+        raise RuleError(f"{name} has no character of the SEPA (EPC) character set", f"sepaDebtor.{name}")
+    if len(cleaned) > length:
+        raise RuleError(f"{name} has at most {length} characters", f"sepaDebtor.{name}")
+    return cleaned
+
+
+def checked_debtor(raw: dict[str, str | None]) -> dict[str, str]:
+    """The SEPA debtor account (18.3) as files will carry it: EPC text, a SEPA IBAN, a BIC, an address."""
+    iban = checked_iban(raw.get("iban") or "", "sepaDebtor.iban")
+    if not IBAN(iban).in_sepa_zone:
+        raise RuleError(f"iban country {iban[:2]} is outside SEPA", "sepaDebtor.iban")
+    country = (raw.get("country") or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise RuleError("country is a two-letter ISO 3166 code", "sepaDebtor.country")
+    values = {
+        "name": _debtor_text(raw, "name", NAME_LENGTH, required=True),
+        "iban": iban,
+        "bic": checked_bic(raw.get("bic") or "", "sepaDebtor.bic", "bic"),
+        "townName": _debtor_text(raw, "townName", TOWN_LENGTH, required=True),
+        "country": country,
+        "postalCode": _debtor_text(raw, "postalCode", POSTAL_CODE_LENGTH),
+        "addressLine1": _debtor_text(raw, "addressLine1", LINE_LENGTH),
+        "addressLine2": _debtor_text(raw, "addressLine2", LINE_LENGTH),
+    }
+    return {k: v for k, v in values.items() if v}

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "models.outbox",
     "models.tiers",
     "models.processor",
+    "models.tables.bank_files",
 ]
 
 

@@ -96,9 +96,39 @@ class ErrorCode(str, Enum):
     CONFLICT = "CONFLICT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     UNAVAILABLE = "UNAVAILABLE"
+    SEPA_UNAVAILABLE = "SEPA_UNAVAILABLE"
 
 
 class ProcessorEventStatus(str, Enum):
     APPLIED = "APPLIED"
     IGNORED = "IGNORED"
     PENDING = "PENDING"
+
+
+class ExportFileFormat(str, Enum):
+    CSV = "CSV"
+    PAYPAL_BULK = "PAYPAL_BULK"
+    SEPA_PAIN_001_001_09 = "SEPA_PAIN_001_001_09"
+    WISE_BATCH_CSV = "WISE_BATCH_CSV"
+
+
+class PaymentResultFormat(str, Enum):
+    PAYPAL_PAYOUTS_JSON = "PAYPAL_PAYOUTS_JSON"
+    RETURNS_CSV = "RETURNS_CSV"
+
+
+class PaymentResultOutcome(str, Enum):
+    VOIDED = "VOIDED"
+    CONFIRMED = "CONFIRMED"
+    PENDING = "PENDING"
+    ALREADY_APPLIED = "ALREADY_APPLIED"
+    ALREADY_VOIDED = "ALREADY_VOIDED"
+    UNMATCHED = "UNMATCHED"
+    MISMATCH = "MISMATCH"
+    NOT_PAID = "NOT_PAID"
+    INVALID = "INVALID"
+
+
+class PayoutVoidSource(str, Enum):
+    MANUAL = "MANUAL"
+    PAYMENT_RESULT = "PAYMENT_RESULT"

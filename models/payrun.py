@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -24,11 +24,21 @@ from tortoise.transactions import in_transaction
 from models import audit
 from models.affiliates import Affiliate, PaymentMethod
 from models.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
-from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
+from models.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
+from models.enums import (
+    ApprovalStatus,
+    ExportFileFormat,
+    ExportScope,
+    PaymentMethodType,
+    PaymentStatus,
+    PayoutMode,
+    PayoutStatus,
+)
 from models.errors import Invalid, NotFound, Violation
 from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
 from models.ledger import net_void_against_refunds
 from models.money import MoneyError, check_currency
+from models.payment_details import Cipher
 from models.payouts import Payout
 from models.rules import (
     PAYPAL_MAX_ROWS,
@@ -51,6 +61,7 @@ from models.sql import (
     summarise_listed,
     sums_with_ids,
 )
+from models.tables.bank_files import ExportFileRow
 from models.transactions import retried
 from models.validation import text
 
@@ -156,13 +167,21 @@ async def _existing_ids(ids: Collection[int], field_name: str) -> None:
 
 @retried
 async def export_payment_details(
-    actor: str, now: datetime, *, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
+    actor: str,
+    now: datetime,
+    *,
+    scope: ExportScope,
+    affiliates: Collection[int] | QuerySet[Affiliate],
+    cipher: Cipher | None = None,
+    execution_date: date | None = None,
 ) -> PaymentExport:
     """Snapshot what is payable now for the selected DUE affiliates, one group per payment type.
 
     Chunk by chunk: load the chunk's facts, decide each row with the pure rules, write its rows;
-    memory holds one chunk, whatever the size of the selection.
+    memory holds one chunk, whatever the size of the selection. With the cipher, the BANK_WIRE
+    group's EUR rows also get their SEPA and Wise files (rule 18).
     """
+    sepa_date = execution_date_of(execution_date, now)
     if isinstance(affiliates, QuerySet):
         ids: set[int] = set(cast(list[int], await affiliates.values_list("id", flat=True)))
     else:
@@ -176,6 +195,7 @@ async def export_payment_details(
             rows, skips = _export_rows(await _export_facts(chunk, now), scope, program)
             await writer.write(rows, skips)
         await writer.close()
+        bank_files = await make_bank_files(export.id, now, sepa_date, cipher) if cipher is not None else []
         await audit.record(
             actor,
             "exportPaymentDetails",
@@ -186,6 +206,7 @@ async def export_payment_details(
             rows=writer.rows,
             groups=sorted({m.value for m, _ in writer.files}),
             skipped=writer.skipped,
+            bankFiles=[f.id for f in bank_files],
         )
     return export
 
@@ -245,7 +266,14 @@ class ExportWriter:
             if file is not None:
                 self.done.append(file)
             part = 1 if file is None else file.part + 1
-            file = await ExportFile.create(export_id=self.export.id, method=method, currency=currency, part=part)
+            file = await ExportFile.create(
+                export_id=self.export.id,
+                method=method,
+                currency=currency,
+                part=part,
+                format=ExportFileFormat.PAYPAL_BULK if method is PaymentMethodType.PAYPAL else ExportFileFormat.CSV,
+                created_at=self.now,
+            )
             self.files[(method, currency)] = file
         return file
 
@@ -322,9 +350,19 @@ async def mark_as_paid(
     paid_at: datetime | None = None,
     reference: str | None = None,
     idempotency_key: str | None = None,
+    export_file_id: int | None = None,
 ) -> PayRunResult:
-    """Settle an export group (or one currency of it), or what is due now for the listed affiliates."""
-    method = _checked_selection(method, export_id, affiliate_ids, currency)
+    """Settle an export group (or one currency of it), one export file (rule 18.6), or what is due now
+    for the listed affiliates."""
+    file: ExportFile | None = None
+    if export_file_id is not None:
+        _file_alone(method, export_id, affiliate_ids, currency)
+        file = await ExportFile.get_or_none(id=export_file_id)
+        if file is None:
+            raise NotFound("no such export file", "exportFileId")
+        method, export_id = file.method, file.export_id
+    else:
+        method = _checked_selection(method, export_id, affiliate_ids, currency)
     if reference is not None:
         reference = text(reference, "reference")
     key = text(idempotency_key, "idempotencyKey", limit=MAX_KEY) if idempotency_key is not None else None
@@ -336,10 +374,10 @@ async def mark_as_paid(
         async with in_transaction() as conn:
             # The key is claimed first: a concurrent retry waits here, then finds the stored result.
             run = await PayRun.create(idempotency_key=key, actor=actor, created_at=now)
-            files: list[ExportFile] = []
-            if export_id is not None:
-                files = await _unpaid_files(export_id, method, currency)
-                claims, skipped = await _export_claims(files, now)
+            if file is not None:
+                claims, skipped = await _file_claims(file, now)
+            elif export_id is not None:
+                claims, skipped = await _export_claims(await _unpaid_files(export_id, method, currency), now)
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
@@ -355,6 +393,7 @@ async def mark_as_paid(
                 "PayRun",
                 run.id,
                 exportId=export_id,
+                exportFileId=export_file_id,
                 method=method.value,
                 currency=currency,
                 payouts=len(payouts),
@@ -391,6 +430,23 @@ def _checked_selection(
     return method
 
 
+def _file_alone(
+    method: PaymentMethodType | None,
+    export_id: int | None,
+    affiliate_ids: Collection[int] | None,
+    currency: str | None,
+) -> None:
+    """exportFileId names everything markAsPaid settles: nothing else may be given."""
+    for given, name in (
+        (export_id, "exportId"),
+        (affiliate_ids, "affiliateIds"),
+        (method, "method"),
+        (currency, "currency"),
+    ):
+        if given is not None:
+            raise Invalid(f"exportFileId names the file: {name} is not given with it", name)
+
+
 async def _result_of(run: PayRun) -> PayRunResult:
     """The answer of an earlier call with the same idempotency key, as it stands now."""
     payouts = {p.id: p for p in await Payout.filter(id__in=run.payout_ids)} if run.payout_ids else {}
@@ -407,6 +463,7 @@ async def _unpaid_files(export_id: int, method: PaymentMethodType, currency: str
     if not files:
         in_currency = f" in {currency}" if currency else ""
         raise NotFound(f"the export has no {method.value} file{in_currency}", "method")
+    files = [f for f in files if f.format in BASE_FORMATS]  # the group's own rows: SEPA and Wise repeat some
     unpaid = [f for f in files if f.paid_at is None]
     if not unpaid:
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
@@ -429,18 +486,54 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
     # Claim the files themselves under the same guard: a concurrent call for this group loses here.
     if await ExportFile.filter(id__in=file_ids, paid_at=None).update(paid_at=now) != len(file_ids):
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
-    by_file = ("file_id", file_ids)
+    claims, skipped, _ = await _row_claims(rows, ("file_id", file_ids))
+    return claims, skipped
+
+
+async def _file_claims(file: ExportFile, now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
+    """Rule 18.6: exactly one file's rows (a SEPA or Wise file lists some of its group's rows)."""
+    if file.format in BASE_FORMATS:
+        row_ids = cast(list[int], await ExportRow.filter(file_id=file.id).values_list("id", flat=True))
+    else:
+        row_ids = cast(
+            list[int], await ExportFileRow.filter(file_id=file.id, omitted_reason=None).values_list("row_id", flat=True)
+        )
+    rows: list[dict[str, Any]] = []
+    for batch in batches(sorted(row_ids)):
+        rows.extend(
+            await ExportRow.filter(id__in=batch)
+            .order_by("id")
+            .values("id", "affiliate_id", "currency", "installments_total")
+        )
+    await lock_affiliates({r["affiliate_id"] for r in rows})
+    if not await ExportFile.filter(id=file.id, paid_at=None).update(paid_at=now):
+        raise Violation("this export file was already marked as paid", "exportFileId", code="ALREADY_PAID")
+    claims, skipped, settled = await _row_claims(rows, ("id", row_ids))
+    if rows and settled == len(rows):
+        raise Violation(
+            "every row of this export file is settled already (by its group or another file)",
+            "exportFileId",
+            code="ALREADY_PAID",
+        )
+    return claims, skipped
+
+
+async def _row_claims(
+    rows: list[dict[str, Any]], by: tuple[str, Sequence[int]]
+) -> tuple[list[Claim], list[tuple[int, str]], int]:
+    """Each row still exactly as exported becomes a claim, the others are skipped with why; also how
+    many were settled since the export."""
     installments = await summarise_listed(
         ExportRow,
         "installment_ids",
-        by_file,
+        by,
         Installment,
         counted=("payout_id",),
         flagged=("disputed", "voided"),
         summed=("amount",),
     )
     owed = await summarise_listed(
-        ExportRow, "owed_ids", by_file, OwedAmount, counted=("recovered_by_id", "netted_by_id"), summed=("amount",)
+        ExportRow, "owed_ids", by, OwedAmount, counted=("recovered_by_id", "netted_by_id"), summed=("amount",)
     )
     now_of = {
         r["id"]: RowNow(*installments.get(r["id"], (0, 0, 0, 0, 0)), *owed.get(r["id"], (0, 0, 0, 0))) for r in rows
@@ -464,7 +557,7 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
                     row=row,
                 )
             )
-    return claims, skipped
+    return claims, skipped, sum(1 for r in rows if now_of[r["id"]].settled)
 
 
 @dataclass(frozen=True)
@@ -567,6 +660,7 @@ async def _settle(
         "paid_at",
         "reference",
         "export_id",
+        "export_row_id",
         "created_at",
     )
     rows = [
@@ -580,6 +674,7 @@ async def _settle(
             paid_at,
             reference,
             export_id,
+            c.row.id if c.row is not None else None,
             paid_at,
         )
         for c in claims

@@ -34,6 +34,8 @@ class ProgramSettings(Model):
     minimum_payout: dict[str, int] = fields.JSONField(default=dict)  # currency -> minor units
     default_milestones: list[list[object]] = fields.JSONField(default=default_milestones_json)
     updated_at = fields.DatetimeField(auto_now=True)
+    sepa_debtor: dict[str, str] | None = fields.JSONField(null=True)  # rule 18.3: the account SEPA files debit
+    sepa_max_transactions_per_file = fields.IntField(default=5000, db_default=5000)
 
     class Meta:
         table = "program_settings"

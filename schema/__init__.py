@@ -19,6 +19,7 @@ from strawberry.types.base import get_object_definition
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
+from schema.bank_files import BankFileMutations
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
@@ -59,6 +60,7 @@ Mutation = merge_types(
         TokenMutations,
         PaymentMutations,
         TierMutations,
+        BankFileMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (

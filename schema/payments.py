@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models import payrun
-from models.enums import ExportScope, PaymentMethodType, PayoutStatus, Role
+from models.bank_files import BASE_FORMATS, file_name
+from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PayoutStatus, Role
 from models.errors import Invalid
 from models.exports import ExportFile as ExportFileRow
 from models.exports import ExportRow as ExportRowRow
@@ -31,6 +32,7 @@ from schema.sales import utc
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
+    from schema.bank_files import OmittedExportRow
 
 described_enum(
     PayoutStatus,
@@ -105,8 +107,21 @@ described_enum(
 MAX_TICKED = 10_000
 
 
-@strawberry.type(description="One file of an export group: one currency, CSV (PayPal: its bulk upload format).")
-class ExportFile(ProgramWide):
+@strawberry.type(
+    description="One file of an export group: one currency; the group's CSV (PayPal: its bulk upload format), "
+    "or a SEPA or Wise file of its EUR rows (rule 18)."
+)
+class ExportFile(Node, ProgramWide):
+    id: strawberry.ID = strawberry.field(description="The global id (Relay); markAsPaid(exportFileId) takes it.")
+    format: ExportFileFormat = strawberry.field(description="The file's format.")
+    file_name: str = strawberry.field(description="The name it downloads under (rule 18).")
+    execution_date: date | None = strawberry.field(
+        description="SEPA files: the requested execution date (ReqdExctnDt); null for other formats."
+    )
+    superseded: bool = strawberry.field(
+        description="SEPA files: a later requestSepaFile made a file for another execution date; upload only the "
+        "newest."
+    )
     currency: str = strawberry.field(description="The one currency of every row (ISO-4217).")
     rows: int = strawberry.field(description="How many payments (affiliate rows) the file holds.")
     total: Money = strawberry.field(description="The sum of its rows.")
@@ -116,6 +131,45 @@ class ExportFile(ProgramWide):
         "the file marks them in its `also_in` column (PayPal: in the note)."
     )
     file_id: strawberry.Private[int]
+    row: strawberry.Private[ExportFileRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[ExportFile | None, int | None]:
+        row = await info.context.loaders.export_file_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)  # program-wide: no owner
+
+    @classmethod
+    def of(cls, f: ExportFileRow) -> ExportFile:
+        return cls(
+            id=to_global_id("ExportFile", f.id),
+            format=f.format,
+            file_name=file_name(f),
+            execution_date=f.execution_date,
+            superseded=f.superseded,
+            currency=f.currency,
+            rows=f.rows,
+            total=Money.of(f.total, f.currency),
+            shared_row_count=f.shared_rows if f.format in BASE_FORMATS else 0,
+            file_id=f.id,
+            row=f,
+        )
+
+    @strawberry.field(
+        description="Whether all this file's rows are settled (by markAsPaid of this file, of its group, or of "
+        "another file of the group)."
+    )
+    async def paid(self, info: Info) -> bool:
+        if self.row.paid_at is not None:
+            return True
+        return await info.context.loaders.unsettled_rows_by_file_id.load(self.file_id) == 0
+
+    @strawberry.field(
+        description="The group's rows this file leaves out (SEPA and Wise files); empty for CSV and PayPal files."
+    )
+    async def omitted_rows(self) -> list[Annotated[OmittedExportRow, strawberry.lazy("schema.bank_files")]]:
+        from schema.bank_files import omitted_rows_of
+
+        return [] if self.row.format in BASE_FORMATS else await omitted_rows_of(self.row.export_id, self.file_id)
 
     @strawberry.field(
         description="Where to GET the file (a path on this server). Read with an ADMIN token it is a signed link "
@@ -179,7 +233,7 @@ class ExportGroup(ProgramWide):
         first: First = None,
         after: After = None,
     ) -> Connection[SharedExportRow]:
-        file_ids = [f.file_id for f in self.files]
+        file_ids = [f.file_id for f in self.files if f.format in BASE_FORMATS]
         return await paginate(
             shared_rows(file_ids), BY_ID, lambda row: SharedExportRow.of(self.export_id, row), first, after
         )
@@ -193,24 +247,16 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
     for method in sorted(by_method, key=lambda m: m.value):
         totals: dict[str, int] = defaultdict(int)
         for f in by_method[method]:
-            totals[f.currency] += f.total
+            if f.format in BASE_FORMATS:  # SEPA and Wise files repeat some of the group's rows
+                totals[f.currency] += f.total
         groups.append(
             ExportGroup(
                 method=method,
                 affiliate_count=export.affiliate_counts.get(method.value, 0),
                 totals=money_list(totals),
-                files=[
-                    ExportFile(
-                        currency=f.currency,
-                        rows=f.rows,
-                        total=Money.of(f.total, f.currency),
-                        shared_row_count=f.shared_rows,
-                        file_id=f.id,
-                    )
-                    for f in by_method[method]
-                ],
-                paid=all(f.paid_at is not None for f in by_method[method]),
-                shared_row_count=sum(f.shared_rows for f in by_method[method]),
+                files=[ExportFile.of(f) for f in by_method[method]],
+                paid=all(f.paid_at is not None for f in by_method[method] if f.format in BASE_FORMATS),
+                shared_row_count=sum(f.shared_rows for f in by_method[method] if f.format in BASE_FORMATS),
                 export_id=export.id,
             )
         )
@@ -259,7 +305,11 @@ class PaymentExport(Node, ProgramWide):
 
     @strawberry.field(description="Every group has been settled by markAsPaid (false for an empty export).")
     async def paid(self, info: Info) -> bool:
-        files = await info.context.loaders.export_files_by_export_id.load(self.row.id)
+        files = [
+            f
+            for f in await info.context.loaders.export_files_by_export_id.load(self.row.id)
+            if f.format in BASE_FORMATS
+        ]
         return bool(files) and all(f.paid_at is not None for f in files)
 
 
@@ -281,6 +331,11 @@ class ExportPaymentDetailsInput:
     )
     filter: AffiliateFilter | None = strawberry.field(
         default=None, description='The affiliates a filter selects ("tick all"); not with affiliateIds.'
+    )
+    execution_date: date | None = strawberry.field(
+        default=None,
+        description="SEPA files' requested execution date; null: the export's own date (UTC). Not in the past, "
+        "at most 365 days ahead.",
     )
 
 
@@ -308,6 +363,11 @@ class MarkAsPaidInput:
         default=None,
         description="A key of your choice: a retry with the same key returns the first call's result "
         "and settles nothing more.",
+    )
+    export_file_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Settle exactly the rows of this export file (e.g. the SEPA file the bank executed); not with "
+        "exportId, affiliateIds, method or currency.",
     )
 
 
@@ -377,6 +437,8 @@ class PaymentMutations:
             info.context.now,
             scope=input.scope,
             affiliates=await selection(input.filter) if ids is None else ids,
+            cipher=info.context.cipher,
+            execution_date=input.execution_date,
         )
         return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
 
@@ -398,6 +460,9 @@ class PaymentMutations:
             paid_at=utc(input.paid_at),
             reference=input.reference,
             idempotency_key=input.idempotency_key,
+            export_file_id=None
+            if input.export_file_id is None
+            else decode_id(input.export_file_id, "ExportFile", "exportFileId"),
         )
         return MarkAsPaidSuccess(
             made=result.payouts,

@@ -7,8 +7,10 @@ from typing import Annotated
 import strawberry
 
 from models import ledger
+from models.bank_files import SepaSettings, checked_sepa_settings, update_sepa_settings
 from models.enums import DueCause, Role
 from models.rules import ProgramRules
+from schema.bank_files import SepaDebtor, SepaDebtorInput, sepa_settings
 from schema.context import Info
 from schema.errors import Errors
 from schema.money import Money, MoneyInput, money_list
@@ -27,6 +29,16 @@ class ProgramSettings(ProgramWide):
     default_milestones: list[Milestone] = strawberry.field(
         description="The payout schedule of products without their own (default: 100% after 0 days)."
     )
+
+    @strawberry.field(description="The account SEPA files debit; null: no SEPA files are made.")
+    async def sepa_debtor(self) -> SepaDebtor | None:
+        return SepaDebtor.of((await sepa_settings()).sepa_debtor)
+
+    @strawberry.field(
+        description="At most this many transactions per SEPA file; more rows go to further parts (default 5000)."
+    )
+    async def sepa_max_transactions_per_file(self) -> int:
+        return (await sepa_settings()).sepa_max_transactions_per_file
 
     @classmethod
     def of(cls, rules: ProgramRules) -> ProgramSettings:
@@ -53,6 +65,14 @@ class UpdateProgramSettingsInput:
     default_milestones: list[MilestoneInput] | None = strawberry.field(
         default=None, description="The default payout schedule (percents add up to 100); applies to later sales."
     )
+    sepa_debtor: SepaDebtorInput | None = strawberry.field(default=None, description="Set the SEPA debtor account.")
+    clear_sepa_debtor: bool | None = strawberry.field(
+        default=None,
+        description="true: remove the SEPA debtor account (no SEPA files from then on); not with sepaDebtor.",
+    )
+    sepa_max_transactions_per_file: int | None = strawberry.field(
+        default=None, description="Transactions per SEPA file, 1 to 100000."
+    )
 
 
 @strawberry.type(description="The answer when updateProgramSettings succeeded.")
@@ -74,6 +94,12 @@ class ProgramMutations:
         self, info: Info, input: Annotated[UpdateProgramSettingsInput, strawberry.argument(description="The changes.")]
     ) -> UpdateProgramSettingsPayload:
         ctx = info.context
+        sepa = SepaSettings(
+            None if input.sepa_debtor is None else input.sepa_debtor.to_dict(),
+            bool(input.clear_sepa_debtor),
+            input.sepa_max_transactions_per_file,
+        )
+        checked_sepa_settings(sepa)  # refused before anything else changes
         changed = await ledger.update_program_settings(
             ctx.principal.actor,
             ctx.now,
@@ -81,5 +107,6 @@ class ProgramMutations:
             minimum_payout=None if input.minimum_payout is None else [m.to_amount() for m in input.minimum_payout],
             default_milestones=milestone_pairs(input.default_milestones),
         )
+        await update_sepa_settings(ctx.principal.actor, sepa)
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
         return UpdateProgramSettingsSuccess(settings=ProgramSettings.of(changed.row.rules()))
