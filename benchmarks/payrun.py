@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 from asgi_lifespan import LifespanManager
 
+from models.ledger.payment_details import Cipher
 from models.money import from_minor
-from models.payment_details import Cipher
 from server.app import create_app
 from server.config import Settings
 from tests.api import ERROR, create_product

@@ -40,8 +40,8 @@ import strawberry
 
 from benchmarks import subscribers
 from models.db import SQLITE_CACHE_KIB
+from models.ledger.payment_details import Cipher
 from models.money import from_minor
-from models.payment_details import Cipher
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-admin-token"

@@ -7,17 +7,17 @@ from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite://payouts.sqlite3"
 MODEL_MODULES = [
-    "models.program",
-    "models.products",
-    "models.affiliates",
-    "models.sales",
-    "models.payouts",
-    "models.tokens",
-    "models.audit",
-    "models.exports",
-    "models.outbox",
-    "models.tiers",
-    "models.processor",
+    "models.tables.program",
+    "models.tables.products",
+    "models.tables.affiliates",
+    "models.tables.sales",
+    "models.tables.payouts",
+    "models.tables.tokens",
+    "models.tables.audit",
+    "models.tables.exports",
+    "models.tables.outbox",
+    "models.tables.tiers",
+    "models.tables.processor",
     "models.tables.bank_files",
 ]
 

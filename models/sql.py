@@ -14,7 +14,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from models.affiliates import Affiliate
+from models.tables.affiliates import Affiliate
 
 T = TypeVar("T")
 

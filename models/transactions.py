@@ -5,7 +5,7 @@ PostgreSQL aborts one of two transactions that deadlock (or fail to serialise); 
 was written, so running the whole operation again is safe. `retried` does that, a bounded number
 of times, around a ledger operation; if the conflict persists the caller gets a `CONFLICT`
 (a refused change, never an internal error). Locks are also always taken in one global order
-(`models.balances.lock_affiliates`), which makes deadlocks rare in the first place.
+(`models.ledger.balances.lock_affiliates`), which makes deadlocks rare in the first place.
 
 `is_unavailable` tells the server which failures mean "the database is not reachable" (HTTP 503).
 """

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from models.errors import Invalid
 from models.money import MoneyError, check_currency, to_minor
-from models.rules import Milestone, RuleError, validate_milestones
+from models.rules.commission import Milestone, RuleError, validate_milestones
 
 MAX_NAME = 200
 

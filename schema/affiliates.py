@@ -13,8 +13,6 @@ from graphql import GraphQLError
 from strawberry.utils.str_converters import to_camel_case
 from tortoise.queryset import QuerySet
 
-from models import ledger
-from models.affiliates import Affiliate as AffiliateRow
 from models.enums import (
     ApprovalStatus,
     DueCause,
@@ -25,11 +23,14 @@ from models.enums import (
     Role,
 )
 from models.errors import Invalid, LedgerError
-from models.payouts import Payout as PayoutRow
-from models.rules import AffiliateFacts, Assignment, BalanceFigures, ProgramRules, current_tiers
-from models.rules import payment_status as judge
-from models.sales import Sale as SaleRow
+from models.ledger import affiliates
+from models.rules.renewals import Assignment, current_tiers
+from models.rules.status import AffiliateFacts, BalanceFigures, ProgramRules
+from models.rules.status import payment_status as judge
 from models.sql import affiliates_containing
+from models.tables.affiliates import Affiliate as AffiliateRow
+from models.tables.payouts import Payout as PayoutRow
+from models.tables.sales import Sale as SaleRow
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
@@ -545,7 +546,7 @@ class AffiliateMutations:
     async def create_affiliate(
         self, info: Info, input: Annotated[CreateAffiliateInput, strawberry.argument(description="The affiliate.")]
     ) -> CreateAffiliatePayload:
-        row = await ledger.create_affiliate(
+        row = await affiliates.create_affiliate(
             info.context.principal.actor,
             name=input.name,
             email=input.email,
@@ -560,7 +561,7 @@ class AffiliateMutations:
     async def update_affiliate(
         self, info: Info, input: Annotated[UpdateAffiliateInput, strawberry.argument(description="What to change.")]
     ) -> UpdateAffiliatePayload:
-        row = await ledger.update_affiliate(
+        row = await affiliates.update_affiliate(
             info.context.principal.actor,
             affiliate_id=decode_id(input.affiliate_id, "Affiliate", "affiliateId"),
             name=input.name,
@@ -578,7 +579,7 @@ class AffiliateMutations:
         status: Annotated[ApprovalStatus, strawberry.argument(description="The new status.")],
     ) -> SetApprovalStatusPayload:
         ctx = info.context
-        changed = await ledger.set_approval_status(
+        changed = await affiliates.set_approval_status(
             ctx.principal.actor,
             ctx.now,
             affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),
@@ -596,7 +597,7 @@ class AffiliateMutations:
         mode: Annotated[PayoutMode, strawberry.argument(description="The new mode.")],
     ) -> SetPayoutModePayload:
         ctx = info.context
-        changed = await ledger.set_payout_mode(
+        changed = await affiliates.set_payout_mode(
             ctx.principal.actor, ctx.now, affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"), mode=mode
         )
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
@@ -612,7 +613,7 @@ class AffiliateMutations:
         ctx = info.context
         affiliate_id = decode_id(input.affiliate_id, "Affiliate", "affiliateId")
         require_own(info, affiliate_id)
-        changed = await ledger.update_payment_details(
+        changed = await affiliates.update_payment_details(
             ctx.principal.actor,
             ctx.now,
             affiliate_id=affiliate_id,

@@ -9,7 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 
-from models.audit import AuditEntry as AuditEntryRow
+from models.tables.audit import AuditEntry as AuditEntryRow
 from schema.context import Info
 from schema.ids import parse_global_id, parse_pk, to_global_id
 from schema.node import Node, node_types

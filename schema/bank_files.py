@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import bank_files
 from models.enums import ExportFileFormat, Role
-from models.exports import payment_reference
-from models.program import SETTINGS_ID, ProgramSettings
+from models.ledger import bank_files
+from models.tables.exports import payment_reference
+from models.tables.program import SETTINGS_ID, ProgramSettings
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
@@ -56,7 +56,7 @@ class OmittedExportRow(ProgramWide):
 
 async def omitted_rows_of(export_id: int, file_id: int) -> list[OmittedExportRow]:
     """The rows a SEPA or Wise file leaves out (listed on its part 1), in row order."""
-    from models.exports import ExportRow
+    from models.tables.exports import ExportRow
 
     links = await bank_files.omitted_rows(file_id).order_by("row_id").values_list("row_id", "omitted_reason")
     rows = {

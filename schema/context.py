@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
-from models.balances import apply_maturities
+from models.clock import Clock, system_clock
 from models.enums import DueCause, Role
-from models.payment_details import Cipher
-from models.rules import Transition
+from models.ledger.balances import apply_maturities
+from models.ledger.payment_details import Cipher
+from models.rules.status import Transition
 from models.signed_links import LinkSigner
-from schema.clock import Clock, system_clock
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.enums import DueCause, Role
 from models.errors import LedgerError
-from models.rules import Transition
+from models.rules.status import Transition
 from schema.affiliates import Affiliate
 from schema.context import Context, Info
 from schema.described import described_enum

@@ -11,18 +11,18 @@ from typing import Any, NamedTuple, TypeVar, cast
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
-from models.affiliates import Affiliate, Balance, PaymentMethod
-from models.balances import program_rules
-from models.bank_files import unsettled_rows
 from models.enums import PaymentMethodType
-from models.exports import ExportFile, ExportSkip, PaymentExport
-from models.payouts import Payout
-from models.processor import ProcessorEvent
-from models.products import Product
-from models.rules import BalanceFigures, ProgramRules
-from models.sales import Installment, Sale
-from models.tiers import CommissionTier, TierAssignment
-from models.tokens import ApiToken
+from models.ledger.balances import program_rules
+from models.ledger.bank_files import unsettled_rows
+from models.rules.status import BalanceFigures, ProgramRules
+from models.tables.affiliates import Affiliate, Balance, PaymentMethod
+from models.tables.exports import ExportFile, ExportSkip, PaymentExport
+from models.tables.payouts import Payout
+from models.tables.processor import ProcessorEvent
+from models.tables.products import Product
+from models.tables.sales import Installment, Sale
+from models.tables.tiers import CommissionTier, TierAssignment
+from models.tables.tokens import ApiToken
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")

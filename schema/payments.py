@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import payrun
-from models.bank_files import BASE_FORMATS, file_name
 from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PayoutStatus, Role
 from models.errors import Invalid
-from models.exports import ExportFile as ExportFileRow
-from models.exports import ExportRow as ExportRowRow
-from models.exports import PaymentExport as ExportRow
-from models.exports import payment_reference, shared_rows
-from models.payouts import Payout as PayoutRow
+from models.ledger import payrun
+from models.ledger.bank_files import BASE_FORMATS
+from models.ledger.export_files import file_name
 from models.signed_links import file_path
+from models.tables.exports import ExportFile as ExportFileRow
+from models.tables.exports import ExportRow as ExportRowRow
+from models.tables.exports import PaymentExport as ExportRow
+from models.tables.exports import payment_reference, shared_rows
+from models.tables.payouts import Payout as PayoutRow
 from schema.affiliates import AffiliateFilter, selection
 from schema.context import Info
 from schema.described import described_enum

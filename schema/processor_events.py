@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from models.enums import ProcessorEventStatus
-from models.processor import ProcessorEvent as ProcessorEventRow
+from models.tables.processor import ProcessorEvent as ProcessorEventRow
 from schema.context import Info
 from schema.described import described_enum
 from schema.ids import to_global_id

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import ledger
 from models.enums import Role
-from models.ledger import KEEP, Keep, ProductChanges
-from models.products import Product as ProductRow
-from models.rules import Milestone as MilestoneRule
+from models.ledger import catalog
+from models.ledger.catalog import KEEP, Keep, ProductChanges
+from models.rules.commission import Milestone as MilestoneRule
+from models.tables.products import Product as ProductRow
 from models.validation import Amount
 from schema.context import Info
 from schema.errors import Errors
@@ -228,7 +228,7 @@ class ProductMutations:
     async def create_product(
         self, info: Info, input: Annotated[CreateProductInput, strawberry.argument(description="The product.")]
     ) -> CreateProductPayload:
-        row = await ledger.create_product(
+        row = await catalog.create_product(
             info.context.principal.actor,
             name=input.name,
             price=input.price.to_amount(),
@@ -262,7 +262,7 @@ class ProductMutations:
             renewal_months=_given(input.renewal_months),  # type: ignore[arg-type]
             renewal_payments=_given(input.renewal_payments),  # type: ignore[arg-type]
         )
-        row = await ledger.update_product(
+        row = await catalog.update_product(
             info.context.principal.actor,
             product_id=decode_id(input.product_id, "Product", "productId"),
             changes=changes,

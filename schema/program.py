@@ -6,10 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from models import ledger
-from models.bank_files import SepaSettings, checked_sepa_settings, update_sepa_settings
 from models.enums import DueCause, Role
-from models.rules import ProgramRules
+from models.ledger import program
+from models.ledger.bank_files import SepaSettings, checked_sepa_settings, update_sepa_settings
+from models.rules.status import ProgramRules
 from schema.bank_files import SepaDebtor, SepaDebtorInput, sepa_settings
 from schema.context import Info
 from schema.errors import Errors
@@ -100,7 +100,7 @@ class ProgramMutations:
             input.sepa_max_transactions_per_file,
         )
         checked_sepa_settings(sepa)  # refused before anything else changes
-        changed = await ledger.update_program_settings(
+        changed = await program.update_program_settings(
             ctx.principal.actor,
             ctx.now,
             minimum_sales=input.minimum_sales,

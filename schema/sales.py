@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import ledger
 from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatus
-from models.rules import installment_state
-from models.sales import Sale as SaleRow
+from models.ledger import sales
+from models.rules.commission import installment_state
+from models.tables.sales import Sale as SaleRow
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
@@ -220,7 +220,7 @@ class SaleMutations:
         self, info: Info, input: Annotated[RecordSaleInput, strawberry.argument(description="The sale.")]
     ) -> RecordSalePayload:
         ctx = info.context
-        recorded = await ledger.record_sale(
+        recorded = await sales.record_sale(
             ctx.principal.actor,
             ctx.now,
             external_id=input.external_id,
@@ -244,7 +244,7 @@ class SaleMutations:
         self, info: Info, input: Annotated[RefundSaleInput, strawberry.argument(description="The refund.")]
     ) -> RefundSalePayload:
         ctx = info.context
-        changed = await ledger.refund_sale(
+        changed = await sales.refund_sale(
             ctx.principal.actor,
             ctx.now,
             external_id=input.external_id,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import ledger
 from models.enums import Role
-from models.tiers import CommissionTier as CommissionTierRow
+from models.ledger import catalog
+from models.tables.tiers import CommissionTier as CommissionTierRow
 from schema.context import Info
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
@@ -113,7 +113,7 @@ class TierMutations:
     async def create_commission_tier(
         self, info: Info, input: Annotated[CreateCommissionTierInput, strawberry.argument(description="The new tier.")]
     ) -> CreateCommissionTierPayload:
-        row = await ledger.create_commission_tier(
+        row = await catalog.create_commission_tier(
             info.context.principal.actor,
             product_id=decode_id(input.product_id, "Product", "productId"),
             name=input.name,
@@ -140,7 +140,7 @@ class TierMutations:
         from schema.affiliates import Affiliate
 
         ctx = info.context
-        row = await ledger.assign_commission_tier(
+        row = await catalog.assign_commission_tier(
             ctx.principal.actor,
             ctx.now,
             affiliate_id=decode_id(affiliate_id, "Affiliate", "affiliateId"),

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models import access
 from models.enums import Role
-from models.tokens import ApiToken as ApiTokenRow
+from models.ledger import access
+from models.tables.tokens import ApiToken as ApiTokenRow
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors

@@ -26,9 +26,9 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from models.db import migrate, tortoise_config
 from models.enums import Role
-from models.payment_details import Cipher
-from models.program import SETTINGS_ID, ProgramSettings
+from models.ledger.payment_details import Cipher
 from models.signed_links import LinkSigner
+from models.tables.program import SETTINGS_ID, ProgramSettings
 from models.transactions import is_unavailable
 from schema import make_schema
 from schema.context import Context, Principal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 
 from models.enums import Role
-from models.tokens import ApiToken, hash_token
+from models.tables.tokens import ApiToken, hash_token
 from schema.context import Principal
 from schema.ids import parse_pk
 

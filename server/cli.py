@@ -12,11 +12,11 @@ from pathlib import Path
 
 from tortoise import Tortoise
 
-from models import access
 from models.db import migrate, tortoise_config
 from models.enums import ExportScope, PaymentStatus, Role
 from models.errors import LedgerError
-from models.payment_details import Cipher
+from models.ledger import access
+from models.ledger.payment_details import Cipher
 from schema.ids import parse_global_id, parse_pk
 from server import demo
 from server.config import Settings
@@ -145,7 +145,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from server.exports import export_to_directory
+    from models.ledger.export_files import export_to_directory
 
     if not settings.secret_key:
         say("PAYOUTS_SECRET_KEY is not set: payment details cannot be decrypted")

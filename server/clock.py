@@ -20,10 +20,10 @@ from contextlib import asynccontextmanager, suppress
 
 import asyncpg
 
-from models.balances import apply_maturities, next_maturity
+from models.clock import Clock, system_clock
 from models.enums import DueCause
+from models.ledger.balances import apply_maturities, next_maturity
 from models.transactions import is_unavailable
-from schema.clock import Clock, system_clock
 from schema.context import Announce
 
 log = logging.getLogger("payouts.clock")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
+from models.clock import Clock, system_clock
 from models.db import DEFAULT_DATABASE_URL
-from schema.clock import Clock, system_clock
 
 
 def cors_origins(raw: str) -> tuple[str, ...]:

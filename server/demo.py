@@ -1,6 +1,6 @@
 """`payouts serve --demo`: a demo program a newcomer can open in GraphiQL right away.
 
-The demo database is filled through the ledger operations (`models.ledger`, `models.payrun`),
+The demo database is filled through the ledger operations (`models.ledger`, `models.ledger.payrun`),
 exactly as the API would fill it, so every balance, status, installment, payout and audit entry
 is the real bookkeeping outcome. A fixed random seed keeps the program the same from one machine to the next (dates
 are relative to the moment of seeding).
@@ -23,22 +23,31 @@ from random import Random
 
 from tortoise.transactions import in_transaction
 
-from models import ledger
-from models.affiliates import Affiliate
-from models.balances import refresh_all
-from models.bank_checks import checked_iban
+from models.clock import system_clock
 from models.db import DEFAULT_DATABASE_URL
 from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, RefundKind, Role
 from models.global_ids import to_global_id as ledger_id
+from models.ledger.affiliates import create_affiliate, set_approval_status, set_payout_mode, update_payment_details
+from models.ledger.balances import refresh_all
+from models.ledger.catalog import (
+    ProductChanges,
+    assign_commission_tier,
+    create_commission_tier,
+    create_product,
+    update_product,
+)
+from models.ledger.payment_details import Cipher
+from models.ledger.payrun import mark_as_paid
+from models.ledger.program import update_program_settings
+from models.ledger.sales import record_sale, refund_sale
+from models.ledger.stripe import actor_of, receive
 from models.money import from_minor
-from models.payment_details import Cipher
-from models.payrun import mark_as_paid
-from models.products import Product
-from models.stripe_events import StripeEvent
-from models.stripe_ledger import actor_of, receive
-from models.tokens import ApiToken, hash_token, new_token
+from models.rules.bank_files import checked_iban
+from models.rules.stripe_events import StripeEvent
+from models.tables.affiliates import Affiliate
+from models.tables.products import Product
+from models.tables.tokens import ApiToken, hash_token, new_token
 from models.validation import Amount
-from schema.clock import system_clock
 from server.config import Settings
 
 ACTOR = "demo"
@@ -172,7 +181,7 @@ class Seeder:
         self.to_decline: list[int] = []
 
     async def program(self) -> None:
-        await ledger.update_program_settings(
+        await update_program_settings(
             ACTOR,
             self.now,
             minimum_sales=MINIMUM_SALES,
@@ -183,7 +192,7 @@ class Seeder:
             flat = commission if isinstance(commission, Amount) else None
             percent = commission if isinstance(commission, Decimal) else None
             self.products.append(
-                await ledger.create_product(
+                await create_product(
                     ACTOR,
                     name=name,
                     price=price,
@@ -216,7 +225,7 @@ class Seeder:
             profile, ApprovalStatus.APPROVED
         )
         mode = PayoutMode.PAYPAL_INSTANT if profile in {"instant", "switched"} else PayoutMode.MANUAL
-        affiliate = await ledger.create_affiliate(
+        affiliate = await create_affiliate(
             ACTOR,
             name=f"{first} {last}",
             email=f"{first}.{last}{n}@{rng.choice(DOMAINS)}".lower(),
@@ -235,7 +244,7 @@ class Seeder:
         if profile == "switched":  # paid instantly for the first months, then by hand
             half = len(days) // 2
             await self.sales_of(affiliate, days[:half], products, refund_rate=0.5)
-            await ledger.set_payout_mode(ACTOR, self.now, affiliate_id=affiliate.id, mode=PayoutMode.MANUAL)
+            await set_payout_mode(ACTOR, self.now, affiliate_id=affiliate.id, mode=PayoutMode.MANUAL)
             days = days[half:]
         await self.sales_of(affiliate, days, products, refund_rate=0.25 if profile == "instant" else 0.1)
         if profile == "declined":
@@ -270,7 +279,7 @@ class Seeder:
         for external_id, occurred, product in self.refundable:
             await self.refund(external_id, occurred, product)
         for affiliate_id in self.to_decline:
-            await ledger.set_approval_status(ACTOR, self.now, affiliate_id=affiliate_id, status=ApprovalStatus.DECLINED)
+            await set_approval_status(ACTOR, self.now, affiliate_id=affiliate_id, status=ApprovalStatus.DECLINED)
 
     async def payment_details(self, affiliate: Affiliate, holder: str, *, paypal_only: bool) -> None:
         rng = self.rng
@@ -308,7 +317,7 @@ class Seeder:
                 "postalCode": postal,
                 "country": country,
             }
-        await ledger.update_payment_details(
+        await update_payment_details(
             ACTOR,
             self.now,
             affiliate_id=affiliate.id,
@@ -331,7 +340,7 @@ class Seeder:
                 amount = Amount(from_minor(discounted, product.currency), product.currency)
             self.sales += 1
             external_id = f"demo-{self.sales:05d}"
-            await ledger.record_sale(
+            await record_sale(
                 ACTOR,
                 self.now,
                 external_id=external_id,
@@ -351,26 +360,26 @@ class Seeder:
         if kind is RefundKind.REFUND and rng.random() < 0.35:  # a partial refund: a third of the list price
             partial = Amount(from_minor(product.price // 3, product.currency), product.currency)
         self.refunds += 1
-        await ledger.refund_sale(ACTOR, self.now, external_id=external_id, amount=partial, kind=kind, occurred_at=when)
+        await refund_sale(ACTOR, self.now, external_id=external_id, amount=partial, kind=kind, occurred_at=when)
 
     async def subscriptions_and_tiers(self) -> None:
         """Renewal terms and tiers on two products, and a few Stripe events as the webhook would book them:
         a subscription with renewals past its count limit, a disputed checkout, an ignored and a pending event.
         """
         pro, starter = self.products[0], self.products[1]
-        await ledger.update_product(
+        await update_product(
             ACTOR,
             product_id=starter.id,
-            changes=ledger.ProductChanges(
+            changes=ProductChanges(
                 external_id="price_demo_starter_monthly", renewal_commission_percent=Decimal(10), renewal_payments=6
             ),
         )
-        await ledger.update_product(
+        await update_product(
             ACTOR,
             product_id=pro.id,
-            changes=ledger.ProductChanges(external_id="price_demo_pro_annual", renewal_months=24),
+            changes=ProductChanges(external_id="price_demo_pro_annual", renewal_months=24),
         )
-        gold = await ledger.create_commission_tier(
+        gold = await create_commission_tier(
             ACTOR,
             product_id=pro.id,
             name="Gold partners",
@@ -386,7 +395,7 @@ class Seeder:
             .limit(4)
         )
         for affiliate in regulars[:3]:
-            await ledger.assign_commission_tier(
+            await assign_commission_tier(
                 ACTOR, self.now - timedelta(days=90), affiliate_id=affiliate.id, product_id=pro.id, tier_id=gold.id
             )
         month = timedelta(days=30)

@@ -1,236 +1,25 @@
-"""Export files: the writers (shared by the download route and `payouts export`) and the route.
+"""The export file download route: GET /exports/files/{id}, by bearer header or signed link.
 
-Files are streamed: rows are read in batches of `BATCH`, their payment details decrypted with the
-app's Cipher and written as CSV text, so a 50,000-row file never sits in memory whole.
+The files themselves are written by `models.ledger.export_files`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
-import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from models import audit, payrun
-from models.affiliates import Affiliate
-from models.balances import apply_maturities
-from models.bank_checks import sepa_verdict, wise_verdict
-from models.bank_files import BASE_FORMATS, file_name
-from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PaymentStatus, Role
-from models.exports import ExportFile, ExportRow, ExportSkip, payment_reference
-from models.money import format_money, from_minor
-from models.payment_details import BENEFICIARY_ADDRESS, Cipher
-from models.rules import spreadsheet_safe
-from models.sepa import DOCUMENT_TAIL, document_head, transaction, validate
+from models.clock import Clock, system_clock
+from models.enums import Role
+from models.ledger.export_files import file_chunks, file_name, media_type
+from models.ledger.payment_details import Cipher
 from models.signed_links import LinkSigner, SignedLink
-from models.tables.bank_files import ExportFileRow
-from models.wise import WISE_HEADER, wise_cells
-from schema.clock import Clock, system_clock
+from models.tables import audit
+from models.tables.exports import ExportFile
 from schema.ids import parse_pk
 from server.auth import authenticate, still_admin
-
-BATCH = 1000
-FILE_COLUMNS = ("id", "affiliate_id", "currency", "amount", "details", "also_in")
-
-Cells = Callable[[ExportRow, dict[str, Any], str], list[str]]
-
-
-def reference(export_id: int, row: ExportRow) -> str:
-    return payment_reference(export_id, row.id)
-
-
-def _paypal(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
-    """PayPal Payouts bulk format: email, amount, currency, customer id, note, `PAYPAL`.
-
-    The layout is fixed, so a row that other groups of the export list too says so in its note.
-    """
-    amount = str(from_minor(row.amount, row.currency))
-    note = f"Commission {ref}"
-    if row.also_in:
-        note += f"; also listed for {row.also_in.replace(',', ', ')}: pay once"
-    return [spreadsheet_safe(details["email"]), amount, row.currency, str(row.affiliate_id), note, "PAYPAL"]
-
-
-# `also_in`: the other payment types whose files list this affiliate and currency too (PROVIDED
-# scope), comma-separated; empty when the row is in this group only. See docs/payrun.md.
-BANK_WIRE_HEADER = [
-    "reference",
-    "affiliate_id",
-    "account_holder",
-    "beneficiary_address_line1",
-    "beneficiary_address_line2",
-    "beneficiary_city",
-    "beneficiary_state",
-    "beneficiary_postal_code",
-    "beneficiary_country",
-    "iban",
-    "account_number",
-    "routing_number",
-    "swift",
-    "bank_name",
-    "bank_country",
-    "amount",
-    "currency",
-    "also_in",
-]
-CHECK_HEADER = [
-    "reference",
-    "affiliate_id",
-    "payee",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "amount",
-    "currency",
-    "also_in",
-]
-
-
-def _fields(details: dict[str, Any], *names: str) -> list[str]:
-    return [spreadsheet_safe(str(details.get(name) or "")) for name in names]
-
-
-def _bank_wire(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
-    return [
-        ref,
-        str(row.affiliate_id),
-        *_fields(
-            details,
-            "accountHolder",
-            *BENEFICIARY_ADDRESS,
-            "iban",
-            "accountNumber",
-            "routingNumber",
-            "swift",
-            "bankName",
-            "country",
-        ),
-        str(from_minor(row.amount, row.currency)),
-        row.currency,
-        row.also_in,
-    ]
-
-
-def _check(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
-    return [
-        ref,
-        str(row.affiliate_id),
-        *_fields(details, "payee", "addressLine1", "addressLine2", "city", "state", "postalCode", "country"),
-        str(from_minor(row.amount, row.currency)),
-        row.currency,
-        row.also_in,
-    ]
-
-
-FORMATS: dict[PaymentMethodType, tuple[list[str] | None, Cells]] = {
-    PaymentMethodType.PAYPAL: (None, _paypal),  # PayPal's bulk upload takes no header row
-    PaymentMethodType.BANK_WIRE: (BANK_WIRE_HEADER, _bank_wire),
-    PaymentMethodType.CHECK: (CHECK_HEADER, _check),
-}
-
-
-def media_type(file: ExportFile) -> str:
-    return "application/xml" if file.format is ExportFileFormat.SEPA_PAIN_001_001_09 else "text/csv; charset=utf-8"
-
-
-async def file_rows(file: ExportFile) -> AsyncIterator[list[ExportRow]]:
-    """The file's rows in row order, a batch at a time (keyset by id): a group's own rows, or the rows a
-    SEPA or Wise file takes from its group. Only the columns a file shows: the id lists are never parsed."""
-    last = 0
-    while True:
-        if file.format in BASE_FORMATS:
-            rows = await ExportRow.filter(file_id=file.id, id__gt=last).order_by("id").limit(BATCH).only(*FILE_COLUMNS)
-            if rows:
-                last = rows[-1].id
-        else:
-            links = (
-                await ExportFileRow.filter(file_id=file.id, omitted_reason=None, id__gt=last)
-                .order_by("id")
-                .limit(BATCH)
-                .values_list("id", "row_id")
-            )
-            by_id = {r.id: r for r in await ExportRow.filter(id__in=[r for _, r in links]).only(*FILE_COLUMNS)}
-            rows = [by_id[r] for _, r in links]
-            if links:
-                last = links[-1][0]
-        if rows:
-            yield rows
-        if len(rows) < BATCH:
-            return
-
-
-async def csv_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str]:
-    """A CSV file's text (the group's CSV, PayPal's bulk file, Wise's batch), one chunk per batch of rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    header: list[str] | None
-    cells: Cells
-    if file.format is ExportFileFormat.WISE_BATCH_CSV:
-        header, cells = WISE_HEADER, _wise
-    else:
-        header, cells = FORMATS[file.method]
-    if header:
-        writer.writerow(header)
-    async for rows in file_rows(file):
-        for row in rows:
-            writer.writerow(cells(row, cipher.decrypt(row.details), reference(file.export_id, row)))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():  # a header alone
-        yield buffer.getvalue()
-
-
-def _wise(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
-    return wise_cells(ref, row.amount, details, wise_verdict(details).iban)
-
-
-async def sepa_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str]:
-    """A SEPA file's XML, a transaction at a time (not yet validated: see `checked_sepa`)."""
-    assert file.execution_date is not None and file.debtor is not None and file.created_at is not None
-    yield document_head(
-        file.export_id, file.execution_date, file.part, file.created_at, file.rows, file.total, file.debtor
-    )
-    async for rows in file_rows(file):
-        parts = []
-        for row in rows:
-            details = cipher.decrypt(row.details)
-            verdict = sepa_verdict(details, row.amount)
-            parts.append(transaction(reference(file.export_id, row), row.amount, details, verdict))
-        yield "".join(parts)
-    yield DOCUMENT_TAIL
-
-
-SPOOL_IN_MEMORY = 1 << 20  # a larger SEPA file waits for its validation on disk, not in memory
-
-
-async def checked_sepa(file: ExportFile, cipher: Cipher) -> AsyncIterator[bytes]:
-    """The SEPA file, validated against the ISO XSD before its first byte goes out (SepaFileInvalid if not)."""
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        async for chunk in sepa_chunks(file, cipher):
-            spool.write(chunk.encode())
-        spool.seek(0)
-        await asyncio.to_thread(validate, spool)
-        spool.seek(0)
-        while block := spool.read(1 << 16):
-            yield block
-
-
-def file_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str] | AsyncIterator[bytes]:
-    """The file's content as it is served and written by `payouts export`."""
-    if file.format is ExportFileFormat.SEPA_PAIN_001_001_09:
-        return checked_sepa(file, cipher)
-    return csv_chunks(file, cipher)
 
 
 def refused(status: int, message: str) -> JSONResponse:
@@ -294,32 +83,3 @@ def export_file_route(
         )
 
     return download
-
-
-async def export_to_directory(
-    cipher: Cipher,
-    now: datetime,
-    scope: ExportScope,
-    statuses: Sequence[PaymentStatus],
-    out: Path,
-    actor: str = "cli",
-) -> list[str]:
-    """`payouts export`: make an export of the affiliates in these statuses and write its files to `out` (a directory).
-
-    Returns the summary lines the command prints.
-    """
-    await apply_maturities(now)  # the selection reads payment statuses: exact as of now
-    export = await payrun.export_payment_details(
-        actor, now, scope=scope, affiliates=Affiliate.filter(payment_status__in=list(statuses))
-    )
-    lines = [f"export {export.id} ({scope.value}): {sum(export.affiliate_counts.values())} group entries"]
-    for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "part"):
-        path = out / file_name(file)
-        with path.open("wb") as handle:
-            async for chunk in file_chunks(file, cipher):
-                handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
-        await audit.record(actor, "downloadExportFile", "ExportFile", file.id, exportId=export.id, path=str(path))
-        lines.append(f"{path}: {file.rows} rows, {format_money(file.total, file.currency)}")
-    skipped = await ExportSkip.filter(export_id=export.id).count()
-    lines.append(f"{skipped} selected affiliates skipped (see the export's `skipped` in the API)")
-    return lines

@@ -29,10 +29,10 @@ import asyncpg
 import redis.asyncio as redis
 from redis.asyncio.client import PubSub
 
-from models import outbox
+from models.clock import Clock, system_clock
 from models.enums import DueCause
-from models.rules import Transition
-from schema.clock import Clock, system_clock
+from models.rules.status import Transition
+from models.tables import outbox
 from schema.events import DueEvent, due_events
 
 log = logging.getLogger("payouts.pubsub")
@@ -190,7 +190,7 @@ class Bus:
 class RelayBus(Bus):
     """A bus across processes that survives a dropped connection without losing messages.
 
-    Every message is first kept in the database outbox (`models.outbox`) and sent with its id.
+    Every message is first kept in the database outbox (`models.tables.outbox`) and sent with its id.
     A background task holds the connection: when it drops, `state` says "reconnecting" (shown by
     /healthz) and it reconnects with backoff; once subscribed again it reads from the outbox what
     was published since shortly before the connection was last known alive, and delivers what

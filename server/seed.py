@@ -3,7 +3,7 @@
 The seed is a realistic program: four products in three currencies (one with 40/60 milestones
 over 60 days), minimums, mostly approved affiliates with a few pending, declined and PayPal
 Instant ones, PayPal/bank/check details, and sales over the last 180 days (some still held).
-Sales go through `models.booking.book_all`, affiliate after affiliate, so each call
+Sales go through `models.ledger.booking.book_all`, affiliate after affiliate, so each call
 refreshes each touched affiliate once. Deterministic for a given size.
 """
 
@@ -20,15 +20,17 @@ from typing import TextIO
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models import booking, ledger, payment_details
-from models.affiliates import Affiliate, PaymentMethod
-from models.booking import SaleLine
+from models.clock import Clock
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode
 from models.errors import LedgerError
-from models.payment_details import Cipher
+from models.ledger import booking, payment_details
+from models.ledger.booking import SaleLine
+from models.ledger.catalog import create_product
+from models.ledger.payment_details import Cipher
+from models.ledger.program import update_program_settings
 from models.sql import insert_rows
+from models.tables.affiliates import Affiliate, PaymentMethod
 from models.validation import Amount
-from schema.clock import Clock
 from schema.ids import parse_global_id
 from server.progress import Progress
 
@@ -41,12 +43,12 @@ DAYS = 180
 
 async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: TextIO) -> None:
     rng = random.Random(affiliates * 1_000_003 + sales)
-    await ledger.update_program_settings(
+    await update_program_settings(
         ACTOR, now, minimum_sales=1, minimum_payout=[Amount(Decimal("25.00"), "USD"), Amount(Decimal("25.00"), "EUR")]
     )
     products = [
         (
-            await ledger.create_product(
+            await create_product(
                 ACTOR,
                 name="Video course",
                 price=Amount(Decimal("100.10"), "USD"),
@@ -56,7 +58,7 @@ async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: 
             )
         ).id,
         (
-            await ledger.create_product(
+            await create_product(
                 ACTOR,
                 name="E-book",
                 price=Amount(Decimal("29.00"), "USD"),
@@ -66,7 +68,7 @@ async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: 
             )
         ).id,
         (
-            await ledger.create_product(
+            await create_product(
                 ACTOR,
                 name="Kurs",
                 price=Amount(Decimal("50.00"), "EUR"),
@@ -76,7 +78,7 @@ async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: 
             )
         ).id,
         (
-            await ledger.create_product(
+            await create_product(
                 ACTOR,
                 name="Kōza",
                 price=Amount(Decimal("12000"), "JPY"),

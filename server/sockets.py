@@ -25,7 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message, SubscribeMessage
 from strawberry.types.execution import PreExecutionError
 
-from models import access
+from models.ledger import access
 from schema.context import Context
 from schema.limits import code_for
 

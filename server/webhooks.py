@@ -1,4 +1,4 @@
-"""`POST /webhooks/stripe`: Stripe's signed events, booked by `models.stripe_ledger` (rule 13).
+"""`POST /webhooks/stripe`: Stripe's signed events, booked by `models.ledger.stripe` (rule 13).
 
 The signature is checked over the raw body before anything parses it: `Stripe-Signature:
 t=<unix>,v1=<hex>[,v1=...]`, each v1 a hex HMAC-SHA256 of "{t}.{body}" keyed with an endpoint
@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from models.clock import Clock
 from models.errors import LedgerError
-from models.stripe_events import EventError, parse_event
-from models.stripe_ledger import actor_of, receive
+from models.ledger.stripe import actor_of, receive
+from models.rules.stripe_events import EventError, parse_event
 from models.transactions import is_unavailable
-from schema.clock import Clock
 from schema.context import Announce
 
 log = logging.getLogger("payouts.webhooks")

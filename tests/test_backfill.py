@@ -1,4 +1,4 @@
-"""The bulk path for sales (`models.booking.book_all`, `payouts import`): the same books as recordSale, set-based."""
+"""The bulk path for sales (`models.ledger.booking.book_all`, `payouts import`): recordSale's books, set-based."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from models.affiliates import Affiliate, Balance
-from models.booking import SaleLine, book_all
+from models.clock import system_clock
 from models.enums import PaymentStatus
 from models.errors import NotFound, Violation
-from models.payment_details import Cipher
-from models.payouts import Payout
-from models.sales import Sale
+from models.ledger.booking import SaleLine, book_all
+from models.ledger.payment_details import Cipher
+from models.tables.affiliates import Affiliate, Balance
+from models.tables.payouts import Payout
+from models.tables.sales import Sale
 from models.validation import Amount
-from schema.clock import system_clock
 from schema.ids import parse_global_id
 from server.seed import ImportFailed, import_sales, seed
 from tests.api import BALANCES, add_paypal, create_affiliate, create_product, record_sale

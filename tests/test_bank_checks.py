@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.bank_checks import (
+from models.rules.bank_files import (
     checked_bic,
     checked_execution_date,
     checked_iban,
@@ -20,7 +20,7 @@ from models.bank_checks import (
     wise_file_name,
     wise_verdict,
 )
-from models.rules import RuleError
+from models.rules.commission import RuleError
 from tests.api import BANK, ERROR, create_affiliate
 
 

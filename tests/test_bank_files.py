@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import xmlschema
 
-from models import bank_files
 from models.enums import Role
-from models.tokens import ApiToken, hash_token, new_token
+from models.ledger import bank_files
+from models.tables.tokens import ApiToken, hash_token, new_token
 from tests.api import ERROR, create_affiliate, create_product, details, export, pay, record_sale
 from tests.clients import GraphQLClient
 

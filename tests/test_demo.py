@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from models.enums import IncompleteReason
-from models.payment_details import Cipher
+from models.ledger.payment_details import Cipher
 from server import demo
 from server.config import Settings
 from tests.clients import SECRET_KEY, GraphQLClient

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from graphql import OperationDefinitionNode, parse, validate
 
-from models.payment_details import Cipher
+from models.ledger.payment_details import Cipher
 from schema import make_schema
 from server import demo
 from tests.api import add_paypal, create_affiliate, create_product, record_sale

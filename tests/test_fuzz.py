@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
-from models import access
-from models.affiliates import Balance
 from models.enums import Role
+from models.ledger import access
+from models.tables.affiliates import Balance
 from schema import schema
 from schema.ids import to_global_id
 from tests.api import add_paypal, create_affiliate, create_product, record_sale, refund_sale

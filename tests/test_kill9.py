@@ -21,12 +21,12 @@ import asyncpg
 import httpx
 import pytest
 
-from models.affiliates import Affiliate, PaymentMethod
-from models.balances import refresh_affiliates
 from models.enums import ApprovalStatus
-from models.payment_details import Cipher, paypal
-from models.products import Product
-from models.sales import Installment, Sale
+from models.ledger.balances import refresh_affiliates
+from models.ledger.payment_details import Cipher, paypal
+from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.products import Product
+from models.tables.sales import Installment, Sale
 from schema.ids import to_global_id
 from tests.api import PAY
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, on_postgres

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tortoise.transactions import in_transaction
 
-from models.affiliates import Balance
-from models.balances import refresh_affiliates
 from models.enums import PaymentMethodType
-from models.payouts import Payout
-from models.sales import Installment, OwedAmount, Sale
+from models.ledger.balances import refresh_affiliates
+from models.tables.affiliates import Balance
+from models.tables.payouts import Payout
+from models.tables.sales import Installment, OwedAmount, Sale
 from schema.ids import parse_global_id, to_global_id
 from tests.api import (
     ERROR,

@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from models import payrun
-from models.affiliates import Affiliate, PaymentMethod
-from models.audit import AuditEntry
-from models.balances import refresh_affiliates
 from models.enums import ApprovalStatus, PaymentMethodType, Role
-from models.payment_details import Cipher
-from models.products import Product
-from models.sales import Installment, Sale
-from models.tokens import ApiToken, hash_token, new_token
+from models.ledger import payrun
+from models.ledger.balances import refresh_affiliates
+from models.ledger.payment_details import Cipher
+from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.audit import AuditEntry
+from models.tables.products import Product
+from models.tables.sales import Installment, Sale
+from models.tables.tokens import ApiToken, hash_token, new_token
 from schema.ids import to_global_id
 from tests.api import (
     BANK,
@@ -457,7 +457,7 @@ SALE = "query($id: ID!) { node(id: $id) { ... on Sale { installments { amount { 
 async def balance(gql: GraphQLClient, affiliate_id: str) -> dict[str, str]:
     b = (await affiliate(gql, affiliate_id))["balances"][0]
     figures = {k: b[k]["amount"] for k in ("earned", "reserve", "due", "paid", "owed")}
-    from models.affiliates import Balance
+    from models.tables.affiliates import Balance
 
     for row in await Balance.all():
         assert row.earned == row.reserve + row.due_installments + row.paid - row.owed, vars(row)

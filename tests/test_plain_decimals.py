@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from models.money import canonical_percent, plain
-from models.products import Product
-from models.program import SETTINGS_ID, ProgramSettings
+from models.tables.products import Product
+from models.tables.program import SETTINGS_ID, ProgramSettings
 from schema.ids import parse_global_id
 from tests.api import create_product, update_settings
 from tests.clients import GraphQLClient

@@ -13,13 +13,13 @@ import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
-from models.affiliates import Affiliate, PaymentMethod
-from models.balances import refresh_affiliates
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, SaleStatus
-from models.payment_details import Cipher
-from models.products import Product
-from models.program import SETTINGS_ID, ProgramSettings
-from models.sales import Installment, Sale
+from models.ledger.balances import refresh_affiliates
+from models.ledger.payment_details import Cipher
+from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.products import Product
+from models.tables.program import SETTINGS_ID, ProgramSettings
+from models.tables.sales import Installment, Sale
 from server.config import Settings
 from tests.api import add_paypal, create_affiliate, create_product, record_sale
 from tests.clients import SECRET_KEY, GraphQLClient, StatementCounter, on_postgres

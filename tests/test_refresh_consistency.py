@@ -12,9 +12,9 @@ from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
-from models.affiliates import Affiliate, Balance
-from models.balances import BALANCE_COLUMNS, refresh_affiliates
-from models.booking import SaleLine, book_all
+from models.ledger.balances import BALANCE_COLUMNS, refresh_affiliates
+from models.ledger.booking import SaleLine, book_all
+from models.tables.affiliates import Affiliate, Balance
 from schema.ids import parse_global_id
 from tests.api import add_paypal, create_affiliate, create_product, record_sale, refund_sale, update_settings
 from tests.clients import GraphQLClient

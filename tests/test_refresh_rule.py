@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models.enums import ApprovalStatus, PaymentStatus, PayoutMode
-from models.rules import (
+from models.rules.status import (
     AffiliateFacts,
     BalanceFigures,
     CurrencyLedger,

@@ -42,7 +42,7 @@ async def first_payout(gql: GraphQLClient, affiliate_id: str) -> str:
 
 
 async def make_world(gql: GraphQLClient) -> World:
-    from models import access
+    from models.ledger import access
 
     product = await create_product(gql)
     ids = {}
@@ -343,7 +343,7 @@ async def test_audit_log_filters_and_pages_newest_first(gql: GraphQLClient) -> N
 async def test_affiliate_tokens_are_shown_once_stored_hashed_and_revocable(
     gql: GraphQLClient, client: httpx.AsyncClient
 ) -> None:
-    from models.tokens import ApiToken, hash_token
+    from models.tables.tokens import ApiToken, hash_token
 
     ann = await create_affiliate(gql, "Ann Lee")
     created = await create_affiliate_token(gql, ann)

@@ -21,37 +21,34 @@ from models.enums import (
     SaleStatus,
 )
 from models.money import MoneyError, format_money, from_minor, to_minor
-from models.rules import (
+from models.rules.commission import (
     DEFAULT_MILESTONES,
-    PAYPAL_MAX_ROWS,
-    AffiliateFacts,
-    BalanceFigures,
     InstallmentSlice,
     Milestone,
-    OpenInstallment,
     OwedSlice,
-    ProgramRules,
     RuleError,
-    Transition,
     allocate_reduction,
-    also_in,
-    balance_figures,
     commission_for_sale,
-    due_rank,
     effective_milestones,
-    file_part,
     installment_state,
     net_void,
-    pay_by_id,
-    payment_status,
-    paypal_email_is_plain,
     refund_reduction,
     release_times,
     sale_status,
-    settles_at_sale,
     split_commission,
     validate_milestones,
     validate_percent,
+)
+from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, file_part, pay_by_id, paypal_email_is_plain, settles_at_sale
+from models.rules.status import (
+    AffiliateFacts,
+    BalanceFigures,
+    OpenInstallment,
+    ProgramRules,
+    Transition,
+    balance_figures,
+    due_rank,
+    payment_status,
 )
 
 T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -315,8 +312,8 @@ def usd(due_installments: int = 0, reserve: int = 0, owed: int = 0, **kw: object
         due_installments=due_installments,
         paid=0,
         owed=owed,
-        **kw,
-    )  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def test_due_when_every_requirement_is_met() -> None:
@@ -806,7 +803,7 @@ def test_also_in_names_the_other_groups_of_a_row() -> None:
 
 def test_a_change_moved_by_its_delta_keeps_an_open_dispute() -> None:
     """rule 13 with issue 10's delta refresh: a new sale's numbers must not lift another sale's dispute."""
-    from models.rules import Delta, OpenInstallment, balance_figures, moved_figures
+    from models.rules.status import Delta, OpenInstallment, balance_figures, moved_figures
 
     now = datetime(2026, 3, 1, tzinfo=UTC)
     disputed = OpenInstallment(600, now - timedelta(days=1), True)

@@ -10,24 +10,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.enums import ApprovalStatus, IncompleteReason, InstallmentState, PaymentStatus, PayoutMode
-from models.rules import (
-    AffiliateFacts,
+from models.rules.commission import Rate, installment_state, processor_refund
+from models.rules.renewals import (
     Assignment,
-    OpenInstallment,
-    ProgramRules,
-    Rate,
     RenewalTerms,
     add_months,
-    balance_figures,
     current_tiers,
-    installment_state,
-    payment_status,
-    processor_refund,
     renewal_ended,
     renewal_rate,
     tier_at,
 )
-from models.stripe_events import (
+from models.rules.status import AffiliateFacts, OpenInstallment, ProgramRules, balance_figures, payment_status
+from models.rules.stripe_events import (
     DisputeClosed,
     EventError,
     Ignore,

@@ -16,10 +16,10 @@ import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.transactions import in_transaction
 
-from models.affiliates import Affiliate
 from models.db import migrate, tortoise_config
-from models.payment_details import Cipher
+from models.ledger.payment_details import Cipher
 from models.sql import SPARSE, affiliates_containing
+from models.tables.affiliates import Affiliate
 from server.seed import seed
 from tests.api import create_affiliate
 from tests.clients import POSTGRES_URL, SECRET_KEY, GraphQLClient, on_postgres

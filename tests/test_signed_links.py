@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from models import access
-from models.audit import AuditEntry
 from models.enums import Role
+from models.ledger import access
 from models.signed_links import LIFETIME, LinkSigner, SignedLink
+from models.tables.audit import AuditEntry
 from tests.api import create_product, due_affiliate, export
 from tests.clients import SECRET_KEY, GraphQLClient
 

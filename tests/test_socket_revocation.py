@@ -19,7 +19,7 @@ import httpx
 import pytest
 import websockets
 
-from models.tokens import ApiToken
+from models.tables.tokens import ApiToken
 from schema.ids import parse_global_id
 from server.sockets import REVOKED, WATCH_EVERY
 from tests.api import ERROR, KARTRA, create_affiliate_token, create_product, payable_affiliate, record_sale

@@ -448,8 +448,8 @@ async def test_unknown_types_and_hostile_payloads_never_break_anything(
 async def test_process_events_pages_newest_first_for_admin_and_viewer(
     client: httpx.AsyncClient, gql: GraphQLClient
 ) -> None:
-    from models import access
     from models.enums import Role
+    from models.ledger import access
 
     sent = [event("customer.created", {"id": f"cus_{n}"}) for n in range(5)]
     for evt in sent:

@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from models.enums import DueCause, Role
-from models.tokens import ApiToken, hash_token, new_token
+from models.tables.tokens import ApiToken, hash_token, new_token
 from schema.events import DueEvent
 from schema.ids import parse_global_id
 from server.pubsub import Bus

@@ -21,7 +21,7 @@ class Affiliate(Model):
         PaymentMethodType, null=True
     )
     created_at = fields.DatetimeField(auto_now_add=True)
-    # Derived, refreshed in the transaction of every change (models.balances.refresh_affiliates).
+    # Derived, refreshed in the transaction of every change (models.ledger.balances.refresh_affiliates).
     sales_count = fields.IntField(default=0)
     has_payment_method = fields.BooleanField(default=False)
     payment_status = fields.CharEnumField(PaymentStatus, default=PaymentStatus.NOTHING_DUE, db_index=True)

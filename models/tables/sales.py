@@ -10,10 +10,10 @@ from tortoise.models import Model
 from models.enums import RefundKind, SaleStatus
 
 if TYPE_CHECKING:
-    from models.affiliates import Affiliate
-    from models.payouts import Payout
-    from models.products import Product
-    from models.tiers import CommissionTier
+    from models.tables.affiliates import Affiliate
+    from models.tables.payouts import Payout
+    from models.tables.products import Product
+    from models.tables.tiers import CommissionTier
 
 
 class Sale(Model):

@@ -17,9 +17,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from models.bank_checks import checked_bic, checked_iban
 from models.enums import PaymentMethodType
-from models.rules import RuleError, paypal_email_is_plain
+from models.rules.bank_files import checked_bic, checked_iban
+from models.rules.commission import RuleError
+from models.rules.payrun import paypal_email_is_plain
 
 MIN_SECRET_LENGTH = 32
 MAX_TEXT = 200

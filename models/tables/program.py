@@ -8,7 +8,8 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.money import canonical_percent
-from models.rules import DEFAULT_MILESTONES, Milestone, ProgramRules
+from models.rules.commission import DEFAULT_MILESTONES, Milestone
+from models.rules.status import ProgramRules
 
 SETTINGS_ID = 1
 

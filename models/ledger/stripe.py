@@ -14,19 +14,16 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import ledger
-from models.affiliates import Affiliate
-from models.balances import lock_affiliates
-from models.disputes import close_dispute, open_dispute
 from models.enums import DueCause, ProcessorEventStatus, RefundKind
 from models.errors import LedgerError
 from models.global_ids import pk_of
+from models.ledger.balances import lock_affiliates
+from models.ledger.disputes import close_dispute, open_dispute
+from models.ledger.sales import record_sale, refund_sale
 from models.money import from_minor
-from models.processor import ProcessorEvent, ProcessorLink
-from models.products import Product
-from models.rules import Transition, processor_refund
-from models.sales import Sale
-from models.stripe_events import (
+from models.rules.commission import processor_refund
+from models.rules.status import Transition
+from models.rules.stripe_events import (
     DisputeClosed,
     DisputeOpened,
     Ignore,
@@ -39,6 +36,10 @@ from models.stripe_events import (
     SubscriptionStarted,
     interpret,
 )
+from models.tables.affiliates import Affiliate
+from models.tables.processor import ProcessorEvent, ProcessorLink
+from models.tables.products import Product
+from models.tables.sales import Sale
 from models.transactions import retried
 from models.validation import Amount
 
@@ -213,7 +214,7 @@ async def _sale(intent: Payment | InvoicePaid, actor: str, now: datetime) -> Out
         return Outcome(IGNORED, "no affiliate: set metadata.affiliate or client_reference_id at checkout")
     if found.affiliate is not None:
         await _remember(refs, found.affiliate.id, product.id, now)
-    recorded = await ledger.record_sale(
+    recorded = await record_sale(
         actor,
         now,
         external_id=intent.external_id,
@@ -251,7 +252,7 @@ async def _refund(intent: Refunded, actor: str, now: datetime) -> Outcome:
         await Sale.filter(id=sale.id).update(processor_refunded=intent.total)
     if refund == 0:
         return Outcome(IGNORED, f"refund total {intent.total} books nothing new for this sale", sale.id)
-    refunded = await ledger.refund_sale(
+    refunded = await refund_sale(
         actor,
         now,
         external_id=sale.external_id,
@@ -278,7 +279,7 @@ async def _dispute(intent: DisputeOpened | DisputeClosed, actor: str, now: datet
         )
     lost = min(intent.amount, sale.amount - sale.refunded)
     if lost > 0:
-        charged = await ledger.refund_sale(
+        charged = await refund_sale(
             actor,
             now,
             external_id=sale.external_id,

@@ -3,8 +3,6 @@ and its check against the ISO XSD that the `sepaxml` package ships.
 
 sepaxml 2.7 draws MsgId and PmtInfId at random, so the document is written here; `xmlschema`
 validates it against sepaxml's copy of the ISO schema, reading it lazily (constant memory).
-
-(Belongs in models/ledger/ once the rooms move lands.)
 """
 
 from __future__ import annotations
@@ -18,7 +16,8 @@ from xml.sax.saxutils import escape
 
 import xmlschema
 
-from models.bank_checks import (
+from models.money import from_minor
+from models.rules.bank_files import (
     LINE_LENGTH,
     NAME_LENGTH,
     POSTAL_CODE_LENGTH,
@@ -27,7 +26,6 @@ from models.bank_checks import (
     epc_text,
     sepa_message_id,
 )
-from models.money import from_minor
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 XSD = "pain.001.001.09.xsd"

@@ -7,8 +7,9 @@ from decimal import Decimal
 from tortoise import fields
 from tortoise.models import Model
 
-from models.program import milestones_from_json
-from models.rules import Milestone, Rate, RenewalTerms
+from models.rules.commission import Milestone, Rate
+from models.rules.renewals import RenewalTerms
+from models.tables.program import milestones_from_json
 
 
 class Product(Model):

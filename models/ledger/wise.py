@@ -1,14 +1,11 @@
-"""The Wise batch CSV (rule 18.4): Wise's "send to bank accounts" template with an IBAN column.
-
-(Belongs in models/ledger/ once the rooms move lands.)
-"""
+"""The Wise batch CSV (rule 18.4): Wise's "send to bank accounts" template with an IBAN column."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from models.money import from_minor
-from models.rules import spreadsheet_safe
+from models.rules.payrun import spreadsheet_safe
 
 WISE_HEADER = [
     "name",

@@ -1,7 +1,7 @@
 """The clock: what every part of the server asks for the time, so a test can move time instead of waiting.
 
 Settings carries one (`Settings.clock`); the request context, the maturity clock and the event bus
-read it. The ledger in `models/` never reads a clock: it is handed `now`.
+read it. Only server/ and schema/ call it: the rules and the ledger in `models/` are handed `now`.
 """
 
 from __future__ import annotations

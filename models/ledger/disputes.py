@@ -10,9 +10,9 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.balances import Changed, lock_affiliates, refresh_affiliates
-from models.sales import Installment, Sale
+from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
+from models.tables import audit
+from models.tables.sales import Installment, Sale
 
 OPEN, CLOSED = "open", "closed"
 

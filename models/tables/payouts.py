@@ -10,7 +10,7 @@ from tortoise.models import Model
 from models.enums import PaymentMethodType, PayoutStatus, PayoutVoidSource
 
 if TYPE_CHECKING:
-    from models.affiliates import Affiliate
+    from models.tables.affiliates import Affiliate
 
 
 class Payout(Model):

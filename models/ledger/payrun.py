@@ -21,10 +21,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.affiliates import Affiliate, PaymentMethod
-from models.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
-from models.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
 from models.enums import (
     ApprovalStatus,
     ExportFileFormat,
@@ -35,24 +31,13 @@ from models.enums import (
     PayoutStatus,
 )
 from models.errors import Invalid, NotFound, Violation
-from models.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
-from models.ledger import net_void_against_refunds
+from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
+from models.ledger.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
+from models.ledger.payment_details import Cipher
+from models.ledger.sales import net_void_against_refunds
 from models.money import MoneyError, check_currency
-from models.payment_details import Cipher
-from models.payouts import Payout
-from models.rules import (
-    PAYPAL_MAX_ROWS,
-    AffiliateFacts,
-    BalanceFigures,
-    Delta,
-    ProgramRules,
-    also_in,
-    export_methods,
-    file_part,
-    pay_by_id,
-    payable_currencies,
-)
-from models.sales import Installment, OwedAmount
+from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id
+from models.rules.status import AffiliateFacts, BalanceFigures, Delta, ProgramRules, payable_currencies
 from models.sql import (
     batches,
     insert_rows,
@@ -61,7 +46,12 @@ from models.sql import (
     summarise_listed,
     sums_with_ids,
 )
+from models.tables import audit
+from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.bank_files import ExportFileRow
+from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
+from models.tables.payouts import Payout
+from models.tables.sales import Installment, OwedAmount
 from models.transactions import retried
 from models.validation import text
 

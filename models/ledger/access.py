@@ -10,11 +10,11 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.affiliates import Affiliate
 from models.enums import Role
 from models.errors import Invalid, NotFound, Violation
-from models.tokens import ApiToken, hash_token, new_token
+from models.tables import audit
+from models.tables.affiliates import Affiliate
+from models.tables.tokens import ApiToken, hash_token, new_token
 from models.validation import text
 
 MAX_LABEL = 200

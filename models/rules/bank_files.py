@@ -1,7 +1,5 @@
 """Bank details and bank-file rules (rule 18), pure: IBAN and BIC checks, the EPC character set,
 which rows a SEPA or Wise file takes, and the files' names.
-
-(Belongs in models/rules/ once the rooms move lands.)
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from schwifty import BIC, IBAN, registry
 from schwifty.exceptions import InvalidChecksumDigits, InvalidCountryCode, InvalidLength, SchwiftyException
 from text_unidecode import unidecode  # type: ignore[import-untyped]
 
-from models.rules import RuleError
+from models.rules.commission import RuleError
 
 SEPA_MAX_AMOUNT = 99_999_999_999  # EUR 999,999,999.99 in cents (EPC)
 SEPA_DEFAULT_MAX_TRANSACTIONS = 5_000

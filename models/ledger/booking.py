@@ -26,33 +26,27 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.affiliates import Affiliate
-from models.balances import apply_changes, lock_affiliates, program_rules
 from models.enums import ApprovalStatus, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
-from models.payouts import Payout
-from models.products import Product
-from models.rules import (
-    Assignment,
-    Delta,
+from models.ledger.balances import apply_changes, lock_affiliates, program_rules
+from models.rules.commission import (
     Milestone,
-    OpenInstallment,
-    ProgramRules,
     Rate,
-    Transition,
     commission_for_sale,
     effective_milestones,
     release_times,
-    renewal_ended,
-    renewal_rate,
-    settles_at_sale,
     split_commission,
-    tier_at,
 )
-from models.sales import Installment, Sale
+from models.rules.payrun import settles_at_sale
+from models.rules.renewals import Assignment, renewal_ended, renewal_rate, tier_at
+from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
 from models.sql import batches, insert_rows, present
-from models.tiers import CommissionTier, TierAssignment
+from models.tables import audit
+from models.tables.affiliates import Affiliate
+from models.tables.payouts import Payout
+from models.tables.products import Product
+from models.tables.sales import Installment, Sale
+from models.tables.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, minor, text
 

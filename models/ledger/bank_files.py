@@ -3,8 +3,6 @@
 A SEPA or Wise file is a view of the group's snapshot rows: `ExportFileRow` lists each EUR row of the
 group once per file family, either taken (no reason) or left out with its reason. The rows are read in
 batches of `BATCH` by id, so making the files of a 50,000-row export holds one batch in memory.
-
-(Belongs in models/ledger/ once the rooms move lands.)
 """
 
 from __future__ import annotations
@@ -17,42 +15,29 @@ from typing import Any, cast
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import audit
-from models.bank_checks import (
+from models.enums import ExportFileFormat, PaymentMethodType
+from models.errors import Invalid, NotFound, Violation
+from models.ledger.payment_details import Cipher
+from models.rules.bank_files import (
     SEPA_DEFAULT_MAX_TRANSACTIONS,
     WISE_MAX_ROWS,
     SepaVerdict,
-    base_file_name,
     checked_debtor,
     checked_execution_date,
     checked_max_transactions,
-    sepa_file_name,
     sepa_verdict,
-    wise_file_name,
     wise_verdict,
 )
-from models.enums import ExportFileFormat, PaymentMethodType
-from models.errors import Invalid, NotFound, Violation
-from models.exports import ExportFile, ExportRow, PaymentExport
-from models.payment_details import Cipher
-from models.program import SETTINGS_ID, ProgramSettings
-from models.rules import RuleError
+from models.rules.commission import RuleError
 from models.sql import batches, insert_rows, numbered
+from models.tables import audit
 from models.tables.bank_files import ExportFileRow
+from models.tables.exports import ExportFile, ExportRow, PaymentExport
+from models.tables.program import SETTINGS_ID, ProgramSettings
 
 BATCH = 1000
 BASE_FORMATS = (ExportFileFormat.CSV, ExportFileFormat.PAYPAL_BULK)
 Verdict = Callable[[dict[str, Any], int], SepaVerdict]
-
-
-def file_name(file: ExportFile) -> str:
-    """Rule 18.2's names: the group's CSV/PayPal files as before, SEPA by execution date, Wise."""
-    if file.format is ExportFileFormat.SEPA_PAIN_001_001_09:
-        assert file.execution_date is not None
-        return sepa_file_name(file.export_id, file.execution_date, file.part)
-    if file.format is ExportFileFormat.WISE_BATCH_CSV:
-        return wise_file_name(file.export_id, file.part)
-    return base_file_name(file.export_id, file.method.value, file.currency, file.part)
 
 
 def execution_date_of(requested: date | None, now: datetime) -> date:

@@ -21,7 +21,7 @@ def new_token() -> str:
 
 
 if TYPE_CHECKING:
-    from models.affiliates import Affiliate
+    from models.tables.affiliates import Affiliate
 
 
 class ApiToken(Model):

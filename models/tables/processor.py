@@ -10,9 +10,9 @@ from tortoise.models import Model
 from models.enums import ProcessorEventStatus
 
 if TYPE_CHECKING:
-    from models.affiliates import Affiliate
-    from models.products import Product
-    from models.sales import Sale
+    from models.tables.affiliates import Affiliate
+    from models.tables.products import Product
+    from models.tables.sales import Sale
 
 
 class ProcessorEvent(Model):

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.program import milestones_from_json
-from models.rules import Milestone, Rate
+from models.rules.commission import Milestone, Rate
+from models.tables.program import milestones_from_json
 
 if TYPE_CHECKING:
-    from models.affiliates import Affiliate
-    from models.products import Product
+    from models.tables.affiliates import Affiliate
+    from models.tables.products import Product
 
 
 class CommissionTier(Model):

@@ -17,11 +17,8 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models.affiliates import Affiliate, Balance, PaymentMethod
 from models.enums import ApprovalStatus, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
-from models.payouts import Payout
-from models.program import SETTINGS_ID, ProgramSettings
-from models.rules import (
+from models.rules.status import (
     AffiliateFacts,
     BalanceFigures,
     CurrencyLedger,
@@ -33,8 +30,11 @@ from models.rules import (
     refresh_affiliate,
     refresh_with_deltas,
 )
-from models.sales import Installment, OwedAmount, Sale
 from models.sql import batches, insert_rows, lock_rows, update_rows, update_values
+from models.tables.affiliates import Affiliate, Balance, PaymentMethod
+from models.tables.payouts import Payout
+from models.tables.program import SETTINGS_ID, ProgramSettings
+from models.tables.sales import Installment, OwedAmount, Sale
 from models.transactions import retried
 
 R = TypeVar("R")
