@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -151,19 +152,29 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         say("PAYOUTS_SECRET_KEY is not set: payment details cannot be decrypted")
         return 2
     Path(args.out).mkdir(parents=True, exist_ok=True)
+    failure: list[str] = []
 
     async def work() -> None:
-        for line in await export_to_directory(
-            Cipher(settings.secret_key),
-            settings.clock(),
-            ExportScope(args.scope),
-            [PaymentStatus(s) for s in args.status or ["DUE"]],
-            Path(args.out),
-            CLI_ACTOR,
-        ):
+        try:
+            lines = await export_to_directory(
+                Cipher(settings.secret_key),
+                settings.clock(),
+                ExportScope(args.scope),
+                [PaymentStatus(s) for s in args.status or ["DUE"]],
+                Path(args.out),
+                CLI_ACTOR,
+                args.execution_date,
+            )
+        except LedgerError as e:
+            failure.append(e.message)
+            return
+        for line in lines:
             say(line)
 
     asyncio.run(with_database(settings, work))
+    if failure:
+        say(failure[0])
+        return 2
     return 0
 
 
@@ -228,7 +239,7 @@ def parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token by its id (a number or an ApiToken id)")
     revoke.add_argument("id")
     revoke.set_defaults(run=cmd_token_revoke)
-    export = sub.add_parser("export", help="export payment details of affiliates to CSV files")
+    export = sub.add_parser("export", help="export payment details of affiliates to bank files (CSV, SEPA, Wise)")
     export.add_argument("--scope", choices=[s.value for s in ExportScope], default=ExportScope.PREFERRED.value)
     export.add_argument(
         "--status",
@@ -237,6 +248,11 @@ def parser() -> argparse.ArgumentParser:
         help="payment status to select (repeatable; default DUE)",
     )
     export.add_argument("--out", required=True, help="directory to write the files to")
+    export.add_argument(
+        "--execution-date",
+        type=date.fromisoformat,
+        help="SEPA execution date, YYYY-MM-DD (default: today, UTC)",
+    )
     export.set_defaults(run=cmd_export)
     seed = sub.add_parser("seed", help="build a realistic program at scale (benchmarks, demos) through the bulk path")
     seed.add_argument("--affiliates", type=int, required=True)

@@ -3,11 +3,15 @@ requestSepaFile, file names and content types, and markAsPaid(exportFileId)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
+import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +21,9 @@ from models.enums import Role
 from models.ledger import bank_files
 from models.tables.tokens import ApiToken, hash_token, new_token
 from tests.api import ERROR, create_affiliate, create_product, details, export, pay, record_sale
-from tests.clients import GraphQLClient
+from tests.clients import SECRET_KEY, GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 DEBTOR = {
@@ -293,3 +299,35 @@ async def test_export_file_id_alone(gql, field):
     value = {"exportId": "UGF5bWVudEV4cG9ydDox", "currency": "EUR"}[field]
     refused = (await gql.ok(PAY_FILE, input={"exportFileId": "RXhwb3J0RmlsZTox", field: value}))["markAsPaid"]
     assert (refused["code"], refused["field"]) == ("VALIDATION", field)
+
+
+async def run_cli(database_url: str, *args: str) -> tuple[int, str]:
+    env = {**os.environ, "PAYOUTS_DATABASE_URL": database_url, "PAYOUTS_SECRET_KEY": SECRET_KEY}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", *args, cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+async def test_cli_export_writes_the_sepa_and_wise_files(gql, database_url, tmp_path, clock):
+    await example(gql)
+    out = tmp_path / "files"
+    past = f"{clock().date() - timedelta(days=1):%Y-%m-%d}"
+    code, err = await run_cli(
+        database_url, "export", "--scope", "PROVIDED", "--out", str(out), "--execution-date", past
+    )
+    assert code == 2 and "in the past" in err and not list(out.iterdir())
+    run = f"{clock().date() + timedelta(days=3):%Y-%m-%d}"
+    code, err = await run_cli(database_url, "export", "--scope", "PROVIDED", "--out", str(out), "--execution-date", run)
+    assert code == 0, err
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "export-1-bank_wire-EUR-1.csv",
+        f"export-1-bank_wire-EUR-sepa-{run}-1.xml",
+        "export-1-bank_wire-EUR-wise-1.csv",
+        "export-1-bank_wire-USD-1.csv",
+    ]
+    xsd().validate(str(out / names[1]))
+    assert (out / names[2]).read_bytes().startswith(b"name,recipientEmail,paymentReference,")

@@ -12,7 +12,7 @@ import csv
 import io
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +245,7 @@ async def export_to_directory(
     statuses: Sequence[PaymentStatus],
     out: Path,
     actor: str = "cli",
+    execution_date: date | None = None,
 ) -> list[str]:
     """`payouts export`: make an export of the affiliates in these statuses and write its files to `out` (a directory).
 
@@ -252,10 +253,15 @@ async def export_to_directory(
     """
     await apply_maturities(now)  # the selection reads payment statuses: exact as of now
     export = await payrun.export_payment_details(
-        actor, now, scope=scope, affiliates=Affiliate.filter(payment_status__in=list(statuses))
+        actor,
+        now,
+        scope=scope,
+        affiliates=Affiliate.filter(payment_status__in=list(statuses)),
+        cipher=cipher,
+        execution_date=execution_date,
     )
     lines = [f"export {export.id} ({scope.value}): {sum(export.affiliate_counts.values())} group entries"]
-    for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "part"):
+    for file in await ExportFile.filter(export_id=export.id).order_by("method", "currency", "format", "id"):
         path = out / file_name(file)
         with path.open("wb") as handle:
             async for chunk in file_chunks(file, cipher):
