@@ -38,6 +38,7 @@ class IncompleteReason(str, Enum):
     BALANCE_OWED = "BALANCE_OWED"
     INSTANT_PAYMENT = "INSTANT_PAYMENT"
     DISPUTED = "DISPUTED"
+    PAYMENT_RETURNED = "PAYMENT_RETURNED"
 
 
 class SaleStatus(str, Enum):

@@ -26,6 +26,7 @@ from schema.events import EventSubscriptions, SharedExecution
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
+from schema.payment_results import PaymentResultMutations, PaymentResultQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
 from schema.permissions import guard_objects
 from schema.processor_events import ProcessorEvent, ProcessorEventQueries
@@ -45,6 +46,7 @@ Query = merge_types(
         AuditQueries,
         PaymentQueries,
         ProcessorEventQueries,
+        PaymentResultQueries,
     ),
 )
 get_object_definition(
@@ -61,6 +63,7 @@ Mutation = merge_types(
         PaymentMutations,
         TierMutations,
         BankFileMutations,
+        PaymentResultMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (

@@ -42,6 +42,7 @@ from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, no
 from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
+    from schema.payment_results import PaymentReturn
     from schema.payments import Payout
     from schema.sales import Sale
     from schema.tiers import TierAssignment
@@ -92,6 +93,7 @@ described_enum(
     INSTANT_PAYMENT="Unpaid commission from before a switch to PAYPAL_INSTANT: pay it by affiliate id or switch "
     "back to MANUAL.",
     DISPUTED="A sale's unpaid commission is held while its payment is disputed (until the dispute closes).",
+    PAYMENT_RETURNED="A payment to the payee came back (rule 20): held until its payment details are updated.",
 )
 
 MAX_SEARCH = 200
@@ -249,7 +251,9 @@ class Affiliate(Node, Owned):
 
     def _reasons(self, figures: list[BalanceFigures], program: ProgramRules) -> list[IncompleteReasonDetail]:
         row = self.row
-        facts = AffiliateFacts(row.approval_status, row.payout_mode, row.has_payment_method, row.sales_count)
+        facts = AffiliateFacts(
+            row.approval_status, row.payout_mode, row.has_payment_method, row.sales_count, row.payment_returned
+        )
         return [IncompleteReasonDetail(reason=r, message=m) for r, m in judge(facts, figures, program).reasons]
 
     @strawberry.field(description="The affiliate's sales, newest first.")
@@ -267,6 +271,16 @@ class Affiliate(Node, Owned):
         from schema.payments import Payout
 
         return await paginate(PayoutRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Payout.of, first, after)
+
+    @strawberry.field(
+        description="The payment that came back, while it holds the payee (PAYMENT_RETURNED); null otherwise."
+    )
+    async def payment_returned(
+        self,
+    ) -> Annotated[PaymentReturn, strawberry.lazy("schema.payment_results")] | None:
+        from schema.payment_results import payment_return_of
+
+        return None if self.row.payment_returned is None else await payment_return_of(self.row.id)
 
 
 # --- the affiliates query ---------------------------------------------------------------------

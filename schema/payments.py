@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PayoutStatus, Role
+from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PayoutStatus, PayoutVoidSource, Role
 from models.errors import Invalid
 from models.ledger import payrun
 from models.ledger.bank_files import BASE_FORMATS
@@ -58,6 +58,16 @@ class Payout(Node, Owned):
     reference: str | None = strawberry.field(
         description="The merchant's reference given to markAsPaid (e.g. a bank batch id); null when none."
     )
+    voided_at: datetime | None = strawberry.field(description="When it was voided (UTC); null while PAID.")
+    void_reason: str | None = strawberry.field(description="Why it was voided; null while PAID.")
+    void_source: PayoutVoidSource | None = strawberry.field(description="Who voided it; null while PAID.")
+    export_reference: str | None = strawberry.field(
+        description="The export row it settled, `PD-<export>-<row>`; null for payouts by affiliate ids and instant "
+        "payouts."
+    )
+    result_status: str | None = strawberry.field(
+        description="The latest status a result import gave it (e.g. SUCCESS, UNCLAIMED, RETURNED); null when none."
+    )
     row: strawberry.Private[PayoutRow]
 
     @classmethod
@@ -75,6 +85,13 @@ class Payout(Node, Owned):
             status=row.status,
             paid_at=row.paid_at,
             reference=row.reference,
+            voided_at=row.voided_at,
+            void_reason=row.void_reason,
+            void_source=row.void_source,
+            export_reference=payment_reference(row.export_id, row.export_row_id)
+            if row.export_id is not None and row.export_row_id is not None
+            else None,
+            result_status=row.result_status,
             row=row,
         )
 

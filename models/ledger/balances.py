@@ -168,7 +168,7 @@ def _compute(facts: ChunkFacts, program: ProgramRules, now: datetime) -> dict[in
         a.has_payment_method = a.id in facts.with_methods
         computed[a.id] = refresh_affiliate(
             a.id,
-            AffiliateFacts(a.approval_status, a.payout_mode, a.has_payment_method, a.sales_count),
+            AffiliateFacts(a.approval_status, a.payout_mode, a.has_payment_method, a.sales_count, a.payment_returned),
             a.payment_status,
             facts.before(a.id),
             facts.ledgers.get(a.id, {}),
@@ -240,7 +240,9 @@ async def apply_changes(
 async def _apply_chunk(
     ids: list[int], deltas: Mapping[int, Mapping[str, Delta]], now: datetime, program: ProgramRules
 ) -> list[Transition]:
-    affiliates = await Affiliate.filter(id__in=ids).values("id", "approval_status", "payout_mode", *DERIVED_COLUMNS)
+    affiliates = await Affiliate.filter(id__in=ids).values(
+        "id", "approval_status", "payout_mode", "payment_returned", *DERIVED_COLUMNS
+    )
     stored: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for b in await Balance.filter(affiliate_id__in=ids).values("id", "affiliate_id", "currency", *BALANCE_COLUMNS):
         stored[b["affiliate_id"]][b["currency"]] = b
@@ -260,6 +262,7 @@ async def _apply_chunk(
                 PayoutMode(a["payout_mode"]),
                 a["has_payment_method"],
                 a["sales_count"],
+                a["payment_returned"],
             ),
             PaymentStatus(a["payment_status"]),
             before,

@@ -243,8 +243,12 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         program=await program_rules(),
     )
     for chunk in batches(sorted(affiliate_ids)):
-        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode"):
-            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]))
+        for a in await Affiliate.filter(id__in=chunk).values(
+            "id", "approval_status", "payout_mode", "payment_returned"
+        ):
+            # Rule 20.4: a payee held by a returned payment is booked as for MANUAL meanwhile.
+            mode = PayoutMode.MANUAL if a["payment_returned"] else PayoutMode(a["payout_mode"])
+            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode)
     product_ids = sorted({o.line.product_id for o in orders})
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
     tier_ids = {s.initial[3] for s in facts.subscriptions.values() if s.initial and s.initial[3] is not None}

@@ -29,6 +29,7 @@ from models.enums import (
     PaymentStatus,
     PayoutMode,
     PayoutStatus,
+    PayoutVoidSource,
 )
 from models.errors import Invalid, NotFound, Violation
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
@@ -614,13 +615,22 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
         for a in (
             await Affiliate.filter(id__in=chunk)
             .order_by("id")
-            .values("id", "payment_status", "payout_mode", "approval_status", "has_payment_method", "sales_count")
+            .values(
+                "id",
+                "payment_status",
+                "payout_mode",
+                "approval_status",
+                "has_payment_method",
+                "sales_count",
+                "payment_returned",
+            )
         ):
             facts = AffiliateFacts(
                 ApprovalStatus(a["approval_status"]),
                 PayoutMode(a["payout_mode"]),
                 a["has_payment_method"],
                 a["sales_count"],
+                a["payment_returned"],
             )
             own = open_claims.get(a["id"], [])
             choice = pay_by_id(PaymentStatus(a["payment_status"]), facts, [c.figures() for c in own], program)
@@ -731,10 +741,7 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
             )
         if payout.status is PayoutStatus.VOIDED:
             raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
-        await Payout.filter(id=payout_id).update(status=PayoutStatus.VOIDED, voided_at=now, void_reason=reason)
-        await Installment.filter(payout_id=payout_id).update(payout_id=None)
-        await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
-        netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
+        netted = await unsettle(payout, now, reason, PayoutVoidSource.MANUAL)
         await refresh_affiliates([payout.affiliate_id], now)
         await audit.record(
             actor,
@@ -747,3 +754,22 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
             netted=netted,
         )
     return await Payout.get(id=payout_id)
+
+
+async def unsettle(
+    payout: Payout, now: datetime, reason: str, source: PayoutVoidSource, result_status: str | None = None
+) -> int:
+    """Void a PAID payout (its affiliate locked by the caller, in its transaction): what it settled is
+    unsettled again, netting against later refunds; returns the amount netted. The caller refreshes."""
+    changes: dict[str, Any] = {
+        "status": PayoutStatus.VOIDED,
+        "voided_at": now,
+        "void_reason": reason,
+        "void_source": source,
+    }
+    if result_status is not None:
+        changes["result_status"] = result_status
+    await Payout.filter(id=payout.id).update(**changes)
+    await Installment.filter(payout_id=payout.id).update(payout_id=None)
+    await OwedAmount.filter(recovered_by_id=payout.id).update(recovered_by_id=None)
+    return await net_void_against_refunds(payout.affiliate_id, payout.currency, payout.id)

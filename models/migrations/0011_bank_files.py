@@ -71,6 +71,11 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.AddField(
+            model_name='Affiliate',
+            name='payment_returned',
+            field=fields.CharField(null=True, max_length=300),
+        ),
+        ops.AddField(
             model_name='ExportFile',
             name='created_at',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),

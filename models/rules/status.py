@@ -100,6 +100,7 @@ class AffiliateFacts:
     payout_mode: PayoutMode
     has_payment_method: bool
     sales_count: int
+    payment_returned: str | None = None  # rule 20.4: the hold's message while a returned payment holds the payee
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Re
         reasons.append((IncompleteReason.INSTANT_PAYMENT, "paid by PayPal Instant Payment at the time of each sale"))
     if not facts.has_payment_method:
         reasons.append((IncompleteReason.MISSING_PAYMENT_DETAILS, "no payment method on file"))
+    if facts.payment_returned is not None:
+        reasons.append((IncompleteReason.PAYMENT_RETURNED, facts.payment_returned))
     if facts.sales_count < program.minimum_sales:
         reasons.append(
             (
@@ -373,6 +376,7 @@ def refresh_with_deltas(
         facts.payout_mode,
         facts.has_payment_method,
         facts.sales_count + sum(d.sales for d in deltas.values()),
+        facts.payment_returned,
     )
     status = status_of(after, ordered, program)
     transition = Transition(

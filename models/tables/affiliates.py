@@ -29,6 +29,8 @@ class Affiliate(Model):
     search_text = fields.CharField(max_length=460, default="")  # lower(name + " " + email)
     # What checkout metadata names the affiliate by; always set (generated when not given).
     referral_code = fields.CharField(max_length=64, null=True, unique=True)
+    # Rule 20.4: the PAYMENT_RETURNED message while a returned payment holds the payee (details: PaymentReturnHold).
+    payment_returned = fields.CharField(max_length=300, null=True)
 
     class Meta:
         table = "affiliates"
