@@ -40,6 +40,7 @@ from server.config import Settings
 from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
 from server.guards import DatabaseGuard, HttpGuard, SafeJson
+from server.imports import payment_results_route
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
 from server.webhooks import stripe_webhook_route
@@ -249,6 +250,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
+            Route(
+                "/imports/payment-results",
+                payment_results_route(cipher, settings.admin_token, settings.clock),
+                methods=["POST"],
+            ),
             *browser_routes(),
             Route(
                 "/webhooks/stripe",

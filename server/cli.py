@@ -178,6 +178,50 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_import_results(args: argparse.Namespace, settings: Settings) -> int:
+    """`payouts import-results FILE --format ... [--export ID]`: the import's id on stdout, counts on stderr."""
+    from models.enums import PaymentResultFormat
+    from models.global_ids import to_global_id
+    from models.ledger.payment_results import import_payment_results
+    from server.imports import export_number
+
+    if not settings.secret_key:
+        say("PAYOUTS_SECRET_KEY is not set: payment details cannot be decrypted")
+        return 2
+    export_id = None
+    if args.export is not None and (export_id := export_number(args.export)) is None:
+        say(f"--export {args.export!r} is not an export id or number")
+        return 2
+    try:
+        content = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        say(f"cannot read {args.file}: {e.__class__.__name__}")
+        return 2
+    failure: list[str] = []
+
+    async def work() -> None:
+        try:
+            record = await import_payment_results(
+                CLI_ACTOR,
+                settings.clock(),
+                Cipher(settings.secret_key),
+                file_format=PaymentResultFormat(args.format),
+                content=content,
+                export_id=export_id,
+            )
+        except LedgerError as e:
+            failure.append(f"{e.field}: {e.message}" if e.field else e.message)
+            return
+        print(to_global_id("PaymentResultImport", record.id), flush=True)
+        say(", ".join(f"{outcome} {n}" for outcome, n in sorted(record.counts.items())) or "no lines")
+
+    asyncio.run(with_database(settings, work))
+    if failure:
+        say(failure[0])
+        return 2
+    return 0
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> Settings:
     return replace(settings, database_url=args.database_url) if args.database_url else settings
 
@@ -254,6 +298,11 @@ def parser() -> argparse.ArgumentParser:
         help="SEPA execution date, YYYY-MM-DD (default: today, UTC)",
     )
     export.set_defaults(run=cmd_export)
+    results = sub.add_parser("import-results", help="import a payment result file (PayPal batch details, returns CSV)")
+    results.add_argument("file")
+    results.add_argument("--format", choices=["PAYPAL_PAYOUTS_JSON", "RETURNS_CSV"], required=True)
+    results.add_argument("--export", help="the export (global id or number); required for PAYPAL_PAYOUTS_JSON")
+    results.set_defaults(run=cmd_import_results)
     seed = sub.add_parser("seed", help="build a realistic program at scale (benchmarks, demos) through the bulk path")
     seed.add_argument("--affiliates", type=int, required=True)
     seed.add_argument("--sales", type=int, required=True)

@@ -3,13 +3,19 @@ PAYMENT_RETURNED hold until the details change, idempotent re-import, recordPaym
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from models.enums import Role
 from models.tables.tokens import ApiToken, hash_token, new_token
 from tests.api import ERROR, VOID, affiliate, create_product, details, due_affiliate, export, pay
-from tests.clients import GraphQLClient
+from tests.clients import SECRET_KEY, GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
 
 IMPORT = f"""mutation($input: ImportPaymentResultsInput!) {{ importPaymentResults(input: $input) {{
   ... on ImportPaymentResultsSuccess {{ import {{ id format lineCount counts {{ outcome count }} export {{ id }}
@@ -245,3 +251,80 @@ async def test_record_payment_return_and_void_payout(gql):
     refused = await gql.as_token(viewer).ok(IMPORT, input={"format": "RETURNS_CSV", "content": "reference,status"})
     assert refused["importPaymentResults"]["code"] == "FORBIDDEN"
     assert (await gql.as_token(viewer).ok("{ paymentResultImports { totalCount } }"))["paymentResultImports"]
+
+
+async def test_http_route(gql, client):
+    export_id, ids, payouts = await paid_paypal_export(gql)
+    url = "/imports/payment-results"
+    content = batch_details(item("H1", "RETURNED", number(ids["ann"]), "ann.pay@example.com")).encode()
+    params = {"format": "PAYPAL_PAYOUTS_JSON", "exportId": export_id}
+    assert (await client.post(url, params=params, content=content)).status_code == 401
+    viewer = new_token()
+    await ApiToken.create(token_hash=hash_token(viewer), role=Role.VIEWER)
+    assert (await client.post(url, params=params, content=content, headers=bearer(viewer))).status_code == 403
+    admin = bearer("test-admin-token")
+    bad = await client.post(url, params={**params, "format": "XML"}, content=content, headers=admin)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "format"}
+    unreadable = await client.post(url, params=params, content=b"{nope", headers=admin)
+    assert unreadable.status_code == 400
+    assert unreadable.json()["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "content"}
+    unknown = await client.post(
+        url, params={**params, "exportId": "UGF5bWVudEV4cG9ydDo5OTk="}, content=content, headers=admin
+    )
+    assert unknown.status_code == 404
+    huge = await client.post(url, params=params, content=b" " * (10 * 1024 * 1024 + 1), headers=admin)
+    assert huge.status_code == 413
+    assert (await gql.ok("{ paymentResultImports { totalCount } }"))["paymentResultImports"]["totalCount"] == 0
+    done = await client.post(url, params=params, content=content, headers={**admin, "Content-Type": "text/plain"})
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["lineCount"] == 1 and body["counts"] == {"VOIDED": 1}
+    listed = await gql.ok("{ paymentResultImports { edges { node { id format lineCount } } } }")
+    assert listed["paymentResultImports"]["edges"] == [
+        {"node": {"id": body["importId"], "format": "PAYPAL_PAYOUTS_JSON", "lineCount": 1}}
+    ]
+    assert (await gql.ok(PAYOUT, id=payouts["ann"]))["node"]["status"] == "VOIDED"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_cli_import_results(gql, database_url, tmp_path):
+    export_id, ids, payouts = await paid_paypal_export(gql)
+    env = {**os.environ, "PAYOUTS_DATABASE_URL": database_url, "PAYOUTS_SECRET_KEY": SECRET_KEY}
+    good = tmp_path / "returns.csv"
+    ref = (await gql.ok(PAYOUT, id=payouts["bob"]))["node"]["exportReference"]
+    good.write_text(f"reference,status,reason\n{ref},RETURNED,account closed\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nothing,here\n")
+    results = []
+    for path in (bad, good):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server",
+            "import-results",
+            str(path),
+            "--format",
+            "RETURNS_CSV",
+            "--export",
+            number(export_id),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        results.append((process.returncode, out.decode(), err.decode()))
+    assert results[0][0] == 2 and results[0][1] == "" and "reference and status" in results[0][2]
+    code, out, err = results[1]
+    assert code == 0, err
+    assert (
+        out.strip()
+        == (await gql.ok("{ paymentResultImports { edges { node { id } } } }"))["paymentResultImports"]["edges"][0][
+            "node"
+        ]["id"]
+    )
+    assert "VOIDED 1" in err
+    assert (await gql.ok(PAYOUT, id=payouts["bob"]))["node"]["voidReason"] == "RETURNED: account closed"
