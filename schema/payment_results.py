@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from models.enums import PaymentMethodType, PaymentResultFormat, PaymentResultOutcome, PayoutVoidSource, Role
+from models.enums import PaymentMethodType, PaymentResultFormat, PaymentResultOutcome, Role
 from models.errors import Invalid
 from models.ledger import payment_results
 from models.tables.bank_files import PaymentResultImport as ImportRow
@@ -46,13 +46,6 @@ described_enum(
     MISMATCH="The line's amount or currency differs from the payout's: nothing changed.",
     NOT_PAID="The export row was never marked as paid: nothing to void.",
     INVALID="The line could not be read (see message).",
-)
-described_enum(
-    PayoutVoidSource,
-    "PayoutVoidSource",
-    "Who voided a payout.",
-    MANUAL="voidPayout.",
-    PAYMENT_RESULT="A payment result: an import or recordPaymentReturn (rule 20).",
 )
 
 

@@ -42,6 +42,13 @@ described_enum(
     PAID="Paid and counted in the affiliate's `paid`.",
     VOIDED="Undone by voidPayout (a mistake, a bounced payment): what it settled is unpaid again.",
 )
+described_enum(
+    PayoutVoidSource,
+    "PayoutVoidSource",
+    "Who voided a payout.",
+    MANUAL="voidPayout.",
+    PAYMENT_RESULT="A payment result: an import or recordPaymentReturn (rule 20).",
+)
 
 
 @strawberry.type(

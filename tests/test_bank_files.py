@@ -223,6 +223,8 @@ async def test_request_sepa_file_for_another_date(gql, client, clock):
     assert [(f["executionDate"], f["superseded"], f["rows"]) for f in made] == [(later, False, 2)]
     again = (await gql.ok(REQUEST, id=export_id, date=later))["requestSepaFile"]["files"]
     assert [f["id"] for f in again] == [made[0]["id"]]
+    audit = await gql.ok('{ auditLog(action: "requestSepaFile") { edges { node { objectId details } } } }')
+    assert [e["node"]["objectId"] for e in audit["auditLog"]["edges"]] == [export_id, export_id]
     files = {f["id"]: f for f in await export_files(gql, export_id)}
     assert files[first["id"]]["superseded"] is True and files[made[0]["id"]]["superseded"] is False
     doc = await sepa_document(client, files[made[0]["id"]]["downloadUrl"])

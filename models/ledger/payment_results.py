@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -69,11 +70,8 @@ class Matcher:
         self._by_email: dict[tuple[str, str], list[int]] | None = None
 
     async def _paypal_file_ids(self) -> list[int]:
-        return list(
-            await ExportFile.filter(
-                export_id=self.export_id, method=PaymentMethodType.PAYPAL, format__in=BASE_FORMATS
-            ).values_list("id", flat=True)
-        )
+        query = ExportFile.filter(export_id=self.export_id, method=PaymentMethodType.PAYPAL, format__in=BASE_FORMATS)
+        return cast(list[int], await query.values_list("id", flat=True))
 
     async def _emails(self) -> dict[tuple[str, str], list[int]]:
         """(email, currency) -> rows of the export's PayPal group: read only when an item needs it."""
@@ -111,7 +109,7 @@ class Matcher:
 
     async def _paypal_rows(self, lines: Sequence[ResultLine]) -> dict[int, int | str]:
         file_ids = await self._paypal_file_ids()
-        numbers = {int(line.reference) for line in lines if (line.reference or "").isdigit()}
+        numbers = {int(ref) for line in lines if (ref := line.reference or "").isdigit()}
         by_affiliate = {
             (a, c): i
             for i, a, c in await ExportRow.filter(file_id__in=file_ids, affiliate_id__in=sorted(numbers)).values_list(
@@ -120,7 +118,8 @@ class Matcher:
         }
         found: dict[int, int | str] = {}
         for line in lines:
-            key = (int(line.reference), line.currency or "") if (line.reference or "").isdigit() else None
+            ref = line.reference or ""
+            key = (int(ref), line.currency or "") if ref.isdigit() else None
             if key is not None and key in by_affiliate:
                 found[line.line] = by_affiliate[key]
                 continue
@@ -294,7 +293,7 @@ async def _decide_batch(matcher: Matcher, batch: Sequence[ResultLine], seen: set
     readable = [line for line in batch if line.problem is None]
     keys = [line.key for line in readable]
     applied = set(
-        await PaymentResultLine.filter(applied_key__in=keys).values_list("applied_key", flat=True)  # type: ignore[arg-type]
+        cast(list[str], await PaymentResultLine.filter(applied_key__in=keys).values_list("applied_key", flat=True))
     )
     targets = await matcher.rows(readable, paypal)
     by_row = await _payouts_of_rows(t for t in targets.values() if isinstance(t, int))

@@ -71,14 +71,19 @@ def _paypal_time(raw: object) -> datetime | None:
     return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
 
 
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (a missing or malformed part reads as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _paypal_line(number: int, item: Any) -> ResultLine:
     if not isinstance(item, dict):
         return ResultLine(number, "", PaymentResultOutcome.INVALID, "", problem="the item is not an object")
     status = str(item.get("transaction_status") or "").upper()
     item_id = str(item.get("payout_item_id") or "") or None
-    detail = item.get("payout_item") if isinstance(item.get("payout_item"), dict) else {}
-    amount_of = detail.get("amount") if isinstance(detail.get("amount"), dict) else {}
-    errors = item.get("errors") if isinstance(item.get("errors"), dict) else {}
+    detail = _object(item.get("payout_item"))
+    amount_of = _object(detail.get("amount"))
+    errors = _object(item.get("errors"))
     sender_item_id = detail.get("sender_item_id")
     receiver = detail.get("receiver")
     problem = None
