@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 
 import strawberry
 from strawberry.extensions import (
@@ -108,6 +109,10 @@ def make_schema(*, introspection: bool = True) -> strawberry.Schema:
     return built
 
 
-schema = make_schema()
+@cache
+def default_schema() -> strawberry.Schema:
+    """The schema with introspection, built on first use: importing a schema module builds nothing."""
+    return make_schema()
 
-__all__ = ["Node", "make_schema", "schema"]
+
+__all__ = ["Node", "default_schema", "make_schema"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -18,9 +19,6 @@ from models.rules.status import Transition
 from models.signed_links import LinkSigner
 from schema.loaders import Loaders
 
-if TYPE_CHECKING:
-    from schema.events import EventSource
-
 
 @dataclass(frozen=True)
 class Principal:
@@ -30,6 +28,16 @@ class Principal:
     actor: str
     affiliate_id: int | None = None
     token_id: int | None = None
+
+
+class EventSource(Protocol):
+    """Where subscriptions get their events (server.pubsub.Bus); `None` asks for every affiliate.
+
+    The events are schema.events.DueEvent: named loosely here, so the context (which every resolver
+    imports) does not import the subscription's types back.
+    """
+
+    def subscribe(self, affiliate_id: int | None) -> AbstractAsyncContextManager[AsyncIterator[Any]]: ...
 
 
 Announce = Callable[[Collection[Transition], DueCause], Awaitable[None]]

@@ -7,11 +7,10 @@ Events are transitions, not rows: one per affiliate whose due rose or who became
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Collection, Hashable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncGenerator, Awaitable, Collection, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Protocol, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from graphql import ExecutionResult, GraphQLError
@@ -95,12 +94,6 @@ def due_events(transitions: Collection[Transition], cause: DueCause, at: datetim
         for t in transitions
         if t.newly_due
     ]
-
-
-class EventSource(Protocol):
-    """Where subscriptions get their events (server.pubsub.Bus); `None` asks for every affiliate."""
-
-    def subscribe(self, affiliate_id: int | None) -> AbstractAsyncContextManager[AsyncIterator[DueEvent]]: ...
 
 
 @strawberry.type(description="Commission became due for an affiliate: it is DUE and its due rose in some currency.")

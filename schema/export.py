@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from schema import schema
+from schema import default_schema
 
 
 def sdl() -> str:
-    return schema.as_str() + "\n"
+    return default_schema().as_str() + "\n"
 
 
 def main(argv: list[str]) -> int:

@@ -16,12 +16,11 @@ from tortoise import Tortoise
 from models.db import migrate, tortoise_config
 from models.enums import ExportScope, PaymentStatus, Role
 from models.errors import LedgerError
+from models.global_ids import parse_global_id, parse_pk
 from models.ledger import access
 from models.ledger.payment_details import Cipher
-from schema.ids import parse_global_id, parse_pk
 from server import demo
 from server.config import Settings
-from server.pubsub import make_bus
 
 
 def say(message: str) -> None:
@@ -107,6 +106,8 @@ async def announce_revocation(settings: Settings, token_id: int) -> None:
     they close them at the socket's next operation or event."""
     if not settings.pubsub_url:
         return
+    from server.pubsub import make_bus  # here: the bus's event types would load the GraphQL schema
+
     bus = make_bus(settings.pubsub_url, settings.database_url)
     await bus.start()
     try:

@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from models.clock import Clock
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode
 from models.errors import LedgerError
+from models.global_ids import parse_global_id
 from models.ledger import booking, payment_details
 from models.ledger.booking import SaleLine
 from models.ledger.catalog import create_product
@@ -31,7 +32,6 @@ from models.ledger.program import update_program_settings
 from models.sql import insert_rows
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.validation import Amount
-from schema.ids import parse_global_id
 from server.progress import Progress
 
 ACTOR = "cli"

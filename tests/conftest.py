@@ -11,6 +11,7 @@ way a test starts from a migrated database with no rows. The app's own start-up 
 
 Tests that never ask for a database (`database_url`, directly or through `app`, `gql`, `live`...)
 run in the SQLite pass only: the PostgreSQL pass deselects them (see pytest_collection_modifyitems).
+They are marked `fast`: `pytest -m fast` runs them alone, in seconds.
 """
 
 from __future__ import annotations
@@ -54,17 +55,21 @@ async def migrated(url: str) -> None:
     await Tortoise.close_connections()
 
 
+def uses_database(item: pytest.Item) -> bool:
+    return "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("database") is not None
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects: the `fast` marks must be on by then
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, deselect the tests that never touch a database: the SQLite pass ran them."""
+    """Mark the tests that never touch a database `fast`; on PostgreSQL, deselect them: the SQLite pass ran them."""
+    for item in items:
+        if not uses_database(item):
+            item.add_marker(pytest.mark.fast)
     if POSTGRES_URL is None:
         return
-    kept: list[pytest.Item] = []
-    deselected: list[pytest.Item] = []
-    for item in items:
-        uses = "database_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("database")
-        (kept if uses else deselected).append(item)
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
         items[:] = kept
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from benchmarks.run import run, table
 from tests.conftest import POSTGRES_URL
+
+pytestmark = pytest.mark.database  # its own database (SQLite, or PostgreSQL on that pass): not `fast`
 
 
 async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:

@@ -2,8 +2,10 @@
 
 from graphql import GraphQLInterfaceType
 
-from schema import schema
+from schema import default_schema
 from schema.node import node_types
+
+schema = default_schema()
 
 
 def test_every_type_implementing_node_is_found_and_loads_itself() -> None:

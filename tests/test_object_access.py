@@ -30,7 +30,7 @@ from graphql import (
     is_non_null_type,
 )
 
-from schema import schema
+from schema import default_schema
 from tests.api import (
     ERROR,
     create_affiliate,
@@ -42,6 +42,8 @@ from tests.api import (
     record_sale,
 )
 from tests.clients import GraphQLClient
+
+schema = default_schema()
 
 GRAPH = schema._schema
 MAX_FIELDS = 7  # object hops along one path (me -> payouts -> edges -> node -> export -> skipped -> affiliate)

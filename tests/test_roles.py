@@ -9,9 +9,11 @@ from typing import Any, cast
 import httpx
 
 from models.enums import Role
-from schema import schema
+from schema import default_schema
 from tests.api import ERROR, add_paypal, create_affiliate, create_affiliate_token, create_product, record_sale
 from tests.clients import GraphQLClient
+
+schema = default_schema()
 
 ADMIN, VIEWER, AFFILIATE, NONE = "ADMIN", "VIEWER", "AFFILIATE", "NONE"
 OK, FORBIDDEN, NULL, UNAUTHENTICATED, NOT_FOUND = "ok", "FORBIDDEN", "null", "401", "NOT_FOUND"

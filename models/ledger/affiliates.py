@@ -20,9 +20,7 @@ from models.errors import Invalid, NotFound
 from models.ledger import payment_details
 from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
 from models.ledger.payment_details import Cipher, Details
-from models.rules.commission import (
-    RuleError,
-)
+from models.rules.commission import RuleError
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.bank_files import PaymentReturnHold

@@ -44,7 +44,7 @@ class Keep(Enum):
 
 KEEP = Keep.KEEP
 
-# --- products and affiliates ------------------------------------------------------------------
+# --- products ---------------------------------------------------------------------------------------
 
 
 def percent_text(percent: Decimal, field: str) -> str:
