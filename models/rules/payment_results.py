@@ -12,7 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -128,11 +128,7 @@ def read_paypal(content: str) -> list[ResultLine]:
 def _returned_at(raw: str, now: datetime) -> datetime:
     """An ISO 8601 date or date-time (UTC when it has no offset), not in the future."""
     try:
-        when = (
-            datetime.combine(date.fromisoformat(raw), datetime.min.time(), UTC)
-            if len(raw) == 10
-            else datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        )
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))  # a bare date is its midnight
     except ValueError:
         raise ValueError(f"date {raw!r} is not an ISO 8601 date or date-time") from None
     when = when.replace(tzinfo=when.tzinfo or UTC).astimezone(UTC)
