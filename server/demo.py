@@ -29,6 +29,7 @@ from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, Payou
 from models.global_ids import to_global_id as ledger_id
 from models.ledger.affiliates import create_affiliate, set_approval_status, set_payout_mode, update_payment_details
 from models.ledger.balances import refresh_all
+from models.ledger.bank_files import SepaSettings, update_sepa_settings
 from models.ledger.catalog import (
     ProductChanges,
     assign_commission_tier,
@@ -72,6 +73,15 @@ PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | 
 DEFAULT_MILESTONES = [(Decimal(100), 30)]  # products without their own: paid 30 days after the sale
 PAY_RUNS_DAYS_AGO = [150, 120, 90, 60, 30]
 MINIMUM_SALES = 2
+SEPA_DEBTOR = {
+    "name": "Acme Software GmbH",
+    "iban": "DE89370400440532013000",
+    "bic": "COBADEFFXXX",
+    "townName": "Berlin",
+    "country": "DE",
+    "postalCode": "10115",
+    "addressLine1": "Invalidenstrasse 117",
+}
 MINIMUM_PAYOUT = [Amount(Decimal("50.00"), "USD"), Amount(Decimal("50.00"), "EUR")]
 
 FIRST = """Ana Ben Chloe Dario Elena Farid Grace Hugo Ines Jonas Keiko Liam Maya Noah Olga Pablo Quinn Rosa
@@ -188,6 +198,7 @@ class Seeder:
             minimum_payout=MINIMUM_PAYOUT,
             default_milestones=DEFAULT_MILESTONES,
         )
+        await update_sepa_settings(ACTOR, SepaSettings(debtor=dict(SEPA_DEBTOR)))  # EUR bank wires go out as SEPA
         for name, price, commission, milestones in PRODUCTS:
             flat = commission if isinstance(commission, Amount) else None
             percent = commission if isinstance(commission, Decimal) else None

@@ -333,3 +333,13 @@ async def test_cli_export_writes_the_sepa_and_wise_files(gql, database_url, tmp_
     ]
     xsd().validate(str(out / names[1]))
     assert (out / names[2]).read_bytes().startswith(b"name,recipientEmail,paymentReference,")
+
+
+def test_the_documented_examples_are_valid():
+    examples = ROOT / "docs" / "examples"
+    sepa = sorted(examples.glob("*-sepa-*.xml"))
+    assert sepa, "docs/examples holds a SEPA file"
+    for path in sepa:
+        xsd().validate(str(path))
+    wise = sorted(examples.glob("*-wise-*.csv"))
+    assert wise and all(p.read_bytes().startswith(b"name,recipientEmail,paymentReference,") for p in wise)
