@@ -38,6 +38,7 @@ from models.ledger.catalog import (
     update_product,
 )
 from models.ledger.payment_details import Cipher
+from models.ledger.payment_results import record_payment_return
 from models.ledger.payrun import mark_as_paid
 from models.ledger.program import update_program_settings
 from models.ledger.sales import record_sale, refund_sale
@@ -46,6 +47,7 @@ from models.money import from_minor
 from models.rules.bank_files import checked_iban
 from models.rules.stripe_events import StripeEvent
 from models.tables.affiliates import Affiliate
+from models.tables.payouts import Payout
 from models.tables.products import Product
 from models.tables.tokens import ApiToken, hash_token, new_token
 from models.validation import Amount
@@ -284,6 +286,12 @@ class Seeder:
                         reference=f"{method.value.lower()} run {day.date().isoformat()}",
                     )
         await refresh_all(self.now)
+        # One PayPal payment of the last run came back: its payee waits for new details (rule 20).
+        returned = await Payout.filter(method=PaymentMethodType.PAYPAL, instant=False).order_by("-id").first()
+        if returned is not None:
+            await record_payment_return(
+                ACTOR, self.now, payout_id=returned.id, reason="PayPal RETURNED: RECEIVER_UNREGISTERED"
+            )
 
     async def refunds_and_declines(self) -> None:
         """Refunds come after the pay runs, so those of paid commission leave an owed amount."""
