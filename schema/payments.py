@@ -132,6 +132,20 @@ described_enum(
 MAX_TICKED = 10_000
 
 
+async def file_paid(info: Info, file: ExportFileRow) -> bool:
+    """Rule 18.6: marked paid itself, or every row of it settled by any file of its group."""
+    if file.paid_at is not None:
+        return True
+    return await info.context.loaders.unsettled_rows_by_file_id.load(file.id) == 0
+
+
+async def all_paid(info: Info, files: list[ExportFileRow]) -> bool:
+    """Whether every row of these files (a group's or an export's own files) is settled."""
+    own = [f for f in files if f.format in BASE_FORMATS]
+    unmarked = [f.id for f in own if f.paid_at is None]
+    return bool(own) and not any(await info.context.loaders.unsettled_rows_by_file_id.load_many(unmarked))
+
+
 @strawberry.type(
     description="One file of an export group: one currency; the group's CSV (PayPal: its bulk upload format), "
     "or a SEPA or Wise file of its EUR rows (rule 18)."
@@ -184,9 +198,7 @@ class ExportFile(Node, ProgramWide):
         "another file of the group)."
     )
     async def paid(self, info: Info) -> bool:
-        if self.row.paid_at is not None:
-            return True
-        return await info.context.loaders.unsettled_rows_by_file_id.load(self.file_id) == 0
+        return await file_paid(info, self.row)
 
     @strawberry.field(
         description="The group's rows this file leaves out (SEPA and Wise files); empty for CSV and PayPal files."
@@ -243,11 +255,14 @@ class ExportGroup(ProgramWide):
     affiliate_count: int = strawberry.field(description="How many affiliates the group pays.")
     totals: list[Money] = strawberry.field(description="The group's total per currency.")
     files: list[ExportFile] = strawberry.field(description="Its files, by currency (then part).")
-    paid: bool = strawberry.field(description="Whether markAsPaid has settled this group.")
     shared_row_count: int = strawberry.field(
         description="How many rows of this group another group of the export lists too (see `sharedRows`)."
     )
     export_id: strawberry.Private[int]
+
+    @strawberry.field(description="Whether all the group's rows are settled (by markAsPaid of the group or its files).")
+    async def paid(self, info: Info) -> bool:
+        return await all_paid(info, [f.row for f in self.files])
 
     @strawberry.field(
         description="The rows of this group that another group of the export lists too, by row: pay each from "
@@ -280,7 +295,6 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
                 affiliate_count=export.affiliate_counts.get(method.value, 0),
                 totals=money_list(totals),
                 files=[ExportFile.of(f) for f in by_method[method]],
-                paid=all(f.paid_at is not None for f in by_method[method] if f.format in BASE_FORMATS),
                 shared_row_count=sum(f.shared_rows for f in by_method[method] if f.format in BASE_FORMATS),
                 export_id=export.id,
             )
@@ -330,12 +344,7 @@ class PaymentExport(Node, ProgramWide):
 
     @strawberry.field(description="Every group has been settled by markAsPaid (false for an empty export).")
     async def paid(self, info: Info) -> bool:
-        files = [
-            f
-            for f in await info.context.loaders.export_files_by_export_id.load(self.row.id)
-            if f.format in BASE_FORMATS
-        ]
-        return bool(files) and all(f.paid_at is not None for f in files)
+        return await all_paid(info, await info.context.loaders.export_files_by_export_id.load(self.row.id))
 
 
 @strawberry.type
