@@ -4,6 +4,7 @@ requestSepaFile, file names and content types, and markAsPaid(exportFileId)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import io
 import os
@@ -19,6 +20,8 @@ import xmlschema
 
 from models.enums import Role
 from models.ledger import bank_files
+from models.ledger.sepa import SepaFileInvalid
+from models.tables.exports import ExportFile
 from models.tables.tokens import ApiToken, hash_token, new_token
 from tests.api import ERROR, create_affiliate, create_product, details, export, pay, record_sale
 from tests.clients import SECRET_KEY, GraphQLClient
@@ -343,3 +346,14 @@ def test_the_documented_examples_are_valid():
         xsd().validate(str(path))
     wise = sorted(examples.glob("*-wise-*.csv"))
     assert wise and all(p.read_bytes().startswith(b"name,recipientEmail,paymentReference,") for p in wise)
+
+
+async def test_a_file_that_would_not_validate_is_never_served(gql, client):
+    ids = await example(gql)
+    export_id = (await export(gql, scope="PROVIDED", affiliateIds=list(ids.values())))["export"]["id"]
+    sepa = next(f for f in await export_files(gql, export_id) if f["format"] == "SEPA_PAIN_001_001_09")
+    file = await ExportFile.get(id=int(base64.urlsafe_b64decode(sepa["id"]).decode().split(":")[1]))
+    file.debtor = {**(file.debtor or {}), "bic": "NOT A BIC"}  # as if a bug wrote it
+    await file.save(update_fields=["debtor"])
+    with pytest.raises(SepaFileInvalid):
+        await client.get(sepa["downloadUrl"], headers={"Authorization": "Bearer test-admin-token"})

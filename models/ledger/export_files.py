@@ -200,32 +200,37 @@ def _wise(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
     return wise_cells(ref, row.amount, details, wise_verdict(details).iban)
 
 
-async def sepa_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str]:
-    """A SEPA file's XML, a transaction at a time (not yet validated: see `checked_sepa`)."""
-    assert file.execution_date is not None and file.debtor is not None and file.created_at is not None
-    yield document_head(
-        file.export_id, file.execution_date, file.part, file.created_at, file.rows, file.total, file.debtor
-    )
+async def sepa_transactions(file: ExportFile, cipher: Cipher) -> AsyncIterator[list[str]]:
+    """A SEPA file's CdtTrfTxInf elements, one list per batch of rows, in row order."""
     async for rows in file_rows(file):
         parts = []
         for row in rows:
             details = cipher.decrypt(row.details)
             verdict = sepa_verdict(details, row.amount)
             parts.append(transaction(reference(file.export_id, row), row.amount, details, verdict))
-        yield "".join(parts)
-    yield DOCUMENT_TAIL
+        yield parts
 
 
 SPOOL_IN_MEMORY = 1 << 20  # a larger SEPA file waits for its validation on disk, not in memory
 
 
 async def checked_sepa(file: ExportFile, cipher: Cipher) -> AsyncIterator[bytes]:
-    """The SEPA file, validated against the ISO XSD before its first byte goes out (SepaFileInvalid if not)."""
+    """The SEPA file, validated against the ISO XSD before its first byte goes out (SepaFileInvalid if not).
+
+    Written into a spooled file a batch of transactions at a time; each batch is validated inside the
+    file's own envelope (its GrpHdr and PmtInf), so every element of the file is checked and memory
+    holds one batch, whatever the file's size.
+    """
+    assert file.execution_date is not None and file.debtor is not None and file.created_at is not None
+    head = document_head(
+        file.export_id, file.execution_date, file.part, file.created_at, file.rows, file.total, file.debtor
+    )
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        async for chunk in sepa_chunks(file, cipher):
-            spool.write(chunk.encode())
-        spool.seek(0)
-        await asyncio.to_thread(validate, spool)
+        spool.write(head.encode())
+        async for batch in sepa_transactions(file, cipher):
+            await asyncio.to_thread(validate, head, batch)
+            spool.write("".join(batch).encode())
+        spool.write(DOCUMENT_TAIL.encode())
         spool.seek(0)
         while block := spool.read(1 << 16):
             yield block
