@@ -324,3 +324,15 @@ async def test_cli_import_results(gql, database_url, tmp_path):
     assert printed.strip() == listed["paymentResultImports"]["edges"][0]["node"]["id"]
     assert "VOIDED 1" in said
     assert (await gql.ok(PAYOUT, id=payouts["bob"]))["node"]["voidReason"] == "RETURNED: account closed"
+
+
+async def test_hostile_lines_are_invalid_not_errors(gql):
+    export_id, ids, _ = await paid_paypal_export(gql)
+    long = "x" * 5000
+    paypal = batch_details(item(long, "RETURNED", long, "ann.pay@example.com"), {"transaction_status": 7})
+    assert outcomes(await run_import(gql, "PAYPAL_PAYOUTS_JSON", paypal, export_id)) == [
+        ("RETURNED", "INVALID"),
+        ("7", "INVALID"),
+    ]
+    returns = f"reference,status,reason\r\n{long},RETURNED,\r\nPD-1-1,{long},\r\nPD-1-1,RETURNED,{long}\r\n"
+    assert [o for _, o in outcomes(await run_import(gql, "RETURNS_CSV", returns))] == ["INVALID"] * 3

@@ -20,6 +20,7 @@ from models.enums import PaymentResultOutcome
 from models.rules.commission import RuleError
 
 MAX_REASON = 200
+MAX_ID = 100  # references, item ids and statuses longer than this are no one's
 PAYPAL_OUTCOMES = {
     "SUCCESS": PaymentResultOutcome.CONFIRMED,
     "PENDING": PaymentResultOutcome.PENDING,
@@ -96,14 +97,17 @@ def _paypal_line(number: int, item: Any) -> ResultLine:
         problem = f"unknown transaction_status {status or '(none)'}"
     if item_id is None:
         problem = "the item has no payout_item_id"
+    elif len(item_id) > MAX_ID:
+        problem = f"payout_item_id has more than {MAX_ID} characters"
+        item_id = item_id[:MAX_ID]
     return ResultLine(
         number,
         status,
         PaymentResultOutcome.INVALID if problem else PAYPAL_OUTCOMES[status],
         f"paypal:{item_id}:{status}",
-        reference=str(sender_item_id) if sender_item_id not in (None, "") else None,
+        reference=str(sender_item_id)[:MAX_ID] if sender_item_id not in (None, "") else None,
         external_id=item_id,
-        receiver=str(receiver) if receiver else None,
+        receiver=str(receiver)[: MAX_ID * 3] if receiver else None,
         amount=amount,
         currency=str(amount_of.get("currency") or "").upper() or None,
         reason=str(errors["name"])[:MAX_REASON] if errors.get("name") else None,
@@ -139,10 +143,14 @@ def _returned_at(raw: str, now: datetime) -> datetime:
 
 def _csv_line(number: int, row: dict[str, str], now: datetime) -> ResultLine:
     reference = (row.get("reference") or "").strip()
-    status = (row.get("status") or "").strip().upper()
-    base = ResultLine(number, status, PaymentResultOutcome.INVALID, f"csv:{reference}:{status}", reference or None)
+    status = (row.get("status") or "").strip().upper()[:MAX_ID]
+    base = ResultLine(
+        number, status, PaymentResultOutcome.INVALID, f"csv:{reference}:{status}", reference[:MAX_ID] or None
+    )
     if not reference:
         return _with(base, problem="reference is empty")
+    if len(reference) > MAX_ID:
+        return _with(base, problem=f"reference has more than {MAX_ID} characters")
     if status not in CSV_OUTCOMES:
         return _with(base, problem=f"status {status or '(empty)'} is not RETURNED, FAILED or PAID")
     amount = None
