@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ import asyncpg
 import httpx
 import strawberry
 
-from benchmarks import subscribers
+from benchmarks import floors, subscribers
 from models.db import SQLITE_CACHE_KIB
 from models.ledger.payment_details import Cipher
 from models.money import from_minor
@@ -50,7 +50,7 @@ PAGE_FIELDS = """id name email approvalStatus payoutMode createdAt paymentMethod
   salesCount balances { currency earned { amount currency } reserve { amount currency } due { amount currency }
     paid { amount currency } owed { amount currency } nextRelease { at amount { amount currency } } }
   paymentStatus incompleteReasons { reason message }"""
-DUE_PAGE = f"""query($first: Int) {{ affiliates(filter: {{paymentStatus: [DUE]}}, first: $first) {{
+DUE_PAGE = f"""query($first: Int) {{ affiliates(filter: {{paymentStatus: [DUE]}}, sort: DUE_DESC, first: $first) {{
   edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"""
 ALL_PAGE = f"""query($first: Int) {{ affiliates(first: $first, sort: DUE_DESC) {{ totalCount
   edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"""
@@ -111,6 +111,11 @@ class Database:
             self._lite = sqlite3.connect(self.path)
             self._lite.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # the server's page cache
         return self._lite.execute(query.replace("$1", "?").replace("$2", "?"), args).fetchall()
+
+    async def connection(self) -> Any:
+        """The held driver connection (asyncpg or sqlite3), for the floors that write."""
+        await self.fetch("SELECT 1")
+        return self._pg if self.postgres else self._lite
 
     async def close(self) -> None:
         """Close the held connection (before seeding: a held SQLite reader would see an old snapshot)."""
@@ -242,11 +247,12 @@ def money(minor: int, currency: str) -> FloorMoney:
 
 
 async def page_floor(db: Database, size: int) -> float:
-    """Raw SQL for the DUE page (3 statements) + bare Strawberry resolving the same JSON from memory."""
+    """Raw SQL for the DUE page (3 statements; the page read through the best index, `(payment_status,
+    due_rank, id)`) + bare Strawberry resolving the same JSON from memory."""
     t = time.perf_counter()
     rows = await db.fetch(
         "SELECT id, name, email, approval_status, payout_mode, created_at, sales_count, payment_status, "
-        "preferred_method FROM affiliates WHERE payment_status = 'DUE' ORDER BY id DESC LIMIT $1",
+        "preferred_method FROM affiliates WHERE payment_status = 'DUE' ORDER BY due_rank DESC, id DESC LIMIT $1",
         size + 1,
     )
     ids = ",".join(str(r[0]) for r in rows) or "0"
@@ -306,20 +312,34 @@ async def timed(repeat: int, call: Callable[[], Awaitable[Any]]) -> float:
 # --- the server -------------------------------------------------------------------------------------
 
 
+def server(db: Database, workers: int) -> AbstractAsyncContextManager[tuple[httpx.AsyncClient, int]]:
+    """The real `payouts serve --workers W`."""
+    return served_by(["server", "serve"], env(db), workers)
+
+
+def floor_server(
+    db: Database, workers: int, product_id: int
+) -> AbstractAsyncContextManager[tuple[httpx.AsyncClient, int]]:
+    """The bare booking route of benchmarks/floors.py under uvicorn with the same workers."""
+    floor_env = {**env(db), "FLOOR_DATABASE_URL": db.url, "FLOOR_PRODUCT_ID": str(product_id)}
+    return served_by(["uvicorn", "benchmarks.floors:app", "--log-level", "warning"], floor_env, workers)
+
+
 @asynccontextmanager
-async def server(db: Database, workers: int) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
+async def served_by(
+    command: list[str], environment: dict[str, str], workers: int
+) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
     port = subscribers.free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "server",
-        "serve",
+        *command,
         "--port",
         str(port),
         "--workers",
         str(workers),
         cwd=ROOT,
-        env=env(db),
+        env=environment,
         stderr=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
     )
@@ -350,27 +370,49 @@ async def gql(http: httpx.AsyncClient, query: str, **variables: Any) -> dict[str
     return body["data"]
 
 
+def tree(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its descendants: what a server spent, whatever the
+    load of the machine (on shared cores, throughput says as much about the neighbours)."""
+    total = 0
+    for current in tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (uvicorn workers), in MB."""
     total = 0.0
-    todo = [pid]
-    while todo:
-        current = todo.pop()
+    for current in tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) / 1024
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
 
 
-async def record_sales(
-    http: httpx.AsyncClient, product: str, affiliates: list[str], clients: int, seconds: float
-) -> dict[str, float]:
-    """`clients` concurrent loops of recordSale for `seconds`: sales/s and latency percentiles."""
+async def record_sales(send: Callable[[str, int], Awaitable[None]], clients: int, seconds: float) -> dict[str, float]:
+    """`clients` concurrent loops of `send(externalId, n)` (one sale each) for `seconds`: sales/s and
+    latency percentiles."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
     run = uuid.uuid4().hex[:6]
@@ -379,30 +421,22 @@ async def record_sales(
         k = 0
         while time.perf_counter() < deadline:
             t = time.perf_counter()
-            data = await gql(
-                http,
-                RECORD,
-                input={
-                    "externalId": f"bench-{run}-{n}-{k}",
-                    "productId": product,
-                    "affiliateId": affiliates[(n * 7919 + k) % len(affiliates)],
-                },
-            )
-            assert data["recordSale"]["__typename"] == "RecordSaleSuccess", data
+            await send(f"bench-{run}-{n}-{k}", n * 7919 + k)
             latencies.append(time.perf_counter() - t)
             k += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(client(n) for n in range(clients)))
     elapsed = time.perf_counter() - started
-    return {"sales_per_s": len(latencies) / elapsed, **subscribers.percentiles(latencies)}
+    return {"sales_per_s": len(latencies) / elapsed, "sales": len(latencies), **subscribers.percentiles(latencies)}
 
 
 # --- export and pay run -------------------------------------------------------------------------------
 
 
-async def export_baseline(db: Database, cipher: Cipher) -> tuple[float, int]:
-    """The least any exporter must do: one query of the due rows, decrypt, csv.writer into memory."""
+async def export_baseline(db: Database, cipher: Cipher) -> tuple[float, list[tuple[int, str, str, int]]]:
+    """The least any exporter must do: one query of the due rows, decrypt, csv.writer into memory.
+    Returns the time and the rows (affiliate, method, currency, amount) a settling transaction pays."""
     now = datetime.now(UTC)
     t = time.perf_counter()
     rows = await db.fetch(
@@ -417,10 +451,12 @@ async def export_baseline(db: Database, cipher: Cipher) -> tuple[float, int]:
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    paid = []
     for aff_id, kind, details, currency, amount in rows:
         values = cipher.decrypt(details)
         writer.writerow([values.get("email", ""), str(from_minor(int(amount), currency)), currency, aff_id, kind])
-    return time.perf_counter() - t, len(rows)
+        paid.append((aff_id, kind, currency, int(amount)))
+    return time.perf_counter() - t, paid
 
 
 async def pay_run(http: httpx.AsyncClient, pid: int) -> dict[str, float]:
@@ -510,17 +546,25 @@ async def statements_per_page(db: Database) -> dict[int, int]:
 # --- the run --------------------------------------------------------------------------------------------
 
 
-async def page_against_floor(db: Database, http: httpx.AsyncClient, repeat: int) -> tuple[float, float]:
+async def page_against_floor(
+    db: Database, http: httpx.AsyncClient, pid: int, repeat: int
+) -> tuple[float, float, float, float]:
     """The DUE page over HTTP and its floor, medians of `repeat` alternating measurements: both see the
-    same load on a shared machine, so their ratio holds when absolute times move."""
+    same load on a shared machine, so their ratio holds when absolute times move. Also the CPU
+    seconds per page of the server (all workers) and of the floor (this process)."""
     await gql(http, DUE_PAGE, first=50)
     await page_floor(db, 50)
     pages, floors = [], []
+    server_cpu = floor_cpu = 0.0
     for _ in range(repeat):
+        cpu = cpu_seconds(pid)
         pages.append(await timed(1, lambda: gql(http, DUE_PAGE, first=50)))
+        server_cpu += cpu_seconds(pid) - cpu
+        cpu = time.process_time()
         floors.append(await page_floor(db, 50))
+        floor_cpu += time.process_time() - cpu
     await db.close()
-    return median_time(pages), median_time(floors)
+    return median_time(pages), median_time(floors), server_cpu / repeat, floor_cpu / repeat
 
 
 ROWS = ("page", "statements", "record", "payrun", "subscribers")
@@ -549,8 +593,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     report.update(await booking(db, args))
                     return report
                 if "page" in only:
-                    async with server(db, args.workers) as (http, _):
-                        report["page_small"] = await page_against_floor(db, http, args.repeat)
+                    async with server(db, args.workers) as (http, pid):
+                        report["page_small"] = await page_against_floor(db, http, pid, args.repeat)
                 say(f"growing to {large:,} affiliates ...")
                 report["seed_sales_per_s"], report["seed_phase_sales_per_s"] = await seed(
                     db, large - small, (large - small) * args.sales_per_affiliate
@@ -559,13 +603,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     report["statements_per_page"] = await statements_per_page(db)
                 report.update(await served(db, args))
                 if "page" in only:
-                    small_ms, small_floor = report.pop("page_small")
-                    large_ms, large_floor = report.pop("page_large")
+                    small_ms, small_floor, _, _ = report.pop("page_small")
+                    large_ms, large_floor, server_cpu, floor_cpu = report.pop("page_large")
                     report["page"] = {
                         "http_ms": large_ms * 1000,
                         "floor_ms": large_floor * 1000,
                         "small_ms": small_ms * 1000,
                         "small_floor_ms": small_floor * 1000,
+                        "server_cpu_ms": server_cpu * 1000,
+                        "floor_cpu_ms": floor_cpu * 1000,
                     }
         finally:
             await db.drop()
@@ -574,19 +620,51 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
-async def record_sale_row(http: httpx.AsyncClient, args: argparse.Namespace) -> dict[str, float]:
+async def record_sale_row(db: Database, http: httpx.AsyncClient, pid: int, args: argparse.Namespace) -> dict[str, Any]:
+    """recordSale from `clients` clients against the bare booking route of benchmarks/floors.py (same
+    product, same affiliates, same workers), alternating in two rounds of half the time each; with
+    each server's CPU milliseconds per sale."""
     products = await gql(http, "{ products(first: 1) { edges { node { id } } } }")
     product = products["products"]["edges"][0]["node"]["id"]
     due = await gql(http, DUE_IDS)
     ids = [e["node"]["id"] for e in due["affiliates"]["edges"]]
-    say(f"recordSale with {args.clients} clients ...")
-    return {**await record_sales(http, product, ids, args.clients, args.seconds), "clients": args.clients}
+    raw_product = (await db.fetch("SELECT id FROM products ORDER BY id LIMIT 1"))[0][0]
+    raw_ids = [
+        r[0]
+        for r in await db.fetch("SELECT id FROM affiliates WHERE payment_status = 'DUE' ORDER BY id DESC LIMIT 500")
+    ]
+    await db.close()
+
+    async def project(name: str, n: int) -> None:
+        data = await gql(
+            http, RECORD, input={"externalId": name, "productId": product, "affiliateId": ids[n % len(ids)]}
+        )
+        assert data["recordSale"]["__typename"] == "RecordSaleSuccess", data
+
+    say(f"recordSale with {args.clients} clients, against the bare route ...")
+    rounds: dict[str, list[dict[str, float]]] = {"project": [], "floor": []}
+    async with floor_server(db, args.workers, raw_product) as (floor_http, floor_pid):
+
+        async def floor(name: str, n: int) -> None:
+            response = await floor_http.post(
+                "/book", json={"externalId": name, "affiliateId": raw_ids[n % len(raw_ids)]}
+            )
+            assert response.status_code == 200, response.text
+
+        for _ in range(2):
+            for name, send, server_pid in (("project", project, pid), ("floor", floor, floor_pid)):
+                cpu = cpu_seconds(server_pid)
+                figures = await record_sales(send, args.clients, args.seconds / 2)
+                figures["cpu_ms_per_sale"] = (cpu_seconds(server_pid) - cpu) * 1000 / max(figures["sales"], 1)
+                rounds[name].append(figures)
+    mean = {k: {f: statistics.mean(r[f] for r in v) for f in v[0]} for k, v in rounds.items()}
+    return {**mean["project"], "floor": mean["floor"], "rounds": rounds, "clients": args.clients}
 
 
 async def booking(db: Database, args: argparse.Namespace) -> dict[str, Any]:
     """--only-booking: the two booking rows alone (the bulk path was timed by the seed), on the small scale."""
-    async with server(db, args.workers) as (http, _):
-        return {"record_sale": await record_sale_row(http, args)}
+    async with server(db, args.workers) as (http, pid):
+        return {"record_sale": await record_sale_row(db, http, pid, args)}
 
 
 async def served(db: Database, args: argparse.Namespace) -> dict[str, Any]:
@@ -595,14 +673,23 @@ async def served(db: Database, args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {}
     async with server(db, args.workers) as (http, pid):
         if "page" in only:
-            report["page_large"] = await page_against_floor(db, http, args.repeat)
+            report["page_large"] = await page_against_floor(db, http, pid, args.repeat)
         if "record" in only:
-            report["record_sale"] = await record_sale_row(http, args)
+            report["record_sale"] = await record_sale_row(db, http, pid, args)
         if "payrun" in only:
-            base_s, base_rows = await export_baseline(db, Cipher(SECRET))
-            say(f"pay run of {base_rows:,} rows ...")
+            base_s, paid = await export_baseline(db, Cipher(SECRET))
+            t = time.perf_counter()
+            await floors.settle(db, paid, datetime.now(UTC))
+            settle_s = time.perf_counter() - t
+            await db.close()
+            say(f"pay run of {len(paid):,} rows ...")
             run_figures = await pay_run(http, pid)
-            report["pay_run"] = {**run_figures, "baseline_s": base_s, "baseline_rows": base_rows}
+            report["pay_run"] = {
+                **run_figures,
+                "baseline_s": base_s,
+                "baseline_rows": len(paid),
+                "settle_floor_s": settle_s,
+            }
     return report
 
 
@@ -622,11 +709,13 @@ async def fan_out(args: argparse.Namespace) -> dict[str, dict[str, float]]:
 
 def record_row(r: dict[str, Any]) -> tuple[str, str, str, str]:
     record = r["record_sale"]
+    floor = record["floor"]
     return (
         f"recordSale HTTP, {record.get('clients', 16)} clients",
-        ">= 1,500/s",
-        f"{record['sales_per_s']:.0f}/s (p50 {record['p50_ms']:.0f} ms)",
-        f"{record['sales_per_s'] / 1500:.2f} of goal",
+        ">= 0.5x bare route",
+        f"{record['sales_per_s']:.0f}/s (p50 {record['p50_ms']:.0f} ms; floor {floor['sales_per_s']:.0f}/s);"
+        f" CPU {record['cpu_ms_per_sale']:.2f} / {floor['cpu_ms_per_sale']:.2f} ms per sale",
+        f"{record['sales_per_s'] / floor['sales_per_s']:.2f}x",
     )
 
 
@@ -654,10 +743,18 @@ def table(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ),
             (
                 f"same page {small:,} -> {large:,}",
-                "<= 1.2x",
+                "growth <= 1.2x the floor's",
                 f"{p['small_ms']:.1f} -> {p['http_ms']:.1f} ms"
                 f" (floor {p['small_floor_ms']:.1f} -> {p['floor_ms']:.1f})",
-                f"{p['http_ms'] / p['small_ms']:.2f}x",
+                f"{p['http_ms'] / p['small_ms']:.2f}x"
+                f" / {p['floor_ms'] / p['small_floor_ms']:.2f}x"
+                f" = {(p['http_ms'] / p['small_ms']) / (p['floor_ms'] / p['small_floor_ms']):.2f}",
+            ),
+            (
+                "the same page, CPU per page",
+                "",
+                f"server {p['server_cpu_ms']:.1f} ms, floor {p['floor_cpu_ms']:.1f} ms",
+                f"{p['server_cpu_ms'] / p['floor_cpu_ms']:.2f}x",
             ),
         ]
     if "record_sale" in r:
@@ -678,6 +775,8 @@ def _pay_run_rows(run_: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     base_rate = run_["baseline_rows"] / run_["baseline_s"]
     export_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"])
     run_rate = run_["rows"] / (run_["export_s"] + run_["stream_s"] + run_["pay_s"])
+    floor_rate = run_["baseline_rows"] / (run_["baseline_s"] + run_["settle_floor_s"])
+    settle_rate = run_["baseline_rows"] / run_["settle_floor_s"]
     growth = run_["memory_peak_mb"] - run_["memory_before_mb"]
     return [
         (
@@ -688,9 +787,15 @@ def _pay_run_rows(run_: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ),
         (
             f"pay run {run_['rows']:,} (export, stream, markAsPaid)",
-            ">= 0.5x baseline",
-            f"{run_rate:,.0f} rows/s (markAsPaid {run_['pay_s']:.2f} s)",
-            f"{run_rate / base_rate:.2f}x",
+            ">= 0.5x export + settle floor",
+            f"{run_rate:,.0f} rows/s (floor {floor_rate:,.0f}/s)",
+            f"{run_rate / floor_rate:.2f}x",
+        ),
+        (
+            "markAsPaid of every group",
+            ">= 0.5x settle floor",
+            f"{run_['pay_s']:.2f} s (floor {run_['settle_floor_s']:.2f} s)",
+            f"{run_['rows'] / run_['pay_s'] / settle_rate:.2f}x",
         ),
         (
             "server memory, export + download",
@@ -727,7 +832,7 @@ def main() -> None:
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
     report = asyncio.run(run(args))
     for path, goal, measured, ratio in table(report):
-        print(f"{path:<44} {goal:<24} {measured:<44} {ratio}")
+        print(f"{path:<44} {goal:<30} {measured:<50} {ratio}")
     print(json.dumps(report, indent=1, default=str))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, default=str))

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "models.tables.outbox",
     "models.tables.tiers",
     "models.tables.processor",
+    "models.tables.stripe",
     "models.tables.bank_files",
 ]
 

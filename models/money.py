@@ -61,7 +61,8 @@ def to_minor(amount: Decimal | str, currency: str, *, allow_zero: bool = False) 
     if value > MAX_AMOUNT:
         raise MoneyError(f"amount must be at most {MAX_AMOUNT}")
     scaled = value.scaleb(places)
-    if scaled != scaled.to_integral_value():
+    written = -int(value.as_tuple().exponent)  # "10.000" has three decimals, though it equals 10.00
+    if scaled != scaled.to_integral_value() or written > places:
         raise MoneyError(f"{currency} amounts have at most {places} decimals, got {amount}")
     return int(scaled)
 

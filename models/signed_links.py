@@ -4,6 +4,10 @@ A link names one file, who issued it (an ADMIN actor) and when it expires (15 mi
 read); an HMAC over the three, with a key derived from PAYOUTS_SECRET_KEY, makes it unforgeable.
 The key is derived like the payment-details cipher's, with its own label, so neither key says
 anything about the other. The clock is passed in: checking a link is a pure function.
+
+A link issued with the bootstrap token (PAYOUTS_ADMIN_TOKEN) is also signed over that token, so it
+dies the moment the token is changed (operations-3.md); a database token's links die with its
+revocation (checked by the download route).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from models.digits import natural
 
 LIFETIME = timedelta(minutes=15)
 MAX_PARAM = 200  # longer query values are refused before any HMAC is computed
+BOOTSTRAP_ACTOR = "admin-token"  # who PAYOUTS_ADMIN_TOKEN is in the audit log and in links
 
 
 def file_path(file_id: int) -> str:
@@ -39,13 +44,16 @@ class SignedLink:
 
 
 class LinkSigner:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, admin_token: str | None = None) -> None:
         self._key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=b"export-download-links"
         ).derive(secret.encode())
+        self._admin_token = admin_token or ""
 
     def _signature(self, file_id: int, expires: str, by: str) -> str:
         message = f"{file_id}\n{expires}\n{by}".encode()
+        if by == BOOTSTRAP_ACTOR:
+            message += b"\n" + self._admin_token.encode("utf-8", "surrogatepass")
         digest = hmac.new(self._key, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 

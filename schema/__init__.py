@@ -22,9 +22,10 @@ from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.bank_files import BankFileMutations
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.cost import MAX_COST, QueryCost
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
-from schema.limits import ErrorCodes, InputGuard, MaxQueryLength
+from schema.limits import ErrorCodes, InputGuard, MaxQueryLength, NoSuggestions
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
 from schema.payment_results import PaymentResultMutations, PaymentResultQueries
@@ -84,18 +85,19 @@ LIMIT_RULES = [
 ]
 
 
-def make_schema(*, introspection: bool = True) -> strawberry.Schema:
+def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaxQueryLength,  # first: an over-long text is refused before it is parsed or cached
         DocumentCache,
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         lambda: AddValidationRules(LIMIT_RULES),
+        lambda: QueryCost(max_cost),
         InputGuard,
         ErrorCodes,  # before MaskErrors: runs after it, on the final errors
         MaskUnexpected,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, NoSuggestions]
     built = Schema(
         query=Query,
         mutation=Mutation,

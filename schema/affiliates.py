@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import datetime
 from enum import Enum
+from itertools import product
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
@@ -335,7 +337,8 @@ class AffiliateSort(Enum):
 SORTS: dict[AffiliateSort, Keyset] = {
     AffiliateSort.CREATED_AT: NEWEST_FIRST,
     AffiliateSort.NAME: Keyset(column="name", kind=str),
-    AffiliateSort.DUE_DESC: Keyset(column="due_rank", descending=True),
+    # Ties newest first: every order is then one direction, which an index (a, b, id) reads backwards.
+    AffiliateSort.DUE_DESC: Keyset(column="due_rank", descending=True, id_descending=True),
 }
 
 
@@ -343,6 +346,28 @@ async def selection(filter: AffiliateFilter | None) -> QuerySet[AffiliateRow]:
     """The affiliates a filter selects: shared by the query and by exports."""
     query = AffiliateRow.all()
     return await filter.apply(query) if filter else query
+
+
+async def arms(filter: AffiliateFilter | None) -> list[QuerySet[AffiliateRow]]:
+    """The selection as one part per combination of the listed statuses, each of which an index
+    (status, sort column, id) reads in order (pagination.fetch_page); one part when no list has
+    several statuses, or when a search or ids bound the selection already."""
+    if filter is None or filter.search or filter.ids is not None:
+        return []
+    approvals = filter.approval_status if filter.approval_status else [None]
+    payments = filter.payment_status if filter.payment_status else [None]
+    if len(approvals) * len(payments) == 1:
+        return []
+    return [
+        await selection(
+            replace(
+                filter,
+                approval_status=filter.approval_status if a is None else [a],
+                payment_status=filter.payment_status if p is None else [p],
+            )
+        )
+        for a, p in product(approvals, payments)
+    ]
 
 
 async def prime_page(info: Info, rows: list[AffiliateRow]) -> None:
@@ -385,7 +410,8 @@ class AffiliateQueries:
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
         await info.context.catch_up()  # filters and sorts read payment statuses and dues: exact as of now
-        connection = await paginate(query, SORTS[sort or AffiliateSort.CREATED_AT], Affiliate.of, first, after)
+        keyset = SORTS[sort or AffiliateSort.CREATED_AT]
+        connection = await paginate(query, keyset, Affiliate.of, first, after, await arms(filter))
         rows = [e.node.row for e in connection.edges]
         info.context.loaders.prime(info.context.loaders.affiliate_by_id, rows)
         await prime_page(info, rows)

@@ -127,3 +127,23 @@ class ErrorCodes(SchemaExtension):
                 error.extensions = {**(error.extensions or {}), "code": code}
             elif not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": code_for(error)}
+
+
+SUGGESTION = " Did you mean "
+
+
+class NoSuggestions(SchemaExtension):
+    """With introspection off, errors name no field, type or argument the client did not send: graphql-core's
+    "Did you mean 'affiliates'?" would hand the schema out one guess at a time."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        for error in getattr(self.execution_context.result, "errors", None) or []:
+            without_suggestion(error)
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    """The error without graphql-core's " Did you mean ...?" ending (also for WebSocket refusals)."""
+    if SUGGESTION in error.message:
+        error.message = error.message.split(SUGGESTION, 1)[0]
+    return error

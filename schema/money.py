@@ -15,15 +15,14 @@ from models.validation import Amount
 NOT_PLAIN = Decimal("NaN")
 
 
-def parse_decimal(text: str) -> Decimal:
-    """An input Decimal (rule 12). A number written in any notation but plain ASCII ("1E+2", " 12.00",
-    "1_000.00", "１０.00") becomes NaN, which every amount and percent check refuses as VALIDATION
-    naming its field; text that is no number at all stays a GraphQL coercion error."""
+def parse_decimal(text: object) -> Decimal:
+    """An input Decimal (rule 12). Any string not in plain ASCII notation ("1E+2", " 12.00", "1_000.00",
+    "１０.00", "12,50", "abc") becomes NaN, which every amount and percent check refuses as the
+    VALIDATION payload naming its field; only a non-string (a JSON number) is a coercion error."""
+    if not isinstance(text, str):
+        raise DecimalException("a Decimal is a JSON string")
     value = plain_decimal(text)
-    if value is not None:
-        return value
-    Decimal(text)  # raises DecimalException for text that is no number in any notation
-    return NOT_PLAIN
+    return NOT_PLAIN if value is None else value
 
 
 EXACT_DECIMAL = ScalarDefinition(

@@ -12,7 +12,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -117,8 +117,11 @@ class Keyset:
         value = key[0]
         if not _fits(value, self.kind):
             raise invalid_cursor()
-        beyond = Q(**{f"{self.column}__{'lt' if self.descending else 'gt'}": value})
-        return beyond | (Q(**{self.column: value}) & id_q)
+        op = "lt" if self.descending else "gt"
+        beyond = Q(**{f"{self.column}__{op}": value}) | (Q(**{self.column: value}) & id_q)
+        # The same rows, with a bound an index range can start from (the OR alone is a filter on a walk
+        # from the first row: a deep page would read every row before it).
+        return Q(**{f"{self.column}__{op}e": value}) & beyond
 
 
 BY_ID = Keyset()
@@ -133,11 +136,28 @@ def page_size(first: int | None) -> int:
     return first
 
 
-async def fetch_page(query: QuerySet[M], keyset: Keyset, first: int | None, after: str | None) -> tuple[list[M], bool]:
-    """One page of rows (a LIMIT n+1 query) and whether more follow."""
-    size = page_size(first)
+def page_query(query: QuerySet[M], keyset: Keyset, size: int, after: str | None) -> QuerySet[M]:
+    """The rows of one page and one more (first: 0 still learns hasNextPage), in the keyset's order."""
     paged = query.filter(keyset.after(after)) if after is not None else query
-    rows = list(await paged.order_by(*keyset.order()).limit(size + 1))  # first: 0 still learns hasNextPage
+    return paged.order_by(*keyset.order()).limit(size + 1)
+
+
+async def fetch_page(
+    query: QuerySet[M], keyset: Keyset, first: int | None, after: str | None, arms: Sequence[QuerySet[M]] = ()
+) -> tuple[list[M], bool]:
+    """One page of rows (a LIMIT n+1 query) and whether more follow.
+
+    `arms`, when there are several, split the selection into parts that an index each reads in the
+    keyset's order (one per value of an IN list: an index led by a column cannot give `IN (a, b)` in
+    the order of the columns after it). Each arm reads at most a page; the page is ordered out of
+    those few rows, never out of the whole selection.
+    """
+    size = page_size(first)
+    if len(arms) > 1:
+        pages = [Q(id__in=Subquery(page_query(arm, keyset, size, after).values("id"))) for arm in arms]
+        query = query.model.filter(Q(*pages, join_type=Q.OR))
+        after = None
+    rows = list(await page_query(query, keyset, size, after))
     return rows[:size], len(rows) > size
 
 
@@ -168,8 +188,9 @@ async def paginate(
     convert: Callable[[M], T],
     first: int | None,
     after: str | None,
+    arms: Sequence[QuerySet[M]] = (),
 ) -> Connection[T]:
-    rows, has_next = await fetch_page(query, keyset, first, after)
+    rows, has_next = await fetch_page(query, keyset, first, after, arms)
     return build_connection(rows, has_next, query, keyset, convert, after)
 
 

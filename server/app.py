@@ -6,19 +6,22 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from tortoise import Tortoise
 from tortoise.connection import connections
@@ -50,6 +53,7 @@ log = logging.getLogger("payouts")
 # A WebSocket's context exists before its token arrives (in connection_init); until on_ws_connect
 # replaces it, it holds the least privilege there is, though Strawberry runs no operation before then.
 NOT_YET_AUTHENTICATED = Principal(role=Role.AFFILIATE, actor="websocket-before-connection-init")
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
 
 def unauthenticated(message: str) -> JSONResponse:
@@ -72,10 +76,11 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
-            make_schema(introspection=settings.introspection),
+            make_schema(introspection=settings.introspection, max_cost=settings.query_max_cost),
             graphql_ide=None,  # ours: server/browser.py
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,  # cross-origin WebSockets: the same list as CORS
+            connection_init_wait_timeout=timedelta(seconds=10),  # then 4408, as graphql-transport-ws says
         )
         self.settings = settings
         self.cipher = cipher
@@ -112,9 +117,29 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
             clock=self.settings.clock,
         )
 
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """An operation still running after PAYOUTS_QUERY_TIMEOUT_S is cancelled and answered TIMEOUT."""
+        limit = self.settings.query_timeout_s
+        try:
+            async with asyncio.timeout(limit):
+                return await super().execute_operation(*args, **kwargs)
+        except TimeoutError:
+            log.warning("an operation was cancelled after %s s", limit)
+            error = GraphQLError(
+                f"the operation ran longer than {limit} s and was cancelled", extensions={"code": "TIMEOUT"}
+            )
+            return ExecutionResult(data=None, errors=[error])
+
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        """503 when the database was unreachable during execution: the client should retry later."""
+        """503 when the database was unreachable during execution: the client should retry later.
+
+        An answer larger than MAX_RESPONSE_BYTES is refused whole (RESPONSE_TOO_LARGE), never sent."""
         response = super().create_response(response_data, sub_response)
+        if len(response.body) > MAX_RESPONSE_BYTES:
+            message = f"the response is larger than {MAX_RESPONSE_BYTES} bytes: ask for smaller pages"
+            return JSONResponse(
+                {"data": None, "errors": [{"message": message, "extensions": {"code": "RESPONSE_TOO_LARGE"}}]}
+            )
         results = response_data if isinstance(response_data, list) else [response_data]
         if any(
             (error.get("extensions") or {}).get("code") == "UNAVAILABLE"
@@ -145,7 +170,7 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
 class Authenticated:
     """Every GraphQL request needs a bearer token, except the GraphiQL page itself."""
 
-    def __init__(self, app: PayoutsGraphQL, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
 
@@ -217,12 +242,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     logs.configure()
     cipher = Cipher(settings.secret_key)
-    links = LinkSigner(settings.secret_key)
+    links = LinkSigner(settings.secret_key, settings.admin_token)
     bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
     clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
     view = PayoutsGraphQL(settings, cipher, links, bus)
-    graphql = HttpGuard(DatabaseGuard(Authenticated(view, settings)))
+    # The token is checked from the headers before any body is read; then the body, bounded in size and time.
+    graphql = DatabaseGuard(Authenticated(HttpGuard(view), settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -258,7 +284,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *browser_routes(),
             Route(
                 "/webhooks/stripe",
-                stripe_webhook_route(settings.stripe_webhook_secrets, bus.announce, settings.clock),
+                stripe_webhook_route(
+                    settings.stripe_webhook_secrets, bus.announce, settings.clock, live=settings.stripe_mode == "live"
+                ),
                 methods=["POST"],
             ),
         ],

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hmac
 
 from models.enums import Role
+from models.signed_links import BOOTSTRAP_ACTOR
 from models.tables.tokens import ApiToken, hash_token
 from schema.context import Principal
 from schema.ids import parse_pk
 
 MAX_TOKEN_LENGTH = 200
-ADMIN_TOKEN_ACTOR = "admin-token"  # the audit log's name for PAYOUTS_ADMIN_TOKEN
+ADMIN_TOKEN_ACTOR = BOOTSTRAP_ACTOR  # the audit log's name for PAYOUTS_ADMIN_TOKEN
 
 
 def bearer(header: str | None) -> str | None:

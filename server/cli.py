@@ -19,7 +19,7 @@ from models.errors import LedgerError
 from models.global_ids import parse_global_id, parse_pk
 from models.ledger import access
 from models.ledger.payment_details import Cipher
-from server import demo
+from server import demo, protocol
 from server.config import Settings
 
 
@@ -142,6 +142,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # (with a zlib context per socket) cost more than sending them as they are.
         ws="websockets-sansio",
         ws_per_message_deflate=False,
+        http=protocol.IMPORT_STRING,  # closes connections whose headers never complete
     )
     return 0
 

@@ -9,6 +9,7 @@ from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from models.clock import Clock, system_clock
 from models.db import DEFAULT_DATABASE_URL
+from models.digits import natural
 
 
 def cors_origins(raw: str) -> tuple[str, ...]:
@@ -25,6 +26,23 @@ def cors_origins(raw: str) -> tuple[str, ...]:
         raise ValueError(f"PAYOUTS_CORS_ORIGINS: {e}") from None
 
 
+def bounded(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from the environment; out of range or not a number stops the server at start."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    value = natural(raw, high)
+    if value is None or value < low:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}")
+    return value
+
+
+def stripe_mode(raw: str) -> str:
+    """PAYOUTS_STRIPE_MODE: `live` or `test`; anything else stops the server rather than book the wrong mode."""
+    mode = raw.strip().lower()
+    if mode not in {"live", "test"}:
+        raise ValueError("PAYOUTS_STRIPE_MODE must be 'live' or 'test'")
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -36,6 +54,12 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # browsers on other origins allowed in; empty: same origin only
     clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
     stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
+    stripe_mode: str = "live"  # "live" or "test": Stripe events of the other mode book nothing (rule 21)
+    # Limits that protect the server (operations-3.md): see the README's table.
+    query_max_cost: int = 100_000
+    query_timeout_s: int = 10
+    ws_max_sockets_per_token: int = 10
+    ws_max_subscriptions: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,4 +73,9 @@ class Settings:
             stripe_webhook_secrets=tuple(
                 s.strip() for s in os.environ.get("PAYOUTS_STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
             ),
+            stripe_mode=stripe_mode(os.environ.get("PAYOUTS_STRIPE_MODE", "live")),
+            query_max_cost=bounded("PAYOUTS_QUERY_MAX_COST", 100_000, 1, 10**15),
+            query_timeout_s=bounded("PAYOUTS_QUERY_TIMEOUT_S", 10, 1, 300),
+            ws_max_sockets_per_token=bounded("PAYOUTS_WS_MAX_SOCKETS_PER_TOKEN", 10, 1, 1000),
+            ws_max_subscriptions=bounded("PAYOUTS_WS_MAX_SUBSCRIPTIONS", 20, 1, 1000),
         )

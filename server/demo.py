@@ -131,6 +131,7 @@ def demo_settings(settings: Settings) -> Settings:
         secret = _demo_secret(settings.database_url)
     os.environ["PAYOUTS_DATABASE_URL"] = settings.database_url
     os.environ["PAYOUTS_SECRET_KEY"] = secret
+    os.environ.setdefault("PAYOUTS_STRIPE_MODE", "test")  # the demo is fed Stripe's test mode
     return Settings.from_env()
 
 
@@ -421,8 +422,8 @@ class Seeder:
         start = self.now - 9 * month
 
         async def deliver(n: int, kind: str, obj: dict[str, object], at: datetime) -> None:
-            event = StripeEvent(f"evt_demo_{n:03d}", kind, at, obj)
-            await receive(actor_of(event), max(at, self.now - timedelta(days=1)), event=event)
+            event = StripeEvent(f"evt_demo_{n:03d}", kind, at, obj, livemode=False)  # Stripe's test mode
+            await receive(actor_of(event), max(at, self.now - timedelta(days=1)), event=event, live=False)
 
         if len(regulars) == 4:
             await deliver(

@@ -9,6 +9,7 @@ or the request's context): 503 `UNAVAILABLE` or 409 `CONFLICT`, never a plain-te
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -22,6 +23,26 @@ from schema.errors import failure_of
 log = logging.getLogger("payouts")
 
 MAX_BODY_BYTES = 1024 * 1024  # a 10 kB query plus generous variables
+BODY_TIMEOUT_S = 10.0  # the whole body, from the first read: a client that stalls is answered 408
+
+
+async def read_body(receive: Receive, max_body: int) -> bytes | int | None:
+    """The whole request body; else the status to answer (413 past `max_body`, 408 when it stalls),
+    or None when the client went away. Never more than `max_body` bytes are held."""
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                body += message.get("body", b"")
+                if len(body) > max_body:
+                    return 413
+                if not message.get("more_body", False):
+                    return bytes(body)
+    except TimeoutError:
+        return 408
 
 
 class SafeJson:
@@ -97,18 +118,18 @@ class HttpGuard:
         if size is not None and size > self.max_body:
             await too_large(scope, receive, send)
             return
-        body = bytearray()
-        while True:  # read it all (bounded) so the size is known before anything parses it
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > self.max_body:
-                await too_large(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, replay(bytes(body), receive), as_json_errors(send))
+        body = await read_body(receive, self.max_body)  # all of it (bounded) before anything parses it
+        if body is None:
+            return
+        if body == 413:
+            await too_large(scope, receive, send)
+            return
+        if body == 408:
+            stalled = refusal(408, f"the request body did not arrive within {BODY_TIMEOUT_S:.0f} s", "REQUEST_TIMEOUT")
+            await stalled(scope, receive, send)
+            return
+        assert isinstance(body, bytes)
+        await self.app(scope, replay(body, receive), as_json_errors(send))
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

@@ -9,6 +9,10 @@ within `WATCH_EVERY` seconds: one lookup of the open sockets' tokens per process
 
 An operation refused before it runs (too long, too deep, too many aliases, invalid) gets an
 `error` message with a `code`, as over HTTP, instead of completing with nothing said.
+
+Limits (operations-3.md): at most `ws_max_sockets_per_token` open sockets per token in a process
+(one more is closed with 4429 "too many sockets") and `ws_max_subscriptions` operations per socket
+(one more gets an `error` message, TOO_MANY_SUBSCRIPTIONS).
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from strawberry.types.execution import PreExecutionError
 
 from models.ledger import access
 from schema.context import Context
-from schema.limits import code_for
+from schema.limits import code_for, without_suggestion
+from server.config import Settings
 
 log = logging.getLogger("payouts.sockets")
 
 REVOKED = 4403
+TOO_MANY_SOCKETS = 4429
 WATCH_EVERY = 1.0  # seconds between checks of the open sockets' tokens
 REVOKED_CODE = "UNAUTHENTICATED"  # what an operation reports when it finds its token revoked
 
@@ -41,7 +47,23 @@ class OpenSockets:
 
     def __init__(self) -> None:
         self._by_token: dict[int, set[SocketHandler]] = defaultdict(set)
+        self._by_actor: dict[str, set[SocketHandler]] = defaultdict(set)  # every token, the bootstrap one too
         self._closing: set[asyncio.Task[None]] = set()
+
+    def admit(self, actor: str, handler: SocketHandler, limit: int) -> bool:
+        """Count the socket against its token, unless the token already has `limit` open."""
+        handlers = self._by_actor[actor]
+        if len(handlers) >= limit:
+            return False
+        handlers.add(handler)
+        return True
+
+    def release(self, actor: str, handler: SocketHandler) -> None:
+        handlers = self._by_actor.get(actor)
+        if handlers is not None:
+            handlers.discard(handler)
+            if not handlers:
+                del self._by_actor[actor]
 
     def add(self, token_id: int, handler: SocketHandler) -> None:
         self._by_token[token_id].add(handler)
@@ -94,6 +116,7 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     context: Context
     closed = False
+    admitted = False  # counted against its token's sockets
 
     @property
     def sockets(self) -> OpenSockets:
@@ -104,13 +127,35 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def token_id(self) -> int | None:
         return self.context.principal.token_id
 
+    @property
+    def limits(self) -> Settings:
+        settings: Settings = self.view.settings  # type: ignore[attr-defined]
+        return settings
+
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        if self.connection_acknowledged and self.token_id is not None:
+        if self.connection_acknowledged and not self.closed and self.token_id is not None:
             self.sockets.add(self.token_id, self)
+
+    async def _admit(self) -> bool:
+        """Count this socket against its token before it is acknowledged; one too many is closed with 4429."""
+        if self.sockets.admit(self.context.principal.actor, self, self.limits.ws_max_sockets_per_token):
+            self.admitted = True
+            return True
+        self.closed = True
+        with suppress(Exception):
+            await self.websocket.close(code=TOO_MANY_SOCKETS, reason="too many sockets")
+        return False
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """Every operation re-checks the token first: a revoked one closes the socket instead."""
+        limit = self.limits.ws_max_subscriptions
+        if self.connection_acknowledged and len(self.operations) >= limit:
+            error = GraphQLError(
+                f"at most {limit} subscriptions per socket", extensions={"code": "TOO_MANY_SUBSCRIPTIONS"}
+            )
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+            return
         if self.connection_acknowledged:
             try:
                 valid = await self.view.still_valid(self.context)  # type: ignore[attr-defined]
@@ -127,6 +172,8 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def send_message(self, message: Message) -> None:
         if self.closed:
             return  # nothing is delivered after a revocation
+        if message["type"] == "connection_ack" and not await self._admit():
+            return
         if _revoked_in(message):
             await self.close_revoked()
             return
@@ -143,22 +190,29 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def _handle_pre_execution_error(self, operation: Operation[Context, None], result: PreExecutionError) -> None:
         """Validation refusals (depth, aliases, unknown fields) carry a code over WebSocket too."""
         result.errors = [coded(e) for e in result.errors or []]
+        if not self.limits.introspection:  # no schema hints, as over HTTP
+            result.errors = [without_suggestion(e) for e in result.errors]
         await super()._handle_pre_execution_error(operation, result)
 
     async def close_revoked(self) -> None:
         if self.closed:
             return
         self.closed = True
-        if self.token_id is not None:
-            self.sockets.discard(self.token_id, self)
+        self._release()
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
         with suppress(Exception):  # the client may be gone already
             await self.websocket.close(code=REVOKED, reason="token revoked")
 
-    async def shutdown(self) -> None:
+    def _release(self) -> None:
+        if self.admitted:
+            self.admitted = False
+            self.sockets.release(self.context.principal.actor, self)
         if self.token_id is not None:
             self.sockets.discard(self.token_id, self)
+
+    async def shutdown(self) -> None:
+        self._release()
         await super().shutdown()
 
 

@@ -161,7 +161,9 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def settings(database_url: str, clock: MovableClock) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, clock=clock)
+    return Settings(
+        database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, clock=clock, stripe_mode="test"
+    )
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from server import protocol
 from tests.clients import ADMIN_TOKEN, SECRET_KEY
 from tests.clock import FileClock
 
@@ -38,6 +39,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "PAYOUTS_DATABASE_URL": database_url,
         "PAYOUTS_SECRET_KEY": SECRET_KEY,
         "PAYOUTS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "PAYOUTS_STRIPE_MODE": "test",
         **extra,
     }
 
@@ -114,6 +116,8 @@ async def start_server(
             log_level,
             "--workers",
             str(workers),
+            "--http",
+            protocol.IMPORT_STRING,
             cwd=ROOT,
             env=server_env(database_url, **extra_env),
             stdout=output,

@@ -18,7 +18,7 @@ from tests.clients import SECRET_KEY, GraphQLClient
 
 SMALL = 80  # affiliates: enough for every status and reason, quick enough for both databases
 
-EVERYTHING = """{ affiliates(first: 500) { totalCount edges { node {
+EVERYTHING = """{ affiliates(first: 100) { totalCount edges { node {
   approvalStatus payoutMode paymentStatus paymentMethods { type preferred }
   incompleteReasons { reason message }
   balances { currency earned { amount } reserve { amount } due { amount } paid { amount } owed { amount } }

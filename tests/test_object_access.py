@@ -16,10 +16,11 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
+import pytest
 from graphql import (
     GraphQLField,
     GraphQLNamedType,
@@ -31,6 +32,7 @@ from graphql import (
 )
 
 from schema import default_schema
+from server.config import Settings
 from tests.api import (
     ERROR,
     create_affiliate,
@@ -202,6 +204,13 @@ def leaks(world: World, body: dict[str, Any]) -> list[str]:
         elif isinstance(item, str):
             found += [f"marker {m!r}" for m in world.markers if m.lower() in item.lower()]
     return found
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The walk asks for every field at every depth: far beyond the cost limit (tests/test_limits.py), which
+    would refuse the deepest paths before they could show whether they leak."""
+    return replace(settings, query_max_cost=10**12)
 
 
 def decodes(gid: str) -> str | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +28,7 @@ from models.rules.stripe_events import (
     EventError,
     Ignore,
     InvoicePaid,
+    InvoicePaymentPaid,
     Payment,
     Refunded,
     SubscriptionStarted,
@@ -117,8 +120,9 @@ def test_a_disputed_installment_is_reserve_not_due_and_says_why() -> None:
     assert installment_state(0, True, False, NOW, NOW, disputed=True) is InstallmentState.VOIDED
 
 
-def _event(kind: str, obj: dict[str, object]) -> bytes:
-    return json.dumps({"id": "evt_1", "type": kind, "created": 1795000000, "data": {"object": obj}}).encode()
+def _event(kind: str, obj: Mapping[str, object], livemode: bool = True) -> bytes:
+    body = {"id": "evt_1", "type": kind, "created": 1795000000, "livemode": livemode, "data": {"object": obj}}
+    return json.dumps(body).encode()
 
 
 def test_reading_stripe_objects() -> None:
@@ -188,3 +192,38 @@ def test_reading_stripe_objects() -> None:
         except EventError:
             continue
         raise AssertionError(f"{body!r} was taken for an event")
+
+
+def test_rule_21_readings() -> None:
+    """Both invoice shapes, invoice_payment.paid, the desk's mode, and hostile strings (payout-rules-3.md 21)."""
+    basil = {
+        "id": "in_1",
+        "amount_paid": 1000,
+        "currency": "usd",
+        "customer": "cus_1",
+        "subscription": None,
+        "parent": {"type": "subscription_details", "subscription_details": {"subscription": "sub_1"}},
+        "lines": {"data": [{"pricing": {"price_details": {"price": "price_new"}}}, {"price": {"id": "price_old"}}]},
+    }
+    read = interpret(parse_event(_event("invoice.paid", basil)))
+    assert isinstance(read, InvoicePaid)
+    assert (read.external_id, read.invoice, read.refs.subscription) == ("in_1", "in_1", "sub_1")
+    assert read.refs.prices == ("price_new", "price_old")
+    link = {"invoice": "in_1", "payment": {"type": "payment_intent", "payment_intent": "pi_1"}}
+    assert interpret(parse_event(_event("invoice_payment.paid", link))) == InvoicePaymentPaid("in_1", "pi_1")
+    assert isinstance(
+        interpret(parse_event(_event("invoice_payment.paid", {"invoice": "in_1", "payment": {}}))), Ignore
+    )
+    test_mode = parse_event(_event("invoice.paid", basil, livemode=False))
+    assert interpret(test_mode) == Ignore("test-mode event")
+    assert isinstance(interpret(test_mode, live=False), InvoicePaid)
+    for hostile in (
+        {"id": "in_\u0000"},
+        {"id": "in_1", "customer": "cus_\n1"},
+        {"id": "in_1", "metadata": {"affiliate": "ann\r\nlee"}},
+        {"id": "in_1", "description": "\ud800"},
+        {"id": "in_1", "metadata": {"k\u0007": "v"}},
+    ):
+        with pytest.raises(EventError, match="malformed event"):
+            parse_event(_event("invoice.paid", hostile))
+    assert parse_event(_event("invoice.paid", {"id": "in_1", "description": "two\nlines"})).id == "evt_1"

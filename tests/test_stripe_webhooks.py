@@ -38,6 +38,7 @@ def settings(database_url: str) -> Settings:
         secret_key=SECRET_KEY,
         admin_token=ADMIN_TOKEN,
         stripe_webhook_secrets=(SECRET, OLD_SECRET),
+        stripe_mode="test",
     )
 
 

@@ -526,7 +526,6 @@ async def test_bad_ids_for_status_mutations(gql: GraphQLClient, world: dict[str,
 @pytest.mark.parametrize(
     ("mutation", "input"),
     [
-        ("createProduct", {"name": "P", "price": {"amount": "abc", "currency": "USD"}, "commissionPercent": "10"}),
         # a JSON number may already be rounded (1e16 + 0.01 arrives as 1e16): Decimal is a string
         ("createProduct", {"name": "P", "price": {"amount": 1.1, "currency": "USD"}, "commissionPercent": "10"}),
         ("createProduct", {"name": "P", "price": {"amount": "10", "currency": "USD"}, "commissionPercent": 10.5}),

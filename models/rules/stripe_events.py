@@ -9,6 +9,7 @@ never an exception. Amounts stay Stripe's integer minor units; currency codes ar
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ class StripeEvent:
     type: str
     created: datetime | None
     object: Mapping[str, Any]
+    livemode: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,19 @@ class Refs:
     product: str | None = None
     customer: str | None = None
     subscription: str | None = None
+    prices: tuple[str, ...] = ()  # an invoice's line price ids: a product's externalId names it (rule 21)
 
 
 @dataclass(frozen=True)
 class Payment:
-    """A one-off checkout paid: a sale of `amount` minor units."""
+    """A one-off checkout paid: a sale of `amount` minor units; `invoice`: the invoice Stripe creates for it."""
 
     refs: Refs
     external_id: str
     amount: int
     currency: str
     occurred_at: datetime
+    invoice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,15 @@ class InvoicePaid:
     currency: str
     occurred_at: datetime
     billing_reason: str | None
+    invoice: str = ""
+
+
+@dataclass(frozen=True)
+class InvoicePaymentPaid:
+    """`invoice_payment.paid` (API 2025-03-31.basil on): this PaymentIntent paid this invoice."""
+
+    invoice: str
+    payment_intent: str
 
 
 @dataclass(frozen=True)
@@ -100,21 +113,57 @@ class Ignore:
     reason: str
 
 
-Intent = Payment | SubscriptionStarted | InvoicePaid | Refunded | DisputeOpened | DisputeClosed | Ignore
+Intent = (
+    Payment | SubscriptionStarted | InvoicePaid | InvoicePaymentPaid | Refunded | DisputeOpened | DisputeClosed | Ignore
+)
 
 
 class _Bad(Exception):
     """A field of the wrong shape: the event is ignored with this reason."""
 
 
+# NUL and lone surrogates: no column can hold them, wherever they are. Other control characters
+# (newlines...) only where a value is an id or a reference: ids, type, metadata.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+ID_KEYS = frozenset(
+    {"id", "type", "object", "customer", "subscription", "payment_intent", "invoice", "charge", "price", "product"}
+    | {"client_reference_id", "mode", "status", "currency", "billing_reason", "payment_status"}
+)
+
+
+def _hostile(value: object) -> bool:
+    """Whether the event holds a string no id may hold (iteratively: nesting is the sender's choice)."""
+    stack: list[tuple[object, bool]] = [(value, False)]
+    while stack:
+        item, strict = stack.pop()
+        if isinstance(item, str):
+            if (CONTROL if strict else UNSTORABLE).search(item):
+                return True
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if CONTROL.search(key):
+                    return True
+                stack.append((inner, strict or key == "metadata" or (key in ID_KEYS and isinstance(inner, str))))
+        elif isinstance(item, list):
+            stack.extend((inner, strict) for inner in item)
+    return False
+
+
 def parse_event(body: bytes) -> StripeEvent:
-    """The envelope every Stripe event has: an id, a type and data.object; anything else is refused."""
+    """The envelope every Stripe event has: an id, a type and data.object; anything else is refused.
+
+    So is an event with a hostile string (NUL, a lone surrogate, a control character in an id, its
+    type or metadata): it is answered 400 and never reaches the database or a log line.
+    """
     try:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise EventError("the body is not JSON") from None
     if not isinstance(raw, dict):
         raise EventError("the body is not a JSON object")
+    if _hostile(raw):
+        raise EventError("malformed event: a control character, NUL or unpaired surrogate in an id or metadata")
     data = raw.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     event_id, kind = raw.get("id"), raw.get("type")
@@ -125,7 +174,9 @@ def parse_event(body: bytes) -> StripeEvent:
     if not isinstance(obj, dict):
         raise EventError("the event has no data.object")
     created = raw.get("created")
-    return StripeEvent(event_id, kind, _time(created) if _is_int(created) else None, obj)
+    livemode = raw.get("livemode")
+    at = _time(created) if _is_int(created) and 0 <= created <= MAX_TIMESTAMP else None
+    return StripeEvent(event_id, kind, at, obj, livemode if isinstance(livemode, bool) else None)
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -212,7 +263,8 @@ def _checkout(event: StripeEvent) -> Intent:
         return Ignore(f"checkout payment_status is {str(s.get('payment_status'))[:40]!r}, not 'paid'")
     external_id = _text(s, "payment_intent") or _text(s, "id", required=True)
     assert external_id is not None
-    return Payment(refs, external_id, _amount(s, "amount_total"), _currency(s), _created(s, event))
+    amount, currency, created = _amount(s, "amount_total"), _currency(s), _created(s, event)
+    return Payment(refs, external_id, amount, currency, created, _text(s, "invoice"))
 
 
 def _invoice_subscription(invoice: Mapping[str, Any]) -> str | None:
@@ -223,6 +275,23 @@ def _invoice_subscription(invoice: Mapping[str, Any]) -> str | None:
     parent = invoice.get("parent")
     details = parent.get("subscription_details") if isinstance(parent, dict) else None
     return _text(details, "subscription") if isinstance(details, dict) else None
+
+
+def _prices(invoice: Mapping[str, Any]) -> tuple[str, ...]:
+    """The price id of each line: `pricing.price_details.price` from basil on, `price.id` before."""
+    lines = invoice.get("lines")
+    data = lines.get("data") if isinstance(lines, dict) else None
+    found: list[str] = []
+    for line in data if isinstance(data, list) else []:
+        if not isinstance(line, dict):
+            continue
+        pricing = line.get("pricing")
+        details = pricing.get("price_details") if isinstance(pricing, dict) else None
+        for holder, key in ((details, "price"), (line, "price")):
+            price = _text(holder, key) if isinstance(holder, dict) else None
+            if price is not None and price not in found:
+                found.append(price)
+    return tuple(found[:20])
 
 
 def _invoice(event: StripeEvent) -> Intent:
@@ -239,14 +308,28 @@ def _invoice(event: StripeEvent) -> Intent:
         product=_meta(metadata, "product") or _meta(sub_metadata, "product"),
         customer=_text(inv, "customer"),
         subscription=_invoice_subscription(inv),
+        prices=_prices(inv),
     )
-    external_id = _text(inv, "payment_intent") or _text(inv, "id", required=True)
-    assert external_id is not None
+    invoice_id = _text(inv, "id", required=True)
+    assert invoice_id is not None
+    external_id = _text(inv, "payment_intent") or invoice_id
     transitions = inv.get("status_transitions")
     paid_at = transitions.get("paid_at") if isinstance(transitions, dict) else None
     occurred = _time(paid_at) if _is_int(paid_at) else _created(inv, event)
     reason = inv.get("billing_reason")
-    return InvoicePaid(refs, external_id, amount, _currency(inv), occurred, reason if isinstance(reason, str) else None)
+    reason = reason if isinstance(reason, str) else None
+    return InvoicePaid(refs, external_id, amount, _currency(inv), occurred, reason, invoice_id)
+
+
+def _invoice_payment(event: StripeEvent) -> Intent:
+    paid = event.object
+    payment = paid.get("payment")
+    invoice = _text(paid, "invoice", required=True)
+    payment_intent = _text(payment, "payment_intent") if isinstance(payment, dict) else None
+    assert invoice is not None
+    if payment_intent is None:
+        return Ignore(f"invoice payment of {invoice} names no payment_intent: nothing to link")
+    return InvoicePaymentPaid(invoice, payment_intent)
 
 
 def _refund(event: StripeEvent) -> Intent:
@@ -272,14 +355,23 @@ def _dispute(event: StripeEvent) -> Intent:
 READERS = {
     "checkout.session.completed": _checkout,
     "invoice.paid": _invoice,
+    "invoice_payment.paid": _invoice_payment,
     "charge.refunded": _refund,
     "charge.dispute.created": _dispute,
     "charge.dispute.closed": _dispute,
 }
 
 
-def interpret(event: StripeEvent) -> Intent:
-    """What the event asks of the ledger; types we do not book, and malformed objects, are Ignore."""
+def interpret(event: StripeEvent, *, live: bool = True) -> Intent:
+    """What the event asks of the ledger; types we do not book, malformed objects and events of the
+    other mode (`live`: the desk books live-mode events, else test-mode ones) are Ignore."""
+    if event.livemode is not live:
+        mode = (
+            "event without livemode"
+            if event.livemode is None
+            else ("live" if event.livemode else "test") + "-mode event"
+        )
+        return Ignore(mode)
     reader = READERS.get(event.type)
     if reader is None:
         return Ignore(f"events of type {event.type} book nothing")

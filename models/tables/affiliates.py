@@ -34,7 +34,22 @@ class Affiliate(Model):
 
     class Meta:
         table = "affiliates"
-        indexes = (("created_at", "id"), ("name", "id"), ("due_rank", "id"), ("payment_status", "id"))
+        # Every sort (id, name, due_rank) alone and after each status filter: a page is read in index
+        # order whatever the filter, never sorted out of every matching row (migration 0014).
+        indexes = (
+            ("created_at", "id"),
+            ("name", "id"),
+            ("due_rank", "id"),
+            ("payment_status", "id"),
+            ("payment_status", "name", "id"),
+            ("payment_status", "due_rank", "id"),
+            ("approval_status", "id"),
+            ("approval_status", "name", "id"),
+            ("approval_status", "due_rank", "id"),
+            ("payout_mode", "id"),
+            ("payout_mode", "name", "id"),
+            ("payout_mode", "due_rank", "id"),
+        )
 
 
 class PaymentMethod(Model):

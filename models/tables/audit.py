@@ -17,6 +17,8 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_log"
+        # auditLog's filters, each read newest first in index order (migration 0014).
+        indexes = (("action", "id"), ("actor", "id"), ("object_type", "object_id", "id"))
 
 
 async def record(
