@@ -1,6 +1,7 @@
 """Bank-file benchmark (rule 18): export N DUE EUR bank-wire payees, then download the SEPA and Wise files
 through the real app, measuring time and how much the process grows while they stream.
 
+The app is served by uvicorn in this process and downloaded over TCP (streamed, as a browser would).
 The SEPA files are written a transaction at a time into a spooled temporary file, validated lazily
 against the XSD and streamed; the Wise files are CSV by batches. The growth should stay flat in N.
 Run from the project root:
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import cast
 
 import httpx
-from asgi_lifespan import LifespanManager
+import uvicorn
 
 from models.enums import ApprovalStatus, PaymentMethodType
 from models.ledger.balances import refresh_affiliates
@@ -32,8 +33,10 @@ from server.app import create_app
 from server.config import Settings
 from tests.api import create_product
 from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
+from tests.live import free_socket
 from tests.test_bank_files import DEBTOR, SETTINGS
 from tests.test_payrun import EXPORT
+from tests.ws import eventually
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 FILES = (
@@ -136,10 +139,14 @@ async def main(n: int) -> None:
         settings = Settings(
             database_url=f"sqlite://{path}", secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, maturity_clock=False
         )
-        app = create_app(settings)
-        async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=900) as http:
+        # Served by uvicorn over TCP, so the download streams (httpx's ASGI transport buffers a body).
+        sock = free_socket()
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        await eventually(lambda: server.started, within=120)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        try:
+            async with httpx.AsyncClient(base_url=url, timeout=900) as http:
                 gql = GraphQLClient(http)
                 await create_product(gql, price={"amount": "10.00", "currency": "EUR"})
                 await gql.ok(SETTINGS, input={"sepaDebtor": DEBTOR, "sepaMaxTransactionsPerFile": 100_000})
@@ -163,6 +170,9 @@ async def main(n: int) -> None:
                             growth = max(growth, grew)
                     seconds = time.perf_counter() - t
                     print(f"{fmt:21s} {total / 1e6:7.1f} MB in {seconds:6.2f} s, peak growth {growth / 1e6:6.1f} MB")
+        finally:
+            server.should_exit = True
+            await serving
 
 
 if __name__ == "__main__":

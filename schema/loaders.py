@@ -13,8 +13,8 @@ from tortoise.models import Model
 
 from models.enums import PaymentMethodType
 from models.ledger.balances import program_rules
-from models.ledger.bank_files import unsettled_rows
 from models.rules.status import BalanceFigures, ProgramRules
+from models.sql import unsettled_rows
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
 from models.tables.exports import ExportFile, ExportSkip, PaymentExport
 from models.tables.payouts import Payout

@@ -7,7 +7,7 @@ batches of `BATCH` by id, so making the files of a 50,000-row export holds one b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -29,7 +29,7 @@ from models.rules.bank_files import (
     wise_verdict,
 )
 from models.rules.commission import RuleError
-from models.sql import batches, insert_rows, numbered
+from models.sql import insert_rows
 from models.tables import audit
 from models.tables.bank_files import ExportFileRow
 from models.tables.exports import ExportFile, ExportRow, PaymentExport
@@ -245,29 +245,6 @@ async def update_sepa_settings(actor: str, changes: SepaSettings) -> ProgramSett
             await settings.save()
             await audit.record(actor, "updateProgramSettings", "ProgramSettings", SETTINGS_ID, **changed)
     return settings
-
-
-UNSETTLED_OWN = (
-    "SELECT r.file_id, COUNT(*) FROM export_rows r WHERE r.file_id IN ({ids}) AND NOT EXISTS "
-    "(SELECT 1 FROM payouts p WHERE p.export_row_id = r.id AND p.status = 'PAID') GROUP BY r.file_id"
-)
-UNSETTLED_LISTED = (
-    "SELECT l.file_id, COUNT(*) FROM export_file_rows l WHERE l.file_id IN ({ids}) AND l.omitted_reason IS NULL"
-    " AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.export_row_id = l.row_id AND p.status = 'PAID')"
-    " GROUP BY l.file_id"
-)
-
-
-async def unsettled_rows(file_ids: Sequence[int]) -> dict[int, int]:
-    """How many rows of each file no PAID payout settles (two statements per batch of files)."""
-    conn = ExportFile._choose_db()
-    found: dict[int, int] = {}
-    for batch in batches(sorted(set(file_ids))):
-        marks = ", ".join(["?"] * len(batch))
-        for query in (UNSETTLED_OWN, UNSETTLED_LISTED):
-            _, rows = await conn.execute_query(numbered(conn, query.format(ids=marks)), batch)
-            found.update((int(r[0]), int(r[1])) for r in rows)
-    return found
 
 
 def omitted_rows(file_id: int) -> QuerySet[ExportFileRow]:
