@@ -278,11 +278,11 @@ class Affiliate(Node, Owned):
         description="The payment that came back, while it holds the payee (PAYMENT_RETURNED); null otherwise."
     )
     async def payment_returned(
-        self,
+        self, info: Info
     ) -> Annotated[PaymentReturn, strawberry.lazy("schema.payment_results")] | None:
         from schema.payment_results import payment_return_of
 
-        return None if self.row.payment_returned is None else await payment_return_of(self.row.id)
+        return None if self.row.payment_returned is None else await payment_return_of(info, self.row.id)
 
 
 # --- the affiliates query ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from models.ledger.balances import program_rules
 from models.rules.status import BalanceFigures, ProgramRules
 from models.sql import unsettled_rows
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
+from models.tables.bank_files import PaymentReturnHold
 from models.tables.exports import ExportFile, ExportSkip, PaymentExport
 from models.tables.payouts import Payout
 from models.tables.processor import ProcessorEvent
@@ -181,6 +182,10 @@ class Loaders:
     @cached_property
     def export_file_by_id(self) -> DataLoader[int, ExportFile | None]:
         return by_id(ExportFile)
+
+    @cached_property
+    def payment_return_holds_by_affiliate_id(self) -> DataLoader[int, list[PaymentReturnHold]]:
+        return grouped(PaymentReturnHold, "affiliate_id")
 
     @cached_property
     def unsettled_rows_by_file_id(self) -> DataLoader[int, int]:

@@ -12,7 +12,6 @@ from models.errors import Invalid
 from models.ledger import payment_results
 from models.tables.bank_files import PaymentResultImport as ImportRow
 from models.tables.bank_files import PaymentResultLine as LineRow
-from models.tables.bank_files import PaymentReturnHold
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
@@ -163,11 +162,12 @@ class PaymentReturn:
         return Payout.of(await load_existing(info.context.loaders.payout_by_id, self.payout_id))
 
 
-async def payment_return_of(affiliate_id: int) -> PaymentReturn | None:
-    """The hold on this payee, if a returned payment holds it."""
-    hold = await PaymentReturnHold.get_or_none(affiliate_id=affiliate_id)
-    if hold is None:
+async def payment_return_of(info: Info, affiliate_id: int) -> PaymentReturn | None:
+    """The hold on this payee, if a returned payment holds it (one query per page of payees)."""
+    holds = await info.context.loaders.payment_return_holds_by_affiliate_id.load(affiliate_id)
+    if not holds:
         return None
+    hold = holds[0]
     return PaymentReturn(method=hold.method, reason=hold.reason, returned_at=hold.returned_at, payout_id=hold.payout_id)
 
 
