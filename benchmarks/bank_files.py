@@ -137,7 +137,11 @@ async def main(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         settings = Settings(
-            database_url=f"sqlite://{path}", secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN, maturity_clock=False
+            database_url=f"sqlite://{path}",
+            secret_key=SECRET_KEY,
+            admin_token=ADMIN_TOKEN,
+            maturity_clock=False,
+            query_timeout_s=300,  # an export of 50,000 rows takes longer than the default 10 s on a shared machine
         )
         # Served by uvicorn over TCP, so the download streams (httpx's ASGI transport buffers a body).
         sock = free_socket()
