@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "models.tables.tiers",
     "models.tables.processor",
     "models.tables.stripe",
+    "models.tables.commissions",
     "models.tables.bank_files",
 ]
 

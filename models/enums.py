@@ -106,6 +106,14 @@ class ProcessorEventStatus(str, Enum):
     PENDING = "PENDING"
 
 
+class CommissionRole(str, Enum):
+    """Why a payee earns on a sale (rule 16): the sale's affiliate, its recruiter, or a JV partner."""
+
+    AFFILIATE = "AFFILIATE"
+    SECOND_TIER = "SECOND_TIER"
+    JV_PARTNER = "JV_PARTNER"
+
+
 class ExportFileFormat(str, Enum):
     CSV = "CSV"
     PAYPAL_BULK = "PAYPAL_BULK"

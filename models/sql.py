@@ -340,6 +340,41 @@ async def affiliates_containing(text: str) -> Q:
     return Q(search_text__contains=text)
 
 
+async def recruiter_chain_contains(start: int, affiliate_id: int) -> bool:
+    """Whether `affiliate_id` is `start` or one of its current recruiters, at any depth (rule 16.1).
+
+    One recursive query; UNION (not UNION ALL) ends it even on a chain that already loops.
+    """
+    conn = Affiliate._choose_db(True)
+    query = (
+        "WITH RECURSIVE chain(id) AS (SELECT CAST(? AS INTEGER) UNION SELECT a.recruited_by_id FROM affiliates a"
+        " JOIN chain c ON a.id = c.id WHERE a.recruited_by_id IS NOT NULL) SELECT 1 FROM chain WHERE id = ?"
+    )
+    return bool(await conn.execute_query_dict(numbered(conn, query), [start, affiliate_id]))
+
+
+# Rule 16.4: a sale booked without commission rows (before migration 0009, or by a test writing rows
+# below the ledger) becomes one AFFILIATE commission, and its installments and owed amounts name it.
+# Set-based and idempotent: only sales without a commission are touched. Migration 0009 runs these.
+AFFILIATE_COMMISSIONS = (
+    "INSERT INTO commissions (sale_id, affiliate_id, role, position, currency, percent, original_amount, amount,"
+    " ended_reason) SELECT s.id, s.affiliate_id, 'AFFILIATE', 0, s.currency, NULL, s.original_commission,"
+    " s.commission, s.commission_ended_reason FROM sales s"
+    " WHERE NOT EXISTS (SELECT 1 FROM commissions c WHERE c.sale_id = s.id) ORDER BY s.id",
+    "UPDATE installments SET commission_id = c.id FROM commissions c"
+    " WHERE c.sale_id = installments.sale_id AND c.position = 0 AND installments.commission_id IS NULL",
+    "UPDATE owed_amounts SET commission_id = c.id FROM commissions c"
+    " WHERE c.sale_id = owed_amounts.sale_id AND c.position = 0 AND owed_amounts.commission_id IS NULL",
+)
+
+
+async def book_affiliate_commissions() -> None:
+    """Run AFFILIATE_COMMISSIONS on the current connection (sales written below the ledger)."""
+    conn = Affiliate._choose_db(True)
+    for statement in AFFILIATE_COMMISSIONS:
+        await conn.execute_script(statement)
+
+
 UNSETTLED_OWN = (
     "SELECT r.file_id, COUNT(*) FROM export_rows r WHERE r.file_id IN ({ids}) AND NOT EXISTS "
     "(SELECT 1 FROM payouts p WHERE p.export_row_id = r.id AND p.status = 'PAID') GROUP BY r.file_id"

@@ -22,6 +22,7 @@ from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
 from schema.bank_files import BankFileMutations
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
+from schema.commissions import Commission, CommissionMutations
 from schema.cost import MAX_COST, QueryCost
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
@@ -64,6 +65,7 @@ Mutation = merge_types(
         TokenMutations,
         PaymentMutations,
         TierMutations,
+        CommissionMutations,
         BankFileMutations,
         PaymentResultMutations,
     ),
@@ -102,7 +104,18 @@ def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> stra
         query=Query,
         mutation=Mutation,
         subscription=EventSubscriptions,
-        types=[Affiliate, Product, Sale, Payout, ApiToken, AuditEntry, PaymentExport, CommissionTier, ProcessorEvent],
+        types=[
+            Affiliate,
+            Product,
+            Sale,
+            Payout,
+            ApiToken,
+            AuditEntry,
+            PaymentExport,
+            CommissionTier,
+            ProcessorEvent,
+            Commission,
+        ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},
         execution_context_class=SharedExecution,  # subscribers of one event share executions

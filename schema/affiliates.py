@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 
 from models.enums import (
     ApprovalStatus,
+    CommissionRole,
     DueCause,
     IncompleteReason,
     PaymentMethodType,
@@ -33,11 +34,12 @@ from models.sql import affiliates_containing
 from models.tables.affiliates import Affiliate as AffiliateRow
 from models.tables.payouts import Payout as PayoutRow
 from models.tables.sales import Sale as SaleRow
+from schema.commissions import Commission, Recruit, affiliate_commissions, recruits_of
 from schema.context import Info
 from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
-from schema.loaders import now_or_later
+from schema.loaders import load_existing, now_or_later
 from schema.money import Money
 from schema.node import Node
 from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, node_fields, paginate
@@ -178,6 +180,9 @@ class Affiliate(Node, Owned):
     referral_code: str = strawberry.field(
         description="Unique; what checkout metadata (metadata.affiliate or client_reference_id) names the affiliate by."
     )
+    recruited_at: datetime | None = strawberry.field(
+        description="When the recruiter was set (UTC); null when there is none."
+    )
     row: strawberry.Private[AffiliateRow]
 
     @classmethod
@@ -197,6 +202,7 @@ class Affiliate(Node, Owned):
             sales_count=row.sales_count,
             payment_status=row.payment_status,
             referral_code=row.referral_code or "",
+            recruited_at=row.recruited_at,
             row=row,
         )
 
@@ -266,6 +272,31 @@ class Affiliate(Node, Owned):
 
         return await paginate(SaleRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Sale.of, first, after)
 
+    @strawberry.field(
+        description="Who recruited this affiliate (the recruiter in force now); null when nobody did. An AFFILIATE "
+        "token reads its recruiter as null (another affiliate)."
+    )
+    async def recruited_by(self, info: Info) -> Affiliate | None:
+        if self.row.recruited_by_id is None:
+            return None
+        return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.row.recruited_by_id))
+
+    @strawberry.field(description="The affiliates this one recruited, as the recruiter may see them.")
+    async def recruits(self, info: Info, first: First = None, after: After = None) -> Connection[Recruit]:
+        return await recruits_of(info, self.row.id, first, after)
+
+    @strawberry.field(description="Every commission this payee earns, in any role, newest sale first.")
+    async def commissions(
+        self,
+        info: Info,
+        role: Annotated[
+            CommissionRole | None, strawberry.argument(description="Only commissions in this role; null: every role.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Commission]:
+        return await affiliate_commissions(info, self.row.id, role, first, after)
+
     @strawberry.field(description="Payouts to the affiliate (voided ones included), newest first.")
     async def payouts(
         self, info: Info, first: First = None, after: After = None
@@ -305,6 +336,9 @@ class AffiliateFilter:
     ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description=f"Only these affiliates (global ids, at most {MAX_IDS})."
     )
+    recruited_by: strawberry.ID | None = strawberry.field(
+        default=None, description="Only the recruits of this affiliate."
+    )
 
     async def apply(self, query: QuerySet[AffiliateRow]) -> QuerySet[AffiliateRow]:
         """Every condition is on indexed or small columns of `affiliates`: no sale is scanned."""
@@ -322,6 +356,8 @@ class AffiliateFilter:
             if len(self.ids) > MAX_IDS:
                 raise Invalid(f"at most {MAX_IDS} ids", "filter.ids")
             query = query.filter(id__in=[decode_id(i, "Affiliate", "filter.ids") for i in self.ids])
+        if self.recruited_by is not None:
+            query = query.filter(recruited_by_id=decode_id(self.recruited_by, "Affiliate", "filter.recruitedBy"))
         return query
 
 
@@ -441,6 +477,10 @@ class CreateAffiliateInput:
     )
     referral_code: str | None = strawberry.field(
         default=None, description="Unique; 3-64 letters, digits, '-' or '_'. Generated when not given."
+    )
+    recruited_by: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The recruiter (not this affiliate, not DECLINED); it can be changed later with setRecruiter.",
     )
 
 
@@ -593,6 +633,10 @@ class AffiliateMutations:
             approval=input.approval_status or ApprovalStatus.PENDING,
             mode=input.payout_mode or PayoutMode.MANUAL,
             referral_code=input.referral_code,
+            recruited_by=None
+            if input.recruited_by is None
+            else decode_id(input.recruited_by, "Affiliate", "recruitedBy"),
+            now=info.context.now,
         )
         return CreateAffiliateSuccess(affiliate=Affiliate.of(row))
 

@@ -17,6 +17,7 @@ from models.rules.status import BalanceFigures, ProgramRules
 from models.sql import unsettled_rows
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
 from models.tables.bank_files import PaymentReturnHold
+from models.tables.commissions import Commission, JvPartnerShare
 from models.tables.exports import ExportFile, ExportSkip, PaymentExport
 from models.tables.payouts import Payout
 from models.tables.processor import ProcessorEvent
@@ -46,12 +47,16 @@ def by_id(model: type[M], before: Before = nothing_before) -> DataLoader[int, M 
 
 
 def grouped(
-    model: type[M], key: str, order: Sequence[str] = ("id",), before: Before = nothing_before
+    model: type[M],
+    key: str,
+    order: Sequence[str] = ("id",),
+    before: Before = nothing_before,
+    where: dict[str, Any] | None = None,
 ) -> DataLoader[int, list[M]]:
     async def load(ids: list[int]) -> list[list[M]]:
         await before()
         groups: dict[int, list[M]] = defaultdict(list)
-        for row in await model.filter(**{f"{key}__in": ids}).order_by(*order):
+        for row in await model.filter(**{f"{key}__in": ids}, **(where or {})).order_by(*order):
             groups[getattr(row, key)].append(row)
         return [groups.get(i, []) for i in ids]
 
@@ -168,8 +173,21 @@ class Loaders:
         return grouped_values(PaymentMethod, "affiliate_id", ("type", "summary"), MethodSummary, ("type",))
 
     @cached_property
-    def installments_by_sale_id(self) -> DataLoader[int, list[Installment]]:
-        return grouped(Installment, "sale_id", ("position",))
+    def commissions_by_sale_id(self) -> DataLoader[int, list[Commission]]:
+        return grouped(Commission, "sale_id", ("position",))
+
+    @cached_property
+    def first_tier_installments_by_sale_id(self) -> DataLoader[int, list[Installment]]:
+        """Sale.installments: the AFFILIATE commission's only (rule 16.4), in one statement."""
+        return grouped(Installment, "sale_id", ("position",), where={"commission__position": 0})
+
+    @cached_property
+    def installments_by_commission_id(self) -> DataLoader[int, list[Installment]]:
+        return grouped(Installment, "commission_id", ("position",))
+
+    @cached_property
+    def jv_partners_by_product_id(self) -> DataLoader[int, list[JvPartnerShare]]:
+        return grouped(JvPartnerShare, "product_id", ("position",))
 
     @cached_property
     def payment_export_by_id(self) -> DataLoader[int, PaymentExport | None]:

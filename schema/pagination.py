@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -78,13 +79,24 @@ def _fits(value: object, kind: type) -> bool:
     return type(value) is str and len(value) <= MAX_TEXT_KEY
 
 
+def _instant(value: str) -> datetime:
+    """A datetime column's cursor value: an ISO-8601 instant with its offset (a naive one is refused)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise invalid_cursor() from None
+    if moment.tzinfo is None:
+        raise invalid_cursor()
+    return moment
+
+
 def invalid_cursor() -> GraphQLError:
     return GraphQLError("invalid cursor", extensions={"code": "BAD_USER_INPUT"})
 
 
 @dataclass(frozen=True)
 class Keyset:
-    """An order: optionally one column (of type `kind`), then the primary key as the tie-breaker."""
+    """An order: optionally one column (`kind`: int, str or datetime), then the primary key as the tie-breaker."""
 
     column: str | None = None
     descending: bool = False
@@ -98,7 +110,10 @@ class Keyset:
         return [("-" if self.descending else "") + self.column, ids]
 
     def cursor(self, row: Model) -> str:
-        key = [getattr(row, self.column), row.pk] if self.column else [row.pk]
+        value = getattr(row, self.column) if self.column else None
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        key = [value, row.pk] if self.column else [row.pk]
         return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
     def after(self, cursor: str) -> Q:
@@ -115,8 +130,10 @@ class Keyset:
         if self.column is None:
             return id_q
         value = key[0]
-        if not _fits(value, self.kind):
+        if not _fits(value, str if self.kind is datetime else self.kind):
             raise invalid_cursor()
+        if self.kind is datetime:
+            value = _instant(value)
         op = "lt" if self.descending else "gt"
         beyond = Q(**{f"{self.column}__{op}": value}) | (Q(**{self.column: value}) & id_q)
         # The same rows, with a bound an index range can start from (the OR alone is a filter on a walk
@@ -126,6 +143,7 @@ class Keyset:
 
 BY_ID = Keyset()
 NEWEST_FIRST = Keyset(id_descending=True)
+RECRUITED_LAST_FIRST = Keyset(column="recruited_at", descending=True, id_descending=True, kind=datetime)
 
 
 def page_size(first: int | None) -> int:

@@ -22,6 +22,7 @@ from schema.pagination import BY_ID, After, Connection, First, paginate
 from schema.permissions import CanReadAll, mutation
 
 if TYPE_CHECKING:
+    from schema.commissions import JvPartnerShare
     from schema.tiers import CommissionTier
 
 
@@ -76,6 +77,10 @@ class Product(Node):
     renewal_payments: int | None = strawberry.field(
         description="At most this many renewals of a subscription earn; null: no limit on their number."
     )
+    second_tier_commission_percent: Decimal | None = strawberry.field(
+        description="Percent of each sale amount paid to the recruiter of the sale's affiliate; null: no second-tier "
+        "commission."
+    )
     row: strawberry.Private[ProductRow]
 
     @classmethod
@@ -97,6 +102,9 @@ class Product(Node):
             renewal_commission_flat=None if renewal_flat is None else Money.of(renewal_flat, row.currency),
             renewal_months=row.renewal_months,
             renewal_payments=row.renewal_payments,
+            second_tier_commission_percent=None
+            if row.second_tier_commission_percent is None
+            else Decimal(row.second_tier_commission_percent),
             row=row,
         )
 
@@ -114,6 +122,14 @@ class Product(Node):
         own = self.row.own_milestones()
         rules = own or (await info.context.loaders.program()).default_milestones
         return [Milestone.of(m) for m in rules]
+
+    @strawberry.field(
+        description="The JV partners paid a percent of every sale (ADMIN and VIEWER; empty for an AFFILIATE token)."
+    )
+    async def jv_partners(self, info: Info) -> list[Annotated[JvPartnerShare, strawberry.lazy("schema.commissions")]]:
+        from schema.commissions import jv_partners_of
+
+        return await jv_partners_of(info, self.row.id)
 
 
 @strawberry.type
@@ -152,6 +168,9 @@ class CreateProductInput:
     renewal_payments: int | None = strawberry.field(
         default=None, description="At most this many renewals earn; null: no limit."
     )
+    second_tier_commission_percent: Decimal | None = strawberry.field(
+        default=None, description="Second-tier percent of each sale amount; null: none."
+    )
 
 
 @strawberry.input(
@@ -187,6 +206,10 @@ class UpdateProductInput:
     )
     renewal_payments: int | None = strawberry.field(
         default=strawberry.UNSET, description="A new limit on the number of renewals that earn; null: none."
+    )
+    second_tier_commission_percent: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A new second-tier percent for later sales; given as null: no second-tier commission from now on.",
     )
 
 
@@ -242,6 +265,7 @@ class ProductMutations:
             else None,
             renewal_months=input.renewal_months,
             renewal_payments=input.renewal_payments,
+            second_tier_commission_percent=input.second_tier_commission_percent,
         )
         return CreateProductSuccess(product=Product.of(row))
 
@@ -261,6 +285,7 @@ class ProductMutations:
             renewal_commission_flat=_amount_or_keep(input.renewal_commission_flat),
             renewal_months=_given(input.renewal_months),  # type: ignore[arg-type]
             renewal_payments=_given(input.renewal_payments),  # type: ignore[arg-type]
+            second_tier_commission_percent=_given(input.second_tier_commission_percent),  # type: ignore[arg-type]
         )
         row = await catalog.update_product(
             info.context.principal.actor,

@@ -9,7 +9,6 @@ import strawberry
 
 from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatus
 from models.ledger import sales
-from models.rules.commission import installment_state
 from models.tables.sales import Sale as SaleRow
 from schema.context import Info
 from schema.described import described_enum
@@ -22,6 +21,7 @@ from schema.permissions import Owned, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
+    from schema.commissions import Commission
     from schema.products import Product
     from schema.tiers import CommissionTier
 
@@ -139,17 +139,20 @@ class Sale(Node, Owned):
 
         return Affiliate.of(await load_existing(info.context.loaders.affiliate_by_id, self.row.affiliate_id))
 
-    @strawberry.field(description="The commission split by milestone, in the milestones' order.")
+    @strawberry.field(description="The affiliate's commission split by milestone, in the milestones' order.")
     async def installments(self, info: Info) -> list[Installment]:
-        now = info.context.now
-        return [
-            Installment(
-                amount=Money.of(i.original_amount if i.voided else i.amount, i.currency),
-                release_at=i.release_at,
-                state=installment_state(i.amount, i.voided, i.payout_id is not None, i.release_at, now, i.disputed),
-            )
-            for i in await info.context.loaders.installments_by_sale_id.load(self.row.id)
-        ]
+        from schema.commissions import installments_of
+
+        return installments_of(info, await info.context.loaders.first_tier_installments_by_sale_id.load(self.row.id))
+
+    @strawberry.field(
+        description="One commission per beneficiary (the affiliate first, then SECOND_TIER, then JV partners in the "
+        "product's order). `commission` and `installments` stay the first tier's."
+    )
+    async def commissions(self, info: Info) -> list[Annotated[Commission, strawberry.lazy("schema.commissions")]]:
+        from schema.commissions import sale_commissions
+
+        return await sale_commissions(info, self.row)
 
 
 @strawberry.input(description="A sale to book, with its commission.")

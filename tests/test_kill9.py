@@ -24,6 +24,7 @@ import pytest
 from models.enums import ApprovalStatus
 from models.ledger.balances import refresh_affiliates
 from models.ledger.payment_details import Cipher, paypal
+from models.sql import book_affiliate_commissions
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.products import Product
 from models.tables.sales import Installment, Sale
@@ -95,6 +96,7 @@ async def book(count: int) -> list[int]:
         ],
         batch_size=1000,
     )
+    await book_affiliate_commissions()  # each sale its AFFILIATE commission (rule 16.4)
     await refresh_affiliates(ids, now)
     return ids
 

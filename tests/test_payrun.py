@@ -15,6 +15,7 @@ from models.enums import ApprovalStatus, PaymentMethodType, Role
 from models.ledger import payrun
 from models.ledger.balances import refresh_affiliates
 from models.ledger.payment_details import Cipher
+from models.sql import book_affiliate_commissions
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.audit import AuditEntry
 from models.tables.products import Product
@@ -325,6 +326,7 @@ async def seed_due_paypal(n: int, cipher: Cipher) -> list[int]:
         ],
         batch_size=1000,
     )
+    await book_affiliate_commissions()  # each sale its AFFILIATE commission (rule 16.4)
     await refresh_affiliates(ids, now)
     return ids
 

@@ -211,14 +211,21 @@ CHECKS = {
           - COALESCE((SELECT SUM(o.amount) FROM owed_amounts o WHERE o.recovered_by_id = p.id), 0)""",
     "balances where earned <> reserve + due + paid - owed (raw rows)": """
         SELECT b.affiliate_id FROM balances b WHERE
-          COALESCE((SELECT SUM(s.commission) FROM sales s
-                    WHERE s.affiliate_id = b.affiliate_id AND s.currency = b.currency), 0)
+          COALESCE((SELECT SUM(c.amount) FROM commissions c
+                    WHERE c.affiliate_id = b.affiliate_id AND c.currency = b.currency), 0)
           <> COALESCE((SELECT SUM(i.amount) FROM installments i WHERE i.affiliate_id = b.affiliate_id
                        AND i.currency = b.currency AND i.payout_id IS NULL AND NOT i.voided), 0)
            + COALESCE((SELECT SUM(p.amount) FROM payouts p WHERE p.affiliate_id = b.affiliate_id
                        AND p.currency = b.currency AND p.status = 'PAID'), 0)
            - COALESCE((SELECT SUM(o.amount) FROM owed_amounts o WHERE o.affiliate_id = b.affiliate_id
                        AND o.currency = b.currency AND o.recovered_by_id IS NULL), 0)""",
+    "sales whose commission is not their AFFILIATE commission's (rule 16.4)": """
+        SELECT s.id FROM sales s LEFT JOIN commissions c ON c.sale_id = s.id AND c.position = 0
+        WHERE c.id IS NULL OR c.amount <> s.commission OR c.affiliate_id <> s.affiliate_id""",
+    "commissions whose installments and owed amounts do not add up to them (rule 16.5)": """
+        SELECT c.id FROM commissions c WHERE c.amount <>
+          COALESCE((SELECT SUM(i.amount) FROM installments i WHERE i.commission_id = c.id AND NOT i.voided), 0)
+          - COALESCE((SELECT SUM(o.amount) FROM owed_amounts o WHERE o.commission_id = c.id), 0)""",
     "stored balances where earned <> reserve + due + paid - owed": """
         SELECT affiliate_id FROM balances WHERE earned <> reserve + due_installments + paid - owed""",
     "stored paid that differs from the live payouts": """

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode, SaleStatus
 from models.ledger.balances import refresh_affiliates
 from models.ledger.payment_details import Cipher
+from models.sql import book_affiliate_commissions
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.products import Product
 from models.tables.program import SETTINGS_ID, ProgramSettings
@@ -348,6 +349,7 @@ async def _seed(count: int) -> None:
                 for p, amount, d in parts
             )
         await Installment.bulk_create(installments, batch_size=500)
+        await book_affiliate_commissions()  # each sale its AFFILIATE commission (rule 16.4)
         await refresh_affiliates(ids, now)
 
 

@@ -279,6 +279,20 @@ def mutation_table(w: World) -> list[tuple[str, str, dict[str, Any]]]:
             call("assignCommissionTier", "affiliateId: $id, productId: $product", "$id: ID!, $product: ID!"),
             {"id": w.ann, "product": w.product},
         ),
+        (
+            "setRecruiter",
+            call("setRecruiter", "affiliateId: $id, recruiterId: $r", "$id: ID!, $r: ID"),
+            {"id": w.ann, "r": w.bob},
+        ),
+        (
+            "setProductJvPartners",
+            call(
+                "setProductJvPartners",
+                "productId: $p, partners: $partners",
+                "$p: ID!, $partners: [JvPartnerShareInput!]!",
+            ),
+            {"p": w.product, "partners": [{"payeeId": w.bob, "percent": "5"}]},
+        ),
     ]
     return [row for row in table if row[0] in MUTATIONS]
 

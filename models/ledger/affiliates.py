@@ -19,6 +19,7 @@ from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode
 from models.errors import Invalid, NotFound
 from models.ledger import payment_details
 from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
+from models.ledger.commissions import assign_recruiter, check_recruiter
 from models.ledger.payment_details import Cipher, Details
 from models.rules.commission import RuleError
 from models.tables import audit
@@ -66,7 +67,15 @@ async def _unique_referral_code(code: str, affiliate_id: int = 0) -> None:
 
 @retried
 async def create_affiliate(
-    actor: str, *, name: str, email: str, approval: ApprovalStatus, mode: PayoutMode, referral_code: str | None = None
+    actor: str,
+    *,
+    name: str,
+    email: str,
+    approval: ApprovalStatus,
+    mode: PayoutMode,
+    referral_code: str | None = None,
+    recruited_by: int | None = None,
+    now: datetime | None = None,
 ) -> Affiliate:
     name = text(name, "name")
     email = email_of(email)
@@ -74,6 +83,8 @@ async def create_affiliate(
     try:
         async with in_transaction():
             await _unique_referral_code(code)
+            if recruited_by is not None:
+                await check_recruiter(None, recruited_by, "recruitedBy")
             affiliate = await Affiliate.create(
                 name=name,
                 email=email,
@@ -82,8 +93,17 @@ async def create_affiliate(
                 search_text=f"{name} {email}".lower(),
                 referral_code=code,
             )
+            if recruited_by is not None:  # in force from the creation (rule 16.1)
+                await assign_recruiter(affiliate, recruited_by, now or affiliate.created_at)
             await audit.record(
-                actor, "createAffiliate", "Affiliate", affiliate.id, name=name, email=email, referralCode=code
+                actor,
+                "createAffiliate",
+                "Affiliate",
+                affiliate.id,
+                name=name,
+                email=email,
+                referralCode=code,
+                recruitedBy=recruited_by,
             )
     except IntegrityError:  # a concurrent create took the code first
         raise Invalid("another affiliate has this referralCode", "referralCode") from None

@@ -32,9 +32,10 @@ from models.rules.status import (
 )
 from models.sql import batches, insert_rows, lock_rows, update_rows, update_values
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
+from models.tables.commissions import Commission
 from models.tables.payouts import Payout
 from models.tables.program import SETTINGS_ID, ProgramSettings
-from models.tables.sales import Installment, OwedAmount, Sale
+from models.tables.sales import Installment, OwedAmount
 from models.transactions import retried
 
 R = TypeVar("R")
@@ -132,7 +133,7 @@ def _summed(query: QuerySet[Any], column: str) -> Awaitable[list[dict[str, Any]]
 
 async def _load_facts(ids: list[int]) -> ChunkFacts:
     facts = ChunkFacts(await Affiliate.filter(id__in=ids), defaultdict(dict), {}, set(), defaultdict(dict))
-    for row in await _summed(Sale.filter(affiliate_id__in=ids), "commission"):
+    for row in await _summed(Commission.filter(affiliate_id__in=ids), "amount"):  # every role (rule 16.6)
         facts.ledger(row).earned = int(row["total"] or 0)
     for row in await _summed(Payout.filter(affiliate_id__in=ids, status=PayoutStatus.PAID), "amount"):
         facts.ledger(row).paid = int(row["total"] or 0)
@@ -144,12 +145,13 @@ async def _load_facts(ids: list[int]) -> ChunkFacts:
         facts.ledger(row).open_installments.append(
             OpenInstallment(int(row["amount"]), row["release_at"], bool(row["disputed"]))
         )
+    # Rule 16.6: the sales earning in any role, each once.
     facts.counted = {
         int(r["affiliate_id"]): int(r["n"])
-        for r in await Sale.filter(
-            affiliate_id__in=ids, status__in=[SaleStatus.COMPLETED, SaleStatus.PARTIALLY_REFUNDED]
+        for r in await Commission.filter(
+            affiliate_id__in=ids, sale__status__in=[SaleStatus.COMPLETED, SaleStatus.PARTIALLY_REFUNDED]
         )
-        .annotate(n=Count("id"))
+        .annotate(n=Count("sale_id", distinct=True))
         .group_by("affiliate_id")
         .values("affiliate_id", "n")
     }

@@ -3,8 +3,9 @@
 A call books a batch of orders in one transaction: the affiliates are locked (ascending ids), the
 rows every order names are read once for the whole batch (existing externalIds, subscriptions,
 affiliates, products, tiers, program), each order is checked and priced in order by the pure
-rules, and the new sales, instant payouts, installments and audit entries are written with
-multi-row INSERTs, then each touched balance moves once by the batch's own numbers.
+rules, and the new sales, their commissions (rule 16: the affiliate's, the recruiter's, the JV
+partners'), instant payouts, installments and audit entries are written with multi-row INSERTs,
+then each touched balance moves once by the batch's own numbers.
 
 Two ways to answer: `book` gives each order its own answer (its sale, or its typed error: an
 invalid order never fails its neighbours), which is how a single recordSale and a group of
@@ -20,15 +21,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.enums import ApprovalStatus, PayoutMode
+from models.enums import ApprovalStatus, CommissionRole, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules
+from models.money import canonical_percent
 from models.rules.commission import (
     Milestone,
     Rate,
@@ -37,12 +40,14 @@ from models.rules.commission import (
     release_times,
     split_commission,
 )
+from models.rules.commissions import JvEntry, RenewalFacts, SecondTier, Share, recruiter_at, shares
 from models.rules.payrun import settles_at_sale
 from models.rules.renewals import Assignment, renewal_ended, renewal_rate, tier_at
 from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
 from models.sql import batches, insert_rows, present
 from models.tables import audit
 from models.tables.affiliates import Affiliate
+from models.tables.commissions import Commission, JvPartnerShare, RecruiterAssignment
 from models.tables.payouts import Payout
 from models.tables.products import Product
 from models.tables.sales import Installment, Sale
@@ -75,6 +80,18 @@ INSTALLMENT_COLUMNS = (
     "original_amount",
     "release_at",
     "payout_id",
+    "commission_id",
+)
+COMMISSION_COLUMNS = (
+    "sale_id",
+    "affiliate_id",
+    "role",
+    "position",
+    "currency",
+    "percent",
+    "original_amount",
+    "amount",
+    "ended_reason",
 )
 PAYOUT_COLUMNS = ("affiliate_id", "currency", "amount", "instant", "paid_at", "reference")
 AUDIT_COLUMNS = ("actor", "action", "object_type", "object_id", "details", "at")
@@ -149,6 +166,31 @@ class _Facts:
     assignments: dict[tuple[int, int], list[Assignment]]
     tiers: dict[int, CommissionTier]
     program: ProgramRules
+    recruiters: dict[int, list[Assignment]]  # affiliate -> its recruiter history (rule 16.1)
+    jv: dict[int, list[JvEntry]]  # product -> its JV partners, in order, DECLINED marked (rule 16.3)
+    second_tier: dict[int, Decimal | None]  # product -> its second-tier percent (rule 16.2)
+
+
+@dataclass(frozen=True)
+class _Payee:
+    """One commission of a new sale, and whether its payee is paid it instantly (rule 7)."""
+
+    share: Share
+    position: int
+    instant: bool
+
+
+@dataclass
+class _Moves:
+    """What a batch adds to one payee's balance in one currency, gathered in place (then one Delta)."""
+
+    earned: int = 0
+    paid: int = 0
+    sales: int = 0
+    opened: list[OpenInstallment] = field(default_factory=list)
+
+    def delta(self) -> Delta:
+        return Delta(earned=self.earned, paid=self.paid, opened=tuple(self.opened), sales=self.sales)
 
 
 @dataclass(frozen=True)
@@ -166,7 +208,7 @@ class _Plan:
     renewal: bool
     tier: CommissionTier | None
     ended: str | None
-    instant: bool
+    payees: tuple[_Payee, ...]  # the AFFILIATE commission first (rule 16.4)
 
     def row(self) -> tuple[Any, ...]:
         return (
@@ -230,7 +272,21 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
     """Lock the affiliates the orders book to (ascending), then read what the orders name."""
     subscriptions = {o.line.subscription_id for o in orders if o.line.subscription_id is not None}
     owners = {s.initial[2] for s in (await _subscription_sales(subscriptions)).values() if s.initial}
-    affiliate_ids = owners | {o.line.affiliate_id for o in orders if o.line.affiliate_id is not None}
+    owners |= {o.line.affiliate_id for o in orders if o.line.affiliate_id is not None}
+    product_ids = sorted({o.line.product_id for o in orders})
+    # Who else may earn (recruiters, JV partners) is read before the locks, so all payees lock at once.
+    recruiters: dict[int, list[Assignment]] = defaultdict(list)
+    for chunk in batches(sorted(owners)):
+        for r in await RecruiterAssignment.filter(affiliate_id__in=chunk).values(
+            "id", "affiliate_id", "assigned_at", "recruiter_id"
+        ):
+            recruiters[r["affiliate_id"]].append(Assignment(r["assigned_at"], r["id"], r["recruiter_id"]))
+    jv_shares = await JvPartnerShare.filter(product_id__in=product_ids).order_by("position")
+    affiliate_ids = (
+        owners
+        | {a.tier for history in recruiters.values() for a in history if a.tier is not None}
+        | {s.payee_id for s in jv_shares}
+    )
     await lock_affiliates(affiliate_ids)
     facts = _Facts(
         existing=await _existing((n for n in names if isinstance(n, str)), rows),
@@ -241,6 +297,9 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         assignments=defaultdict(list),
         tiers={},
         program=await program_rules(),
+        recruiters=recruiters,
+        jv=defaultdict(list),
+        second_tier={},
     )
     for chunk in batches(sorted(affiliate_ids)):
         for a in await Affiliate.filter(id__in=chunk).values(
@@ -249,8 +308,17 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
             # Rule 20.4: a payee held by a returned payment is booked as for MANUAL meanwhile.
             mode = PayoutMode.MANUAL if a["payment_returned"] else PayoutMode(a["payout_mode"])
             facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode)
-    product_ids = sorted({o.line.product_id for o in orders})
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
+    # Rule 16's terms parsed once per batch, not once per sale.
+    for p in facts.products.values():
+        facts.second_tier[p.id] = (
+            None if p.second_tier_commission_percent is None else Decimal(p.second_tier_commission_percent)
+        )
+    for j in jv_shares:
+        declined = facts.affiliates[j.payee_id][0] is ApprovalStatus.DECLINED
+        facts.jv[j.product_id].append(
+            JvEntry(j.payee_id, Decimal(j.percent), j.renewal_months, j.renewal_payments, declined)
+        )
     tier_ids = {s.initial[3] for s in facts.subscriptions.values() if s.initial and s.initial[3] is not None}
     for chunk in batches(sorted(affiliate_ids)):
         for r in await TierAssignment.filter(affiliate_id__in=chunk, product_id__in=product_ids).values(
@@ -294,6 +362,18 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     amount = _amount(line.amount, product)
     tier, rate, ended = _terms(facts, owner, product, subscription, initial, occurred)
     commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
+    renewal = None
+    if initial is not None and subscription is not None:
+        renewal = RenewalFacts(initial[0], facts.subscriptions[subscription].renewals)
+    payees = _payees(
+        facts,
+        owner,
+        product,
+        amount,
+        Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended),
+        renewal,
+        occurred,
+    )
     if subscription is not None:
         facts.subscriptions.setdefault(subscription, _Subscription()).add(
             occurred, 1 << 62 | index, owner, tier.id if tier else None, initial is not None
@@ -310,7 +390,29 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
         initial is not None,
         tier,
         ended,
-        settles_at_sale(approval, mode),
+        payees,
+    )
+
+
+def _payees(
+    facts: _Facts,
+    owner: int,
+    product: Product,
+    amount: int,
+    first_tier: Share,
+    renewal: RenewalFacts | None,
+    occurred: datetime,
+) -> tuple[_Payee, ...]:
+    """Rule 16: the sale's commissions, each with whether its payee is paid instantly."""
+
+    def declined(payee: int) -> bool:
+        return facts.affiliates[payee][0] is ApprovalStatus.DECLINED
+
+    recruiter = recruiter_at(facts.recruiters.get(owner, ()), occurred)
+    second = SecondTier(recruiter, facts.second_tier[product.id], recruiter is not None and declined(recruiter))
+    return tuple(
+        _Payee(s, n, settles_at_sale(*facts.affiliates[s.payee_id]))
+        for n, s in enumerate(shares(amount, first_tier, second, facts.jv.get(product.id, ()), renewal, occurred))
     )
 
 
@@ -382,7 +484,7 @@ def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _
 async def _insert(
     conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
 ) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta]]:
-    """Sales, then instant payouts, then installments: multi-row INSERTs.
+    """Sales, their commissions, instant payouts, then installments: multi-row INSERTs.
 
     Returns the new sales by externalId (rows, or ids only) and what they add to each touched balance.
     """
@@ -390,7 +492,33 @@ async def _insert(
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
     sales: dict[str, Sale | int] = {r["external_id"]: Sale._init_from_db(**r) if rows else r["id"] for r in inserted}
     ids = {name: s if isinstance(s, int) else s.id for name, s in sales.items()}
-    instant = [p for p in plans if p.instant and p.commission > 0]
+    percents = {c.share.percent for p in plans for c in p.payees if c.share.percent is not None}
+    texts = {percent: canonical_percent(percent) for percent in percents}  # a few distinct percents a batch
+    commissions = {
+        (r["sale_id"], r["position"]): r["id"]
+        for r in await insert_rows(
+            conn,
+            Commission,
+            COMMISSION_COLUMNS,
+            [
+                (
+                    ids[p.external_id],
+                    c.share.payee_id,
+                    c.share.role.value,
+                    c.position,
+                    p.product.currency,
+                    None if c.share.percent is None else texts[c.share.percent],
+                    c.share.amount,
+                    c.share.amount,
+                    c.share.ended,
+                )
+                for p in plans
+                for c in p.payees
+            ],
+            now,
+            returning=("id", "sale_id", "position"),
+        )
+    }
     payouts = {
         r["reference"]: r["id"]
         for r in await insert_rows(
@@ -398,54 +526,74 @@ async def _insert(
             Payout,
             PAYOUT_COLUMNS,
             [
-                (p.affiliate_id, p.product.currency, p.commission, True, p.occurred_at, f"instant:{p.external_id}")
-                for p in instant
+                (c.share.payee_id, p.product.currency, c.share.amount, True, p.occurred_at, _instant(p, c))
+                for p in plans
+                for c in p.payees
+                if c.instant and c.share.amount > 0
             ],
             now,
             returning=("id", "reference"),
         )
     }
     installments: list[tuple[Any, ...]] = []
-    changes: dict[tuple[int, str], Delta] = defaultdict(Delta)
-    plans_of: dict[tuple[int, int | None], tuple[Milestone, ...]] = {}
+    moves: dict[tuple[int, str], _Moves] = defaultdict(_Moves)
+    plans_of: dict[_PlanKey, tuple[Milestone, ...]] = {}
+    splits: dict[tuple[int, _PlanKey], list[int]] = {}  # a JV partner's share repeats: split once
     for p in plans:
-        key = (p.affiliate_id, p.product.currency)
         sale_id = ids[p.external_id]
-        if p.commission <= 0:
-            changes[key] += Delta(earned=p.commission, sales=1)
-        elif p.instant:  # settled at once by its own instant payout (rule 7)
-            installments.append(
-                (sale_id, *key, 0, p.commission, p.commission, p.occurred_at, payouts[f"instant:{p.external_id}"])
-            )
-            changes[key] += Delta(earned=p.commission, paid=p.commission, sales=1)
-        else:
-            plan = _milestones(p, program, plans_of)
-            opened = [
-                (n, part, release)
-                for n, (part, release) in enumerate(
-                    zip(split_commission(p.commission, plan), release_times(p.occurred_at, plan), strict=True)
-                )
-                if part > 0
-            ]
-            installments.extend((sale_id, *key, n, part, part, release, None) for n, part, release in opened)
-            changes[key] += Delta(
-                earned=p.commission,
-                sales=1,
-                opened=tuple(OpenInstallment(part, release) for _, part, release in opened),
-            )
+        counted: set[int] = set()  # a payee in two roles counts the sale once (rule 16.6)
+        releases: dict[_PlanKey, list[datetime]] = {}
+        for c in p.payees:
+            key = (c.share.payee_id, p.product.currency)
+            commission_id = commissions[(sale_id, c.position)]
+            amount = c.share.amount
+            move = moves[key]
+            move.earned += amount
+            move.sales += key[0] not in counted
+            counted.add(key[0])
+            if amount <= 0:
+                continue
+            if c.instant:  # settled at once by its own instant payout (rule 7)
+                payout = payouts[_instant(p, c)]
+                installments.append((sale_id, *key, 0, amount, amount, p.occurred_at, payout, commission_id))
+                move.paid += amount
+                continue
+            plan_key, plan = _milestones(p, c.share.role is CommissionRole.AFFILIATE, program, plans_of)
+            if plan_key not in releases:
+                releases[plan_key] = release_times(p.occurred_at, plan)
+            if (amount, plan_key) not in splits:
+                splits[(amount, plan_key)] = split_commission(amount, plan)
+            parts = splits[(amount, plan_key)]
+            for n, (part, release) in enumerate(zip(parts, releases[plan_key], strict=True)):
+                if part > 0:
+                    installments.append((sale_id, *key, n, part, part, release, None, commission_id))
+                    move.opened.append(OpenInstallment(part, release))
+    changes = {key: move.delta() for key, move in moves.items()}
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
     return sales, changes
 
 
+def _instant(p: _Plan, c: _Payee) -> str:
+    """An instant payout's reference: the sale's externalId, and the commission's position after the first."""
+    return f"instant:{p.external_id}" if c.position == 0 else f"instant:{p.external_id}:{c.position}"
+
+
+_PlanKey = tuple[int, int | None]  # (product, tier): whose milestones a commission is split by
+
+
 def _milestones(
-    p: _Plan, program: ProgramRules, known: dict[tuple[int, int | None], tuple[Milestone, ...]]
-) -> tuple[Milestone, ...]:
-    """The tier's milestones, else the product's, else the program's: parsed once per product and tier."""
-    key = (p.product.id, p.tier.id if p.tier else None)
+    p: _Plan, first_tier: bool, program: ProgramRules, known: dict[_PlanKey, tuple[Milestone, ...]]
+) -> tuple[_PlanKey, tuple[Milestone, ...]]:
+    """The tier's milestones (first tier only: rule 16.2), else the product's, else the program's.
+
+    Parsed once per product and tier; returned with that key (cheaper to hash than the milestones).
+    """
+    tier = p.tier if first_tier else None
+    key = (p.product.id, tier.id if tier else None)
     if key not in known:
-        own = (p.tier.own_milestones() if p.tier else ()) or p.product.own_milestones()
+        own = (tier.own_milestones() if tier else ()) or p.product.own_milestones()
         known[key] = tuple(effective_milestones(own, program.default_milestones))
-    return known[key]
+    return key, known[key]
 
 
 async def _audit_each(
@@ -469,6 +617,7 @@ async def _audit_each(
             "subscriptionId": p.subscription_id,
             "renewal": p.renewal,
             "tier": p.tier.id if p.tier else None,
+            "commissions": [[c.share.role.value, c.share.payee_id, c.share.amount] for c in p.payees[1:]],
         }
         order = orders[p.index]
         rows.append(
@@ -538,8 +687,8 @@ async def _attempt(orders: Sequence[Order], bulk: bool) -> _Result:
 async def book(orders: Sequence[Order]) -> list[Outcome]:
     """Book these orders in one transaction; each gets its own answer, in order.
 
-    A payment-status transition is given to the first new sale of its affiliate, so each is
-    announced once, by one caller, after the commit.
+    A payment-status transition is given to the first new sale its payee earns on (in any role), so
+    each is announced once, by one caller, after the commit.
     """
     result = await _attempt(orders, bulk=False)
     by_affiliate = {t.affiliate_id: t for t in result.transitions}
@@ -550,10 +699,8 @@ async def book(orders: Sequence[Order]) -> list[Outcome]:
         elif isinstance(step, _Repeat):
             outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), False, []))
         else:
-            transition = by_affiliate.pop(step.affiliate_id, None)
-            outcomes.append(
-                RecordedSale(_sale(result.sales[step.external_id]), True, [] if transition is None else [transition])
-            )
+            found = (by_affiliate.pop(c.share.payee_id, None) for c in step.payees)
+            outcomes.append(RecordedSale(_sale(result.sales[step.external_id]), True, [t for t in found if t]))
     return outcomes
 
 

@@ -23,7 +23,7 @@ from models.rules.commission import (
     RuleError,
     validate_percent,
 )
-from models.rules.renewals import Assignment, tier_at
+from models.rules.renewals import MAX_RENEWAL_MONTHS, MAX_RENEWAL_PAYMENTS, Assignment, tier_at
 from models.tables import audit
 from models.tables.affiliates import Affiliate
 from models.tables.products import Product
@@ -31,9 +31,6 @@ from models.tables.program import milestones_to_json
 from models.tables.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, milestones, minor, text
-
-MAX_RENEWAL_MONTHS = 1200
-MAX_RENEWAL_PAYMENTS = 100_000
 
 
 class Keep(Enum):
@@ -108,6 +105,7 @@ class ProductChanges:
     renewal_commission_flat: Amount | None | Keep = KEEP
     renewal_months: int | None | Keep = KEEP
     renewal_payments: int | None | Keep = KEEP
+    second_tier_commission_percent: Decimal | None | Keep = KEEP
 
 
 def _apply_product_changes(product: Product, c: ProductChanges) -> dict[str, object]:
@@ -159,6 +157,11 @@ def _apply_renewal_changes(product: Product, c: ProductChanges) -> dict[str, obj
         product.renewal_payments = changed["renewalPayments"] = limit(
             c.renewal_payments, "renewalPayments", MAX_RENEWAL_PAYMENTS
         )
+    if c.second_tier_commission_percent is not KEEP:  # rule 16.2
+        percent = c.second_tier_commission_percent
+        product.second_tier_commission_percent = changed["secondTierCommissionPercent"] = (
+            None if percent is None else percent_text(percent, "secondTierCommissionPercent")
+        )
     return changed
 
 
@@ -176,6 +179,7 @@ async def create_product(
     renewal_commission_flat: Amount | None = None,
     renewal_months: int | None = None,
     renewal_payments: int | None = None,
+    second_tier_commission_percent: Decimal | None = None,
 ) -> Product:
     name = text(name, "name")
     price_minor = minor(price, "price")
@@ -197,6 +201,7 @@ async def create_product(
             renewal_commission_flat=renewal_commission_flat,
             renewal_months=renewal_months,
             renewal_payments=renewal_payments,
+            second_tier_commission_percent=second_tier_commission_percent,
         ),
     )
     try:

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
+from models.ledger.balances import Changed, refresh_affiliates
+from models.ledger.commissions import lock_sale_payees
 from models.tables import audit
 from models.tables.sales import Installment, Sale
 
@@ -21,8 +22,7 @@ async def _set_dispute(
     actor: str, now: datetime, action: str, sale_id: int, dispute_id: str, state: str
 ) -> Changed[Sale]:
     async with in_transaction():
-        found = await Sale.get(id=sale_id)
-        await lock_affiliates([found.affiliate_id])
+        payees = await lock_sale_payees(sale_id)  # a dispute holds every commission of the sale (rule 16.5)
         sale = await Sale.get(id=sale_id)
         if state == CLOSED or sale.disputes.get(dispute_id) != CLOSED:
             sale.disputes = {**sale.disputes, dispute_id: state}
@@ -30,7 +30,7 @@ async def _set_dispute(
         held = OPEN in sale.disputes.values()
         # Paid installments too: if their payout is voided during the dispute, they come back held.
         await Installment.filter(sale_id=sale.id).update(disputed=held)
-        transitions = await refresh_affiliates([sale.affiliate_id], now)
+        transitions = await refresh_affiliates(payees, now)
         await audit.record(actor, action, "Sale", sale.id, dispute=dispute_id, held=held)
     return Changed(sale, transitions)
 

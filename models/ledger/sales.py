@@ -7,6 +7,7 @@ all in one transaction with the affiliate locked. The arithmetic lives in `model
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from tortoise.backends.base.client import TransactionalDBClient
@@ -16,18 +17,19 @@ from models.enums import RefundKind
 from models.errors import LedgerError, NotFound, Violation
 from models.group_commit import committer
 from models.ledger import booking
-from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
+from models.ledger.balances import Changed, refresh_affiliates
 from models.ledger.booking import Order, RecordedSale, SaleLine
+from models.ledger.commissions import lock_sale_payees
 from models.rules.commission import (
-    Allocation,
     InstallmentSlice,
     OwedSlice,
     allocate_reduction,
     net_void,
-    refund_reduction,
     sale_status,
 )
+from models.rules.commissions import CommissionLeft, reductions
 from models.tables import audit
+from models.tables.commissions import Commission
 from models.tables.sales import Installment, OwedAmount, Sale
 from models.transactions import retried, retrying
 from models.validation import Amount, minor, text
@@ -80,7 +82,7 @@ async def refund_sale(
         raise NotFound("no sale with this externalId", "externalId")
     occurred = occurred_at or now
     async with in_transaction():
-        await lock_affiliates([found.affiliate_id])
+        await lock_sale_payees(found.id)
         sale = await Sale.get(id=found.id)
         remaining = sale.amount - sale.refunded
         if amount is None:
@@ -99,14 +101,22 @@ async def refund_sale(
                 "amount",
                 code="REFUND_EXCEEDS_SALE",
             )
-        reduction = refund_reduction(sale.original_commission, sale.commission, sale.amount, sale.refunded, refund)
-        allocation = await _take_reduction(sale, reduction, occurred)
+        commissions = await Commission.filter(sale_id=sale.id).order_by("position")
+        # Rule 16.5: each commission on its own, from its own original amount.
+        cuts = reductions(
+            [CommissionLeft(c.original_amount, c.amount) for c in commissions], sale.amount, sale.refunded, refund
+        )
+        owed = await _take_reductions(sale, commissions, cuts, occurred)
+        for c, cut in zip(commissions, cuts, strict=True):
+            c.amount -= cut
+        await Commission.bulk_update(commissions, fields=["amount"])
+        reduction = cuts[0]  # the AFFILIATE commission's, which Sale.commission shows
         sale.refunded += refund
         sale.commission -= reduction
         sale.last_refund_kind = kind
         sale.status = sale_status(sale.amount, sale.refunded, kind)
         await sale.save(update_fields=["refunded", "commission", "last_refund_kind", "status"])
-        transitions = await refresh_affiliates([sale.affiliate_id], now)
+        transitions = await refresh_affiliates({c.affiliate_id for c in commissions}, now)
         await audit.record(
             actor,
             "refundSale",
@@ -116,38 +126,51 @@ async def refund_sale(
             refund=refund,
             kind=kind.value,
             commissionReduced=reduction,
-            owed=allocation.owed,
+            owed=owed[0],
+            **(
+                {"reductions": [[c.affiliate_id, cut, o] for c, cut, o in zip(commissions, cuts, owed, strict=True)]}
+                if len(commissions) > 1
+                else {}
+            ),
         )
     return Changed(sale, transitions)
 
 
-async def _take_reduction(sale: Sale, reduction: int, occurred: datetime) -> Allocation:
-    """Shrink the sale's unpaid installments; book the rest as owed, one amount per paid installment."""
-    installments = await Installment.filter(sale_id=sale.id)
+async def _take_reductions(
+    sale: Sale, commissions: Sequence[Commission], cuts: Sequence[int], occurred: datetime
+) -> list[int]:
+    """Shrink each commission's unpaid installments; book its rest as owed of its payee, per paid installment.
+
+    Two reads for the whole sale, whatever the number of payees; returns the owed part of each cut.
+    """
+    installments: dict[int | None, list[Installment]] = defaultdict(list)
+    for i in await Installment.filter(sale_id=sale.id):
+        installments[i.commission_id].append(i)
     owed_against: dict[int, int] = defaultdict(int)
     for installment_id, amount in await OwedAmount.filter(
         sale_id=sale.id, amount__gt=0, installment_id__not_isnull=True
     ).values_list("installment_id", "amount"):
         owed_against[installment_id] += amount
-    allocation = allocate_reduction(
-        reduction,
-        [
-            InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None, owed_against[i.id])
-            for i in installments
-        ],
-    )
-    changed = [i for i in installments if i.id in allocation.new_amounts]
-    for inst in changed:
-        inst.amount = allocation.new_amounts[inst.id]
-        inst.voided = inst.amount == 0
-    if changed:
-        await Installment.bulk_update(changed, fields=["amount", "voided"])
-    parts: list[tuple[int | None, int]] = [*allocation.owed_from.items(), (None, allocation.unattributed)]
-    await OwedAmount.bulk_create(
-        [
+    changed: list[Installment] = []
+    owed_rows: list[OwedAmount] = []
+    owed: list[int] = []
+    for commission, cut in zip(commissions, cuts, strict=True):
+        own = installments[commission.id]
+        allocation = allocate_reduction(
+            cut,
+            [InstallmentSlice(i.id, i.amount, i.release_at, i.payout_id is not None, owed_against[i.id]) for i in own],
+        )
+        for inst in own:
+            if inst.id in allocation.new_amounts:
+                inst.amount = allocation.new_amounts[inst.id]
+                inst.voided = inst.amount == 0
+                changed.append(inst)
+        parts: list[tuple[int | None, int]] = [*allocation.owed_from.items(), (None, allocation.unattributed)]
+        owed_rows.extend(
             OwedAmount(
-                affiliate_id=sale.affiliate_id,
+                affiliate_id=commission.affiliate_id,
                 sale_id=sale.id,
+                commission_id=commission.id,
                 currency=sale.currency,
                 amount=amount,
                 installment_id=installment_id,
@@ -155,9 +178,12 @@ async def _take_reduction(sale: Sale, reduction: int, occurred: datetime) -> All
             )
             for installment_id, amount in parts
             if amount
-        ]
-    )
-    return allocation
+        )
+        owed.append(allocation.owed)
+    if changed:
+        await Installment.bulk_update(changed, fields=["amount", "voided"])
+    await OwedAmount.bulk_create(owed_rows)
+    return owed
 
 
 async def net_void_against_refunds(affiliate_id: int, currency: str, voided_payout_id: int) -> int:

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from models.enums import DueCause, ProcessorEventStatus, RefundKind
 from models.errors import LedgerError
 from models.global_ids import pk_of
-from models.ledger.balances import lock_affiliates
+from models.ledger.commissions import lock_sale_payees
 from models.ledger.disputes import CLOSED, close_dispute, open_dispute
 from models.ledger.sales import record_sale, refund_sale
 from models.money import from_minor
@@ -303,7 +303,7 @@ async def _locked_sale(payment_intent: str) -> Sale | None:
         found = await Sale.filter(external_id__in=invoices).order_by("id").first() if invoices else None
     if found is None:
         return None
-    await lock_affiliates([found.affiliate_id])
+    await lock_sale_payees(found.id)  # every payee of the sale (rule 16.5)
     return await Sale.get(id=found.id)
 
 

@@ -28,7 +28,7 @@ AUDIT = [['action', 'id'], ['actor', 'id'], ['object_type', 'object_id', 'id']]
 
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0007_reads_affiliate_search')]
+    dependencies = [('payouts', '0009_commissions')]
 
     initial = False
 

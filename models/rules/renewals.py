@@ -11,6 +11,9 @@ from models.rules.commission import Rate
 
 # --- renewals (rule 14) and tiers (rule 15) -----------------------------------------------------
 
+MAX_RENEWAL_MONTHS = 1200
+MAX_RENEWAL_PAYMENTS = 100_000
+
 
 @dataclass(frozen=True)
 class RenewalTerms:

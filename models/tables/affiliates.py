@@ -29,6 +29,12 @@ class Affiliate(Model):
     search_text = fields.CharField(max_length=460, default="")  # lower(name + " " + email)
     # What checkout metadata names the affiliate by; always set (generated when not given).
     referral_code = fields.CharField(max_length=64, null=True, unique=True)
+    # The recruiter in force now and since when (rule 16.1); its history is in RecruiterAssignment.
+    recruited_by: fields.ForeignKeyNullableRelation[Affiliate] = fields.ForeignKeyField(
+        "payouts.Affiliate", related_name="recruited", null=True
+    )
+    recruited_by_id: int | None
+    recruited_at = fields.DatetimeField(null=True)
     # Rule 20.4: the PAYMENT_RETURNED message while a returned payment holds the payee (details: PaymentReturnHold).
     payment_returned = fields.CharField(max_length=300, null=True)
 
@@ -49,6 +55,7 @@ class Affiliate(Model):
             ("payout_mode", "id"),
             ("payout_mode", "name", "id"),
             ("payout_mode", "due_rank", "id"),
+            ("recruited_by_id", "recruited_at", "id"),
         )
 
 

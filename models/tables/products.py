@@ -28,6 +28,7 @@ class Product(Model):
     renewal_commission_flat = fields.BigIntField(null=True)
     renewal_months = fields.IntField(null=True)  # None: the subscription's lifetime
     renewal_payments = fields.IntField(null=True)  # None: no count limit
+    second_tier_commission_percent = fields.CharField(max_length=16, null=True)  # rule 16.2; None: none
 
     class Meta:
         table = "products"

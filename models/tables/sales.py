@@ -11,6 +11,7 @@ from models.enums import RefundKind, SaleStatus
 
 if TYPE_CHECKING:
     from models.tables.affiliates import Affiliate
+    from models.tables.commissions import Commission
     from models.tables.payouts import Payout
     from models.tables.products import Product
     from models.tables.tiers import CommissionTier
@@ -69,6 +70,11 @@ class Installment(Model):
         "payouts.Payout", related_name="installments", null=True
     )
     payout_id: int | None
+    # The commission it is a share of (rule 16.4); the affiliate above is that commission's payee.
+    commission: fields.ForeignKeyNullableRelation[Commission] = fields.ForeignKeyField(
+        "payouts.Commission", related_name="installments", null=True
+    )
+    commission_id: int | None
 
     class Meta:
         table = "installments"
@@ -104,6 +110,10 @@ class OwedAmount(Model):
         "payouts.Payout", related_name="netted", null=True
     )
     netted_by_id: int | None  # the voided payout whose void netted this amount against its installment
+    commission: fields.ForeignKeyNullableRelation[Commission] = fields.ForeignKeyField(
+        "payouts.Commission", related_name="owed_amounts", null=True
+    )
+    commission_id: int | None
 
     class Meta:
         table = "owed_amounts"
