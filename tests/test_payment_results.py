@@ -336,3 +336,15 @@ async def test_hostile_lines_are_invalid_not_errors(gql):
     ]
     returns = f"reference,status,reason\r\n{long},RETURNED,\r\nPD-1-1,{long},\r\nPD-1-1,RETURNED,{long}\r\n"
     assert [o for _, o in outcomes(await run_import(gql, "RETURNS_CSV", returns))] == ["INVALID"] * 3
+
+
+async def test_the_same_file_imported_twice_at_once_voids_once(gql):
+    export_id, ids, payouts = await paid_paypal_export(gql)
+    content = batch_details(item("C1", "RETURNED", number(ids["ann"]), "ann.pay@example.com"))
+    first, second = await asyncio.gather(
+        run_import(gql, "PAYPAL_PAYOUTS_JSON", content, export_id),
+        run_import(gql, "PAYPAL_PAYOUTS_JSON", content, export_id),
+    )
+    assert sorted(outcomes(first) + outcomes(second)) == [("RETURNED", "ALREADY_APPLIED"), ("RETURNED", "VOIDED")]
+    ann = await affiliate(gql, ids["ann"])
+    assert (ann["balances"][0]["due"]["amount"], ann["balances"][0]["paid"]["amount"]) == ("10.01", "0.00")

@@ -291,14 +291,20 @@ async def import_payment_results(
 
 async def _decide_batch(matcher: Matcher, batch: Sequence[ResultLine], seen: set[str], paypal: bool) -> list[Decided]:
     readable = [line for line in batch if line.problem is None]
-    keys = [line.key for line in readable]
-    applied = set(
-        cast(list[str], await PaymentResultLine.filter(applied_key__in=keys).values_list("applied_key", flat=True))
-    )
     targets = await matcher.rows(readable, paypal)
     by_row = await _payouts_of_rows(t for t in targets.values() if isinstance(t, int))
     by_id_refs = {line.line: pk_of(line.reference or "", "Payout") for line in readable if line.line not in targets}
     by_id = {p.id: p for p in await Payout.filter(id__in=[i for i in by_id_refs.values() if i is not None])}
+    # The payees first, then what is decided is read under their locks: a concurrent import of the same
+    # file waits here, then finds the payouts voided and the keys applied.
+    await lock_affiliates({p.affiliate_id for p in [*by_row.values(), *by_id.values()]})
+    fresh = {p.id: p for p in await Payout.filter(id__in=[p.id for p in [*by_row.values(), *by_id.values()]])}
+    by_row = {row: fresh[p.id] for row, p in by_row.items()}
+    by_id = {i: fresh[i] for i in by_id}
+    keys = [line.key for line in readable]
+    applied = set(
+        cast(list[str], await PaymentResultLine.filter(applied_key__in=keys).values_list("applied_key", flat=True))
+    )
     decided = []
     for line in batch:
         target = targets.get(line.line)
@@ -313,7 +319,6 @@ async def _decide_batch(matcher: Matcher, batch: Sequence[ResultLine], seen: set
 async def _apply(decided: Sequence[Decided], now: datetime, paypal: bool) -> None:
     """Record each status on its payout; void the returned ones and hold their payees."""
     voids = [d for d in decided if d.outcome is PaymentResultOutcome.VOIDED and d.payout is not None]
-    await lock_affiliates({d.payout.affiliate_id for d in voids if d.payout is not None})
     await update_values(
         Payout,
         ("result_status",),

@@ -769,7 +769,8 @@ async def unsettle(
     }
     if result_status is not None:
         changes["result_status"] = result_status
-    await Payout.filter(id=payout.id).update(**changes)
+    if not await Payout.filter(id=payout.id, status=PayoutStatus.PAID).update(**changes):
+        raise Violation("this payout was voided meanwhile", "payoutId", code="CONFLICT")
     await Installment.filter(payout_id=payout.id).update(payout_id=None)
     await OwedAmount.filter(recovered_by_id=payout.id).update(recovered_by_id=None)
     return await net_void_against_refunds(payout.affiliate_id, payout.currency, payout.id)
