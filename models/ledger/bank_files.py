@@ -178,6 +178,8 @@ async def request_sepa_file(
         raise NotFound("no such export", "exportId")
     sepa = ExportFile.filter(export_id=export_id, format=ExportFileFormat.SEPA_PAIN_001_001_09)
     async with in_transaction():
+        # One request per export at a time (FOR UPDATE on PostgreSQL): two for the same new date make one file.
+        await PaymentExport.filter(id=export_id).select_for_update().first()
         files = await sepa.filter(execution_date=chosen).order_by("part")
         if not files:
             settings = await _settings()

@@ -93,6 +93,8 @@ def _paypal_line(number: int, item: Any) -> ResultLine:
         amount = Decimal(str(amount_of.get("value")))
     except InvalidOperation:
         problem = "payout_item.amount.value is not a number"
+    if amount is not None and not amount.is_finite():
+        amount, problem = None, "payout_item.amount.value is not a number"
     if status not in PAYPAL_OUTCOMES:
         problem = f"unknown transaction_status {status or '(none)'}"
     if item_id is None:
@@ -158,7 +160,9 @@ def _csv_line(number: int, row: dict[str, str], now: datetime) -> ResultLine:
         try:
             amount = Decimal(raw_amount)
         except InvalidOperation:
-            return _with(base, problem=f"amount {raw_amount!r} is not a number")
+            amount = None
+        if amount is None or not amount.is_finite():
+            return _with(base, problem=f"amount {raw_amount[:20]!r} is not a number")
     reason = (row.get("reason") or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
         return _with(base, problem=f"reason has at most {MAX_REASON} characters")
@@ -188,16 +192,18 @@ def _with(line: ResultLine, *, problem: str) -> ResultLine:
 def read_returns_csv(content: str, now: datetime) -> list[ResultLine]:
     """A header row naming `reference` and `status` (any order and case), then one line per result;
     line numbers count the header as line 1."""
-    reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
-    header = next(reader, None)
-    names = [h.strip().lower() for h in header or []]
-    if not header or "reference" not in names or "status" not in names:
-        raise _unreadable("content needs a header row with the columns reference and status")
-    lines = []
-    for number, cells in enumerate(reader, 2):
-        if not any(c.strip() for c in cells):
-            continue
-        lines.append(_csv_line(number, dict(zip(names, cells, strict=False)), now))
+    reader = csv.reader(io.StringIO(content.lstrip("\ufeff"), newline=""))
+    try:
+        header = next(reader, None)
+        names = [h.strip().lower() for h in header or []]
+        if not header or "reference" not in names or "status" not in names:
+            raise _unreadable("content needs a header row with the columns reference and status")
+        lines = []
+        for number, cells in enumerate(reader, 2):
+            if any(c.strip() for c in cells):
+                lines.append(_csv_line(number, dict(zip(names, cells, strict=False)), now))
+    except csv.Error as e:
+        raise _unreadable(f"content is not a readable CSV ({e})") from None
     return lines
 
 
