@@ -72,6 +72,13 @@ def test_amounts_that_are_not_numbers_are_invalid():
     assert read_paypal(json.dumps({"items": items}))[0].outcome is PaymentResultOutcome.INVALID
 
 
+def test_unreadable_json_is_refused_on_content():
+    for content in ("not json", "[" * 100_000, '{"items": 3}', "[]", "7"):
+        with pytest.raises(RuleError) as e:
+            read_paypal(content)
+        assert e.value.field == "content"
+
+
 @pytest.mark.parametrize("content", ["", "nothing", "reference\nPD-1-1\n", "status,amount\nRETURNED,1\n"])
 def test_unreadable_csv_is_refused_on_content(content):
     with pytest.raises(RuleError) as e:

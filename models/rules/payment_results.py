@@ -122,7 +122,7 @@ def read_paypal(content: str) -> list[ResultLine]:
     """Batch details pages: every `items[]` entry, numbered on across pages."""
     try:
         body = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         raise _unreadable("content is not JSON (PayPal Payouts batch details expected)") from None
     pages = body if isinstance(body, list) else [body]
     if not pages or not all(isinstance(p, dict) and isinstance(p.get("items"), list) for p in pages):
