@@ -68,6 +68,9 @@ SCALARS = {
         st.sampled_from(["2026-11-23T18:31:21+00:00", "yesterday", "9999-12-31T23:59:59+14:00", ""]),
     ).map(nodes.String),
     "JSON": st.just(nodes.String("{}")),
+    "Date": st.one_of(
+        st.dates().map(lambda d: d.isoformat()), st.sampled_from(["2026-12-01", "tomorrow", "2026-02-30", ""])
+    ).map(nodes.String),
 }
 
 
