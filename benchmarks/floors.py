@@ -331,6 +331,7 @@ async def settle(db: Any, rows: Sequence[tuple[int, str, str, int]], now: dateti
                 "CREATE TEMP TABLE settle (affiliate_id int, method text, currency text, amount bigint) ON COMMIT DROP"
             )
             await conn.copy_records_to_table("settle", records=rows)
+            await conn.execute("ANALYZE settle")  # a temporary table has no statistics of its own
             before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM payouts")
             for sql in SETTLE_SQL:
                 await conn.execute(sql.format(false="false", now="$1", before=before), *[now][: "{now}" in sql])

@@ -17,6 +17,7 @@ export default defineConfig(({ mode }) => {
       outDir: resolve(STATIC, target),
       emptyOutDir: true,
       chunkSizeWarningLimit: 5000,
+      assetsInlineLimit: 0, // the favicon as a hashed file under assets/, like every other asset
       reportCompressedSize: false,
       rolldownOptions: {
         // GraphiQL's React-compiler output starts modules with "use no memo": harmless once bundled.

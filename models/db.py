@@ -18,8 +18,10 @@ MODEL_MODULES = [
     "models.tables.outbox",
     "models.tables.tiers",
     "models.tables.processor",
+    "models.tables.webhooks",
     "models.tables.stripe",
     "models.tables.commissions",
+    "models.tables.tax",
     "models.tables.bank_files",
 ]
 

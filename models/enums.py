@@ -39,6 +39,8 @@ class IncompleteReason(str, Enum):
     INSTANT_PAYMENT = "INSTANT_PAYMENT"
     DISPUTED = "DISPUTED"
     PAYMENT_RETURNED = "PAYMENT_RETURNED"
+    TAX_FORM_MISSING = "TAX_FORM_MISSING"
+    TAX_FORM_EXPIRED = "TAX_FORM_EXPIRED"
 
 
 class SaleStatus(str, Enum):
@@ -112,6 +114,42 @@ class CommissionRole(str, Enum):
     AFFILIATE = "AFFILIATE"
     SECOND_TIER = "SECOND_TIER"
     JV_PARTNER = "JV_PARTNER"
+
+
+class TaxFormKind(str, Enum):
+    W9 = "W9"
+    W8BEN = "W8BEN"
+    W8BENE = "W8BENE"
+
+
+class TinType(str, Enum):
+    SSN = "SSN"
+    EIN = "EIN"
+    ITIN = "ITIN"
+    FOREIGN = "FOREIGN"
+
+
+class TaxClassification(str, Enum):
+    INDIVIDUAL_SOLE_PROPRIETOR = "INDIVIDUAL_SOLE_PROPRIETOR"
+    C_CORPORATION = "C_CORPORATION"
+    S_CORPORATION = "S_CORPORATION"
+    PARTNERSHIP = "PARTNERSHIP"
+    TRUST_ESTATE = "TRUST_ESTATE"
+    LLC_C = "LLC_C"
+    LLC_S = "LLC_S"
+    LLC_P = "LLC_P"
+    OTHER = "OTHER"
+
+
+class TaxFormStatus(str, Enum):
+    VALID = "VALID"
+    EXPIRED = "EXPIRED"
+
+
+class Form1099Expectation(str, Enum):
+    EXPECTED = "EXPECTED"
+    NOT_EXPECTED = "NOT_EXPECTED"
+    REVIEW = "REVIEW"
 
 
 class ExportFileFormat(str, Enum):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -44,11 +45,23 @@ class SignedLink:
 
 
 class LinkSigner:
-    def __init__(self, secret: str, admin_token: str | None = None) -> None:
-        self._key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=b"export-download-links"
-        ).derive(secret.encode())
+    def __init__(
+        self,
+        secret: str,
+        admin_token: str | None = None,
+        label: str = "export-download-links",
+        path: Callable[[int], str] = file_path,
+    ) -> None:
+        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=label.encode()).derive(
+            secret.encode()
+        )
         self._admin_token = admin_token or ""
+        self._secret = secret
+        self._path = path
+
+    def sibling(self, label: str, path: Callable[[int], str]) -> LinkSigner:
+        """Links to other files (tax reports), signed with their own key derived from the same secret."""
+        return LinkSigner(self._secret, self._admin_token, label, path)
 
     def _signature(self, file_id: int, expires: str, by: str) -> str:
         message = f"{file_id}\n{expires}\n{by}".encode()
@@ -61,7 +74,7 @@ class LinkSigner:
         """A link to one file for `LIFETIME` from `now`, issued by the actor `by`."""
         expires = str(int((now + LIFETIME).timestamp()))
         query = urlencode({"expires": expires, "by": by, "signature": self._signature(file_id, expires, by)})
-        return f"{file_path(file_id)}?{query}"
+        return f"{self._path(file_id)}?{query}"
 
     def check(self, file_id: int, link: SignedLink, now: datetime) -> bool:
         """True when `link` was signed for this file and has not expired at `now`."""

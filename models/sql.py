@@ -7,15 +7,21 @@ on the current transaction's connection, in batches small enough for both parame
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from models.tables.affiliates import Affiliate
+from models.enums import Form1099Expectation, PaymentMethodType, PaymentStatus, PayoutStatus, TaxFormKind
+from models.tables.affiliates import Affiliate, Balance
 from models.tables.exports import ExportFile
+from models.tables.payouts import Payout
+from models.tables.program import SETTINGS_ID, ProgramSettings
+from models.tables.sales import OwedAmount
+from models.tables.tax import TaxProfile
 
 T = TypeVar("T")
 
@@ -373,6 +379,160 @@ async def book_affiliate_commissions() -> None:
     conn = Affiliate._choose_db(True)
     for statement in AFFILIATE_COMMISSIONS:
         await conn.execute_script(statement)
+
+
+# --- rule 17: the tax form clock and a tax year's totals --------------------------------------
+
+
+def _expiring_forms(until: bool) -> str:
+    """DUE payees with a W-8 expiry (by the instant given, if `until`) while the program requires a
+    form (rule 17.3), soonest first; the LIMIT is the last parameter."""
+    a, s = Affiliate._meta.db_table, ProgramSettings._meta.db_table
+    return (
+        f"SELECT a.id, a.tax_form_expires_at FROM {a} a WHERE a.payment_status = ? "
+        f"AND a.tax_form_expires_at {'<= ?' if until else 'IS NOT NULL'} "
+        f"AND EXISTS (SELECT 1 FROM {s} s WHERE s.id = ? AND s.tax_form_required) "
+        "ORDER BY a.tax_form_expires_at LIMIT ?"
+    )
+
+
+async def released(now: datetime, limit: int) -> list[int]:
+    """Affiliates whose stored status `now` has overtaken: a held installment released (rule 3), or, when
+    the program requires a tax form, a DUE payee's W-8 expired (rule 17.3). One statement of two
+    indexed range probes, each cut by the LIMIT: usually both are empty."""
+    conn = Balance._choose_db()
+    at = Balance._meta.fields_map["next_release_at"].to_db_value(now, Balance)
+    expires = Affiliate._meta.fields_map["tax_form_expires_at"].to_db_value(now, Affiliate)
+    query = (
+        f"SELECT affiliate_id FROM (SELECT affiliate_id FROM {Balance._meta.db_table} WHERE next_release_at <= ? "
+        f"ORDER BY next_release_at LIMIT ?) r UNION ALL SELECT id FROM ({_expiring_forms(True)}) t"
+    )
+    values = [at, limit, PaymentStatus.DUE.value, expires, SETTINGS_ID, limit]
+    _, rows = await conn.execute_query(numbered(conn, query), values)
+    return [int(r[0]) for r in rows]
+
+
+async def next_instant() -> datetime | None:
+    """The earliest held release anywhere, or a DUE payee's W-8 expiry while the program requires a
+    form: what the maturity clock sleeps until. One statement, two indexed look-ups."""
+    conn = Balance._choose_db()
+    release = Balance._meta.fields_map["next_release_at"]
+    query = (
+        f"SELECT (SELECT next_release_at FROM {Balance._meta.db_table} WHERE next_release_at IS NOT NULL "
+        f"ORDER BY next_release_at LIMIT 1), (SELECT t.tax_form_expires_at FROM ({_expiring_forms(False)}) t)"
+    )
+    values = [PaymentStatus.DUE.value, SETTINGS_ID, 1]
+    _, rows = await conn.execute_query(numbered(conn, query), values)
+    found = [release.to_python_value(v) for v in tuple(rows[0]) if v is not None] if rows else []
+    return min(found, default=None)
+
+
+@dataclass(frozen=True)
+class TaxYear:
+    """What selects a tax year's payees: its UTC bounds, the payees asked for, and the 1099 inputs."""
+
+    start: datetime
+    end: datetime
+    payee_ids: Sequence[int] | None
+    threshold: int  # USD cents
+    today: date  # the merchant's local date: a W-8 valid until before it has expired
+
+    def payouts_where(self, after: int | None = None) -> tuple[str, list[Any]]:
+        """Counted payouts (rule 17.4): PAID now, paid within the year; optionally only these payees."""
+        paid_at = Payout._meta.fields_map["paid_at"]
+        tests = ["p.status = ?", "p.paid_at >= ?", "p.paid_at < ?"]
+        values: list[Any] = [
+            PayoutStatus.PAID.value,
+            paid_at.to_db_value(self.start, Payout),
+            paid_at.to_db_value(self.end, Payout),
+        ]
+        if self.payee_ids is not None:
+            tests.append(f"p.affiliate_id IN ({', '.join(['?'] * len(self.payee_ids)) or 'NULL'})")
+            values.extend(self.payee_ids)
+        if after is not None:
+            tests.append("p.affiliate_id > ?")
+            values.append(after)
+        return " AND ".join(tests), values
+
+
+PAYPAL_PAID = f"CASE WHEN p.instant OR p.method = '{PaymentMethodType.PAYPAL.value}' THEN p.amount ELSE 0 END"
+CORPORATIONS = "'C_CORPORATION', 'S_CORPORATION', 'LLC_C', 'LLC_S'"
+
+
+def _verdict(year: TaxYear) -> tuple[str, list[Any]]:
+    """The five steps of rule 17.4 over one payee's group (p: its counted payouts, t: its current
+    form), in SQL so that a filter and a count need no per-payee query (`models.rules.tax.form_1099_nec`
+    words them; tests/test_tax_totals.py checks both agree)."""
+    w8 = ", ".join(f"'{k.value}'" for k in (TaxFormKind.W8BEN, TaxFormKind.W8BENE))
+    w9, e = TaxFormKind.W9.value, Form1099Expectation
+    until = TaxProfile._meta.fields_map["valid_until"].to_db_value(year.today, TaxProfile)
+    other = f"p.amount - ({PAYPAL_PAID})"
+    kind = "MAX(t.kind)"  # the payee's one current form (or none): MAX only names it, so GROUP BY stays the payee
+    case = f"""CASE
+        WHEN {kind} IN ({w8}) AND MAX(t.valid_until) >= ? THEN '{e.NOT_EXPECTED.value}'
+        WHEN {kind} = '{w9}' AND MAX(t.tax_classification) IN ({CORPORATIONS}) THEN '{e.NOT_EXPECTED.value}'
+        WHEN SUM(CASE WHEN p.currency = 'USD' THEN {other} ELSE 0 END) >= ?
+            THEN CASE WHEN {kind} = '{w9}' THEN '{e.EXPECTED.value}' ELSE '{e.REVIEW.value}' END
+        WHEN MAX(CASE WHEN p.currency <> 'USD' AND {other} > 0 THEN 1 ELSE 0 END) = 1 THEN '{e.REVIEW.value}'
+        ELSE '{e.NOT_EXPECTED.value}' END"""
+    return case, [until, year.threshold]
+
+
+def _payees(year: TaxYear, verdict: Form1099Expectation | None, after: int | None) -> tuple[str, list[Any]]:
+    """The counted payees (after the keyset `after`), one group each, with `verdict` only. One GROUP BY
+    in payee order: with the (affiliate_id, paid_at) index a page reads its payees' payouts and stops."""
+    where, values = year.payouts_where(after)
+    query = (
+        f"SELECT p.affiliate_id FROM {Payout._meta.db_table} p "
+        f"LEFT JOIN {TaxProfile._meta.db_table} t ON t.current_of = p.affiliate_id WHERE {where} "
+        "GROUP BY p.affiliate_id"
+    )
+    if verdict is not None:
+        case, case_values = _verdict(year)
+        query += f" HAVING {case} = ?"
+        values += [*case_values, verdict.value]
+    return query, values
+
+
+async def tax_year_payees(
+    year: TaxYear, verdict: Form1099Expectation | None, after: int | None, limit: int
+) -> list[int]:
+    """One page of counted payee ids, by id, after the keyset `after`: one statement whatever the page size."""
+    conn = Payout._choose_db()
+    query, values = _payees(year, verdict, after)
+    _, rows = await conn.execute_query(numbered(conn, f"{query} ORDER BY p.affiliate_id LIMIT ?"), [*values, limit])
+    return [int(r[0]) for r in rows]
+
+
+async def tax_year_count(year: TaxYear, verdict: Form1099Expectation | None) -> int:
+    conn = Payout._choose_db()
+    query, values = _payees(year, verdict, None)
+    _, rows = await conn.execute_query(numbered(conn, f"SELECT COUNT(*) FROM ({query}) g"), values)
+    return int(rows[0][0])
+
+
+async def tax_year_sums(year: TaxYear) -> list[tuple[int, str, int, int, int, int]]:
+    """Per (payee, currency) of `year.payee_ids`: paid, the PayPal part, the owed amounts recovered, the count.
+
+    Two statements (the payouts, then the owed amounts they recovered), each grouped in SQL.
+    """
+    conn = Payout._choose_db()
+    where, values = year.payouts_where()
+    p = Payout._meta.db_table
+    query = (
+        f"SELECT p.affiliate_id, p.currency, SUM(p.amount), SUM({PAYPAL_PAID}), COUNT(*) FROM {p} p "
+        f"WHERE {where} GROUP BY p.affiliate_id, p.currency"
+    )
+    _, rows = await conn.execute_query(numbered(conn, query), values)
+    recovered_query = (
+        f"SELECT p.affiliate_id, p.currency, SUM(o.amount) FROM {OwedAmount._meta.db_table} o "
+        f"JOIN {p} p ON p.id = o.recovered_by_id WHERE {where} GROUP BY p.affiliate_id, p.currency"
+    )
+    _, recovered_rows = await conn.execute_query(numbered(conn, recovered_query), values)
+    recovered = {(int(r[0]), str(r[1])): int(r[2] or 0) for r in recovered_rows}
+    return [
+        (int(r[0]), str(r[1]), int(r[2]), int(r[3]), recovered.get((int(r[0]), str(r[1])), 0), int(r[4])) for r in rows
+    ]
 
 
 UNSETTLED_OWN = (

@@ -24,6 +24,7 @@ from schema.bank_files import BankFileMutations
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
 from schema.commissions import Commission, CommissionMutations
 from schema.cost import MAX_COST, QueryCost
+from schema.dashboard import DashboardQueries
 from schema.error_log import MaskUnexpected, Schema
 from schema.events import EventSubscriptions, SharedExecution
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength, NoSuggestions
@@ -35,9 +36,11 @@ from schema.permissions import guard_objects
 from schema.processor_events import ProcessorEvent, ProcessorEventQueries
 from schema.products import Product, ProductMutations, ProductQueries
 from schema.program import ProgramMutations, ProgramQueries
-from schema.sales import Sale, SaleMutations
+from schema.sales import Sale, SaleMutations, SaleQueries
+from schema.tax import TaxMutations, TaxQueries, TaxYearReport
 from schema.tiers import CommissionTier, TierMutations
-from schema.tokens import ApiToken, TokenMutations
+from schema.tokens import ApiToken, TokenMutations, TokenQueries
+from schema.webhooks import WebhookDelivery, WebhookEndpoint, WebhookMessage, WebhookMutations, WebhookQueries
 
 Query = merge_types(
     "Query",
@@ -49,6 +52,11 @@ Query = merge_types(
         AuditQueries,
         PaymentQueries,
         ProcessorEventQueries,
+        TaxQueries,
+        WebhookQueries,
+        SaleQueries,
+        TokenQueries,
+        DashboardQueries,
         PaymentResultQueries,
     ),
 )
@@ -66,6 +74,8 @@ Mutation = merge_types(
         PaymentMutations,
         TierMutations,
         CommissionMutations,
+        TaxMutations,
+        WebhookMutations,
         BankFileMutations,
         PaymentResultMutations,
     ),
@@ -115,6 +125,10 @@ def make_schema(*, introspection: bool = True, max_cost: int = MAX_COST) -> stra
             CommissionTier,
             ProcessorEvent,
             Commission,
+            TaxYearReport,
+            WebhookEndpoint,
+            WebhookMessage,
+            WebhookDelivery,
         ],
         extensions=extensions,
         scalar_overrides={Decimal: EXACT_DECIMAL},

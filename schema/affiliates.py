@@ -30,6 +30,7 @@ from models.ledger import affiliates
 from models.rules.renewals import Assignment, current_tiers
 from models.rules.status import AffiliateFacts, BalanceFigures, ProgramRules
 from models.rules.status import payment_status as judge
+from models.rules.tax import payee_hold
 from models.sql import affiliates_containing
 from models.tables.affiliates import Affiliate as AffiliateRow
 from models.tables.payouts import Payout as PayoutRow
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from schema.payment_results import PaymentReturn
     from schema.payments import Payout
     from schema.sales import Sale
+    from schema.tax import TaxProfile
     from schema.tiers import TierAssignment
 
 described_enum(
@@ -97,6 +99,8 @@ described_enum(
     INSTANT_PAYMENT="Unpaid commission from before a switch to PAYPAL_INSTANT: pay it by affiliate id or switch "
     "back to MANUAL.",
     DISPUTED="A sale's unpaid commission is held while its payment is disputed (until the dispute closes).",
+    TAX_FORM_MISSING="Rule 17: a tax form is required and the payee has none on file.",
+    TAX_FORM_EXPIRED="Rule 17: a tax form is required and the payee's W-8 form has expired.",
     PAYMENT_RETURNED="A payment to the payee came back (rule 20): held until its payment details are updated.",
 )
 
@@ -251,18 +255,31 @@ class Affiliate(Node, Owned):
         program = loaders.program_loaded()
         if program is None:
             return cast(list[IncompleteReasonDetail], self._reasons_later(info))
-        return now_or_later(loaders.figures_by_affiliate_id, self.row.id, lambda f: self._reasons(f, program))
+        now = info.context.now
+        return now_or_later(loaders.figures_by_affiliate_id, self.row.id, lambda f: self._reasons(f, program, now))
 
     async def _reasons_later(self, info: Info) -> list[IncompleteReasonDetail]:
         loaders = info.context.loaders
-        return self._reasons(await loaders.figures_by_affiliate_id.load(self.row.id), await loaders.program())
+        figures = await loaders.figures_by_affiliate_id.load(self.row.id)
+        return self._reasons(figures, await loaders.program(), info.context.now)
 
-    def _reasons(self, figures: list[BalanceFigures], program: ProgramRules) -> list[IncompleteReasonDetail]:
+    def _reasons(
+        self, figures: list[BalanceFigures], program: ProgramRules, now: datetime
+    ) -> list[IncompleteReasonDetail]:
         row = self.row
+        hold = payee_hold(program, row.tax_form, row.tax_form_signed_at, now)
         facts = AffiliateFacts(
-            row.approval_status, row.payout_mode, row.has_payment_method, row.sales_count, row.payment_returned
+            row.approval_status, row.payout_mode, row.has_payment_method, row.sales_count, hold, row.payment_returned
         )
         return [IncompleteReasonDetail(reason=r, message=m) for r, m in judge(facts, figures, program).reasons]
+
+    @strawberry.field(
+        description="The payee's current tax form, masked; null when none (ADMIN, VIEWER, the payee itself)."
+    )
+    async def tax_profile(self, info: Info) -> Annotated[TaxProfile, strawberry.lazy("schema.tax")] | None:
+        from schema.tax import tax_profile_of
+
+        return await tax_profile_of(info, self.row.id)
 
     @strawberry.field(description="The affiliate's sales, newest first.")
     async def sales(

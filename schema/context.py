@@ -15,6 +15,7 @@ from models.clock import Clock, system_clock
 from models.enums import DueCause, Role
 from models.ledger.balances import apply_maturities
 from models.ledger.payment_details import Cipher
+from models.ledger.webhooks import WebhookConfig
 from models.rules.status import Transition
 from models.signed_links import LinkSigner
 from schema.loaders import Loaders
@@ -64,6 +65,7 @@ class Context:
     websocket: bool = False  # set by the server: subscriptions are only served over WebSocket
     links: LinkSigner | None = None  # signs download links for ADMIN readers; None: plain links only
     clock: Clock = system_clock
+    webhooks: WebhookConfig | None = None  # endpoint management's key and settings (rule 19)
     now: datetime = field(init=False)  # read once: one request sees one instant
     loaders: Loaders = field(init=False)
     _caught_up: asyncio.Future[None] | None = field(default=None, init=False, repr=False, compare=False)

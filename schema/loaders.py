@@ -23,6 +23,7 @@ from models.tables.payouts import Payout
 from models.tables.processor import ProcessorEvent
 from models.tables.products import Product
 from models.tables.sales import Installment, Sale
+from models.tables.tax import TaxProfile
 from models.tables.tiers import CommissionTier, TierAssignment
 from models.tables.tokens import ApiToken
 
@@ -238,6 +239,10 @@ class Loaders:
     @cached_property
     def api_token_by_id(self) -> DataLoader[int, ApiToken | None]:
         return by_id(ApiToken)
+
+    @cached_property
+    def tax_profiles_by_payee_id(self) -> DataLoader[int, list[TaxProfile]]:
+        return grouped(TaxProfile, "current_of")  # the current profile only: at most one per payee
 
     async def program(self) -> ProgramRules:
         """Loaded once per request: every concurrent resolver awaits the same query."""

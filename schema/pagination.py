@@ -113,10 +113,15 @@ class Keyset:
         value = getattr(row, self.column) if self.column else None
         if isinstance(value, datetime):
             value = value.isoformat()
-        key = [value, row.pk] if self.column else [row.pk]
+        return self.cursor_of(row.pk, value)
+
+    def cursor_of(self, pk: int, value: object = None) -> str:
+        """The cursor of an item by its key (for lists that are not one model's rows)."""
+        key = [value, pk] if self.column else [pk]
         return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
-    def after(self, cursor: str) -> Q:
+    def pk_after(self, cursor: str) -> tuple[int, list[Any]]:
+        """The primary key a cursor names, and its whole key; BAD_USER_INPUT for anything else."""
         try:
             key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         except (ValueError, TypeError, UnicodeError):
@@ -126,6 +131,10 @@ class Keyset:
         pk = key[-1]
         if type(pk) is not int or not 0 <= pk <= MAX_PK:
             raise invalid_cursor()
+        return pk, key
+
+    def after(self, cursor: str) -> Q:
+        pk, key = self.pk_after(cursor)
         id_q = Q(id__lt=pk) if self.id_descending else Q(id__gt=pk)
         if self.column is None:
             return id_q

@@ -16,6 +16,7 @@ from schema.errors import Errors
 from schema.money import Money, MoneyInput, money_list
 from schema.permissions import CanReadAll, ProgramWide, mutation
 from schema.products import Milestone, MilestoneInput, milestone_pairs
+from schema.tax import TaxThreshold, TaxThresholdInput, tax_settings_change, threshold_list
 
 
 @strawberry.type(description="Program-wide payout requirements (payout-rules.md 6).")
@@ -28,6 +29,17 @@ class ProgramSettings(ProgramWide):
     )
     default_milestones: list[Milestone] = strawberry.field(
         description="The payout schedule of products without their own (default: 100% after 0 days)."
+    )
+    tax_form_required: bool = strawberry.field(
+        description="When true, a payee needs a valid tax form on file before any payout (rule 17)."
+    )
+    tax_reporting_thresholds: list[TaxThreshold] = strawberry.field(
+        description="The USD reporting threshold per calendar year: the program's entries plus the defaults "
+        "(rule 17), by year."
+    )
+    tax_time_zone: str = strawberry.field(
+        description="The IANA time zone whose calendar years the tax figures use (rule 17.2), e.g. "
+        '"America/Los_Angeles"; default "UTC".'
     )
 
     @strawberry.field(description="The account SEPA files debit; null: no SEPA files are made.")
@@ -46,6 +58,9 @@ class ProgramSettings(ProgramWide):
             minimum_sales=rules.minimum_sales,
             minimum_payout=money_list(dict(rules.minimum_payout)),
             default_milestones=[Milestone.of(m) for m in rules.default_milestones],
+            tax_form_required=rules.tax_form_required,
+            tax_reporting_thresholds=threshold_list(rules),
+            tax_time_zone=rules.tax_time_zone,
         )
 
 
@@ -64,6 +79,17 @@ class UpdateProgramSettingsInput:
     )
     default_milestones: list[MilestoneInput] | None = strawberry.field(
         default=None, description="The default payout schedule (percents add up to 100); applies to later sales."
+    )
+    tax_form_required: bool | None = strawberry.field(
+        default=None, description="Require a valid tax form before any payout (rule 17)."
+    )
+    tax_reporting_thresholds: list[TaxThresholdInput] | None = strawberry.field(
+        default=None,
+        description="Thresholds to set, by year (other years keep theirs; a year given twice is VALIDATION).",
+    )
+    tax_time_zone: str | None = strawberry.field(
+        default=None,
+        description="The IANA time zone of the tax calendar year (rule 17.2); an unknown name is VALIDATION.",
     )
     sepa_debtor: SepaDebtorInput | None = strawberry.field(default=None, description="Set the SEPA debtor account.")
     clear_sepa_debtor: bool | None = strawberry.field(
@@ -106,6 +132,7 @@ class ProgramMutations:
             minimum_sales=input.minimum_sales,
             minimum_payout=None if input.minimum_payout is None else [m.to_amount() for m in input.minimum_payout],
             default_milestones=milestone_pairs(input.default_milestones),
+            tax=tax_settings_change(input.tax_form_required, input.tax_reporting_thresholds, input.tax_time_zone),
         )
         await update_sepa_settings(ctx.principal.actor, sepa)
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)

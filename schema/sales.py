@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql import GraphQLError
 
 from models.enums import DueCause, InstallmentState, RefundKind, Role, SaleStatus
+from models.errors import LedgerError
 from models.ledger import sales
 from models.tables.sales import Sale as SaleRow
 from schema.context import Info
@@ -17,7 +19,8 @@ from schema.ids import decode_id, to_global_id
 from schema.loaders import load_existing
 from schema.money import Money, MoneyInput
 from schema.node import Node
-from schema.permissions import Owned, mutation
+from schema.pagination import NEWEST_FIRST, After, Connection, First, paginate
+from schema.permissions import CanReadAll, Owned, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -153,6 +156,58 @@ class Sale(Node, Owned):
         from schema.commissions import sale_commissions
 
         return await sale_commissions(info, self.row)
+
+
+@strawberry.input(description="Filters of the program-wide sales list; all optional, combined with AND.")
+class SaleFilter:
+    product_id: strawberry.ID | None = strawberry.field(default=None, description="Only sales of this product.")
+    affiliate_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only sales whose (first-tier) affiliate is this one."
+    )
+    status: list[SaleStatus] | None = strawberry.field(default=None, description="Only sales in these states.")
+    occurred_from: datetime | None = strawberry.field(
+        default=None, description="Only sales that occurred at or after this instant (UTC)."
+    )
+    occurred_to: datetime | None = strawberry.field(
+        default=None, description="Only sales that occurred before this instant (UTC)."
+    )
+
+    def conditions(self) -> dict[str, object]:
+        """The filter as ORM conditions; an id of the wrong type is a VALIDATION error naming its field."""
+        found: dict[str, object] = {}
+        if self.product_id is not None:
+            found["product_id"] = decode_id(self.product_id, "Product", "filter.productId")
+        if self.affiliate_id is not None:
+            found["affiliate_id"] = decode_id(self.affiliate_id, "Affiliate", "filter.affiliateId")
+        if self.status is not None:
+            found["status__in"] = self.status
+        if self.occurred_from is not None:
+            found["occurred_at__gte"] = utc(self.occurred_from)
+        if self.occurred_to is not None:
+            found["occurred_at__lt"] = utc(self.occurred_to)
+        return found
+
+
+@strawberry.type
+class SaleQueries:
+    @strawberry.field(
+        permission_classes=[CanReadAll],
+        description="Every sale of the program, newest first (ADMIN and VIEWER; AFFILIATE: FORBIDDEN). first is "
+        "0-500 (default 50); keyset cursors; a page costs constant SQL.",
+    )
+    async def sales(
+        self,
+        info: Info,
+        filter: Annotated[SaleFilter | None, strawberry.argument(description="What to list.")] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Sale]:
+        try:
+            conditions = filter.conditions() if filter else {}
+        except LedgerError as e:
+            raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
+        # Products, affiliates and installments of the page resolve through batched DataLoaders.
+        return await paginate(SaleRow.filter(**conditions), NEWEST_FIRST, Sale.of, first, after)
 
 
 @strawberry.input(description="A sale to book, with its commission.")

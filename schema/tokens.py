@@ -18,7 +18,8 @@ from schema.described import described_enum
 from schema.errors import Errors
 from schema.ids import decode_id, to_global_id
 from schema.node import Node
-from schema.permissions import ProgramWide, mutation
+from schema.pagination import NEWEST_FIRST, After, Connection, First, paginate
+from schema.permissions import CanReadAll, ProgramWide, mutation
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
@@ -40,6 +41,9 @@ class ApiToken(Node, ProgramWide):
     label: str = strawberry.field(description="A free note on what the token is for; may be empty.")
     created_at: datetime = strawberry.field(description="When it was issued (UTC).")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked (UTC); null while it works.")
+    last_used_at: datetime | None = strawberry.field(
+        description="When a request last used it (UTC; updated at most once a minute); null if never used."
+    )
     row: strawberry.Private[ApiTokenRow]
 
     @classmethod
@@ -55,6 +59,7 @@ class ApiToken(Node, ProgramWide):
             label=row.label,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
+            last_used_at=row.last_used_at,
             row=row,
         )
 
@@ -86,6 +91,31 @@ CreateAffiliateTokenPayload = Annotated[
 RevokeTokenPayload = Annotated[
     RevokeTokenSuccess | Errors, strawberry.union("RevokeTokenPayload", description="The revoked token, or why not.")
 ]
+
+
+@strawberry.type
+class TokenQueries:
+    @strawberry.field(
+        permission_classes=[CanReadAll],
+        description="API tokens, newest first (ADMIN and VIEWER; AFFILIATE: FORBIDDEN); their values are never "
+        "shown again.",
+    )
+    async def api_tokens(
+        self,
+        info: Info,
+        role: Annotated[Role | None, strawberry.argument(description="Only tokens of this role.")] = None,
+        include_revoked: Annotated[
+            bool | None, strawberry.argument(description="Also list revoked tokens (default false).")
+        ] = False,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[ApiToken]:
+        query = ApiTokenRow.all()
+        if role is not None:
+            query = query.filter(role=role)
+        if not include_revoked:
+            query = query.filter(revoked_at=None)
+        return await paginate(query, NEWEST_FIRST, ApiToken.of, first, after)  # affiliates: one batched load
 
 
 @strawberry.type

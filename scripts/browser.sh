@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The pay run in Debian's chromium (frontend-contract/e2e/, playwright-core). Without npm it is
+# The merchant's month in Debian's chromium (frontend-contract/e2e/, playwright-core, axe-core; ~2 min). Without npm it is
 # skipped here: scripts/frontend.sh reports that (and fails in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -30,6 +30,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from models.db import migrate, tortoise_config
 from models.enums import Role
 from models.ledger.payment_details import Cipher
+from models.ledger.webhooks import SecretBox, WebhookConfig, backlog
 from models.signed_links import LinkSigner
 from models.tables.program import SETTINGS_ID, ProgramSettings
 from models.transactions import is_unavailable
@@ -40,12 +41,14 @@ from server.auth import authenticate
 from server.browser import browser_routes, graphiql_page
 from server.clock import MaturityClock
 from server.config import Settings
+from server.deliveries import DeliveryWorker
 from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
 from server.guards import DatabaseGuard, HttpGuard, SafeJson
 from server.imports import payment_results_route
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
+from server.tax_reports import tax_report_route
 from server.webhooks import stripe_webhook_route
 
 log = logging.getLogger("payouts")
@@ -73,7 +76,9 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = SocketHandler
 
-    def __init__(self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus) -> None:
+    def __init__(
+        self, settings: Settings, cipher: Cipher, links: LinkSigner, bus: Bus, webhooks: WebhookConfig
+    ) -> None:
         # Only graphql-transport-ws: the legacy protocol closes refused connections with 1011, not 4403.
         super().__init__(
             make_schema(introspection=settings.introspection, max_cost=settings.query_max_cost),
@@ -86,6 +91,7 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
         self.cipher = cipher
         self.links = links
         self.bus = bus
+        self.webhooks = webhooks
         self.sockets = OpenSockets()
         bus.on_revoke(self.sockets.revoked)
 
@@ -102,6 +108,7 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
                 websocket=True,
                 links=self.links,
                 clock=self.settings.clock,
+                webhooks=self.webhooks,
             )
         principal: Principal = request.state.principal
         # Time is the clock's: a request only catches up (Context.catch_up) when it reads affiliates.
@@ -115,6 +122,7 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
             events=self.bus,
             links=self.links,
             clock=self.settings.clock,
+            webhooks=self.webhooks,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -159,7 +167,9 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
 
     async def _socket_principal(self, context: Context) -> Principal | None:
         header = (context.connection_params or {}).get("authorization")
-        return await authenticate(header if isinstance(header, str) else None, self.settings.admin_token)
+        return await authenticate(
+            header if isinstance(header, str) else None, self.settings.admin_token, self.settings.clock()
+        )
 
     async def still_valid(self, context: Context) -> bool:
         """Checked before every operation on a WebSocket: the token of connection_init, still unrevoked."""
@@ -180,7 +190,9 @@ class Authenticated:
             if wants_graphiql(request):  # GraphiQL from the package: a static page, it asks for the token
                 await graphiql_page()(scope, receive, send)
                 return
-            principal = await authenticate(request.headers.get("authorization"), self.settings.admin_token)
+            principal = await authenticate(
+                request.headers.get("authorization"), self.settings.admin_token, self.settings.clock()
+            )
             if principal is None:
                 await unauthenticated("a valid 'Authorization: Bearer <token>' header is required")(
                     scope, receive, send
@@ -202,7 +214,11 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception as e:  # the database did not answer: that is the report, not a crash
         log.warning("health check failed: %s", type(e).__name__)
         return JSONResponse({"status": "unavailable", "bus": bus.state}, status_code=503)
-    return JSONResponse({"status": "ok", "bus": bus.state})
+    report: dict[str, Any] = {"status": "ok", "bus": bus.state}
+    with suppress(Exception):  # informative only: never what fails the check
+        waiting = await backlog(request.state.clock())
+        report["webhooks"] = {"pending": waiting.pending, "oldestDueS": round(waiting.oldest_due_s, 3)}
+    return JSONResponse(report)
 
 
 def cross_origin(origins: tuple[str, ...]) -> Middleware:
@@ -246,7 +262,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     bus = make_bus(settings.pubsub_url, settings.database_url, settings.clock)
     clock = MaturityClock(bus.announce, settings.database_url, clock=settings.clock)
     bus.on_change(clock.poke)
-    view = PayoutsGraphQL(settings, cipher, links, bus)
+    webhooks = WebhookConfig(SecretBox(settings.secret_key), settings.webhooks)
+    deliveries = DeliveryWorker(webhooks, settings.clock)
+    view = PayoutsGraphQL(settings, cipher, links, bus, webhooks)
     # The token is checked from the headers before any body is read; then the body, bounded in size and time.
     graphql = DatabaseGuard(Authenticated(HttpGuard(view), settings))
 
@@ -259,10 +277,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await bus.start()
             ticking = asyncio.create_task(clock.run()) if settings.maturity_clock else None
             watching = asyncio.create_task(view.sockets.watch())
+            delivering = asyncio.create_task(deliveries.run()) if settings.webhooks.worker else None
             try:
-                yield {"started_at": settings.clock(), "bus": bus, "maturity_clock": clock}
+                yield {
+                    "started_at": settings.clock(),
+                    "bus": bus,
+                    "maturity_clock": clock,
+                    "clock": settings.clock,
+                    "webhook_worker": deliveries,
+                }
             finally:
-                for task in (ticking, watching):
+                for task in (ticking, watching, delivering):
                     if task is not None:
                         task.cancel()
                         with suppress(asyncio.CancelledError):
@@ -276,6 +301,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
+            Route(
+                "/tax-reports/files/{report_id}", tax_report_route(cipher, links, settings.admin_token, settings.clock)
+            ),
             Route(
                 "/imports/payment-results",
                 payment_results_route(cipher, settings.admin_token, settings.clock),

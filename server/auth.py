@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 
 from models.enums import Role
+from models.ledger.access import touch_token
 from models.signed_links import BOOTSTRAP_ACTOR
 from models.tables.tokens import ApiToken, hash_token
 from schema.context import Principal
@@ -36,7 +38,7 @@ async def still_admin(actor: str, admin_token: str | None) -> bool:
     return await ApiToken.exists(id=pk, role=Role.ADMIN, revoked_at=None)
 
 
-async def authenticate(header: str | None, admin_token: str | None) -> Principal | None:
+async def authenticate(header: str | None, admin_token: str | None, now: datetime) -> Principal | None:
     token = bearer(header)
     if token is None:
         return None
@@ -45,4 +47,5 @@ async def authenticate(header: str | None, admin_token: str | None) -> Principal
     row = await ApiToken.get_or_none(token_hash=hash_token(token), revoked_at=None)
     if row is None:
         return None
+    await touch_token(row, now)
     return Principal(role=row.role, actor=f"token:{row.id}", affiliate_id=row.affiliate_id, token_id=row.id)

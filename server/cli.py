@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,6 +21,7 @@ from models.errors import LedgerError
 from models.global_ids import parse_global_id, parse_pk
 from models.ledger import access
 from models.ledger.payment_details import Cipher
+from models.ledger.webhooks import SecretBox, WebhookConfig
 from server import demo, protocol
 from server.config import Settings
 
@@ -224,6 +227,31 @@ def cmd_import_results(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_tax_report(args: argparse.Namespace, settings: Settings) -> int:
+    from models.errors import Invalid
+    from server.tax_reports import report_to_file
+
+    if not settings.secret_key:
+        say("PAYOUTS_SECRET_KEY is not set: TINs cannot be decrypted")
+        return 2
+    made: list[str] = []
+
+    async def work() -> None:
+        try:
+            made.append(
+                await report_to_file(Cipher(settings.secret_key), settings.clock(), args.year, args.out, CLI_ACTOR)
+            )
+        except Invalid as e:
+            say(e.message)
+
+    asyncio.run(with_database(settings, work))
+    if not made:
+        return 2
+    print(made[0], flush=True)
+    say(f"{args.out}: the tax year {args.year} report (full TINs: keep it private)")
+    return 0
+
+
 def _database(args: argparse.Namespace, settings: Settings) -> Settings:
     return replace(settings, database_url=args.database_url) if args.database_url else settings
 
@@ -265,6 +293,28 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     created, existing = counts[0]
     print(f"{created} created {existing} existing", flush=True)
     return 0
+
+
+def cmd_webhooks_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.secret_key:
+        say("PAYOUTS_SECRET_KEY is not set: the endpoints' secrets cannot be opened; refusing to start.")
+        return 2
+    asyncio.run(with_database(settings, lambda: deliver_until_stopped(settings)))
+    return 0
+
+
+async def deliver_until_stopped(settings: Settings) -> None:
+    """The delivery worker alone until SIGTERM or SIGINT; attempts in flight finish first (rule 19.4)."""
+    from server.deliveries import DeliveryWorker
+
+    worker = DeliveryWorker(WebhookConfig(SecretBox(settings.secret_key), settings.webhooks), settings.clock)
+    running = asyncio.create_task(worker.run())
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, running.cancel)
+    say("webhook delivery worker running; SIGTERM or SIGINT stops it")
+    with suppress(asyncio.CancelledError):
+        await running
 
 
 def parser() -> argparse.ArgumentParser:
@@ -318,6 +368,14 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--database-url", help="default: PAYOUTS_DATABASE_URL")
     imp.set_defaults(run=cmd_import)
+    tax = sub.add_parser("tax-report", help="write a tax year's totals as CSV for filing software (rule 17)")
+    tax.add_argument("--year", type=int, required=True)
+    tax.add_argument("--out", type=Path, required=True, help="the file to write (created with mode 0600)")
+    tax.set_defaults(run=cmd_tax_report)
+    hooks = sub.add_parser("webhooks", help="outgoing webhooks").add_subparsers(dest="action", required=True)
+    hooks.add_parser(
+        "worker", help="deliver webhook messages (no HTTP server) until SIGTERM/SIGINT; several may run"
+    ).set_defaults(run=cmd_webhooks_worker)
     return p
 
 

@@ -10,6 +10,7 @@ from strawberry.http.websocket_origin import normalize_allowed_origins
 from models.clock import Clock, system_clock
 from models.db import DEFAULT_DATABASE_URL
 from models.digits import natural
+from models.rules.webhooks import WebhookSettings
 
 
 def cors_origins(raw: str) -> tuple[str, ...]:
@@ -54,6 +55,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # browsers on other origins allowed in; empty: same origin only
     clock: Clock = system_clock  # the one source of "now" for requests, the maturity clock and events
     stripe_webhook_secrets: tuple[str, ...] = ()  # none: POST /webhooks/stripe answers 404
+    webhooks: WebhookSettings = WebhookSettings()  # outgoing webhooks (PAYOUTS_WEBHOOK_*, rule 19)
     stripe_mode: str = "live"  # "live" or "test": Stripe events of the other mode book nothing (rule 21)
     # Limits that protect the server (operations-3.md): see the README's table.
     query_max_cost: int = 100_000
@@ -73,6 +75,7 @@ class Settings:
             stripe_webhook_secrets=tuple(
                 s.strip() for s in os.environ.get("PAYOUTS_STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()
             ),
+            webhooks=WebhookSettings.from_env(os.environ),
             stripe_mode=stripe_mode(os.environ.get("PAYOUTS_STRIPE_MODE", "live")),
             query_max_cost=bounded("PAYOUTS_QUERY_MAX_COST", 100_000, 1, 10**15),
             query_timeout_s=bounded("PAYOUTS_QUERY_TIMEOUT_S", 10, 1, 300),

@@ -16,16 +16,28 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from random import Random
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
 from models.clock import system_clock
 from models.db import DEFAULT_DATABASE_URL
-from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, RefundKind, Role
+from models.enums import (
+    ApprovalStatus,
+    ExportScope,
+    PaymentMethodType,
+    PaymentStatus,
+    PayoutMode,
+    RefundKind,
+    Role,
+    TaxClassification,
+    TaxFormKind,
+    TinType,
+)
 from models.global_ids import to_global_id as ledger_id
 from models.ledger.affiliates import create_affiliate, set_approval_status, set_payout_mode, update_payment_details
 from models.ledger.balances import refresh_all
@@ -39,14 +51,17 @@ from models.ledger.catalog import (
 )
 from models.ledger.payment_details import Cipher
 from models.ledger.payment_results import record_payment_return
-from models.ledger.payrun import mark_as_paid
+from models.ledger.payrun import export_payment_details, mark_as_paid
 from models.ledger.program import update_program_settings
 from models.ledger.sales import record_sale, refund_sale
 from models.ledger.stripe import actor_of, receive
+from models.ledger.tax import set_tax_profile
 from models.money import from_minor
 from models.rules.bank_files import checked_iban
 from models.rules.stripe_events import StripeEvent
+from models.rules.tax import US_TIN_CHECKS, AddressInput, ProfileInput
 from models.tables.affiliates import Affiliate
+from models.tables.exports import ExportFile
 from models.tables.payouts import Payout
 from models.tables.products import Product
 from models.tables.tokens import ApiToken, hash_token, new_token
@@ -56,7 +71,7 @@ from server.config import Settings
 ACTOR = "demo"
 SEED = 20240601
 AFFILIATES = 300
-HISTORY_DAYS = 180
+HISTORY_DAYS = 365  # a year of history: the dashboard's chart shows twelve months
 
 # name, price, commission (percent or flat amount), milestones ((percent, delay days) or None: default)
 PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | None]] = [
@@ -73,7 +88,7 @@ PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | 
     ("Ebook bundle", Amount(Decimal("4800"), "JPY"), Decimal("35"), None),
 ]
 DEFAULT_MILESTONES = [(Decimal(100), 30)]  # products without their own: paid 30 days after the sale
-PAY_RUNS_DAYS_AGO = [150, 120, 90, 60, 30]
+PAY_RUNS_DAYS_AGO = [330, 300, 270, 240, 210, 180, 150, 120, 90, 60, 30]
 MINIMUM_SALES = 2
 SEPA_DEBTOR = {
     "name": "Acme Software GmbH",
@@ -265,27 +280,30 @@ class Seeder:
             self.to_decline.append(affiliate.id)
 
     async def pay_runs(self) -> None:
-        """Monthly pay runs in the past: what was DUE then is settled by each one's preferred method.
+        """Monthly pay runs in the past, as the merchant makes them: an export (PREFERRED) of what was
+        DUE then, each group marked as paid with a reference. The last run's CHECK group is left unpaid,
+        so the Pay runs page has a group to mark as paid (and, as time moved on, rows it skips).
 
         Statuses are first recomputed as of the run's date, which is what the operator saw that day.
         """
         for days_ago in PAY_RUNS_DAYS_AGO:
             day = self.now - timedelta(days=days_ago)
             await refresh_all(day)
-            due = await Affiliate.filter(payment_status=PaymentStatus.DUE, payout_mode=PayoutMode.MANUAL).values_list(
-                "id", "preferred_method"
-            )
+            due = Affiliate.filter(payment_status=PaymentStatus.DUE, payout_mode=PayoutMode.MANUAL)
+            export = await export_payment_details(ACTOR, day, scope=ExportScope.PREFERRED, affiliates=due)
+            exported = await ExportFile.filter(export_id=export.id).distinct().values_list("method", flat=True)
+            methods = {PaymentMethodType(m) for m in cast(list[str], exported)}
             for method in PaymentMethodType:
-                ids = [a for a, preferred in due if preferred == method]
-                if ids:
-                    await mark_as_paid(
-                        ACTOR,
-                        day,
-                        method=method,
-                        affiliate_ids=ids,
-                        paid_at=day,
-                        reference=f"{method.value.lower()} run {day.date().isoformat()}",
-                    )
+                if method not in methods or (days_ago == PAY_RUNS_DAYS_AGO[-1] and method is PaymentMethodType.CHECK):
+                    continue
+                await mark_as_paid(
+                    ACTOR,
+                    day,
+                    method=method,
+                    export_id=export.id,
+                    paid_at=day,
+                    reference=f"{method.value.lower()} run {day.date().isoformat()}",
+                )
         await refresh_all(self.now)
         # One PayPal payment of the last run came back: its payee waits for new details (rule 20).
         returned = await Payout.filter(method=PaymentMethodType.PAYPAL, instant=False).order_by("-id").first()
@@ -300,6 +318,25 @@ class Seeder:
             await self.refund(external_id, occurred, product)
         for affiliate_id in self.to_decline:
             await set_approval_status(ACTOR, self.now, affiliate_id=affiliate_id, status=ApprovalStatus.DECLINED)
+
+    async def tax_forms(self) -> None:
+        """Rule 17: a form for every affiliate but one DUE payee, and for another DUE payee a W-8BEN that
+        expired last year: switching `taxFormRequired` on shows both reasons. The hold stays off (a new
+        affiliate needs no form to be paid in the demo). Its own random draws: the rest stays as it was."""
+        rng = Random(SEED + 17)
+        due = cast(
+            list[int],
+            await Affiliate.filter(payment_status=PaymentStatus.DUE).order_by("id").values_list("id", flat=True),
+        )
+        expired, missing = due[:1], due[1:2]
+        today = self.now.date()
+        for affiliate in await Affiliate.all().order_by("id"):
+            if affiliate.id in missing:
+                continue
+            stale = affiliate.id in expired
+            signed = date(today.year - 4, 6, 15) if stale else today - timedelta(rng.randint(1, 700))
+            form = demo_form(rng, affiliate, signed, stale)
+            await set_tax_profile(ACTOR, self.now, affiliate_id=affiliate.id, given=form, cipher=self.cipher)
 
     async def payment_details(self, affiliate: Affiliate, holder: str, *, paypal_only: bool) -> None:
         rng = self.rng
@@ -516,6 +553,35 @@ class Seeder:
         )
 
 
+def demo_form(rng: Random, affiliate: Affiliate, signed: date, foreign: bool) -> ProfileInput:
+    """Two thirds W-9 (a valid random SSN or EIN, python-stdnum's checks), the rest W-8BEN."""
+    if foreign or rng.random() < 1 / 3:
+        city, postal, country = rng.choice([c for c in CITIES if c[2] != "US"])
+        return ProfileInput(
+            TaxFormKind.W8BEN,
+            affiliate.name,
+            AddressInput("1 Main Street", city, country, postal_code=postal),
+            signed,
+            country=country,
+            received_at=signed,
+        )
+    tin_type = rng.choice([TinType.SSN, TinType.EIN])
+    while not US_TIN_CHECKS[tin_type].is_valid(tin := f"{rng.randrange(10**8, 10**9):09d}"):
+        pass
+    return ProfileInput(
+        TaxFormKind.W9,
+        affiliate.name,
+        AddressInput(f"{rng.randint(1, 999)} Main Street", "Springfield", "US", state="IL", postal_code="62701"),
+        signed,
+        tax_classification=TaxClassification.INDIVIDUAL_SOLE_PROPRIETOR
+        if tin_type is TinType.SSN
+        else rng.choice(list(TaxClassification)),
+        tin_type=tin_type,
+        tin=tin,
+        received_at=signed,
+    )
+
+
 async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AFFILIATES) -> Seeded | None:
     """Fill an empty database with the demo program; None when it already holds data.
 
@@ -533,6 +599,7 @@ async def seed(cipher: Cipher, now: datetime | None = None, affiliates: int = AF
         await seeder.pay_runs()
         await seeder.refunds_and_declines()
         await seeder.subscriptions_and_tiers()
+        await seeder.tax_forms()
     return Seeded(affiliates, seeder.sales, seeder.refunds, time.perf_counter() - started)
 
 

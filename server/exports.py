@@ -33,34 +33,41 @@ def signed_link(request: Request) -> SignedLink | None:
     return SignedLink(expires=params.get("expires", ""), by=params.get("by", ""), signature=params["signature"])
 
 
-def export_file_route(
-    cipher: Cipher, links: LinkSigner, admin_token: str | None, clock: Clock = system_clock
-) -> Callable[[Request], Any]:
-    """GET /exports/files/{id}: ADMIN only, by bearer header or by a signed link (docs/operations.md).
+async def admin_download(
+    request: Request, file_id: int | None, links: LinkSigner, admin_token: str | None, clock: Clock, what: str
+) -> tuple[str, dict[str, Any]] | Response:
+    """Who downloads (the actor and what the audit log adds), or the refusal: ADMIN by bearer or signed link.
 
     A bearer header, when sent, decides alone: 401 if it is not a valid token, 403 if not ADMIN.
     Without one, a signed link is needed: 401 when there is none, 403 when it is forged, altered,
     expired, for another file, or its issuer is no longer an ADMIN token.
     """
+    header = request.headers.get("authorization")
+    link = signed_link(request)
+    if header is not None or link is None:
+        principal = await authenticate(header, admin_token, clock())
+        if principal is None:
+            return refused(401, "a valid 'Authorization: Bearer <token>' header or a signed link is required")
+        if principal.role is not Role.ADMIN:
+            return refused(403, f"{what} are for ADMIN tokens")
+        return principal.actor, {}
+    valid = file_id is not None and links.check(file_id, link, clock())
+    if not valid or not await still_admin(link.by, admin_token):
+        return refused(403, "this download link is not valid (altered, for another file, or expired)")
+    return link.by, {"via": "signedLink", "linkExpires": int(link.expires)}
+
+
+def export_file_route(
+    cipher: Cipher, links: LinkSigner, admin_token: str | None, clock: Clock = system_clock
+) -> Callable[[Request], Any]:
+    """GET /exports/files/{id}: ADMIN only, by bearer header or by a signed link (docs/operations.md)."""
 
     async def download(request: Request) -> Response:
-        raw = request.path_params["file_id"]
-        file_id = parse_pk(raw)
-        header = request.headers.get("authorization")
-        link = signed_link(request)
-        details: dict[str, Any] = {}
-        if header is not None or link is None:
-            principal = await authenticate(header, admin_token)
-            if principal is None:
-                return refused(401, "a valid 'Authorization: Bearer <token>' header or a signed link is required")
-            if principal.role is not Role.ADMIN:
-                return refused(403, "export files are for ADMIN tokens")
-            actor = principal.actor
-        else:
-            valid = file_id is not None and links.check(file_id, link, clock())
-            if not valid or not await still_admin(link.by, admin_token):
-                return refused(403, "this download link is not valid (altered, for another file, or expired)")
-            actor, details = link.by, {"via": "signedLink", "linkExpires": int(link.expires)}
+        file_id = parse_pk(request.path_params["file_id"])
+        allowed = await admin_download(request, file_id, links, admin_token, clock, "export files")
+        if isinstance(allowed, Response):
+            return allowed
+        actor, details = allowed
         file = await ExportFile.get_or_none(id=file_id) if file_id is not None else None
         if file is None:
             return refused(404, "no such export file")

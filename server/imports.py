@@ -61,7 +61,7 @@ def _query(request: Request) -> tuple[PaymentResultFormat, int | None] | Respons
 
 def payment_results_route(cipher: Cipher, admin_token: str | None, clock: Clock) -> Callable[[Request], object]:
     async def import_results(request: Request) -> Response:
-        principal = await authenticate(request.headers.get("authorization"), admin_token)
+        principal = await authenticate(request.headers.get("authorization"), admin_token, clock())
         if principal is None:
             return _error(401, "a valid 'Authorization: Bearer <token>' header is required", "UNAUTHENTICATED")
         if principal.role is not Role.ADMIN:

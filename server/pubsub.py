@@ -47,6 +47,7 @@ BACKOFF_MIN, BACKOFF_MAX = 0.1, 5.0  # reconnect delays, doubling
 GAP_MARGIN = timedelta(seconds=30)  # read the outbox from this long before the connection was last seen alive
 SEEN_FOR = 600.0  # seconds a delivered message id is remembered (far beyond GAP_MARGIN + KEEPALIVE)
 PRUNE_EVERY = 60.0
+RECENT = timedelta(seconds=10)  # while connected, the outbox rows of the last RECENT are read every KEEPALIVE
 
 
 class Subscriber:
@@ -102,6 +103,7 @@ class Bus:
         self._subscribers: dict[int | None, set[Subscriber]] = defaultdict(set)
         self._on_change: list[Callable[[], None]] = []
         self._on_revoke: list[Callable[[int], None]] = []
+        self._pruner: asyncio.Task[None] | None = None
 
     @property
     def state(self) -> str:
@@ -109,10 +111,20 @@ class Bus:
         return "ok"
 
     async def start(self) -> None:
-        """Nothing to connect to in-process."""
+        """Nothing to connect to in-process; the outbox rows changes write (for a relay) are pruned."""
+        self._pruner = asyncio.create_task(self._prune_now_and_then())
 
     async def stop(self) -> None:
-        """Nothing to disconnect in-process."""
+        if self._pruner is not None:
+            self._pruner.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._pruner
+
+    async def _prune_now_and_then(self) -> None:
+        while True:
+            await asyncio.sleep(PRUNE_EVERY)
+            with suppress(Exception):  # another process may be pruning; next time then
+                await outbox.prune(self.clock())
 
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call back (in this process) whenever any process reports changed balances."""
@@ -188,14 +200,17 @@ class Bus:
 
 
 class RelayBus(Bus):
-    """A bus across processes that survives a dropped connection without losing messages.
+    """A bus across processes that survives a dropped connection, or a publisher killed, without
+    losing messages.
 
-    Every message is first kept in the database outbox (`models.tables.outbox`) and sent with its id.
+    Every message is kept in the database outbox (`models.tables.outbox`) and sent with its id; a due
+    event's row is written by the change itself, in its transaction (`models.ledger.announcements`).
     A background task holds the connection: when it drops, `state` says "reconnecting" (shown by
     /healthz) and it reconnects with backoff; once subscribed again it reads from the outbox what
     was published since shortly before the connection was last known alive, and delivers what
-    it had not seen. Ids already delivered are remembered for a while, so each message reaches
-    each subscriber of this process once.
+    it had not seen. While connected it also reads the last RECENT seconds of rows every KEEPALIVE:
+    an event whose publisher died between its commit and its send arrives that way. Ids already
+    delivered are remembered for a while, so each message reaches each subscriber of this process once.
     """
 
     def __init__(self, queue_size: int = QUEUE_SIZE, clock: Clock = system_clock) -> None:
@@ -250,10 +265,15 @@ class RelayBus(Bus):
             delay = min(BACKOFF_MAX, delay * 2)
 
     async def _serve(self) -> None:
-        """Until the connection fails: check it every KEEPALIVE seconds, prune now and then."""
+        """Until the connection fails: check it every KEEPALIVE seconds, read the recent outbox rows,
+        prune now and then."""
         while True:
             await self._check()
             self._alive_at = self.clock()
+            try:
+                await self._catch_up(self._alive_at - RECENT)
+            except Exception as e:  # the database is unreachable: the next round reads the same rows
+                log.warning("bus: could not read the outbox (%s)", type(e).__name__)
             now = time.monotonic()
             self._seen = {i: t for i, t in self._seen.items() if now - t < SEEN_FOR}
             if now - self._pruned_at > PRUNE_EVERY:
@@ -264,7 +284,7 @@ class RelayBus(Bus):
     async def _catch_up(self, moment: datetime) -> None:
         missed = [(i, m) for i, m in await outbox.since(moment) if i not in self._seen]
         if missed:
-            log.info("bus: delivering %d messages published while disconnected", len(missed))
+            log.info("bus: delivering %d messages from the outbox that did not arrive live", len(missed))
         for number, message in missed:  # numbered, so the same message arriving live now is dropped
             self.receive(_numbered(message, number))
 
@@ -283,12 +303,33 @@ class RelayBus(Bus):
         for message in encode(events, changed):
             await self.send(message)
 
+    async def announce(self, transitions: Collection[Transition], cause: DueCause) -> None:
+        """After the commit: each event its change wrote to the outbox goes out under that row's id
+        (no second row); what wrote none (a poke for the clocks) goes out as `publish` sends it."""
+        if not transitions:
+            return
+        at = self.clock()
+        written = [t for t in transitions if t.bus_id is not None]
+        rest = [t for t in transitions if t.bus_id is None]
+        try:
+            for t in written:
+                for message in encode(due_events([t], cause, at), True):
+                    assert t.bus_id is not None
+                    await self._relay(_numbered(message, t.bus_id))
+            if rest:
+                await self.publish(due_events(rest, cause, at), changed=True)
+        except Exception:  # the change is committed; its written events still reach every process
+            log.exception("could not publish the due events of %d transitions", len(transitions))
+
     async def send(self, message: str) -> None:
         """Keep the message in the outbox, then carry it, numbered, to every process."""
-        numbered = _numbered(message, await outbox.append(message, self.clock()))
+        await self._relay(_numbered(message, await outbox.append(message, self.clock())))
+
+    async def _relay(self, numbered: str) -> None:
+        """A message kept in the outbox under its number, to every process."""
         try:
             await self._transmit(numbered)
-        except Exception as e:  # kept in the outbox: other processes catch up when their bus reconnects
+        except Exception as e:  # kept in the outbox: other processes read it from there
             log.warning("bus send failed (%s); delivering locally, others catch up from the outbox", type(e).__name__)
             self.receive(numbered)
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from contextlib import suppress
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message, SubscribeMessage
@@ -181,11 +181,19 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def _send_result_stream(self, operation: Operation[Context, None], result_source: StreamResult) -> None:
         """A limit extension refusing in `on_operation` (the 10 kB size) raises out of Strawberry's stream,
-        which would complete the operation with nothing said: answer it as the refusal it is."""
+        which would complete the operation with nothing said: answer it as the refusal it is.
+
+        A query or mutation sent over the socket has the same time limit as over HTTP (TIMEOUT); a
+        subscription is a stream and runs for as long as the client keeps it."""
+        limit = None if _is_subscription(operation) else self.limits.query_timeout_s
         try:
-            await super()._send_result_stream(operation, result_source)
+            async with asyncio.timeout(limit):
+                await super()._send_result_stream(operation, result_source)
         except GraphQLError as error:
             await operation.send_initial_errors([coded(error)])
+        except TimeoutError:
+            message = f"the operation ran longer than {limit} s and was cancelled"
+            await operation.send_initial_errors([GraphQLError(message, extensions={"code": "TIMEOUT"})])
 
     async def _handle_pre_execution_error(self, operation: Operation[Context, None], result: PreExecutionError) -> None:
         """Validation refusals (depth, aliases, unknown fields) carry a code over WebSocket too."""
@@ -214,6 +222,17 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def shutdown(self) -> None:
         self._release()
         await super().shutdown()
+
+
+def _is_subscription(operation: Operation[Context, None]) -> bool:
+    """Whether the operation that runs is a subscription (an unparsable document: as if it were, the
+    parse error is answered by Strawberry)."""
+    try:
+        document = parse(operation.query)
+    except GraphQLError:
+        return True
+    found = get_operation_ast(document, operation.operation_name)
+    return found is None or found.operation is OperationType.SUBSCRIPTION
 
 
 def coded(error: GraphQLError) -> GraphQLError:

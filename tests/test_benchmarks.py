@@ -37,6 +37,7 @@ async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:
     assert report["record_sale"]["floor"]["sales_per_s"] > 0
     assert report["pay_run"]["rows"] == report["pay_run"]["baseline_rows"] > 0
     assert report["statements_per_page"][10] == report["statements_per_page"][500]
+    assert report["tax_statements_per_page"][10] == report["tax_statements_per_page"][500]
 
 
 async def test_the_payees_benchmark_runs_at_a_tiny_scale() -> None:

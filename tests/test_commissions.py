@@ -57,6 +57,7 @@ def settings(database_url: str, clock: MovableClock) -> Settings:
         admin_token=ADMIN_TOKEN,
         clock=clock,
         stripe_webhook_secrets=(SECRET, OLD_SECRET),
+        stripe_mode="test",  # Stripe test-mode events (rule 21: PAYOUTS_STRIPE_MODE)
     )
 
 

@@ -30,6 +30,21 @@ SCREENS = {
     "PayoutDueToast",
     "AffiliateSelfService",
     "ProgramSettings",
+    # the merchant's whole month (issue 22)
+    "Dashboard",
+    "AffiliateTotals",
+    "SetApprovalStatus",
+    "UpdateProgramSettings",
+    "Products",
+    "CreateProduct",
+    "UpdateProduct",
+    "CreateCommissionTier",
+    "PayRuns",
+    "Sales",
+    "SaleFilterChoices",
+    "RefundSale",
+    "ApiTokens",
+    "RevokeToken",
 }
 
 
@@ -195,6 +210,83 @@ async def test_every_operation_runs_on_the_demo_program(live: Live) -> None:
         assert event["due"] == [{"amount": "120.00", "currency": "USD"}]
     finally:
         await close_toasts()
+
+
+async def test_the_month_pages_operations_run_on_the_demo_program(gql: GraphQLClient) -> None:
+    """Dashboard, totals, approvals, settings and products forms, pay runs, sales and refunds, tokens."""
+    await demo.seed(Cipher(SECRET_KEY), affiliates=30)
+    dashboard = await run(gql, "Dashboard")
+    assert {t["currency"] for t in dashboard["affiliateTotals"]} == {"USD", "EUR", "JPY"}
+    assert len(dashboard["commissionByMonth"]) == 12 and any(m["paid"] for m in dashboard["commissionByMonth"])
+    totals = await run(gql, "AffiliateTotals", filter={"paymentStatus": ["DUE"]})
+    assert totals["programSettings"]["minimumPayout"] and totals["affiliateTotals"]
+
+    pending = (await run(gql, "AffiliatesTable", filter={"approvalStatus": ["PENDING"]}))["affiliates"]["edges"]
+    approved = success(
+        (await run(gql, "SetApprovalStatus", affiliateId=pending[0]["node"]["id"], status="APPROVED"))[
+            "setApprovalStatus"
+        ],
+        "SetApprovalStatusSuccess",
+    )["affiliate"]
+    assert approved["approvalStatus"] == "APPROVED"
+
+    settings = {"minimumSales": 1, "minimumPayout": [{"amount": "25.00", "currency": "USD"}],
+                "defaultMilestones": [{"percent": "100", "delayDays": 14}]}  # fmt: skip
+    saved = success(
+        (await run(gql, "UpdateProgramSettings", input=settings))["updateProgramSettings"],
+        "UpdateProgramSettingsSuccess",
+    )
+    assert saved["settings"]["minimumPayout"] == [{"amount": "25.00", "currency": "USD"}]
+
+    created = success(
+        (
+            await run(
+                gql,
+                "CreateProduct",
+                input={
+                    "name": "Masterclass",
+                    "price": {"amount": "450.00", "currency": "EUR"},
+                    "commissionPercent": "20",
+                },
+            )
+        )["createProduct"],
+        "CreateProductSuccess",
+    )["product"]
+    changed = {
+        "productId": created["id"],
+        "commissionFlat": {"amount": "75.00", "currency": "EUR"},
+        "renewalMonths": 12,
+    }
+    success((await run(gql, "UpdateProduct", input=changed))["updateProduct"], "UpdateProductSuccess")
+    tier = {"productId": created["id"], "name": "VIP", "commissionPercent": "30"}
+    success((await run(gql, "CreateCommissionTier", input=tier))["createCommissionTier"], "CreateCommissionTierSuccess")
+    products = [e["node"] for e in (await run(gql, "Products"))["products"]["edges"]]
+    masterclass = next(p for p in products if p["name"] == "Masterclass")
+    assert masterclass["commissionFlat"]["amount"] == "75.00" and masterclass["renewalMonths"] == 12
+    assert [t["name"] for t in masterclass["tiers"]] == ["VIP"]
+
+    runs = (await run(gql, "PayRuns"))["paymentExports"]
+    assert runs["totalCount"] == len(demo.PAY_RUNS_DAYS_AGO)
+    assert not runs["edges"][0]["node"]["paid"]  # the demo leaves its last run's CHECK group unpaid
+    assert all(g["paid"] for e in runs["edges"][1:] for g in e["node"]["groups"])
+
+    choices = await run(gql, "SaleFilterChoices")
+    assert len(choices["affiliates"]["edges"]) == 30
+    sales = (await run(gql, "Sales", filter={"status": ["COMPLETED"]}, first=5))["sales"]
+    assert sales["totalCount"] > 5 and sales["pageInfo"]["hasNextPage"]
+    sale = sales["edges"][0]["node"]
+    refund = {"externalId": sale["externalId"], "amount": {"amount": "1", "currency": sale["amount"]["currency"]}}
+    refunded = success((await run(gql, "RefundSale", input=refund))["refundSale"], "RefundSaleSuccess")["sale"]
+    assert refunded["status"] == "PARTIALLY_REFUNDED"
+
+    success(
+        (await run(gql, "CreateAffiliateToken", affiliateId=approved["id"]))["createAffiliateToken"],
+        "CreateAffiliateTokenSuccess",
+    )
+    tokens = (await run(gql, "ApiTokens"))["apiTokens"]["edges"]
+    mine = next(t["node"] for t in tokens if t["node"]["affiliate"] and t["node"]["affiliate"]["id"] == approved["id"])
+    success((await run(gql, "RevokeToken", id=mine["id"]))["revokeToken"], "RevokeTokenSuccess")
+    assert mine["id"] not in {t["node"]["id"] for t in (await run(gql, "ApiTokens"))["apiTokens"]["edges"]}
 
 
 @pytest.mark.parametrize("name", sorted(SCREENS))

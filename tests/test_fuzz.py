@@ -52,7 +52,7 @@ KNOWN_CODES = {
 
 def ids() -> st.SearchStrategy[Any]:
     """Mostly ids of objects that exist (the seed makes pk 1 to 3 of each), sometimes anything at all."""
-    types = ["Affiliate", "Product", "Sale", "Payout", "PaymentExport", "ApiToken", "AuditEntry"]
+    types = ["Affiliate", "Product", "Sale", "Payout", "PaymentExport", "ApiToken", "AuditEntry", "TaxYearReport"]
     real = st.sampled_from([to_global_id(t, pk) for t in types for pk in (1, 2, 3)])
     return st.one_of(real, real, real, st.text(max_size=30)).map(nodes.String)
 
@@ -67,10 +67,11 @@ SCALARS = {
         st.datetimes().map(lambda d: d.isoformat() + "+00:00"),
         st.sampled_from(["2026-11-23T18:31:21+00:00", "yesterday", "9999-12-31T23:59:59+14:00", ""]),
     ).map(nodes.String),
-    "JSON": st.just(nodes.String("{}")),
     "Date": st.one_of(
-        st.dates().map(lambda d: d.isoformat()), st.sampled_from(["2026-12-01", "tomorrow", "2026-02-30", ""])
+        st.dates().map(lambda d: d.isoformat()),
+        st.sampled_from(["2026-01-10", "2023-06-15", "1999-12-31", "2026-02-30", "today", ""]),
     ).map(nodes.String),
+    "JSON": st.just(nodes.String("{}")),
 }
 
 

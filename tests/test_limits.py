@@ -169,6 +169,16 @@ async def test_a_long_operation_is_cancelled_and_a_huge_answer_refused(database_
             assert codes(body) == ["TIMEOUT"], str(body)[:300]
             assert time.perf_counter() - started < 5
         await gql.ok(TINY)
+        async with websockets.connect(ws_url(server.url), subprotocols=[GRAPHQL_TRANSPORT_WS]) as ws:
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {ADMIN_TOKEN}"}})
+            )
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": COSTLY}}))
+            cancelled = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert cancelled["type"] == "error" and cancelled["payload"][0]["extensions"]["code"] == "TIMEOUT"
+            await ws.send(json.dumps({"type": "ping"}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "pong"}
         assert rss_mb(server) - before < SAME_SIZE_MB
 
 
@@ -217,7 +227,7 @@ async def test_no_body_is_read_before_the_token_and_stalled_connections_are_clos
             opened.append(writer)
             head = b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n"
             writer.write(head + b" " * 65536)  # and never the rest
-            return await asyncio.wait_for(reader.readline(), 10)
+            return await asyncio.wait_for(reader.readline(), 30)
 
         answers = await asyncio.gather(*[without_token() for _ in range(300)])
         assert {answer.split(b" ")[1] for answer in answers} == {b"401"}
@@ -229,7 +239,7 @@ async def test_no_body_is_read_before_the_token_and_stalled_connections_are_clos
             opened.append(writer)
             writer.write(head)
             started = time.perf_counter()
-            answer = await asyncio.wait_for(reader.readline() if status_line else reader.read(), 20)
+            answer = await asyncio.wait_for(reader.readline() if status_line else reader.read(), 30)
             return answer, time.perf_counter() - started
 
         in_headers = [stalled(b"POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bea") for _ in range(300)]
@@ -241,8 +251,8 @@ async def test_no_body_is_read_before_the_token_and_stalled_connections_are_clos
         )
         *closed, (late_body, body_after) = await asyncio.gather(*in_headers, *nothing, body)
         for answer, after in closed:
-            assert answer == b"" and 9 < after < 15
-        assert late_body.startswith(b"HTTP/1.1 408") and 9 < body_after < 15
+            assert answer == b"" and 9 < after < 20, after
+        assert late_body.startswith(b"HTTP/1.1 408") and 9 < body_after < 20, (late_body, body_after)
         for writer in opened:
             writer.close()
         assert rss_mb(server) - before < SAME_SIZE_MB

@@ -17,6 +17,7 @@ import binascii
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -141,6 +142,10 @@ def render(t: GraphQLObjectType, path: list[Step]) -> str:
     return f"{step.name} {{ {body} }}"
 
 
+# Root fields whose required arguments the walk fills in: this year's totals hold the payouts made today.
+ROOT_ARGUMENTS = {"taxYearTotals": f"(year: {datetime.now(UTC).year})"}
+
+
 def queries(world: World) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(label, document, variables) for every path from every root an AFFILIATE token can start."""
     query = GRAPH.query_type
@@ -148,11 +153,13 @@ def queries(world: World) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for name, f in query.fields.items():
         if name == "node":
             continue
-        assert not required_args(f), f"{name}: a root field with required arguments needs a case here"
+        args = ROOT_ARGUMENTS.get(name, "")
+        assert args or not required_args(f), f"{name}: a root field with required arguments needs a case here"
         for target in concrete(get_named_type(f.type)):
-            yield f"{name}", f"{{ {name} {{ {leaves(target)} }} }}", {}
+            yield f"{name}", f"{{ {name}{args} {{ {leaves(target)} }} }}", {}
             for p in paths(target, MAX_FIELDS - 1):
-                yield f"{name}." + ".".join(s.name for s in p), "{ " + render(query, [Step(None, name), *p]) + " }", {}
+                rendered = render(query, [Step(None, name), *p]).replace(name, name + args, 1)
+                yield f"{name}." + ".".join(s.name for s in p), "{ " + rendered + " }", {}
     for gid in world.ids:
         typename = base64.urlsafe_b64decode(gid).decode().partition(":")[0]
         named = GRAPH.type_map[typename]

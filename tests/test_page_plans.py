@@ -218,12 +218,18 @@ async def test_a_page_listing_several_statuses_is_the_page_of_the_whole_selectio
 AUDIT = """query($action: String, $actor: String, $objectId: ID, $after: String) {
   auditLog(action: $action, actor: $actor, objectId: $objectId, first: 50, after: $after) {
     pageInfo { endCursor } edges { node { id } } } }"""
-AFFILIATE_LIST = '{ node(id: "ID") { ... on Affiliate { LIST(first: 50) { edges { node { id } } } } } }'
+
+
+def affiliate_list(affiliate: str, field: str, arguments: str = "", node: str = "id") -> str:
+    """One page of a list on an affiliate."""
+    page = f"{field}({arguments}first: 50) {{ edges {{ node {{ {node} }} }} }}"
+    return f'{{ node(id: "{affiliate}") {{ ... on Affiliate {{ {page} }} }} }}'
 
 
 async def test_program_wide_lists_read_a_page_in_index_order(gql: GraphQLClient, sent: Sent) -> None:
     """The audit log with each of its filters, processor events and payment exports, and an affiliate's
-    sales and payouts: each page read in index order."""
+    sales, payouts, commissions (by role too: a walk of that affiliate's own) and recruits: each page
+    read in index order."""
     await seed()
     affiliate = await create_affiliate(gql)
     for variables in ({}, {"action": "action3"}, {"actor": "token:7"}, {"objectId": affiliate}):
@@ -235,13 +241,16 @@ async def test_program_wide_lists_read_a_page_in_index_order(gql: GraphQLClient,
             after = data["auditLog"]["pageInfo"]["endCursor"]
             if after is None:
                 break
-    lists = {
-        "processor_events": "{ processorEvents(status: APPLIED, first: 50) { edges { node { id } } } }",
-        "payment_exports": "{ paymentExports(first: 50) { edges { node { id } } } }",
-        "sales": AFFILIATE_LIST.replace("LIST", "sales").replace("ID", affiliate),
-        "payouts": AFFILIATE_LIST.replace("LIST", "payouts").replace("ID", affiliate),
-    }
-    for table, query in lists.items():
+    lists = [
+        ("processor_events", "{ processorEvents(status: APPLIED, first: 50) { edges { node { id } } } }"),
+        ("payment_exports", "{ paymentExports(first: 50) { edges { node { id } } } }"),
+        ("sales", affiliate_list(affiliate, "sales")),
+        ("payouts", affiliate_list(affiliate, "payouts")),
+        ("commissions", affiliate_list(affiliate, "commissions")),
+        ("commissions", affiliate_list(affiliate, "commissions", "role: SECOND_TIER, ")),
+        ("affiliates", affiliate_list(affiliate, "recruits", node="name")),
+    ]
+    for table, query in lists:
         sent.statements.clear()
         await gql.ok(query)
         await assert_indexed(sent, table, table != "payment_exports")

@@ -264,7 +264,10 @@ async def test_requests_without_a_valid_token_are_401(client: httpx.AsyncClient,
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
-    assert (response.status_code, response.json()) == (200, {"status": "ok", "bus": "ok"})
+    assert (response.status_code, response.json()) == (
+        200,
+        {"status": "ok", "bus": "ok", "webhooks": {"pending": 0, "oldestDueS": 0.0}},
+    )
 
 
 # --- a constant number of statements per page ---------------------------------------------------

@@ -14,6 +14,8 @@ export type AffiliateFilter = {
   paymentStatus?: Array<PaymentStatus> | null | undefined;
   /** This payout mode. */
   payoutMode?: PayoutMode | null | undefined;
+  /** Only the recruits of this affiliate. */
+  recruitedBy?: string | number | null | undefined;
   /** Part of the name or email, case-insensitive (at most 200 characters). */
   search?: string | null | undefined;
 };
@@ -84,6 +86,46 @@ export type CheckInput = {
   state?: string | null | undefined;
 };
 
+/** A new named tier of a product: a percent or a flat commission, optional milestones. */
+export type CreateCommissionTierInput = {
+  /** A flat amount per sale, in the product's currency. */
+  commissionFlat?: MoneyInput | null | undefined;
+  /** Percent of each sale. */
+  commissionPercent?: string | null | undefined;
+  /** The tier's own milestones; none: the product's. */
+  milestones?: Array<MilestoneInput> | null | undefined;
+  /** Unique within the product. */
+  name: string;
+  /** The product the tier belongs to. */
+  productId: string | number;
+};
+
+/** A new product: give exactly one of commissionPercent and commissionFlat. */
+export type CreateProductInput = {
+  /** A fixed commission per sale, in the price's currency. */
+  commissionFlat?: MoneyInput | null | undefined;
+  /** Commission in percent of each sale: above 0, at most 100, at most 4 decimals (e.g. "30"). */
+  commissionPercent?: string | null | undefined;
+  /** The processor's id for the product (e.g. a Stripe price id); unique. */
+  externalId?: string | null | undefined;
+  /** The product's own payout schedule; null: the program's default milestones. */
+  milestones?: Array<MilestoneInput> | null | undefined;
+  /** Display name. */
+  name: string;
+  /** Default sale amount; its currency becomes the product's. */
+  price: MoneyInput;
+  /** What renewals earn as a flat amount in the product's currency. */
+  renewalCommissionFlat?: MoneyInput | null | undefined;
+  /** What renewals earn as a percent; null: the initial sale's own rate. */
+  renewalCommissionPercent?: string | null | undefined;
+  /** Renewals within this many months of the initial sale earn; null: lifetime. */
+  renewalMonths?: number | null | undefined;
+  /** At most this many renewals earn; null: no limit. */
+  renewalPayments?: number | null | undefined;
+  /** Second-tier percent of each sale amount; null: none. */
+  secondTierCommissionPercent?: string | null | undefined;
+};
+
 /** What made commission become due (payout-rules.md 10). */
 export type DueCause =
   /** A held installment's release time passed. */
@@ -127,7 +169,11 @@ export type IncompleteReason =
   /** The affiliate is not APPROVED. */
   | 'NOT_APPROVED'
   /** Commission is still held by a milestone (see `balances.nextRelease`). */
-  | 'ON_HOLD';
+  | 'ON_HOLD'
+  /** Rule 17: a tax form is required and the payee's W-8 form has expired. */
+  | 'TAX_FORM_EXPIRED'
+  /** Rule 17: a tax form is required and the payee has none on file. */
+  | 'TAX_FORM_MISSING';
 
 /** An installment's state as of now (payout-rules.md 3). */
 export type InstallmentState =
@@ -158,6 +204,22 @@ export type MarkAsPaidInput = {
   paidAt?: string | null | undefined;
   /** Your reference, stored on each payout. */
   reference?: string | null | undefined;
+};
+
+/** One step of a payout schedule; a schedule's percents must add up to exactly 100. */
+export type MilestoneInput = {
+  /** Whole days after the sale, 0 to 3650. */
+  delayDays: number;
+  /** Percent of the commission, above 0 (e.g. "40", "12.5"). */
+  percent: string;
+};
+
+/** An amount sent by a client: never rounded, refused if it does not fit. */
+export type MoneyInput = {
+  /** A decimal string ("12.50"): at most the currency's decimals, above 0, at most 1,000,000,000. */
+  amount: string;
+  /** ISO-4217 currency code (e.g. USD); case-insensitive. */
+  currency: string;
 };
 
 /** Set an affiliate's payment methods: each given method replaces the one on file; methods not given are kept. */
@@ -206,6 +268,25 @@ export type PayoutStatus =
   /** Undone by voidPayout (a mistake, a bounced payment): what it settled is unpaid again. */
   | 'VOIDED';
 
+/** How money went back to the customer. */
+export type RefundKind =
+  /** The customer's bank reversed the payment. */
+  | 'CHARGEBACK'
+  /** The merchant refunded the customer. */
+  | 'REFUND';
+
+/** A refund or chargeback of a recorded sale. */
+export type RefundSaleInput = {
+  /** How much went back, in the sale's currency; null: all not yet refunded. */
+  amount?: MoneyInput | null | undefined;
+  /** The sale's externalId. */
+  externalId: string;
+  /** REFUND or CHARGEBACK; null or absent: REFUND. */
+  kind?: RefundKind | null | undefined;
+  /** When it happened (no offset: UTC); null: now. */
+  occurredAt?: string | null | undefined;
+};
+
 /** What a token may do (payout-rules.md 11). */
 export type Role =
   /** Everything. */
@@ -214,6 +295,20 @@ export type Role =
   | 'AFFILIATE'
   /** Every query; no mutation, no export download. */
   | 'VIEWER';
+
+/** Filters of the program-wide sales list; all optional, combined with AND. */
+export type SaleFilter = {
+  /** Only sales whose (first-tier) affiliate is this one. */
+  affiliateId?: string | number | null | undefined;
+  /** Only sales that occurred at or after this instant (UTC). */
+  occurredFrom?: string | null | undefined;
+  /** Only sales that occurred before this instant (UTC). */
+  occurredTo?: string | null | undefined;
+  /** Only sales of this product. */
+  productId?: string | number | null | undefined;
+  /** Only sales in these states. */
+  status?: Array<SaleStatus> | null | undefined;
+};
 
 /** Where a sale stands after refunds and chargebacks. */
 export type SaleStatus =
@@ -225,6 +320,58 @@ export type SaleStatus =
   | 'PARTIALLY_REFUNDED'
   /** Fully refunded by a REFUND: no commission is left. */
   | 'REFUNDED';
+
+/** A USD reporting threshold to set for a calendar year. */
+export type TaxThresholdInput = {
+  /** The amount in USD, e.g. "2000.00" (above 0). */
+  amount: string;
+  /** The calendar year (2000-2100). */
+  year: number;
+};
+
+/** Only the fields given change; commission already booked never changes. externalId and the renewal terms given as null are cleared. */
+export type UpdateProductInput = {
+  /** Switch future sales to this flat amount (clears commissionPercent). */
+  commissionFlat?: MoneyInput | null | undefined;
+  /** Switch future sales to this percent (clears commissionFlat). */
+  commissionPercent?: string | null | undefined;
+  /** A new processor id (unique); null clears it. */
+  externalId?: string | null | undefined;
+  /** New milestones for future sales; percents add up to 100. */
+  milestones?: Array<MilestoneInput> | null | undefined;
+  /** A new name. */
+  name?: string | null | undefined;
+  /** A new default price for future sales, in the product's currency. */
+  price?: MoneyInput | null | undefined;
+  /** The product to change. */
+  productId: string | number;
+  /** A new flat renewal commission; null clears it. */
+  renewalCommissionFlat?: MoneyInput | null | undefined;
+  /** A new renewal percent; null clears it. */
+  renewalCommissionPercent?: string | null | undefined;
+  /** A new months limit for renewals; null: lifetime. */
+  renewalMonths?: number | null | undefined;
+  /** A new limit on the number of renewals that earn; null: none. */
+  renewalPayments?: number | null | undefined;
+  /** A new second-tier percent for later sales; given as null: no second-tier commission from now on. */
+  secondTierCommissionPercent?: string | null | undefined;
+};
+
+/** Changes to the program settings: only the fields given change. */
+export type UpdateProgramSettingsInput = {
+  /** The default payout schedule (percents add up to 100); applies to later sales. */
+  defaultMilestones?: Array<MilestoneInput> | null | undefined;
+  /** The minimum payout per currency, replacing the whole list; [] removes every minimum. */
+  minimumPayout?: Array<MoneyInput> | null | undefined;
+  /** Sales needed before being DUE (>= 0). */
+  minimumSales?: number | null | undefined;
+  /** Require a valid tax form before any payout (rule 17). */
+  taxFormRequired?: boolean | null | undefined;
+  /** Thresholds to set, by year (other years keep theirs; a year given twice is VALIDATION). */
+  taxReportingThresholds?: Array<TaxThresholdInput> | null | undefined;
+  /** The IANA time zone of the tax calendar year (rule 17.2); an unknown name is VALIDATION. */
+  taxTimeZone?: string | null | undefined;
+};
 
 export type AffiliateDetailQueryVariables = Exact<{
   id: string | number;
@@ -242,12 +389,24 @@ export type AffiliateDetailQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
    | null };
 
 export type AffiliateSelfServiceQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type AffiliateSelfServiceQuery = { me: { id: string, name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, payouts: { edges: Array<{ node: { id: string, method: PaymentMethodType | null, status: PayoutStatus, paidAt: string, amount: { amount: string, currency: string } } }> } } | null };
+
+export type AffiliateTotalsQueryVariables = Exact<{
+  filter?: AffiliateFilter | null | undefined;
+}>;
+
+
+export type AffiliateTotalsQuery = { affiliateTotals: Array<{ currency: string, affiliatesBelowMinimum: number, due: { amount: string, currency: string }, dueBelowMinimum: { amount: string, currency: string } }>, programSettings: { minimumPayout: Array<{ amount: string, currency: string }> } };
 
 export type AffiliatesTableQueryVariables = Exact<{
   filter?: AffiliateFilter | null | undefined;
@@ -258,6 +417,15 @@ export type AffiliatesTableQueryVariables = Exact<{
 
 
 export type AffiliatesTableQuery = { affiliates: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string } }> } }> } };
+
+export type ApiTokensQueryVariables = Exact<{
+  includeRevoked?: boolean | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ApiTokensQuery = { apiTokens: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, role: Role, label: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null, affiliate: { id: string, name: string } | null } }> } };
 
 export type CreateAffiliateTokenMutationVariables = Exact<{
   affiliateId: string | number;
@@ -272,6 +440,39 @@ export type CreateAffiliateTokenMutation = { createAffiliateToken:
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
+export type CreateCommissionTierMutationVariables = Exact<{
+  input: CreateCommissionTierInput;
+}>;
+
+
+export type CreateCommissionTierMutation = { createCommissionTier:
+    | { __typename: 'CreateCommissionTierSuccess', tier: { id: string, name: string } }
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type CreateProductMutationVariables = Exact<{
+  input: CreateProductInput;
+}>;
+
+
+export type CreateProductMutation = { createProduct:
+    | { __typename: 'CreateProductSuccess', product: { id: string, name: string } }
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type DashboardQueryVariables = Exact<{
+  months?: number | null | undefined;
+}>;
+
+
+export type DashboardQuery = { affiliateTotals: Array<{ currency: string, affiliatesBelowMinimum: number, due: { amount: string, currency: string }, dueBelowMinimum: { amount: string, currency: string }, reserve: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string } }>, commissionByMonth: Array<{ month: string, earned: Array<{ amount: string, currency: string }>, paid: Array<{ amount: string, currency: string }> }> };
+
 export type DownloadFileQueryVariables = Exact<{
   exportId: string | number;
 }>;
@@ -282,7 +483,12 @@ export type DownloadFileQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
     | { id: string, groups: Array<{ method: PaymentMethodType, files: Array<{ currency: string, rows: number, downloadUrl: string }> }> }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -315,6 +521,13 @@ export type MarkAsPaidMutation = { markAsPaid:
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
+export type PayRunsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type PayRunsQuery = { paymentExports: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }> } };
+
 export type PayoutDueToastSubscriptionVariables = Exact<{
   affiliateId?: string | number | null | undefined;
 }>;
@@ -322,10 +535,71 @@ export type PayoutDueToastSubscriptionVariables = Exact<{
 
 export type PayoutDueToastSubscription = { payoutBecameDue: { cause: DueCause, at: string, newlyDue: Array<{ amount: string, currency: string }>, due: Array<{ amount: string, currency: string }>, affiliate: { id: string, name: string, paymentStatus: PaymentStatus } } };
 
+export type ProductsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ProductsQuery = { products: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, renewalCommissionPercent: string | null, renewalMonths: number | null, renewalPayments: number | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }>, renewalCommissionFlat: { amount: string, currency: string } | null, tiers: Array<{ id: string, name: string, commissionPercent: string | null, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> }> } }> } };
+
 export type ProgramSettingsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ProgramSettingsQuery = { programSettings: { minimumSales: number, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }> }, products: { totalCount: number, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> } }> } };
+
+export type RefundSaleMutationVariables = Exact<{
+  input: RefundSaleInput;
+}>;
+
+
+export type RefundSaleMutation = { refundSale:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RefundSaleSuccess', sale: { id: string, status: SaleStatus, refunded: { amount: string, currency: string }, commission: { amount: string, currency: string } } }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type RevokeTokenMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeTokenMutation = { revokeToken:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RevokeTokenSuccess', apiToken: { id: string, revokedAt: string | null } }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type SaleFilterChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SaleFilterChoicesQuery = { products: { edges: Array<{ node: { id: string, name: string } }> }, affiliates: { edges: Array<{ node: { id: string, name: string } }> } };
+
+export type SalesQueryVariables = Exact<{
+  filter?: SaleFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SalesQuery = { sales: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, refunded: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, affiliate: { id: string, name: string } } }> } };
+
+export type SetApprovalStatusMutationVariables = Exact<{
+  affiliateId: string | number;
+  status: ApprovalStatus;
+}>;
+
+
+export type SetApprovalStatusMutation = { setApprovalStatus:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'SetApprovalStatusSuccess', affiliate: { id: string, approvalStatus: ApprovalStatus, paymentStatus: PaymentStatus, incompleteReasons: Array<{ reason: IncompleteReason, message: string }> } }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
 
 export type UpdatePaymentDetailsMutationVariables = Exact<{
   input: PaymentDetailsInput;
@@ -337,6 +611,32 @@ export type UpdatePaymentDetailsMutation = { updatePaymentDetails:
     | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
     | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
     | { __typename: 'UpdatePaymentDetailsSuccess', affiliate: { id: string, paymentStatus: PaymentStatus, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }> } }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type UpdateProductMutationVariables = Exact<{
+  input: UpdateProductInput;
+}>;
+
+
+export type UpdateProductMutation = { updateProduct:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'UpdateProductSuccess', product: { id: string, name: string } }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type UpdateProgramSettingsMutationVariables = Exact<{
+  input: UpdateProgramSettingsInput;
+}>;
+
+
+export type UpdateProgramSettingsMutation = { updateProgramSettings:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'UpdateProgramSettingsSuccess', settings: { minimumSales: number, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }> } }
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
@@ -538,6 +838,28 @@ export const AffiliateSelfServiceDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AffiliateSelfServiceQuery, AffiliateSelfServiceQueryVariables>;
+export const AffiliateTotalsDocument = new TypedDocumentString(`
+    query AffiliateTotals($filter: AffiliateFilter) {
+  affiliateTotals(filter: $filter) {
+    currency
+    due {
+      amount
+      currency
+    }
+    dueBelowMinimum {
+      amount
+      currency
+    }
+    affiliatesBelowMinimum
+  }
+  programSettings {
+    minimumPayout {
+      amount
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AffiliateTotalsQuery, AffiliateTotalsQueryVariables>;
 export const AffiliatesTableDocument = new TypedDocumentString(`
     query AffiliatesTable($filter: AffiliateFilter, $sort: AffiliateSort, $first: Int = 50, $after: String) {
   affiliates(filter: $filter, sort: $sort, first: $first, after: $after) {
@@ -593,6 +915,31 @@ export const AffiliatesTableDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AffiliatesTableQuery, AffiliatesTableQueryVariables>;
+export const ApiTokensDocument = new TypedDocumentString(`
+    query ApiTokens($includeRevoked: Boolean = false, $first: Int = 100, $after: String) {
+  apiTokens(includeRevoked: $includeRevoked, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        role
+        label
+        createdAt
+        lastUsedAt
+        revokedAt
+        affiliate {
+          id
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ApiTokensQuery, ApiTokensQueryVariables>;
 export const CreateAffiliateTokenDocument = new TypedDocumentString(`
     mutation CreateAffiliateToken($affiliateId: ID!) {
   createAffiliateToken(affiliateId: $affiliateId) {
@@ -612,6 +959,81 @@ export const CreateAffiliateTokenDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateAffiliateTokenMutation, CreateAffiliateTokenMutationVariables>;
+export const CreateCommissionTierDocument = new TypedDocumentString(`
+    mutation CreateCommissionTier($input: CreateCommissionTierInput!) {
+  createCommissionTier(input: $input) {
+    __typename
+    ... on CreateCommissionTierSuccess {
+      tier {
+        id
+        name
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateCommissionTierMutation, CreateCommissionTierMutationVariables>;
+export const CreateProductDocument = new TypedDocumentString(`
+    mutation CreateProduct($input: CreateProductInput!) {
+  createProduct(input: $input) {
+    __typename
+    ... on CreateProductSuccess {
+      product {
+        id
+        name
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateProductMutation, CreateProductMutationVariables>;
+export const DashboardDocument = new TypedDocumentString(`
+    query Dashboard($months: Int = 12) {
+  affiliateTotals {
+    currency
+    due {
+      amount
+      currency
+    }
+    dueBelowMinimum {
+      amount
+      currency
+    }
+    affiliatesBelowMinimum
+    reserve {
+      amount
+      currency
+    }
+    paid {
+      amount
+      currency
+    }
+    owed {
+      amount
+      currency
+    }
+  }
+  commissionByMonth(months: $months) {
+    month
+    earned {
+      amount
+      currency
+    }
+    paid {
+      amount
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const DownloadFileDocument = new TypedDocumentString(`
     query DownloadFile($exportId: ID!) {
   node(id: $exportId) {
@@ -712,6 +1134,50 @@ export const MarkAsPaidDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<MarkAsPaidMutation, MarkAsPaidMutationVariables>;
+export const PayRunsDocument = new TypedDocumentString(`
+    query PayRuns($after: String) {
+  paymentExports(first: 20, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        createdAt
+        scope
+        paid
+        groups {
+          method
+          affiliateCount
+          paid
+          totals {
+            amount
+            currency
+          }
+          files {
+            currency
+            rows
+            total {
+              amount
+              currency
+            }
+            downloadUrl
+          }
+        }
+        skipped {
+          reason
+          affiliate {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PayRunsQuery, PayRunsQueryVariables>;
 export const PayoutDueToastDocument = new TypedDocumentString(`
     subscription PayoutDueToast($affiliateId: ID) {
   payoutBecameDue(affiliateId: $affiliateId) {
@@ -733,6 +1199,56 @@ export const PayoutDueToastDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PayoutDueToastSubscription, PayoutDueToastSubscriptionVariables>;
+export const ProductsDocument = new TypedDocumentString(`
+    query Products($after: String) {
+  products(first: 100, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        name
+        price {
+          amount
+          currency
+        }
+        commissionPercent
+        commissionFlat {
+          amount
+          currency
+        }
+        milestones {
+          percent
+          delayDays
+        }
+        renewalCommissionPercent
+        renewalCommissionFlat {
+          amount
+          currency
+        }
+        renewalMonths
+        renewalPayments
+        tiers {
+          id
+          name
+          commissionPercent
+          commissionFlat {
+            amount
+            currency
+          }
+          milestones {
+            percent
+            delayDays
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ProductsQuery, ProductsQueryVariables>;
 export const ProgramSettingsDocument = new TypedDocumentString(`
     query ProgramSettings {
   programSettings {
@@ -770,6 +1286,132 @@ export const ProgramSettingsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ProgramSettingsQuery, ProgramSettingsQueryVariables>;
+export const RefundSaleDocument = new TypedDocumentString(`
+    mutation RefundSale($input: RefundSaleInput!) {
+  refundSale(input: $input) {
+    __typename
+    ... on RefundSaleSuccess {
+      sale {
+        id
+        status
+        refunded {
+          amount
+          currency
+        }
+        commission {
+          amount
+          currency
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RefundSaleMutation, RefundSaleMutationVariables>;
+export const RevokeTokenDocument = new TypedDocumentString(`
+    mutation RevokeToken($id: ID!) {
+  revokeToken(id: $id) {
+    __typename
+    ... on RevokeTokenSuccess {
+      apiToken {
+        id
+        revokedAt
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeTokenMutation, RevokeTokenMutationVariables>;
+export const SaleFilterChoicesDocument = new TypedDocumentString(`
+    query SaleFilterChoices {
+  products(first: 500) {
+    edges {
+      node {
+        id
+        name
+      }
+    }
+  }
+  affiliates(sort: NAME, first: 500) {
+    edges {
+      node {
+        id
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SaleFilterChoicesQuery, SaleFilterChoicesQueryVariables>;
+export const SalesDocument = new TypedDocumentString(`
+    query Sales($filter: SaleFilter, $first: Int = 50, $after: String) {
+  sales(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        externalId
+        occurredAt
+        status
+        amount {
+          amount
+          currency
+        }
+        refunded {
+          amount
+          currency
+        }
+        commission {
+          amount
+          currency
+        }
+        product {
+          id
+          name
+        }
+        affiliate {
+          id
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SalesQuery, SalesQueryVariables>;
+export const SetApprovalStatusDocument = new TypedDocumentString(`
+    mutation SetApprovalStatus($affiliateId: ID!, $status: ApprovalStatus!) {
+  setApprovalStatus(affiliateId: $affiliateId, status: $status) {
+    __typename
+    ... on SetApprovalStatusSuccess {
+      affiliate {
+        id
+        approvalStatus
+        paymentStatus
+        incompleteReasons {
+          reason
+          message
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetApprovalStatusMutation, SetApprovalStatusMutationVariables>;
 export const UpdatePaymentDetailsDocument = new TypedDocumentString(`
     mutation UpdatePaymentDetails($input: PaymentDetailsInput!) {
   updatePaymentDetails(input: $input) {
@@ -797,6 +1439,49 @@ export const UpdatePaymentDetailsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpdatePaymentDetailsMutation, UpdatePaymentDetailsMutationVariables>;
+export const UpdateProductDocument = new TypedDocumentString(`
+    mutation UpdateProduct($input: UpdateProductInput!) {
+  updateProduct(input: $input) {
+    __typename
+    ... on UpdateProductSuccess {
+      product {
+        id
+        name
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateProductMutation, UpdateProductMutationVariables>;
+export const UpdateProgramSettingsDocument = new TypedDocumentString(`
+    mutation UpdateProgramSettings($input: UpdateProgramSettingsInput!) {
+  updateProgramSettings(input: $input) {
+    __typename
+    ... on UpdateProgramSettingsSuccess {
+      settings {
+        minimumSales
+        minimumPayout {
+          amount
+          currency
+        }
+        defaultMilestones {
+          percent
+          delayDays
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateProgramSettingsMutation, UpdateProgramSettingsMutationVariables>;
 export const VoidPayoutDocument = new TypedDocumentString(`
     mutation VoidPayout($payoutId: ID!, $reason: String!) {
   voidPayout(payoutId: $payoutId, reason: $reason) {

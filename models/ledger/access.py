@@ -6,8 +6,10 @@ The token itself is returned once and never stored: only its SHA-256 hash is (ru
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from tortoise.exceptions import OperationalError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.enums import Role
@@ -18,6 +20,7 @@ from models.tables.tokens import ApiToken, hash_token, new_token
 from models.validation import text
 
 MAX_LABEL = 200
+TOUCH_EVERY = timedelta(minutes=1)  # lastUsedAt's precision: a busy token writes once a minute, not per request
 
 
 async def create_token(
@@ -53,3 +56,16 @@ async def revoke_token(actor: str, now: datetime, *, token_id: int) -> ApiToken:
             raise Violation("the token is already revoked", "id", code="CONFLICT")
         await audit.record(actor, "revokeToken", "ApiToken", token_id)
     return await ApiToken.get(id=token_id)
+
+
+async def touch_token(row: ApiToken, now: datetime) -> None:
+    """Record that a token was used, at most once a minute; the guard in the UPDATE keeps
+    concurrent requests to one write. Best effort: a busy database never fails the request for it."""
+    if row.last_used_at is not None and now - row.last_used_at < TOUCH_EVERY:
+        return
+    try:
+        await ApiToken.filter(Q(last_used_at=None) | Q(last_used_at__lt=now - TOUCH_EVERY), id=row.id).update(
+            last_used_at=now
+        )
+    except OperationalError:
+        return

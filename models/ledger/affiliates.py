@@ -15,9 +15,10 @@ from typing import Any, cast
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.enums import ApprovalStatus, PaymentMethodType, PayoutMode
+from models.enums import ApprovalStatus, DueCause, PaymentMethodType, PayoutMode
 from models.errors import Invalid, NotFound
 from models.ledger import payment_details
+from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
 from models.ledger.commissions import assign_recruiter, check_recruiter
 from models.ledger.payment_details import Cipher, Details
@@ -150,6 +151,7 @@ async def _set_affiliate_field(
         setattr(affiliate, column, value)
         await affiliate.save(update_fields=[column])
         transitions = await refresh_affiliates([affiliate_id], now)
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(actor, action, "Affiliate", affiliate_id, before=before.value, after=value.value)
     return Changed(await Affiliate.get(id=affiliate_id), transitions)
 
@@ -199,6 +201,7 @@ async def update_payment_details(
             await PaymentReturnHold.filter(affiliate_id=affiliate_id).delete()
         await affiliate.save(update_fields=["preferred_method", "payment_returned"])
         transitions = await refresh_affiliates([affiliate_id], now)
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(
             actor,
             "updatePaymentDetails",

@@ -17,7 +17,8 @@ from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models.enums import ApprovalStatus, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
+from models.enums import ApprovalStatus, DueCause, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
+from models.ledger.announcements import announce_due
 from models.rules.status import (
     AffiliateFacts,
     BalanceFigures,
@@ -30,7 +31,8 @@ from models.rules.status import (
     refresh_affiliate,
     refresh_with_deltas,
 )
-from models.sql import batches, insert_rows, lock_rows, update_rows, update_values
+from models.rules.tax import FORM_COLUMNS, payee_hold
+from models.sql import batches, insert_rows, lock_rows, next_instant, released, update_rows, update_values
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
 from models.tables.commissions import Commission
 from models.tables.payouts import Payout
@@ -170,7 +172,14 @@ def _compute(facts: ChunkFacts, program: ProgramRules, now: datetime) -> dict[in
         a.has_payment_method = a.id in facts.with_methods
         computed[a.id] = refresh_affiliate(
             a.id,
-            AffiliateFacts(a.approval_status, a.payout_mode, a.has_payment_method, a.sales_count, a.payment_returned),
+            AffiliateFacts(
+                a.approval_status,
+                a.payout_mode,
+                a.has_payment_method,
+                a.sales_count,
+                payee_hold(program, a.tax_form, a.tax_form_signed_at, now),
+                a.payment_returned,
+            ),
             a.payment_status,
             facts.before(a.id),
             facts.ledgers.get(a.id, {}),
@@ -243,7 +252,7 @@ async def _apply_chunk(
     ids: list[int], deltas: Mapping[int, Mapping[str, Delta]], now: datetime, program: ProgramRules
 ) -> list[Transition]:
     affiliates = await Affiliate.filter(id__in=ids).values(
-        "id", "approval_status", "payout_mode", "payment_returned", *DERIVED_COLUMNS
+        "id", "approval_status", "payout_mode", "payment_returned", *DERIVED_COLUMNS, *FORM_COLUMNS
     )
     stored: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for b in await Balance.filter(affiliate_id__in=ids).values("id", "affiliate_id", "currency", *BALANCE_COLUMNS):
@@ -264,6 +273,7 @@ async def _apply_chunk(
                 PayoutMode(a["payout_mode"]),
                 a["has_payment_method"],
                 a["sales_count"],
+                payee_hold(program, a["tax_form"], a["tax_form_signed_at"], now),
                 a["payment_returned"],
             ),
             PaymentStatus(a["payment_status"]),
@@ -295,18 +305,13 @@ def _released(balance: dict[str, Any], now: datetime) -> bool:
 
 
 async def matured(now: datetime, limit: int = MATURITY_BATCH) -> list[int]:
-    """Affiliates with a held installment released by `now` and not yet applied, at most `limit` rows.
+    """Affiliates with a held installment released by `now` and not yet applied (or a DUE payee's tax
+    form expired: rule 17.3), at most `limit` rows of each.
 
-    An index range scan on `next_release_at`, read in index order and cut by the LIMIT: its cost
-    is the number of unapplied releases (usually none), never the number of balances.
+    Index range scans on `next_release_at` and `tax_form_expires_at`, read in index order and cut by
+    the LIMIT: their cost is the number of unapplied releases (usually none), never the number of balances.
     """
-    return cast(
-        list[int],
-        await Balance.filter(next_release_at__lte=now)
-        .order_by("next_release_at")
-        .limit(limit)
-        .values_list("affiliate_id", flat=True),
-    )
+    return await released(now, limit)
 
 
 async def apply_maturities(now: datetime, limit: int = MATURITY_BATCH) -> list[Transition]:
@@ -335,13 +340,18 @@ async def _apply_matured(found: list[int], now: datetime) -> list[Transition]:
                 "affiliate_id", flat=True
             ),
         )
-        return await refresh_affiliates(set(ready), now) if ready else []
+        expired = await Affiliate.filter(
+            id__in=sorted(set(found)), payment_status=PaymentStatus.DUE, tax_form_expires_at__lte=now
+        ).values_list("id", flat=True)
+        ready = [*ready, *cast(list[int], expired)]
+        transitions = await refresh_affiliates(set(ready), now) if ready else []
+        await announce_due(transitions, DueCause.MATURED, now)
+        return transitions
 
 
 async def next_maturity() -> datetime | None:
     """When the earliest held installment anywhere is released: what the maturity clock sleeps until."""
-    row = await Balance.filter(next_release_at__not_isnull=True).order_by("next_release_at").first()
-    return row.next_release_at if row else None
+    return await next_instant()
 
 
 async def refresh_all(now: datetime) -> list[Transition]:

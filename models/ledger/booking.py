@@ -28,8 +28,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.enums import ApprovalStatus, CommissionRole, PayoutMode
+from models.enums import ApprovalStatus, CommissionRole, DueCause, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
+from models.ledger.announcements import announce_due
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules
 from models.money import canonical_percent
 from models.rules.commission import (
@@ -44,6 +45,9 @@ from models.rules.commissions import JvEntry, RenewalFacts, SecondTier, Share, r
 from models.rules.payrun import settles_at_sale
 from models.rules.renewals import Assignment, renewal_ended, renewal_rate, tier_at
 from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
+from models.rules.tax import FORM_COLUMNS, FormOnFile, form_on_row, hold, local_date
+from models.rules.webhook_events import BookedSale, CommissionLine, PaidPayout, paid, recorded
+from models.rules.webhooks import Event
 from models.sql import batches, insert_rows, present
 from models.tables import audit
 from models.tables.affiliates import Affiliate
@@ -161,7 +165,7 @@ class _Facts:
 
     existing: dict[str, Sale | None]  # booked externalIds (rows only when answers are wanted)
     subscriptions: dict[str, _Subscription]
-    affiliates: dict[int, tuple[ApprovalStatus, PayoutMode]]
+    affiliates: dict[int, tuple[ApprovalStatus, PayoutMode, FormOnFile | None]]
     products: dict[int, Product]
     assignments: dict[tuple[int, int], list[Assignment]]
     tiers: dict[int, CommissionTier]
@@ -302,12 +306,12 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         second_tier={},
     )
     for chunk in batches(sorted(affiliate_ids)):
-        for a in await Affiliate.filter(id__in=chunk).values(
-            "id", "approval_status", "payout_mode", "payment_returned"
-        ):
+        affiliates = Affiliate.filter(id__in=chunk)
+        for a in await affiliates.values("id", "approval_status", "payout_mode", "payment_returned", *FORM_COLUMNS):
+            form = form_on_row(a["tax_form"], a["tax_form_signed_at"])
             # Rule 20.4: a payee held by a returned payment is booked as for MANUAL meanwhile.
             mode = PayoutMode.MANUAL if a["payment_returned"] else PayoutMode(a["payout_mode"])
-            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode)
+            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode, form)
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
     # Rule 16's terms parsed once per batch, not once per sale.
     for p in facts.products.values():
@@ -353,7 +357,7 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     owner = _owner(initial, line.affiliate_id)
     if owner not in facts.affiliates:
         raise NotFound("no such affiliate", "affiliateId")
-    approval, mode = facts.affiliates[owner]
+    approval = facts.affiliates[owner][0]
     if approval is ApprovalStatus.DECLINED:
         raise Violation("sales cannot be recorded for a declined affiliate", "affiliateId", code="AFFILIATE_DECLINED")
     product = facts.products.get(line.product_id)
@@ -373,6 +377,7 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
         Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended),
         renewal,
         occurred,
+        order.now,
     )
     if subscription is not None:
         facts.subscriptions.setdefault(subscription, _Subscription()).add(
@@ -402,16 +407,24 @@ def _payees(
     first_tier: Share,
     renewal: RenewalFacts | None,
     occurred: datetime,
+    now: datetime,
 ) -> tuple[_Payee, ...]:
-    """Rule 16: the sale's commissions, each with whether its payee is paid instantly."""
+    """Rule 16: the sale's commissions, each with whether its payee is paid instantly (rule 12: an
+    APPROVED PAYPAL_INSTANT payee without a tax-form hold, rule 17.3, as of booking)."""
+    program = facts.program
+    today = local_date(now, program.tax_time_zone)
 
     def declined(payee: int) -> bool:
         return facts.affiliates[payee][0] is ApprovalStatus.DECLINED
 
+    def instant(payee: int) -> bool:
+        approval, mode, form = facts.affiliates[payee]
+        return settles_at_sale(approval, mode, hold(program.tax_form_required, form, today) is not None)
+
     recruiter = recruiter_at(facts.recruiters.get(owner, ()), occurred)
     second = SecondTier(recruiter, facts.second_tier[product.id], recruiter is not None and declined(recruiter))
     return tuple(
-        _Payee(s, n, settles_at_sale(*facts.affiliates[s.payee_id]))
+        _Payee(s, n, instant(s.payee_id))
         for n, s in enumerate(shares(amount, first_tier, second, facts.jv.get(product.id, ()), renewal, occurred))
     )
 
@@ -483,10 +496,11 @@ def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _
 
 async def _insert(
     conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
-) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta]]:
+) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta], list[Event]]:
     """Sales, their commissions, instant payouts, then installments: multi-row INSERTs.
 
-    Returns the new sales by externalId (rows, or ids only) and what they add to each touched balance.
+    Returns the new sales by externalId (rows, or ids only), what they add to each touched balance,
+    and what they tell webhooks (rule 19.3: each sale with its commissions, each instant payout).
     """
     back = ("*",) if rows else ("id", "external_id")
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
@@ -570,7 +584,51 @@ async def _insert(
                     move.opened.append(OpenInstallment(part, release))
     changes = {key: move.delta() for key, move in moves.items()}
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
-    return sales, changes
+    return sales, changes, _events(plans, ids, commissions, payouts, now)
+
+
+def _events(
+    plans: Sequence[_Plan],
+    ids: dict[str, int],
+    commissions: dict[tuple[int, int], int],
+    payouts: dict[str, int],
+    now: datetime,
+) -> list[Event]:
+    booked = [
+        BookedSale(
+            ids[p.external_id],
+            p.external_id,
+            p.product.id,
+            p.affiliate_id,
+            p.amount,
+            p.product.currency,
+            p.occurred_at,
+            p.renewal,
+            p.subscription_id,
+            tuple(
+                CommissionLine(
+                    commissions[(ids[p.external_id], c.position)], c.share.role.value, c.share.payee_id, c.share.amount
+                )
+                for c in p.payees
+            ),
+        )
+        for p in plans
+    ]
+    instant = [
+        PaidPayout(
+            payouts[_instant(p, c)],
+            c.share.payee_id,
+            c.share.amount,
+            p.product.currency,
+            None,
+            p.occurred_at,
+            _instant(p, c),
+        )
+        for p in plans
+        for c in p.payees
+        if c.instant and c.share.amount > 0
+    ]
+    return [*recorded(booked, now), *paid(instant, now)]
 
 
 def _instant(p: _Plan, c: _Payee) -> str:
@@ -647,10 +705,12 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
         plans = [s for s in steps if isinstance(s, _Plan)]
         sales: dict[str, Sale | int] = {}
         changes: dict[tuple[int, str], Delta] = {}
+        events: list[Event] = []
         if plans:
-            sales, changes = await _insert(conn, plans, facts.program, now, rows=not bulk)
+            sales, changes, events = await _insert(conn, plans, facts.program, now, rows=not bulk)
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
         transitions = await apply_changes(changes, now, facts.program)
+        await announce_due(transitions, DueCause.SALE_RECORDED, now, also=events)
         if plans and bulk:
             await audit.record(
                 orders[0].actor,

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from models.enums import DueCause
+from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, refresh_affiliates
 from models.ledger.commissions import lock_sale_payees
 from models.tables import audit
@@ -31,6 +33,7 @@ async def _set_dispute(
         # Paid installments too: if their payout is voided during the dispute, they come back held.
         await Installment.filter(sale_id=sale.id).update(disputed=held)
         transitions = await refresh_affiliates(payees, now)
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(actor, action, "Sale", sale.id, dispute=dispute_id, held=held)
     return Changed(sale, transitions)
 

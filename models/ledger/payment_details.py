@@ -30,13 +30,18 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class Cipher:
     """Encrypts payment details with a key derived (HKDF-SHA256) from the operator's secret."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, label: str = "payment-details") -> None:
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"PAYOUTS_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=b"payment-details").derive(
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"payout-desk", info=label.encode()).derive(
             secret.encode()
         )
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        self._secret = secret
+
+    def sibling(self, label: str) -> Cipher:
+        """A cipher with its own key derived from the same secret under another label (e.g. `tax-tins`)."""
+        return Cipher(self._secret, label)
 
     def encrypt(self, details: dict[str, Any]) -> str:
         return self._fernet.encrypt(json.dumps(details, sort_keys=True).encode()).decode()

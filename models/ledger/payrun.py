@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -36,9 +36,14 @@ from models.ledger.balances import apply_changes, lock_affiliates, program_rules
 from models.ledger.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
 from models.ledger.payment_details import Cipher
 from models.ledger.sales import net_void_against_refunds
+from models.ledger.webhooks import emit
 from models.money import MoneyError, check_currency
+from models.rules import webhook_events
 from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id
 from models.rules.status import AffiliateFacts, BalanceFigures, Delta, ProgramRules, payable_currencies
+from models.rules.tax import FORM_COLUMNS, payee_hold
+from models.rules.webhook_events import ListedFile, PaidPayout
+from models.rules.webhooks import Event
 from models.sql import (
     batches,
     insert_rows,
@@ -50,7 +55,7 @@ from models.sql import (
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.bank_files import ExportFileRow
-from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
+from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun, payment_reference
 from models.tables.payouts import Payout
 from models.tables.sales import Installment, OwedAmount
 from models.transactions import retried
@@ -187,6 +192,7 @@ async def export_payment_details(
             await writer.write(rows, skips)
         await writer.close()
         bank_files = await make_bank_files(export.id, now, sepa_date, cipher) if cipher is not None else []
+        await emit([writer.announced()])
         await audit.record(
             actor,
             "exportPaymentDetails",
@@ -306,6 +312,27 @@ class ExportWriter:
         self.rows += len(values)
         self.skipped += len(skips)
 
+    def announced(self) -> Event:
+        """The export's `export.created` message (rule 19.3): its files, in the order written."""
+        files = sorted([*self.done, *self.files.values()], key=lambda f: f.id)
+        return webhook_events.export_created(
+            export_id=self.export.id,
+            scope=self.export.scope.value,
+            created_at=self.now,
+            skipped=self.skipped,
+            files=[
+                ListedFile(
+                    f.id,
+                    f.method.value,
+                    "PAYPAL_BULK" if f.method is PaymentMethodType.PAYPAL else "CSV",
+                    f.currency,
+                    f.rows,
+                    f.total,
+                )
+                for f in files
+            ],
+        )
+
     async def close(self) -> None:
         for file in [*self.done, *self.files.values()]:
             await file.save(update_fields=["rows", "total", "shared_rows"])
@@ -329,6 +356,9 @@ ROW_COLUMNS = (
 # --- mark as paid -----------------------------------------------------------------------------
 
 
+PAID_AT_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on paidAt, as on a sale's occurredAt
+
+
 @retried
 async def mark_as_paid(
     actor: str,
@@ -345,15 +375,13 @@ async def mark_as_paid(
 ) -> PayRunResult:
     """Settle an export group (or one currency of it), one export file (rule 18.6), or what is due now
     for the listed affiliates."""
-    file: ExportFile | None = None
-    if export_file_id is not None:
-        _file_alone(method, export_id, affiliate_ids, currency)
-        file = await ExportFile.get_or_none(id=export_file_id)
-        if file is None:
-            raise NotFound("no such export file", "exportFileId")
+    file = await _file_alone(export_file_id, method, export_id, affiliate_ids, currency)
+    if file is not None:
         method, export_id = file.method, file.export_id
     else:
         method = _checked_selection(method, export_id, affiliate_ids, currency)
+    if paid_at is not None and paid_at > now + PAID_AT_TOLERANCE:  # a tax year counts payouts by paidAt (17.4)
+        raise Invalid("paidAt must not be more than 5 minutes ahead of now", "paidAt")
     if reference is not None:
         reference = text(reference, "reference")
     key = text(idempotency_key, "idempotencyKey", limit=MAX_KEY) if idempotency_key is not None else None
@@ -372,6 +400,7 @@ async def mark_as_paid(
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
+            await emit(webhook_events.paid(_paid(payouts, claims), now))
             # What moved is known from the claims themselves: no sum over any history.
             await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
@@ -421,13 +450,17 @@ def _checked_selection(
     return method
 
 
-def _file_alone(
+async def _file_alone(
+    export_file_id: int | None,
     method: PaymentMethodType | None,
     export_id: int | None,
     affiliate_ids: Collection[int] | None,
     currency: str | None,
-) -> None:
-    """exportFileId names everything markAsPaid settles: nothing else may be given."""
+) -> ExportFile | None:
+    """The file markAsPaid(exportFileId) settles (None without one): it names everything, so nothing
+    else may be given."""
+    if export_file_id is None:
+        return None
     for given, name in (
         (export_id, "exportId"),
         (affiliate_ids, "affiliateIds"),
@@ -436,6 +469,10 @@ def _file_alone(
     ):
         if given is not None:
             raise Invalid(f"exportFileId names the file: {name} is not given with it", name)
+    file = await ExportFile.get_or_none(id=export_file_id)
+    if file is None:
+        raise NotFound("no such export file", "exportFileId")
+    return file
 
 
 async def _result_of(run: PayRun) -> PayRunResult:
@@ -622,6 +659,7 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
                 "approval_status",
                 "has_payment_method",
                 "sales_count",
+                *FORM_COLUMNS,
                 "payment_returned",
             )
         ):
@@ -630,6 +668,7 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
                 PayoutMode(a["payout_mode"]),
                 a["has_payment_method"],
                 a["sales_count"],
+                payee_hold(program, a["tax_form"], a["tax_form_signed_at"], now),
                 a["payment_returned"],
             )
             own = open_claims.get(a["id"], [])
@@ -714,6 +753,28 @@ async def _settle(
     return made
 
 
+def _paid(payouts: Sequence[Payout], claims: Sequence[Claim]) -> list[PaidPayout]:
+    """The payouts a run made, as `payout.paid` tells them (an export's row gives its reference)."""
+    rows = {(c.affiliate_id, c.currency): c.row for c in claims}
+    made: list[PaidPayout] = []
+    for p in payouts:
+        row = rows.get((p.affiliate_id, p.currency))
+        made.append(
+            PaidPayout(
+                p.id,
+                p.affiliate_id,
+                p.amount,
+                p.currency,
+                None if p.method is None else PaymentMethodType(p.method).value,
+                p.paid_at,
+                p.reference,
+                p.export_id,
+                None if row is None or p.export_id is None else payment_reference(p.export_id, row.id),
+            )
+        )
+    return made
+
+
 def _claimed(changed: int, expected: int) -> None:
     """Every row a run claims must still have been unsettled: any row already taken aborts the run."""
     if changed != expected:
@@ -743,6 +804,18 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
             raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
         netted = await unsettle(payout, now, reason, PayoutVoidSource.MANUAL)
         await refresh_affiliates([payout.affiliate_id], now)
+        await emit(
+            [
+                webhook_events.voided(
+                    payout_id=payout_id,
+                    affiliate_id=payout.affiliate_id,
+                    amount=payout.amount,
+                    currency=payout.currency,
+                    at=now,
+                    reason=reason,
+                )
+            ]
+        )
         await audit.record(
             actor,
             "voidPayout",

@@ -8,8 +8,11 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from models.enums import DueCause
 from models.errors import Invalid
+from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, refresh_all
+from models.ledger.tax import TaxSettings, apply_tax_settings
 from models.tables import audit
 from models.tables.program import SETTINGS_ID, ProgramSettings, milestones_to_json
 from models.transactions import retried
@@ -26,6 +29,7 @@ async def update_program_settings(
     minimum_sales: int | None = None,
     minimum_payout: Sequence[Amount] | None = None,
     default_milestones: Sequence[tuple[Decimal, int]] | None = None,
+    tax: TaxSettings | None = None,
 ) -> Changed[ProgramSettings]:
     """Change only the fields given; an empty minimumPayout list removes every minimum."""
     if minimum_sales is not None and not 0 <= minimum_sales <= MAX_SALES_MINIMUM:
@@ -49,7 +53,10 @@ async def update_program_settings(
             settings.minimum_payout = changed["minimumPayout"] = minimums
         if parsed is not None:
             settings.default_milestones = changed["defaultMilestones"] = milestones_to_json(parsed)
+        if tax is not None:
+            changed.update(await apply_tax_settings(settings, tax))
         await settings.save()
         transitions = await refresh_all(now)
+        await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(actor, "updateProgramSettings", "ProgramSettings", SETTINGS_ID, **changed)
     return Changed(settings, transitions)

@@ -20,6 +20,8 @@ from models.ledger import booking
 from models.ledger.balances import Changed, refresh_affiliates
 from models.ledger.booking import Order, RecordedSale, SaleLine
 from models.ledger.commissions import lock_sale_payees
+from models.ledger.webhooks import emit
+from models.rules import webhook_events
 from models.rules.commission import (
     InstallmentSlice,
     OwedSlice,
@@ -117,6 +119,25 @@ async def refund_sale(
         sale.status = sale_status(sale.amount, sale.refunded, kind)
         await sale.save(update_fields=["refunded", "commission", "last_refund_kind", "status"])
         transitions = await refresh_affiliates({c.affiliate_id for c in commissions}, now)
+        await emit(
+            [
+                webhook_events.refunded(
+                    sale_id=sale.id,
+                    external_id=external_id,
+                    currency=sale.currency,
+                    kind=kind,
+                    refund=refund,
+                    refunded_total=sale.refunded,
+                    status=sale.status.value,
+                    occurred_at=occurred,
+                    commissions=[
+                        webhook_events.CommissionLine(c.id, c.role.value, c.affiliate_id, c.amount, cut)
+                        for c, cut in zip(commissions, cuts, strict=True)
+                    ],
+                    at=now,
+                )
+            ]
+        )
         await audit.record(
             actor,
             "refundSale",

@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('payouts', '0007_reads_affiliate_search')]
+    dependencies = [('payouts', '0013_api_token_last_used')]  # re-chained after main's latest when main was merged in
 
     initial = False
 

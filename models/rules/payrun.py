@@ -27,12 +27,12 @@ from models.rules.status import (
 # --- PayPal Instant Payment and the pay run by affiliate id (rules 7, 9 and 12) ------------------
 
 
-def settles_at_sale(approval: ApprovalStatus, mode: PayoutMode) -> bool:
-    """Rule 12: PayPal Instant Payment applies only to an APPROVED affiliate.
+def settles_at_sale(approval: ApprovalStatus, mode: PayoutMode, tax_held: bool = False) -> bool:
+    """Rule 12: PayPal Instant Payment applies only to an APPROVED affiliate with no tax-form hold (17.3).
 
-    Anyone else's sale is booked as for MANUAL: milestones, held and due, reason NOT_APPROVED.
+    Anyone else's sale is booked as for MANUAL: milestones, held and due, reason NOT_APPROVED (or the hold's).
     """
-    return mode is PayoutMode.PAYPAL_INSTANT and approval is ApprovalStatus.APPROVED
+    return mode is PayoutMode.PAYPAL_INSTANT and approval is ApprovalStatus.APPROVED and not tax_held
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ def pay_by_id(
         blockers = eligibility_reasons(replace(facts, payout_mode=PayoutMode.MANUAL), program)
         if blockers:
             return PayByIdChoice(skip_reason=f"not due: {status.value} ({'; '.join(m for _, m in blockers)})")
+    elif facts.tax_hold is not None:  # rule 17.3: "not due: DUE_INCOMPLETE (tax form missing)"
+        label = facts.tax_hold[0].value.lower().replace("_", " ")
+        return PayByIdChoice(skip_reason=f"not due: {PaymentStatus.DUE_INCOMPLETE.value} ({label})")
     elif status is not PaymentStatus.DUE:
         return PayByIdChoice(skip_reason=f"not due: {status.value}")
     payable = payable_currencies(balances, program)

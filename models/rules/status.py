@@ -6,7 +6,7 @@ What one affiliate's stored balances and status become, from the facts the ledge
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from models.enums import (
@@ -100,6 +100,7 @@ class AffiliateFacts:
     payout_mode: PayoutMode
     has_payment_method: bool
     sales_count: int
+    tax_hold: tuple[IncompleteReason, str] | None = None  # rule 17.3, as of the refresh's `now`
     payment_returned: str | None = None  # rule 20.4: the hold's message while a returned payment holds the payee
 
 
@@ -108,6 +109,9 @@ class ProgramRules:
     minimum_sales: int = 0
     minimum_payout: Mapping[str, int] = field(default_factory=dict)
     default_milestones: tuple[Milestone, ...] = DEFAULT_MILESTONES
+    tax_form_required: bool = False  # rule 17
+    tax_time_zone: str = "UTC"
+    tax_thresholds: Mapping[int, int] = field(default_factory=dict)  # entered by the merchant, USD cents
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,8 @@ def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Re
                 f"{facts.sales_count} of {program.minimum_sales} required sales",
             )
         )
+    if facts.tax_hold is not None:
+        reasons.append(facts.tax_hold)
     return reasons
 
 
@@ -226,6 +232,7 @@ class Transition:
     after_status: PaymentStatus
     before_due: dict[str, int]
     after_due: dict[str, int]
+    bus_id: int | None = field(default=None, compare=False)  # its bus outbox row, once announced
 
     @property
     def newly_due(self) -> dict[str, int]:
@@ -371,13 +378,7 @@ def refresh_with_deltas(
     for currency, delta in deltas.items():
         figures[currency] = moved_figures(before.get(currency), currency, delta, now)
     ordered = tuple(figures[c] for c in sorted(figures))
-    after = AffiliateFacts(
-        facts.approval,
-        facts.payout_mode,
-        facts.has_payment_method,
-        facts.sales_count + sum(d.sales for d in deltas.values()),
-        facts.payment_returned,
-    )
+    after = replace(facts, sales_count=facts.sales_count + sum(d.sales for d in deltas.values()))
     status = status_of(after, ordered, program)
     transition = Transition(
         affiliate_id=affiliate_id,

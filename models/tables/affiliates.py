@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode
+from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, TaxFormKind
 
 
 class Affiliate(Model):
@@ -35,6 +35,12 @@ class Affiliate(Model):
     )
     recruited_by_id: int | None
     recruited_at = fields.DatetimeField(null=True)
+    # The current tax form's facts the hold needs (rule 17), copied by setTaxProfile/removeTaxProfile.
+    tax_form: fields.Field[TaxFormKind | None] = fields.CharEnumField(  # type: ignore[assignment]
+        TaxFormKind, null=True
+    )
+    tax_form_signed_at = fields.DateField(null=True)
+    tax_form_expires_at = fields.DatetimeField(null=True)  # a W-8's expiry instant in the program's tax time zone
     # Rule 20.4: the PAYMENT_RETURNED message while a returned payment holds the payee (details: PaymentReturnHold).
     payment_returned = fields.CharField(max_length=300, null=True)
 
@@ -56,6 +62,7 @@ class Affiliate(Model):
             ("payout_mode", "name", "id"),
             ("payout_mode", "due_rank", "id"),
             ("recruited_by_id", "recruited_at", "id"),
+            ("payment_status", "tax_form_expires_at"),  # DUE payees whose W-8 expires next (the clock)
         )
 
 

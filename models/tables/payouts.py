@@ -36,4 +36,8 @@ class Payout(Model):
 
     class Meta:
         table = "payouts"
-        indexes = (("affiliate_id", "id"), ("export_row_id",))
+        indexes = (
+            ("affiliate_id", "id"),
+            ("affiliate_id", "paid_at"),
+            ("export_row_id",),
+        )  # the second: a tax year's payouts

@@ -35,6 +35,10 @@ class ProgramSettings(Model):
     minimum_payout: dict[str, int] = fields.JSONField(default=dict)  # currency -> minor units
     default_milestones: list[list[object]] = fields.JSONField(default=default_milestones_json)
     updated_at = fields.DatetimeField(auto_now=True)
+    # Rule 17: hold payees without a valid tax form; thresholds entered (year -> USD cents); the tax calendar.
+    tax_form_required = fields.BooleanField(default=False, db_default=False)
+    tax_thresholds: dict[str, int] | None = fields.JSONField(null=True)
+    tax_time_zone = fields.CharField(max_length=64, default="UTC", db_default="UTC")
     sepa_debtor: dict[str, str] | None = fields.JSONField(null=True)  # rule 18.3: the account SEPA files debit
     sepa_max_transactions_per_file = fields.IntField(default=5000, db_default=5000)
 
@@ -46,4 +50,7 @@ class ProgramSettings(Model):
             minimum_sales=self.minimum_sales,
             minimum_payout=dict(self.minimum_payout),
             default_milestones=milestones_from_json(self.default_milestones) or DEFAULT_MILESTONES,
+            tax_form_required=self.tax_form_required,
+            tax_time_zone=self.tax_time_zone,
+            tax_thresholds={int(year): int(cents) for year, cents in (self.tax_thresholds or {}).items()},
         )

@@ -35,6 +35,7 @@ class ApiToken(Model):
     label = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)  # touched at most once a minute (models.ledger.access.touch_token)
 
     class Meta:
         table = "api_tokens"

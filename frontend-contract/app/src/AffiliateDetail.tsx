@@ -3,16 +3,20 @@ import { useCallback, useEffect, useState } from 'react';
 import {
   AffiliateDetailDocument,
   CreateAffiliateTokenDocument,
+  SetApprovalStatusDocument,
   VoidPayoutDocument,
   type AffiliateDetailQuery,
+  type ApprovalStatus,
 } from '../../generated/graphql';
-import { request } from './api';
+import { loginLink, request, succeeded } from './api';
 import { StatusBadge } from './AffiliatesTable';
+import { Scroll } from './Dialog';
 import { METHOD_LABEL, date, money } from './format';
 
 type Affiliate = Extract<NonNullable<AffiliateDetailQuery['node']>, { name: string }>;
 
 export function AffiliateDetail({ id }: { id: string }) {
+  const [copied, setCopied] = useState(false);
   const [affiliate, setAffiliate] = useState<Affiliate | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [token, setToken] = useState<string | null>(null);
@@ -54,6 +58,19 @@ export function AffiliateDetail({ id }: { id: string }) {
       return null;
     });
 
+  const decide = (status: ApprovalStatus) =>
+    act(async () => {
+      succeeded((await request(SetApprovalStatusDocument, { affiliateId: id, status })).setApprovalStatus, 'SetApprovalStatusSuccess');
+      await load();
+      return null;
+    });
+  const copy = (text: string) =>
+    act(async () => {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      return null;
+    });
+
   if (!affiliate) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
   return (
     <section>
@@ -62,8 +79,14 @@ export function AffiliateDetail({ id }: { id: string }) {
       <p className="muted">
         {affiliate.email} · {affiliate.approvalStatus.toLowerCase()} · {affiliate.payoutMode === 'PAYPAL_INSTANT' ? 'PayPal instant payment' : 'paid by hand'} · {affiliate.salesCount} sales
       </p>
-      <p>
+      <p className="actions">
         <StatusBadge status={affiliate.paymentStatus} reasons={affiliate.incompleteReasons.map((r) => r.message)} />
+        {affiliate.approvalStatus !== 'APPROVED' && (
+          <button type="button" onClick={() => void decide('APPROVED')}>Approve</button>
+        )}
+        {affiliate.approvalStatus !== 'DECLINED' && (
+          <button type="button" className="secondary" onClick={() => void decide('DECLINED')}>Decline</button>
+        )}
       </p>
       {affiliate.incompleteReasons.length > 0 && (
         <ul className="reasons">
@@ -72,7 +95,7 @@ export function AffiliateDetail({ id }: { id: string }) {
       )}
       {error && <p className="error" role="alert">{error}</p>}
       <h2>Balances</h2>
-      <table className="grid compact">
+      <Scroll label="Balances"><table className="grid compact">
         <thead>
           <tr><th>Currency</th><th>Earned</th><th>Reserve</th><th>Due</th><th>Paid</th><th>Owed</th><th>Next release</th></tr>
         </thead>
@@ -89,7 +112,7 @@ export function AffiliateDetail({ id }: { id: string }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></Scroll>
       <h2>Payment methods</h2>
       <ul>
         {affiliate.paymentMethods.map((m) => (
@@ -99,14 +122,21 @@ export function AffiliateDetail({ id }: { id: string }) {
       </ul>
       <p>
         <button type="button" className="secondary" onClick={() => void createToken()}>Create a self-service token</button>
-        {token && (
-          <span className="token">
-            Shown once: <code data-testid="affiliate-token">{token}</code>
-          </span>
-        )}
       </p>
+      {token && (
+        <div className="token" role="group" aria-label="The new self-service token">
+          <p>
+            Shown once: <code data-testid="affiliate-token">{token}</code>{' '}
+            <button type="button" className="secondary" onClick={() => void copy(token)}>Copy</button>
+            {copied && <span role="status"> Copied.</span>}
+          </p>
+          <p>
+            Login link for {affiliate.name}: <a data-testid="login-link" href={loginLink(token)}>{loginLink(token)}</a>
+          </p>
+        </div>
+      )}
       <h2>Payouts ({affiliate.payouts.totalCount})</h2>
-      <table className="grid compact">
+      <Scroll label="Payouts"><table className="grid compact">
         <thead>
           <tr><th>Paid</th><th>Amount</th><th>Method</th><th>Reference</th><th>Status</th><th></th></tr>
         </thead>
@@ -131,9 +161,9 @@ export function AffiliateDetail({ id }: { id: string }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></Scroll>
       <h2>Sales ({affiliate.sales.totalCount})</h2>
-      <table className="grid compact">
+      <Scroll label="Sales"><table className="grid compact">
         <thead>
           <tr><th>Date</th><th>Product</th><th>Amount</th><th>Commission</th><th>Status</th><th>Installments</th></tr>
         </thead>
@@ -149,7 +179,7 @@ export function AffiliateDetail({ id }: { id: string }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></Scroll>
     </section>
   );
 }

@@ -3,15 +3,17 @@ import { useEffect, useState } from 'react';
 import {
   DownloadFileDocument,
   ExportDialogDocument,
-  MarkAsPaidDocument,
   ProgramSettingsDocument,
+  type AffiliateFilter,
   type ExportDialogMutation,
   type ExportScope,
   type PaymentMethodType,
 } from '../../generated/graphql';
-import { download, request } from './api';
+import { download, request, succeeded } from './api';
 import type { Row } from './AffiliatesTable';
+import { Dialog, Scroll } from './Dialog';
 import { METHOD_LABEL, atLeast, isZero, money, moneyList, sumByCurrency } from './format';
+import { MarkAsPaidDialog, type PayableGroup } from './MarkAsPaidDialog';
 
 type Export = Extract<ExportDialogMutation['exportPaymentDetails'], { __typename: 'ExportPaymentDetailsSuccess' }>['export'];
 const METHODS: PaymentMethodType[] = ['PAYPAL', 'BANK_WIRE', 'CHECK'];
@@ -38,14 +40,30 @@ function preview(affiliates: Row[], minimums: readonly Money[]) {
   }));
 }
 
-export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClose: (changed: boolean) => void }) {
+/** Fresh links of an export's file (signed ones expire after a few minutes), then the download. */
+export async function downloadFile(exportId: string, method: PaymentMethodType, index: number): Promise<void> {
+  const data = await request(DownloadFileDocument, { exportId });
+  const node = data.node;
+  const group = node && 'groups' in node ? node.groups.find((g) => g.method === method) : undefined;
+  const file = group?.files[index];
+  if (!file) throw new Error('the file is gone');
+  await download(file.downloadUrl);
+}
+
+/** `filter` set: every affiliate it matches ("Select all N matching"), else the ticked rows. */
+export function ExportDialog({ affiliates, filter, onClose }: { affiliates: Row[]; filter: AffiliateFilter | null; onClose: (changed: boolean) => void }) {
   const [scope, setScope] = useState<ExportScope>('PREFERRED');
   const [result, setResult] = useState<Export | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [paid, setPaid] = useState<string[]>([]);
+  const [paying, setPaying] = useState<PayableGroup | null>(null);
   const [minimums, setMinimums] = useState<readonly Money[] | null>(null);
   const notDue = affiliates.filter((a) => a.paymentStatus !== 'DUE').length;
+  /** Due amounts of the DUE affiliates that stay out of the files: below their currency's minimum. */
+  const leftOut = minimums
+    ? affiliates.filter((a) => a.paymentStatus === 'DUE').flatMap((a) => a.balances.map((b) => b.due)).filter((d) => !isZero(d) && !payable(d, minimums))
+    : [];
   useEffect(() => {
     request(ProgramSettingsDocument, {}).then((d) => setMinimums(d.programSettings.minimumPayout), (e: Error) => setError(e.message));
   }, []);
@@ -63,40 +81,25 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
   };
   const doExport = () =>
     run(async () => {
-      const data = await request(ExportDialogDocument, { input: { scope, affiliateIds: affiliates.map((a) => a.id) } });
-      const payload = data.exportPaymentDetails;
-      if (payload.__typename !== 'ExportPaymentDetailsSuccess') throw new Error('message' in payload ? payload.message : 'export refused');
-      setResult(payload.export);
+      const input = filter ? { scope, filter } : { scope, affiliateIds: affiliates.map((a) => a.id) };
+      const data = await request(ExportDialogDocument, { input });
+      setResult(succeeded(data.exportPaymentDetails, 'ExportPaymentDetailsSuccess').export);
     });
-  const doDownload = (method: PaymentMethodType, index: number) =>
-    run(async () => {
-      // Fresh links: signed ones expire after a few minutes.
-      const data = await request(DownloadFileDocument, { exportId: result!.id });
-      const node = data.node;
-      const group = node && 'groups' in node ? node.groups.find((g) => g.method === method) : undefined;
-      const file = group?.files[index];
-      if (!file) throw new Error('the file is gone');
-      await download(file.downloadUrl);
-    });
-  const doMarkPaid = (method: PaymentMethodType) =>
-    run(async () => {
-      const data = await request(MarkAsPaidDocument, {
-        input: { exportId: result!.id, method, reference: `pay run ${new Date().toISOString().slice(0, 10)}` },
-      });
-      const payload = data.markAsPaid;
-      if (payload.__typename !== 'MarkAsPaidSuccess') throw new Error('message' in payload ? payload.message : 'refused');
-      setPaid((list) => [...list, method]);
-    });
+  const doDownload = (method: PaymentMethodType, index: number) => run(() => downloadFile(result!.id, method, index));
 
   return (
-    <div className="backdrop">
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="export-title">
-        <h2 id="export-title">Export payment details</h2>
+    <Dialog title="Export payment details" onClose={() => onClose(result !== null)}>
         {!result ? (
           <>
             <p>
               {affiliates.length} affiliate(s) ticked{notDue > 0 && `; ${notDue} not DUE will be skipped`}.
             </p>
+            {leftOut.length > 0 && (
+              <p className="below" data-testid="left-out">
+                Left out, below the minimum payout: {moneyList(sumByCurrency(leftOut))} ({leftOut.length} amount(s)); they stay due.
+              </p>
+            )}
+            <Scroll label="What each payment type would export">
             <table className="grid compact" data-testid="scope-summary">
               <thead>
                 <tr>
@@ -115,6 +118,7 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
                 ))}
               </tbody>
             </table>
+            </Scroll>
             <fieldset className="scope">
               <legend>Scope</legend>
               <label>
@@ -136,6 +140,7 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
             <p>
               Export {result.scope} created {new Date(result.createdAt).toUTCString()}.
             </p>
+            <Scroll label="The export's groups and files">
             <table className="grid compact" data-testid="export-groups">
               <thead>
                 <tr>
@@ -171,7 +176,7 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
                       {g.paid || paid.includes(g.method) ? (
                         <span className="badge due">Paid</span>
                       ) : (
-                        <button type="button" disabled={busy} onClick={() => void doMarkPaid(g.method)}>
+                        <button type="button" disabled={busy} onClick={() => setPaying(g)}>
                           Mark as paid
                         </button>
                       )}
@@ -180,6 +185,7 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
                 ))}
               </tbody>
             </table>
+            </Scroll>
             {result.groups.length === 0 && <p className="muted">Nothing to export.</p>}
             {result.skipped.length > 0 && (
               <details>
@@ -199,7 +205,16 @@ export function ExportDialog({ affiliates, onClose }: { affiliates: Row[]; onClo
           </>
         )}
         {error && <p className="error" role="alert">{error}</p>}
-      </div>
-    </div>
+        {paying && result && (
+          <MarkAsPaidDialog
+            exportId={result.id}
+            group={paying}
+            onClose={(done) => {
+              if (done) setPaid((list) => [...list, paying.method]);
+              setPaying(null);
+            }}
+          />
+        )}
+    </Dialog>
   );
 }

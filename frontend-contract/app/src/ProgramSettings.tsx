@@ -1,47 +1,79 @@
-// The program's rules at a glance: minimums, default milestones, products and their commission.
+// The program's rules as a form: minimum sales, a minimum payout per currency (one field per currency
+// the program sells in; empty: no minimum), default milestones. (The SEPA debtor account slots in here.)
 import { useEffect, useState } from 'react';
-import { ProgramSettingsDocument, type ProgramSettingsQuery } from '../../generated/graphql';
-import { request } from './api';
-import { money, moneyList } from './format';
-
-type Milestone = { percent: string; delayDays: number };
-const milestones = (list: readonly Milestone[]) => list.map((m) => `${m.percent}% after ${m.delayDays} days`).join(', ');
+import { ProgramSettingsDocument, UpdateProgramSettingsDocument } from '../../generated/graphql';
+import { request, succeeded } from './api';
+import { useQuery } from './hooks';
+import { Milestones, fromDrafts, toDrafts, type MilestoneDraft } from './Milestones';
 
 export function ProgramSettings() {
-  const [data, setData] = useState<ProgramSettingsQuery | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error, reload } = useQuery(ProgramSettingsDocument, {});
+  const [minimumSales, setMinimumSales] = useState('0');
+  const [minimums, setMinimums] = useState<Record<string, string>>({});
+  const [milestones, setMilestones] = useState<MilestoneDraft[]>([]);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
   useEffect(() => {
-    request(ProgramSettingsDocument, {}).then(setData, (e: Error) => setError(e.message));
-  }, []);
+    if (!data) return;
+    const s = data.programSettings;
+    setMinimumSales(String(s.minimumSales));
+    setMinimums(Object.fromEntries(s.minimumPayout.map((m) => [m.currency, m.amount])));
+    setMilestones(toDrafts(s.defaultMilestones));
+  }, [data]);
+
   if (!data) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
-  const s = data.programSettings;
+  const currencies = [
+    ...new Set([...data.products.edges.map((e) => e.node.price.currency), ...data.programSettings.minimumPayout.map((m) => m.currency)]),
+  ].sort();
+
+  const save = async () => {
+    setBusy(true);
+    try {
+      const input = {
+        minimumSales: Number(minimumSales),
+        minimumPayout: currencies.filter((c) => minimums[c]?.trim()).map((c) => ({ amount: minimums[c].trim(), currency: c })),
+        defaultMilestones: fromDrafts(milestones),
+      };
+      succeeded((await request(UpdateProgramSettingsDocument, { input })).updateProgramSettings, 'UpdateProgramSettingsSuccess');
+      setMessage({ ok: true, text: 'Program settings saved.' });
+      await reload();
+    } catch (e) {
+      setMessage({ ok: false, text: (e as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <section>
       <h1>Program settings</h1>
-      <dl className="settings">
-        <dt>Minimum sales before a payout</dt>
-        <dd>{s.minimumSales}</dd>
-        <dt>Minimum payout</dt>
-        <dd>{moneyList(s.minimumPayout)}</dd>
-        <dt>Default payout milestones</dt>
-        <dd>{milestones(s.defaultMilestones)}</dd>
-      </dl>
-      <h2>Products ({data.products.totalCount})</h2>
-      <table className="grid compact">
-        <thead>
-          <tr><th>Product</th><th>Price</th><th>Commission</th><th>Milestones</th></tr>
-        </thead>
-        <tbody>
-          {data.products.edges.map(({ node: p }) => (
-            <tr key={p.id}>
-              <td>{p.name}</td>
-              <td className="num">{money(p.price)}</td>
-              <td className="num">{p.commissionFlat ? money(p.commissionFlat) : `${p.commissionPercent}%`}</td>
-              <td>{milestones(p.milestones)}</td>
-            </tr>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <label className="field">
+          Minimum sales
+          <input name="minimumSales" type="number" min={0} required value={minimumSales} onChange={(e) => setMinimumSales(e.target.value)} />
+        </label>
+        <fieldset>
+          <legend>Minimum payout per currency (empty: no minimum)</legend>
+          {currencies.map((c) => (
+            <label key={c} className="field">
+              Minimum payout {c}
+              <input inputMode="decimal" value={minimums[c] ?? ''} onChange={(e) => setMinimums({ ...minimums, [c]: e.target.value })} />
+            </label>
           ))}
-        </tbody>
-      </table>
+        </fieldset>
+        <Milestones legend="Default milestones (products without their own)" value={milestones} onChange={setMilestones} />
+        <div className="buttons">
+          <button type="submit" disabled={busy}>Save</button>
+        </div>
+        {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+      </form>
     </section>
   );
 }

@@ -8,6 +8,7 @@ import {
 } from '../../generated/graphql';
 import { request } from './api';
 import { StatusBadge } from './AffiliatesTable';
+import { Scroll } from './Dialog';
 import { METHOD_LABEL, date, money } from './format';
 
 type Me = NonNullable<AffiliateSelfServiceQuery['me']>;
@@ -62,6 +63,7 @@ export function SelfService() {
         <ul className="reasons">{me.incompleteReasons.map((r) => <li key={r.reason}>{r.message}</li>)}</ul>
       )}
       <h2>Your commission</h2>
+      <Scroll label="Your commission">
       <table className="grid compact">
         <thead>
           <tr><th>Currency</th><th>On hold</th><th>Due</th><th>Paid</th><th>Owed</th><th>Next release</th></tr>
@@ -79,6 +81,7 @@ export function SelfService() {
           ))}
         </tbody>
       </table>
+      </Scroll>
       <h2>Payment details</h2>
       <ul data-testid="methods">
         {me.paymentMethods.map((m) => (

@@ -68,3 +68,25 @@ export async function download(url: string): Promise<void> {
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
+
+/** A mutation payload's success member, or an ApiError with the refusal's message (a typed Error member). */
+export function succeeded<P extends { __typename: string }, N extends P['__typename']>(
+  payload: P, typename: N,
+): Extract<P, { __typename: N }> {
+  if (payload.__typename === typename) return payload as Extract<P, { __typename: N }>;
+  throw new ApiError('message' in payload && typeof payload.message === 'string' ? payload.message : 'refused');
+}
+
+/** `/app/#token=<token>` (a self-service login link): the token is kept for this tab and dropped from the address. */
+export function tokenFromLink(): void {
+  const token = new URLSearchParams(window.location.hash.replace(/^#/, '')).get('token');
+  if (token) {
+    session.token = token;
+    history.replaceState(null, '', `${window.location.pathname}#/`);
+  }
+}
+
+/** The login link a self-service token comes with. */
+export function loginLink(token: string): string {
+  return `${window.location.origin}/app/#token=${encodeURIComponent(token)}`;
+}

@@ -1,27 +1,35 @@
-// The reference merchant app: token login, then the pay run (merchant) or the self-service page (affiliate).
+// The reference merchant app: token login (or a self-service login link, /app/#token=...), then the
+// merchant's pages (one route each, state in the URL) or the affiliate's self-service page.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { HashRouter, NavLink, Route, Routes, useParams } from 'react-router';
 import { AffiliateSelfServiceDocument } from '../../generated/graphql';
 import { AffiliateDetail } from './AffiliateDetail';
 import { AffiliatesTable } from './AffiliatesTable';
-import { closeSubscriptions, request, session } from './api';
+import { ApiTokens } from './ApiTokens';
+import { closeSubscriptions, request, session, tokenFromLink } from './api';
+import { Dashboard } from './Dashboard';
 import { Login } from './Login';
+import { PayRuns } from './PayRuns';
+import { Products } from './Products';
 import { ProgramSettings } from './ProgramSettings';
+import { Sales } from './Sales';
 import { SelfService } from './SelfService';
 import { Toasts } from './Toasts';
 import './style.css';
 
 type Role = 'merchant' | 'affiliate';
 
-function useHashRoute(): string {
-  const [hash, setHash] = useState(window.location.hash);
-  useEffect(() => {
-    const onChange = () => setHash(window.location.hash);
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return hash.replace(/^#/, '') || '/affiliates';
-}
+/** The merchant's pages: [path, navigation name, page]. A later page adds one line here. */
+const PAGES: [string, string, React.ReactNode][] = [
+  ['/', 'Dashboard', <Dashboard />],
+  ['/affiliates', 'Affiliates', <AffiliatesTable />],
+  ['/sales', 'Sales', <Sales />],
+  ['/products', 'Products', <Products />],
+  ['/pay-runs', 'Pay runs', <PayRuns />],
+  ['/settings', 'Program settings', <ProgramSettings />],
+  ['/tokens', 'API tokens', <ApiTokens />],
+];
 
 /** `me` answers for an AFFILIATE token only; any other valid token is the merchant's. */
 async function roleOf(): Promise<Role> {
@@ -33,7 +41,6 @@ function App() {
   const [role, setRole] = useState<Role | null>(null);
   const [checking, setChecking] = useState(Boolean(session.token));
   const [error, setError] = useState<string | null>(null);
-  const route = useHashRoute();
 
   const logIn = async (token: string) => {
     session.token = token;
@@ -66,22 +73,35 @@ function App() {
       </Shell>
     );
   }
-  const detail = /^\/affiliates\/(.+)$/.exec(route);
   return (
     <Shell
       onLogOut={logOut}
       nav={
         <>
-          <a href="#/affiliates" className={route === '/affiliates' ? 'active' : ''}>Affiliates</a>
-          <a href="#/settings" className={route === '/settings' ? 'active' : ''}>Program settings</a>
-          <a href="/graphql" target="_blank" rel="noreferrer">GraphiQL</a>
+          {PAGES.map(([path, name]) => (
+            <NavLink key={path} to={path} end>
+              {name}
+            </NavLink>
+          ))}
+          <a href="/graphql">GraphiQL</a>
         </>
       }
     >
       <Toasts />
-      {detail ? <AffiliateDetail id={decodeURIComponent(detail[1])} /> : route === '/settings' ? <ProgramSettings /> : <AffiliatesTable />}
+      <Routes>
+        {PAGES.map(([path, , page]) => (
+          <Route key={path} path={path} element={page} />
+        ))}
+        <Route path="/affiliates/:id" element={<AffiliatePage />} />
+        <Route path="*" element={<p>No such page. <NavLink to="/">Dashboard</NavLink></p>} />
+      </Routes>
     </Shell>
   );
+}
+
+function AffiliatePage() {
+  const { id = '' } = useParams();
+  return <AffiliateDetail key={id} id={id} />;
 }
 
 function Shell({ nav, onLogOut, children }: { nav: React.ReactNode; onLogOut: () => void; children: React.ReactNode }) {
@@ -89,7 +109,7 @@ function Shell({ nav, onLogOut, children }: { nav: React.ReactNode; onLogOut: ()
     <>
       <header className="bar">
         <strong>Payout desk</strong>
-        <nav>{nav}</nav>
+        {nav && <nav aria-label="Pages">{nav}</nav>}
         <button type="button" className="link" onClick={onLogOut}>Log out</button>
       </header>
       <main className="page">{children}</main>
@@ -97,8 +117,11 @@ function Shell({ nav, onLogOut, children }: { nav: React.ReactNode; onLogOut: ()
   );
 }
 
+tokenFromLink();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <HashRouter>
+      <App />
+    </HashRouter>
   </StrictMode>,
 );
