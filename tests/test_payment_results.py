@@ -102,6 +102,10 @@ def outcomes(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 async def test_paypal_returned_voids_holds_and_reimport_changes_nothing(gql):
     export_id, ids, payouts = await paid_paypal_export(gql)
+    endpoint = f"""mutation($input: CreateWebhookEndpointInput!) {{ createWebhookEndpoint(input: $input) {{
+      __typename {ERROR} }} }}"""
+    hook = {"url": "https://hooks.example.com/desk", "eventTypes": ["payout.voided"]}
+    assert "Error" not in (await gql.ok(endpoint, input=hook))["createWebhookEndpoint"]["__typename"]
     content = batch_details(
         item("DUCD94GX5M8NQ", "RETURNED", number(ids["ann"]), "ann.pay@example.com"),
         item("KLMN12345", "SUCCESS", None, "BOB.pay@example.com"),  # no sender_item_id: matched by receiver
@@ -136,6 +140,8 @@ async def test_paypal_returned_voids_holds_and_reimport_changes_nothing(gql):
         "payout": {"id": payouts["ann"]},
     }
     assert (await affiliate(gql, ids["ann"]))["balances"][0]["due"]["amount"] == "10.01"
+    messages = await gql.ok('{ webhookMessages(type: "payout.voided") { totalCount } }')
+    assert messages["webhookMessages"]["totalCount"] == 1  # 20.2: the void is announced
 
     again = await run_import(gql, "PAYPAL_PAYOUTS_JSON", content, export_id)
     assert outcomes(again) == [("RETURNED", "ALREADY_APPLIED"), ("SUCCESS", "ALREADY_APPLIED")]

@@ -804,18 +804,6 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
             raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
         netted = await unsettle(payout, now, reason, PayoutVoidSource.MANUAL)
         await refresh_affiliates([payout.affiliate_id], now)
-        await emit(
-            [
-                webhook_events.voided(
-                    payout_id=payout_id,
-                    affiliate_id=payout.affiliate_id,
-                    amount=payout.amount,
-                    currency=payout.currency,
-                    at=now,
-                    reason=reason,
-                )
-            ]
-        )
         await audit.record(
             actor,
             "voidPayout",
@@ -846,4 +834,17 @@ async def unsettle(
         raise Violation("this payout was voided meanwhile", "payoutId", code="CONFLICT")
     await Installment.filter(payout_id=payout.id).update(payout_id=None)
     await OwedAmount.filter(recovered_by_id=payout.id).update(recovered_by_id=None)
+    # Every void announces payout.voided (rule 19.3), by hand or from a payment result (20.2).
+    await emit(
+        [
+            webhook_events.voided(
+                payout_id=payout.id,
+                affiliate_id=payout.affiliate_id,
+                amount=payout.amount,
+                currency=payout.currency,
+                at=now,
+                reason=reason,
+            )
+        ]
+    )
     return await net_void_against_refunds(payout.affiliate_id, payout.currency, payout.id)
