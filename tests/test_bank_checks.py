@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from models.enums import TaxClassification, TaxFormKind
 from models.rules.bank_files import (
     checked_bic,
     checked_execution_date,
@@ -18,6 +19,7 @@ from models.rules.bank_files import (
     sepa_message_id,
     sepa_verdict,
     wise_file_name,
+    wise_receiver_type,
     wise_verdict,
 )
 from models.rules.commission import RuleError
@@ -116,3 +118,11 @@ async def test_details_are_checked_when_saved(gql):
     assert data["updatePaymentDetails"]["affiliate"]["paymentMethods"] == [
         {"type": "BANK_WIRE", "summary": "IBAN ****3000"}
     ]
+
+
+def test_wise_receiver_type_follows_the_tax_form():
+    assert wise_receiver_type(None, None) == "PERSON"
+    assert wise_receiver_type(TaxFormKind.W8BEN, None) == "PERSON"
+    assert wise_receiver_type(TaxFormKind.W8BENE, None) == "BUSINESS"
+    assert wise_receiver_type(TaxFormKind.W9, TaxClassification.INDIVIDUAL_SOLE_PROPRIETOR) == "PERSON"
+    assert wise_receiver_type(TaxFormKind.W9, TaxClassification.LLC_C) == "BUSINESS"

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PaymentStatus
+from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PaymentStatus, TaxClassification, TaxFormKind
 from models.ledger import payrun
 from models.ledger.balances import apply_maturities
 from models.ledger.bank_files import BASE_FORMATS
@@ -24,12 +24,21 @@ from models.ledger.payment_details import BENEFICIARY_ADDRESS, Cipher
 from models.ledger.sepa import DOCUMENT_TAIL, document_head, transaction, validate
 from models.ledger.wise import WISE_HEADER, wise_cells
 from models.money import format_money, from_minor
-from models.rules.bank_files import base_file_name, sepa_file_name, sepa_verdict, wise_file_name, wise_verdict
+from models.rules.bank_files import (
+    PERSON,
+    base_file_name,
+    sepa_file_name,
+    sepa_verdict,
+    wise_file_name,
+    wise_receiver_type,
+    wise_verdict,
+)
 from models.rules.payrun import spreadsheet_safe
 from models.tables import audit
 from models.tables.affiliates import Affiliate
 from models.tables.bank_files import ExportFileRow
 from models.tables.exports import ExportFile, ExportRow, ExportSkip, payment_reference
+from models.tables.tax import TaxProfile
 
 BATCH = 1000
 FILE_COLUMNS = ("id", "affiliate_id", "currency", "amount", "details", "also_in")
@@ -178,17 +187,19 @@ async def csv_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str]:
     """A CSV file's text (the group's CSV, PayPal's bulk file, Wise's batch), one chunk per batch of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    header: list[str] | None
-    cells: Cells
-    if file.format is ExportFileFormat.WISE_BATCH_CSV:
-        header, cells = WISE_HEADER, _wise
-    else:
-        header, cells = FORMATS[file.method]
+    wise = file.format is ExportFileFormat.WISE_BATCH_CSV
+    header, cells = (WISE_HEADER, None) if wise else FORMATS[file.method]
     if header:
         writer.writerow(header)
     async for rows in file_rows(file):
+        receivers = await _receiver_types([r.affiliate_id for r in rows]) if wise else {}
         for row in rows:
-            writer.writerow(cells(row, cipher.decrypt(row.details), reference(file.export_id, row)))
+            details, ref = cipher.decrypt(row.details), reference(file.export_id, row)
+            if cells is None:
+                iban = wise_verdict(details).iban
+                writer.writerow(wise_cells(ref, row.amount, details, iban, receivers.get(row.affiliate_id, PERSON)))
+            else:
+                writer.writerow(cells(row, details, ref))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -196,8 +207,13 @@ async def csv_chunks(file: ExportFile, cipher: Cipher) -> AsyncIterator[str]:
         yield buffer.getvalue()
 
 
-def _wise(row: ExportRow, details: dict[str, Any], ref: str) -> list[str]:
-    return wise_cells(ref, row.amount, details, wise_verdict(details).iban)
+async def _receiver_types(affiliate_ids: list[int]) -> dict[int, str]:
+    """Wise's receiverType of these payees, from their current tax form (rule 18.4): one query a batch."""
+    forms = TaxProfile.filter(current_of__in=affiliate_ids)
+    return {
+        a: wise_receiver_type(TaxFormKind(kind), TaxClassification(c) if c else None)
+        for a, kind, c in await forms.values_list("current_of", "kind", "tax_classification")
+    }
 
 
 async def sepa_transactions(file: ExportFile, cipher: Cipher) -> AsyncIterator[list[str]]:

@@ -21,10 +21,7 @@ WISE_HEADER = [
 ]
 
 
-def wise_cells(reference: str, amount: int, details: dict[str, Any], iban: str) -> list[str]:
-    """One row: the payee receives exactly the amount (`target`: fees on the merchant).
-
-    receiverType is PERSON: BUSINESS needs the payee's tax profile (rule 17), not kept by this desk yet.
-    """
+def wise_cells(reference: str, amount: int, details: dict[str, Any], iban: str, receiver_type: str) -> list[str]:
+    """One row: the payee receives exactly the amount (`target`: fees on the merchant)."""
     holder = spreadsheet_safe(str(details.get("accountHolder") or ""))
-    return [holder, "", reference, "", "PERSON", "target", str(from_minor(amount, "EUR")), "EUR", "EUR", iban]
+    return [holder, "", reference, "", receiver_type, "target", str(from_minor(amount, "EUR")), "EUR", "EUR", iban]

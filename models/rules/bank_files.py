@@ -12,6 +12,7 @@ from schwifty import BIC, IBAN, registry
 from schwifty.exceptions import InvalidChecksumDigits, InvalidCountryCode, InvalidLength, SchwiftyException
 from text_unidecode import unidecode  # type: ignore[import-untyped]
 
+from models.enums import TaxClassification, TaxFormKind
 from models.rules.commission import RuleError
 
 SEPA_MAX_AMOUNT = 99_999_999_999  # EUR 999,999,999.99 in cents (EPC)
@@ -178,3 +179,15 @@ def checked_debtor(raw: dict[str, str | None]) -> dict[str, str]:
         "addressLine2": _debtor_text(raw, "addressLine2", LINE_LENGTH),
     }
     return {k: v for k, v in values.items() if v}
+
+
+PERSON, BUSINESS = "PERSON", "BUSINESS"
+
+
+def wise_receiver_type(kind: TaxFormKind | None, classification: TaxClassification | None) -> str:
+    """BUSINESS for a W-8BEN-E, or a W-9 of anything but an individual or sole proprietor; else PERSON."""
+    if kind is TaxFormKind.W8BENE:
+        return BUSINESS
+    if kind is TaxFormKind.W9 and classification not in (None, TaxClassification.INDIVIDUAL_SOLE_PROPRIETOR):
+        return BUSINESS
+    return PERSON
