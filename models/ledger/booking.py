@@ -307,9 +307,12 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         second_tier={},
     )
     for chunk in batches(sorted(affiliate_ids)):
-        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode", *FORM_COLUMNS):
+        affiliates = Affiliate.filter(id__in=chunk)
+        for a in await affiliates.values("id", "approval_status", "payout_mode", "payment_returned", *FORM_COLUMNS):
             form = form_on_row(a["tax_form"], a["tax_form_signed_at"])
-            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]), form)
+            # Rule 20.4: a payee held by a returned payment is booked as for MANUAL meanwhile.
+            mode = PayoutMode.MANUAL if a["payment_returned"] else PayoutMode(a["payout_mode"])
+            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode, form)
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
     # Rule 16's terms parsed once per batch, not once per sale.
     for p in facts.products.values():
