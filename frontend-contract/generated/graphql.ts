@@ -139,6 +139,8 @@ export type DueCause =
 export type ExportPaymentDetailsInput = {
   /** The ticked affiliates (at most 10000); not with filter. */
   affiliateIds?: Array<string | number> | null | undefined;
+  /** SEPA files' requested execution date; null: the export's own date (UTC). Not in the past, at most 365 days ahead. */
+  executionDate?: string | null | undefined;
   /** The affiliates a filter selects ("tick all"); not with affiliateIds. */
   filter?: AffiliateFilter | null | undefined;
   /** PROVIDED or PREFERRED. */
@@ -170,6 +172,8 @@ export type IncompleteReason =
   | 'NOT_APPROVED'
   /** Commission is still held by a milestone (see `balances.nextRelease`). */
   | 'ON_HOLD'
+  /** A payment to the payee came back (rule 20): held until its payment details are updated. */
+  | 'PAYMENT_RETURNED'
   /** Rule 17: a tax form is required and the payee's W-8 form has expired. */
   | 'TAX_FORM_EXPIRED'
   /** Rule 17: a tax form is required and the payee has none on file. */
@@ -194,6 +198,8 @@ export type MarkAsPaidInput = {
   affiliateIds?: Array<string | number> | null | undefined;
   /** With exportId: only that currency's file of the group; null: every currency. */
   currency?: string | null | undefined;
+  /** Settle exactly the rows of this export file (e.g. the SEPA file the bank executed); not with exportId, affiliateIds, method or currency. */
+  exportFileId?: string | number | null | undefined;
   /** The export whose group was paid. */
   exportId?: string | number | null | undefined;
   /** A key of your choice: a retry with the same key returns the first call's result and settles nothing more. */
@@ -321,6 +327,26 @@ export type SaleStatus =
   /** Fully refunded by a REFUND: no commission is left. */
   | 'REFUNDED';
 
+/** The SEPA debtor account to set (rule 18). */
+export type SepaDebtorInput = {
+  /** Address line 1 (at most 70 characters). */
+  addressLine1?: string | null | undefined;
+  /** Address line 2 (at most 70 characters). */
+  addressLine2?: string | null | undefined;
+  /** A valid BIC (8 or 11 characters). */
+  bic: string;
+  /** ISO 3166 alpha-2 country code. */
+  country: string;
+  /** A valid IBAN of a SEPA country (spaces allowed). */
+  iban: string;
+  /** Debtor name: 1-70 characters of the EPC character set after transliteration. */
+  name: string;
+  /** Postal code (at most 16 characters). */
+  postalCode?: string | null | undefined;
+  /** Town name (1-35 characters). */
+  townName: string;
+};
+
 /** A USD reporting threshold to set for a calendar year. */
 export type TaxThresholdInput = {
   /** The amount in USD, e.g. "2000.00" (above 0). */
@@ -359,12 +385,18 @@ export type UpdateProductInput = {
 
 /** Changes to the program settings: only the fields given change. */
 export type UpdateProgramSettingsInput = {
+  /** true: remove the SEPA debtor account (no SEPA files from then on); not with sepaDebtor. */
+  clearSepaDebtor?: boolean | null | undefined;
   /** The default payout schedule (percents add up to 100); applies to later sales. */
   defaultMilestones?: Array<MilestoneInput> | null | undefined;
   /** The minimum payout per currency, replacing the whole list; [] removes every minimum. */
   minimumPayout?: Array<MoneyInput> | null | undefined;
   /** Sales needed before being DUE (>= 0). */
   minimumSales?: number | null | undefined;
+  /** Set the SEPA debtor account. */
+  sepaDebtor?: SepaDebtorInput | null | undefined;
+  /** Transactions per SEPA file, 1 to 100000. */
+  sepaMaxTransactionsPerFile?: number | null | undefined;
   /** Require a valid tax form before any payout (rule 17). */
   taxFormRequired?: boolean | null | undefined;
   /** Thresholds to set, by year (other years keep theirs; a year given twice is VALIDATION). */
@@ -381,6 +413,8 @@ export type AffiliateDetailQueryVariables = Exact<{
 
 export type AffiliateDetailQuery = { node:
     | { name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, createdAt: string, id: string, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, sales: { totalCount: number, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, installments: Array<{ releaseAt: string, state: InstallmentState, amount: { amount: string, currency: string } }> } }> }, payouts: { totalCount: number, edges: Array<{ node: { id: string, method: PaymentMethodType | null, instant: boolean, status: PayoutStatus, paidAt: string, reference: string | null, amount: { amount: string, currency: string } } }> } }
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -484,7 +518,9 @@ export type DownloadFileQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
     | { id: string, groups: Array<{ method: PaymentMethodType, files: Array<{ currency: string, rows: number, downloadUrl: string }> }> }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
