@@ -35,8 +35,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from models.db import SQLITE_CACHE_KIB
-from models.rules.commission import commission_for_sale, split_commission
-from models.tables.program import milestones_from_json
+from models.rules.commission import commission_for_sale, milestones_from_json, split_commission
 
 
 @dataclass(frozen=True)

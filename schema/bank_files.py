@@ -9,7 +9,7 @@ import strawberry
 
 from models.enums import ExportFileFormat, Role
 from models.ledger import bank_files
-from models.tables.exports import payment_reference
+from models.rules.payrun import payment_reference
 from models.tables.program import SETTINGS_ID, ProgramSettings
 from schema.context import Info
 from schema.described import described_enum

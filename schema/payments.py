@@ -12,12 +12,12 @@ from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, Payou
 from models.errors import Invalid
 from models.ledger import payrun
 from models.ledger.bank_files import BASE_FORMATS
-from models.ledger.export_files import file_name
+from models.ledger.export_files import file_name, shared_rows
+from models.rules.payrun import payment_reference
 from models.signed_links import file_path
 from models.tables.exports import ExportFile as ExportFileRow
 from models.tables.exports import ExportRow as ExportRowRow
 from models.tables.exports import PaymentExport as ExportRow
-from models.tables.exports import payment_reference, shared_rows
 from models.tables.payouts import Payout as PayoutRow
 from schema.affiliates import AffiliateFilter, selection
 from schema.context import Info

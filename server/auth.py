@@ -8,7 +8,8 @@ from datetime import datetime
 from models.enums import Role
 from models.ledger.access import touch_token
 from models.signed_links import BOOTSTRAP_ACTOR
-from models.tables.tokens import ApiToken, hash_token
+from models.tables.tokens import ApiToken
+from models.tokens import hash_token
 from schema.context import Principal
 from schema.ids import parse_pk
 

@@ -64,7 +64,8 @@ from models.tables.affiliates import Affiliate
 from models.tables.exports import ExportFile
 from models.tables.payouts import Payout
 from models.tables.products import Product
-from models.tables.tokens import ApiToken, hash_token, new_token
+from models.tables.tokens import ApiToken
+from models.tokens import hash_token, new_token
 from models.validation import Amount
 from server.config import Settings
 

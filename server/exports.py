@@ -13,10 +13,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from models.clock import Clock, system_clock
 from models.enums import Role
+from models.ledger import audit
 from models.ledger.export_files import file_chunks, file_name, media_type
 from models.ledger.payment_details import Cipher
 from models.signed_links import LinkSigner, SignedLink
-from models.tables import audit
 from models.tables.exports import ExportFile
 from schema.ids import parse_pk
 from server.auth import authenticate, still_admin

@@ -31,8 +31,8 @@ from redis.asyncio.client import PubSub
 
 from models.clock import Clock, system_clock
 from models.enums import DueCause
+from models.ledger import outbox
 from models.rules.status import Transition
-from models.tables import outbox
 from schema.events import DueEvent, due_events
 
 log = logging.getLogger("payouts.pubsub")
@@ -203,7 +203,7 @@ class RelayBus(Bus):
     """A bus across processes that survives a dropped connection, or a publisher killed, without
     losing messages.
 
-    Every message is kept in the database outbox (`models.tables.outbox`) and sent with its id; a due
+    Every message is kept in the database outbox (`models.ledger.outbox`) and sent with its id; a due
     event's row is written by the change itself, in its transaction (`models.ledger.announcements`).
     A background task holds the connection: when it drops, `state` says "reconnecting" (shown by
     /healthz) and it reconnects with backoff; once subscribed again it reads from the outbox what

@@ -17,10 +17,10 @@ from starlette.responses import Response
 
 from models.clock import Clock, system_clock
 from models.global_ids import to_global_id
+from models.ledger import audit
 from models.ledger.payment_details import Cipher
 from models.ledger.tax import create_report, report_csv, report_name
 from models.signed_links import LinkSigner
-from models.tables import audit
 from models.tables.tax import TaxYearReport
 from schema.ids import parse_pk
 from schema.tax import report_links

@@ -1,8 +1,9 @@
 """The rules of the house, read from the imports (docs/architecture.md): each arrow points one way.
 
 server/ -> schema/ -> models/, and inside models/: ledger/ -> tables/ -> rules/ -> values. A rule is
-pure (values, other rules and pure parts of the standard library only; no clock), a table never
-calls an operation, and nothing runs back up a layer. Every import counts, including those inside
+pure (values, other rules and pure parts of the standard library only; no clock), a table module
+holds Tortoise models only (with the constants and enums they need) and never calls an operation,
+and nothing runs back up a layer. Every import counts, including those inside
 functions and under TYPE_CHECKING: a type-only import still ties the two modules together.
 """
 
@@ -102,6 +103,25 @@ def clock_reads() -> list[str]:
     ]
 
 
+def table_module_code(path: Path) -> Iterator[str]:
+    """What a module of models/tables/ defines besides Model classes, enums, constants and imports."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import | ast.ImportFrom | ast.Assign | ast.AnnAssign):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):  # the docstring
+            continue
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            continue
+        if isinstance(node, ast.ClassDef) and {ast.unparse(b) for b in node.bases} & {"Model", "Enum"}:
+            continue
+        name = getattr(node, "name", type(node).__name__)
+        yield f"{path.relative_to(ROOT)}:{node.lineno} defines {name}"
+
+
+def non_model_code() -> list[str]:
+    return [found for path in files("models/tables") for found in table_module_code(path)]
+
+
 def loaded_on_import(path: Path) -> set[str]:
     """The project modules a module's own top level imports: not under TYPE_CHECKING, not inside functions."""
     found: set[str] = set()
@@ -119,6 +139,12 @@ def test_every_import_follows_the_rules_of_the_house() -> None:
 def test_no_rule_reads_a_clock() -> None:
     found = clock_reads()
     assert not found, "a rule is handed `now`:\n" + "\n".join(found)
+
+
+def test_tables_hold_models_only() -> None:
+    """A query or a value function lives in its room: ledger/ (reads and writes), rules/ or the values."""
+    found = non_model_code()
+    assert not found, "models/tables/ holds Tortoise models only:\n" + "\n".join(found)
 
 
 def test_no_import_circle_when_modules_load() -> None:

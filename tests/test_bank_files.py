@@ -22,7 +22,8 @@ from models.enums import Role
 from models.ledger import bank_files
 from models.ledger.sepa import SepaFileInvalid
 from models.tables.exports import ExportFile
-from models.tables.tokens import ApiToken, hash_token, new_token
+from models.tables.tokens import ApiToken
+from models.tokens import hash_token, new_token
 from tests.api import ERROR, create_affiliate, create_product, details, export, pay, record_sale
 from tests.clients import SECRET_KEY, GraphQLClient
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from models.enums import Role
-from models.tables.tokens import ApiToken, hash_token, new_token
+from models.tables.tokens import ApiToken
+from models.tokens import hash_token, new_token
 from tests.api import ERROR, VOID, affiliate, create_product, details, due_affiliate, export, pay
 from tests.clients import SECRET_KEY, GraphQLClient
 

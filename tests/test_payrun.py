@@ -20,7 +20,8 @@ from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.audit import AuditEntry
 from models.tables.products import Product
 from models.tables.sales import Installment, Sale
-from models.tables.tokens import ApiToken, hash_token, new_token
+from models.tables.tokens import ApiToken
+from models.tokens import hash_token, new_token
 from schema.ids import to_global_id
 from tests.api import (
     BANK,

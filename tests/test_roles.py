@@ -453,7 +453,8 @@ async def test_audit_log_filters_and_pages_newest_first(gql: GraphQLClient) -> N
 async def test_affiliate_tokens_are_shown_once_stored_hashed_and_revocable(
     gql: GraphQLClient, client: httpx.AsyncClient
 ) -> None:
-    from models.tables.tokens import ApiToken, hash_token
+    from models.tables.tokens import ApiToken
+    from models.tokens import hash_token
 
     ann = await create_affiliate(gql, "Ann Lee")
     created = await create_affiliate_token(gql, ann)

@@ -14,7 +14,8 @@ import pytest
 import websockets
 
 from models.enums import DueCause, Role
-from models.tables.tokens import ApiToken, hash_token, new_token
+from models.tables.tokens import ApiToken
+from models.tokens import hash_token, new_token
 from schema.events import DueEvent
 from schema.ids import parse_global_id
 from server.pubsub import Bus

@@ -14,9 +14,10 @@ from tortoise.transactions import in_transaction
 
 from models.enums import Role
 from models.errors import Invalid, NotFound, Violation
-from models.tables import audit
+from models.ledger import audit
 from models.tables.affiliates import Affiliate
-from models.tables.tokens import ApiToken, hash_token, new_token
+from models.tables.tokens import ApiToken
+from models.tokens import hash_token, new_token
 from models.validation import text
 
 MAX_LABEL = 200

@@ -17,13 +17,12 @@ from tortoise.transactions import in_transaction
 
 from models.enums import ApprovalStatus, DueCause, PaymentMethodType, PayoutMode
 from models.errors import Invalid, NotFound
-from models.ledger import payment_details
+from models.ledger import audit, payment_details
 from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, lock_affiliates, refresh_affiliates
 from models.ledger.commissions import assign_recruiter, check_recruiter
 from models.ledger.payment_details import Cipher, Details
 from models.rules.commission import RuleError
-from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.bank_files import PaymentReturnHold
 from models.transactions import retried

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from models.enums import ExportFileFormat, PaymentMethodType
 from models.errors import Invalid, NotFound, Violation
+from models.ledger import audit
 from models.ledger.payment_details import Cipher
 from models.rules.bank_files import (
     SEPA_DEFAULT_MAX_TRANSACTIONS,
@@ -30,7 +31,6 @@ from models.rules.bank_files import (
 )
 from models.rules.commission import RuleError
 from models.sql import insert_rows
-from models.tables import audit
 from models.tables.bank_files import ExportFileRow
 from models.tables.exports import ExportFile, ExportRow, PaymentExport
 from models.tables.program import SETTINGS_ID, ProgramSettings

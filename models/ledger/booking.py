@@ -30,6 +30,7 @@ from tortoise.transactions import in_transaction
 
 from models.enums import ApprovalStatus, CommissionRole, DueCause, PayoutMode
 from models.errors import Invalid, LedgerError, NotFound, Violation
+from models.ledger import audit
 from models.ledger.announcements import announce_due
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules
 from models.money import canonical_percent
@@ -49,8 +50,8 @@ from models.rules.tax import FORM_COLUMNS, FormOnFile, form_on_row, hold, local_
 from models.rules.webhook_events import BookedSale, CommissionLine, PaidPayout, paid, recorded
 from models.rules.webhooks import Event
 from models.sql import batches, insert_rows, present
-from models.tables import audit
 from models.tables.affiliates import Affiliate
+from models.tables.audit import AuditEntry
 from models.tables.commissions import Commission, JvPartnerShare, RecruiterAssignment
 from models.tables.payouts import Payout
 from models.tables.products import Product
@@ -663,7 +664,7 @@ async def _audit_each(
     now: datetime,
 ) -> None:
     """One recordSale entry per new sale, as a single recordSale call writes it."""
-    details = audit.AuditEntry._meta.fields_map["details"]
+    details = AuditEntry._meta.fields_map["details"]
     rows = []
     for p in plans:
         sale = sales[p.external_id]
@@ -680,9 +681,9 @@ async def _audit_each(
         }
         order = orders[p.index]
         rows.append(
-            (order.actor, "recordSale", "Sale", str(sale_id), details.to_db_value(entry, audit.AuditEntry), order.now)
+            (order.actor, "recordSale", "Sale", str(sale_id), details.to_db_value(entry, AuditEntry), order.now)
         )
-    await insert_rows(conn, audit.AuditEntry, AUDIT_COLUMNS, rows, now)
+    await insert_rows(conn, AuditEntry, AUDIT_COLUMNS, rows, now)
 
 
 # --- the two ways to call it ----------------------------------------------------------------------

@@ -16,18 +16,18 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.errors import Invalid, NotFound, Violation
+from models.ledger import audit
 from models.ledger.affiliates import locked_affiliate
 from models.money import canonical_percent
 from models.rules.commission import (
     Rate,
     RuleError,
+    milestones_to_json,
     validate_percent,
 )
 from models.rules.renewals import MAX_RENEWAL_MONTHS, MAX_RENEWAL_PAYMENTS, Assignment, tier_at
-from models.tables import audit
 from models.tables.affiliates import Affiliate
 from models.tables.products import Product
-from models.tables.program import milestones_to_json
 from models.tables.tiers import CommissionTier, TierAssignment
 from models.transactions import retried
 from models.validation import Amount, milestones, minor, text

@@ -15,13 +15,13 @@ from tortoise.transactions import in_transaction
 
 from models.enums import ApprovalStatus
 from models.errors import Invalid, NotFound
+from models.ledger import audit
 from models.ledger.balances import lock_affiliates
 from models.money import canonical_percent
 from models.rules.commission import RuleError
 from models.rules.commissions import JvEntry, check_jv_partners
 from models.rules.renewals import MAX_RENEWAL_MONTHS, MAX_RENEWAL_PAYMENTS
 from models.sql import recruiter_chain_contains
-from models.tables import audit
 from models.tables.affiliates import Affiliate
 from models.tables.commissions import Commission, JvPartnerShare, RecruiterAssignment
 from models.tables.products import Product

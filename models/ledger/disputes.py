@@ -11,10 +11,10 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from models.enums import DueCause
+from models.ledger import audit
 from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, refresh_affiliates
 from models.ledger.commissions import lock_sale_payees
-from models.tables import audit
 from models.tables.sales import Installment, Sale
 
 OPEN, CLOSED = "open", "closed"

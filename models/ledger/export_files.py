@@ -16,8 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from tortoise.queryset import QuerySet
+
 from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PaymentStatus, TaxClassification, TaxFormKind
-from models.ledger import payrun
+from models.ledger import audit, payrun
 from models.ledger.balances import apply_maturities
 from models.ledger.bank_files import BASE_FORMATS
 from models.ledger.payment_details import BENEFICIARY_ADDRESS, Cipher
@@ -33,17 +35,21 @@ from models.rules.bank_files import (
     wise_receiver_type,
     wise_verdict,
 )
-from models.rules.payrun import spreadsheet_safe
-from models.tables import audit
+from models.rules.payrun import payment_reference, spreadsheet_safe
 from models.tables.affiliates import Affiliate
 from models.tables.bank_files import ExportFileRow
-from models.tables.exports import ExportFile, ExportRow, ExportSkip, payment_reference
+from models.tables.exports import ExportFile, ExportRow, ExportSkip
 from models.tables.tax import TaxProfile
 
 BATCH = 1000
 FILE_COLUMNS = ("id", "affiliate_id", "currency", "amount", "details", "also_in")
 
 Cells = Callable[[ExportRow, dict[str, Any], str], list[str]]
+
+
+def shared_rows(file_ids: list[int]) -> QuerySet[ExportRow]:
+    """The rows of these files that other groups of their export list too."""
+    return ExportRow.filter(file_id__in=file_ids).exclude(also_in="")
 
 
 def reference(export_id: int, row: ExportRow) -> str:

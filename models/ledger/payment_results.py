@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from models.enums import PaymentMethodType, PaymentResultFormat, PaymentResultOutcome, PayoutStatus, PayoutVoidSource
 from models.errors import Invalid, NotFound, Violation
 from models.global_ids import pk_of
+from models.ledger import audit
 from models.ledger.balances import lock_affiliates, refresh_affiliates
 from models.ledger.bank_files import BASE_FORMATS
 from models.ledger.payment_details import Cipher
@@ -34,7 +35,6 @@ from models.rules.payment_results import (
     void_reason,
 )
 from models.sql import batches, insert_rows, update_values
-from models.tables import audit
 from models.tables.affiliates import Affiliate
 from models.tables.bank_files import PaymentResultImport, PaymentResultLine, PaymentReturnHold
 from models.tables.exports import ExportFile, ExportRow, PaymentExport

@@ -32,6 +32,7 @@ from models.enums import (
     PayoutVoidSource,
 )
 from models.errors import Invalid, NotFound, Violation
+from models.ledger import audit
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
 from models.ledger.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
 from models.ledger.payment_details import Cipher
@@ -39,7 +40,7 @@ from models.ledger.sales import net_void_against_refunds
 from models.ledger.webhooks import emit
 from models.money import MoneyError, check_currency
 from models.rules import webhook_events
-from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id
+from models.rules.payrun import PAYPAL_MAX_ROWS, also_in, export_methods, file_part, pay_by_id, payment_reference
 from models.rules.status import AffiliateFacts, BalanceFigures, Delta, ProgramRules, payable_currencies
 from models.rules.tax import FORM_COLUMNS, payee_hold
 from models.rules.webhook_events import ListedFile, PaidPayout
@@ -52,10 +53,9 @@ from models.sql import (
     summarise_listed,
     sums_with_ids,
 )
-from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.tables.bank_files import ExportFileRow
-from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun, payment_reference
+from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun
 from models.tables.payouts import Payout
 from models.tables.sales import Installment, OwedAmount
 from models.transactions import retried

@@ -10,11 +10,12 @@ from tortoise.transactions import in_transaction
 
 from models.enums import DueCause
 from models.errors import Invalid
+from models.ledger import audit
 from models.ledger.announcements import announce_due
 from models.ledger.balances import Changed, refresh_all
 from models.ledger.tax import TaxSettings, apply_tax_settings
-from models.tables import audit
-from models.tables.program import SETTINGS_ID, ProgramSettings, milestones_to_json
+from models.rules.commission import milestones_to_json
+from models.tables.program import SETTINGS_ID, ProgramSettings
 from models.transactions import retried
 from models.validation import Amount, milestones, minor
 

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from models.enums import RefundKind
 from models.errors import LedgerError, NotFound, Violation
 from models.group_commit import committer
-from models.ledger import booking
+from models.ledger import audit, booking
 from models.ledger.balances import Changed, refresh_affiliates
 from models.ledger.booking import Order, RecordedSale, SaleLine
 from models.ledger.commissions import lock_sale_payees
@@ -30,7 +30,6 @@ from models.rules.commission import (
     sale_status,
 )
 from models.rules.commissions import CommissionLeft, reductions
-from models.tables import audit
 from models.tables.commissions import Commission
 from models.tables.sales import Installment, OwedAmount, Sale
 from models.transactions import retried, retrying

@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from models.enums import Form1099Expectation, TaxFormKind
 from models.errors import Invalid, NotFound
 from models.global_ids import to_global_id
+from models.ledger import audit
 from models.ledger.balances import Changed, lock_affiliates, program_rules, refresh_affiliates
 from models.ledger.payment_details import Cipher
 from models.money import from_minor, plain
@@ -49,7 +50,6 @@ from models.rules.tax import (
     year_bounds,
 )
 from models.sql import TaxYear, batches, tax_year_count, tax_year_payees, tax_year_sums, update_values
-from models.tables import audit
 from models.tables.affiliates import Affiliate
 from models.tables.program import ProgramSettings
 from models.tables.tax import TaxProfile, TaxYearReport

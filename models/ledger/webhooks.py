@@ -25,6 +25,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from models.errors import Invalid, NotFound
+from models.ledger import audit
 from models.rules.commission import RuleError
 from models.rules.webhook_events import test_data
 from models.rules.webhooks import (
@@ -47,7 +48,6 @@ from models.rules.webhooks import (
     retry_at,
 )
 from models.sql import insert_rows, lock_rows
-from models.tables import audit
 from models.tables.webhooks import (
     WebhookAttempt,
     WebhookDelivery,

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from models.enums import ApprovalStatus, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus, RefundKind, Role, SaleStatus
-from models.tables.program import default_milestones_json
+from models.rules.commission import default_milestones_json
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index

@@ -18,6 +18,7 @@ from models.enums import (
     RefundKind,
     SaleStatus,
 )
+from models.money import canonical_percent
 
 HUNDRED = Decimal(100)
 
@@ -41,6 +42,19 @@ class Milestone:
 
 DEFAULT_MILESTONES: tuple[Milestone, ...] = (Milestone(HUNDRED, 0),)
 MAX_DELAY_DAYS = 3650
+
+
+def milestones_to_json(milestones: list[Milestone] | tuple[Milestone, ...]) -> list[list[object]]:
+    """Percents are kept as strings so JSON never turns them into floats."""
+    return [[canonical_percent(m.percent), m.delay_days] for m in milestones]
+
+
+def milestones_from_json(raw: list[list[object]] | None) -> tuple[Milestone, ...]:
+    return tuple(Milestone(Decimal(str(p)), int(str(d))) for p, d in raw or [])
+
+
+def default_milestones_json() -> list[list[object]]:
+    return milestones_to_json(DEFAULT_MILESTONES)
 
 
 def validate_milestones(milestones: Sequence[Milestone], field: str = "milestones") -> None:

@@ -27,6 +27,11 @@ from models.rules.status import (
 # --- PayPal Instant Payment and the pay run by affiliate id (rules 7, 9 and 12) ------------------
 
 
+def payment_reference(export_id: int, row_id: int) -> str:
+    """The reference a row carries in its file (and in the API): `PD-<export>-<row>`."""
+    return f"PD-{export_id}-{row_id}"
+
+
 def settles_at_sale(approval: ApprovalStatus, mode: PayoutMode, tax_held: bool = False) -> bool:
     """Rule 12: PayPal Instant Payment applies only to an APPROVED affiliate with no tax-form hold (17.3).
 

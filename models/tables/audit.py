@@ -19,16 +19,3 @@ class AuditEntry(Model):
         table = "audit_log"
         # auditLog's filters, each read newest first in index order (migration 0014).
         indexes = (("action", "id"), ("actor", "id"), ("object_type", "object_id", "id"))
-
-
-async def record(
-    actor: str, action: str, object_type: str | None = None, object_id: object = None, **details: object
-) -> None:
-    """Append one entry; call inside the transaction of the change it describes."""
-    await AuditEntry.create(
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        details=details,
-    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
 
 from models.enums import ExportFileFormat, ExportScope, PaymentMethodType
 
@@ -75,16 +74,6 @@ class ExportRow(Model):
     class Meta:
         table = "export_rows"
         indexes = (("file_id", "id"),)
-
-
-def payment_reference(export_id: int, row_id: int) -> str:
-    """The reference a row carries in its file (and in the API): `PD-<export>-<row>`."""
-    return f"PD-{export_id}-{row_id}"
-
-
-def shared_rows(file_ids: list[int]) -> QuerySet[ExportRow]:
-    """The rows of these files that other groups of their export list too."""
-    return ExportRow.filter(file_id__in=file_ids).exclude(also_in="")
 
 
 class ExportSkip(Model):

@@ -7,9 +7,8 @@ from decimal import Decimal
 from tortoise import fields
 from tortoise.models import Model
 
-from models.rules.commission import Milestone, Rate
+from models.rules.commission import Milestone, Rate, milestones_from_json
 from models.rules.renewals import RenewalTerms
-from models.tables.program import milestones_from_json
 
 
 class Product(Model):

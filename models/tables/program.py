@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from tortoise import fields
 from tortoise.models import Model
 
-from models.money import canonical_percent
-from models.rules.commission import DEFAULT_MILESTONES, Milestone
+from models.rules.commission import DEFAULT_MILESTONES, default_milestones_json, milestones_from_json
 from models.rules.status import ProgramRules
 
 SETTINGS_ID = 1
-
-
-def milestones_to_json(milestones: list[Milestone] | tuple[Milestone, ...]) -> list[list[object]]:
-    """Percents are kept as strings so JSON never turns them into floats."""
-    return [[canonical_percent(m.percent), m.delay_days] for m in milestones]
-
-
-def milestones_from_json(raw: list[list[object]] | None) -> tuple[Milestone, ...]:
-    return tuple(Milestone(Decimal(str(p)), int(str(d))) for p, d in raw or [])
-
-
-def default_milestones_json() -> list[list[object]]:
-    return milestones_to_json(DEFAULT_MILESTONES)
 
 
 class ProgramSettings(Model):

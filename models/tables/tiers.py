@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.rules.commission import Milestone, Rate
-from models.tables.program import milestones_from_json
+from models.rules.commission import Milestone, Rate, milestones_from_json
 
 if TYPE_CHECKING:
     from models.tables.affiliates import Affiliate

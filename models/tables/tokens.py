@@ -1,24 +1,13 @@
-"""API tokens: only a SHA-256 hash is stored, the token itself is shown once."""
+"""API tokens: only a SHA-256 hash is stored (models.tokens), the token itself is shown once."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import Role
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return "pd_" + secrets.token_urlsafe(32)
-
 
 if TYPE_CHECKING:
     from models.tables.affiliates import Affiliate
