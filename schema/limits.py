@@ -19,6 +19,15 @@ from schema.caches import CACHED_DOCUMENTS
 from schema.errors import failure_of
 
 MAX_QUERY_BYTES = 10 * 1024
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024  # one answer, over HTTP or one WebSocket message
+
+
+def response_too_large() -> GraphQLError:
+    """What an operation gets instead of an answer over MAX_RESPONSE_BYTES: built whole, never sent."""
+    return GraphQLError(
+        f"the response is larger than {MAX_RESPONSE_BYTES} bytes: ask for smaller pages",
+        extensions={"code": "RESPONSE_TOO_LARGE"},
+    )
 
 
 class MaxQueryLength(SchemaExtension):

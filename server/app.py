@@ -34,7 +34,7 @@ from models.ledger.webhooks import SecretBox, WebhookConfig, backlog
 from models.signed_links import LinkSigner
 from models.tables.program import SETTINGS_ID, ProgramSettings
 from models.transactions import is_unavailable
-from schema import make_schema
+from schema import limits, make_schema
 from schema.context import Context, Principal
 from server import logs
 from server.auth import authenticate
@@ -56,7 +56,6 @@ log = logging.getLogger("payouts")
 # A WebSocket's context exists before its token arrives (in connection_init); until on_ws_connect
 # replaces it, it holds the least privilege there is, though Strawberry runs no operation before then.
 NOT_YET_AUTHENTICATED = Principal(role=Role.AFFILIATE, actor="websocket-before-connection-init")
-MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
 
 def unauthenticated(message: str) -> JSONResponse:
@@ -141,13 +140,10 @@ class PayoutsGraphQL(SafeJson, GraphQLResponseMedia, GraphQL[Context, None]):
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """503 when the database was unreachable during execution: the client should retry later.
 
-        An answer larger than MAX_RESPONSE_BYTES is refused whole (RESPONSE_TOO_LARGE), never sent."""
+        An answer larger than limits.MAX_RESPONSE_BYTES is refused whole (RESPONSE_TOO_LARGE), never sent."""
         response = super().create_response(response_data, sub_response)
-        if len(response.body) > MAX_RESPONSE_BYTES:
-            message = f"the response is larger than {MAX_RESPONSE_BYTES} bytes: ask for smaller pages"
-            return JSONResponse(
-                {"data": None, "errors": [{"message": message, "extensions": {"code": "RESPONSE_TOO_LARGE"}}]}
-            )
+        if len(response.body) > limits.MAX_RESPONSE_BYTES:
+            return JSONResponse({"data": None, "errors": [limits.response_too_large().formatted]})
         results = response_data if isinstance(response_data, list) else [response_data]
         if any(
             (error.get("extensions") or {}).get("code") == "UNAVAILABLE"

@@ -8,7 +8,9 @@ message carried (servers without a shared bus, a bus outage, a CLI revoke) is fo
 within `WATCH_EVERY` seconds: one lookup of the open sockets' tokens per process.
 
 An operation refused before it runs (too long, too deep, too many aliases, invalid) gets an
-`error` message with a `code`, as over HTTP, instead of completing with nothing said.
+`error` message with a `code`, as over HTTP, instead of completing with nothing said; so does one
+whose answer (a query's, or one event of a subscription) is larger than the HTTP limit
+(RESPONSE_TOO_LARGE, the operation ends, the socket stays open).
 
 Limits (operations-3.md): at most `ws_max_sockets_per_token` open sockets per token in a process
 (one more is closed with 4429 "too many sockets") and `ws_max_subscriptions` operations per socket
@@ -30,6 +32,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Messag
 from strawberry.types.execution import PreExecutionError
 
 from models.ledger import access
+from schema import limits
 from schema.context import Context
 from schema.limits import code_for, without_suggestion
 from server.config import Settings
@@ -177,11 +180,18 @@ class SocketHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if _revoked_in(message):
             await self.close_revoked()
             return
+        if message["type"] == "next" and self._encoded_size(message) > limits.MAX_RESPONSE_BYTES:
+            raise limits.response_too_large()  # answered as the operation's error (_send_result_stream)
         await super().send_message(message)
 
+    def _encoded_size(self, message: Message) -> int:
+        encoded = self.view.encode_json(message)
+        return len(encoded if isinstance(encoded, bytes) else encoded.encode())
+
     async def _send_result_stream(self, operation: Operation[Context, None], result_source: StreamResult) -> None:
-        """A limit extension refusing in `on_operation` (the 10 kB size) raises out of Strawberry's stream,
-        which would complete the operation with nothing said: answer it as the refusal it is.
+        """A limit extension refusing in `on_operation` (the 10 kB size) or an answer too large to send
+        raises out of Strawberry's stream, which would complete the operation with nothing said: answer
+        it as the refusal it is.
 
         A query or mutation sent over the socket has the same time limit as over HTTP (TIMEOUT); a
         subscription is a stream and runs for as long as the client keeps it."""

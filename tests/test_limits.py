@@ -21,14 +21,16 @@ import websockets
 from graphql import parse
 
 from benchmarks.run import DUE_PAGE
-from schema import make_schema
+from models.enums import DueCause
+from schema import limits, make_schema
 from schema.cost import MAX_COST, cost_of
-from server import app as app_module
+from schema.events import DueEvent
+from schema.ids import parse_global_id
 from tests.api import create_affiliate, create_affiliate_token
 from tests.clients import ADMIN_TOKEN, GraphQLClient
 from tests.live import Live
 from tests.servers import ROOT, ServerProcess, server_env, start_server
-from tests.ws import GRAPHQL_TRANSPORT_WS, ws_url
+from tests.ws import GRAPHQL_TRANSPORT_WS, PAYOUT_BECAME_DUE, connect, eventually, ws_url
 
 OPERATIONS = ROOT / "frontend-contract" / "operations"
 MB = 1024 * 1024
@@ -182,28 +184,69 @@ async def test_a_long_operation_is_cancelled_and_a_huge_answer_refused(database_
         assert rss_mb(server) - before < SAME_SIZE_MB
 
 
-async def test_an_answer_larger_than_the_limit_is_refused(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The 10 MB limit lowered to 64 kB (a 10 MB answer takes this machine longer to build than a test should)."""
-    monkeypatch.setattr(app_module, "MAX_RESPONSE_BYTES", 64 * 1024)
-    for n in range(20):
+TOO_LARGE = {
+    "message": "the response is larger than 65536 bytes: ask for smaller pages",
+    "extensions": {"code": "RESPONSE_TOO_LARGE"},
+}
+LONG_FIELDS = "id name email approvalStatus payoutMode paymentStatus referralCode createdAt salesCount"
+LARGE = (
+    "{" + " ".join(f"a{i}: affiliates(first: 50) {{ edges {{ node {{ {LONG_FIELDS} }} }} }}" for i in range(20)) + "}"
+)
+
+
+async def answers_over_64_kb(live: Live, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The 10 MB limit lowered to 64 kB (a 10 MB answer takes this machine longer to build than a test
+    should), and affiliates enough that LARGE answers more than that: their ids."""
+    monkeypatch.setattr(limits, "MAX_RESPONSE_BYTES", 64 * 1024)
+    return [
         await create_affiliate(
             live.gql, f"Affiliate {n:02d} with a name long enough to fill a page", email=f"a{n}@example.com"
         )
-    fields = "id name email approvalStatus payoutMode paymentStatus referralCode createdAt salesCount"
-    query = (
-        "{" + " ".join(f"a{i}: affiliates(first: 50) {{ edges {{ node {{ {fields} }} }} }}" for i in range(20)) + "}"
-    )
-    body = await live.gql.post(query)
-    assert body == {
-        "data": None,
-        "errors": [
-            {
-                "message": "the response is larger than 65536 bytes: ask for smaller pages",
-                "extensions": {"code": "RESPONSE_TOO_LARGE"},
-            }
-        ],
-    }
-    assert len((await live.gql.ok(query.replace("first: 50", "first: 2")))["a0"]["edges"]) == 2
+        for n in range(20)
+    ]
+
+
+async def test_an_answer_larger_than_the_limit_is_refused(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    await answers_over_64_kb(live, monkeypatch)
+    assert await live.gql.post(LARGE) == {"data": None, "errors": [TOO_LARGE]}
+    assert len((await live.gql.ok(LARGE.replace("first: 50", "first: 2")))["a0"]["edges"]) == 2
+
+
+async def received(ws: websockets.ClientConnection) -> dict[str, Any]:
+    """The next message from the server that is not a ping."""
+    async with asyncio.timeout(10):
+        while (message := json.loads(await ws.recv()))["type"] == "ping":
+            await ws.send(json.dumps({"type": "pong"}))
+    return message
+
+
+async def test_an_answer_larger_than_the_limit_is_refused_over_a_websocket(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query's answer, or one event of a subscription, over the limit is that operation's `error`
+    (RESPONSE_TOO_LARGE) and ends it; the socket goes on answering the others."""
+    affiliate_ids = await answers_over_64_kb(live, monkeypatch)
+    small = {"query": "{ __typename }"}
+    async with connect(live.url, {"authorization": f"Bearer {live.gql.token}"}) as ws:
+        assert (await received(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "due", "type": "subscribe", "payload": {"query": PAYOUT_BECAME_DUE}}))
+        await live.subscribed()
+        await ws.send(json.dumps({"id": "large", "type": "subscribe", "payload": {"query": LARGE}}))
+        assert await received(ws) == {"id": "large", "type": "error", "payload": [TOO_LARGE]}
+        await ws.send(json.dumps({"id": "small", "type": "subscribe", "payload": small}))
+        assert await received(ws) == {"id": "small", "type": "next", "payload": {"data": {"__typename": "Query"}}}
+        assert await received(ws) == {"id": "small", "type": "complete"}
+
+        monkeypatch.setattr(limits, "MAX_RESPONSE_BYTES", 200)  # one payoutBecameDue event is larger
+        _, pk = parse_global_id(affiliate_ids[0])  # type: ignore[misc]
+        event = DueEvent(pk, {"USD": 400}, {"USD": 400}, DueCause.SALE_RECORDED, live.clock())
+        await live.bus.publish([event], changed=True)
+        refused = await received(ws)
+        assert refused["id"] == "due" and refused["type"] == "error"
+        assert refused["payload"][0]["extensions"] == {"code": "RESPONSE_TOO_LARGE"}
+        await eventually(lambda: live.bus.subscriber_count == 0)  # the subscription ended on the server
+        await ws.send(json.dumps({"id": "after", "type": "subscribe", "payload": small}))
+        assert (await received(ws))["payload"] == {"data": {"__typename": "Query"}}
 
 
 # --- row 5: bodies without a token, stalled requests ----------------------------------------------
