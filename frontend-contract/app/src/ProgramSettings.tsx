@@ -1,5 +1,7 @@
 // The program's rules as a form: minimum sales, a minimum payout per currency (one field per currency
-// the program sells in; empty: no minimum), default milestones. (The SEPA debtor account slots in here.)
+// the program sells in; empty: no minimum), default milestones, and the tax settings of rule 17 (a form
+// required before payouts, the reporting threshold per year, the tax calendar's time zone).
+// (The SEPA debtor account slots in here.)
 import { useEffect, useState } from 'react';
 import { ProgramSettingsDocument, UpdateProgramSettingsDocument } from '../../generated/graphql';
 import { request, succeeded } from './api';
@@ -11,6 +13,10 @@ export function ProgramSettings() {
   const [minimumSales, setMinimumSales] = useState('0');
   const [minimums, setMinimums] = useState<Record<string, string>>({});
   const [milestones, setMilestones] = useState<MilestoneDraft[]>([]);
+  const [taxFormRequired, setTaxFormRequired] = useState(false);
+  const [taxTimeZone, setTaxTimeZone] = useState('UTC');
+  const [thresholds, setThresholds] = useState<Record<number, string>>({});
+  const [newYear, setNewYear] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -20,12 +26,18 @@ export function ProgramSettings() {
     setMinimumSales(String(s.minimumSales));
     setMinimums(Object.fromEntries(s.minimumPayout.map((m) => [m.currency, m.amount])));
     setMilestones(toDrafts(s.defaultMilestones));
+    setTaxFormRequired(s.taxFormRequired);
+    setTaxTimeZone(s.taxTimeZone);
+    setThresholds(Object.fromEntries(s.taxReportingThresholds.map((t) => [t.year, t.amount.amount])));
   }, [data]);
 
   if (!data) return <p className={error ? 'error' : 'muted'}>{error ?? 'Loading…'}</p>;
   const currencies = [
     ...new Set([...data.products.edges.map((e) => e.node.price.currency), ...data.programSettings.minimumPayout.map((m) => m.currency)]),
   ].sort();
+
+  const stored = Object.fromEntries(data.programSettings.taxReportingThresholds.map((t) => [t.year, t.amount.amount]));
+  const years = Object.keys(thresholds).map(Number).sort((a, b) => b - a);
 
   const save = async () => {
     setBusy(true);
@@ -34,6 +46,10 @@ export function ProgramSettings() {
         minimumSales: Number(minimumSales),
         minimumPayout: currencies.filter((c) => minimums[c]?.trim()).map((c) => ({ amount: minimums[c].trim(), currency: c })),
         defaultMilestones: fromDrafts(milestones),
+        taxFormRequired,
+        taxTimeZone: taxTimeZone.trim(),
+        // Only the years changed here: the others keep their entry or the default.
+        taxReportingThresholds: years.filter((y) => thresholds[y].trim() && thresholds[y].trim() !== stored[y]).map((y) => ({ year: y, amount: thresholds[y].trim() })),
       };
       succeeded((await request(UpdateProgramSettingsDocument, { input })).updateProgramSettings, 'UpdateProgramSettingsSuccess');
       setMessage({ ok: true, text: 'Program settings saved.' });
@@ -69,6 +85,40 @@ export function ProgramSettings() {
           ))}
         </fieldset>
         <Milestones legend="Default milestones (products without their own)" value={milestones} onChange={setMilestones} />
+        <fieldset>
+          <legend>Tax (US forms W-9 / W-8, yearly totals)</legend>
+          <label className="inline">
+            <input type="checkbox" name="taxFormRequired" checked={taxFormRequired} onChange={(e) => setTaxFormRequired(e.target.checked)} />
+            Require a valid tax form before any payout
+          </label>
+          <label className="field">
+            Tax time zone
+            <input name="taxTimeZone" required value={taxTimeZone} onChange={(e) => setTaxTimeZone(e.target.value)} placeholder="e.g. America/Los_Angeles" />
+          </label>
+          {years.map((y) => (
+            <label key={y} className="field">
+              Reporting threshold {y} (USD)
+              <input inputMode="decimal" value={thresholds[y]} onChange={(e) => setThresholds({ ...thresholds, [y]: e.target.value })} />
+            </label>
+          ))}
+          <div className="row">
+            <label className="field">
+              Another year
+              <input type="number" min={2000} max={2100} value={newYear} onChange={(e) => setNewYear(e.target.value)} />
+            </label>
+            <button
+              type="button"
+              className="secondary"
+              disabled={!/^\d{4}$/.test(newYear) || Number(newYear) in thresholds}
+              onClick={() => {
+                setThresholds({ ...thresholds, [Number(newYear)]: '' });
+                setNewYear('');
+              }}
+            >
+              Add threshold year
+            </button>
+          </div>
+        </fieldset>
         <div className="buttons">
           <button type="submit" disabled={busy}>Save</button>
         </div>
