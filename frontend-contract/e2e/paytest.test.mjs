@@ -3,7 +3,9 @@
 // affiliates (URL state, approve/decline, totals, below-minimum marker, select all N matching, a live
 // row), a pay run at 390 px by tapping and one on the desktop (export, download, confirmed mark as
 // paid with a Reference), past pay runs, sales and refund, products and settings as forms, tokens and
-// a login link, a keyboard-only run, GraphiQL, and the app from a dev server of another origin.
+// a login link, the third release (webhook endpoints with deliveries and replay, the affiliate's tax form
+// and the yearly tax report, tax settings, recruiters, recruits and JV partners), a keyboard-only run,
+// GraphiQL, and the app from a dev server of another origin.
 // axe-core runs on every page (and with a dialog open): no critical or serious violation. Every
 // request to another host is refused, and no console error may appear.
 // Screenshots go to $SCREENSHOTS (docs/screenshots with `npm run screenshots`), else a temp folder.
@@ -11,6 +13,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -107,7 +110,7 @@ before(async () => {
   server = spawn(PYTHON, ['-m', 'server', 'serve', '--demo', '--port', String(port)], {
     cwd: work,
     env: { ...process.env, PAYOUTS_DATABASE_URL: `sqlite://${join(work, 'demo.sqlite3')}`, PAYOUTS_ADMIN_TOKEN: TOKEN,
-      PAYOUTS_CORS_ORIGINS: devOrigin, PYTHONPATH: ROOT },
+      PAYOUTS_CORS_ORIGINS: devOrigin, PAYOUTS_WEBHOOK_ALLOW_PRIVATE: '1', PYTHONPATH: ROOT },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => (log += d));
@@ -532,6 +535,21 @@ test('tokens: a self-service token with Copy and a login link; the API tokens pa
   await self.getByLabel('Preferred').selectOption('PAYPAL');
   await self.getByRole('button', { name: 'Save payment details' }).click();
   await self.getByText('Payment details saved.').waitFor();
+  // Its own tax form (rule 17): a W-9; the TIN never comes back, only masked.
+  const taxForm = self.getByRole('form', { name: 'Tax form' });
+  await taxForm.getByLabel('Form').selectOption('W9');
+  await taxForm.getByLabel('Legal name', { exact: true }).fill('Toast Tester');
+  await taxForm.getByLabel('Tax classification').selectOption('INDIVIDUAL_SOLE_PROPRIETOR');
+  await taxForm.getByLabel('TIN type').selectOption('SSN');
+  await taxForm.getByLabel('Taxpayer identification number').fill('123-45-6789');
+  await taxForm.getByLabel('Street address', { exact: true }).fill('1 Main Street');
+  await taxForm.getByLabel('City', { exact: true }).fill('Springfield');
+  await taxForm.getByLabel('State', { exact: true }).fill('IL');
+  await taxForm.getByLabel('Postal code', { exact: true }).fill('62701');
+  await taxForm.getByRole('button', { name: 'Save tax form' }).click();
+  await self.getByText('Tax form saved.').waitFor();
+  await self.getByTestId('tax-profile').filter({ hasText: '6789' }).waitFor();
+  assert.doesNotMatch(await self.getByTestId('tax-profile').textContent(), /123-?45/, 'the TIN is shown masked');
   await axe('self-service', self);
   await shot('self-service', self);
   await self.setViewportSize({ width: 390, height: 844 });
@@ -550,6 +568,172 @@ test('tokens: a self-service token with Copy and a login link; the API tokens pa
   await self.reload();
   await self.getByText('The token was refused: log in again.').waitFor();
   await other.close();
+});
+
+test('webhooks: add an endpoint (the secret once, Copy), send a test, read its deliveries and attempts, replay, disable, enable, delete', async () => {
+  const received = [];
+  const hook = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ id: req.headers['webhook-id'], signature: req.headers['webhook-signature'], body });
+      res.end('thanks');
+    });
+  });
+  await new Promise((ok) => hook.listen(0, '127.0.0.1', ok));
+  const hookUrl = `http://127.0.0.1:${hook.address().port}/hooks`;
+  try {
+    await page.goto(`${base}/app/#/`);
+    if (!(await nav('Webhooks').count())) await logIn(page);
+    await nav('Webhooks').click();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    await quiet();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const add = page.getByRole('dialog', { name: 'Add endpoint' });
+    await add.getByLabel('Endpoint URL').fill(hookUrl);
+    await add.getByLabel('Description').fill('the e2e receiver');
+    await add.getByRole('checkbox', { name: /payout\.paid/ }).check();
+    await axe('the add endpoint dialog');
+    await add.getByRole('button', { name: 'Create endpoint' }).click();
+    await add.waitFor({ state: 'detached' });
+    const secret = (await page.getByTestId('webhook-secret').textContent()).trim();
+    assert.match(secret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
+    await page.getByRole('group', { name: /signing secret/ }).getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    const row = page.locator('tbody tr', { hasText: hookUrl });
+    await row.getByText('enabled', { exact: true }).waitFor();
+    assert.match(await row.textContent(), new RegExp(`${secret.slice(-4).replace(/[+/]/g, '\\$&')}`), 'the list shows the secret masked');
+    assert.doesNotMatch(await row.textContent(), new RegExp(secret.slice(6, 20).replace(/[+/]/g, '\\$&')));
+    await axe('webhooks');
+    await shot('webhooks');
+
+    await page.getByRole('button', { name: `Send test to ${hookUrl}` }).click();
+    await page.getByText(/webhook\.test message is on its way/).waitFor();
+    await page.getByRole('button', { name: `Deliveries of ${hookUrl}` }).click();
+    const deliveries = page.getByRole('dialog', { name: `Deliveries to ${hookUrl}` });
+    const until = async (text, what) => {
+      const item = deliveries.locator('article', { hasText: text });
+      for (const deadline = Date.now() + 20_000; !(await item.count()); ) {
+        assert.ok(Date.now() < deadline, what);
+        await page.waitForTimeout(300);
+        await deliveries.getByRole('button', { name: 'Refresh' }).click();
+      }
+      return item;
+    };
+    const test1 = await until('webhook.test · succeeded · 1 attempt(s)', 'the test message was delivered');
+    assert.match(await test1.getByRole('region').textContent(), /200.*thanks/);
+    assert.equal(received.length, 1);
+    assert.match(received[0].id, /^msg_/);
+    assert.match(received[0].signature, /^v1,/);
+    assert.equal(JSON.parse(received[0].body).type, 'webhook.test');
+    await axe('the deliveries dialog');
+    await shot('webhook-deliveries');
+    await test1.getByRole('button', { name: /^Replay msg_/ }).click();
+    await until('webhook.test · succeeded · 2 attempt(s)', 'the replay was delivered');
+    assert.equal(received.length, 2);
+    assert.equal(received[1].id, received[0].id, 'a replay keeps the webhook-id');
+    await deliveries.getByRole('button', { name: 'Close' }).click();
+    await deliveries.waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: `Disable ${hookUrl}` }).click();
+    await row.getByText(/disabled \(disabled by hand/).waitFor();
+    await page.getByRole('button', { name: `Enable ${hookUrl}` }).click();
+    await row.getByText('enabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: `Delete ${hookUrl}` }).click();
+    const confirm = page.getByRole('dialog', { name: `Delete ${hookUrl}?` });
+    await confirm.getByRole('button', { name: 'Delete endpoint' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByText(`${hookUrl} deleted.`).waitFor();
+  } finally {
+    hook.close();
+  }
+});
+
+test('tax: the merchant sees the masked TIN, sets the tax settings, and makes and downloads the yearly report', async () => {
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(liveAffiliate)}`);
+  await page.getByTestId('tax-profile').filter({ hasText: /W-9.*6789.*valid/ }).waitFor();
+  assert.doesNotMatch(await page.getByTestId('tax-profile').textContent(), /123-?45/);
+
+  await nav('Program settings').click();
+  const zone = page.getByLabel('Tax time zone');
+  await zone.waitFor();
+  assert.equal(await zone.inputValue(), 'UTC');
+  assert.equal(await page.getByRole('checkbox', { name: 'Require a valid tax form before any payout' }).isChecked(), false);
+  const year = new Date().getUTCFullYear();
+  await zone.fill('America/New_York');
+  await page.getByLabel(`Reporting threshold ${year} (USD)`).fill('1500.00');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Program settings saved.').waitFor();
+  const saved = await api('{ programSettings { taxTimeZone taxReportingThresholds { year amount { amount } } } }');
+  assert.equal(saved.programSettings.taxTimeZone, 'America/New_York');
+  assert.equal(saved.programSettings.taxReportingThresholds.find((t) => t.year === year).amount.amount, '1500.00');
+  await axe('program settings with tax');
+
+  await nav('Tax').click();
+  await page.getByRole('heading', { name: 'Tax' }).waitFor();
+  await quiet();
+  await page.getByLabel('Tax year').selectOption(String(year));
+  assert.match(page.url(), new RegExp(`year=${year}`));
+  await quiet();
+  await axe('tax');
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: `Create and download the ${year} report` }).click(),
+  ]);
+  assert.match(file.suggestedFilename(), /\.csv$/);
+  assert.match(readFileSync(await file.path(), 'utf8').split('\n')[0], /,/, 'a CSV with a header');
+  await page.getByText(new RegExp(`The ${year} report .* was made and downloaded`)).waitFor();
+  await page.getByRole('button', { name: new RegExp(`^Download the ${year} report`) }).first().waitFor();
+  await shot('tax');
+});
+
+test('recruits and JV partners: a recruiter set on the affiliate page, a second-tier percent and a JV partner on the product, commissions per role', async () => {
+  const make = async (name, email) => (await api(`mutation { createAffiliate(input: {name: "${name}", email: "${email}", approvalStatus: APPROVED}) {
+    ... on CreateAffiliateSuccess { affiliate { id } } } }`)).createAffiliate.affiliate.id;
+  const recruiter = await make('Rita Recruiter', 'rita@example.com');
+  await make('Jules Partner', 'jules@example.com');
+
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(liveAffiliate)}`);
+  await page.getByRole('button', { name: 'Set recruiter' }).click();
+  const choose = page.getByRole('group', { name: 'Choose a recruiter' });
+  await choose.getByLabel('Find recruiter').fill('Rita');
+  await choose.getByLabel('Recruiter', { exact: true }).locator('option', { hasText: 'Rita Recruiter' }).waitFor({ state: 'attached' });
+  await choose.getByRole('button', { name: 'Save recruiter' }).click();
+  await page.getByTestId('recruited-by').getByRole('link', { name: 'Rita Recruiter' }).waitFor();
+  await axe('affiliate page with a recruiter');
+
+  await nav('Products').click();
+  await page.getByRole('button', { name: 'Edit Quick release' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit Quick release' });
+  await edit.getByLabel('Find JV partner').fill('Jules');
+  await edit.getByLabel('JV partner', { exact: true }).locator('option', { hasText: 'Jules Partner' }).waitFor({ state: 'attached' });
+  await edit.getByLabel('JV partner percent').fill('5');
+  await edit.getByRole('button', { name: 'Add JV partner' }).click();
+  await edit.getByRole('group', { name: 'JV partner Jules Partner' }).waitFor();
+  await edit.getByRole('button', { name: 'Update JV partners' }).click();
+  await edit.getByText('JV partners saved.').waitFor();
+  await axe('the product editor with JV partners');
+  await edit.getByLabel('Second-tier percent').fill('10');
+  await edit.getByRole('button', { name: 'Save', exact: true }).click();
+  await edit.waitFor({ state: 'detached' });
+  const row = page.locator('tr[data-product="Quick release"]');
+  await row.getByText('10%', { exact: true }).waitFor();
+  await row.getByText('Jules Partner (5%)').waitFor();
+
+  await api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "tiers-1", productId: $p,
+    affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: liveProduct, a: liveAffiliate, at: new Date(Date.now() - 1000).toISOString() });
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(recruiter)}`);
+  const recruits = page.getByRole('region', { name: 'Recruits' });
+  await recruits.getByRole('link', { name: 'Toast Tester' }).waitFor();
+  assert.match(await recruits.textContent(), /10\.00 USD/, 'second tier earned: 10% of the 100.00 USD sale');
+  const commissions = page.getByRole('region', { name: 'Commissions by role' });
+  assert.match(await commissions.textContent(), /second tier \(Toast Tester\)Quick release100\.00 USD10(\.0+)?%10\.00 USD/);
+  await axe('the recruiter page');
+  await shot('recruiter');
+  await page.getByRole('link', { name: 'Toast Tester' }).first().click();
+  await page.getByRole('button', { name: 'Clear recruiter' }).click();
+  await page.getByTestId('recruited-by').getByText(/^Nobody/).waitFor();
 });
 
 test('keyboard only: log in, reach a page, open a dialog that keeps focus, Escape gives it back', async () => {

@@ -1,5 +1,5 @@
 // Picks an affiliate by name or email (a recruiter, a JV partner): a search field and the matches as a select.
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { FindPayeeDocument, type FindPayeeQuery } from '../../generated/graphql';
 import { request } from './api';
 
@@ -9,6 +9,7 @@ export function PayeePicker({ label, exclude, onPick }: { label: string; exclude
   const [search, setSearch] = useState('');
   const [matches, setMatches] = useState<Payee[]>([]);
   const [chosen, setChosen] = useState('');
+  const selectId = useId();
   useEffect(() => {
     if (!search.trim()) return setMatches([]);
     let current = true;
@@ -33,16 +34,17 @@ export function PayeePicker({ label, exclude, onPick }: { label: string; exclude
         Find {label}
         <input type="search" value={search} placeholder="name or email" onChange={(e) => setSearch(e.target.value)} />
       </label>
-      <label className="field">
-        {label[0].toUpperCase() + label.slice(1)}
-        <select value={chosen} onChange={(e) => {
+      {/* Labelled by id, not by nesting: the label's text stays the name alone, without the options. */}
+      <span className="field">
+        <label htmlFor={selectId}>{label[0].toUpperCase() + label.slice(1)}</label>
+        <select id={selectId} value={chosen} onChange={(e) => {
           setChosen(e.target.value);
           onPick(matches.find((m) => m.id === e.target.value) ?? null);
         }}>
           {matches.length === 0 && <option value="">{search.trim() ? 'no match' : 'search first'}</option>}
           {matches.map((m) => <option key={m.id} value={m.id}>{m.name} ({m.email})</option>)}
         </select>
-      </label>
+      </span>
     </>
   );
 }

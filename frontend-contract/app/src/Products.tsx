@@ -227,7 +227,7 @@ function ProductForm({ product, onClose }: { product: Product | null; onClose: (
 
 type Share = { payee: { id: string; name: string }; percent: string; renewalMonths: string; renewalPayments: string };
 
-/** The product's JV partners as one list, saved whole ("Save JV partners"; none left removes them all). */
+/** The product's JV partners as one list, saved whole ("Update JV partners"; none left removes them all). */
 function JvPartners({ product, onChange }: { product: Product; onChange: () => void }) {
   const [shares, setShares] = useState<Share[]>(
     product.jvPartners.map((j) => ({
@@ -295,7 +295,7 @@ function JvPartners({ product, onChange }: { product: Product; onChange: () => v
         </button>
       </div>
       <div>
-        <button type="button" disabled={busy} onClick={() => void save()}>Save JV partners</button>
+        <button type="button" disabled={busy} onClick={() => void save()}>Update JV partners</button>
       </div>
       {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
     </fieldset>
