@@ -734,6 +734,24 @@ test('recruits and JV partners: a recruiter set on the affiliate page, a second-
   await page.getByRole('link', { name: 'Toast Tester' }).first().click();
   await page.getByRole('button', { name: 'Clear recruiter' }).click();
   await page.getByTestId('recruited-by').getByText(/^Nobody/).waitFor();
+
+  // The new pages at 390 px: nothing wider than the screen (tables scroll in their own box).
+  const small = await newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phone = watch(await small.newPage());
+  await logIn(phone);
+  await phone.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  for (const path of ['webhooks', 'tax', `affiliates/${encodeURIComponent(recruiter)}`, 'settings']) {
+    await phone.goto(`${base}/app/#/${path}`);
+    await phone.getByRole('heading', { level: 1 }).waitFor();
+    await phone.waitForLoadState('networkidle');
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 391), `${path} fits 390 px`);
+  }
+  await phone.goto(`${base}/app/#/products`);
+  await phone.getByRole('button', { name: 'Edit Quick release' }).tap();
+  const dialog = phone.getByRole('dialog', { name: 'Edit Quick release' });
+  await dialog.getByRole('button', { name: 'Update JV partners' }).waitFor();
+  assert.ok(await dialog.evaluate((d) => d.getBoundingClientRect().right <= 390 && d.scrollWidth <= d.clientWidth + 1), 'the product editor fits 390 px');
+  await small.close();
 });
 
 test('keyboard only: log in, reach a page, open a dialog that keeps focus, Escape gives it back', async () => {
