@@ -570,7 +570,7 @@ test('tokens: a self-service token with Copy and a login link; the API tokens pa
   await other.close();
 });
 
-test('webhooks: add an endpoint (the secret once, Copy), send a test, read its deliveries and attempts, replay, disable, enable, delete', async () => {
+test('webhooks: add an endpoint (the secret once, Copy), rotate it, send a test, read its deliveries and attempts, replay, disable, enable, delete', async () => {
   const received = [];
   const hook = createHttpServer((req, res) => {
     let body = '';
@@ -636,6 +636,17 @@ test('webhooks: add an endpoint (the secret once, Copy), send a test, read its d
     await deliveries.getByRole('button', { name: 'Close' }).click();
     await deliveries.waitFor({ state: 'detached' });
 
+    await page.getByRole('button', { name: `Rotate secret of ${hookUrl}` }).click();
+    const rotation = page.getByRole('dialog', { name: `Rotate secret of ${hookUrl}?` });
+    await rotation.getByLabel('Overlap hours').fill('1');
+    await axe('the rotate dialog');
+    await rotation.getByRole('button', { name: 'Rotate', exact: true }).click();
+    await page.getByText(/previous secret of .* keeps signing until/).waitFor();
+    const rotated = (await page.getByTestId('webhook-secret').textContent()).trim();
+    assert.match(rotated, /^whsec_/);
+    assert.notEqual(rotated, secret);
+    await row.getByText(/previous one signs until/).waitFor();
+
     await page.getByRole('button', { name: `Disable ${hookUrl}` }).click();
     await row.getByText(/disabled \(disabled by hand/).waitFor();
     await page.getByRole('button', { name: `Enable ${hookUrl}` }).click();
@@ -692,7 +703,7 @@ test('recruits and JV partners: a recruiter set on the affiliate page, a second-
   const make = async (name, email) => (await api(`mutation { createAffiliate(input: {name: "${name}", email: "${email}", approvalStatus: APPROVED}) {
     ... on CreateAffiliateSuccess { affiliate { id } } } }`)).createAffiliate.affiliate.id;
   const recruiter = await make('Rita Recruiter', 'rita@example.com');
-  await make('Jules Partner', 'jules@example.com');
+  const partner = await make('Jules Partner', 'jules@example.com');
 
   await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(liveAffiliate)}`);
   await page.getByRole('button', { name: 'Set recruiter' }).click();
@@ -722,7 +733,7 @@ test('recruits and JV partners: a recruiter set on the affiliate page, a second-
   await row.getByText('Jules Partner (5%)').waitFor();
 
   await api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "tiers-1", productId: $p,
-    affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: liveProduct, a: liveAffiliate, at: new Date(Date.now() - 1000).toISOString() });
+    affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: liveProduct, a: liveAffiliate, at: new Date().toISOString() }); // after recruitedAt
   await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(recruiter)}`);
   const recruits = page.getByRole('region', { name: 'Recruits' });
   await recruits.getByRole('link', { name: 'Toast Tester' }).waitFor();
@@ -731,6 +742,9 @@ test('recruits and JV partners: a recruiter set on the affiliate page, a second-
   assert.match(await commissions.textContent(), /second tier \(Toast Tester\)Quick release100\.00 USD10(\.0+)?%10\.00 USD/);
   await axe('the recruiter page');
   await shot('recruiter');
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(partner)}`);
+  await page.getByRole('region', { name: 'Commissions by role' }).locator('tr[data-role=JV_PARTNER]', { hasText: /5(\.0+)?%5\.00 USD/ }).waitFor();
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(recruiter)}`);
   await page.getByRole('link', { name: 'Toast Tester' }).first().click();
   await page.getByRole('button', { name: 'Clear recruiter' }).click();
   await page.getByTestId('recruited-by').getByText(/^Nobody/).waitFor();

@@ -789,6 +789,20 @@ export type RevokeTokenMutation = { revokeToken:
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
+export type RotateWebhookSecretMutationVariables = Exact<{
+  endpointId: string | number;
+  overlapHours: number;
+}>;
+
+
+export type RotateWebhookSecretMutation = { rotateWebhookSecret:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RotateWebhookSecretSuccess', secret: string, endpoint: { id: string, url: string, secretHint: string, previousSecretExpiresAt: string | null } }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
 export type SaleFilterChoicesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -983,7 +997,7 @@ export type WebhookEndpointsQueryVariables = Exact<{
 }>;
 
 
-export type WebhookEndpointsQuery = { webhookEndpoints: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, url: string, description: string, eventTypes: Array<string>, status: WebhookEndpointStatus, disabledReason: WebhookDisabledReason | null, disabledAt: string | null, createdAt: string, secretHint: string } }> } };
+export type WebhookEndpointsQuery = { webhookEndpoints: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, url: string, description: string, eventTypes: Array<string>, status: WebhookEndpointStatus, disabledReason: WebhookDisabledReason | null, disabledAt: string | null, createdAt: string, secretHint: string, previousSecretExpiresAt: string | null } }> } };
 
 export type WebhookEventTypesQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1849,6 +1863,27 @@ export const RevokeTokenDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RevokeTokenMutation, RevokeTokenMutationVariables>;
+export const RotateWebhookSecretDocument = new TypedDocumentString(`
+    mutation RotateWebhookSecret($endpointId: ID!, $overlapHours: Int!) {
+  rotateWebhookSecret(endpointId: $endpointId, overlapHours: $overlapHours) {
+    __typename
+    ... on RotateWebhookSecretSuccess {
+      secret
+      endpoint {
+        id
+        url
+        secretHint
+        previousSecretExpiresAt
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
 export const SaleFilterChoicesDocument = new TypedDocumentString(`
     query SaleFilterChoices {
   products(first: 500) {
@@ -2274,6 +2309,7 @@ export const WebhookEndpointsDocument = new TypedDocumentString(`
         disabledAt
         createdAt
         secretHint
+        previousSecretExpiresAt
       }
     }
   }

@@ -1,11 +1,13 @@
 // Webhook endpoints (rule 19): add one (its whsec_ secret is shown once, with "Copy"), list them with
-// their status, disable/enable/delete, send a test, and read an endpoint's deliveries with every
+// their status, rotate the secret (the new one shown once), disable/enable/delete, send a test, and
+// read an endpoint's deliveries with every
 // attempt, replaying one. Delivery happens in the server's worker, so the deliveries dialog re-reads.
 import { useState } from 'react';
 import {
   CreateWebhookEndpointDocument,
   DeleteWebhookEndpointDocument,
   ReplayWebhookDeliveryDocument,
+  RotateWebhookSecretDocument,
   SendTestWebhookDocument,
   SetWebhookEndpointEnabledDocument,
   WebhookDeliveriesDocument,
@@ -32,6 +34,8 @@ export function Webhooks() {
   const [copied, setCopied] = useState(false);
   const [viewing, setViewing] = useState<Endpoint | null>(null);
   const [deleting, setDeleting] = useState<Endpoint | null>(null);
+  const [rotating, setRotating] = useState<Endpoint | null>(null);
+  const [overlap, setOverlap] = useState('24');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   const act = async (work: () => Promise<string>) => {
@@ -54,6 +58,21 @@ export function Webhooks() {
     act(async () => {
       succeeded((await request(SendTestWebhookDocument, { endpointId: e.id })).sendTestWebhook, 'WebhookDeliverySuccess');
       return `A webhook.test message is on its way to ${e.url}: see its deliveries.`;
+    });
+  const showSecret = (url: string, value: string) => {
+    setSecret({ url, secret: value });
+    setCopied(false);
+  };
+  const rotate = (e: Endpoint) =>
+    act(async () => {
+      const p = succeeded(
+        (await request(RotateWebhookSecretDocument, { endpointId: e.id, overlapHours: Number(overlap) })).rotateWebhookSecret,
+        'RotateWebhookSecretSuccess',
+      );
+      showSecret(e.url, p.secret);
+      return p.endpoint.previousSecretExpiresAt
+        ? `The previous secret of ${e.url} keeps signing until ${date(p.endpoint.previousSecretExpiresAt)}.`
+        : `The previous secret of ${e.url} no longer signs.`;
     });
   const copy = async (text: string) => {
     try {
@@ -96,7 +115,10 @@ export function Webhooks() {
                 <td>
                   {e.status === 'ENABLED' ? 'enabled' : `disabled (${REASON[e.disabledReason ?? 'MANUAL']}${e.disabledAt ? `, ${date(e.disabledAt)}` : ''})`}
                 </td>
-                <td><code>{e.secretHint}</code></td>
+                <td>
+                  <code>{e.secretHint}</code>
+                  {e.previousSecretExpiresAt && <div className="muted">previous one signs until {date(e.previousSecretExpiresAt)}</div>}
+                </td>
                 <td>{date(e.createdAt)}</td>
                 <td className="buttons-cell">
                   <button type="button" className="secondary" aria-label={`Deliveries of ${e.url}`} onClick={() => setViewing(e)}>Deliveries</button>
@@ -106,6 +128,7 @@ export function Webhooks() {
                   <button type="button" className="secondary" aria-label={`${e.status === 'ENABLED' ? 'Disable' : 'Enable'} ${e.url}`} onClick={() => void toggle(e)}>
                     {e.status === 'ENABLED' ? 'Disable' : 'Enable'}
                   </button>
+                  <button type="button" className="secondary" aria-label={`Rotate secret of ${e.url}`} onClick={() => setRotating(e)}>Rotate secret</button>
                   <button type="button" className="secondary" aria-label={`Delete ${e.url}`} onClick={() => setDeleting(e)}>Delete</button>
                 </td>
               </tr>
@@ -125,8 +148,7 @@ export function Webhooks() {
           onClose={(created) => {
             setAdding(false);
             if (created) {
-              setSecret(created);
-              setCopied(false);
+              showSecret(created.url, created.secret);
               setMessage(null);
               void list.reload();
             }
@@ -134,6 +156,29 @@ export function Webhooks() {
         />
       )}
       {viewing && <Deliveries endpoint={viewing} onClose={() => setViewing(null)} />}
+      {rotating && (
+        <Dialog title={`Rotate secret of ${rotating.url}?`} onClose={() => setRotating(null)}>
+          <form
+            className="form"
+            onSubmit={(ev) => {
+              ev.preventDefault();
+              const e = rotating;
+              setRotating(null);
+              void rotate(e);
+            }}
+          >
+            <p>A new secret is made and shown once; the current one keeps signing beside it for the overlap, so the receiver can switch.</p>
+            <label className="field">
+              Overlap hours
+              <input name="overlapHours" type="number" min={0} max={168} required value={overlap} onChange={(ev) => setOverlap(ev.target.value)} />
+            </label>
+            <div className="buttons">
+              <button type="button" className="secondary" onClick={() => setRotating(null)}>Cancel</button>
+              <button type="submit">Rotate</button>
+            </div>
+          </form>
+        </Dialog>
+      )}
       {deleting && (
         <Dialog title={`Delete ${deleting.url}?`} onClose={() => setDeleting(null)}>
           <p>The endpoint and every delivery of it are deleted; messages stop going there.</p>
