@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "models.tables.stripe",
     "models.tables.commissions",
     "models.tables.tax",
+    "models.tables.bank_files",
 ]
 
 

@@ -38,6 +38,7 @@ class IncompleteReason(str, Enum):
     BALANCE_OWED = "BALANCE_OWED"
     INSTANT_PAYMENT = "INSTANT_PAYMENT"
     DISPUTED = "DISPUTED"
+    PAYMENT_RETURNED = "PAYMENT_RETURNED"
     TAX_FORM_MISSING = "TAX_FORM_MISSING"
     TAX_FORM_EXPIRED = "TAX_FORM_EXPIRED"
 
@@ -98,6 +99,7 @@ class ErrorCode(str, Enum):
     CONFLICT = "CONFLICT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     UNAVAILABLE = "UNAVAILABLE"
+    SEPA_UNAVAILABLE = "SEPA_UNAVAILABLE"
 
 
 class ProcessorEventStatus(str, Enum):
@@ -148,3 +150,32 @@ class Form1099Expectation(str, Enum):
     EXPECTED = "EXPECTED"
     NOT_EXPECTED = "NOT_EXPECTED"
     REVIEW = "REVIEW"
+
+
+class ExportFileFormat(str, Enum):
+    CSV = "CSV"
+    PAYPAL_BULK = "PAYPAL_BULK"
+    SEPA_PAIN_001_001_09 = "SEPA_PAIN_001_001_09"
+    WISE_BATCH_CSV = "WISE_BATCH_CSV"
+
+
+class PaymentResultFormat(str, Enum):
+    PAYPAL_PAYOUTS_JSON = "PAYPAL_PAYOUTS_JSON"
+    RETURNS_CSV = "RETURNS_CSV"
+
+
+class PaymentResultOutcome(str, Enum):
+    VOIDED = "VOIDED"
+    CONFIRMED = "CONFIRMED"
+    PENDING = "PENDING"
+    ALREADY_APPLIED = "ALREADY_APPLIED"
+    ALREADY_VOIDED = "ALREADY_VOIDED"
+    UNMATCHED = "UNMATCHED"
+    MISMATCH = "MISMATCH"
+    NOT_PAID = "NOT_PAID"
+    INVALID = "INVALID"
+
+
+class PayoutVoidSource(str, Enum):
+    MANUAL = "MANUAL"
+    PAYMENT_RESULT = "PAYMENT_RESULT"

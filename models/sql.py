@@ -17,6 +17,7 @@ from tortoise.models import Model
 
 from models.enums import Form1099Expectation, PaymentMethodType, PaymentStatus, PayoutStatus, TaxFormKind
 from models.tables.affiliates import Affiliate, Balance
+from models.tables.exports import ExportFile
 from models.tables.payouts import Payout
 from models.tables.program import SETTINGS_ID, ProgramSettings
 from models.tables.sales import OwedAmount
@@ -532,3 +533,27 @@ async def tax_year_sums(year: TaxYear) -> list[tuple[int, str, int, int, int, in
     return [
         (int(r[0]), str(r[1]), int(r[2]), int(r[3]), recovered.get((int(r[0]), str(r[1])), 0), int(r[4])) for r in rows
     ]
+
+
+UNSETTLED_OWN = (
+    "SELECT r.file_id, COUNT(*) FROM export_rows r WHERE r.file_id IN ({ids}) AND NOT EXISTS "
+    "(SELECT 1 FROM payouts p WHERE p.export_row_id = r.id AND p.status = 'PAID') GROUP BY r.file_id"
+)
+UNSETTLED_LISTED = (
+    "SELECT l.file_id, COUNT(*) FROM export_file_rows l WHERE l.file_id IN ({ids}) AND l.omitted_reason IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.export_row_id = l.row_id AND p.status = 'PAID')"
+    " GROUP BY l.file_id"
+)
+
+
+async def unsettled_rows(file_ids: Sequence[int]) -> dict[int, int]:
+    """How many rows of each export file no PAID payout settles (rule 18.6): a group's own rows, or the
+    rows a SEPA or Wise file lists; two statements per batch of files."""
+    conn = ExportFile._choose_db()
+    found: dict[int, int] = {}
+    for batch in batches(sorted(set(file_ids))):
+        marks = ", ".join(["?"] * len(batch))
+        for query in (UNSETTLED_OWN, UNSETTLED_LISTED):
+            _, rows = await conn.execute_query(numbered(conn, query.format(ids=marks)), batch)
+            found.update((int(r[0]), int(r[1])) for r in rows)
+    return found

@@ -20,6 +20,7 @@ from strawberry.types.base import get_object_definition
 
 from schema.affiliates import Affiliate, AffiliateMutations, AffiliateQueries
 from schema.audit import AuditEntry, AuditQueries
+from schema.bank_files import BankFileMutations
 from schema.caches import CACHED_DOCUMENTS, DocumentCache
 from schema.commissions import Commission, CommissionMutations
 from schema.cost import MAX_COST, QueryCost
@@ -29,6 +30,7 @@ from schema.events import EventSubscriptions, SharedExecution
 from schema.limits import ErrorCodes, InputGuard, MaxQueryLength, NoSuggestions
 from schema.money import EXACT_DECIMAL
 from schema.node import Node, NodeQueries
+from schema.payment_results import PaymentResultMutations, PaymentResultQueries
 from schema.payments import PaymentExport, PaymentMutations, PaymentQueries, Payout
 from schema.permissions import guard_objects
 from schema.processor_events import ProcessorEvent, ProcessorEventQueries
@@ -55,6 +57,7 @@ Query = merge_types(
         SaleQueries,
         TokenQueries,
         DashboardQueries,
+        PaymentResultQueries,
     ),
 )
 get_object_definition(
@@ -73,6 +76,8 @@ Mutation = merge_types(
         CommissionMutations,
         TaxMutations,
         WebhookMutations,
+        BankFileMutations,
+        PaymentResultMutations,
     ),
 )
 get_object_definition(Mutation, strict=True).description = (

@@ -47,6 +47,7 @@ from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, no
 from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
+    from schema.payment_results import PaymentReturn
     from schema.payments import Payout
     from schema.sales import Sale
     from schema.tax import TaxProfile
@@ -100,6 +101,7 @@ described_enum(
     DISPUTED="A sale's unpaid commission is held while its payment is disputed (until the dispute closes).",
     TAX_FORM_MISSING="Rule 17: a tax form is required and the payee has none on file.",
     TAX_FORM_EXPIRED="Rule 17: a tax form is required and the payee's W-8 form has expired.",
+    PAYMENT_RETURNED="A payment to the payee came back (rule 20): held until its payment details are updated.",
 )
 
 MAX_SEARCH = 200
@@ -266,7 +268,9 @@ class Affiliate(Node, Owned):
     ) -> list[IncompleteReasonDetail]:
         row = self.row
         hold = payee_hold(program, row.tax_form, row.tax_form_signed_at, now)
-        facts = AffiliateFacts(row.approval_status, row.payout_mode, row.has_payment_method, row.sales_count, hold)
+        facts = AffiliateFacts(
+            row.approval_status, row.payout_mode, row.has_payment_method, row.sales_count, hold, row.payment_returned
+        )
         return [IncompleteReasonDetail(reason=r, message=m) for r, m in judge(facts, figures, program).reasons]
 
     @strawberry.field(
@@ -317,6 +321,16 @@ class Affiliate(Node, Owned):
         from schema.payments import Payout
 
         return await paginate(PayoutRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Payout.of, first, after)
+
+    @strawberry.field(
+        description="The payment that came back, while it holds the payee (PAYMENT_RETURNED); null otherwise."
+    )
+    async def payment_returned(
+        self, info: Info
+    ) -> Annotated[PaymentReturn, strawberry.lazy("schema.payment_results")] | None:
+        from schema.payment_results import payment_return_of
+
+        return None if self.row.payment_returned is None else await payment_return_of(info, self.row.id)
 
 
 # --- the affiliates query ---------------------------------------------------------------------

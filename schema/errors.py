@@ -33,6 +33,7 @@ described_enum(
     "and retry if still wanted.",
     UNAUTHENTICATED="HTTP 401: no valid bearer token.",
     UNAVAILABLE="HTTP 503: the database is unreachable; retry later.",
+    SEPA_UNAVAILABLE="No SEPA file can be made: no debtor account in the program settings, or no EUR row qualifies.",
 )
 
 

@@ -14,7 +14,9 @@ from tortoise.models import Model
 from models.enums import PaymentMethodType
 from models.ledger.balances import program_rules
 from models.rules.status import BalanceFigures, ProgramRules
+from models.sql import unsettled_rows
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
+from models.tables.bank_files import PaymentReturnHold
 from models.tables.commissions import Commission, JvPartnerShare
 from models.tables.exports import ExportFile, ExportSkip, PaymentExport
 from models.tables.payouts import Payout
@@ -194,7 +196,25 @@ class Loaders:
 
     @cached_property
     def export_files_by_export_id(self) -> DataLoader[int, list[ExportFile]]:
-        return grouped(ExportFile, "export_id", ("method", "currency", "part"))
+        return grouped(ExportFile, "export_id", ("method", "currency", "format", "id"))
+
+    @cached_property
+    def export_file_by_id(self) -> DataLoader[int, ExportFile | None]:
+        return by_id(ExportFile)
+
+    @cached_property
+    def payment_return_holds_by_affiliate_id(self) -> DataLoader[int, list[PaymentReturnHold]]:
+        return grouped(PaymentReturnHold, "affiliate_id")
+
+    @cached_property
+    def unsettled_rows_by_file_id(self) -> DataLoader[int, int]:
+        """Rows of a file that no PAID payout settles (rule 18.6: a file is paid when none is left)."""
+
+        async def load(ids: list[int]) -> list[int]:
+            counts = await unsettled_rows(ids)
+            return [counts.get(i, 0) for i in ids]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def export_skips_by_export_id(self) -> DataLoader[int, list[ExportSkip]]:

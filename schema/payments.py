@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models.enums import ExportScope, PaymentMethodType, PayoutStatus, Role
+from models.enums import ExportFileFormat, ExportScope, PaymentMethodType, PayoutStatus, PayoutVoidSource, Role
 from models.errors import Invalid
 from models.ledger import payrun
+from models.ledger.bank_files import BASE_FORMATS
+from models.ledger.export_files import file_name
 from models.signed_links import file_path
 from models.tables.exports import ExportFile as ExportFileRow
 from models.tables.exports import ExportRow as ExportRowRow
@@ -31,6 +33,7 @@ from schema.sales import utc
 
 if TYPE_CHECKING:
     from schema.affiliates import Affiliate
+    from schema.bank_files import OmittedExportRow
 
 described_enum(
     PayoutStatus,
@@ -38,6 +41,13 @@ described_enum(
     "Whether a payout still stands.",
     PAID="Paid and counted in the affiliate's `paid`.",
     VOIDED="Undone by voidPayout (a mistake, a bounced payment): what it settled is unpaid again.",
+)
+described_enum(
+    PayoutVoidSource,
+    "PayoutVoidSource",
+    "Who voided a payout.",
+    MANUAL="voidPayout.",
+    PAYMENT_RESULT="A payment result: an import or recordPaymentReturn (rule 20).",
 )
 
 
@@ -54,6 +64,16 @@ class Payout(Node, Owned):
     paid_at: datetime = strawberry.field(description="When it was paid (UTC).")
     reference: str | None = strawberry.field(
         description="The merchant's reference given to markAsPaid (e.g. a bank batch id); null when none."
+    )
+    voided_at: datetime | None = strawberry.field(description="When it was voided (UTC); null while PAID.")
+    void_reason: str | None = strawberry.field(description="Why it was voided; null while PAID.")
+    void_source: PayoutVoidSource | None = strawberry.field(description="Who voided it; null while PAID.")
+    export_reference: str | None = strawberry.field(
+        description="The export row it settled, `PD-<export>-<row>`; null for payouts by affiliate ids and instant "
+        "payouts."
+    )
+    result_status: str | None = strawberry.field(
+        description="The latest status a result import gave it (e.g. SUCCESS, UNCLAIMED, RETURNED); null when none."
     )
     row: strawberry.Private[PayoutRow]
 
@@ -72,6 +92,13 @@ class Payout(Node, Owned):
             status=row.status,
             paid_at=row.paid_at,
             reference=row.reference,
+            voided_at=row.voided_at,
+            void_reason=row.void_reason,
+            void_source=row.void_source,
+            export_reference=payment_reference(row.export_id, row.export_row_id)
+            if row.export_id is not None and row.export_row_id is not None
+            else None,
+            result_status=row.result_status,
             row=row,
         )
 
@@ -105,8 +132,35 @@ described_enum(
 MAX_TICKED = 10_000
 
 
-@strawberry.type(description="One file of an export group: one currency, CSV (PayPal: its bulk upload format).")
-class ExportFile(ProgramWide):
+async def file_paid(info: Info, file: ExportFileRow) -> bool:
+    """Rule 18.6: marked paid itself, or every row of it settled by any file of its group."""
+    if file.paid_at is not None:
+        return True
+    return await info.context.loaders.unsettled_rows_by_file_id.load(file.id) == 0
+
+
+async def all_paid(info: Info, files: list[ExportFileRow]) -> bool:
+    """Whether every row of these files (a group's or an export's own files) is settled."""
+    own = [f for f in files if f.format in BASE_FORMATS]
+    unmarked = [f.id for f in own if f.paid_at is None]
+    return bool(own) and not any(await info.context.loaders.unsettled_rows_by_file_id.load_many(unmarked))
+
+
+@strawberry.type(
+    description="One file of an export group: one currency; the group's CSV (PayPal: its bulk upload format), "
+    "or a SEPA or Wise file of its EUR rows (rule 18)."
+)
+class ExportFile(Node, ProgramWide):
+    id: strawberry.ID = strawberry.field(description="The global id (Relay); markAsPaid(exportFileId) takes it.")
+    format: ExportFileFormat = strawberry.field(description="The file's format.")
+    file_name: str = strawberry.field(description="The name it downloads under (rule 18).")
+    execution_date: date | None = strawberry.field(
+        description="SEPA files: the requested execution date (ReqdExctnDt); null for other formats."
+    )
+    superseded: bool = strawberry.field(
+        description="SEPA files: a later requestSepaFile made a file for another execution date; upload only the "
+        "newest."
+    )
     currency: str = strawberry.field(description="The one currency of every row (ISO-4217).")
     rows: int = strawberry.field(description="How many payments (affiliate rows) the file holds.")
     total: Money = strawberry.field(description="The sum of its rows.")
@@ -116,6 +170,43 @@ class ExportFile(ProgramWide):
         "the file marks them in its `also_in` column (PayPal: in the note)."
     )
     file_id: strawberry.Private[int]
+    row: strawberry.Private[ExportFileRow]
+
+    @classmethod
+    async def load(cls, info: Info, pk: int) -> tuple[ExportFile | None, int | None]:
+        row = await info.context.loaders.export_file_by_id.load(pk)
+        return (cls.of(row), None) if row else (None, None)  # program-wide: no owner
+
+    @classmethod
+    def of(cls, f: ExportFileRow) -> ExportFile:
+        return cls(
+            id=to_global_id("ExportFile", f.id),
+            format=f.format,
+            file_name=file_name(f),
+            execution_date=f.execution_date,
+            superseded=f.superseded,
+            currency=f.currency,
+            rows=f.rows,
+            total=Money.of(f.total, f.currency),
+            shared_row_count=f.shared_rows if f.format in BASE_FORMATS else 0,
+            file_id=f.id,
+            row=f,
+        )
+
+    @strawberry.field(
+        description="Whether all this file's rows are settled (by markAsPaid of this file, of its group, or of "
+        "another file of the group)."
+    )
+    async def paid(self, info: Info) -> bool:
+        return await file_paid(info, self.row)
+
+    @strawberry.field(
+        description="The group's rows this file leaves out (SEPA and Wise files); empty for CSV and PayPal files."
+    )
+    async def omitted_rows(self) -> list[Annotated[OmittedExportRow, strawberry.lazy("schema.bank_files")]]:
+        from schema.bank_files import omitted_rows_of
+
+        return [] if self.row.format in BASE_FORMATS else await omitted_rows_of(self.row.export_id, self.file_id)
 
     @strawberry.field(
         description="Where to GET the file (a path on this server). Read with an ADMIN token it is a signed link "
@@ -164,11 +255,14 @@ class ExportGroup(ProgramWide):
     affiliate_count: int = strawberry.field(description="How many affiliates the group pays.")
     totals: list[Money] = strawberry.field(description="The group's total per currency.")
     files: list[ExportFile] = strawberry.field(description="Its files, by currency (then part).")
-    paid: bool = strawberry.field(description="Whether markAsPaid has settled this group.")
     shared_row_count: int = strawberry.field(
         description="How many rows of this group another group of the export lists too (see `sharedRows`)."
     )
     export_id: strawberry.Private[int]
+
+    @strawberry.field(description="Whether all the group's rows are settled (by markAsPaid of the group or its files).")
+    async def paid(self, info: Info) -> bool:
+        return await all_paid(info, [f.row for f in self.files])
 
     @strawberry.field(
         description="The rows of this group that another group of the export lists too, by row: pay each from "
@@ -179,7 +273,7 @@ class ExportGroup(ProgramWide):
         first: First = None,
         after: After = None,
     ) -> Connection[SharedExportRow]:
-        file_ids = [f.file_id for f in self.files]
+        file_ids = [f.file_id for f in self.files if f.format in BASE_FORMATS]
         return await paginate(
             shared_rows(file_ids), BY_ID, lambda row: SharedExportRow.of(self.export_id, row), first, after
         )
@@ -193,24 +287,15 @@ def groups_of(export: ExportRow, files: list[ExportFileRow]) -> list[ExportGroup
     for method in sorted(by_method, key=lambda m: m.value):
         totals: dict[str, int] = defaultdict(int)
         for f in by_method[method]:
-            totals[f.currency] += f.total
+            if f.format in BASE_FORMATS:  # SEPA and Wise files repeat some of the group's rows
+                totals[f.currency] += f.total
         groups.append(
             ExportGroup(
                 method=method,
                 affiliate_count=export.affiliate_counts.get(method.value, 0),
                 totals=money_list(totals),
-                files=[
-                    ExportFile(
-                        currency=f.currency,
-                        rows=f.rows,
-                        total=Money.of(f.total, f.currency),
-                        shared_row_count=f.shared_rows,
-                        file_id=f.id,
-                    )
-                    for f in by_method[method]
-                ],
-                paid=all(f.paid_at is not None for f in by_method[method]),
-                shared_row_count=sum(f.shared_rows for f in by_method[method]),
+                files=[ExportFile.of(f) for f in by_method[method]],
+                shared_row_count=sum(f.shared_rows for f in by_method[method] if f.format in BASE_FORMATS),
                 export_id=export.id,
             )
         )
@@ -259,8 +344,7 @@ class PaymentExport(Node, ProgramWide):
 
     @strawberry.field(description="Every group has been settled by markAsPaid (false for an empty export).")
     async def paid(self, info: Info) -> bool:
-        files = await info.context.loaders.export_files_by_export_id.load(self.row.id)
-        return bool(files) and all(f.paid_at is not None for f in files)
+        return await all_paid(info, await info.context.loaders.export_files_by_export_id.load(self.row.id))
 
 
 @strawberry.type
@@ -281,6 +365,11 @@ class ExportPaymentDetailsInput:
     )
     filter: AffiliateFilter | None = strawberry.field(
         default=None, description='The affiliates a filter selects ("tick all"); not with affiliateIds.'
+    )
+    execution_date: date | None = strawberry.field(
+        default=None,
+        description="SEPA files' requested execution date; null: the export's own date (UTC). Not in the past, "
+        "at most 365 days ahead.",
     )
 
 
@@ -308,6 +397,11 @@ class MarkAsPaidInput:
         default=None,
         description="A key of your choice: a retry with the same key returns the first call's result "
         "and settles nothing more.",
+    )
+    export_file_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Settle exactly the rows of this export file (e.g. the SEPA file the bank executed); not with "
+        "exportId, affiliateIds, method or currency.",
     )
 
 
@@ -377,6 +471,8 @@ class PaymentMutations:
             info.context.now,
             scope=input.scope,
             affiliates=await selection(input.filter) if ids is None else ids,
+            cipher=info.context.cipher,
+            execution_date=input.execution_date,
         )
         return ExportPaymentDetailsSuccess(export=PaymentExport.of(row))
 
@@ -398,6 +494,9 @@ class PaymentMutations:
             paid_at=utc(input.paid_at),
             reference=input.reference,
             idempotency_key=input.idempotency_key,
+            export_file_id=None
+            if input.export_file_id is None
+            else decode_id(input.export_file_id, "ExportFile", "exportFileId"),
         )
         return MarkAsPaidSuccess(
             made=result.payouts,

@@ -8,7 +8,9 @@ import strawberry
 
 from models.enums import DueCause, Role
 from models.ledger import program
+from models.ledger.bank_files import SepaSettings, checked_sepa_settings, update_sepa_settings
 from models.rules.status import ProgramRules
+from schema.bank_files import SepaDebtor, SepaDebtorInput, sepa_settings
 from schema.context import Info
 from schema.errors import Errors
 from schema.money import Money, MoneyInput, money_list
@@ -39,6 +41,16 @@ class ProgramSettings(ProgramWide):
         description="The IANA time zone whose calendar years the tax figures use (rule 17.2), e.g. "
         '"America/Los_Angeles"; default "UTC".'
     )
+
+    @strawberry.field(description="The account SEPA files debit; null: no SEPA files are made.")
+    async def sepa_debtor(self) -> SepaDebtor | None:
+        return SepaDebtor.of((await sepa_settings()).sepa_debtor)
+
+    @strawberry.field(
+        description="At most this many transactions per SEPA file; more rows go to further parts (default 5000)."
+    )
+    async def sepa_max_transactions_per_file(self) -> int:
+        return (await sepa_settings()).sepa_max_transactions_per_file
 
     @classmethod
     def of(cls, rules: ProgramRules) -> ProgramSettings:
@@ -79,6 +91,14 @@ class UpdateProgramSettingsInput:
         default=None,
         description="The IANA time zone of the tax calendar year (rule 17.2); an unknown name is VALIDATION.",
     )
+    sepa_debtor: SepaDebtorInput | None = strawberry.field(default=None, description="Set the SEPA debtor account.")
+    clear_sepa_debtor: bool | None = strawberry.field(
+        default=None,
+        description="true: remove the SEPA debtor account (no SEPA files from then on); not with sepaDebtor.",
+    )
+    sepa_max_transactions_per_file: int | None = strawberry.field(
+        default=None, description="Transactions per SEPA file, 1 to 100000."
+    )
 
 
 @strawberry.type(description="The answer when updateProgramSettings succeeded.")
@@ -100,6 +120,12 @@ class ProgramMutations:
         self, info: Info, input: Annotated[UpdateProgramSettingsInput, strawberry.argument(description="The changes.")]
     ) -> UpdateProgramSettingsPayload:
         ctx = info.context
+        sepa = SepaSettings(
+            None if input.sepa_debtor is None else input.sepa_debtor.to_dict(),
+            bool(input.clear_sepa_debtor),
+            input.sepa_max_transactions_per_file,
+        )
+        checked_sepa_settings(sepa)  # refused before anything else changes
         changed = await program.update_program_settings(
             ctx.principal.actor,
             ctx.now,
@@ -108,5 +134,6 @@ class ProgramMutations:
             default_milestones=milestone_pairs(input.default_milestones),
             tax=tax_settings_change(input.tax_form_required, input.tax_reporting_thresholds, input.tax_time_zone),
         )
+        await update_sepa_settings(ctx.principal.actor, sepa)
         await ctx.announce(changed.transitions, DueCause.REQUIREMENTS_MET)
         return UpdateProgramSettingsSuccess(settings=ProgramSettings.of(changed.row.rules()))

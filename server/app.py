@@ -45,6 +45,7 @@ from server.deliveries import DeliveryWorker
 from server.exports import export_file_route
 from server.graphql_http import GraphQLResponseMedia
 from server.guards import DatabaseGuard, HttpGuard, SafeJson
+from server.imports import payment_results_route
 from server.pubsub import Bus, make_bus
 from server.sockets import OpenSockets, SocketHandler
 from server.tax_reports import tax_report_route
@@ -302,6 +303,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/files/{file_id}", export_file_route(cipher, links, settings.admin_token, settings.clock)),
             Route(
                 "/tax-reports/files/{report_id}", tax_report_route(cipher, links, settings.admin_token, settings.clock)
+            ),
+            Route(
+                "/imports/payment-results",
+                payment_results_route(cipher, settings.admin_token, settings.clock),
+                methods=["POST"],
             ),
             *browser_routes(),
             Route(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from tortoise import Tortoise
@@ -156,19 +157,73 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         say("PAYOUTS_SECRET_KEY is not set: payment details cannot be decrypted")
         return 2
     Path(args.out).mkdir(parents=True, exist_ok=True)
+    failure: list[str] = []
 
     async def work() -> None:
-        for line in await export_to_directory(
-            Cipher(settings.secret_key),
-            settings.clock(),
-            ExportScope(args.scope),
-            [PaymentStatus(s) for s in args.status or ["DUE"]],
-            Path(args.out),
-            CLI_ACTOR,
-        ):
+        try:
+            lines = await export_to_directory(
+                Cipher(settings.secret_key),
+                settings.clock(),
+                ExportScope(args.scope),
+                [PaymentStatus(s) for s in args.status or ["DUE"]],
+                Path(args.out),
+                CLI_ACTOR,
+                args.execution_date,
+            )
+        except LedgerError as e:
+            failure.append(e.message)
+            return
+        for line in lines:
             say(line)
 
     asyncio.run(with_database(settings, work))
+    if failure:
+        say(failure[0])
+        return 2
+    return 0
+
+
+def cmd_import_results(args: argparse.Namespace, settings: Settings) -> int:
+    """`payouts import-results FILE --format ... [--export ID]`: the import's id on stdout, counts on stderr."""
+    from models.enums import PaymentResultFormat
+    from models.global_ids import to_global_id
+    from models.ledger.payment_results import import_payment_results
+    from server.imports import export_number
+
+    if not settings.secret_key:
+        say("PAYOUTS_SECRET_KEY is not set: payment details cannot be decrypted")
+        return 2
+    export_id = None
+    if args.export is not None and (export_id := export_number(args.export)) is None:
+        say(f"--export {args.export!r} is not an export id or number")
+        return 2
+    try:
+        content = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        say(f"cannot read {args.file}: {e.__class__.__name__}")
+        return 2
+    failure: list[str] = []
+
+    async def work() -> None:
+        try:
+            record = await import_payment_results(
+                CLI_ACTOR,
+                settings.clock(),
+                Cipher(settings.secret_key),
+                file_format=PaymentResultFormat(args.format),
+                content=content,
+                export_id=export_id,
+            )
+        except LedgerError as e:
+            failure.append(f"{e.field}: {e.message}" if e.field else e.message)
+            return
+        print(to_global_id("PaymentResultImport", record.id), flush=True)
+        say(", ".join(f"{outcome} {n}" for outcome, n in sorted(record.counts.items())) or "no lines")
+
+    asyncio.run(with_database(settings, work))
+    if failure:
+        say(failure[0])
+        return 2
     return 0
 
 
@@ -280,7 +335,7 @@ def parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token by its id (a number or an ApiToken id)")
     revoke.add_argument("id")
     revoke.set_defaults(run=cmd_token_revoke)
-    export = sub.add_parser("export", help="export payment details of affiliates to CSV files")
+    export = sub.add_parser("export", help="export payment details of affiliates to bank files (CSV, SEPA, Wise)")
     export.add_argument("--scope", choices=[s.value for s in ExportScope], default=ExportScope.PREFERRED.value)
     export.add_argument(
         "--status",
@@ -289,7 +344,17 @@ def parser() -> argparse.ArgumentParser:
         help="payment status to select (repeatable; default DUE)",
     )
     export.add_argument("--out", required=True, help="directory to write the files to")
+    export.add_argument(
+        "--execution-date",
+        type=date.fromisoformat,
+        help="SEPA execution date, YYYY-MM-DD (default: today, UTC)",
+    )
     export.set_defaults(run=cmd_export)
+    results = sub.add_parser("import-results", help="import a payment result file (PayPal batch details, returns CSV)")
+    results.add_argument("file")
+    results.add_argument("--format", choices=["PAYPAL_PAYOUTS_JSON", "RETURNS_CSV"], required=True)
+    results.add_argument("--export", help="the export (global id or number); required for PAYPAL_PAYOUTS_JSON")
+    results.set_defaults(run=cmd_import_results)
     seed = sub.add_parser("seed", help="build a realistic program at scale (benchmarks, demos) through the bulk path")
     seed.add_argument("--affiliates", type=int, required=True)
     seed.add_argument("--sales", type=int, required=True)

@@ -41,6 +41,7 @@ from models.enums import (
 from models.global_ids import to_global_id as ledger_id
 from models.ledger.affiliates import create_affiliate, set_approval_status, set_payout_mode, update_payment_details
 from models.ledger.balances import refresh_all
+from models.ledger.bank_files import SepaSettings, update_sepa_settings
 from models.ledger.catalog import (
     ProductChanges,
     assign_commission_tier,
@@ -48,17 +49,20 @@ from models.ledger.catalog import (
     create_product,
     update_product,
 )
-from models.ledger.payment_details import Cipher, iban_is_valid
+from models.ledger.payment_details import Cipher
+from models.ledger.payment_results import record_payment_return
 from models.ledger.payrun import export_payment_details, mark_as_paid
 from models.ledger.program import update_program_settings
 from models.ledger.sales import record_sale, refund_sale
 from models.ledger.stripe import actor_of, receive
 from models.ledger.tax import set_tax_profile
 from models.money import from_minor
+from models.rules.bank_files import checked_iban
 from models.rules.stripe_events import StripeEvent
 from models.rules.tax import US_TIN_CHECKS, AddressInput, ProfileInput
 from models.tables.affiliates import Affiliate
 from models.tables.exports import ExportFile
+from models.tables.payouts import Payout
 from models.tables.products import Product
 from models.tables.tokens import ApiToken, hash_token, new_token
 from models.validation import Amount
@@ -86,6 +90,15 @@ PRODUCTS: list[tuple[str, Amount, Decimal | Amount, list[tuple[Decimal, int]] | 
 DEFAULT_MILESTONES = [(Decimal(100), 30)]  # products without their own: paid 30 days after the sale
 PAY_RUNS_DAYS_AGO = [330, 300, 270, 240, 210, 180, 150, 120, 90, 60, 30]
 MINIMUM_SALES = 2
+SEPA_DEBTOR = {
+    "name": "Acme Software GmbH",
+    "iban": "DE89370400440532013000",
+    "bic": "COBADEFFXXX",
+    "townName": "Berlin",
+    "country": "DE",
+    "postalCode": "10115",
+    "addressLine1": "Invalidenstrasse 117",
+}
 MINIMUM_PAYOUT = [Amount(Decimal("50.00"), "USD"), Amount(Decimal("50.00"), "EUR")]
 
 FIRST = """Ana Ben Chloe Dario Elena Farid Grace Hugo Ines Jonas Keiko Liam Maya Noah Olga Pablo Quinn Rosa
@@ -179,9 +192,7 @@ def iban(rng: Random, country: str, digits: int) -> str:
     """A random IBAN with correct ISO 13616 check digits."""
     bban = "".join(rng.choice(string.digits) for _ in range(digits))
     numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
-    value = f"{country}{98 - int(numeric) % 97:02d}{bban}"
-    assert iban_is_valid(value)
-    return value
+    return checked_iban(f"{country}{98 - int(numeric) % 97:02d}{bban}", "iban")
 
 
 class Seeder:
@@ -205,6 +216,7 @@ class Seeder:
             minimum_payout=MINIMUM_PAYOUT,
             default_milestones=DEFAULT_MILESTONES,
         )
+        await update_sepa_settings(ACTOR, SepaSettings(debtor=dict(SEPA_DEBTOR)))  # EUR bank wires go out as SEPA
         for name, price, commission, milestones in PRODUCTS:
             flat = commission if isinstance(commission, Amount) else None
             percent = commission if isinstance(commission, Decimal) else None
@@ -293,6 +305,12 @@ class Seeder:
                     reference=f"{method.value.lower()} run {day.date().isoformat()}",
                 )
         await refresh_all(self.now)
+        # One PayPal payment of the last run came back: its payee waits for new details (rule 20).
+        returned = await Payout.filter(method=PaymentMethodType.PAYPAL, instant=False).order_by("-id").first()
+        if returned is not None:
+            await record_payment_return(
+                ACTOR, self.now, payout_id=returned.id, reason="PayPal RETURNED: RECEIVER_UNREGISTERED"
+            )
 
     async def refunds_and_declines(self) -> None:
         """Refunds come after the pay runs, so those of paid commission leave an owed amount."""

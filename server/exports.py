@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from models.clock import Clock, system_clock
 from models.enums import Role
-from models.ledger.export_files import file_chunks, file_name
+from models.ledger.export_files import file_chunks, file_name, media_type
 from models.ledger.payment_details import Cipher
 from models.signed_links import LinkSigner, SignedLink
 from models.tables import audit
@@ -78,13 +78,14 @@ def export_file_route(
             file.id,
             exportId=file.export_id,
             method=file.method.value,
+            format=file.format.value,
             currency=file.currency,
             rows=file.rows,
             **details,
         )
         return StreamingResponse(
             file_chunks(file, cipher),
-            media_type="text/csv; charset=utf-8",
+            media_type=media_type(file),
             headers={"Content-Disposition": f'attachment; filename="{file_name(file)}"'},
         )
 

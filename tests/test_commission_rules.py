@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,9 +14,11 @@ from models.enums import CommissionRole
 from models.rules.commission import (
     InstallmentSlice,
     Milestone,
+    OwedSlice,
     RuleError,
     allocate_reduction,
     commission_for_sale,
+    net_void,
     split_commission,
 )
 from models.rules.commissions import (
@@ -153,76 +156,140 @@ def histories(draw: st.DrawFn) -> list[tuple[str, int]]:
     )
 
 
+@dataclass
+class Slice:
+    """One installment of the simulated ledger."""
+
+    payee: int
+    commission: int
+    amount: int
+    payout: int | None = None
+
+
+@dataclass
+class Owed:
+    """One owed amount of the simulated ledger, with the paid installment it was taken from."""
+
+    payee: int
+    installment: int | None
+    amount: int
+    recovered_by: int | None = None
+
+
+@dataclass
+class Simulated:
+    """A ledger driven only by the pure rules, as models/ledger drives them (sales of four payees)."""
+
+    commissions: list[list[int]] = field(default_factory=list)  # [payee, original, remaining]
+    sales: list[tuple[int, list[int]]] = field(default_factory=list)  # (amount, commissions)
+    refunded: list[int] = field(default_factory=list)
+    installments: list[Slice] = field(default_factory=list)
+    owed: list[Owed] = field(default_factory=list)
+    payouts: list[tuple[int, bool]] = field(default_factory=list)  # (payee, voided)
+
+    def sale(self, amount: int) -> None:
+        first = Share(AFF, 0, Decimal(10), commission_for_sale(amount, Decimal(10), None))
+        jv = [JvEntry(2, Decimal(20)), JvEntry(3, Decimal("7.5"))]
+        keys = []
+        for share in shares(amount, first, SecondTier(1, Decimal(5)), jv, None, T0):
+            keys.append(len(self.commissions))
+            self.commissions.append([share.payee_id, share.amount, share.amount])
+            self.installments += [Slice(share.payee_id, keys[-1], p) for p in split_commission(share.amount, KARTRA)]
+        self.sales.append((amount, keys))
+        self.refunded.append(0)
+
+    def refund(self, index: int, percent: int) -> None:
+        """Rule 16.5: each commission reduced on its own, from unpaid installments first, the rest owed."""
+        amount, keys = self.sales[index]
+        refund = min(amount - self.refunded[index], max(1, amount * percent // 100))
+        if refund <= 0:
+            return
+        left = [CommissionLeft(self.commissions[k][1], self.commissions[k][2]) for k in keys]
+        for key, cut in zip(keys, reductions(left, amount, self.refunded[index], refund), strict=True):
+            own = [n for n, i in enumerate(self.installments) if i.commission == key]
+            against = {n: sum(o.amount for o in self.owed if o.installment == n) for n in own}
+            allocation = allocate_reduction(
+                cut,
+                [
+                    InstallmentSlice(
+                        n, self.installments[n].amount, T0, self.installments[n].payout is not None, against[n]
+                    )
+                    for n in own
+                ],
+            )
+            for n, new in allocation.new_amounts.items():
+                self.installments[n].amount = new
+            payee = self.commissions[key][0]
+            self.owed += [Owed(payee, n, part) for n, part in allocation.owed_from.items() if part]
+            if allocation.unattributed:
+                self.owed.append(Owed(payee, None, allocation.unattributed))
+            self.commissions[key][2] -= cut
+        self.refunded[index] += refund
+
+    def pay(self, payee: int) -> None:
+        due = [i for i in self.installments if i.payee == payee and i.payout is None and i.amount]
+        if due:
+            for i in due:
+                i.payout = len(self.payouts)
+            for o in self.owed:
+                if o.payee == payee and o.recovered_by is None:
+                    o.recovered_by = len(self.payouts)
+            self.payouts.append((payee, False))
+
+    def void(self, payee: int) -> None:
+        """Unpay the payee's latest live payout, then net its outstanding owed amounts (rule 12)."""
+        live = [n for n, (p, voided) in enumerate(self.payouts) if p == payee and not voided]
+        if not live:
+            return
+        self.payouts[live[-1]] = (payee, True)
+        for i in self.installments:
+            if i.payout == live[-1]:
+                i.payout = None
+        for o in self.owed:
+            if o.recovered_by == live[-1]:
+                o.recovered_by = None
+        against = {
+            k: o.installment
+            for k, o in enumerate(self.owed)
+            if o.payee == payee and o.recovered_by is None and o.amount > 0 and o.installment is not None
+        }
+        unpaid = {n: self.installments[n].amount for n in against.values() if self.installments[n].payout is None}
+        netting = net_void(
+            {n: amount for n, amount in unpaid.items() if amount},
+            [OwedSlice(k, n, self.owed[k].amount) for k, n in against.items()],
+        )
+        for n, new in netting.installments.items():
+            self.installments[n].amount = new
+        for k, new in netting.owed.items():
+            self.owed[k].amount = new
+
+    def holds_rule_1(self, payee: int) -> bool:
+        """earned = reserve + due + paid - owed, a payout paying its installments net of what it recovered."""
+        earned = sum(c[2] for c in self.commissions if c[0] == payee)
+        mine = [i for i in self.installments if i.payee == payee]
+        unpaid = sum(i.amount for i in mine if i.payout is None)
+        paid_out = sum(i.amount for i in mine if i.payout is not None and not self.payouts[i.payout][1])
+        owed = [o for o in self.owed if o.payee == payee]
+        outstanding = sum(o.amount for o in owed if o.recovered_by is None)
+        recovered = sum(o.amount for o in owed if o.recovered_by is not None)
+        return earned == unpaid + paid_out - recovered - outstanding
+
+
 @given(histories())
 @settings(max_examples=200)
-def test_rule_1_identity_holds_per_payee_through_any_sequence(history: list[tuple[str, int]]) -> None:  # noqa: C901 (one simulator, read top to bottom)
-    """A small ledger driven only by the pure rules: earned = reserve + due + paid - owed for every payee."""
-    jv = [JvEntry(2, Decimal(20)), JvEntry(3, Decimal("7.5"))]
-    sales: list[dict[str, object]] = []
-    installments: list[dict[str, int | None]] = []  # payee, commission, amount, payout
-    owed: list[dict[str, int | None]] = []  # payee, amount, recovered_by
-    payouts: dict[int, tuple[int, bool]] = {}  # payout -> (payee, voided)
-    commissions: dict[int, list[int]] = {}  # commission -> [payee, original, remaining]
+def test_rule_1_identity_holds_per_payee_through_any_sequence(history: list[tuple[str, int]]) -> None:
+    """Sales of four payees, refunds, payouts and voids (netting included) in any order: every payee's
+    ledger balances, and every commission's reductions never exceed it."""
+    ledger = Simulated()
     for kind, value in history:
         if kind == "sale":
-            first = Share(AFF, 0, Decimal(10), commission_for_sale(value, Decimal(10), None))
-            booked = shares(value, first, SecondTier(1, Decimal(5)), jv, None, T0)
-            ids = []
-            for s in booked:
-                key = len(commissions)
-                commissions[key] = [s.payee_id, s.amount, s.amount]
-                ids.append(key)
-                for part in split_commission(s.amount, KARTRA):
-                    installments.append({"payee": s.payee_id, "commission": key, "amount": part, "payout": None})
-            sales.append({"amount": value, "refunded": 0, "ids": ids})
-        elif kind == "refund" and sales:
-            sale = sales[value % len(sales)]
-            amount, refunded = int(sale["amount"]), int(sale["refunded"])  # type: ignore[call-overload]
-            refund = min(amount - refunded, max(1, amount * value // 100))
-            if refund <= 0:
-                continue
-            ids: list[int] = sale["ids"]  # type: ignore[no-redef]
-            left = [CommissionLeft(commissions[k][1], commissions[k][2]) for k in ids]
-            for key, cut in zip(ids, reductions(left, amount, refunded, refund), strict=True):
-                own = [i for i in installments if i["commission"] == key]
-                allocation = allocate_reduction(
-                    cut,
-                    [
-                        InstallmentSlice(n, int(i["amount"] or 0), T0, i["payout"] is not None)
-                        for n, i in enumerate(own)
-                    ],
-                )
-                for n, new in allocation.new_amounts.items():
-                    own[n]["amount"] = new
-                if allocation.owed:
-                    owed.append({"payee": commissions[key][0], "amount": allocation.owed, "recovered_by": None})
-                commissions[key][2] -= cut
-            sale["refunded"] = refunded + refund
+            ledger.sale(value)
+        elif kind == "refund" and ledger.sales:
+            ledger.refund(value % len(ledger.sales), value)
         elif kind == "pay":
-            number = len(payouts)
-            due = [i for i in installments if i["payee"] == value and i["payout"] is None and i["amount"]]
-            if due:
-                payouts[number] = (value, False)
-                for i in due:
-                    i["payout"] = number
-                for o in owed:
-                    if o["payee"] == value and o["recovered_by"] is None:
-                        o["recovered_by"] = number
+            ledger.pay(value)
         elif kind == "void":
-            live = [n for n, (payee, voided) in payouts.items() if payee == value and not voided]
-            if live:
-                payouts[live[-1]] = (value, True)
-                for i in installments:
-                    if i["payout"] == live[-1]:
-                        i["payout"] = None
-                for o in owed:
-                    if o["recovered_by"] == live[-1]:
-                        o["recovered_by"] = None
+            ledger.void(value)
     for payee in range(4):
-        earned = sum(c[2] for c in commissions.values() if c[0] == payee)
-        unpaid = sum(int(i["amount"] or 0) for i in installments if i["payee"] == payee and i["payout"] is None)
-        paid_out = sum(int(i["amount"] or 0) for i in installments if i["payee"] == payee and i["payout"] is not None)
-        outstanding = sum(int(o["amount"] or 0) for o in owed if o["payee"] == payee and o["recovered_by"] is None)
-        recovered = sum(int(o["amount"] or 0) for o in owed if o["payee"] == payee and o["recovered_by"] is not None)
-        paid = paid_out - recovered  # a payout pays its installments net of the owed amounts it recovers
-        assert earned == unpaid + paid - outstanding, (payee, history)
+        assert ledger.holds_rule_1(payee), (payee, history)
+    assert all(0 <= remaining <= original for _, original, remaining in ledger.commissions)

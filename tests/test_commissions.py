@@ -29,6 +29,7 @@ from tests.api import (
     create_affiliate_token,
     create_product,
     details,
+    export,
     pay,
     record_sale,
     refund_sale,
@@ -582,3 +583,27 @@ async def test_a_page_of_recruits_reads_the_index_in_order(gql: GraphQLClient) -
     rows = await conn.execute_query_dict("EXPLAIN QUERY PLAN " + page.sql(params_inline=True))
     details = " ".join(r["detail"] for r in rows)
     assert "TEMP B-TREE" not in details and "USING INDEX idx_affiliates_recruit" in details, details
+
+
+async def test_a_recruiter_and_jv_partners_are_exported_and_paid_like_affiliates(gql: GraphQLClient) -> None:
+    """Rule 16.6: one export row and one payout per payee, whatever its roles; held parts stay out."""
+    rob, jane, kim = [await manual(gql, n) for n in ("Rob", "Jane", "Kim")]
+    ann = await manual(gql, "Ann", recruitedBy=rob)
+    product = await course(gql, jane, kim)
+    await record_sale(gql, externalId="o-1", productId=product, affiliateId=ann)
+    await record_sale(gql, externalId="o-2", productId=product, affiliateId=jane)  # Jane in two roles
+    done = await export(gql, scope="PREFERRED")
+    (paypal,) = done["export"]["groups"]
+    assert (paypal["method"], paypal["affiliateCount"]) == ("PAYPAL", 4)
+    # the due (40 %) parts only: Ann 4.00 + Jane 4.00 (o-2) + Rob 2.00 + Jane 8.00 + 8.00 + Kim 3.00 + 3.00
+    assert paypal["totals"] == [{"amount": "32.00", "currency": "USD"}]
+    paid = await pay(gql, exportId=done["export"]["id"], method="PAYPAL")
+    amounts = {p["affiliate"]["id"]: p["amount"]["amount"] for p in paid["payouts"]}
+    assert amounts == {ann: "4.00", rob: "2.00", jane: "20.00", kim: "6.00"}
+    for payee in (rob, jane, kim):  # what is left is held until its milestone (rule 3)
+        node = await affiliate(gql, payee)
+        assert (node["paymentStatus"], figures(node)["due"], set(reasons(node))) == (
+            "DUE_INCOMPLETE",
+            "0.00",
+            {"ON_HOLD"},
+        )

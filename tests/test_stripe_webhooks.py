@@ -101,7 +101,7 @@ async def test_only_correctly_signed_recent_events_are_recorded(client: httpx.As
 async def test_the_route_is_404_without_a_secret(database_url: str) -> None:
     app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY, admin_token=ADMIN_TOKEN))
     async with (
-        LifespanManager(app, startup_timeout=60) as manager,
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://payouts.test") as http,
     ):
         response = await deliver(http, event("checkout.session.completed", {"id": "cs_1"}))

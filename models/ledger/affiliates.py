@@ -25,6 +25,7 @@ from models.ledger.payment_details import Cipher, Details
 from models.rules.commission import RuleError
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.bank_files import PaymentReturnHold
 from models.transactions import retried
 from models.validation import text
 
@@ -194,7 +195,11 @@ async def update_payment_details(
             )
         except RuleError as e:
             raise Invalid(str(e), e.field) from None
-        await affiliate.save(update_fields=["preferred_method"])
+        held = affiliate.payment_returned is not None
+        if held:  # rule 20.4: someone confirmed the details, so a returned payment holds the payee no more
+            affiliate.payment_returned = None
+            await PaymentReturnHold.filter(affiliate_id=affiliate_id).delete()
+        await affiliate.save(update_fields=["preferred_method", "payment_returned"])
         transitions = await refresh_affiliates([affiliate_id], now)
         await announce_due(transitions, DueCause.REQUIREMENTS_MET, now)
         await audit.record(
@@ -205,6 +210,7 @@ async def update_payment_details(
             methods=sorted(t.value for t in on_file),
             removed=[t.value for t in remove],
             preferred=affiliate.preferred_method.value if affiliate.preferred_method else None,
+            paymentReturnCleared=held,
         )
     return Changed(await Affiliate.get(id=affiliate_id), transitions)
 

@@ -178,6 +178,7 @@ def _compute(facts: ChunkFacts, program: ProgramRules, now: datetime) -> dict[in
                 a.has_payment_method,
                 a.sales_count,
                 payee_hold(program, a.tax_form, a.tax_form_signed_at, now),
+                a.payment_returned,
             ),
             a.payment_status,
             facts.before(a.id),
@@ -251,7 +252,7 @@ async def _apply_chunk(
     ids: list[int], deltas: Mapping[int, Mapping[str, Delta]], now: datetime, program: ProgramRules
 ) -> list[Transition]:
     affiliates = await Affiliate.filter(id__in=ids).values(
-        "id", "approval_status", "payout_mode", *DERIVED_COLUMNS, *FORM_COLUMNS
+        "id", "approval_status", "payout_mode", "payment_returned", *DERIVED_COLUMNS, *FORM_COLUMNS
     )
     stored: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for b in await Balance.filter(affiliate_id__in=ids).values("id", "affiliate_id", "currency", *BALANCE_COLUMNS):
@@ -273,6 +274,7 @@ async def _apply_chunk(
                 a["has_payment_method"],
                 a["sales_count"],
                 payee_hold(program, a["tax_form"], a["tax_form_signed_at"], now),
+                a["payment_returned"],
             ),
             PaymentStatus(a["payment_status"]),
             before,

@@ -97,6 +97,7 @@ COMMISSION_COLUMNS = (
     "amount",
     "ended_reason",
 )
+ROLE_TEXT = {role: role.value for role in CommissionRole}  # Enum.value is a slow property, read per commission
 PAYOUT_COLUMNS = ("affiliate_id", "currency", "amount", "instant", "paid_at", "reference")
 AUDIT_COLUMNS = ("actor", "action", "object_type", "object_id", "details", "at")
 
@@ -306,9 +307,12 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         second_tier={},
     )
     for chunk in batches(sorted(affiliate_ids)):
-        for a in await Affiliate.filter(id__in=chunk).values("id", "approval_status", "payout_mode", *FORM_COLUMNS):
+        affiliates = Affiliate.filter(id__in=chunk)
+        for a in await affiliates.values("id", "approval_status", "payout_mode", "payment_returned", *FORM_COLUMNS):
             form = form_on_row(a["tax_form"], a["tax_form_signed_at"])
-            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), PayoutMode(a["payout_mode"]), form)
+            # Rule 20.4: a payee held by a returned payment is booked as for MANUAL meanwhile.
+            mode = PayoutMode.MANUAL if a["payment_returned"] else PayoutMode(a["payout_mode"])
+            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode, form)
     facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
     # Rule 16's terms parsed once per batch, not once per sale.
     for p in facts.products.values():
@@ -515,7 +519,7 @@ async def _insert(
                 (
                     ids[p.external_id],
                     c.share.payee_id,
-                    c.share.role.value,
+                    ROLE_TEXT[c.share.role],
                     c.position,
                     p.product.currency,
                     None if c.share.percent is None else texts[c.share.percent],
@@ -672,7 +676,7 @@ async def _audit_each(
             "subscriptionId": p.subscription_id,
             "renewal": p.renewal,
             "tier": p.tier.id if p.tier else None,
-            "commissions": [[c.share.role.value, c.share.payee_id, c.share.amount] for c in p.payees[1:]],
+            "commissions": [[ROLE_TEXT[c.share.role], c.share.payee_id, c.share.amount] for c in p.payees[1:]],
         }
         order = orders[p.index]
         rows.append(

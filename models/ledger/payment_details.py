@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,14 +18,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from models.enums import PaymentMethodType
+from models.rules.bank_files import checked_bic, checked_iban
 from models.rules.commission import RuleError
 from models.rules.payrun import paypal_email_is_plain
 
 MIN_SECRET_LENGTH = 32
 MAX_TEXT = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
-_SWIFT = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 
 
 class Cipher:
@@ -106,15 +104,6 @@ def _beneficiary_address(raw: dict[str, Any], field: str) -> dict[str, str | Non
     return given
 
 
-def iban_is_valid(iban: str) -> bool:
-    """ISO 13616 mod-97 check."""
-    if not _IBAN.match(iban):
-        return False
-    rearranged = iban[4:] + iban[:4]
-    digits = "".join(str(string.ascii_uppercase.index(c) + 10) if c.isalpha() else c for c in rearranged)
-    return int(digits) % 97 == 1
-
-
 def _mask_tail(value: str) -> str:
     return "****" + value[-4:]
 
@@ -140,15 +129,11 @@ def bank_wire(raw: dict[str, Any]) -> Details:
         **_beneficiary_address(raw, f),
     }
     if values["iban"]:
-        values["iban"] = values["iban"].replace(" ", "").upper()
-        if not iban_is_valid(values["iban"]):
-            raise RuleError("iban is not a valid IBAN", f"{f}.iban")
+        values["iban"] = checked_iban(values["iban"], f"{f}.iban")
     elif not values["accountNumber"]:
         raise RuleError("a bank wire needs an iban or an accountNumber", f"{f}.iban")
     if values["swift"]:
-        values["swift"] = values["swift"].replace(" ", "").upper()
-        if not _SWIFT.match(values["swift"]):
-            raise RuleError("swift is not a valid BIC", f"{f}.swift")
+        values["swift"] = checked_bic(values["swift"], f"{f}.swift")
     summary = (
         f"IBAN {_mask_tail(values['iban'])}"
         if values["iban"]

@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -21,9 +21,20 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models.enums import ApprovalStatus, ExportScope, PaymentMethodType, PaymentStatus, PayoutMode, PayoutStatus
+from models.enums import (
+    ApprovalStatus,
+    ExportFileFormat,
+    ExportScope,
+    PaymentMethodType,
+    PaymentStatus,
+    PayoutMode,
+    PayoutStatus,
+    PayoutVoidSource,
+)
 from models.errors import Invalid, NotFound, Violation
 from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
+from models.ledger.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
+from models.ledger.payment_details import Cipher
 from models.ledger.sales import net_void_against_refunds
 from models.ledger.webhooks import emit
 from models.money import MoneyError, check_currency
@@ -43,6 +54,7 @@ from models.sql import (
 )
 from models.tables import audit
 from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.bank_files import ExportFileRow
 from models.tables.exports import ExportFile, ExportRow, ExportSkip, PaymentExport, PayRun, payment_reference
 from models.tables.payouts import Payout
 from models.tables.sales import Installment, OwedAmount
@@ -151,13 +163,21 @@ async def _existing_ids(ids: Collection[int], field_name: str) -> None:
 
 @retried
 async def export_payment_details(
-    actor: str, now: datetime, *, scope: ExportScope, affiliates: Collection[int] | QuerySet[Affiliate]
+    actor: str,
+    now: datetime,
+    *,
+    scope: ExportScope,
+    affiliates: Collection[int] | QuerySet[Affiliate],
+    cipher: Cipher | None = None,
+    execution_date: date | None = None,
 ) -> PaymentExport:
     """Snapshot what is payable now for the selected DUE affiliates, one group per payment type.
 
     Chunk by chunk: load the chunk's facts, decide each row with the pure rules, write its rows;
-    memory holds one chunk, whatever the size of the selection.
+    memory holds one chunk, whatever the size of the selection. With the cipher, the BANK_WIRE
+    group's EUR rows also get their SEPA and Wise files (rule 18).
     """
+    sepa_date = execution_date_of(execution_date, now)
     if isinstance(affiliates, QuerySet):
         ids: set[int] = set(cast(list[int], await affiliates.values_list("id", flat=True)))
     else:
@@ -171,6 +191,7 @@ async def export_payment_details(
             rows, skips = _export_rows(await _export_facts(chunk, now), scope, program)
             await writer.write(rows, skips)
         await writer.close()
+        bank_files = await make_bank_files(export.id, now, sepa_date, cipher) if cipher is not None else []
         await emit([writer.announced()])
         await audit.record(
             actor,
@@ -182,6 +203,7 @@ async def export_payment_details(
             rows=writer.rows,
             groups=sorted({m.value for m, _ in writer.files}),
             skipped=writer.skipped,
+            bankFiles=[f.id for f in bank_files],
         )
     return export
 
@@ -241,7 +263,14 @@ class ExportWriter:
             if file is not None:
                 self.done.append(file)
             part = 1 if file is None else file.part + 1
-            file = await ExportFile.create(export_id=self.export.id, method=method, currency=currency, part=part)
+            file = await ExportFile.create(
+                export_id=self.export.id,
+                method=method,
+                currency=currency,
+                part=part,
+                format=ExportFileFormat.PAYPAL_BULK if method is PaymentMethodType.PAYPAL else ExportFileFormat.CSV,
+                created_at=self.now,
+            )
             self.files[(method, currency)] = file
         return file
 
@@ -342,9 +371,15 @@ async def mark_as_paid(
     paid_at: datetime | None = None,
     reference: str | None = None,
     idempotency_key: str | None = None,
+    export_file_id: int | None = None,
 ) -> PayRunResult:
-    """Settle an export group (or one currency of it), or what is due now for the listed affiliates."""
-    method = _checked_selection(method, export_id, affiliate_ids, currency)
+    """Settle an export group (or one currency of it), one export file (rule 18.6), or what is due now
+    for the listed affiliates."""
+    file = await _file_alone(export_file_id, method, export_id, affiliate_ids, currency)
+    if file is not None:
+        method, export_id = file.method, file.export_id
+    else:
+        method = _checked_selection(method, export_id, affiliate_ids, currency)
     if paid_at is not None and paid_at > now + PAID_AT_TOLERANCE:  # a tax year counts payouts by paidAt (17.4)
         raise Invalid("paidAt must not be more than 5 minutes ahead of now", "paidAt")
     if reference is not None:
@@ -358,10 +393,10 @@ async def mark_as_paid(
         async with in_transaction() as conn:
             # The key is claimed first: a concurrent retry waits here, then finds the stored result.
             run = await PayRun.create(idempotency_key=key, actor=actor, created_at=now)
-            files: list[ExportFile] = []
-            if export_id is not None:
-                files = await _unpaid_files(export_id, method, currency)
-                claims, skipped = await _export_claims(files, now)
+            if file is not None:
+                claims, skipped = await _file_claims(file, now)
+            elif export_id is not None:
+                claims, skipped = await _export_claims(await _unpaid_files(export_id, method, currency), now)
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
@@ -378,6 +413,7 @@ async def mark_as_paid(
                 "PayRun",
                 run.id,
                 exportId=export_id,
+                exportFileId=export_file_id,
                 method=method.value,
                 currency=currency,
                 payouts=len(payouts),
@@ -414,6 +450,31 @@ def _checked_selection(
     return method
 
 
+async def _file_alone(
+    export_file_id: int | None,
+    method: PaymentMethodType | None,
+    export_id: int | None,
+    affiliate_ids: Collection[int] | None,
+    currency: str | None,
+) -> ExportFile | None:
+    """The file markAsPaid(exportFileId) settles (None without one): it names everything, so nothing
+    else may be given."""
+    if export_file_id is None:
+        return None
+    for given, name in (
+        (export_id, "exportId"),
+        (affiliate_ids, "affiliateIds"),
+        (method, "method"),
+        (currency, "currency"),
+    ):
+        if given is not None:
+            raise Invalid(f"exportFileId names the file: {name} is not given with it", name)
+    file = await ExportFile.get_or_none(id=export_file_id)
+    if file is None:
+        raise NotFound("no such export file", "exportFileId")
+    return file
+
+
 async def _result_of(run: PayRun) -> PayRunResult:
     """The answer of an earlier call with the same idempotency key, as it stands now."""
     payouts = {p.id: p for p in await Payout.filter(id__in=run.payout_ids)} if run.payout_ids else {}
@@ -430,6 +491,7 @@ async def _unpaid_files(export_id: int, method: PaymentMethodType, currency: str
     if not files:
         in_currency = f" in {currency}" if currency else ""
         raise NotFound(f"the export has no {method.value} file{in_currency}", "method")
+    files = [f for f in files if f.format in BASE_FORMATS]  # the group's own rows: SEPA and Wise repeat some
     unpaid = [f for f in files if f.paid_at is None]
     if not unpaid:
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
@@ -452,18 +514,54 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
     # Claim the files themselves under the same guard: a concurrent call for this group loses here.
     if await ExportFile.filter(id__in=file_ids, paid_at=None).update(paid_at=now) != len(file_ids):
         raise Violation("this export group was already marked as paid", "exportId", code="ALREADY_PAID")
-    by_file = ("file_id", file_ids)
+    claims, skipped, _ = await _row_claims(rows, ("file_id", file_ids))
+    return claims, skipped
+
+
+async def _file_claims(file: ExportFile, now: datetime) -> tuple[list[Claim], list[tuple[int, str]]]:
+    """Rule 18.6: exactly one file's rows (a SEPA or Wise file lists some of its group's rows)."""
+    if file.format in BASE_FORMATS:
+        row_ids = cast(list[int], await ExportRow.filter(file_id=file.id).values_list("id", flat=True))
+    else:
+        row_ids = cast(
+            list[int], await ExportFileRow.filter(file_id=file.id, omitted_reason=None).values_list("row_id", flat=True)
+        )
+    rows: list[dict[str, Any]] = []
+    for batch in batches(sorted(row_ids)):
+        rows.extend(
+            await ExportRow.filter(id__in=batch)
+            .order_by("id")
+            .values("id", "affiliate_id", "currency", "installments_total")
+        )
+    await lock_affiliates({r["affiliate_id"] for r in rows})
+    if not await ExportFile.filter(id=file.id, paid_at=None).update(paid_at=now):
+        raise Violation("this export file was already marked as paid", "exportFileId", code="ALREADY_PAID")
+    claims, skipped, settled = await _row_claims(rows, ("id", row_ids))
+    if rows and settled == len(rows):
+        raise Violation(
+            "every row of this export file is settled already (by its group or another file)",
+            "exportFileId",
+            code="ALREADY_PAID",
+        )
+    return claims, skipped
+
+
+async def _row_claims(
+    rows: list[dict[str, Any]], by: tuple[str, Sequence[int]]
+) -> tuple[list[Claim], list[tuple[int, str]], int]:
+    """Each row still exactly as exported becomes a claim, the others are skipped with why; also how
+    many were settled since the export."""
     installments = await summarise_listed(
         ExportRow,
         "installment_ids",
-        by_file,
+        by,
         Installment,
         counted=("payout_id",),
         flagged=("disputed", "voided"),
         summed=("amount",),
     )
     owed = await summarise_listed(
-        ExportRow, "owed_ids", by_file, OwedAmount, counted=("recovered_by_id", "netted_by_id"), summed=("amount",)
+        ExportRow, "owed_ids", by, OwedAmount, counted=("recovered_by_id", "netted_by_id"), summed=("amount",)
     )
     now_of = {
         r["id"]: RowNow(*installments.get(r["id"], (0, 0, 0, 0, 0)), *owed.get(r["id"], (0, 0, 0, 0))) for r in rows
@@ -487,7 +585,7 @@ async def _export_claims(files: Sequence[ExportFile], now: datetime) -> tuple[li
                     row=row,
                 )
             )
-    return claims, skipped
+    return claims, skipped, sum(1 for r in rows if now_of[r["id"]].settled)
 
 
 @dataclass(frozen=True)
@@ -562,6 +660,7 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
                 "has_payment_method",
                 "sales_count",
                 *FORM_COLUMNS,
+                "payment_returned",
             )
         ):
             facts = AffiliateFacts(
@@ -570,6 +669,7 @@ async def _due_claims(affiliate_ids: Collection[int], now: datetime) -> tuple[li
                 a["has_payment_method"],
                 a["sales_count"],
                 payee_hold(program, a["tax_form"], a["tax_form_signed_at"], now),
+                a["payment_returned"],
             )
             own = open_claims.get(a["id"], [])
             choice = pay_by_id(PaymentStatus(a["payment_status"]), facts, [c.figures() for c in own], program)
@@ -599,6 +699,7 @@ async def _settle(
         "paid_at",
         "reference",
         "export_id",
+        "export_row_id",
         "created_at",
     )
     rows = [
@@ -612,6 +713,7 @@ async def _settle(
             paid_at,
             reference,
             export_id,
+            c.row.id if c.row is not None else None,
             paid_at,
         )
         for c in claims
@@ -700,23 +802,8 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
             )
         if payout.status is PayoutStatus.VOIDED:
             raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
-        await Payout.filter(id=payout_id).update(status=PayoutStatus.VOIDED, voided_at=now, void_reason=reason)
-        await Installment.filter(payout_id=payout_id).update(payout_id=None)
-        await OwedAmount.filter(recovered_by_id=payout_id).update(recovered_by_id=None)
-        netted = await net_void_against_refunds(payout.affiliate_id, payout.currency, payout_id)
+        netted = await unsettle(payout, now, reason, PayoutVoidSource.MANUAL)
         await refresh_affiliates([payout.affiliate_id], now)
-        await emit(
-            [
-                webhook_events.voided(
-                    payout_id=payout_id,
-                    affiliate_id=payout.affiliate_id,
-                    amount=payout.amount,
-                    currency=payout.currency,
-                    at=now,
-                    reason=reason,
-                )
-            ]
-        )
         await audit.record(
             actor,
             "voidPayout",
@@ -728,3 +815,36 @@ async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str)
             netted=netted,
         )
     return await Payout.get(id=payout_id)
+
+
+async def unsettle(
+    payout: Payout, now: datetime, reason: str, source: PayoutVoidSource, result_status: str | None = None
+) -> int:
+    """Void a PAID payout (its affiliate locked by the caller, in its transaction): what it settled is
+    unsettled again, netting against later refunds; returns the amount netted. The caller refreshes."""
+    changes: dict[str, Any] = {
+        "status": PayoutStatus.VOIDED,
+        "voided_at": now,
+        "void_reason": reason,
+        "void_source": source,
+    }
+    if result_status is not None:
+        changes["result_status"] = result_status
+    if not await Payout.filter(id=payout.id, status=PayoutStatus.PAID).update(**changes):
+        raise Violation("this payout was voided meanwhile", "payoutId", code="CONFLICT")
+    await Installment.filter(payout_id=payout.id).update(payout_id=None)
+    await OwedAmount.filter(recovered_by_id=payout.id).update(recovered_by_id=None)
+    # Every void announces payout.voided (rule 19.3), by hand or from a payment result (20.2).
+    await emit(
+        [
+            webhook_events.voided(
+                payout_id=payout.id,
+                affiliate_id=payout.affiliate_id,
+                amount=payout.amount,
+                currency=payout.currency,
+                at=now,
+                reason=reason,
+            )
+        ]
+    )
+    return await net_void_against_refunds(payout.affiliate_id, payout.currency, payout.id)

@@ -101,6 +101,7 @@ class AffiliateFacts:
     has_payment_method: bool
     sales_count: int
     tax_hold: tuple[IncompleteReason, str] | None = None  # rule 17.3, as of the refresh's `now`
+    payment_returned: str | None = None  # rule 20.4: the hold's message while a returned payment holds the payee
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ def eligibility_reasons(facts: AffiliateFacts, program: ProgramRules) -> list[Re
         reasons.append((IncompleteReason.INSTANT_PAYMENT, "paid by PayPal Instant Payment at the time of each sale"))
     if not facts.has_payment_method:
         reasons.append((IncompleteReason.MISSING_PAYMENT_DETAILS, "no payment method on file"))
+    if facts.payment_returned is not None:
+        reasons.append((IncompleteReason.PAYMENT_RETURNED, facts.payment_returned))
     if facts.sales_count < program.minimum_sales:
         reasons.append(
             (

@@ -41,6 +41,8 @@ class Affiliate(Model):
     )
     tax_form_signed_at = fields.DateField(null=True)
     tax_form_expires_at = fields.DatetimeField(null=True)  # a W-8's expiry instant in the program's tax time zone
+    # Rule 20.4: the PAYMENT_RETURNED message while a returned payment holds the payee (details: PaymentReturnHold).
+    payment_returned = fields.CharField(max_length=300, null=True)
 
     class Meta:
         table = "affiliates"

@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from models.enums import ExportScope, PaymentMethodType
+from models.enums import ExportFileFormat, ExportScope, PaymentMethodType
 
 
 class PaymentExport(Model):
@@ -37,6 +37,13 @@ class ExportFile(Model):
     total = fields.BigIntField(default=0)
     paid_at = fields.DatetimeField(null=True)  # set when markAsPaid settled this file
     shared_rows = fields.IntField(default=0)  # rows whose affiliate and currency are in another group too
+    # Rule 18: a group's CSV/PayPal files own its rows; SEPA and Wise files list some of them
+    # (models.tables.bank_files.ExportFileRow), with the debtor as it was when the file was made.
+    format = fields.CharEnumField(ExportFileFormat, default=ExportFileFormat.CSV, db_default="CSV")
+    execution_date = fields.DateField(null=True)
+    superseded = fields.BooleanField(default=False, db_default=False)
+    debtor: dict[str, str] | None = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "export_files"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import PaymentMethodType, PayoutStatus
+from models.enums import PaymentMethodType, PayoutStatus, PayoutVoidSource
 
 if TYPE_CHECKING:
     from models.tables.affiliates import Affiliate
@@ -29,8 +29,15 @@ class Payout(Model):
     export_id = fields.IntField(null=True)
     voided_at = fields.DatetimeField(null=True)
     void_reason = fields.CharField(max_length=500, null=True)
+    void_source = fields.CharEnumField(PayoutVoidSource, null=True)
+    export_row_id = fields.IntField(null=True)  # the export row it settled: `PD-<export_id>-<export_row_id>`
+    result_status = fields.CharField(max_length=40, null=True)  # the latest status a result import gave it
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "payouts"
-        indexes = (("affiliate_id", "id"), ("affiliate_id", "paid_at"))  # the second: a tax year's payouts
+        indexes = (
+            ("affiliate_id", "id"),
+            ("affiliate_id", "paid_at"),
+            ("export_row_id",),
+        )  # the second: a tax year's payouts

@@ -39,6 +39,8 @@ class ProgramSettings(Model):
     tax_form_required = fields.BooleanField(default=False, db_default=False)
     tax_thresholds: dict[str, int] | None = fields.JSONField(null=True)
     tax_time_zone = fields.CharField(max_length=64, default="UTC", db_default="UTC")
+    sepa_debtor: dict[str, str] | None = fields.JSONField(null=True)  # rule 18.3: the account SEPA files debit
+    sepa_max_transactions_per_file = fields.IntField(default=5000, db_default=5000)
 
     class Meta:
         table = "program_settings"
