@@ -310,18 +310,26 @@ test('the table tells the truth; the desktop pay run confirms each group with a 
   await axe('export dialog');
   await dialog.getByLabel(/^PREFERRED/).check();
   await shot('export-dialog');
+  const executes = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10); // the SEPA file's execution date
+  await dialog.getByLabel('Execution date (SEPA files)').fill(executes);
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();
   const groups = dialog.getByTestId('export-groups');
   await groups.waitFor();
   const files = groups.locator('a.file');
   assert.ok((await files.count()) >= 3, 'a file per payment type and currency');
+  const sepa = files.filter({ hasText: 'SEPA XML' });
+  assert.ok(await sepa.count(), 'the EUR bank wires go out as a SEPA file too (the demo has a debtor account)');
+  assert.match(await sepa.first().textContent(), new RegExp(`executes ${executes}`));
   let exported = 0;
   for (const cell of await groups.locator('tbody tr td:nth-child(2)').allTextContents()) exported += Number(cell);
   for (let i = 0; i < (await files.count()); i++) {
     const [download] = await Promise.all([page.waitForEvent('download'), files.nth(i).click()]);
     const csv = readFileSync(await download.path(), 'utf8');
     const expected = Number(/· (\d+) rows/.exec(await files.nth(i).textContent())[1]);
-    assert.equal(csv.trim().split(/\r?\n/).filter((l) => /PD-\d+-\d+/.test(l)).length, expected, `${download.suggestedFilename()}`);
+    const xml = download.suggestedFilename().endsWith('.xml');
+    if (xml) assert.ok(csv.includes(`<Dt>${executes}</Dt>`), 'the SEPA file asks for the execution date chosen');
+    const rows = xml ? (csv.match(/<EndToEndId>PD-\d+-\d+</g) ?? []).length : csv.trim().split(/\r?\n/).filter((l) => /PD-\d+-\d+/.test(l)).length;
+    assert.equal(rows, expected, `${download.suggestedFilename()}`);
   }
   await shot('export-files');
   const methods = await groups.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.method));

@@ -154,10 +154,23 @@ export type DueCause =
   /** A sale with an immediate milestone. */
   | 'SALE_RECORDED';
 
+/** The format of an export file (rule 18). */
+export type ExportFileFormat =
+  /** CSV with a header row (BANK_WIRE and CHECK groups). */
+  | 'CSV'
+  /** PayPal Payouts bulk upload: no header, six columns (PAYPAL groups). */
+  | 'PAYPAL_BULK'
+  /** SEPA credit transfer initiation, ISO 20022 pain.001.001.09 XML (BANK_WIRE, EUR rows with a SEPA IBAN). */
+  | 'SEPA_PAIN_001_001_09'
+  /** Wise batch payment CSV, the 'send to bank accounts' template with an IBAN column (BANK_WIRE, EUR rows with an IBAN). */
+  | 'WISE_BATCH_CSV';
+
 /** What to export: the ticked affiliates, or a filter (neither: every affiliate). Only those DUE at this moment are exported; the others are listed in `skipped`. */
 export type ExportPaymentDetailsInput = {
   /** The ticked affiliates (at most 10000); not with filter. */
   affiliateIds?: Array<string | number> | null | undefined;
+  /** SEPA files' requested execution date; null: the export's own date (UTC). Not in the past, at most 365 days ahead. */
+  executionDate?: string | null | undefined;
   /** The affiliates a filter selects ("tick all"); not with affiliateIds. */
   filter?: AffiliateFilter | null | undefined;
   /** PROVIDED or PREFERRED. */
@@ -180,6 +193,16 @@ export type Form1099Expectation =
   /** Needs a person: no form on file but at or above the threshold, or non-USD payments to a US or unknown payee. */
   | 'REVIEW';
 
+/** A result file to import. */
+export type ImportPaymentResultsInput = {
+  /** The file's text (UTF-8), at most 900,000 characters here; larger files go to POST /imports/payment-results. */
+  content: string;
+  /** The export whose PayPal file was paid (required for PAYPAL_PAYOUTS_JSON; optional for RETURNS_CSV). */
+  exportId?: string | number | null | undefined;
+  /** The file's format. */
+  format: PaymentResultFormat;
+};
+
 /** Why an affiliate with unpaid commission is not DUE. */
 export type IncompleteReason =
   /** Refunds of already paid commission are owed and not yet recovered. */
@@ -198,6 +221,8 @@ export type IncompleteReason =
   | 'NOT_APPROVED'
   /** Commission is still held by a milestone (see `balances.nextRelease`). */
   | 'ON_HOLD'
+  /** A payment to the payee came back (rule 20): held until its payment details are updated. */
+  | 'PAYMENT_RETURNED'
   /** Rule 17: a tax form is required and the payee's W-8 form has expired. */
   | 'TAX_FORM_EXPIRED'
   /** Rule 17: a tax form is required and the payee has none on file. */
@@ -234,6 +259,8 @@ export type MarkAsPaidInput = {
   affiliateIds?: Array<string | number> | null | undefined;
   /** With exportId: only that currency's file of the group; null: every currency. */
   currency?: string | null | undefined;
+  /** Settle exactly the rows of this export file (e.g. the SEPA file the bank executed); not with exportId, affiliateIds, method or currency. */
+  exportFileId?: string | number | null | undefined;
   /** The export whose group was paid. */
   exportId?: string | number | null | undefined;
   /** A key of your choice: a retry with the same key returns the first call's result and settles nothing more. */
@@ -284,6 +311,34 @@ export type PaymentMethodType =
   | 'CHECK'
   /** PayPal: an email address (PayPal Payouts bulk file). */
   | 'PAYPAL';
+
+/** The result file formats importPaymentResults reads (rule 20). */
+export type PaymentResultFormat =
+  /** PayPal Payouts batch details JSON (GET /v1/payments/payouts/{payout_batch_id}), one object or an array of pages; needs exportId. */
+  | 'PAYPAL_PAYOUTS_JSON'
+  /** A CSV with a header row: reference,status[,amount,currency,reason,date] (rule 20). */
+  | 'RETURNS_CSV';
+
+/** What one result line did (rule 20). */
+export type PaymentResultOutcome =
+  /** The same result was imported before: nothing changed. */
+  | 'ALREADY_APPLIED'
+  /** The payout was already voided (by hand or by another result): nothing changed. */
+  | 'ALREADY_VOIDED'
+  /** The payment was confirmed as delivered; nothing changed in the ledger. */
+  | 'CONFIRMED'
+  /** The line could not be read (see message). */
+  | 'INVALID'
+  /** The line's amount or currency differs from the payout's: nothing changed. */
+  | 'MISMATCH'
+  /** The export row was never marked as paid: nothing to void. */
+  | 'NOT_PAID'
+  /** Still in progress or unclaimed at the provider (PENDING, ONHOLD, UNCLAIMED): recorded, nothing changed. */
+  | 'PENDING'
+  /** No payout matches the line's reference. */
+  | 'UNMATCHED'
+  /** The payout was voided and its payee asked for new payment details (PAYMENT_RETURNED). */
+  | 'VOIDED';
 
 /** Kartra's payment status filter: whether an affiliate can be paid now. */
 export type PaymentStatus =
@@ -360,6 +415,26 @@ export type SaleStatus =
   | 'PARTIALLY_REFUNDED'
   /** Fully refunded by a REFUND: no commission is left. */
   | 'REFUNDED';
+
+/** The SEPA debtor account to set (rule 18). */
+export type SepaDebtorInput = {
+  /** Address line 1 (at most 70 characters). */
+  addressLine1?: string | null | undefined;
+  /** Address line 2 (at most 70 characters). */
+  addressLine2?: string | null | undefined;
+  /** A valid BIC (8 or 11 characters). */
+  bic: string;
+  /** ISO 3166 alpha-2 country code. */
+  country: string;
+  /** A valid IBAN of a SEPA country (spaces allowed). */
+  iban: string;
+  /** Debtor name: 1-70 characters of the EPC character set after transliteration. */
+  name: string;
+  /** Postal code (at most 16 characters). */
+  postalCode?: string | null | undefined;
+  /** Town name (1-35 characters). */
+  townName: string;
+};
 
 /** A postal address as written on a tax form. */
 export type TaxAddressInput = {
@@ -489,12 +564,18 @@ export type UpdateProductInput = {
 
 /** Changes to the program settings: only the fields given change. */
 export type UpdateProgramSettingsInput = {
+  /** true: remove the SEPA debtor account (no SEPA files from then on); not with sepaDebtor. */
+  clearSepaDebtor?: boolean | null | undefined;
   /** The default payout schedule (percents add up to 100); applies to later sales. */
   defaultMilestones?: Array<MilestoneInput> | null | undefined;
   /** The minimum payout per currency, replacing the whole list; [] removes every minimum. */
   minimumPayout?: Array<MoneyInput> | null | undefined;
   /** Sales needed before being DUE (>= 0). */
   minimumSales?: number | null | undefined;
+  /** Set the SEPA debtor account. */
+  sepaDebtor?: SepaDebtorInput | null | undefined;
+  /** Transactions per SEPA file, 1 to 100000. */
+  sepaMaxTransactionsPerFile?: number | null | undefined;
   /** Require a valid tax form before any payout (rule 17). */
   taxFormRequired?: boolean | null | undefined;
   /** Thresholds to set, by year (other years keep theirs; a year given twice is VALIDATION). */
@@ -538,6 +619,8 @@ export type AffiliateDetailQueryVariables = Exact<{
 
 export type AffiliateDetailQuery = { node:
     | { name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, createdAt: string, recruitedAt: string | null, id: string, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, recruitedBy: { id: string, name: string } | null, recruits: { totalCount: number, edges: Array<{ node: { name: string, joinedAt: string, recruitedAt: string, secondTierEarned: Array<{ amount: string, currency: string }>, affiliate: { id: string } | null } }> }, taxProfile: { kind: TaxFormKind, legalName: string, country: string, tinType: TinType | null, tinMasked: string | null, signedAt: string, receivedAt: string, validUntil: string | null, status: TaxFormStatus } | null, commissions: { totalCount: number, edges: Array<{ node: { id: string, role: CommissionRole, percent: string | null, saleOccurredAt: string, productName: string, amount: { amount: string, currency: string }, saleAmount: { amount: string, currency: string }, recruit: { name: string } | null } }> }, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, sales: { totalCount: number, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, installments: Array<{ releaseAt: string, state: InstallmentState, amount: { amount: string, currency: string } }> } }> }, payouts: { totalCount: number, edges: Array<{ node: { id: string, method: PaymentMethodType | null, instant: boolean, status: PayoutStatus, paidAt: string, reference: string | null, amount: { amount: string, currency: string } } }> } }
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -680,7 +763,9 @@ export type DownloadFileQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
     | { id: string, groups: Array<{ method: PaymentMethodType, files: Array<{ currency: string, rows: number, downloadUrl: string }> }> }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -697,7 +782,7 @@ export type ExportDialogMutationVariables = Exact<{
 
 
 export type ExportDialogMutation = { exportPaymentDetails:
-    | { __typename: 'ExportPaymentDetailsSuccess', export: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }
+    | { __typename: 'ExportPaymentDetailsSuccess', export: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, format: ExportFileFormat, fileName: string, executionDate: string | null, superseded: boolean, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }
     | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
     | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
     | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
@@ -710,6 +795,19 @@ export type FindPayeeQueryVariables = Exact<{
 
 
 export type FindPayeeQuery = { affiliates: { edges: Array<{ node: { id: string, name: string, email: string } }> } };
+
+export type ImportPaymentResultsMutationVariables = Exact<{
+  input: ImportPaymentResultsInput;
+}>;
+
+
+export type ImportPaymentResultsMutation = { importPaymentResults:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'ImportPaymentResultsSuccess', import: { id: string, format: PaymentResultFormat, createdAt: string, lineCount: number, counts: Array<{ outcome: PaymentResultOutcome, count: number }>, lines: { totalCount: number, edges: Array<{ node: { line: number, reference: string | null, externalId: string | null, status: string, outcome: PaymentResultOutcome, message: string, payout: { id: string, affiliate: { id: string, name: string } } | null } }> } } }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
 
 export type MarkAsPaidMutationVariables = Exact<{
   input: MarkAsPaidInput;
@@ -729,7 +827,12 @@ export type PayRunsQueryVariables = Exact<{
 }>;
 
 
-export type PayRunsQuery = { paymentExports: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }> } };
+export type PayRunsQuery = { paymentExports: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, format: ExportFileFormat, fileName: string, executionDate: string | null, superseded: boolean, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }> } };
+
+export type PaymentResultImportsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PaymentResultImportsQuery = { paymentResultImports: { totalCount: number, edges: Array<{ node: { id: string, format: PaymentResultFormat, createdAt: string, lineCount: number, counts: Array<{ outcome: PaymentResultOutcome, count: number }>, export: { id: string, createdAt: string } | null } }> } };
 
 export type PayoutDueToastSubscriptionVariables = Exact<{
   affiliateId?: string | number | null | undefined;
@@ -748,7 +851,7 @@ export type ProductsQuery = { products: { totalCount: number, pageInfo: { hasNex
 export type ProgramSettingsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProgramSettingsQuery = { programSettings: { minimumSales: number, taxFormRequired: boolean, taxTimeZone: string, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }>, taxReportingThresholds: Array<{ year: number, amount: { amount: string, currency: string } }> }, products: { totalCount: number, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> } }> } };
+export type ProgramSettingsQuery = { programSettings: { minimumSales: number, taxFormRequired: boolean, taxTimeZone: string, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }>, taxReportingThresholds: Array<{ year: number, amount: { amount: string, currency: string } }>, sepaDebtor: { name: string, ibanMasked: string, bic: string, townName: string, country: string, postalCode: string | null, addressLine1: string | null, addressLine2: string | null } | null }, products: { totalCount: number, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> } }> } };
 
 export type RefundSaleMutationVariables = Exact<{
   input: RefundSaleInput;
@@ -949,7 +1052,7 @@ export type UpdateProgramSettingsMutation = { updateProgramSettings:
     | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
     | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
     | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
-    | { __typename: 'UpdateProgramSettingsSuccess', settings: { minimumSales: number, taxFormRequired: boolean, taxTimeZone: string, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }>, taxReportingThresholds: Array<{ year: number, amount: { amount: string, currency: string } }> } }
+    | { __typename: 'UpdateProgramSettingsSuccess', settings: { minimumSales: number, taxFormRequired: boolean, taxTimeZone: string, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }>, taxReportingThresholds: Array<{ year: number, amount: { amount: string, currency: string } }>, sepaDebtor: { name: string, ibanMasked: string, bic: string, townName: string, country: string, postalCode: string | null, addressLine1: string | null, addressLine2: string | null } | null } }
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
@@ -975,6 +1078,8 @@ export type WebhookDeliveriesQueryVariables = Exact<{
 
 
 export type WebhookDeliveriesQuery = { node:
+    | { id: string }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -1554,6 +1659,10 @@ export const ExportDialogDocument = new TypedDocumentString(`
               currency
             }
             downloadUrl
+            format
+            fileName
+            executionDate
+            superseded
           }
         }
         skipped {
@@ -1590,6 +1699,50 @@ export const FindPayeeDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FindPayeeQuery, FindPayeeQueryVariables>;
+export const ImportPaymentResultsDocument = new TypedDocumentString(`
+    mutation ImportPaymentResults($input: ImportPaymentResultsInput!) {
+  importPaymentResults(input: $input) {
+    __typename
+    ... on ImportPaymentResultsSuccess {
+      import {
+        id
+        format
+        createdAt
+        lineCount
+        counts {
+          outcome
+          count
+        }
+        lines(first: 200) {
+          totalCount
+          edges {
+            node {
+              line
+              reference
+              externalId
+              status
+              outcome
+              message
+              payout {
+                id
+                affiliate {
+                  id
+                  name
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ImportPaymentResultsMutation, ImportPaymentResultsMutationVariables>;
 export const MarkAsPaidDocument = new TypedDocumentString(`
     mutation MarkAsPaid($input: MarkAsPaidInput!) {
   markAsPaid(input: $input) {
@@ -1658,6 +1811,10 @@ export const PayRunsDocument = new TypedDocumentString(`
               currency
             }
             downloadUrl
+            format
+            fileName
+            executionDate
+            superseded
           }
         }
         skipped {
@@ -1672,6 +1829,29 @@ export const PayRunsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PayRunsQuery, PayRunsQueryVariables>;
+export const PaymentResultImportsDocument = new TypedDocumentString(`
+    query PaymentResultImports {
+  paymentResultImports(first: 10) {
+    totalCount
+    edges {
+      node {
+        id
+        format
+        createdAt
+        lineCount
+        counts {
+          outcome
+          count
+        }
+        export {
+          id
+          createdAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PaymentResultImportsQuery, PaymentResultImportsQueryVariables>;
 export const PayoutDueToastDocument = new TypedDocumentString(`
     subscription PayoutDueToast($affiliateId: ID) {
   payoutBecameDue(affiliateId: $affiliateId) {
@@ -1773,6 +1953,16 @@ export const ProgramSettingsDocument = new TypedDocumentString(`
         amount
         currency
       }
+    }
+    sepaDebtor {
+      name
+      ibanMasked
+      bic
+      townName
+      country
+      postalCode
+      addressLine1
+      addressLine2
     }
   }
   products(first: 100) {
@@ -2215,6 +2405,16 @@ export const UpdateProgramSettingsDocument = new TypedDocumentString(`
             amount
             currency
           }
+        }
+        sepaDebtor {
+          name
+          ibanMasked
+          bic
+          townName
+          country
+          postalCode
+          addressLine1
+          addressLine2
         }
       }
     }
