@@ -762,7 +762,7 @@ test('recruits and JV partners: a recruiter set on the affiliate page, a second-
   const phone = watch(await small.newPage());
   await logIn(phone);
   await phone.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  for (const path of ['webhooks', 'tax', `affiliates/${encodeURIComponent(recruiter)}`, 'settings']) {
+  for (const path of ['webhooks', 'tax', `affiliates/${encodeURIComponent(recruiter)}`, 'settings', 'pay-runs']) {
     await phone.goto(`${base}/app/#/${path}`);
     await phone.getByRole('heading', { level: 1 }).waitFor();
     await phone.waitForLoadState('networkidle');
@@ -774,6 +774,43 @@ test('recruits and JV partners: a recruiter set on the affiliate page, a second-
   await dialog.getByRole('button', { name: 'Update JV partners' }).waitFor();
   assert.ok(await dialog.evaluate((d) => d.getBoundingClientRect().right <= 390 && d.scrollWidth <= d.clientWidth + 1), 'the product editor fits 390 px');
   await small.close();
+});
+
+test('bank files: the SEPA debtor account in settings (IBAN masked), a returns file imported on Pay runs', async () => {
+  await page.goto(`${base}/app/#/settings`);
+  const debtor = page.getByTestId('sepa-debtor');
+  await debtor.filter({ hasText: '****3000' }).waitFor(); // the demo's debtor account
+  await page.getByLabel('Debtor name').fill('Payout Desk Test GmbH');
+  await page.getByLabel('Debtor IBAN').fill('DE89 3704 0044 0532 0130 00');
+  await page.getByLabel('Debtor BIC').fill('COBADEFFXXX');
+  await page.getByLabel('Debtor town').fill('Berlin');
+  await page.getByLabel('Debtor country').fill('DE');
+  await axe('program settings with the SEPA debtor');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Program settings saved.').waitFor();
+  await debtor.filter({ hasText: 'Payout Desk Test GmbH' }).waitFor();
+  assert.doesNotMatch(await debtor.textContent(), /0532013000/, 'the IBAN is shown masked');
+  await shot('program-settings-sepa');
+
+  const { affiliates } = await api(`{ affiliates(first: 200) { edges { node { name payouts(first: 10) { edges { node {
+    status instant method exportReference } } } } } } }`);
+  const paid = affiliates.edges.flatMap((a) => a.node.payouts.edges.map((p) => ({ name: a.node.name, ...p.node })))
+    .find((p) => p.status === 'PAID' && !p.instant && p.method === 'BANK_WIRE' && p.exportReference && p.name !== 'Toast Tester');
+  assert.ok(paid, 'a paid bank wire of an export to return');
+  await nav('Pay runs').click();
+  const results = page.getByRole('region', { name: 'Payment results' });
+  await results.getByLabel('Result file format').selectOption('RETURNS_CSV');
+  await results.getByLabel('Result file', { exact: true }).setInputFiles({
+    name: 'returns.csv', mimeType: 'text/csv',
+    buffer: Buffer.from(`reference,status,reason\n${paid.exportReference},RETURNED,AC04 account closed\nPD-999999-1,RETURNED,unknown\n`),
+  });
+  await results.getByRole('button', { name: 'Import results' }).click();
+  await results.getByRole('status').filter({ hasText: /Imported 2 line\(s\): .*1 voided.*1 unmatched|Imported 2 line\(s\): .*1 unmatched.*1 voided/ }).waitFor();
+  const lines = results.getByRole('region', { name: 'What each result line did' });
+  assert.match(await lines.textContent(), new RegExp(`${paid.exportReference}RETURNEDvoided${paid.name}`));
+  await results.getByRole('listitem').filter({ hasText: 'Returns (CSV), 2 line(s)' }).waitFor();
+  await axe('pay runs with an import');
+  await shot('payment-results');
 });
 
 test('keyboard only: log in, reach a page, open a dialog that keeps focus, Escape gives it back', async () => {
