@@ -4,7 +4,8 @@
 // row), a pay run at 390 px by tapping and one on the desktop (export, download, confirmed mark as
 // paid with a Reference), past pay runs, sales and refund, products and settings as forms, tokens and
 // a login link, the third release (webhook endpoints with deliveries and replay, the affiliate's tax form
-// and the yearly tax report, tax settings, recruiters, recruits and JV partners), a keyboard-only run,
+// and the yearly tax report, tax settings, recruiters, recruits and JV partners, the SEPA debtor account,
+// a SEPA file with its execution date, a returns file imported), a keyboard-only run,
 // GraphiQL, and the app from a dev server of another origin.
 // axe-core runs on every page (and with a dialog open): no critical or serious violation. Every
 // request to another host is refused, and no console error may appear.
