@@ -674,6 +674,9 @@ test('tax: the merchant sees the masked TIN, sets the tax settings, and makes an
   await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(liveAffiliate)}`);
   await page.getByTestId('tax-profile').filter({ hasText: /W-9.*6789.*valid/ }).waitFor();
   assert.doesNotMatch(await page.getByTestId('tax-profile').textContent(), /123-?45/);
+  await page.getByRole('button', { name: 'Record a tax form received' }).click();
+  await page.getByRole('form', { name: 'Tax form' }).getByLabel('Legal name', { exact: true }).waitFor();
+  await axe('the affiliate page recording a tax form');
 
   await nav('Program settings').click();
   const zone = page.getByLabel('Tax time zone');

@@ -1,5 +1,5 @@
 // One affiliate: balances, payment methods, its recruiter (set or clear) and recruits, its tax form
-// (status, masked TIN), sales with installments, commissions in every role, payouts (void one), a
+// (status, masked TIN; a paper form received can be recorded), sales with installments, commissions in every role, payouts (void one), a
 // self-service token.
 import { useCallback, useEffect, useState } from 'react';
 import {
@@ -16,7 +16,7 @@ import { StatusBadge } from './AffiliatesTable';
 import { Scroll } from './Dialog';
 import { METHOD_LABEL, date, money, moneyList } from './format';
 import { PayeePicker } from './PayeePicker';
-import { TaxProfileSummary } from './TaxForm';
+import { TaxFormEditor, TaxProfileSummary } from './TaxForm';
 
 type Affiliate = Extract<NonNullable<AffiliateDetailQuery['node']>, { name: string }>;
 
@@ -31,6 +31,7 @@ export function AffiliateDetail({ id }: { id: string }) {
   const [reason, setReason] = useState('');
   const [recruiter, setRecruiter] = useState<{ id: string; name: string } | null>(null);
   const [choosing, setChoosing] = useState(false);
+  const [recording, setRecording] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -178,6 +179,14 @@ export function AffiliateDetail({ id }: { id: string }) {
       ) : <p className="muted-strong">No recruits.</p>}
       <h2>Tax form</h2>
       <TaxProfileSummary profile={affiliate.taxProfile} />
+      {recording ? (
+        <TaxFormEditor payeeId={id} onSaved={async () => {
+          setRecording(false);
+          await load();
+        }} />
+      ) : (
+        <p><button type="button" className="secondary" onClick={() => setRecording(true)}>Record a tax form received</button></p>
+      )}
       <p>
         <button type="button" className="secondary" onClick={() => void createToken()}>Create a self-service token</button>
       </p>
