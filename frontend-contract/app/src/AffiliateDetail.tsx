@@ -1,6 +1,6 @@
 // One affiliate: balances, payment methods, its recruiter (set or clear) and recruits, its tax form
-// (status, masked TIN; a paper form received can be recorded), sales with installments, commissions in every role, payouts (void one), a
-// self-service token.
+// (status, masked TIN; a paper form received can be recorded), sales with installments, commissions
+// in every role, payouts (void one), a self-service token.
 import { useCallback, useEffect, useState } from 'react';
 import {
   AffiliateDetailDocument,
