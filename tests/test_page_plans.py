@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from models.tables.sales import Installment, OwedAmount
 from schema.ids import decode_id
 from tests.api import create_affiliate
 from tests.clients import GraphQLClient, on_postgres
@@ -254,3 +255,31 @@ async def test_program_wide_lists_read_a_page_in_index_order(gql: GraphQLClient,
         sent.statements.clear()
         await gql.ok(query)
         await assert_indexed(sent, table, table != "payment_exports")
+
+
+def seq_scans(node: dict[str, Any]) -> list[str]:
+    """The tables a PostgreSQL plan reads whole."""
+    own = [node["Relation Name"]] if node["Node Type"] == "Seq Scan" else []
+    return own + [t for child in node.get("Plans", []) for t in seq_scans(child)]
+
+
+LOOKUPS: dict[str, Callable[[], Any]] = {
+    # a refund, chargeback or dispute of one sale
+    "installments of a sale": lambda: Installment.filter(sale_id=1),
+    "owed of a sale": lambda: OwedAmount.filter(sale_id=1, amount__gt=0, installment_id__not_isnull=True),
+    # a void releases its payout's installments and owed amounts
+    "installments of a payout": lambda: Installment.filter(payout_id=1),
+    "owed of a payout": lambda: OwedAmount.filter(recovered_by_id=1),
+}
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS)
+async def test_a_change_to_one_sale_or_payout_reads_only_its_rows(app: Any, lookup: str) -> None:
+    """What one refund, dispute or void reads is found through an index (migration 0015), never by a
+    scan of every installment or owed amount ever booked."""
+    sql = LOOKUPS[lookup]().sql(params_inline=True)
+    if on_postgres():
+        assert seq_scans(await postgres_plan(sql, [], seeded=False)) == [], sql
+    else:
+        plan = await sqlite_plan(sql, [])
+        assert plan and all(line.startswith("SEARCH") and "USING INDEX" in line for line in plan), plan

@@ -78,7 +78,8 @@ class Installment(Model):
 
     class Meta:
         table = "installments"
-        indexes = (("affiliate_id", "payout_id"),)
+        # A refund or dispute reads its sale's installments, a void its payout's (migration 0015).
+        indexes = (("affiliate_id", "payout_id"), ("sale_id",), ("payout_id",))
 
 
 class OwedAmount(Model):
@@ -117,4 +118,4 @@ class OwedAmount(Model):
 
     class Meta:
         table = "owed_amounts"
-        indexes = (("affiliate_id", "recovered_by_id"),)
+        indexes = (("affiliate_id", "recovered_by_id"), ("sale_id",), ("recovered_by_id",))
