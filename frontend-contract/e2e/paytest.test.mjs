@@ -3,7 +3,10 @@
 // affiliates (URL state, approve/decline, totals, below-minimum marker, select all N matching, a live
 // row), a pay run at 390 px by tapping and one on the desktop (export, download, confirmed mark as
 // paid with a Reference), past pay runs, sales and refund, products and settings as forms, tokens and
-// a login link, a keyboard-only run, GraphiQL, and the app from a dev server of another origin.
+// a login link, the third release (webhook endpoints with deliveries and replay, the affiliate's tax form
+// and the yearly tax report, tax settings, recruiters, recruits and JV partners, the SEPA debtor account,
+// a SEPA file with its execution date, a returns file imported), a keyboard-only run,
+// GraphiQL, and the app from a dev server of another origin.
 // axe-core runs on every page (and with a dialog open): no critical or serious violation. Every
 // request to another host is refused, and no console error may appear.
 // Screenshots go to $SCREENSHOTS (docs/screenshots with `npm run screenshots`), else a temp folder.
@@ -11,6 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -107,7 +111,7 @@ before(async () => {
   server = spawn(PYTHON, ['-m', 'server', 'serve', '--demo', '--port', String(port)], {
     cwd: work,
     env: { ...process.env, PAYOUTS_DATABASE_URL: `sqlite://${join(work, 'demo.sqlite3')}`, PAYOUTS_ADMIN_TOKEN: TOKEN,
-      PAYOUTS_CORS_ORIGINS: devOrigin, PYTHONPATH: ROOT },
+      PAYOUTS_CORS_ORIGINS: devOrigin, PAYOUTS_WEBHOOK_ALLOW_PRIVATE: '1', PYTHONPATH: ROOT },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => (log += d));
@@ -307,18 +311,26 @@ test('the table tells the truth; the desktop pay run confirms each group with a 
   await axe('export dialog');
   await dialog.getByLabel(/^PREFERRED/).check();
   await shot('export-dialog');
+  const executes = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10); // the SEPA file's execution date
+  await dialog.getByLabel('Execution date (SEPA files)').fill(executes);
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();
   const groups = dialog.getByTestId('export-groups');
   await groups.waitFor();
   const files = groups.locator('a.file');
   assert.ok((await files.count()) >= 3, 'a file per payment type and currency');
+  const sepa = files.filter({ hasText: 'SEPA XML' });
+  assert.ok(await sepa.count(), 'the EUR bank wires go out as a SEPA file too (the demo has a debtor account)');
+  assert.match(await sepa.first().textContent(), new RegExp(`executes ${executes}`));
   let exported = 0;
   for (const cell of await groups.locator('tbody tr td:nth-child(2)').allTextContents()) exported += Number(cell);
   for (let i = 0; i < (await files.count()); i++) {
     const [download] = await Promise.all([page.waitForEvent('download'), files.nth(i).click()]);
     const csv = readFileSync(await download.path(), 'utf8');
     const expected = Number(/· (\d+) rows/.exec(await files.nth(i).textContent())[1]);
-    assert.equal(csv.trim().split(/\r?\n/).filter((l) => /PD-\d+-\d+/.test(l)).length, expected, `${download.suggestedFilename()}`);
+    const xml = download.suggestedFilename().endsWith('.xml');
+    if (xml) assert.ok(csv.includes(`<Dt>${executes}</Dt>`), 'the SEPA file asks for the execution date chosen');
+    const rows = xml ? (csv.match(/<EndToEndId>PD-\d+-\d+</g) ?? []).length : csv.trim().split(/\r?\n/).filter((l) => /PD-\d+-\d+/.test(l)).length;
+    assert.equal(rows, expected, `${download.suggestedFilename()}`);
   }
   await shot('export-files');
   const methods = await groups.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.method));
@@ -532,6 +544,21 @@ test('tokens: a self-service token with Copy and a login link; the API tokens pa
   await self.getByLabel('Preferred').selectOption('PAYPAL');
   await self.getByRole('button', { name: 'Save payment details' }).click();
   await self.getByText('Payment details saved.').waitFor();
+  // Its own tax form (rule 17): a W-9; the TIN never comes back, only masked.
+  const taxForm = self.getByRole('form', { name: 'Tax form' });
+  await taxForm.getByLabel('Form').selectOption('W9');
+  await taxForm.getByLabel('Legal name', { exact: true }).fill('Toast Tester');
+  await taxForm.getByLabel('Tax classification').selectOption('INDIVIDUAL_SOLE_PROPRIETOR');
+  await taxForm.getByLabel('TIN type').selectOption('SSN');
+  await taxForm.getByLabel('Taxpayer identification number').fill('123-45-6789');
+  await taxForm.getByLabel('Street address', { exact: true }).fill('1 Main Street');
+  await taxForm.getByLabel('City', { exact: true }).fill('Springfield');
+  await taxForm.getByLabel('State', { exact: true }).fill('IL');
+  await taxForm.getByLabel('Postal code', { exact: true }).fill('62701');
+  await taxForm.getByRole('button', { name: 'Save tax form' }).click();
+  await self.getByText('Tax form saved.').waitFor();
+  await self.getByTestId('tax-profile').filter({ hasText: '6789' }).waitFor();
+  assert.doesNotMatch(await self.getByTestId('tax-profile').textContent(), /123-?45/, 'the TIN is shown masked');
   await axe('self-service', self);
   await shot('self-service', self);
   await self.setViewportSize({ width: 390, height: 844 });
@@ -550,6 +577,244 @@ test('tokens: a self-service token with Copy and a login link; the API tokens pa
   await self.reload();
   await self.getByText('The token was refused: log in again.').waitFor();
   await other.close();
+});
+
+test('webhooks: add an endpoint (the secret once, Copy), rotate it, send a test, read its deliveries and attempts, replay, disable, enable, delete', async () => {
+  const received = [];
+  const hook = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ id: req.headers['webhook-id'], signature: req.headers['webhook-signature'], body });
+      res.end('thanks');
+    });
+  });
+  await new Promise((ok) => hook.listen(0, '127.0.0.1', ok));
+  const hookUrl = `http://127.0.0.1:${hook.address().port}/hooks`;
+  try {
+    await page.goto(`${base}/app/#/`);
+    if (!(await nav('Webhooks').count())) await logIn(page);
+    await nav('Webhooks').click();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    await quiet();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const add = page.getByRole('dialog', { name: 'Add endpoint' });
+    await add.getByLabel('Endpoint URL').fill(hookUrl);
+    await add.getByLabel('Description').fill('the e2e receiver');
+    await add.getByRole('checkbox', { name: /payout\.paid/ }).check();
+    await axe('the add endpoint dialog');
+    await add.getByRole('button', { name: 'Create endpoint' }).click();
+    await add.waitFor({ state: 'detached' });
+    const secret = (await page.getByTestId('webhook-secret').textContent()).trim();
+    assert.match(secret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
+    await page.getByRole('group', { name: /signing secret/ }).getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    const row = page.locator('tbody tr', { hasText: hookUrl });
+    await row.getByText('enabled', { exact: true }).waitFor();
+    assert.match(await row.textContent(), new RegExp(`${secret.slice(-4).replace(/[+/]/g, '\\$&')}`), 'the list shows the secret masked');
+    assert.doesNotMatch(await row.textContent(), new RegExp(secret.slice(6, 20).replace(/[+/]/g, '\\$&')));
+    await axe('webhooks');
+    await shot('webhooks');
+
+    await page.getByRole('button', { name: `Send test to ${hookUrl}` }).click();
+    await page.getByText(/webhook\.test message is on its way/).waitFor();
+    await page.getByRole('button', { name: `Deliveries of ${hookUrl}` }).click();
+    const deliveries = page.getByRole('dialog', { name: `Deliveries to ${hookUrl}` });
+    const until = async (text, what) => {
+      const item = deliveries.locator('article', { hasText: text });
+      for (const deadline = Date.now() + 20_000; !(await item.count()); ) {
+        assert.ok(Date.now() < deadline, what);
+        await page.waitForTimeout(300);
+        await deliveries.getByRole('button', { name: 'Refresh' }).click();
+      }
+      return item;
+    };
+    const test1 = await until('webhook.test · succeeded · 1 attempt(s)', 'the test message was delivered');
+    assert.match(await test1.getByRole('region').textContent(), /200.*thanks/);
+    assert.equal(received.length, 1);
+    assert.match(received[0].id, /^msg_/);
+    assert.match(received[0].signature, /^v1,/);
+    assert.equal(JSON.parse(received[0].body).type, 'webhook.test');
+    await axe('the deliveries dialog');
+    await shot('webhook-deliveries');
+    await test1.getByRole('button', { name: /^Replay msg_/ }).click();
+    await until('webhook.test · succeeded · 2 attempt(s)', 'the replay was delivered');
+    assert.equal(received.length, 2);
+    assert.equal(received[1].id, received[0].id, 'a replay keeps the webhook-id');
+    await deliveries.getByRole('button', { name: 'Close' }).click();
+    await deliveries.waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: `Rotate secret of ${hookUrl}` }).click();
+    const rotation = page.getByRole('dialog', { name: `Rotate secret of ${hookUrl}?` });
+    await rotation.getByLabel('Overlap hours').fill('1');
+    await axe('the rotate dialog');
+    await rotation.getByRole('button', { name: 'Rotate', exact: true }).click();
+    await page.getByText(/previous secret of .* keeps signing until/).waitFor();
+    const rotated = (await page.getByTestId('webhook-secret').textContent()).trim();
+    assert.match(rotated, /^whsec_/);
+    assert.notEqual(rotated, secret);
+    await row.getByText(/previous one signs until/).waitFor();
+
+    await page.getByRole('button', { name: `Disable ${hookUrl}` }).click();
+    await row.getByText(/disabled \(disabled by hand/).waitFor();
+    await page.getByRole('button', { name: `Enable ${hookUrl}` }).click();
+    await row.getByText('enabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: `Delete ${hookUrl}` }).click();
+    const confirm = page.getByRole('dialog', { name: `Delete ${hookUrl}?` });
+    await confirm.getByRole('button', { name: 'Delete endpoint' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByText(`${hookUrl} deleted.`).waitFor();
+  } finally {
+    hook.close();
+  }
+});
+
+test('tax: the merchant sees the masked TIN, sets the tax settings, and makes and downloads the yearly report', async () => {
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(liveAffiliate)}`);
+  await page.getByTestId('tax-profile').filter({ hasText: /W-9.*6789.*valid/ }).waitFor();
+  assert.doesNotMatch(await page.getByTestId('tax-profile').textContent(), /123-?45/);
+  await page.getByRole('button', { name: 'Record a tax form received' }).click();
+  await page.getByRole('form', { name: 'Tax form' }).getByLabel('Legal name', { exact: true }).waitFor();
+  await axe('the affiliate page recording a tax form');
+
+  await nav('Program settings').click();
+  const zone = page.getByLabel('Tax time zone');
+  await zone.waitFor();
+  assert.equal(await zone.inputValue(), 'UTC');
+  assert.equal(await page.getByRole('checkbox', { name: 'Require a valid tax form before any payout' }).isChecked(), false);
+  const year = new Date().getUTCFullYear();
+  await zone.fill('America/New_York');
+  await page.getByLabel(`Reporting threshold ${year} (USD)`).fill('1500.00');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Program settings saved.').waitFor();
+  const saved = await api('{ programSettings { taxTimeZone taxReportingThresholds { year amount { amount } } } }');
+  assert.equal(saved.programSettings.taxTimeZone, 'America/New_York');
+  assert.equal(saved.programSettings.taxReportingThresholds.find((t) => t.year === year).amount.amount, '1500.00');
+  await axe('program settings with tax');
+
+  await nav('Tax').click();
+  await page.getByRole('heading', { name: 'Tax' }).waitFor();
+  await quiet();
+  await page.getByLabel('Tax year').selectOption(String(year));
+  assert.match(page.url(), new RegExp(`year=${year}`));
+  await quiet();
+  await axe('tax');
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: `Create and download the ${year} report` }).click(),
+  ]);
+  assert.match(file.suggestedFilename(), /\.csv$/);
+  assert.match(readFileSync(await file.path(), 'utf8').split('\n')[0], /,/, 'a CSV with a header');
+  await page.getByText(new RegExp(`The ${year} report .* was made and downloaded`)).waitFor();
+  await page.getByRole('button', { name: new RegExp(`^Download the ${year} report`) }).first().waitFor();
+  await shot('tax');
+});
+
+test('recruits and JV partners: a recruiter set on the affiliate page, a second-tier percent and a JV partner on the product, commissions per role', async () => {
+  const make = async (name, email) => (await api(`mutation { createAffiliate(input: {name: "${name}", email: "${email}", approvalStatus: APPROVED}) {
+    ... on CreateAffiliateSuccess { affiliate { id } } } }`)).createAffiliate.affiliate.id;
+  const recruiter = await make('Rita Recruiter', 'rita@example.com');
+  const partner = await make('Jules Partner', 'jules@example.com');
+
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(liveAffiliate)}`);
+  await page.getByRole('button', { name: 'Set recruiter' }).click();
+  const choose = page.getByRole('group', { name: 'Choose a recruiter' });
+  await choose.getByLabel('Find recruiter').fill('Rita');
+  await choose.getByLabel('Recruiter', { exact: true }).locator('option', { hasText: 'Rita Recruiter' }).waitFor({ state: 'attached' });
+  await choose.getByRole('button', { name: 'Save recruiter' }).click();
+  await page.getByTestId('recruited-by').getByRole('link', { name: 'Rita Recruiter' }).waitFor();
+  await axe('affiliate page with a recruiter');
+
+  await nav('Products').click();
+  await page.getByRole('button', { name: 'Edit Quick release' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit Quick release' });
+  await edit.getByLabel('Find JV partner').fill('Jules');
+  await edit.getByLabel('JV partner', { exact: true }).locator('option', { hasText: 'Jules Partner' }).waitFor({ state: 'attached' });
+  await edit.getByLabel('JV partner percent').fill('5');
+  await edit.getByRole('button', { name: 'Add JV partner' }).click();
+  await edit.getByRole('group', { name: 'JV partner Jules Partner' }).waitFor();
+  await edit.getByRole('button', { name: 'Update JV partners' }).click();
+  await edit.getByText('JV partners saved.').waitFor();
+  await axe('the product editor with JV partners');
+  await edit.getByLabel('Second-tier percent').fill('10');
+  await edit.getByRole('button', { name: 'Save', exact: true }).click();
+  await edit.waitFor({ state: 'detached' });
+  const row = page.locator('tr[data-product="Quick release"]');
+  await row.getByText('10%', { exact: true }).waitFor();
+  await row.getByText('Jules Partner (5%)').waitFor();
+
+  await api(`mutation($p: ID!, $a: ID!, $at: DateTime!) { recordSale(input: {externalId: "tiers-1", productId: $p,
+    affiliateId: $a, occurredAt: $at}) { __typename } }`, { p: liveProduct, a: liveAffiliate, at: new Date().toISOString() }); // after recruitedAt
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(recruiter)}`);
+  const recruits = page.getByRole('region', { name: 'Recruits' });
+  await recruits.getByRole('link', { name: 'Toast Tester' }).waitFor();
+  assert.match(await recruits.textContent(), /10\.00 USD/, 'second tier earned: 10% of the 100.00 USD sale');
+  const commissions = page.getByRole('region', { name: 'Commissions by role' });
+  assert.match(await commissions.textContent(), /second tier \(Toast Tester\)Quick release100\.00 USD10(\.0+)?%10\.00 USD/);
+  await axe('the recruiter page');
+  await shot('recruiter');
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(partner)}`);
+  await page.getByRole('region', { name: 'Commissions by role' }).locator('tr[data-role=JV_PARTNER]', { hasText: /5(\.0+)?%5\.00 USD/ }).waitFor();
+  await page.goto(`${base}/app/#/affiliates/${encodeURIComponent(recruiter)}`);
+  await page.getByRole('link', { name: 'Toast Tester' }).first().click();
+  await page.getByRole('button', { name: 'Clear recruiter' }).click();
+  await page.getByTestId('recruited-by').getByText(/^Nobody/).waitFor();
+
+  // The new pages at 390 px: nothing wider than the screen (tables scroll in their own box).
+  const small = await newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phone = watch(await small.newPage());
+  await logIn(phone);
+  await phone.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  for (const path of ['webhooks', 'tax', `affiliates/${encodeURIComponent(recruiter)}`, 'settings', 'pay-runs']) {
+    await phone.goto(`${base}/app/#/${path}`);
+    await phone.getByRole('heading', { level: 1 }).waitFor();
+    await phone.waitForLoadState('networkidle');
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 391), `${path} fits 390 px`);
+  }
+  await phone.goto(`${base}/app/#/products`);
+  await phone.getByRole('button', { name: 'Edit Quick release' }).tap();
+  const dialog = phone.getByRole('dialog', { name: 'Edit Quick release' });
+  await dialog.getByRole('button', { name: 'Update JV partners' }).waitFor();
+  assert.ok(await dialog.evaluate((d) => d.getBoundingClientRect().right <= 390 && d.scrollWidth <= d.clientWidth + 1), 'the product editor fits 390 px');
+  await small.close();
+});
+
+test('bank files: the SEPA debtor account in settings (IBAN masked), a returns file imported on Pay runs', async () => {
+  await page.goto(`${base}/app/#/settings`);
+  const debtor = page.getByTestId('sepa-debtor');
+  await debtor.filter({ hasText: '****3000' }).waitFor(); // the demo's debtor account
+  await page.getByLabel('Debtor name').fill('Payout Desk Test GmbH');
+  await page.getByLabel('Debtor IBAN').fill('DE89 3704 0044 0532 0130 00');
+  await page.getByLabel('Debtor BIC').fill('COBADEFFXXX');
+  await page.getByLabel('Debtor town').fill('Berlin');
+  await page.getByLabel('Debtor country').fill('DE');
+  await axe('program settings with the SEPA debtor');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Program settings saved.').waitFor();
+  await debtor.filter({ hasText: 'Payout Desk Test GmbH' }).waitFor();
+  assert.doesNotMatch(await debtor.textContent(), /0532013000/, 'the IBAN is shown masked');
+  await shot('program-settings-sepa');
+
+  const { affiliates } = await api(`{ affiliates(first: 200) { edges { node { name payouts(first: 10) { edges { node {
+    status instant method exportReference } } } } } } }`);
+  const paid = affiliates.edges.flatMap((a) => a.node.payouts.edges.map((p) => ({ name: a.node.name, ...p.node })))
+    .find((p) => p.status === 'PAID' && !p.instant && p.method === 'BANK_WIRE' && p.exportReference && p.name !== 'Toast Tester');
+  assert.ok(paid, 'a paid bank wire of an export to return');
+  await nav('Pay runs').click();
+  const results = page.getByRole('region', { name: 'Payment results' });
+  await results.getByLabel('Result file format').selectOption('RETURNS_CSV');
+  await results.getByLabel('Result file', { exact: true }).setInputFiles({
+    name: 'returns.csv', mimeType: 'text/csv',
+    buffer: Buffer.from(`reference,status,reason\n${paid.exportReference},RETURNED,AC04 account closed\nPD-999999-1,RETURNED,unknown\n`),
+  });
+  await results.getByRole('button', { name: 'Import results' }).click();
+  await results.getByRole('status').filter({ hasText: /Imported 2 line\(s\): .*1 voided.*1 unmatched|Imported 2 line\(s\): .*1 unmatched.*1 voided/ }).waitFor();
+  const lines = results.getByRole('region', { name: 'What each result line did' });
+  assert.match(await lines.textContent(), new RegExp(`${paid.exportReference}RETURNEDvoided${paid.name}`));
+  await results.getByRole('listitem').filter({ hasText: 'Returns (CSV), 2 line(s)' }).waitFor();
+  await axe('pay runs with an import');
+  await shot('payment-results');
 });
 
 test('keyboard only: log in, reach a page, open a dialog that keeps focus, Escape gives it back', async () => {

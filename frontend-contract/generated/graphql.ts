@@ -86,6 +86,15 @@ export type CheckInput = {
   state?: string | null | undefined;
 };
 
+/** Why a payee earns commission on a sale (rule 16). */
+export type CommissionRole =
+  /** The sale's own affiliate (the first tier): what Sale.commission has always shown. */
+  | 'AFFILIATE'
+  /** A JV partner named on the product: a percent of the sale amount (Product.jvPartners). */
+  | 'JV_PARTNER'
+  /** The recruiter of the sale's affiliate: a percent of the sale amount (Product.secondTierCommissionPercent). */
+  | 'SECOND_TIER';
+
 /** A new named tier of a product: a percent or a flat commission, optional milestones. */
 export type CreateCommissionTierInput = {
   /** A flat amount per sale, in the product's currency. */
@@ -126,6 +135,16 @@ export type CreateProductInput = {
   secondTierCommissionPercent?: string | null | undefined;
 };
 
+/** A new endpoint. */
+export type CreateWebhookEndpointInput = {
+  /** A free note, at most 200 characters. */
+  description?: string | null | undefined;
+  /** At least one event type from webhookEventTypes. */
+  eventTypes: Array<string>;
+  /** https URL (http, and private or loopback hosts, only with PAYOUTS_WEBHOOK_ALLOW_PRIVATE); at most 2000 characters. */
+  url: string;
+};
+
 /** What made commission become due (payout-rules.md 10). */
 export type DueCause =
   /** A held installment's release time passed. */
@@ -134,6 +153,17 @@ export type DueCause =
   | 'REQUIREMENTS_MET'
   /** A sale with an immediate milestone. */
   | 'SALE_RECORDED';
+
+/** The format of an export file (rule 18). */
+export type ExportFileFormat =
+  /** CSV with a header row (BANK_WIRE and CHECK groups). */
+  | 'CSV'
+  /** PayPal Payouts bulk upload: no header, six columns (PAYPAL groups). */
+  | 'PAYPAL_BULK'
+  /** SEPA credit transfer initiation, ISO 20022 pain.001.001.09 XML (BANK_WIRE, EUR rows with a SEPA IBAN). */
+  | 'SEPA_PAIN_001_001_09'
+  /** Wise batch payment CSV, the 'send to bank accounts' template with an IBAN column (BANK_WIRE, EUR rows with an IBAN). */
+  | 'WISE_BATCH_CSV';
 
 /** What to export: the ticked affiliates, or a filter (neither: every affiliate). Only those DUE at this moment are exported; the others are listed in `skipped`. */
 export type ExportPaymentDetailsInput = {
@@ -153,6 +183,25 @@ export type ExportScope =
   | 'PREFERRED'
   /** Every payment type the affiliate has details for (pay by any; markAsPaid of one group skips the rows another group already settled). */
   | 'PROVIDED';
+
+/** Whether a 1099-NEC is expected for a payee's year (rule 17): a bookkeeping aid, not tax advice. */
+export type Form1099Expectation =
+  /** W-9 payee (not a corporation) paid at least the year's threshold in USD by other means than PayPal. */
+  | 'EXPECTED'
+  /** Foreign (W-8), a corporation, or below the threshold. */
+  | 'NOT_EXPECTED'
+  /** Needs a person: no form on file but at or above the threshold, or non-USD payments to a US or unknown payee. */
+  | 'REVIEW';
+
+/** A result file to import. */
+export type ImportPaymentResultsInput = {
+  /** The file's text (UTF-8), at most 900,000 characters here; larger files go to POST /imports/payment-results. */
+  content: string;
+  /** The export whose PayPal file was paid (required for PAYPAL_PAYOUTS_JSON; optional for RETURNS_CSV). */
+  exportId?: string | number | null | undefined;
+  /** The file's format. */
+  format: PaymentResultFormat;
+};
 
 /** Why an affiliate with unpaid commission is not DUE. */
 export type IncompleteReason =
@@ -191,6 +240,18 @@ export type InstallmentState =
   | 'PAID'
   /** Taken back whole by a refund or chargeback before it was paid. */
   | 'VOIDED';
+
+/** A JV partner to name on a product. */
+export type JvPartnerShareInput = {
+  /** The partner: any affiliate that is not DECLINED. */
+  payeeId: string | number;
+  /** Percent of each sale amount: above 0, at most 100, at most 4 decimals. */
+  percent: string;
+  /** Renewal months limit for this partner; null: lifetime. */
+  renewalMonths?: number | null | undefined;
+  /** Renewal count limit for this partner; null: none. */
+  renewalPayments?: number | null | undefined;
+};
 
 /** What was paid: an export group (exportId + method [+ currency]) or what is due now for some affiliates (affiliateIds + method). Atomic: on any failure nothing is settled. */
 export type MarkAsPaidInput = {
@@ -250,6 +311,34 @@ export type PaymentMethodType =
   | 'CHECK'
   /** PayPal: an email address (PayPal Payouts bulk file). */
   | 'PAYPAL';
+
+/** The result file formats importPaymentResults reads (rule 20). */
+export type PaymentResultFormat =
+  /** PayPal Payouts batch details JSON (GET /v1/payments/payouts/{payout_batch_id}), one object or an array of pages; needs exportId. */
+  | 'PAYPAL_PAYOUTS_JSON'
+  /** A CSV with a header row: reference,status[,amount,currency,reason,date] (rule 20). */
+  | 'RETURNS_CSV';
+
+/** What one result line did (rule 20). */
+export type PaymentResultOutcome =
+  /** The same result was imported before: nothing changed. */
+  | 'ALREADY_APPLIED'
+  /** The payout was already voided (by hand or by another result): nothing changed. */
+  | 'ALREADY_VOIDED'
+  /** The payment was confirmed as delivered; nothing changed in the ledger. */
+  | 'CONFIRMED'
+  /** The line could not be read (see message). */
+  | 'INVALID'
+  /** The line's amount or currency differs from the payout's: nothing changed. */
+  | 'MISMATCH'
+  /** The export row was never marked as paid: nothing to void. */
+  | 'NOT_PAID'
+  /** Still in progress or unclaimed at the provider (PENDING, ONHOLD, UNCLAIMED): recorded, nothing changed. */
+  | 'PENDING'
+  /** No payout matches the line's reference. */
+  | 'UNMATCHED'
+  /** The payout was voided and its payee asked for new payment details (PAYMENT_RETURNED). */
+  | 'VOIDED';
 
 /** Kartra's payment status filter: whether an affiliate can be paid now. */
 export type PaymentStatus =
@@ -347,6 +436,85 @@ export type SepaDebtorInput = {
   townName: string;
 };
 
+/** A postal address as written on a tax form. */
+export type TaxAddressInput = {
+  /** City. */
+  city: string;
+  /** ISO 3166 alpha-2 country code. */
+  country: string;
+  /** Street address (1-200 characters). */
+  line1: string;
+  /** Apartment, suite, etc. */
+  line2?: string | null | undefined;
+  /** Postal or ZIP code (required for a US address). */
+  postalCode?: string | null | undefined;
+  /** State, province or region (required for a US address). */
+  state?: string | null | undefined;
+};
+
+/** W-9 line 3a, the federal tax classification (W9 profiles only). */
+export type TaxClassification =
+  /** C corporation. */
+  | 'C_CORPORATION'
+  /** Individual or sole proprietor (incl. a single-member LLC owned by one). */
+  | 'INDIVIDUAL_SOLE_PROPRIETOR'
+  /** LLC taxed as a C corporation. */
+  | 'LLC_C'
+  /** LLC taxed as a partnership. */
+  | 'LLC_P'
+  /** LLC taxed as an S corporation. */
+  | 'LLC_S'
+  /** Other. */
+  | 'OTHER'
+  /** Partnership. */
+  | 'PARTNERSHIP'
+  /** S corporation. */
+  | 'S_CORPORATION'
+  /** Trust or estate. */
+  | 'TRUST_ESTATE';
+
+/** The IRS form a payee's tax profile records. */
+export type TaxFormKind =
+  /** Form W-8BEN: a foreign individual; valid through the last day of the third calendar year after signing. */
+  | 'W8BEN'
+  /** Form W-8BEN-E: a foreign entity; same validity as W-8BEN. */
+  | 'W8BENE'
+  /** Form W-9: a US person (individual or entity); never expires. */
+  | 'W9';
+
+/** Whether a tax form still holds, as of now. */
+export type TaxFormStatus =
+  /** A W-8 form past its validUntil date. */
+  | 'EXPIRED'
+  /** On file and not expired. */
+  | 'VALID';
+
+/** A tax form received from a payee; replaces the payee's current profile. */
+export type TaxProfileInput = {
+  /** The address on the form. */
+  address: TaxAddressInput;
+  /** Business or disregarded-entity name (W-9 only). */
+  businessName?: string | null | undefined;
+  /** W8BEN/W8BENE: country of citizenship / incorporation (not US); W9: omit or US. */
+  country?: string | null | undefined;
+  /** Which form. */
+  kind: TaxFormKind;
+  /** Legal name (1-200 characters). */
+  legalName: string;
+  /** The payee (an AFFILIATE token: only itself). */
+  payeeId: string | number;
+  /** When it was received; null: today (UTC). Not before signedAt, not in the future. */
+  receivedAt?: string | null | undefined;
+  /** The signature date (not in the future, not before 2000-01-01). */
+  signedAt: string;
+  /** Required for W9; not given for W-8 forms. */
+  taxClassification?: TaxClassification | null | undefined;
+  /** The TIN: digits with optional hyphens/spaces (SSN, EIN, ITIN) or a foreign TIN (1-30 characters). Required for W9. */
+  tin?: string | null | undefined;
+  /** Required with tin. */
+  tinType?: TinType | null | undefined;
+};
+
 /** A USD reporting threshold to set for a calendar year. */
 export type TaxThresholdInput = {
   /** The amount in USD, e.g. "2000.00" (above 0). */
@@ -354,6 +522,17 @@ export type TaxThresholdInput = {
   /** The calendar year (2000-2100). */
   year: number;
 };
+
+/** Which kind of taxpayer identification number was given. */
+export type TinType =
+  /** US Employer Identification number (W-9; or a W-8 payee's US TIN). */
+  | 'EIN'
+  /** A foreign tax identifying number (W-8 forms). */
+  | 'FOREIGN'
+  /** US Individual Taxpayer Identification number. */
+  | 'ITIN'
+  /** US Social Security number (W-9, individuals). */
+  | 'SSN';
 
 /** Only the fields given change; commission already booked never changes. externalId and the renewal terms given as null are cleared. */
 export type UpdateProductInput = {
@@ -405,6 +584,33 @@ export type UpdateProgramSettingsInput = {
   taxTimeZone?: string | null | undefined;
 };
 
+/** Where one message stands for one endpoint. */
+export type WebhookDeliveryStatus =
+  /** The endpoint was disabled or deleted before it succeeded. */
+  | 'CANCELLED'
+  /** Every scheduled attempt failed, or the endpoint answered 410. */
+  | 'FAILED'
+  /** Not delivered yet; the next attempt is scheduled (nextAttemptAt). */
+  | 'PENDING'
+  /** An attempt got a 2xx answer (counted once, whatever happens later). */
+  | 'SUCCEEDED';
+
+/** Why an endpoint was disabled. */
+export type WebhookDisabledReason =
+  /** A message exhausted its attempts and nothing succeeded for 5 days. */
+  | 'FAILING'
+  /** It answered HTTP 410 Gone. */
+  | 'GONE'
+  /** An ADMIN disabled it. */
+  | 'MANUAL';
+
+/** Whether an endpoint receives messages. */
+export type WebhookEndpointStatus =
+  /** Nothing is queued or delivered; see disabledReason. */
+  | 'DISABLED'
+  /** Messages of its event types are queued and delivered. */
+  | 'ENABLED';
+
 export type AffiliateDetailQueryVariables = Exact<{
   id: string | number;
   first?: number | null | undefined;
@@ -412,7 +618,7 @@ export type AffiliateDetailQueryVariables = Exact<{
 
 
 export type AffiliateDetailQuery = { node:
-    | { name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, createdAt: string, id: string, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, sales: { totalCount: number, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, installments: Array<{ releaseAt: string, state: InstallmentState, amount: { amount: string, currency: string } }> } }> }, payouts: { totalCount: number, edges: Array<{ node: { id: string, method: PaymentMethodType | null, instant: boolean, status: PayoutStatus, paidAt: string, reference: string | null, amount: { amount: string, currency: string } } }> } }
+    | { name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, createdAt: string, recruitedAt: string | null, id: string, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, recruitedBy: { id: string, name: string } | null, recruits: { totalCount: number, edges: Array<{ node: { name: string, joinedAt: string, recruitedAt: string, secondTierEarned: Array<{ amount: string, currency: string }>, affiliate: { id: string } | null } }> }, taxProfile: { kind: TaxFormKind, legalName: string, country: string, tinType: TinType | null, tinMasked: string | null, signedAt: string, receivedAt: string, validUntil: string | null, status: TaxFormStatus } | null, commissions: { totalCount: number, edges: Array<{ node: { id: string, role: CommissionRole, percent: string | null, saleOccurredAt: string, productName: string, amount: { amount: string, currency: string }, saleAmount: { amount: string, currency: string }, recruit: { name: string } | null } }> }, balances: Array<{ currency: string, earned: { amount: string, currency: string }, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, sales: { totalCount: number, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, installments: Array<{ releaseAt: string, state: InstallmentState, amount: { amount: string, currency: string } }> } }> }, payouts: { totalCount: number, edges: Array<{ node: { id: string, method: PaymentMethodType | null, instant: boolean, status: PayoutStatus, paidAt: string, reference: string | null, amount: { amount: string, currency: string } } }> } }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -433,7 +639,7 @@ export type AffiliateDetailQuery = { node:
 export type AffiliateSelfServiceQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AffiliateSelfServiceQuery = { me: { id: string, name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, balances: Array<{ currency: string, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, payouts: { edges: Array<{ node: { id: string, method: PaymentMethodType | null, status: PayoutStatus, paidAt: string, amount: { amount: string, currency: string } } }> } } | null };
+export type AffiliateSelfServiceQuery = { me: { id: string, name: string, email: string, approvalStatus: ApprovalStatus, payoutMode: PayoutMode, paymentStatus: PaymentStatus, salesCount: number, paymentMethods: Array<{ type: PaymentMethodType, preferred: boolean, summary: string }>, incompleteReasons: Array<{ reason: IncompleteReason, message: string }>, taxProfile: { kind: TaxFormKind, legalName: string, country: string, tinType: TinType | null, tinMasked: string | null, signedAt: string, validUntil: string | null, status: TaxFormStatus } | null, balances: Array<{ currency: string, reserve: { amount: string, currency: string }, due: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string }, nextRelease: { at: string, amount: { amount: string, currency: string } } | null }>, payouts: { edges: Array<{ node: { id: string, method: PaymentMethodType | null, status: PayoutStatus, paidAt: string, amount: { amount: string, currency: string } } }> } } | null };
 
 export type AffiliateTotalsQueryVariables = Exact<{
   filter?: AffiliateFilter | null | undefined;
@@ -500,12 +706,51 @@ export type CreateProductMutation = { createProduct:
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
+export type CreateTaxYearReportMutationVariables = Exact<{
+  year: number;
+}>;
+
+
+export type CreateTaxYearReportMutation = { createTaxYearReport:
+    | { __typename: 'CreateTaxYearReportSuccess', report: { id: string, year: number, createdAt: string, rows: number, downloadUrl: string, threshold: { amount: string, currency: string } } }
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type CreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type CreateWebhookEndpointMutation = { createWebhookEndpoint:
+    | { __typename: 'CreateWebhookEndpointSuccess', secret: string, endpoint: { id: string, url: string, status: WebhookEndpointStatus, secretHint: string } }
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
 export type DashboardQueryVariables = Exact<{
   months?: number | null | undefined;
 }>;
 
 
 export type DashboardQuery = { affiliateTotals: Array<{ currency: string, affiliatesBelowMinimum: number, due: { amount: string, currency: string }, dueBelowMinimum: { amount: string, currency: string }, reserve: { amount: string, currency: string }, paid: { amount: string, currency: string }, owed: { amount: string, currency: string } }>, commissionByMonth: Array<{ month: string, earned: Array<{ amount: string, currency: string }>, paid: Array<{ amount: string, currency: string }> }> };
+
+export type DeleteWebhookEndpointMutationVariables = Exact<{
+  endpointId: string | number;
+}>;
+
+
+export type DeleteWebhookEndpointMutation = { deleteWebhookEndpoint:
+    | { __typename: 'DeleteWebhookEndpointSuccess', deletedId: string }
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
 
 export type DownloadFileQueryVariables = Exact<{
   exportId: string | number;
@@ -537,8 +782,28 @@ export type ExportDialogMutationVariables = Exact<{
 
 
 export type ExportDialogMutation = { exportPaymentDetails:
-    | { __typename: 'ExportPaymentDetailsSuccess', export: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }
+    | { __typename: 'ExportPaymentDetailsSuccess', export: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, format: ExportFileFormat, fileName: string, executionDate: string | null, superseded: boolean, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }
     | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type FindPayeeQueryVariables = Exact<{
+  search: string;
+}>;
+
+
+export type FindPayeeQuery = { affiliates: { edges: Array<{ node: { id: string, name: string, email: string } }> } };
+
+export type ImportPaymentResultsMutationVariables = Exact<{
+  input: ImportPaymentResultsInput;
+}>;
+
+
+export type ImportPaymentResultsMutation = { importPaymentResults:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'ImportPaymentResultsSuccess', import: { id: string, format: PaymentResultFormat, createdAt: string, lineCount: number, counts: Array<{ outcome: PaymentResultOutcome, count: number }>, lines: { totalCount: number, edges: Array<{ node: { line: number, reference: string | null, externalId: string | null, status: string, outcome: PaymentResultOutcome, message: string, payout: { id: string, affiliate: { id: string, name: string } } | null } }> } } }
     | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
     | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
@@ -562,7 +827,12 @@ export type PayRunsQueryVariables = Exact<{
 }>;
 
 
-export type PayRunsQuery = { paymentExports: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }> } };
+export type PayRunsQuery = { paymentExports: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, createdAt: string, scope: ExportScope, paid: boolean, groups: Array<{ method: PaymentMethodType, affiliateCount: number, paid: boolean, totals: Array<{ amount: string, currency: string }>, files: Array<{ currency: string, rows: number, downloadUrl: string, format: ExportFileFormat, fileName: string, executionDate: string | null, superseded: boolean, total: { amount: string, currency: string } }> }>, skipped: Array<{ reason: string, affiliate: { id: string, name: string } }> } }> } };
+
+export type PaymentResultImportsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PaymentResultImportsQuery = { paymentResultImports: { totalCount: number, edges: Array<{ node: { id: string, format: PaymentResultFormat, createdAt: string, lineCount: number, counts: Array<{ outcome: PaymentResultOutcome, count: number }>, export: { id: string, createdAt: string } | null } }> } };
 
 export type PayoutDueToastSubscriptionVariables = Exact<{
   affiliateId?: string | number | null | undefined;
@@ -576,12 +846,12 @@ export type ProductsQueryVariables = Exact<{
 }>;
 
 
-export type ProductsQuery = { products: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, renewalCommissionPercent: string | null, renewalMonths: number | null, renewalPayments: number | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }>, renewalCommissionFlat: { amount: string, currency: string } | null, tiers: Array<{ id: string, name: string, commissionPercent: string | null, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> }> } }> } };
+export type ProductsQuery = { products: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, renewalCommissionPercent: string | null, renewalMonths: number | null, renewalPayments: number | null, secondTierCommissionPercent: string | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }>, renewalCommissionFlat: { amount: string, currency: string } | null, jvPartners: Array<{ percent: string, renewalMonths: number | null, renewalPayments: number | null, payee: { id: string, name: string } }>, tiers: Array<{ id: string, name: string, commissionPercent: string | null, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> }> } }> } };
 
 export type ProgramSettingsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProgramSettingsQuery = { programSettings: { minimumSales: number, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }> }, products: { totalCount: number, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> } }> } };
+export type ProgramSettingsQuery = { programSettings: { minimumSales: number, taxFormRequired: boolean, taxTimeZone: string, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }>, taxReportingThresholds: Array<{ year: number, amount: { amount: string, currency: string } }>, sepaDebtor: { name: string, ibanMasked: string, bic: string, townName: string, country: string, postalCode: string | null, addressLine1: string | null, addressLine2: string | null } | null }, products: { totalCount: number, edges: Array<{ node: { id: string, name: string, commissionPercent: string | null, price: { amount: string, currency: string }, commissionFlat: { amount: string, currency: string } | null, milestones: Array<{ percent: string, delayDays: number }> } }> } };
 
 export type RefundSaleMutationVariables = Exact<{
   input: RefundSaleInput;
@@ -596,6 +866,19 @@ export type RefundSaleMutation = { refundSale:
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
+export type ReplayWebhookDeliveryMutationVariables = Exact<{
+  deliveryId: string | number;
+}>;
+
+
+export type ReplayWebhookDeliveryMutation = { replayWebhookDelivery:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+    | { __typename: 'WebhookDeliverySuccess', delivery: { id: string, status: WebhookDeliveryStatus, attemptCount: number, nextAttemptAt: string | null } }
+   };
+
 export type RevokeTokenMutationVariables = Exact<{
   id: string | number;
 }>;
@@ -605,6 +888,20 @@ export type RevokeTokenMutation = { revokeToken:
     | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
     | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
     | { __typename: 'RevokeTokenSuccess', apiToken: { id: string, revokedAt: string | null } }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type RotateWebhookSecretMutationVariables = Exact<{
+  endpointId: string | number;
+  overlapHours: number;
+}>;
+
+
+export type RotateWebhookSecretMutation = { rotateWebhookSecret:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RotateWebhookSecretSuccess', secret: string, endpoint: { id: string, url: string, secretHint: string, previousSecretExpiresAt: string | null } }
     | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
@@ -623,6 +920,19 @@ export type SalesQueryVariables = Exact<{
 
 export type SalesQuery = { sales: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalId: string, occurredAt: string, status: SaleStatus, amount: { amount: string, currency: string }, refunded: { amount: string, currency: string }, commission: { amount: string, currency: string }, product: { id: string, name: string }, affiliate: { id: string, name: string } } }> } };
 
+export type SendTestWebhookMutationVariables = Exact<{
+  endpointId: string | number;
+}>;
+
+
+export type SendTestWebhookMutation = { sendTestWebhook:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+    | { __typename: 'WebhookDeliverySuccess', delivery: { id: string, status: WebhookDeliveryStatus } }
+   };
+
 export type SetApprovalStatusMutationVariables = Exact<{
   affiliateId: string | number;
   status: ApprovalStatus;
@@ -636,6 +946,76 @@ export type SetApprovalStatusMutation = { setApprovalStatus:
     | { __typename: 'SetApprovalStatusSuccess', affiliate: { id: string, approvalStatus: ApprovalStatus, paymentStatus: PaymentStatus, incompleteReasons: Array<{ reason: IncompleteReason, message: string }> } }
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
+
+export type SetProductJvPartnersMutationVariables = Exact<{
+  productId: string | number;
+  partners: Array<JvPartnerShareInput> | JvPartnerShareInput;
+}>;
+
+
+export type SetProductJvPartnersMutation = { setProductJvPartners:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'SetProductJvPartnersSuccess', product: { id: string, jvPartners: Array<{ percent: string, renewalMonths: number | null, renewalPayments: number | null, payee: { id: string, name: string } }> } }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type SetRecruiterMutationVariables = Exact<{
+  affiliateId: string | number;
+  recruiterId?: string | number | null | undefined;
+}>;
+
+
+export type SetRecruiterMutation = { setRecruiter:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'SetRecruiterSuccess', affiliate: { id: string, recruitedAt: string | null, recruitedBy: { id: string, name: string } | null } }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type SetTaxProfileMutationVariables = Exact<{
+  input: TaxProfileInput;
+}>;
+
+
+export type SetTaxProfileMutation = { setTaxProfile:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'SetTaxProfileSuccess', affiliate: { id: string, taxProfile: { kind: TaxFormKind, legalName: string, tinMasked: string | null, status: TaxFormStatus, validUntil: string | null } | null } }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+   };
+
+export type SetWebhookEndpointEnabledMutationVariables = Exact<{
+  endpointId: string | number;
+  enable: boolean;
+}>;
+
+
+export type SetWebhookEndpointEnabledMutation = { enableWebhookEndpoint?:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+    | { __typename: 'WebhookEndpointSuccess', endpoint: { id: string, status: WebhookEndpointStatus, disabledReason: WebhookDisabledReason | null, disabledAt: string | null } }
+  , disableWebhookEndpoint?:
+    | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
+    | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
+    | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
+    | { __typename: 'ValidationError', code: string, message: string, field: string | null }
+    | { __typename: 'WebhookEndpointSuccess', endpoint: { id: string, status: WebhookEndpointStatus, disabledReason: WebhookDisabledReason | null, disabledAt: string | null } }
+   };
+
+export type TaxYearQueryVariables = Exact<{
+  year: number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type TaxYearQuery = { taxYearTotals: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { year: number, taxForm: TaxFormKind | null, form1099Nec: Form1099Expectation, form1099NecReason: string, payee: { id: string, name: string }, totals: Array<{ currency: string, payoutCount: number, paid: { amount: string, currency: string }, paypalPaid: { amount: string, currency: string }, otherPaid: { amount: string, currency: string } }> } }> }, taxYearReports: { totalCount: number, edges: Array<{ node: { id: string, year: number, createdAt: string, rows: number, downloadUrl: string, threshold: { amount: string, currency: string } } }> } };
 
 export type UpdatePaymentDetailsMutationVariables = Exact<{
   input: PaymentDetailsInput;
@@ -672,7 +1052,7 @@ export type UpdateProgramSettingsMutation = { updateProgramSettings:
     | { __typename: 'ForbiddenError', code: string, message: string, field: string | null }
     | { __typename: 'NotFoundError', code: string, message: string, field: string | null }
     | { __typename: 'RuleViolation', code: string, message: string, field: string | null }
-    | { __typename: 'UpdateProgramSettingsSuccess', settings: { minimumSales: number, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }> } }
+    | { __typename: 'UpdateProgramSettingsSuccess', settings: { minimumSales: number, taxFormRequired: boolean, taxTimeZone: string, minimumPayout: Array<{ amount: string, currency: string }>, defaultMilestones: Array<{ percent: string, delayDays: number }>, taxReportingThresholds: Array<{ year: number, amount: { amount: string, currency: string } }>, sepaDebtor: { name: string, ibanMasked: string, bic: string, townName: string, country: string, postalCode: string | null, addressLine1: string | null, addressLine2: string | null } | null } }
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
    };
 
@@ -689,6 +1069,45 @@ export type VoidPayoutMutation = { voidPayout:
     | { __typename: 'ValidationError', code: string, message: string, field: string | null }
     | { __typename: 'VoidPayoutSuccess', payout: { id: string, status: PayoutStatus, affiliate: { id: string, name: string, paymentStatus: PaymentStatus } } }
    };
+
+export type WebhookDeliveriesQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type WebhookDeliveriesQuery = { node:
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { url: string, id: string, deliveries: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, status: WebhookDeliveryStatus, attemptCount: number, nextAttemptAt: string | null, lastResponseCode: number | null, succeededAt: string | null, message: { id: string, messageId: string, type: string, createdAt: string }, attempts: Array<{ number: number, at: string, responseCode: number | null, durationMs: number, error: string | null, responseBodyExcerpt: string | null }> } }> } }
+    | { id: string }
+   | null };
+
+export type WebhookEndpointsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type WebhookEndpointsQuery = { webhookEndpoints: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, url: string, description: string, eventTypes: Array<string>, status: WebhookEndpointStatus, disabledReason: WebhookDisabledReason | null, disabledAt: string | null, createdAt: string, secretHint: string, previousSecretExpiresAt: string | null } }> } };
+
+export type WebhookEventTypesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WebhookEventTypesQuery = { webhookEventTypes: Array<{ name: string, description: string }> };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -729,6 +1148,62 @@ export const AffiliateDetailDocument = new TypedDocumentString(`
       incompleteReasons {
         reason
         message
+      }
+      recruitedBy {
+        id
+        name
+      }
+      recruitedAt
+      recruits(first: 50) {
+        totalCount
+        edges {
+          node {
+            name
+            joinedAt
+            recruitedAt
+            secondTierEarned {
+              amount
+              currency
+            }
+            affiliate {
+              id
+            }
+          }
+        }
+      }
+      taxProfile {
+        kind
+        legalName
+        country
+        tinType
+        tinMasked
+        signedAt
+        receivedAt
+        validUntil
+        status
+      }
+      commissions(first: $first) {
+        totalCount
+        edges {
+          node {
+            id
+            role
+            percent
+            amount {
+              amount
+              currency
+            }
+            saleOccurredAt
+            saleAmount {
+              amount
+              currency
+            }
+            productName
+            recruit {
+              name
+            }
+          }
+        }
       }
       balances {
         currency
@@ -830,6 +1305,16 @@ export const AffiliateSelfServiceDocument = new TypedDocumentString(`
     incompleteReasons {
       reason
       message
+    }
+    taxProfile {
+      kind
+      legalName
+      country
+      tinType
+      tinMasked
+      signedAt
+      validUntil
+      status
     }
     balances {
       currency
@@ -1031,6 +1516,52 @@ export const CreateProductDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateProductMutation, CreateProductMutationVariables>;
+export const CreateTaxYearReportDocument = new TypedDocumentString(`
+    mutation CreateTaxYearReport($year: Int!) {
+  createTaxYearReport(year: $year) {
+    __typename
+    ... on CreateTaxYearReportSuccess {
+      report {
+        id
+        year
+        createdAt
+        rows
+        threshold {
+          amount
+          currency
+        }
+        downloadUrl
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateTaxYearReportMutation, CreateTaxYearReportMutationVariables>;
+export const CreateWebhookEndpointDocument = new TypedDocumentString(`
+    mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    __typename
+    ... on CreateWebhookEndpointSuccess {
+      secret
+      endpoint {
+        id
+        url
+        status
+        secretHint
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateWebhookEndpointMutation, CreateWebhookEndpointMutationVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard($months: Int = 12) {
   affiliateTotals {
@@ -1070,6 +1601,21 @@ export const DashboardDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+export const DeleteWebhookEndpointDocument = new TypedDocumentString(`
+    mutation DeleteWebhookEndpoint($endpointId: ID!) {
+  deleteWebhookEndpoint(endpointId: $endpointId) {
+    __typename
+    ... on DeleteWebhookEndpointSuccess {
+      deletedId
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DeleteWebhookEndpointMutation, DeleteWebhookEndpointMutationVariables>;
 export const DownloadFileDocument = new TypedDocumentString(`
     query DownloadFile($exportId: ID!) {
   node(id: $exportId) {
@@ -1113,6 +1659,10 @@ export const ExportDialogDocument = new TypedDocumentString(`
               currency
             }
             downloadUrl
+            format
+            fileName
+            executionDate
+            superseded
           }
         }
         skipped {
@@ -1132,6 +1682,67 @@ export const ExportDialogDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ExportDialogMutation, ExportDialogMutationVariables>;
+export const FindPayeeDocument = new TypedDocumentString(`
+    query FindPayee($search: String!) {
+  affiliates(
+    filter: {search: $search, approvalStatus: [PENDING, APPROVED]}
+    sort: NAME
+    first: 20
+  ) {
+    edges {
+      node {
+        id
+        name
+        email
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FindPayeeQuery, FindPayeeQueryVariables>;
+export const ImportPaymentResultsDocument = new TypedDocumentString(`
+    mutation ImportPaymentResults($input: ImportPaymentResultsInput!) {
+  importPaymentResults(input: $input) {
+    __typename
+    ... on ImportPaymentResultsSuccess {
+      import {
+        id
+        format
+        createdAt
+        lineCount
+        counts {
+          outcome
+          count
+        }
+        lines(first: 200) {
+          totalCount
+          edges {
+            node {
+              line
+              reference
+              externalId
+              status
+              outcome
+              message
+              payout {
+                id
+                affiliate {
+                  id
+                  name
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ImportPaymentResultsMutation, ImportPaymentResultsMutationVariables>;
 export const MarkAsPaidDocument = new TypedDocumentString(`
     mutation MarkAsPaid($input: MarkAsPaidInput!) {
   markAsPaid(input: $input) {
@@ -1200,6 +1811,10 @@ export const PayRunsDocument = new TypedDocumentString(`
               currency
             }
             downloadUrl
+            format
+            fileName
+            executionDate
+            superseded
           }
         }
         skipped {
@@ -1214,6 +1829,29 @@ export const PayRunsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PayRunsQuery, PayRunsQueryVariables>;
+export const PaymentResultImportsDocument = new TypedDocumentString(`
+    query PaymentResultImports {
+  paymentResultImports(first: 10) {
+    totalCount
+    edges {
+      node {
+        id
+        format
+        createdAt
+        lineCount
+        counts {
+          outcome
+          count
+        }
+        export {
+          id
+          createdAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PaymentResultImportsQuery, PaymentResultImportsQueryVariables>;
 export const PayoutDueToastDocument = new TypedDocumentString(`
     subscription PayoutDueToast($affiliateId: ID) {
   payoutBecameDue(affiliateId: $affiliateId) {
@@ -1267,6 +1905,16 @@ export const ProductsDocument = new TypedDocumentString(`
         }
         renewalMonths
         renewalPayments
+        secondTierCommissionPercent
+        jvPartners {
+          percent
+          renewalMonths
+          renewalPayments
+          payee {
+            id
+            name
+          }
+        }
         tiers {
           id
           name
@@ -1296,6 +1944,25 @@ export const ProgramSettingsDocument = new TypedDocumentString(`
     defaultMilestones {
       percent
       delayDays
+    }
+    taxFormRequired
+    taxTimeZone
+    taxReportingThresholds {
+      year
+      amount {
+        amount
+        currency
+      }
+    }
+    sepaDebtor {
+      name
+      ibanMasked
+      bic
+      townName
+      country
+      postalCode
+      addressLine1
+      addressLine2
     }
   }
   products(first: 100) {
@@ -1348,6 +2015,26 @@ export const RefundSaleDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RefundSaleMutation, RefundSaleMutationVariables>;
+export const ReplayWebhookDeliveryDocument = new TypedDocumentString(`
+    mutation ReplayWebhookDelivery($deliveryId: ID!) {
+  replayWebhookDelivery(deliveryId: $deliveryId) {
+    __typename
+    ... on WebhookDeliverySuccess {
+      delivery {
+        id
+        status
+        attemptCount
+        nextAttemptAt
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReplayWebhookDeliveryMutation, ReplayWebhookDeliveryMutationVariables>;
 export const RevokeTokenDocument = new TypedDocumentString(`
     mutation RevokeToken($id: ID!) {
   revokeToken(id: $id) {
@@ -1366,6 +2053,27 @@ export const RevokeTokenDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RevokeTokenMutation, RevokeTokenMutationVariables>;
+export const RotateWebhookSecretDocument = new TypedDocumentString(`
+    mutation RotateWebhookSecret($endpointId: ID!, $overlapHours: Int!) {
+  rotateWebhookSecret(endpointId: $endpointId, overlapHours: $overlapHours) {
+    __typename
+    ... on RotateWebhookSecretSuccess {
+      secret
+      endpoint {
+        id
+        url
+        secretHint
+        previousSecretExpiresAt
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
 export const SaleFilterChoicesDocument = new TypedDocumentString(`
     query SaleFilterChoices {
   products(first: 500) {
@@ -1425,6 +2133,24 @@ export const SalesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SalesQuery, SalesQueryVariables>;
+export const SendTestWebhookDocument = new TypedDocumentString(`
+    mutation SendTestWebhook($endpointId: ID!) {
+  sendTestWebhook(endpointId: $endpointId) {
+    __typename
+    ... on WebhookDeliverySuccess {
+      delivery {
+        id
+        status
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SendTestWebhookMutation, SendTestWebhookMutationVariables>;
 export const SetApprovalStatusDocument = new TypedDocumentString(`
     mutation SetApprovalStatus($affiliateId: ID!, $status: ApprovalStatus!) {
   setApprovalStatus(affiliateId: $affiliateId, status: $status) {
@@ -1448,6 +2174,169 @@ export const SetApprovalStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SetApprovalStatusMutation, SetApprovalStatusMutationVariables>;
+export const SetProductJvPartnersDocument = new TypedDocumentString(`
+    mutation SetProductJvPartners($productId: ID!, $partners: [JvPartnerShareInput!]!) {
+  setProductJvPartners(productId: $productId, partners: $partners) {
+    __typename
+    ... on SetProductJvPartnersSuccess {
+      product {
+        id
+        jvPartners {
+          percent
+          renewalMonths
+          renewalPayments
+          payee {
+            id
+            name
+          }
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetProductJvPartnersMutation, SetProductJvPartnersMutationVariables>;
+export const SetRecruiterDocument = new TypedDocumentString(`
+    mutation SetRecruiter($affiliateId: ID!, $recruiterId: ID) {
+  setRecruiter(affiliateId: $affiliateId, recruiterId: $recruiterId) {
+    __typename
+    ... on SetRecruiterSuccess {
+      affiliate {
+        id
+        recruitedAt
+        recruitedBy {
+          id
+          name
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetRecruiterMutation, SetRecruiterMutationVariables>;
+export const SetTaxProfileDocument = new TypedDocumentString(`
+    mutation SetTaxProfile($input: TaxProfileInput!) {
+  setTaxProfile(input: $input) {
+    __typename
+    ... on SetTaxProfileSuccess {
+      affiliate {
+        id
+        taxProfile {
+          kind
+          legalName
+          tinMasked
+          status
+          validUntil
+        }
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetTaxProfileMutation, SetTaxProfileMutationVariables>;
+export const SetWebhookEndpointEnabledDocument = new TypedDocumentString(`
+    mutation SetWebhookEndpointEnabled($endpointId: ID!, $enable: Boolean!) {
+  enableWebhookEndpoint(endpointId: $endpointId) @include(if: $enable) {
+    __typename
+    ... on WebhookEndpointSuccess {
+      endpoint {
+        id
+        status
+        disabledReason
+        disabledAt
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+  disableWebhookEndpoint(endpointId: $endpointId) @skip(if: $enable) {
+    __typename
+    ... on WebhookEndpointSuccess {
+      endpoint {
+        id
+        status
+        disabledReason
+        disabledAt
+      }
+    }
+    ... on Error {
+      code
+      message
+      field
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetWebhookEndpointEnabledMutation, SetWebhookEndpointEnabledMutationVariables>;
+export const TaxYearDocument = new TypedDocumentString(`
+    query TaxYear($year: Int!, $first: Int = 100, $after: String) {
+  taxYearTotals(year: $year, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        year
+        payee {
+          id
+          name
+        }
+        taxForm
+        form1099Nec
+        form1099NecReason
+        totals {
+          currency
+          paid {
+            amount
+            currency
+          }
+          paypalPaid {
+            amount
+            currency
+          }
+          otherPaid {
+            amount
+            currency
+          }
+          payoutCount
+        }
+      }
+    }
+  }
+  taxYearReports(first: 20) {
+    totalCount
+    edges {
+      node {
+        id
+        year
+        createdAt
+        rows
+        threshold {
+          amount
+          currency
+        }
+        downloadUrl
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TaxYearQuery, TaxYearQueryVariables>;
 export const UpdatePaymentDetailsDocument = new TypedDocumentString(`
     mutation UpdatePaymentDetails($input: PaymentDetailsInput!) {
   updatePaymentDetails(input: $input) {
@@ -1508,6 +2397,25 @@ export const UpdateProgramSettingsDocument = new TypedDocumentString(`
           percent
           delayDays
         }
+        taxFormRequired
+        taxTimeZone
+        taxReportingThresholds {
+          year
+          amount {
+            amount
+            currency
+          }
+        }
+        sepaDebtor {
+          name
+          ibanMasked
+          bic
+          townName
+          country
+          postalCode
+          addressLine1
+          addressLine2
+        }
       }
     }
     ... on Error {
@@ -1541,3 +2449,77 @@ export const VoidPayoutDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<VoidPayoutMutation, VoidPayoutMutationVariables>;
+export const WebhookDeliveriesDocument = new TypedDocumentString(`
+    query WebhookDeliveries($id: ID!, $first: Int = 50, $after: String) {
+  node(id: $id) {
+    id
+    ... on WebhookEndpoint {
+      url
+      deliveries(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            status
+            attemptCount
+            nextAttemptAt
+            lastResponseCode
+            succeededAt
+            message {
+              id
+              messageId
+              type
+              createdAt
+            }
+            attempts {
+              number
+              at
+              responseCode
+              durationMs
+              error
+              responseBodyExcerpt
+            }
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WebhookDeliveriesQuery, WebhookDeliveriesQueryVariables>;
+export const WebhookEndpointsDocument = new TypedDocumentString(`
+    query WebhookEndpoints($first: Int = 100, $after: String) {
+  webhookEndpoints(first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        url
+        description
+        eventTypes
+        status
+        disabledReason
+        disabledAt
+        createdAt
+        secretHint
+        previousSecretExpiresAt
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<WebhookEndpointsQuery, WebhookEndpointsQueryVariables>;
+export const WebhookEventTypesDocument = new TypedDocumentString(`
+    query WebhookEventTypes {
+  webhookEventTypes {
+    name
+    description
+  }
+}
+    `) as unknown as TypedDocumentString<WebhookEventTypesQuery, WebhookEventTypesQueryVariables>;

@@ -1,9 +1,12 @@
-// One affiliate: balances, payment methods, sales with installments, payouts (void one), a self-service token.
+// One affiliate: balances, payment methods, its recruiter (set or clear) and recruits, its tax form
+// (status, masked TIN; a paper form received can be recorded), sales with installments, commissions
+// in every role, payouts (void one), a self-service token.
 import { useCallback, useEffect, useState } from 'react';
 import {
   AffiliateDetailDocument,
   CreateAffiliateTokenDocument,
   SetApprovalStatusDocument,
+  SetRecruiterDocument,
   VoidPayoutDocument,
   type AffiliateDetailQuery,
   type ApprovalStatus,
@@ -11,9 +14,13 @@ import {
 import { loginLink, request, succeeded } from './api';
 import { StatusBadge } from './AffiliatesTable';
 import { Scroll } from './Dialog';
-import { METHOD_LABEL, date, money } from './format';
+import { METHOD_LABEL, date, money, moneyList } from './format';
+import { PayeePicker } from './PayeePicker';
+import { TaxFormEditor, TaxProfileSummary } from './TaxForm';
 
 type Affiliate = Extract<NonNullable<AffiliateDetailQuery['node']>, { name: string }>;
+
+const ROLE: Record<string, string> = { AFFILIATE: 'own sale', SECOND_TIER: 'second tier', JV_PARTNER: 'JV partner' };
 
 export function AffiliateDetail({ id }: { id: string }) {
   const [copied, setCopied] = useState(false);
@@ -22,6 +29,9 @@ export function AffiliateDetail({ id }: { id: string }) {
   const [token, setToken] = useState<string | null>(null);
   const [voiding, setVoiding] = useState<string | null>(null);
   const [reason, setReason] = useState('');
+  const [recruiter, setRecruiter] = useState<{ id: string; name: string } | null>(null);
+  const [choosing, setChoosing] = useState(false);
+  const [recording, setRecording] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -61,6 +71,13 @@ export function AffiliateDetail({ id }: { id: string }) {
   const decide = (status: ApprovalStatus) =>
     act(async () => {
       succeeded((await request(SetApprovalStatusDocument, { affiliateId: id, status })).setApprovalStatus, 'SetApprovalStatusSuccess');
+      await load();
+      return null;
+    });
+  const assignRecruiter = (recruiterId: string | null) =>
+    act(async () => {
+      succeeded((await request(SetRecruiterDocument, { affiliateId: id, recruiterId })).setRecruiter, 'SetRecruiterSuccess');
+      setChoosing(false);
       await load();
       return null;
     });
@@ -120,6 +137,56 @@ export function AffiliateDetail({ id }: { id: string }) {
         ))}
         {affiliate.paymentMethods.length === 0 && <li className="muted">none on file</li>}
       </ul>
+      <h2>Recruited by</h2>
+      <p className="actions" data-testid="recruited-by">
+        <span>
+          {affiliate.recruitedBy ? (
+            <><a href={`#/affiliates/${encodeURIComponent(affiliate.recruitedBy.id)}`}>{affiliate.recruitedBy.name}</a> since {date(affiliate.recruitedAt!)}</>
+          ) : 'Nobody: no second-tier commission on its sales.'}
+        </span>
+        {!choosing && (
+          <button type="button" className="secondary" onClick={() => setChoosing(true)}>{affiliate.recruitedBy ? 'Change recruiter' : 'Set recruiter'}</button>
+        )}
+        {affiliate.recruitedBy && (
+          <button type="button" className="secondary" onClick={() => void assignRecruiter(null)}>Clear recruiter</button>
+        )}
+      </p>
+      {choosing && (
+        <div className="row" role="group" aria-label="Choose a recruiter">
+          <PayeePicker label="recruiter" exclude={id} onPick={setRecruiter} />
+          <button type="button" disabled={!recruiter} onClick={() => recruiter && void assignRecruiter(recruiter.id)}>Save recruiter</button>
+          <button type="button" className="secondary" onClick={() => setChoosing(false)}>Cancel</button>
+        </div>
+      )}
+      <p className="hint">Sales from the change on earn the recruiter its second-tier commission; booked commission stays as it is.</p>
+      <h2>Recruits ({affiliate.recruits.totalCount})</h2>
+      {affiliate.recruits.totalCount > 0 ? (
+        <Scroll label="Recruits"><table className="grid compact">
+          <thead>
+            <tr><th>Recruit</th><th>Joined</th><th>Recruited</th><th>Second-tier earned</th></tr>
+          </thead>
+          <tbody>
+            {affiliate.recruits.edges.map(({ node: r }) => (
+              <tr key={r.affiliate?.id ?? r.name}>
+                <td>{r.affiliate ? <a href={`#/affiliates/${encodeURIComponent(r.affiliate.id)}`}>{r.name}</a> : r.name}</td>
+                <td>{date(r.joinedAt)}</td>
+                <td>{date(r.recruitedAt)}</td>
+                <td className="num">{moneyList(r.secondTierEarned)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table></Scroll>
+      ) : <p className="muted-strong">No recruits.</p>}
+      <h2>Tax form</h2>
+      <TaxProfileSummary profile={affiliate.taxProfile} />
+      {recording ? (
+        <TaxFormEditor payeeId={id} onSaved={async () => {
+          setRecording(false);
+          await load();
+        }} />
+      ) : (
+        <p><button type="button" className="secondary" onClick={() => setRecording(true)}>Record a tax form received</button></p>
+      )}
       <p>
         <button type="button" className="secondary" onClick={() => void createToken()}>Create a self-service token</button>
       </p>
@@ -158,6 +225,24 @@ export function AffiliateDetail({ id }: { id: string }) {
                   <button type="button" className="secondary" onClick={() => setVoiding(p.id)}>Void</button>
                 ))}
               </td>
+            </tr>
+          ))}
+        </tbody>
+      </table></Scroll>
+      <h2>Commissions by role ({affiliate.commissions.totalCount})</h2>
+      <Scroll label="Commissions by role"><table className="grid compact">
+        <thead>
+          <tr><th>Sale date</th><th>Role</th><th>Product</th><th>Sale amount</th><th>Percent</th><th>Commission</th></tr>
+        </thead>
+        <tbody>
+          {affiliate.commissions.edges.map(({ node: c }) => (
+            <tr key={c.id} data-role={c.role}>
+              <td>{date(c.saleOccurredAt)}</td>
+              <td>{ROLE[c.role]}{c.recruit && ` (${c.recruit.name})`}</td>
+              <td>{c.productName}</td>
+              <td className="num">{money(c.saleAmount)}</td>
+              <td className="num">{c.percent ? `${c.percent}%` : 'flat'}</td>
+              <td className="num">{money(c.amount)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,5 +1,5 @@
 // API tokens: role, label, affiliate, created, last used; "Revoke". (Self-service tokens are made on
-// an affiliate's page; webhook endpoints slot in beside this page.)
+// an affiliate's page; webhook endpoints have their own page, Webhooks.)
 import { useState } from 'react';
 import { ApiTokensDocument, RevokeTokenDocument } from '../../generated/graphql';
 import { request, succeeded } from './api';

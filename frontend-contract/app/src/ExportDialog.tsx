@@ -12,7 +12,7 @@ import {
 import { download, request, succeeded } from './api';
 import type { Row } from './AffiliatesTable';
 import { Dialog, Scroll } from './Dialog';
-import { METHOD_LABEL, atLeast, isZero, money, moneyList, sumByCurrency } from './format';
+import { METHOD_LABEL, atLeast, bankFile, isZero, money, moneyList, sumByCurrency } from './format';
 import { MarkAsPaidDialog, type PayableGroup } from './MarkAsPaidDialog';
 
 type Export = Extract<ExportDialogMutation['exportPaymentDetails'], { __typename: 'ExportPaymentDetailsSuccess' }>['export'];
@@ -53,6 +53,7 @@ export async function downloadFile(exportId: string, method: PaymentMethodType, 
 /** `filter` set: every affiliate it matches ("Select all N matching"), else the ticked rows. */
 export function ExportDialog({ affiliates, filter, onClose }: { affiliates: Row[]; filter: AffiliateFilter | null; onClose: (changed: boolean) => void }) {
   const [scope, setScope] = useState<ExportScope>('PREFERRED');
+  const [executionDate, setExecutionDate] = useState('');
   const [result, setResult] = useState<Export | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -81,7 +82,8 @@ export function ExportDialog({ affiliates, filter, onClose }: { affiliates: Row[
   };
   const doExport = () =>
     run(async () => {
-      const input = filter ? { scope, filter } : { scope, affiliateIds: affiliates.map((a) => a.id) };
+      const chosen = { scope, executionDate: executionDate || null };
+      const input = filter ? { ...chosen, filter } : { ...chosen, affiliateIds: affiliates.map((a) => a.id) };
       const data = await request(ExportDialogDocument, { input });
       setResult(succeeded(data.exportPaymentDetails, 'ExportPaymentDetailsSuccess').export);
     });
@@ -130,6 +132,11 @@ export function ExportDialog({ affiliates, filter, onClose }: { affiliates: Row[
                 ALL: every payment type each affiliate provided
               </label>
             </fieldset>
+            <label className="field">
+              Execution date (SEPA files)
+              <input name="executionDate" type="date" value={executionDate} onChange={(e) => setExecutionDate(e.target.value)} />
+              <span className="hint">When the bank should pay a SEPA file; empty: today. Other files ignore it.</span>
+            </label>
             <div className="buttons">
               <button type="button" className="secondary" onClick={() => onClose(false)}>Cancel</button>
               <button type="button" disabled={busy} onClick={() => void doExport()}>Export</button>
@@ -168,7 +175,7 @@ export function ExportDialog({ affiliates, filter, onClose }: { affiliates: Row[
                             void doDownload(g.method, i);
                           }}
                         >
-                          {f.currency} · {f.rows} rows · {money(f.total)}
+                          {f.currency} · {f.rows} rows · {money(f.total)}{bankFile(f)}
                         </a>
                       ))}
                     </td>

@@ -1,12 +1,13 @@
 // Past exports, newest first: their groups and files (download again) and whether each is paid;
-// "Mark as paid" asks for confirmation with a Reference. (Importing payment results slots in here.)
+// "Mark as paid" asks for confirmation with a Reference; "Payment results" imports what came back.
 import { useState } from 'react';
 import { PayRunsDocument, type PayRunsQuery } from '../../generated/graphql';
 import { Scroll } from './Dialog';
 import { downloadFile } from './ExportDialog';
-import { METHOD_LABEL, date, money, moneyList } from './format';
+import { METHOD_LABEL, bankFile, date, money, moneyList } from './format';
 import { usePages } from './hooks';
 import { MarkAsPaidDialog, type PayableGroup } from './MarkAsPaidDialog';
+import { PaymentResults } from './PaymentResults';
 
 type Export = PayRunsQuery['paymentExports']['edges'][number]['node'];
 
@@ -23,6 +24,7 @@ export function PayRuns() {
         {runs.total} export(s). Start a new one from <a href="#/affiliates?status=DUE">the affiliates due</a>.
       </p>
       {(failure ?? error) && <p className="error" role="alert">{failure ?? error}</p>}
+      <PaymentResults exports={exports} onImported={reload} />
       {exports.map((x) => (
         <ExportCard
           key={x.id}
@@ -73,8 +75,8 @@ function ExportCard({ run, onPay, onDownload }: {
                 <td className="num">{moneyList(g.totals)}</td>
                 <td>
                   {g.files.map((f, i) => (
-                    <button key={f.currency} type="button" className="link-button" onClick={() => onDownload(g.method, i)}>
-                      Download {METHOD_LABEL[g.method]} {f.currency} ({f.rows} rows, {money(f.total)})
+                    <button key={f.downloadUrl} type="button" className="link-button" onClick={() => onDownload(g.method, i)}>
+                      Download {METHOD_LABEL[g.method]} {f.currency} ({f.rows} rows, {money(f.total)}){bankFile(f)}
                     </button>
                   ))}
                 </td>

@@ -1,10 +1,12 @@
 // Products: create ("New product") and change ("Edit") price, percent or flat commission, milestones,
-// renewal terms, and add tiers. Changes apply to sales booked from now on. (JV partners slot in here.)
+// renewal terms, the second-tier percent, and add tiers; JV partners (rule 16) are edited beside them.
+// Changes apply to sales booked from now on.
 import { useState } from 'react';
 import {
   CreateCommissionTierDocument,
   CreateProductDocument,
   ProductsDocument,
+  SetProductJvPartnersDocument,
   UpdateProductDocument,
   type ProductsQuery,
 } from '../../generated/graphql';
@@ -13,6 +15,7 @@ import { Dialog, Scroll } from './Dialog';
 import { money } from './format';
 import { usePages } from './hooks';
 import { Milestones, fromDrafts, toDrafts, type MilestoneDraft } from './Milestones';
+import { PayeePicker } from './PayeePicker';
 
 type Product = ProductsQuery['products']['edges'][number]['node'];
 type Milestone = { percent: string; delayDays: number };
@@ -35,7 +38,7 @@ export function Products() {
       <Scroll label="Products">
         <table className="grid">
           <thead>
-            <tr><th>Product</th><th>Price</th><th>Commission</th><th>Milestones</th><th>Renewals</th><th>Tiers</th><th></th></tr>
+            <tr><th>Product</th><th>Price</th><th>Commission</th><th>Milestones</th><th>Renewals</th><th>Tiers</th><th>Second tier</th><th>JV partners</th><th></th></tr>
           </thead>
           <tbody>
             {products.map((p) => (
@@ -49,6 +52,8 @@ export function Products() {
                   {p.renewalPayments !== null && `, ${p.renewalPayments} payments`}
                 </td>
                 <td>{p.tiers.map((t) => `${t.name} (${commission(t)})`).join(', ') || '—'}</td>
+                <td className="num">{p.secondTierCommissionPercent ? `${p.secondTierCommissionPercent}%` : '—'}</td>
+                <td>{p.jvPartners.map((j) => `${j.payee.name} (${j.percent}%)`).join(', ') || '—'}</td>
                 <td>
                   <button type="button" className="secondary" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
                     Edit
@@ -87,6 +92,7 @@ function ProductForm({ product, onClose }: { product: Product | null; onClose: (
   const [milestones, setMilestones] = useState<MilestoneDraft[]>(toDrafts(product?.milestones ?? []));
   const [renewalMonths, setRenewalMonths] = useState(product?.renewalMonths?.toString() ?? '');
   const [renewalPayments, setRenewalPayments] = useState(product?.renewalPayments?.toString() ?? '');
+  const [secondTier, setSecondTier] = useState(product?.secondTierCommissionPercent ?? '');
   const [tierName, setTierName] = useState('');
   const [tierPercent, setTierPercent] = useState('');
   const [tiers, setTiers] = useState(product?.tiers.map((t) => t.name) ?? []);
@@ -116,6 +122,7 @@ function ProductForm({ product, onClose }: { product: Product | null; onClose: (
         milestones: milestones.length ? fromDrafts(milestones) : null,
         renewalMonths: whole(renewalMonths),
         renewalPayments: whole(renewalPayments),
+        secondTierCommissionPercent: blank(secondTier),
       };
       if (product) {
         const input = { productId: product.id, ...terms };
@@ -183,6 +190,11 @@ function ProductForm({ product, onClose }: { product: Product | null; onClose: (
             <input name="renewalPayments" type="number" min={0} value={renewalPayments} onChange={(e) => setRenewalPayments(e.target.value)} placeholder="empty: no limit" />
           </label>
         </div>
+        <label className="field">
+          Second-tier percent
+          <input name="secondTierCommissionPercent" inputMode="decimal" value={secondTier} onChange={(e) => setSecondTier(e.target.value)} placeholder="empty: none" />
+          <span className="hint">Paid to the recruiter of the sale's affiliate, as a percent of the sale amount.</span>
+        </label>
         {error && <p className="error" role="alert">{error}</p>}
         <div className="buttons">
           <button type="button" className="secondary" onClick={() => onClose(changed)}>Cancel</button>
@@ -208,6 +220,84 @@ function ProductForm({ product, onClose }: { product: Product | null; onClose: (
           </div>
         </fieldset>
       )}
+      {product && <JvPartners product={product} onChange={() => setChanged(true)} />}
     </Dialog>
+  );
+}
+
+type Share = { payee: { id: string; name: string }; percent: string; renewalMonths: string; renewalPayments: string };
+
+/** The product's JV partners as one list, saved whole ("Update JV partners"; none left removes them all). */
+function JvPartners({ product, onChange }: { product: Product; onChange: () => void }) {
+  const [shares, setShares] = useState<Share[]>(
+    product.jvPartners.map((j) => ({
+      payee: j.payee, percent: j.percent, renewalMonths: j.renewalMonths?.toString() ?? '', renewalPayments: j.renewalPayments?.toString() ?? '',
+    })),
+  );
+  const [payee, setPayee] = useState<{ id: string; name: string } | null>(null);
+  const [percent, setPercent] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const update = (i: number, change: Partial<Share>) => setShares(shares.map((s, j) => (j === i ? { ...s, ...change } : s)));
+  const save = async () => {
+    setBusy(true);
+    try {
+      const partners = shares.map((s) => ({
+        payeeId: s.payee.id, percent: s.percent.trim(), renewalMonths: whole(s.renewalMonths), renewalPayments: whole(s.renewalPayments),
+      }));
+      succeeded((await request(SetProductJvPartnersDocument, { productId: product.id, partners })).setProductJvPartners, 'SetProductJvPartnersSuccess');
+      setMessage({ ok: true, text: 'JV partners saved.' });
+      onChange();
+    } catch (e) {
+      setMessage({ ok: false, text: (e as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <fieldset className="tiers">
+      <legend>JV partners</legend>
+      {shares.length === 0 && <p>No JV partner.</p>}
+      {shares.map((s, i) => (
+        <div key={s.payee.id} className="row" role="group" aria-label={`JV partner ${s.payee.name}`}>
+          <strong>{s.payee.name}</strong>
+          <label className="field">
+            Percent of each sale
+            <input inputMode="decimal" value={s.percent} onChange={(e) => update(i, { percent: e.target.value })} />
+          </label>
+          <label className="field">
+            Partner renewal months
+            <input type="number" min={0} value={s.renewalMonths} placeholder="empty: lifetime" onChange={(e) => update(i, { renewalMonths: e.target.value })} />
+          </label>
+          <label className="field">
+            Partner renewal payments
+            <input type="number" min={0} value={s.renewalPayments} placeholder="empty: no limit" onChange={(e) => update(i, { renewalPayments: e.target.value })} />
+          </label>
+          <button type="button" className="secondary" aria-label={`Remove ${s.payee.name}`} onClick={() => setShares(shares.filter((_, j) => j !== i))}>Remove</button>
+        </div>
+      ))}
+      <div className="row">
+        <PayeePicker label="JV partner" onPick={setPayee} />
+        <label className="field">
+          JV partner percent
+          <input inputMode="decimal" value={percent} onChange={(e) => setPercent(e.target.value)} />
+        </label>
+        <button
+          type="button"
+          className="secondary"
+          disabled={!payee || !percent.trim() || shares.some((s) => s.payee.id === payee.id)}
+          onClick={() => {
+            setShares([...shares, { payee: payee!, percent: percent.trim(), renewalMonths: '', renewalPayments: '' }]);
+            setPercent('');
+          }}
+        >
+          Add JV partner
+        </button>
+      </div>
+      <div>
+        <button type="button" disabled={busy} onClick={() => void save()}>Update JV partners</button>
+      </div>
+      {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+    </fieldset>
   );
 }

@@ -1,4 +1,5 @@
-// The affiliate's own page (an AFFILIATE token): what is due and why not, payouts, and payment details.
+// The affiliate's own page (an AFFILIATE token): what is due and why not, payouts, payment details, and
+// its own tax form (rule 17).
 import { useCallback, useEffect, useState } from 'react';
 import {
   AffiliateSelfServiceDocument,
@@ -10,6 +11,7 @@ import { request } from './api';
 import { StatusBadge } from './AffiliatesTable';
 import { Scroll } from './Dialog';
 import { METHOD_LABEL, date, money } from './format';
+import { TaxFormEditor, TaxProfileSummary } from './TaxForm';
 
 type Me = NonNullable<AffiliateSelfServiceQuery['me']>;
 
@@ -115,6 +117,10 @@ export function SelfService() {
         <button type="submit">Save payment details</button>
         {message && <p className={message.ok ? 'ok' : 'error'} role="status">{message.text}</p>}
       </form>
+      <h2>Tax form</h2>
+      <TaxProfileSummary profile={me.taxProfile} />
+      <p className="hint">{me.taxProfile ? 'Sending a new form replaces the one on file.' : 'The merchant may need it before paying you.'}</p>
+      <TaxFormEditor payeeId={me.id} onSaved={load} />
       <h2>Payouts</h2>
       <ul>
         {me.payouts.edges.map(({ node: p }) => (

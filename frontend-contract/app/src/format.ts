@@ -21,6 +21,12 @@ export const STATUS_LABEL: Record<string, string> = {
 
 export const METHOD_LABEL: Record<string, string> = { PAYPAL: 'PayPal', BANK_WIRE: 'Bank wire', CHECK: 'Check' };
 
+/** A bank file's kind after its row summary (SEPA with its execution date, Wise); nothing for CSV and PayPal files. */
+export function bankFile(f: { format: string; executionDate?: string | null; superseded: boolean }): string {
+  if (f.format === 'SEPA_PAIN_001_001_09') return ` · SEPA XML, executes ${f.executionDate ?? '?'}${f.superseded ? ' (superseded)' : ''}`;
+  return f.format === 'WISE_BATCH_CSV' ? ' · Wise batch' : '';
+}
+
 export function date(iso: string): string {
   return new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
 }

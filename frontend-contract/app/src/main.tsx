@@ -14,8 +14,10 @@ import { PayRuns } from './PayRuns';
 import { Products } from './Products';
 import { ProgramSettings } from './ProgramSettings';
 import { Sales } from './Sales';
+import { Tax } from './Tax';
 import { SelfService } from './SelfService';
 import { Toasts } from './Toasts';
+import { Webhooks } from './Webhooks';
 import './style.css';
 
 type Role = 'merchant' | 'affiliate';
@@ -28,7 +30,9 @@ const PAGES: [string, string, React.ReactNode][] = [
   ['/products', 'Products', <Products />],
   ['/pay-runs', 'Pay runs', <PayRuns />],
   ['/settings', 'Program settings', <ProgramSettings />],
+  ['/tax', 'Tax', <Tax />],
   ['/tokens', 'API tokens', <ApiTokens />],
+  ['/webhooks', 'Webhooks', <Webhooks />],
 ];
 
 /** `me` answers for an AFFILIATE token only; any other valid token is the merchant's. */
