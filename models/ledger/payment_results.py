@@ -17,13 +17,13 @@ from typing import cast
 from tortoise.transactions import in_transaction
 
 from models.enums import PaymentMethodType, PaymentResultFormat, PaymentResultOutcome, PayoutStatus, PayoutVoidSource
-from models.errors import Invalid, NotFound, Violation
+from models.errors import Invalid, NotFound
 from models.global_ids import pk_of
 from models.ledger import audit
 from models.ledger.balances import lock_affiliates, refresh_affiliates
 from models.ledger.bank_files import BASE_FORMATS
 from models.ledger.payment_details import Cipher
-from models.ledger.payrun import unsettle
+from models.ledger.payrun import locked_voidable, unsettle
 from models.money import format_money, from_minor
 from models.rules.commission import RuleError
 from models.rules.payment_results import (
@@ -337,20 +337,8 @@ async def _apply(decided: Sequence[Decided], now: datetime, paypal: bool) -> Non
 async def record_payment_return(actor: str, now: datetime, *, payout_id: int, reason: str) -> Payout:
     """recordPaymentReturn: a bank return read on a statement voids the payout and holds its payee."""
     reason = text(reason, "reason", limit=500)
-    found = await Payout.get_or_none(id=payout_id)
-    if found is None:
-        raise NotFound("no such payout", "payoutId")
     async with in_transaction():
-        await lock_affiliates([found.affiliate_id])
-        payout = await Payout.get(id=payout_id)
-        if payout.instant:
-            raise Violation(
-                "an instant payout was paid by PayPal at the sale and cannot be voided",
-                "payoutId",
-                code="INSTANT_PAYOUT",
-            )
-        if payout.status is PayoutStatus.VOIDED:
-            raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
+        payout = await locked_voidable(payout_id)
         netted = await unsettle(payout, now, reason, PayoutVoidSource.PAYMENT_RESULT)
         await hold(payout, reason, now)
         await refresh_affiliates([payout.affiliate_id], now)

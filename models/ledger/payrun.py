@@ -784,24 +784,29 @@ def _claimed(changed: int, expected: int) -> None:
 # --- void -------------------------------------------------------------------------------------
 
 
+async def locked_voidable(payout_id: int) -> Payout:
+    """The payout a void names (in the void's transaction), its payee locked first; refused when it was
+    paid by PayPal at the sale or is voided already."""
+    found = await Payout.get_or_none(id=payout_id)
+    if found is None:
+        raise NotFound("no such payout", "payoutId")
+    await lock_affiliates([found.affiliate_id])
+    payout = await Payout.get(id=payout_id)
+    if payout.instant:
+        raise Violation(
+            "an instant payout was paid by PayPal at the sale and cannot be voided", "payoutId", code="INSTANT_PAYOUT"
+        )
+    if payout.status is PayoutStatus.VOIDED:
+        raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
+    return payout
+
+
 @retried
 async def void_payout(actor: str, now: datetime, *, payout_id: int, reason: str) -> Payout:
     """A bounced or mistaken payout: VOIDED but kept, and what it settled is unsettled again."""
     reason = text(reason, "reason", limit=500)
-    found = await Payout.get_or_none(id=payout_id)
-    if found is None:
-        raise NotFound("no such payout", "payoutId")
     async with in_transaction():
-        await lock_affiliates([found.affiliate_id])
-        payout = await Payout.get(id=payout_id)
-        if payout.instant:
-            raise Violation(
-                "an instant payout was paid by PayPal at the sale and cannot be voided",
-                "payoutId",
-                code="INSTANT_PAYOUT",
-            )
-        if payout.status is PayoutStatus.VOIDED:
-            raise Violation("this payout is already voided", "payoutId", code="CONFLICT")
+        payout = await locked_voidable(payout_id)
         netted = await unsettle(payout, now, reason, PayoutVoidSource.MANUAL)
         await refresh_affiliates([payout.affiliate_id], now)
         await audit.record(
