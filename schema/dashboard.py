@@ -6,21 +6,14 @@ affiliate or per sale sent to Python): the dashboard and the affiliates table's 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
-from tortoise.expressions import Case, F, Q, Subquery, When
-from tortoise.functions import Count, Sum
-from tortoise.queryset import QuerySet
 
-from models.enums import PayoutStatus
 from models.errors import LedgerError
-from models.tables.affiliates import Balance
-from models.tables.payouts import Payout as PayoutRow
-from models.tables.sales import Sale as SaleRow
+from models.ledger.overview import commission_by_month, currency_sums, month_starts
 from schema.affiliates import AffiliateFilter, selection
 from schema.context import Info
 from schema.money import Money, money_list
@@ -53,50 +46,6 @@ class MonthlyCommission(ProgramWide):
     paid: list[Money] = strawberry.field(description="Payouts made in the month and not voided, per currency.")
 
 
-def month_starts(now: datetime, months: int) -> list[datetime]:
-    """The first instants of the last `months` calendar months (UTC), oldest first, and of the next one."""
-    year, month = now.astimezone(UTC).year, now.astimezone(UTC).month
-    starts = []
-    for back in range(months - 1, -2, -1):
-        total = year * 12 + month - 1 - back
-        starts.append(datetime(total // 12, total % 12 + 1, 1, tzinfo=UTC))
-    return starts
-
-
-def before(column: str, instant: datetime) -> Q:
-    condition: dict[str, Any] = {f"{column}__lt": instant}
-    return Q(**condition)
-
-
-async def sums_by_month(
-    query: QuerySet[Any], column: str, amount: str, starts: list[datetime]
-) -> dict[int, dict[str, int]]:
-    """One GROUP BY statement: the sum of `amount` per currency and month bucket of `column`."""
-    # The bucket numbers as text: PostgreSQL types a CASE's parameters as text.
-    bucket = Case(
-        *[When(before(column, start), then=str(i)) for i, start in enumerate(starts[1:])],
-        default=str(len(starts) - 2),
-    )
-    rows = (
-        await query.filter(**{f"{column}__gte": starts[0], f"{column}__lt": starts[-1]})
-        .annotate(bucket=bucket, total=Sum(amount))
-        .group_by("currency", "bucket")
-        .values("currency", "bucket", "total")
-    )
-    found: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        found[int(row["bucket"])][row["currency"]] = int(row["total"] or 0)
-    return found
-
-
-def _sums(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
-    return {row["currency"]: int(row[key] or 0) for row in rows}
-
-
-async def _grouped(query: QuerySet[Any], **sums: Any) -> list[dict[str, Any]]:
-    return await query.annotate(**sums).group_by("currency").values("currency", *sums)
-
-
 @strawberry.type
 class DashboardQueries:
     @strawberry.field(
@@ -116,26 +65,18 @@ class DashboardQueries:
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
         await info.context.catch_up()  # dues exact as of now
-        balances = Balance.filter(affiliate_id__in=Subquery(affiliates.values("id")))
-        overall = await _grouped(balances, reserve=Sum("reserve"), paid=Sum("paid"), owed=Sum("owed"))
-        positive = balances.filter(due_installments__gt=F("owed"))
-        due = _sums(await _grouped(positive, due=Sum(F("due_installments") - F("owed"))), "due")
-        below: dict[str, tuple[int, int]] = {}
-        for currency, minimum in (await info.context.loaders.program()).minimum_payout.items():
-            under = positive.filter(currency=currency, due_installments__lt=F("owed") + minimum)
-            for row in await _grouped(under, due=Sum(F("due_installments") - F("owed")), affiliates=Count("id")):
-                below[currency] = (int(row["due"] or 0), int(row["affiliates"]))
+        minimums = (await info.context.loaders.program()).minimum_payout
         return [
             CurrencyTotals(
-                currency=row["currency"],
-                due=Money.of(due.get(row["currency"], 0), row["currency"]),
-                due_below_minimum=Money.of(below.get(row["currency"], (0, 0))[0], row["currency"]),
-                affiliates_below_minimum=below.get(row["currency"], (0, 0))[1],
-                reserve=Money.of(int(row["reserve"] or 0), row["currency"]),
-                paid=Money.of(int(row["paid"] or 0), row["currency"]),
-                owed=Money.of(int(row["owed"] or 0), row["currency"]),
+                currency=t.currency,
+                due=Money.of(t.due, t.currency),
+                due_below_minimum=Money.of(t.due_below_minimum, t.currency),
+                affiliates_below_minimum=t.affiliates_below_minimum,
+                reserve=Money.of(t.reserve, t.currency),
+                paid=Money.of(t.paid, t.currency),
+                owed=Money.of(t.owed, t.currency),
             )
-            for row in sorted(overall, key=lambda r: r["currency"])
+            for t in await currency_sums(affiliates, minimums)
         ]
 
     @strawberry.field(
@@ -151,8 +92,7 @@ class DashboardQueries:
         if not 1 <= months <= MAX_MONTHS:
             raise GraphQLError(f"months must be between 1 and {MAX_MONTHS}", extensions={"code": "BAD_USER_INPUT"})
         starts = month_starts(info.context.now, months)
-        earned = await sums_by_month(SaleRow.all(), "occurred_at", "commission", starts)
-        paid = await sums_by_month(PayoutRow.filter(status=PayoutStatus.PAID), "paid_at", "amount", starts)
+        earned, paid = await commission_by_month(starts)
         return [
             MonthlyCommission(month=start.date(), earned=money_list(earned[i]), paid=money_list(paid[i]))
             for i, start in enumerate(starts[:-1])

@@ -607,3 +607,12 @@ async def test_a_recruiter_and_jv_partners_are_exported_and_paid_like_affiliates
             "0.00",
             {"ON_HOLD"},
         )
+
+
+async def test_commission_by_month_counts_every_payee(gql: GraphQLClient) -> None:
+    """The dashboard's earned is every commission of the month's sales, not only the first tier's."""
+    rob, jane, kim = [await manual(gql, n) for n in ("Rob", "Jane", "Kim")]
+    ann = await manual(gql, "Ann", recruitedBy=rob)
+    await record_sale(gql, externalId="o-1", productId=await course(gql, jane, kim), affiliateId=ann)
+    months = (await gql.ok("{ commissionByMonth(months: 1) { earned { amount currency } } }"))["commissionByMonth"]
+    assert months == [{"earned": [{"amount": "42.55", "currency": "USD"}]}]  # 10.01 + 5.01 + 20.02 + 7.51
