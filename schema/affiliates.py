@@ -43,7 +43,16 @@ from schema.ids import decode_id, to_global_id
 from schema.loaders import load_existing, now_or_later
 from schema.money import Money
 from schema.node import Node
-from schema.pagination import NEWEST_FIRST, After, Connection, First, Keyset, node_fields, paginate
+from schema.pagination import (
+    LATEST_SALE_FIRST,
+    NEWEST_FIRST,
+    After,
+    Connection,
+    First,
+    Keyset,
+    node_fields,
+    paginate,
+)
 from schema.permissions import CanReadAll, Owned, mutation, require_own
 
 if TYPE_CHECKING:
@@ -281,13 +290,13 @@ class Affiliate(Node, Owned):
 
         return await tax_profile_of(info, self.row.id)
 
-    @strawberry.field(description="The affiliate's sales, newest first.")
+    @strawberry.field(description="The affiliate's sales, newest first (by occurredAt, then the latest recorded).")
     async def sales(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Annotated[Sale, strawberry.lazy("schema.sales")]]:
         from schema.sales import Sale
 
-        return await paginate(SaleRow.filter(affiliate_id=self.row.id), NEWEST_FIRST, Sale.of, first, after)
+        return await paginate(SaleRow.filter(affiliate_id=self.row.id), LATEST_SALE_FIRST, Sale.of, first, after)
 
     @strawberry.field(
         description="Who recruited this affiliate (the recruiter in force now); null when nobody did. An AFFILIATE "

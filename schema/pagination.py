@@ -152,6 +152,8 @@ class Keyset:
 
 BY_ID = Keyset()
 NEWEST_FIRST = Keyset(id_descending=True)
+# Sales by when they happened (a sale imported or sent late sits where it occurred), newest first.
+LATEST_SALE_FIRST = Keyset(column="occurred_at", descending=True, id_descending=True, kind=datetime)
 RECRUITED_LAST_FIRST = Keyset(column="recruited_at", descending=True, id_descending=True, kind=datetime)
 
 

@@ -19,7 +19,7 @@ from schema.ids import decode_id, to_global_id
 from schema.loaders import load_existing
 from schema.money import Money, MoneyInput
 from schema.node import Node
-from schema.pagination import NEWEST_FIRST, After, Connection, First, paginate
+from schema.pagination import LATEST_SALE_FIRST, After, Connection, First, paginate
 from schema.permissions import CanReadAll, Owned, mutation
 
 if TYPE_CHECKING:
@@ -192,8 +192,8 @@ class SaleFilter:
 class SaleQueries:
     @strawberry.field(
         permission_classes=[CanReadAll],
-        description="Every sale of the program, newest first (ADMIN and VIEWER; AFFILIATE: FORBIDDEN). first is "
-        "0-500 (default 50); keyset cursors; a page costs constant SQL.",
+        description="Every sale of the program, newest first (by occurredAt, then the latest recorded; ADMIN and "
+        "VIEWER; AFFILIATE: FORBIDDEN). first is 0-500 (default 50); keyset cursors; a page costs constant SQL.",
     )
     async def sales(
         self,
@@ -206,8 +206,14 @@ class SaleQueries:
             conditions = filter.conditions() if filter else {}
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
+        # Several statuses: one index-ordered read of a page per status (pagination.fetch_page).
+        statuses = conditions.pop("status__in", None)
+        query = SaleRow.filter(**conditions)
+        arms = [query.filter(status=s) for s in statuses] if statuses and len(statuses) > 1 else []
+        if statuses:
+            query = query.filter(status__in=statuses)
         # Products, affiliates and installments of the page resolve through batched DataLoaders.
-        return await paginate(SaleRow.filter(**conditions), NEWEST_FIRST, Sale.of, first, after)
+        return await paginate(query, LATEST_SALE_FIRST, Sale.of, first, after, arms)
 
 
 @strawberry.input(description="A sale to book, with its commission.")

@@ -46,7 +46,15 @@ class Sale(Model):
 
     class Meta:
         table = "sales"
-        indexes = (("affiliate_id", "id"), ("subscription_id", "id"))
+        # Each list of sales, newest occurrence first, reads a page in one of these orders (migration
+        # 0016): the program's (optionally from/to) and by affiliate, product or status.
+        indexes = (
+            ("occurred_at", "id"),
+            ("affiliate_id", "occurred_at", "id"),
+            ("product_id", "occurred_at", "id"),
+            ("status", "occurred_at", "id"),
+            ("subscription_id", "id"),
+        )
 
 
 class Installment(Model):

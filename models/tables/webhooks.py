@@ -63,6 +63,9 @@ class WebhookMessage(Model):
 
     class Meta:
         table = "webhook_messages"
+        # The messages of a type, newest first (migration 0016; the (type) index of 0012 stays: removing
+        # it rebuilds the SQLite table, which loses its other indexes).
+        indexes = (("type", "id"),)
 
 
 class WebhookDelivery(Model):
@@ -95,7 +98,8 @@ class WebhookDelivery(Model):
     class Meta:
         table = "webhook_deliveries"
         unique_together = (("endpoint", "message"),)
-        indexes = (("next_attempt_at",), ("status",))
+        # An endpoint's deliveries, newest first, with or without a status (migration 0016).
+        indexes = (("next_attempt_at",), ("status",), ("endpoint_id", "id"), ("endpoint_id", "status", "id"))
 
 
 class WebhookAttempt(Model):
