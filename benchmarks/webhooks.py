@@ -74,16 +74,20 @@ class Counting:
 
 
 @asynccontextmanager
-async def server(db: Database, workers: int) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
+async def server(db: Database, workers: int, worker_apart: bool) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
+    """`payouts serve`; with `worker_apart`, its delivery worker off and `payouts webhooks worker` beside
+    it, so the server's CPU is the request path's alone."""
     port = subscribers.free_port()
+    apart = {"PAYOUTS_WEBHOOK_WORKER": "off"} if worker_apart else {}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "server", "serve", "--port", str(port), "--workers", str(workers)),
         cwd=ROOT,
-        env={**env(db), **HOOKS},
+        env={**env(db), **HOOKS, **apart},
         stderr=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
     )
+    worker = None
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
@@ -96,8 +100,20 @@ async def server(db: Database, workers: int) -> AsyncIterator[tuple[httpx.AsyncC
                     if (await http.get("/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
+            if worker_apart:  # once the server has migrated the database
+                worker = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    *("-m", "server", "webhooks", "worker"),
+                    cwd=ROOT,
+                    env={**env(db), **HOOKS},
+                    stderr=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.DEVNULL,
+                )
             yield http, process.pid
     finally:
+        if worker is not None:
+            worker.terminate()
+            await worker.wait()
         process.terminate()
         await process.wait()
 
@@ -140,7 +156,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         db = Database(args.postgres, Path(tmp))
         await db.create()
         try:
-            async with server(db, args.workers) as (http, pid):
+            async with server(db, args.workers, args.worker_apart) as (http, pid):
                 product, affiliates = await program(http, args.affiliates)
 
                 async def send(name: str, n: int) -> None:
@@ -155,13 +171,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     return figures
 
                 url = f"http://127.0.0.1:{receiver.port}/hook"
-                created = await gql(http, CREATE, input={"url": url, "eventTypes": ["sale.recorded", "payout.became_due"]})
+                created = await gql(
+                    http, CREATE, input={"url": url, "eventTypes": ["sale.recorded", "payout.became_due"]}
+                )
                 endpoint = created["createWebhookEndpoint"]["endpoint"]["id"]
                 await gql(http, DISABLE, id=endpoint)
                 await record_sales(send, args.clients, 1.0)  # warm-up: caches, connections
                 rounds: dict[str, list[dict[str, float]]] = {"without": [], "again": [], "with": []}
                 for cycle in range(args.cycles):
-                    say(f"cycle {cycle + 1}/{args.cycles}: recordSale, {args.clients} clients, without, again, with ...")
+                    say(
+                        f"cycle {cycle + 1}/{args.cycles}: recordSale, {args.clients} clients, without, again, with ..."
+                    )
                     rounds["without"].append(await measured())
                     rounds["again"].append(await measured())
                     await gql(http, ENABLE, id=endpoint)
@@ -204,6 +224,9 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--seconds", type=float, default=5.0, help="each round of recordSale")
     p.add_argument("--cycles", type=int, default=3, help="cycles of three rounds: without, without again, with")
+    p.add_argument(
+        "--worker-apart", action="store_true", help="deliveries by `payouts webhooks worker`, not the server"
+    )
     p.add_argument("--affiliates", type=int, default=50)
     p.add_argument("--burst", type=int, default=1000)
     p.add_argument("--timeout", type=float, default=120.0)
