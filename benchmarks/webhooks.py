@@ -2,9 +2,13 @@
 
 Against a real `payouts serve --workers W` and a receiver on 127.0.0.1 that answers 200 at once:
 
-1. recordSale with N clients for S seconds, without any endpoint, then with one endpoint subscribed to
-   `sale.recorded` and `payout.became_due` (its deliveries running meanwhile): the ratio is what the
-   outbox writes and the workers' deliveries cost the request path.
+1. recordSale with N clients, in `--cycles` cycles of three rounds of S seconds each: without any
+   endpoint, without again, and with one endpoint subscribed to `sale.recorded` and
+   `payout.became_due` (enabled for that round, its deliveries running meanwhile, disabled after).
+   Beside throughput, the server's CPU per sale (all workers, from /proc): on shared cores the
+   throughput also measures the neighbours, the CPU does not. The two rounds without an endpoint
+   give the A/A ratio (what the measurement alone varies); with/without is what the outbox writes
+   and the workers' deliveries cost a sale.
 2. A burst: 1,000 sales booked by `payouts import` in one transaction (1,000 `sale.recorded` messages
    committed at once); the time from that commit until the receiver has every one of them.
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -28,7 +33,7 @@ from typing import Any
 import httpx
 
 from benchmarks import subscribers
-from benchmarks.run import RECORD, ROOT, TOKEN, Database, env, gql, record_sales, say
+from benchmarks.run import RECORD, ROOT, TOKEN, Database, cpu_seconds, env, gql, record_sales, say
 
 HOOKS = {"PAYOUTS_WEBHOOK_ALLOW_PRIVATE": "1"}
 CREATE = """mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
@@ -39,6 +44,8 @@ PRODUCT = """mutation { createProduct(input: {name: "Course", price: {amount: "1
 AFFILIATE = """mutation($input: CreateAffiliateInput!) { createAffiliate(input: $input) {
   ... on CreateAffiliateSuccess { affiliate { id } } } }"""
 DETAILS = """mutation($input: PaymentDetailsInput!) { updatePaymentDetails(input: $input) { __typename } }"""
+ENABLE = "mutation($id: ID!) { enableWebhookEndpoint(endpointId: $id) { __typename } }"
+DISABLE = "mutation($id: ID!) { disableWebhookEndpoint(endpointId: $id) { __typename } }"
 
 
 class Counting:
@@ -67,16 +74,20 @@ class Counting:
 
 
 @asynccontextmanager
-async def server(db: Database, workers: int) -> AsyncIterator[httpx.AsyncClient]:
+async def server(db: Database, workers: int, worker_apart: bool) -> AsyncIterator[tuple[httpx.AsyncClient, int]]:
+    """`payouts serve`; with `worker_apart`, its delivery worker off and `payouts webhooks worker` beside
+    it, so the server's CPU is the request path's alone."""
     port = subscribers.free_port()
+    apart = {"PAYOUTS_WEBHOOK_WORKER": "off"} if worker_apart else {}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "server", "serve", "--port", str(port), "--workers", str(workers)),
         cwd=ROOT,
-        env={**env(db), **HOOKS},
+        env={**env(db), **HOOKS, **apart},
         stderr=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
     )
+    worker = None
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
@@ -89,8 +100,20 @@ async def server(db: Database, workers: int) -> AsyncIterator[httpx.AsyncClient]
                     if (await http.get("/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
-            yield http
+            if worker_apart:  # once the server has migrated the database
+                worker = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    *("-m", "server", "webhooks", "worker"),
+                    cwd=ROOT,
+                    env={**env(db), **HOOKS},
+                    stderr=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.DEVNULL,
+                )
+            yield http, process.pid
     finally:
+        if worker is not None:
+            worker.terminate()
+            await worker.wait()
         process.terminate()
         await process.wait()
 
@@ -133,7 +156,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         db = Database(args.postgres, Path(tmp))
         await db.create()
         try:
-            async with server(db, args.workers) as http:
+            async with server(db, args.workers, args.worker_apart) as (http, pid):
                 product, affiliates = await program(http, args.affiliates)
 
                 async def send(name: str, n: int) -> None:
@@ -141,15 +164,41 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     data = await gql(http, RECORD, input=sale)
                     assert data["recordSale"]["__typename"] == "RecordSaleSuccess", data
 
-                say(f"recordSale, {args.clients} clients, no endpoint ...")
-                report["record_sale_without"] = await record_sales(send, args.clients, args.seconds)
+                async def measured() -> dict[str, float]:
+                    cpu = cpu_seconds(pid)
+                    figures = await record_sales(send, args.clients, args.seconds)
+                    figures["cpu_ms_per_sale"] = (cpu_seconds(pid) - cpu) * 1000 / max(figures["sales"], 1)
+                    return figures
+
                 url = f"http://127.0.0.1:{receiver.port}/hook"
-                await gql(http, CREATE, input={"url": url, "eventTypes": ["sale.recorded", "payout.became_due"]})
-                say(f"recordSale, {args.clients} clients, one endpoint subscribed ...")
-                report["record_sale_with"] = await record_sales(send, args.clients, args.seconds)
-                report["record_sale_ratio"] = (
-                    report["record_sale_with"]["sales_per_s"] / report["record_sale_without"]["sales_per_s"]
+                created = await gql(
+                    http, CREATE, input={"url": url, "eventTypes": ["sale.recorded", "payout.became_due"]}
                 )
+                endpoint = created["createWebhookEndpoint"]["endpoint"]["id"]
+                await gql(http, DISABLE, id=endpoint)
+                await record_sales(send, args.clients, 1.0)  # warm-up: caches, connections
+                rounds: dict[str, list[dict[str, float]]] = {"without": [], "again": [], "with": []}
+                for cycle in range(args.cycles):
+                    say(
+                        f"cycle {cycle + 1}/{args.cycles}: recordSale, {args.clients} clients, without, again, with ..."
+                    )
+                    rounds["without"].append(await measured())
+                    rounds["again"].append(await measured())
+                    await gql(http, ENABLE, id=endpoint)
+                    rounds["with"].append(await measured())
+                    await gql(http, DISABLE, id=endpoint)
+                mean = {k: {f: statistics.mean(r[f] for r in v) for f in v[0]} for k, v in rounds.items()}
+                without = {f: (mean["without"][f] + mean["again"][f]) / 2 for f in mean["without"]}
+                report["record_sale"] = {
+                    "rounds": rounds,
+                    "throughput_with_over_without": mean["with"]["sales_per_s"] / without["sales_per_s"],
+                    "throughput_aa": mean["again"]["sales_per_s"] / mean["without"]["sales_per_s"],
+                    "cpu_ms_per_sale_without": without["cpu_ms_per_sale"],
+                    "cpu_ms_per_sale_with": mean["with"]["cpu_ms_per_sale"],
+                    "cpu_with_over_without": mean["with"]["cpu_ms_per_sale"] / without["cpu_ms_per_sale"],
+                    "cpu_aa": mean["again"]["cpu_ms_per_sale"] / mean["without"]["cpu_ms_per_sale"],
+                }
+                await gql(http, ENABLE, id=endpoint)
                 say(f"{len(receiver.arrived)} delivered so far; after a pause, a burst of {args.burst} ...")
                 await asyncio.sleep(2)
                 before = len(receiver.arrived)
@@ -173,7 +222,11 @@ def main() -> None:
     p.add_argument("--postgres", help="a PostgreSQL URL (a database is created and dropped); default SQLite")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--clients", type=int, default=16)
-    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--seconds", type=float, default=5.0, help="each round of recordSale")
+    p.add_argument("--cycles", type=int, default=3, help="cycles of three rounds: without, without again, with")
+    p.add_argument(
+        "--worker-apart", action="store_true", help="deliveries by `payouts webhooks worker`, not the server"
+    )
     p.add_argument("--affiliates", type=int, default=50)
     p.add_argument("--burst", type=int, default=1000)
     p.add_argument("--timeout", type=float, default=120.0)

@@ -112,16 +112,13 @@ class HttpGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = refusal(413, f"the request body is larger than {self.max_body} bytes", "REQUEST_TOO_LARGE")
         declared = Headers(scope=scope).get("content-length", "")
         size = natural(declared, 10**18)
-        if size is not None and size > self.max_body:
-            await too_large(scope, receive, send)
-            return
-        body = await read_body(receive, self.max_body)  # all of it (bounded) before anything parses it
+        body = 413 if size is not None and size > self.max_body else await read_body(receive, self.max_body)
         if body is None:
             return
-        if body == 413:
+        if body == 413:  # declared or read: refused before anything parses it
+            too_large = refusal(413, f"the request body is larger than {self.max_body} bytes", "REQUEST_TOO_LARGE")
             await too_large(scope, receive, send)
             return
         if body == 408:

@@ -32,7 +32,17 @@ from models.rules.status import (
     refresh_with_deltas,
 )
 from models.rules.tax import FORM_COLUMNS, payee_hold
-from models.sql import batches, insert_rows, lock_rows, next_instant, released, update_rows, update_values
+from models.sql import (
+    batches,
+    insert_rows,
+    lock_rows,
+    models_in,
+    next_instant,
+    released,
+    update_rows,
+    update_values,
+    values_in,
+)
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
 from models.tables.commissions import Commission
 from models.tables.payouts import Payout
@@ -54,8 +64,8 @@ class Changed(Generic[R]):
 
 
 async def program_rules() -> ProgramRules:
-    settings = await ProgramSettings.get_or_none(id=SETTINGS_ID)
-    return settings.rules() if settings else ProgramRules()
+    found = await models_in(ProgramSettings, "id", (SETTINGS_ID,))
+    return found[0].rules() if found else ProgramRules()
 
 
 def figures_of(balance: Balance) -> BalanceFigures:
@@ -251,11 +261,14 @@ async def apply_changes(
 async def _apply_chunk(
     ids: list[int], deltas: Mapping[int, Mapping[str, Delta]], now: datetime, program: ProgramRules
 ) -> list[Transition]:
-    affiliates = await Affiliate.filter(id__in=ids).values(
-        "id", "approval_status", "payout_mode", "payment_returned", *DERIVED_COLUMNS, *FORM_COLUMNS
+    affiliates = await values_in(
+        Affiliate,
+        "id",
+        ids,
+        ("id", "approval_status", "payout_mode", "payment_returned", *DERIVED_COLUMNS, *FORM_COLUMNS),
     )
     stored: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for b in await Balance.filter(affiliate_id__in=ids).values("id", "affiliate_id", "currency", *BALANCE_COLUMNS):
+    for b in await values_in(Balance, "affiliate_id", ids, ("id", "affiliate_id", "currency", *BALANCE_COLUMNS)):
         stored[b["affiliate_id"]][b["currency"]] = b
     stale = {a for a, balances in stored.items() if any(_released(b, now) for b in balances.values())}
     transitions = await refresh_affiliates(stale, now, program) if stale else []

@@ -49,7 +49,7 @@ from models.rules.status import Delta, OpenInstallment, ProgramRules, Transition
 from models.rules.tax import FORM_COLUMNS, FormOnFile, form_on_row, hold, local_date
 from models.rules.webhook_events import BookedSale, CommissionLine, PaidPayout, paid, recorded
 from models.rules.webhooks import Event
-from models.sql import batches, insert_rows, present
+from models.sql import batches, insert_rows, models_in, present, values_in
 from models.tables.affiliates import Affiliate
 from models.tables.audit import AuditEntry
 from models.tables.commissions import Commission, JvPartnerShare, RecruiterAssignment
@@ -268,9 +268,7 @@ async def _subscription_sales(subscriptions: Iterable[str]) -> dict[str, _Subscr
 async def _existing(names: Iterable[str], rows: bool) -> dict[str, Sale | None]:
     """The externalIds already booked: with their rows when answers are wanted (recordSale)."""
     if rows:
-        return {
-            s.external_id: s for chunk in batches(sorted(set(names))) for s in await Sale.filter(external_id__in=chunk)
-        }
+        return {s.external_id: s for s in await models_in(Sale, "external_id", set(names))}
     return dict.fromkeys(await present(Sale, "external_id", set(names)))
 
 
@@ -282,12 +280,11 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
     product_ids = sorted({o.line.product_id for o in orders})
     # Who else may earn (recruiters, JV partners) is read before the locks, so all payees lock at once.
     recruiters: dict[int, list[Assignment]] = defaultdict(list)
-    for chunk in batches(sorted(owners)):
-        for r in await RecruiterAssignment.filter(affiliate_id__in=chunk).values(
-            "id", "affiliate_id", "assigned_at", "recruiter_id"
-        ):
-            recruiters[r["affiliate_id"]].append(Assignment(r["assigned_at"], r["id"], r["recruiter_id"]))
-    jv_shares = await JvPartnerShare.filter(product_id__in=product_ids).order_by("position")
+    for r in await values_in(
+        RecruiterAssignment, "affiliate_id", owners, ("id", "affiliate_id", "assigned_at", "recruiter_id")
+    ):
+        recruiters[r["affiliate_id"]].append(Assignment(r["assigned_at"], r["id"], r["recruiter_id"]))
+    jv_shares = sorted(await models_in(JvPartnerShare, "product_id", product_ids), key=lambda j: j.position)
     affiliate_ids = (
         owners
         | {a.tier for history in recruiters.values() for a in history if a.tier is not None}
@@ -307,14 +304,14 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
         jv=defaultdict(list),
         second_tier={},
     )
-    for chunk in batches(sorted(affiliate_ids)):
-        affiliates = Affiliate.filter(id__in=chunk)
-        for a in await affiliates.values("id", "approval_status", "payout_mode", "payment_returned", *FORM_COLUMNS):
-            form = form_on_row(a["tax_form"], a["tax_form_signed_at"])
-            # Rule 20.4: a payee held by a returned payment is booked as for MANUAL meanwhile.
-            mode = PayoutMode.MANUAL if a["payment_returned"] else PayoutMode(a["payout_mode"])
-            facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode, form)
-    facts.products = {p.id: p for p in await Product.filter(id__in=product_ids)}
+    for a in await values_in(
+        Affiliate, "id", affiliate_ids, ("id", "approval_status", "payout_mode", "payment_returned", *FORM_COLUMNS)
+    ):
+        form = form_on_row(a["tax_form"], a["tax_form_signed_at"])
+        # Rule 20.4: a payee held by a returned payment is booked as for MANUAL meanwhile.
+        mode = PayoutMode.MANUAL if a["payment_returned"] else PayoutMode(a["payout_mode"])
+        facts.affiliates[a["id"]] = (ApprovalStatus(a["approval_status"]), mode, form)
+    facts.products = {p.id: p for p in await models_in(Product, "id", product_ids)}
     # Rule 16's terms parsed once per batch, not once per sale.
     for p in facts.products.values():
         facts.second_tier[p.id] = (
@@ -326,17 +323,17 @@ async def _facts(orders: Sequence[Order], names: Sequence[str | LedgerError], ro
             JvEntry(j.payee_id, Decimal(j.percent), j.renewal_months, j.renewal_payments, declined)
         )
     tier_ids = {s.initial[3] for s in facts.subscriptions.values() if s.initial and s.initial[3] is not None}
-    for chunk in batches(sorted(affiliate_ids)):
-        for r in await TierAssignment.filter(affiliate_id__in=chunk, product_id__in=product_ids).values(
-            "id", "affiliate_id", "product_id", "assigned_at", "tier_id"
-        ):
+    # Every product's assignments of these affiliates (a few rows each), kept for this batch's products.
+    for r in await values_in(
+        TierAssignment, "affiliate_id", affiliate_ids, ("id", "affiliate_id", "product_id", "assigned_at", "tier_id")
+    ):
+        if r["product_id"] in facts.products:
             facts.assignments[(r["affiliate_id"], r["product_id"])].append(
                 Assignment(r["assigned_at"], r["id"], r["tier_id"])
             )
             tier_ids.add(r["tier_id"])
     tier_ids.discard(None)
-    if tier_ids:
-        facts.tiers = {t.id: t for t in await CommissionTier.filter(id__in=sorted(tier_ids))}
+    facts.tiers = {t.id: t for t in await models_in(CommissionTier, "id", tier_ids)}
     return facts
 
 

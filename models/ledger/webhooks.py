@@ -47,7 +47,7 @@ from models.rules.webhooks import (
     next_delay,
     retry_at,
 )
-from models.sql import insert_rows, lock_rows
+from models.sql import insert_rows, lock_rows, values_in
 from models.tables.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -324,7 +324,10 @@ async def emit(events: Sequence[Event]) -> None:
     type now; no subscriber, no row. Call inside the transaction of the change they announce."""
     if not events:
         return
-    endpoints = await WebhookEndpoint.filter(status=ENABLED).values_list("id", "url", "event_types")
+    endpoints = [
+        (r["id"], r["url"], r["event_types"])
+        for r in await values_in(WebhookEndpoint, "status", (ENABLED.value,), ("id", "url", "event_types"))
+    ]
     if not endpoints:
         return
     await _write(
