@@ -18,7 +18,7 @@ as a retry: the first sale, unchanged.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -175,6 +175,7 @@ class _Facts:
     recruiters: dict[int, list[Assignment]]  # affiliate -> its recruiter history (rule 16.1)
     jv: dict[int, list[JvEntry]]  # product -> its JV partners, in order, DECLINED marked (rule 16.3)
     second_tier: dict[int, Decimal | None]  # product -> its second-tier percent (rule 16.2)
+    prices: dict[tuple[Any, ...], _Price] = field(default_factory=dict)  # first sales priced so far (_price)
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,9 @@ class _Payee:
     share: Share
     position: int
     instant: bool
+
+
+_Price = tuple[CommissionTier | None, int, str | None, tuple[_Payee, ...]]  # tier, commission, ended, payees
 
 
 @dataclass
@@ -366,21 +370,7 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     if product is None:
         raise NotFound("no such product", "productId")
     amount = _amount(line.amount, product)
-    tier, rate, ended = _terms(facts, owner, product, subscription, initial, occurred)
-    commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
-    renewal = None
-    if initial is not None and subscription is not None:
-        renewal = RenewalFacts(initial[0], facts.subscriptions[subscription].renewals)
-    payees = _payees(
-        facts,
-        owner,
-        product,
-        amount,
-        Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended),
-        renewal,
-        occurred,
-        order.now,
-    )
+    tier, commission, ended, payees = _price(facts, owner, product, amount, subscription, initial, occurred, order.now)
     if subscription is not None:
         facts.subscriptions.setdefault(subscription, _Subscription()).add(
             occurred, 1 << 62 | index, owner, tier.id if tier else None, initial is not None
@@ -399,6 +389,51 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
         ended,
         payees,
     )
+
+
+def _price(
+    facts: _Facts,
+    owner: int,
+    product: Product,
+    amount: int,
+    subscription: str | None,
+    initial: tuple[datetime, int, int, int | None] | None,
+    occurred: datetime,
+    now: datetime,
+) -> _Price:
+    """A sale's tier, commission and payees (rules 2, 14-16, 12).
+
+    A first sale's depend on its time only through the tier and the recruiter in force then, so
+    equal terms are priced once a batch (a seed's or an import's sales of one product by one
+    affiliate); a renewal's also depend on its place in the subscription and are priced each.
+    """
+    if initial is not None:
+        return _priced(facts, owner, product, amount, subscription, initial, occurred, now)
+    tier_id = tier_at(facts.assignments.get((owner, product.id), ()), occurred)
+    key = (owner, product.id, amount, tier_id, recruiter_at(facts.recruiters.get(owner, ()), occurred), now)
+    price = facts.prices.get(key)
+    if price is None:
+        price = facts.prices[key] = _priced(facts, owner, product, amount, subscription, initial, occurred, now)
+    return price
+
+
+def _priced(
+    facts: _Facts,
+    owner: int,
+    product: Product,
+    amount: int,
+    subscription: str | None,
+    initial: tuple[datetime, int, int, int | None] | None,
+    occurred: datetime,
+    now: datetime,
+) -> _Price:
+    tier, rate, ended = _terms(facts, owner, product, subscription, initial, occurred)
+    commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
+    renewal = None
+    if initial is not None and subscription is not None:
+        renewal = RenewalFacts(initial[0], facts.subscriptions[subscription].renewals)
+    first_tier = Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended)
+    return tier, commission, ended, _payees(facts, owner, product, amount, first_tier, renewal, occurred, now)
 
 
 def _payees(
@@ -498,11 +533,12 @@ def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _
 
 async def _insert(
     conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
-) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta], list[Event]]:
+) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta], Callable[[], list[Event]]]:
     """Sales, their commissions, instant payouts, then installments: multi-row INSERTs.
 
     Returns the new sales by externalId (rows, or ids only), what they add to each touched balance,
-    and what they tell webhooks (rule 19.3: each sale with its commissions, each instant payout).
+    and what makes what they tell webhooks (rule 19.3: each sale with its commissions, each instant
+    payout; made only if an endpoint is enabled).
     """
     back = ("*",) if rows else ("id", "external_id")
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
@@ -586,7 +622,7 @@ async def _insert(
                     move.opened.append(OpenInstallment(part, release))
     changes = {key: move.delta() for key, move in moves.items()}
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
-    return sales, changes, _events(plans, ids, commissions, payouts, now)
+    return sales, changes, lambda: _events(plans, ids, commissions, payouts, now)
 
 
 def _events(
@@ -707,7 +743,7 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
         plans = [s for s in steps if isinstance(s, _Plan)]
         sales: dict[str, Sale | int] = {}
         changes: dict[tuple[int, str], Delta] = {}
-        events: list[Event] = []
+        events: Callable[[], list[Event]] | None = None
         if plans:
             sales, changes, events = await _insert(conn, plans, facts.program, now, rows=not bulk)
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
