@@ -16,23 +16,18 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
 
 import httpx
 import uvicorn
 
-from models.enums import ApprovalStatus, PaymentMethodType
-from models.ledger.balances import refresh_affiliates
+from models.enums import PaymentMethodType
 from models.ledger.payment_details import Cipher
-from models.tables.affiliates import Affiliate, PaymentMethod
-from models.tables.products import Product
-from models.tables.sales import Installment, Sale
 from server.app import create_app
 from server.config import Settings
 from tests.api import create_product
 from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
+from tests.due_payees import GERMAN_WIRE, seed_due_payees
 from tests.live import free_socket
 from tests.test_bank_files import DEBTOR, SETTINGS
 from tests.test_payrun import EXPORT
@@ -48,76 +43,6 @@ def rss() -> int:
     """This process's resident set, in bytes."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * PAGE
-
-
-async def seed_due_wires(n: int, cipher: Cipher) -> list[int]:
-    """`n` DUE bank-wire payees with a German IBAN and one EUR 1.00 commission each, by bulk inserts."""
-    now = datetime.now(UTC)
-    product = await Product.first()
-    assert product is not None
-    await Affiliate.bulk_create(
-        [
-            Affiliate(
-                name=f"W{i}",
-                email=f"w{i}@example.com",
-                approval_status=ApprovalStatus.APPROVED,
-                preferred_method=PaymentMethodType.BANK_WIRE,
-                search_text=f"w{i}",
-            )
-            for i in range(n)
-        ],
-        batch_size=1000,
-    )
-    ids = cast(list[int], await Affiliate.filter(name__startswith="W").order_by("id").values_list("id", flat=True))
-    token = cipher.encrypt(
-        {
-            "accountHolder": "Jörg Müller & Söhne",
-            "iban": "DE89370400440532013000",
-            "swift": "COBADEFFXXX",
-            "country": "DE",
-        }
-    )
-    await PaymentMethod.bulk_create(
-        [
-            PaymentMethod(affiliate_id=i, type=PaymentMethodType.BANK_WIRE, details=token, summary="IBAN ****3000")
-            for i in ids
-        ],
-        batch_size=1000,
-    )
-    await Sale.bulk_create(
-        [
-            Sale(
-                external_id=f"w-{i}",
-                product_id=product.id,
-                affiliate_id=i,
-                currency="EUR",
-                amount=1000,
-                original_commission=100,
-                commission=100,
-                occurred_at=now,
-            )
-            for i in ids
-        ],
-        batch_size=1000,
-    )
-    sales = dict(await Sale.filter(affiliate_id__in=ids).values_list("affiliate_id", "id"))
-    await Installment.bulk_create(
-        [
-            Installment(
-                sale_id=sales[i],
-                affiliate_id=i,
-                currency="EUR",
-                position=0,
-                amount=100,
-                original_amount=100,
-                release_at=now,
-            )
-            for i in ids
-        ],
-        batch_size=1000,
-    )
-    await refresh_affiliates(ids, now)
-    return ids
 
 
 async def download(http: httpx.AsyncClient, url: str) -> tuple[int, int]:
@@ -155,7 +80,9 @@ async def main(n: int) -> None:
                 await create_product(gql, price={"amount": "10.00", "currency": "EUR"})
                 await gql.ok(SETTINGS, input={"sepaDebtor": DEBTOR, "sepaMaxTransactionsPerFile": 100_000})
                 t = time.perf_counter()
-                await seed_due_wires(n, cipher)
+                await seed_due_payees(
+                    n, cipher, PaymentMethodType.BANK_WIRE, "EUR", GERMAN_WIRE, "IBAN ****3000", prefix="W"
+                )
                 print(f"seeded {n} DUE EUR bank-wire payees in {time.perf_counter() - t:.1f} s", file=sys.stderr)
                 t = time.perf_counter()
                 done = await gql.ok(EXPORT, input={"scope": "PREFERRED", "filter": {"paymentStatus": ["DUE"]}})

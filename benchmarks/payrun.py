@@ -26,7 +26,8 @@ from server.app import create_app
 from server.config import Settings
 from tests.api import ERROR, create_product
 from tests.conftest import ADMIN_TOKEN, SECRET_KEY, GraphQLClient
-from tests.test_payrun import EXPORT, seed_due_paypal
+from tests.due_payees import seed_due_payees
+from tests.test_payrun import EXPORT
 
 # What a pay-run screen asks for: the totals, who was skipped, and the payouts' ids.
 PAY = f"""mutation($input: MarkAsPaidInput!) {{ markAsPaid(input: $input) {{
@@ -66,7 +67,7 @@ async def main(n: int) -> None:
                 gql = GraphQLClient(http)
                 await create_product(gql, commissionFlat={"amount": "1.00", "currency": "USD"})
                 t = time.perf_counter()
-                await seed_due_paypal(n, cipher)
+                await seed_due_payees(n, cipher)
                 print(f"seeded {n} DUE affiliates in {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
                 base_seconds, base_rows = baseline(path, cipher)

@@ -83,23 +83,24 @@ def median_time(times: list[float]) -> float:
 class Database:
     """A fresh SQLite file or PostgreSQL database, and a bare driver connection for the baselines."""
 
-    def __init__(self, postgres: str | None, tmp: Path) -> None:
+    def __init__(self, postgres: str | None, tmp: Path, name: str | None = None) -> None:
         self.postgres = postgres
-        self.name = f"payouts_bench_{uuid.uuid4().hex[:8]}"
+        self.kept = name is not None  # an existing, already seeded database: neither created nor dropped
+        self.name = name or f"payouts_bench_{uuid.uuid4().hex[:8]}"
         self.url = postgres.rsplit("/", 1)[0] + f"/{self.name}" if postgres else f"sqlite://{tmp / 'bench.sqlite3'}"
         self.path = tmp / "bench.sqlite3"
         self._pg: asyncpg.Connection | None = None
         self._lite: sqlite3.Connection | None = None
 
     async def create(self) -> None:
-        if self.postgres:
+        if self.postgres and not self.kept:
             admin = await asyncpg.connect(self.postgres.replace("postgres://", "postgresql://", 1))
             await admin.execute(f'CREATE DATABASE "{self.name}"')
             await admin.close()
 
     async def drop(self) -> None:
         await self.close()
-        if self.postgres:
+        if self.postgres and not self.kept:
             admin = await asyncpg.connect(self.postgres.replace("postgres://", "postgresql://", 1))
             await admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             await admin.close()
@@ -585,6 +586,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "affiliates": [small, large],
         "sales_per_affiliate": args.sales_per_affiliate,
     }
+    if args.reuse:
+        return await reused(args, report)
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(args.postgres, Path(tmp))
         await db.create()
@@ -609,21 +612,42 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     report["statements_per_page"] = await statements_per_page(db)
                     report["tax_statements_per_page"] = await statements_per_page(db, TAX_PAGE)
                 report.update(await served(db, args))
-                if "page" in only:
-                    small_ms, small_floor, _, _ = report.pop("page_small")
-                    large_ms, large_floor, server_cpu, floor_cpu = report.pop("page_large")
-                    report["page"] = {
-                        "http_ms": large_ms * 1000,
-                        "floor_ms": large_floor * 1000,
-                        "small_ms": small_ms * 1000,
-                        "small_floor_ms": small_floor * 1000,
-                        "server_cpu_ms": server_cpu * 1000,
-                        "floor_cpu_ms": floor_cpu * 1000,
-                    }
+                page_figures(report)
         finally:
             await db.drop()
     if "subscribers" in only and args.subscribers:
         report["subscribers"] = await fan_out(args)
+    return report
+
+
+def page_figures(report: dict[str, Any]) -> None:
+    """The page's two scales (seconds, as measured) as one entry of milliseconds."""
+    if "page_large" in report:
+        small_ms, small_floor, _, _ = report.pop("page_small")
+        large_ms, large_floor, server_cpu, floor_cpu = report.pop("page_large")
+        report["page"] = {
+            "http_ms": large_ms * 1000,
+            "floor_ms": large_floor * 1000,
+            "small_ms": small_ms * 1000,
+            "small_floor_ms": small_floor * 1000,
+            "server_cpu_ms": server_cpu * 1000,
+            "floor_cpu_ms": floor_cpu * 1000,
+        }
+
+
+async def reused(args: argparse.Namespace, report: dict[str, Any]) -> dict[str, Any]:
+    """--reuse: the served rows on two PostgreSQL databases seeded beforehand (benchmarks/horizon.sh),
+    for a scale whose seeding outlasts a sitting: the page on the small one, then every row on the
+    large one. Neither is dropped; the record and pay-run rows change the large one."""
+    small_name, large_name = args.reuse
+    with tempfile.TemporaryDirectory() as tmp:
+        small, large = (Database(args.postgres, Path(tmp), name) for name in (small_name, large_name))
+        if "page" in args.only:
+            async with server(small, args.workers) as (http, pid):
+                report["page_small"] = await page_against_floor(small, http, pid, args.repeat)
+        report.update(await served(large, args))
+        page_figures(report)
+        await large.close()
     return report
 
 
@@ -834,6 +858,10 @@ def main() -> None:
     )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(
+        "--reuse",
+        help="SMALL,LARGE: two PostgreSQL databases already seeded (benchmarks/horizon.sh), measured, not dropped",
+    )
+    parser.add_argument(
         "--only-booking",
         action="store_true",
         help="only the recordSale and bulk-path rows: seed the small scale, then recordSale",
@@ -841,6 +869,10 @@ def main() -> None:
     args = parser.parse_args()
     args.affiliates = [int(n) for n in args.affiliates.split(",")]
     args.only = [row for row in args.only.split(",") if row]
+    if args.reuse:
+        args.reuse = args.reuse.split(",")
+        if not args.postgres or len(args.reuse) != 2:
+            parser.error("--reuse SMALL,LARGE needs --postgres")
     if unknown := set(args.only) - set(ROWS):
         parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
     report = asyncio.run(run(args))

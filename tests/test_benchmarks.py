@@ -12,7 +12,7 @@ from tortoise.migrations.api import migrate
 from tortoise.transactions import in_transaction
 
 from benchmarks import migration_0009, payee_rows, payees
-from benchmarks.run import run, table
+from benchmarks.run import Database, run, seed, table
 from models.db import tortoise_config
 from models.sql import insert_rows
 from models.tables.affiliates import Affiliate
@@ -36,6 +36,7 @@ async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:
         subscribers=0,
         only_booking=False,
         only=["page", "statements", "record", "payrun"],
+        reuse=None,
     )
     report = await run(args)
     rows = table(report)
@@ -49,6 +50,41 @@ async def test_the_benchmark_runs_end_to_end_at_a_tiny_scale() -> None:
     assert report["pay_run"]["rows"] == report["pay_run"]["baseline_rows"] > 0
     assert report["statements_per_page"][10] == report["statements_per_page"][500]
     assert report["tax_statements_per_page"][10] == report["tax_statements_per_page"][500]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="--reuse measures PostgreSQL databases seeded beforehand")
+async def test_the_horizon_measures_two_seeded_databases_and_keeps_them(tmp_path: Path) -> None:
+    """--reuse (the horizon's second step): every served row on two databases seeded by `payouts seed`,
+    which are still there afterwards."""
+    assert POSTGRES_URL
+    small, large = Database(POSTGRES_URL, tmp_path), Database(POSTGRES_URL, tmp_path)
+    try:
+        for db, affiliates in ((small, 20), (large, 40)):
+            await db.create()
+            await seed(db, affiliates, affiliates * 2)
+        args = argparse.Namespace(
+            affiliates=[20, 40],
+            sales_per_affiliate=2,
+            postgres=POSTGRES_URL,
+            workers=1,
+            clients=2,
+            seconds=0.3,
+            repeat=1,
+            only=["page", "record", "payrun"],
+            reuse=[small.name, large.name],
+        )
+        report = await run(args)
+        assert [r[0].split(",")[0] for r in table(report)][:4] == [
+            "DUE page",
+            "same page 20 -> 40",
+            "the same page",
+            "recordSale HTTP",
+        ]
+        assert report["pay_run"]["rows"] == report["pay_run"]["baseline_rows"] > 0
+        assert (await large.fetch("SELECT count(*) FROM affiliates"))[0][0] == 40
+    finally:
+        await small.drop()
+        await large.drop()
 
 
 async def test_the_payees_benchmark_runs_at_a_tiny_scale() -> None:

@@ -7,19 +7,15 @@ import csv
 import io
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from models.enums import ApprovalStatus, PaymentMethodType, Role
+from models.enums import Role
 from models.ledger import payrun
-from models.ledger.balances import refresh_affiliates
 from models.ledger.payment_details import Cipher
-from models.sql import book_affiliate_commissions
-from models.tables.affiliates import Affiliate, PaymentMethod
+from models.tables.affiliates import PaymentMethod
 from models.tables.audit import AuditEntry
-from models.tables.products import Product
-from models.tables.sales import Installment, Sale
+from models.tables.sales import Installment
 from models.tables.tokens import ApiToken
 from models.tokens import hash_token, new_token
 from schema.ids import to_global_id
@@ -41,6 +37,7 @@ from tests.api import (
     set_payout_mode,
 )
 from tests.clients import SECRET_KEY, GraphQLClient
+from tests.due_payees import seed_due_payees
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYOUTS = "query($id: ID!) { node(id: $id) { ... on Affiliate { payouts { edges { node { id } } } } } }"
@@ -256,7 +253,7 @@ async def test_paypal_file_is_split_at_the_row_limit(gql, client, monkeypatch):
     monkeypatch.setattr(payrun, "PAYPAL_MAX_ROWS", 3)
     await create_product(gql, commissionFlat={"amount": "1.00", "currency": "USD"})
     n = 7
-    await seed_due_paypal(n, Cipher(SECRET_KEY))
+    await seed_due_payees(n, Cipher(SECRET_KEY))
 
     done = await export(gql, scope="PREFERRED", filter={"paymentStatus": ["DUE"]})
     files = group(done, "PAYPAL")["files"]
@@ -266,70 +263,6 @@ async def test_paypal_file_is_split_at_the_row_limit(gql, client, monkeypatch):
     paid = await pay(gql, exportId=done["export"]["id"], method="PAYPAL")
     assert len(paid["payouts"]) == n and paid["totals"] == [{"amount": "7.00", "currency": "USD"}]
     assert await Installment.filter(payout_id=None).count() == 0
-
-
-async def seed_due_paypal(n: int, cipher: Cipher) -> list[int]:
-    """`n` DUE PayPal affiliates with one USD 1.00 commission each, by bulk inserts (the first product)."""
-    now = datetime.now(UTC)
-    product = await Product.first()
-    assert product is not None
-    await Affiliate.bulk_create(
-        [
-            Affiliate(
-                name=f"A{i}",
-                email=f"a{i}@example.com",
-                approval_status=ApprovalStatus.APPROVED,
-                preferred_method=PaymentMethodType.PAYPAL,
-                search_text=f"a{i}",
-            )
-            for i in range(n)
-        ],
-        batch_size=1000,
-    )
-    ids = cast(list[int], await Affiliate.filter(name__startswith="A").order_by("id").values_list("id", flat=True))
-    token = cipher.encrypt({"email": "a@example.com"})
-    await PaymentMethod.bulk_create(
-        [
-            PaymentMethod(affiliate_id=i, type=PaymentMethodType.PAYPAL, details=token, summary="a***@example.com")
-            for i in ids
-        ],
-        batch_size=1000,
-    )
-    await Sale.bulk_create(
-        [
-            Sale(
-                external_id=f"b-{i}",
-                product_id=product.id,
-                affiliate_id=i,
-                currency="USD",
-                amount=1000,
-                original_commission=100,
-                commission=100,
-                occurred_at=now,
-            )
-            for i in ids
-        ],
-        batch_size=1000,
-    )
-    sales = dict(await Sale.filter(affiliate_id__in=ids).values_list("affiliate_id", "id"))
-    await Installment.bulk_create(
-        [
-            Installment(
-                sale_id=sales[i],
-                affiliate_id=i,
-                currency="USD",
-                position=0,
-                amount=100,
-                original_amount=100,
-                release_at=now,
-            )
-            for i in ids
-        ],
-        batch_size=1000,
-    )
-    await book_affiliate_commissions()  # each sale its AFFILIATE commission (rule 16.4)
-    await refresh_affiliates(ids, now)
-    return ids
 
 
 async def test_payment_exports_page_costs_constant_statements(gql, sql_statements):
