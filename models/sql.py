@@ -273,7 +273,7 @@ async def insert_rows(
     batch: int = 500,
 ) -> list[dict[str, Any]]:
     """Multi-row INSERTs of database-ready values, no ORM objects: on SQLite `batch` rows per
-    statement (its parameter limit), on PostgreSQL one array per column.
+    statement (its parameter limit), on PostgreSQL a binary COPY (or, for "*", one array per column).
 
     Columns left out get the model's defaults; `returning` names the columns to read back ("id" or
     given columns; "*": every column, read back from the database).
