@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.models import Model
 
@@ -305,9 +307,10 @@ async def insert_rows(
     batch: int = 500,
 ) -> list[dict[str, Any]]:
     """Multi-row INSERTs of database-ready values, no ORM objects: on SQLite `batch` rows per
-    statement (its parameter limit), on PostgreSQL one array per column.
+    statement (its parameter limit), on PostgreSQL a binary COPY (or, for "*", one array per column).
 
-    Columns left out get the model's defaults; `returning` names the columns to read back.
+    Columns left out get the model's defaults; `returning` names the columns to read back ("id" or
+    given columns; "*": every column, read back from the database).
     """
     defaults = _defaults(model, columns, now)
     names = [*columns, *defaults]
@@ -315,7 +318,10 @@ async def insert_rows(
     back = f" RETURNING {', '.join(returning)}" if returning else ""
     head = f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) "
     if conn.capabilities.dialect == "postgres":
-        return await _insert_unnest(conn, model, names, head, back, [(*row, *fixed) for row in rows])
+        full = [(*row, *fixed) for row in rows]
+        if "*" in returning:
+            return await _insert_unnest(conn, model, names, head, back, full)
+        return await _copy(conn, model, names, full, returning)
     row_marks = "(" + ", ".join(["?"] * len(names)) + ")"
     found: list[dict[str, Any]] = []
     for part in batches(rows, batch):
@@ -326,6 +332,34 @@ async def insert_rows(
         else:
             await conn.execute_query(query, params)
     return found
+
+
+async def _copy(
+    conn: BaseDBAsyncClient,
+    model: type[Model],
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    returning: Sequence[str],
+) -> list[dict[str, Any]]:
+    """PostgreSQL: binary COPY of the rows. COPY returns nothing, so ids to be read back are drawn
+    from the table's sequence first and copied with the rows. Cheaper than INSERT ... unnest on
+    both sides: no array parameters to encode element by element and to unpack in the server."""
+    if not rows:
+        return []
+    table = model._meta.db_table
+    if returning:
+        drawn = await conn.execute_query_dict(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)", [len(rows)]
+        )
+        names = ["id", *names]
+        rows = [(r["id"], *row) for r, row in zip(drawn, rows, strict=True)]
+    try:
+        async with conn.acquire_connection() as connection:
+            await connection.copy_records_to_table(table, records=rows, columns=names)
+    except asyncpg.IntegrityConstraintViolationError as e:  # as Tortoise's own statements raise it
+        raise IntegrityError(e) from e
+    at = [names.index(column) for column in returning]
+    return [dict(zip(returning, (row[i] for i in at), strict=True)) for row in rows] if returning else []
 
 
 async def _insert_unnest(

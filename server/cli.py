@@ -23,6 +23,7 @@ from models.ledger import access
 from models.ledger.payment_details import Cipher
 from models.ledger.webhooks import SecretBox, WebhookConfig
 from server import demo, protocol
+from server.batch_gc import fewer_collections
 from server.config import Settings
 
 
@@ -32,7 +33,8 @@ def say(message: str) -> None:
 
 async def with_database(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
     """Migrate, open the ORM, run `work`, close: for one-shot commands."""
-    await migrate(settings.database_url)
+    with fewer_collections():
+        await migrate(settings.database_url)
     await Tortoise.close_connections()
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:

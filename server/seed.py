@@ -32,6 +32,7 @@ from models.ledger.program import update_program_settings
 from models.sql import insert_rows
 from models.tables.affiliates import Affiliate, PaymentMethod
 from models.validation import Amount
+from server.batch_gc import fewer_collections
 from server.progress import Progress
 
 ACTOR = "cli"
@@ -42,6 +43,11 @@ DAYS = 180
 
 
 async def seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: TextIO) -> None:
+    with fewer_collections():
+        await _seed(cipher, now, affiliates, sales, out)
+
+
+async def _seed(cipher: Cipher, now: datetime, affiliates: int, sales: int, out: TextIO) -> None:
     rng = random.Random(affiliates * 1_000_003 + sales)
     await update_program_settings(
         ACTOR, now, minimum_sales=1, minimum_payout=[Amount(Decimal("25.00"), "USD"), Amount(Decimal("25.00"), "EUR")]
@@ -225,7 +231,7 @@ async def import_sales(clock: Clock, path: Path, out: TextIO) -> tuple[int, int]
         total = max(sum(1 for _ in handle) - 1, 0)
     created = existing = 0
     progress = Progress("import    ", total, out)
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8") as handle, fewer_collections():
         lines: list[SaleLine] = []
         first_line = 2
         for number, row in enumerate(csv.DictReader(handle), start=2):

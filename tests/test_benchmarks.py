@@ -11,7 +11,7 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 from tortoise.transactions import in_transaction
 
-from benchmarks import migration_0009, payees
+from benchmarks import migration_0009, payee_rows, payees
 from benchmarks.run import Database, run, seed, table
 from models.db import tortoise_config
 from models.sql import insert_rows
@@ -98,6 +98,11 @@ async def test_the_payees_benchmark_runs_at_a_tiny_scale() -> None:
         "bulk path (payouts import), 4 payees vs 1",
     ]
     assert report["bulk"]["one"]["per_s"] > 0 and report["record_sale"]["four"]["cpu_ms_per_sale"] > 0
+
+
+def test_the_payee_rows_floor_runs_at_a_tiny_scale() -> None:
+    """benchmarks/payee_rows.py (the bare rows of one and four payees); its figures are not asserted."""
+    assert set(payee_rows.measure(sales=20, rounds=1)) == {1, 4}
 
 
 async def test_the_migration_0009_check_runs_on_a_database_from_before_it(tmp_path: Path) -> None:

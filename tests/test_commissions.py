@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ from tortoise.transactions import in_transaction
 from models.clock import system_clock
 from models.enums import Role
 from models.ledger import access
+from models.ledger.booking import SaleLine, book_all
 from models.tables.affiliates import Affiliate
+from models.validation import Amount
 from schema.pagination import RECRUITED_LAST_FIRST
 from server.config import Settings
 from server.seed import import_sales
@@ -37,11 +41,15 @@ from tests.api import (
 from tests.clients import ADMIN_TOKEN, SECRET_KEY, GraphQLClient, StatementCounter, on_postgres
 from tests.clock import MovableClock
 from tests.stripe import OLD_SECRET, SECRET, checkout_session, deliver, dispute, event
+from tests.test_backfill import pk
 from tests.test_ledger_api import figures, reasons
 from tests.test_race import ledger_holds
 
 COMMISSIONS = """commissions { role payee { name } percent originalAmount { amount } amount { amount } endedReason
   installments { amount { amount } state } }"""
+SALE_ROWS = """query($id: ID!) { node(id: $id) { ... on Sale { externalId amount { amount } commission { amount }
+  commissions { role payee { name } percent originalAmount { amount } amount { amount } endedReason
+    installments { amount { amount } releaseAt state } } } } }"""
 SET_RECRUITER = f"""mutation($a: ID!, $r: ID) {{ setRecruiter(affiliateId: $a, recruiterId: $r) {{ __typename
   ... on SetRecruiterSuccess {{ affiliate {{ id recruitedAt recruitedBy {{ id }} }} }} {ERROR} }} }}"""
 SET_JV = f"""mutation($p: ID!, $partners: [JvPartnerShareInput!]!) {{ setProductJvPartners(productId: $p,
@@ -616,3 +624,51 @@ async def test_commission_by_month_counts_every_payee(gql: GraphQLClient) -> Non
     await record_sale(gql, externalId="o-1", productId=await course(gql, jane, kim), affiliateId=ann)
     months = (await gql.ok("{ commissionByMonth(months: 1) { earned { amount currency } } }"))["commissionByMonth"]
     assert months == [{"earned": [{"amount": "42.55", "currency": "USD"}]}]  # 10.01 + 5.01 + 20.02 + 7.51
+
+
+async def test_the_bulk_path_books_four_payees_exactly_as_record_sale_does_one_by_one(gql: GraphQLClient) -> None:
+    """Two identical worlds: one books its sales with recordSale, one by one; the other with the bulk
+    path in one call, where sales of equal terms are priced once. Every commission, installment,
+    instant payout and balance matches."""
+    worlds: dict[str, list[str]] = {}
+    for world in ("A", "B"):
+        rob, jane = [await manual(gql, f"{n}{world}", payoutMode="PAYPAL_INSTANT") for n in ("Rob", "Jane")]
+        kim = await manual(gql, f"Kim{world}")
+        ann = await manual(gql, f"Ann{world}", recruitedBy=rob)
+        product = await course(gql, jane, kim)
+        worlds[world] = [ann, rob, jane, kim, product]
+    recruited = datetime.now(UTC)  # after both recruitments: the later sales earn a second tier, the earlier not
+    sales = [  # repeated terms at different times, another amount
+        ("s1", None, recruited - timedelta(days=90)),
+        ("s2", None, recruited - timedelta(days=61)),
+        ("s3", ("55.55", "USD"), recruited + timedelta(milliseconds=10)),
+        ("s4", None, recruited + timedelta(milliseconds=20)),
+        ("s5", None, recruited + timedelta(milliseconds=30)),
+    ]
+    await asyncio.sleep(0.05)  # every sale in the past for both worlds
+    ann, _, _, _, product = worlds["A"]
+    for name, amount, occurred in sales:
+        extra = {"amount": {"amount": amount[0], "currency": amount[1]}} if amount else {}
+        await record_sale(
+            gql, externalId=f"A-{name}", productId=product, affiliateId=ann, occurredAt=occurred.isoformat(), **extra
+        )
+    ann, _, _, _, product = worlds["B"]
+    lines = [
+        SaleLine(f"B-{name}", pk(product), pk(ann), Amount(Decimal(amount[0]), amount[1]) if amount else None, occurred)
+        for name, amount, occurred in sales
+    ]
+    assert (await book_all("test", datetime.now(UTC), lines)).created == len(sales)
+
+    async def books(world: str) -> list[Any]:
+        ann, *payees, _ = worlds[world]
+        found: list[Any] = []
+        for name, _, _ in sales:
+            node = (await gql.ok(SALE_ROWS, id=await sale_id(gql, ann, f"{world}-{name}")))["node"]
+            found.append(json.loads(json.dumps(node).replace(f'{world}"', '"').replace(f"{world}-", "")))
+        for payee in (ann, *payees):
+            node = await affiliate(gql, payee)
+            refs = [(r[1].replace(f"{world}-", ""), *r[2:]) for r in await payout_refs(gql, payee)]
+            found.append((figures(node), node["paymentStatus"], node["salesCount"], refs))
+        return found
+
+    assert await books("A") == await books("B")

@@ -11,7 +11,7 @@ rolls back announces nothing; a process killed between its commit and its publis
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -37,10 +37,11 @@ def bus_message(transition: Transition, cause: DueCause, at: datetime) -> str:
 
 
 async def announce_due(
-    transitions: list[Transition], cause: DueCause, now: datetime, also: Sequence[Event] = ()
+    transitions: list[Transition], cause: DueCause, now: datetime, also: Callable[[], Sequence[Event]] | None = None
 ) -> None:
-    """Write the announcements of these transitions (and the other webhook events `also`) in the
-    caller's transaction; the transitions that announce something get their outbox row's id, in place."""
+    """Write the announcements of these transitions (and the other webhook events `also` makes, made
+    only if an endpoint is enabled) in the caller's transaction; the transitions that announce
+    something get their outbox row's id, in place."""
     due = [i for i, t in enumerate(transitions) if t.newly_due]
     if due:
         messages = {bus_message(transitions[i], cause, now): i for i in due}
@@ -51,4 +52,5 @@ async def announce_due(
         for row in rows:
             i = messages[row["message"]]
             transitions[i] = replace(transitions[i], bus_id=int(row["id"]))
-    await emit([*also, *became_due(transitions, cause, now)])
+    if due or also is not None:
+        await emit(lambda: [*(also() if also else ()), *became_due(transitions, cause, now)])

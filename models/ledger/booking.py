@@ -18,9 +18,9 @@ as a retry: the first sale, unchanged.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -147,6 +147,9 @@ class Booked:
 
 # --- what a batch reads -------------------------------------------------------------------------
 
+_PlanKey = tuple[int, int | None]  # (product, tier): whose milestones a commission is split by
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # releases are worked out from it once, as delays after the sale
+
 
 @dataclass
 class _Subscription:
@@ -175,15 +178,29 @@ class _Facts:
     recruiters: dict[int, list[Assignment]]  # affiliate -> its recruiter history (rule 16.1)
     jv: dict[int, list[JvEntry]]  # product -> its JV partners, in order, DECLINED marked (rule 16.3)
     second_tier: dict[int, Decimal | None]  # product -> its second-tier percent (rule 16.2)
+    prices: dict[tuple[Any, ...], _Price] = field(default_factory=dict)  # first sales priced so far (_price)
+    milestones: dict[_PlanKey, tuple[Milestone, ...]] = field(default_factory=dict)  # parsed once a batch
+    splits: dict[tuple[int, _PlanKey], tuple[tuple[int, int, timedelta], ...]] = field(default_factory=dict)
+    today: dict[datetime, date] = field(default_factory=dict)  # the merchant's date at each request's instant
 
 
 @dataclass(frozen=True)
 class _Payee:
-    """One commission of a new sale, and whether its payee is paid it instantly (rule 7)."""
+    """One commission of a new sale, worked out once for every sale priced alike (`_price`).
+
+    Whether its payee is paid it instantly (rule 7); whether it is the payee's first commission on
+    the sale (a payee in two roles counts the sale once, rule 16.6); its installments when it is not
+    instant, as (position, amount, delay after the sale): the split and release rules applied once.
+    """
 
     share: Share
     position: int
     instant: bool
+    first: bool
+    parts: tuple[tuple[int, int, timedelta], ...]
+
+
+_Price = tuple[CommissionTier | None, int, str | None, tuple[_Payee, ...]]  # tier, commission, ended, payees
 
 
 @dataclass
@@ -363,21 +380,7 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     if product is None:
         raise NotFound("no such product", "productId")
     amount = _amount(line.amount, product)
-    tier, rate, ended = _terms(facts, owner, product, subscription, initial, occurred)
-    commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
-    renewal = None
-    if initial is not None and subscription is not None:
-        renewal = RenewalFacts(initial[0], facts.subscriptions[subscription].renewals)
-    payees = _payees(
-        facts,
-        owner,
-        product,
-        amount,
-        Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended),
-        renewal,
-        occurred,
-        order.now,
-    )
+    tier, commission, ended, payees = _price(facts, owner, product, amount, subscription, initial, occurred, order.now)
     if subscription is not None:
         facts.subscriptions.setdefault(subscription, _Subscription()).add(
             occurred, 1 << 62 | index, owner, tier.id if tier else None, initial is not None
@@ -398,20 +401,74 @@ def _step(index: int, order: Order, name: str, facts: _Facts, planned: set[str])
     )
 
 
-def _payees(
+def _price(
     facts: _Facts,
     owner: int,
     product: Product,
     amount: int,
+    subscription: str | None,
+    initial: tuple[datetime, int, int, int | None] | None,
+    occurred: datetime,
+    now: datetime,
+) -> _Price:
+    """A sale's tier, commission and payees (rules 2, 14-16, 12).
+
+    A first sale's depend on its time only through the tier and the recruiter in force then, so
+    equal terms are priced once a batch (a seed's or an import's sales of one product by one
+    affiliate); a renewal's also depend on its place in the subscription and are priced each.
+    """
+    recruiters = facts.recruiters.get(owner)
+    recruiter = recruiter_at(recruiters, occurred) if recruiters else None
+    if initial is not None:
+        return _priced(facts, owner, product, amount, subscription, initial, occurred, recruiter, now)
+    assignments = facts.assignments.get((owner, product.id))
+    key = (owner, product.id, amount, tier_at(assignments, occurred) if assignments else None, recruiter, now)
+    price = facts.prices.get(key)
+    if price is None:
+        price = _priced(facts, owner, product, amount, subscription, initial, occurred, recruiter, now)
+        facts.prices[key] = price
+    return price
+
+
+def _priced(
+    facts: _Facts,
+    owner: int,
+    product: Product,
+    amount: int,
+    subscription: str | None,
+    initial: tuple[datetime, int, int, int | None] | None,
+    occurred: datetime,
+    recruiter: int | None,
+    now: datetime,
+) -> _Price:
+    tier, rate, ended = _terms(facts, owner, product, subscription, initial, occurred)
+    commission = 0 if ended else commission_for_sale(amount, rate.percent, rate.flat)
+    renewal = None
+    if initial is not None and subscription is not None:
+        renewal = RenewalFacts(initial[0], facts.subscriptions[subscription].renewals)
+    first_tier = Share(CommissionRole.AFFILIATE, owner, rate.percent, commission, ended)
+    payees = _payees(facts, product, tier, amount, first_tier, renewal, occurred, recruiter, now)
+    return tier, commission, ended, payees
+
+
+def _payees(
+    facts: _Facts,
+    product: Product,
+    tier: CommissionTier | None,
+    amount: int,
     first_tier: Share,
     renewal: RenewalFacts | None,
     occurred: datetime,
+    recruiter: int | None,
     now: datetime,
 ) -> tuple[_Payee, ...]:
     """Rule 16: the sale's commissions, each with whether its payee is paid instantly (rule 12: an
-    APPROVED PAYPAL_INSTANT payee without a tax-form hold, rule 17.3, as of booking)."""
+    APPROVED PAYPAL_INSTANT payee without a tax-form hold, rule 17.3, as of booking) and how it is
+    split otherwise."""
     program = facts.program
-    today = local_date(now, program.tax_time_zone)
+    if now not in facts.today:
+        facts.today[now] = local_date(now, program.tax_time_zone)
+    today = facts.today[now]
 
     def declined(payee: int) -> bool:
         return facts.affiliates[payee][0] is ApprovalStatus.DECLINED
@@ -420,12 +477,30 @@ def _payees(
         approval, mode, form = facts.affiliates[payee]
         return settles_at_sale(approval, mode, hold(program.tax_form_required, form, today) is not None)
 
-    recruiter = recruiter_at(facts.recruiters.get(owner, ()), occurred)
     second = SecondTier(recruiter, facts.second_tier[product.id], recruiter is not None and declined(recruiter))
-    return tuple(
-        _Payee(s, n, instant(s.payee_id))
-        for n, s in enumerate(shares(amount, first_tier, second, facts.jv.get(product.id, ()), renewal, occurred))
+    payees: list[_Payee] = []
+    for n, s in enumerate(shares(amount, first_tier, second, facts.jv.get(product.id, ()), renewal, occurred)):
+        paid = instant(s.payee_id)
+        parts = () if paid or s.amount <= 0 else _parts(facts, product, tier, s)
+        payees.append(_Payee(s, n, paid, all(p.share.payee_id != s.payee_id for p in payees), parts))
+    return tuple(payees)
+
+
+def _parts(
+    facts: _Facts, product: Product, tier: CommissionTier | None, share: Share
+) -> tuple[tuple[int, int, timedelta], ...]:
+    """A commission's installments (position, amount, delay after the sale): split once per amount and plan."""
+    plan_key, plan = _milestones(
+        product, tier if share.role is CommissionRole.AFFILIATE else None, facts.program, facts.milestones
     )
+    if (share.amount, plan_key) not in facts.splits:
+        releases = release_times(EPOCH, plan)
+        facts.splits[(share.amount, plan_key)] = tuple(
+            (n, part, release - EPOCH)
+            for n, (part, release) in enumerate(zip(split_commission(share.amount, plan), releases, strict=True))
+            if part > 0
+        )
+    return facts.splits[(share.amount, plan_key)]
 
 
 def _owner(initial: tuple[datetime, int, int, int | None] | None, affiliate_id: int | None) -> int:
@@ -494,12 +569,13 @@ def _steps(orders: Sequence[Order], names: Sequence[str | LedgerError], facts: _
 
 
 async def _insert(
-    conn: BaseDBAsyncClient, plans: Sequence[_Plan], program: ProgramRules, now: datetime, rows: bool
-) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta], list[Event]]:
+    conn: BaseDBAsyncClient, plans: Sequence[_Plan], now: datetime, rows: bool
+) -> tuple[dict[str, Sale | int], dict[tuple[int, str], Delta], Callable[[], list[Event]]]:
     """Sales, their commissions, instant payouts, then installments: multi-row INSERTs.
 
     Returns the new sales by externalId (rows, or ids only), what they add to each touched balance,
-    and what they tell webhooks (rule 19.3: each sale with its commissions, each instant payout).
+    and what makes what they tell webhooks (rule 19.3: each sale with its commissions, each instant
+    payout; made only if an endpoint is enabled).
     """
     back = ("*",) if rows else ("id", "external_id")
     inserted = await insert_rows(conn, Sale, SALE_COLUMNS, [p.row() for p in plans], now, returning=back)
@@ -550,40 +626,28 @@ async def _insert(
     }
     installments: list[tuple[Any, ...]] = []
     moves: dict[tuple[int, str], _Moves] = defaultdict(_Moves)
-    plans_of: dict[_PlanKey, tuple[Milestone, ...]] = {}
-    splits: dict[tuple[int, _PlanKey], list[int]] = {}  # a JV partner's share repeats: split once
     for p in plans:
         sale_id = ids[p.external_id]
-        counted: set[int] = set()  # a payee in two roles counts the sale once (rule 16.6)
-        releases: dict[_PlanKey, list[datetime]] = {}
+        currency = p.product.currency
+        occurred = p.occurred_at
         for c in p.payees:
-            key = (c.share.payee_id, p.product.currency)
+            payee = c.share.payee_id
             commission_id = commissions[(sale_id, c.position)]
             amount = c.share.amount
-            move = moves[key]
+            move = moves[(payee, currency)]
             move.earned += amount
-            move.sales += key[0] not in counted
-            counted.add(key[0])
-            if amount <= 0:
-                continue
-            if c.instant:  # settled at once by its own instant payout (rule 7)
+            move.sales += c.first
+            if c.instant and amount > 0:  # settled at once by its own instant payout (rule 7)
                 payout = payouts[_instant(p, c)]
-                installments.append((sale_id, *key, 0, amount, amount, p.occurred_at, payout, commission_id))
+                installments.append((sale_id, payee, currency, 0, amount, amount, occurred, payout, commission_id))
                 move.paid += amount
-                continue
-            plan_key, plan = _milestones(p, c.share.role is CommissionRole.AFFILIATE, program, plans_of)
-            if plan_key not in releases:
-                releases[plan_key] = release_times(p.occurred_at, plan)
-            if (amount, plan_key) not in splits:
-                splits[(amount, plan_key)] = split_commission(amount, plan)
-            parts = splits[(amount, plan_key)]
-            for n, (part, release) in enumerate(zip(parts, releases[plan_key], strict=True)):
-                if part > 0:
-                    installments.append((sale_id, *key, n, part, part, release, None, commission_id))
-                    move.opened.append(OpenInstallment(part, release))
+            for n, part, delay in c.parts:
+                release = occurred + delay
+                installments.append((sale_id, payee, currency, n, part, part, release, None, commission_id))
+                move.opened.append(OpenInstallment(part, release))
     changes = {key: move.delta() for key, move in moves.items()}
     await insert_rows(conn, Installment, INSTALLMENT_COLUMNS, installments, now, batch=1000)
-    return sales, changes, _events(plans, ids, commissions, payouts, now)
+    return sales, changes, lambda: _events(plans, ids, commissions, payouts, now)
 
 
 def _events(
@@ -635,20 +699,16 @@ def _instant(p: _Plan, c: _Payee) -> str:
     return f"instant:{p.external_id}" if c.position == 0 else f"instant:{p.external_id}:{c.position}"
 
 
-_PlanKey = tuple[int, int | None]  # (product, tier): whose milestones a commission is split by
-
-
 def _milestones(
-    p: _Plan, first_tier: bool, program: ProgramRules, known: dict[_PlanKey, tuple[Milestone, ...]]
+    product: Product, tier: CommissionTier | None, program: ProgramRules, known: dict[_PlanKey, tuple[Milestone, ...]]
 ) -> tuple[_PlanKey, tuple[Milestone, ...]]:
     """The tier's milestones (first tier only: rule 16.2), else the product's, else the program's.
 
     Parsed once per product and tier; returned with that key (cheaper to hash than the milestones).
     """
-    tier = p.tier if first_tier else None
-    key = (p.product.id, tier.id if tier else None)
+    key = (product.id, tier.id if tier else None)
     if key not in known:
-        own = (tier.own_milestones() if tier else ()) or p.product.own_milestones()
+        own = (tier.own_milestones() if tier else ()) or product.own_milestones()
         known[key] = tuple(effective_milestones(own, program.default_milestones))
     return key, known[key]
 
@@ -704,9 +764,9 @@ async def _run(orders: Sequence[Order], bulk: bool) -> _Result:
         plans = [s for s in steps if isinstance(s, _Plan)]
         sales: dict[str, Sale | int] = {}
         changes: dict[tuple[int, str], Delta] = {}
-        events: list[Event] = []
+        events: Callable[[], list[Event]] | None = None
         if plans:
-            sales, changes, events = await _insert(conn, plans, facts.program, now, rows=not bulk)
+            sales, changes, events = await _insert(conn, plans, now, rows=not bulk)
         # Each touched balance moves by the new sales' own numbers: no sum over the history.
         transitions = await apply_changes(changes, now, facts.program)
         await announce_due(transitions, DueCause.SALE_RECORDED, now, also=events)

@@ -13,7 +13,7 @@ import os
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -319,10 +319,14 @@ async def send_test(actor: str, now: datetime, *, endpoint_id: int) -> WebhookDe
 # --- the outbox --------------------------------------------------------------------------------------
 
 
-async def emit(events: Sequence[Event]) -> None:
+async def emit(events: Sequence[Event] | Callable[[], Sequence[Event]]) -> None:
     """Messages for these events, each with one PENDING delivery per ENABLED endpoint subscribed to its
-    type now; no subscriber, no row. Call inside the transaction of the change they announce."""
-    if not events:
+    type now; no subscriber, no row. Call inside the transaction of the change they announce.
+
+    `events` may be a function that makes them, called only when an endpoint is enabled: a bulk
+    booking (a seed, an import) with no endpoint builds no message it would throw away.
+    """
+    if not callable(events) and not events:
         return
     endpoints = [
         (r["id"], r["url"], r["event_types"])
@@ -330,8 +334,9 @@ async def emit(events: Sequence[Event]) -> None:
     ]
     if not endpoints:
         return
+    made = events() if callable(events) else events
     await _write(
-        [(e, targets) for e in events if (targets := [(i, url) for i, url, types in endpoints if e.type in types])]
+        [(e, targets) for e in made if (targets := [(i, url) for i, url, types in endpoints if e.type in types])]
     )
 
 
