@@ -207,11 +207,9 @@ class SaleQueries:
         except LedgerError as e:
             raise GraphQLError(e.message, extensions={"code": "BAD_USER_INPUT", "field": e.field}) from None
         # Several statuses: one index-ordered read of a page per status (pagination.fetch_page).
-        statuses = conditions.pop("status__in", None)
         query = SaleRow.filter(**conditions)
-        arms = [query.filter(status=s) for s in statuses] if statuses and len(statuses) > 1 else []
-        if statuses:
-            query = query.filter(status__in=statuses)
+        statuses = filter.status if filter and filter.status else []
+        arms = [query.filter(status=s) for s in statuses] if len(statuses) > 1 else []
         # Products, affiliates and installments of the page resolve through batched DataLoaders.
         return await paginate(query, LATEST_SALE_FIRST, Sale.of, first, after, arms)
 
