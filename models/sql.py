@@ -243,6 +243,53 @@ async def set_listed_where_unset(
     return changed
 
 
+async def move_balances(moves: Sequence[tuple[int, str, int, int, int]], now: datetime) -> int:
+    """Add (affiliate, currency, paid, owed, due installments) to those balances by SQL arithmetic, one
+    statement per batch; returns how many balances moved, so a caller can tell that one was missing."""
+    conn = Balance._choose_db(True)
+    table = Balance._meta.db_table
+    at = Balance._meta.fields_map["refreshed_at"].to_db_value(now, Balance)
+    changed = 0
+    for batch in batches(moves, 400):
+        row = "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
+        query = (
+            f"UPDATE {table} SET paid = {table}.paid + v.column3, owed = {table}.owed + v.column4, "
+            f"due_installments = {table}.due_installments + v.column5, refreshed_at = ? "
+            f"FROM (VALUES {', '.join([row] * len(batch))}) AS v "
+            f"WHERE {table}.affiliate_id = v.column1 AND {table}.currency = v.column2"
+        )
+        count, _ = await conn.execute_query(numbered(conn, query), [at, *(v for move in batch for v in move)])
+        changed += count
+    return changed
+
+
+async def settle_if_nothing_unpaid(ids: Sequence[int], now: datetime) -> set[int]:
+    """Set NOTHING_DUE (due rank 0) on those of these affiliates no balance of which is unpaid (reserve,
+    due or owed: rule 6 then decides NOTHING_DUE whatever else is true of them) nor has a release due
+    by `now` not yet applied; returns the others, which the rules must decide. Two statements a batch."""
+    conn = Balance._choose_db(True)
+    at = Balance._meta.fields_map["next_release_at"].to_db_value(now, Balance)
+    left: set[int] = set()
+    for batch in batches(ids):
+        query = (
+            f"SELECT DISTINCT affiliate_id FROM {Balance._meta.db_table} WHERE affiliate_id IN "
+            f"({', '.join(['?'] * len(batch))}) AND (reserve > 0 OR owed > 0 OR due_installments > owed "
+            "OR next_release_at <= ?)"
+        )
+        _, rows = await conn.execute_query(numbered(conn, query), [*batch, at])
+        unsettled = {int(r[0]) for r in rows}
+        left |= unsettled
+        done = [i for i in batch if i not in unsettled]
+        if done:
+            query = (
+                f"UPDATE {Affiliate._meta.db_table} SET payment_status = ?, due_rank = 0 WHERE id IN "
+                f"({', '.join(['?'] * len(done))}) AND (payment_status <> ? OR due_rank <> 0)"
+            )
+            nothing = PaymentStatus.NOTHING_DUE.value
+            await conn.execute_query(numbered(conn, query), [nothing, *done, nothing])
+    return left
+
+
 def _defaults(model: type[Model], given: Collection[str], now: datetime) -> dict[str, Any]:
     """The database values of every column not given that has a default (or is stamped at creation).
 

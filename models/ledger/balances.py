@@ -32,7 +32,17 @@ from models.rules.status import (
     refresh_with_deltas,
 )
 from models.rules.tax import FORM_COLUMNS, payee_hold
-from models.sql import batches, insert_rows, lock_rows, next_instant, released, update_rows, update_values
+from models.sql import (
+    batches,
+    insert_rows,
+    lock_rows,
+    move_balances,
+    next_instant,
+    released,
+    settle_if_nothing_unpaid,
+    update_rows,
+    update_values,
+)
 from models.tables.affiliates import Affiliate, Balance, PaymentMethod
 from models.tables.commissions import Commission
 from models.tables.payouts import Payout
@@ -246,6 +256,30 @@ async def apply_changes(
     for chunk in batches(sorted(per_affiliate)):
         transitions.extend(await _apply_chunk(chunk, per_affiliate, now, program))
     return transitions
+
+
+async def apply_settlements(
+    changes: Mapping[tuple[int, str], Delta], now: datetime, program: ProgramRules | None = None
+) -> None:
+    """A pay run's changes (paid up, owed amounts recovered, matured installments settled; nothing opened,
+    earned or counted), with less than `apply_changes` reads and decides per affiliate.
+
+    The balances move by SQL arithmetic: for such a delta that is what `moved_figures` gives. An
+    affiliate left with nothing unpaid is NOTHING_DUE whatever its facts (rule 6): set in SQL, never
+    read. Only the others (held reserve, another currency, a release not yet applied) are read and
+    decided by the rules. Call inside the change's transaction, with the affiliates locked.
+    """
+    if any(d.opened or d.earned or d.sales for d in changes.values()):
+        raise ValueError("apply_settlements takes settlements only: use apply_changes")
+    program = program or await program_rules()
+    ids = sorted({aff_id for aff_id, _ in changes})
+    moves = [(a, c, d.paid, d.owed, d.due_installments) for (a, c), d in sorted(changes.items())]
+    if await move_balances(moves, now) != len(moves):  # a balance never stored: recomputed from history
+        await refresh_affiliates(ids, now, program)
+        return
+    left = sorted(await settle_if_nothing_unpaid(ids, now))
+    for chunk in batches(left):
+        await _apply_chunk(chunk, {aff_id: {} for aff_id in chunk}, now, program)
 
 
 async def _apply_chunk(

@@ -33,7 +33,7 @@ from models.enums import (
 )
 from models.errors import Invalid, NotFound, Violation
 from models.ledger import audit
-from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
+from models.ledger.balances import apply_settlements, lock_affiliates, program_rules, refresh_affiliates
 from models.ledger.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
 from models.ledger.payment_details import Cipher
 from models.ledger.sales import net_void_against_refunds
@@ -402,7 +402,7 @@ async def mark_as_paid(
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
             await emit(webhook_events.paid(_paid(payouts, claims), now))
             # What moved is known from the claims themselves: no sum over any history.
-            await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
+            await apply_settlements({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
             run.payout_ids = [p.id for p in payouts]
             run.skipped = [[a, r] for a, r in skipped]
             await run.save(update_fields=["payout_ids", "skipped"])
