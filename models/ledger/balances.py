@@ -274,7 +274,8 @@ async def apply_settlements(
     program = program or await program_rules()
     ids = sorted({aff_id for aff_id, _ in changes})
     moves = [(a, c, d.paid, d.owed, d.due_installments) for (a, c), d in sorted(changes.items())]
-    if await move_balances(moves, now) != len(moves):  # a balance never stored: recomputed from history
+    moved = await move_balances(moves, now)
+    if moved != len(moves):  # a balance never stored: recomputed from history
         await refresh_affiliates(ids, now, program)
         return
     left = sorted(await settle_if_nothing_unpaid(ids, now))
