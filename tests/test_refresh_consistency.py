@@ -102,7 +102,7 @@ class RolledBack(Exception):
 
 
 Figures = tuple[int, int, int, int]  # reserve, due installments, owed, release (-1 past, 0 none, 1 future)
-Story = list[tuple[ApprovalStatus, PayoutMode, bool, int, dict[str, tuple[Figures, str | None]]]]
+Story = list[tuple[ApprovalStatus, PayoutMode, bool, bool, int, dict[str, tuple[Figures, str | None]]]]
 
 amounts = st.sampled_from([0, 0, 100, 250, 500, 1000])
 SETTLED = {  # what paying a balance does: all its due (owed recovered), half its installments, none
@@ -113,6 +113,7 @@ story_of = st.lists(
     st.tuples(
         st.sampled_from([ApprovalStatus.APPROVED, ApprovalStatus.APPROVED, ApprovalStatus.PENDING]),
         st.sampled_from([PayoutMode.MANUAL, PayoutMode.MANUAL, PayoutMode.PAYPAL_INSTANT]),
+        st.booleans(),
         st.booleans(),
         st.integers(0, 2),
         st.dictionaries(
@@ -136,13 +137,14 @@ async def settled_by(story: Story, apply: Any, now: datetime) -> list[Any]:
     try:
         async with in_transaction():
             changes: dict[tuple[int, str], Delta] = {}
-            for n, (approval, mode, has_method, sales, balances) in enumerate(story):
+            for n, (approval, mode, has_method, returned, sales, balances) in enumerate(story):
                 a = await Affiliate.create(
                     name=f"S{n}",
                     email=f"s{n}@example.com",
                     approval_status=approval,
                     payout_mode=mode,
                     has_payment_method=has_method,
+                    payment_returned="returned by the bank" if returned else None,
                     sales_count=sales,
                     payment_status=PaymentStatus.DUE,
                     due_rank=1,
@@ -175,10 +177,14 @@ async def settled_by(story: Story, apply: Any, now: datetime) -> list[Any]:
 
 
 async def test_settling_in_sql_agrees_with_the_rules(gql: GraphQLClient) -> None:
-    """A pay run's shortcut (balances moved by SQL arithmetic, NOTHING_DUE set in SQL for affiliates left
-    with nothing unpaid) leaves what refreshing by the rules leaves: for any facts and figures, several
-    currencies, held reserve, owed amounts, a release not yet applied, a minimum payout and sales."""
-    await update_settings(gql, minimumPayout=[{"amount": "5.00", "currency": "USD"}], minimumSales=1)
+    """A pay run's shortcut (balances moved by SQL arithmetic, payment status and due rank computed in SQL)
+    leaves what refreshing by the rules leaves: for any facts and figures, several currencies, held
+    reserve, owed amounts, a release not yet applied, minimum payouts and sales, a returned payment."""
+    await update_settings(
+        gql,
+        minimumPayout=[{"amount": "5.00", "currency": "USD"}, {"amount": "300", "currency": "JPY"}],
+        minimumSales=1,
+    )
     loop = asyncio.get_running_loop()
     now = datetime.now(UTC)
 
