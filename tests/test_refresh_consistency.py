@@ -111,15 +111,20 @@ SETTLED = {  # what paying a balance does: all its due (owed recovered), half it
 }
 story_of = st.lists(
     st.tuples(
-        st.sampled_from([ApprovalStatus.APPROVED, ApprovalStatus.APPROVED, ApprovalStatus.PENDING]),
-        st.sampled_from([PayoutMode.MANUAL, PayoutMode.MANUAL, PayoutMode.PAYPAL_INSTANT]),
-        st.booleans(),
-        st.booleans(),
-        st.integers(0, 2),
+        st.sampled_from([ApprovalStatus.APPROVED] * 5 + [ApprovalStatus.PENDING]),  # mostly eligible
+        st.sampled_from([PayoutMode.MANUAL] * 5 + [PayoutMode.PAYPAL_INSTANT]),
+        st.sampled_from([True] * 5 + [False]),
+        st.sampled_from([False] * 5 + [True]),
+        st.sampled_from([1, 2, 2, 0]),
         st.dictionaries(
             st.sampled_from(["USD", "EUR", "JPY"]),
             st.tuples(
-                st.tuples(st.sampled_from([0, 0, 0, 250]), amounts, amounts, st.sampled_from([0, 0, 1, -1])),
+                st.tuples(
+                    st.sampled_from([0, 0, 0, 250]),
+                    amounts,
+                    st.sampled_from([0, 0, 0, 100, 500]),
+                    st.sampled_from([0, 0, 1, -1]),
+                ),
                 st.sampled_from(["all", "all", "half", None]),
             ),
             min_size=1,
@@ -188,7 +193,7 @@ async def test_settling_in_sql_agrees_with_the_rules(gql: GraphQLClient) -> None
     loop = asyncio.get_running_loop()
     now = datetime.now(UTC)
 
-    @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(story_of)
     def run(story: Story) -> None:
         by_sql = asyncio.run_coroutine_threadsafe(settled_by(story, apply_settlements, now), loop).result()
