@@ -17,7 +17,15 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from models.enums import Form1099Expectation, PaymentMethodType, PaymentStatus, PayoutStatus, TaxFormKind
+from models.enums import (
+    ApprovalStatus,
+    Form1099Expectation,
+    PaymentMethodType,
+    PaymentStatus,
+    PayoutMode,
+    PayoutStatus,
+    TaxFormKind,
+)
 from models.tables.affiliates import Affiliate, Balance
 from models.tables.exports import ExportFile
 from models.tables.payouts import Payout
@@ -277,6 +285,100 @@ async def set_listed_where_unset(
         count, _ = await conn.execute_query(numbered(conn, query), [v for pair in batch for v in pair])
         changed += count
     return changed
+
+
+async def move_balances(moves: Sequence[tuple[int, str, int, int, int]], now: datetime) -> int:
+    """Add (affiliate, currency, paid, owed, due installments) to those balances by SQL arithmetic, one
+    statement per batch; returns how many balances moved, so a caller can tell that one was missing."""
+    conn = Balance._choose_db(True)
+    table = Balance._meta.db_table
+    at = Balance._meta.fields_map["refreshed_at"].to_db_value(now, Balance)
+    changed = 0
+    for batch in batches(moves, 400):
+        row = "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
+        query = (
+            f"UPDATE {table} SET paid = {table}.paid + v.column3, owed = {table}.owed + v.column4, "
+            f"due_installments = {table}.due_installments + v.column5, refreshed_at = ? "
+            f"FROM (VALUES {', '.join([row] * len(batch))}) AS v "
+            f"WHERE {table}.affiliate_id = v.column1 AND {table}.currency = v.column2"
+        )
+        count, _ = await conn.execute_query(numbered(conn, query), [at, *(v for move in batch for v in move)])
+        changed += count
+    return changed
+
+
+@dataclass(frozen=True)
+class StatusTerms:
+    """What rule 6 reads besides an affiliate's row and balances: the program's minimums, and each
+    currency's factor to the due rank's common scale (`models.rules.status.due_rank`)."""
+
+    minimum_sales: int
+    minimum_payout: Mapping[str, int]
+    rank_factors: Mapping[str, int]  # the currencies whose factor is not `rank_factor`
+    rank_factor: int
+
+
+def _by_currency(terms: Mapping[str, int], default: int) -> tuple[str, list[Any]]:
+    """`CASE b.currency WHEN ... END` giving each currency's number, the default for the others."""
+    if not terms:
+        return "CAST(? AS BIGINT)", [default]
+    cases = " ".join(["WHEN ? THEN CAST(? AS BIGINT)"] * len(terms))
+    return f"CASE b.currency {cases} ELSE CAST(? AS BIGINT) END", [v for kv in sorted(terms.items()) for v in kv] + [
+        default
+    ]
+
+
+async def store_statuses(ids: Sequence[int], now: datetime, terms: StatusTerms) -> set[int]:
+    """Rule 6 in SQL for these affiliates (no tax form required): payment status and due rank computed
+    in the UPDATE from their row and balances, as `models.rules.status.status_of` and `due_rank` do.
+    Returns those with a release due by `now` not yet applied, left as they are for the rules to
+    recompute. Two statements a batch."""
+    conn = Balance._choose_db(True)
+    balances, affiliates = Balance._meta.db_table, Affiliate._meta.db_table
+    at = Balance._meta.fields_map["next_release_at"].to_db_value(now, Balance)
+    minimum, minimum_values = _by_currency(terms.minimum_payout, 0)
+    factor, factor_values = _by_currency(terms.rank_factors, terms.rank_factor)
+    of_affiliate = f"FROM {balances} b WHERE b.affiliate_id = {affiliates}.id"
+    due = "CASE WHEN b.due_installments > b.owed THEN b.due_installments - b.owed ELSE 0 END"
+    eligible = (
+        "approval_status = ? AND payout_mode <> ? AND has_payment_method = ? AND payment_returned IS NULL "
+        "AND sales_count >= ?"
+    )
+    eligible_values = [
+        ApprovalStatus.APPROVED.value,
+        PayoutMode.PAYPAL_INSTANT.value,
+        Affiliate._meta.fields_map["has_payment_method"].to_db_value(True, Affiliate),
+        terms.minimum_sales,
+    ]
+    update = (
+        f"UPDATE {affiliates} SET payment_status = CASE "
+        f"WHEN {eligible} AND EXISTS (SELECT 1 {of_affiliate} AND b.due_installments > b.owed "
+        f"AND b.due_installments - b.owed >= {minimum}) THEN ? "
+        f"WHEN EXISTS (SELECT 1 {of_affiliate} AND (b.reserve > 0 OR b.owed > 0 OR b.due_installments > b.owed)) "
+        f"THEN ? ELSE ? END, due_rank = COALESCE((SELECT MAX(({due}) * {factor}) {of_affiliate}), 0) WHERE id IN "
+    )
+    update_values = [
+        *eligible_values,
+        *minimum_values,
+        PaymentStatus.DUE.value,
+        PaymentStatus.DUE_INCOMPLETE.value,
+        PaymentStatus.NOTHING_DUE.value,
+        *factor_values,
+    ]
+    stale: set[int] = set()
+    for batch in batches(ids):
+        query = (
+            f"SELECT DISTINCT affiliate_id FROM {balances} WHERE affiliate_id IN "
+            f"({', '.join(['?'] * len(batch))}) AND next_release_at <= ?"
+        )
+        _, rows = await conn.execute_query(numbered(conn, query), [*batch, at])
+        left = {int(r[0]) for r in rows}
+        stale |= left
+        done = [i for i in batch if i not in left]
+        if done:
+            query = update + f"({', '.join(['?'] * len(done))})"
+            await conn.execute_query(numbered(conn, query), [*update_values, *done])
+    return stale
 
 
 def _defaults(model: type[Model], given: Collection[str], now: datetime) -> dict[str, Any]:

@@ -410,9 +410,15 @@ class ExportPaymentDetailsSuccess:
     export: PaymentExport = strawberry.field(description="The new export, with its groups, files and skipped.")
 
 
-def made_payouts(root: MarkAsPaidSuccess) -> list[Payout]:
-    """Built when asked for: a pay run of 50,000 rows whose caller reads only the totals makes none."""
-    return [Payout.of(p) for p in root.made]
+MADE_BATCH = 500  # payouts read per statement when a pay run's are asked for
+
+
+async def made_payouts(root: MarkAsPaidSuccess, info: Info) -> list[Payout]:
+    """Read when asked for: a pay run of 50,000 rows whose caller reads only the totals reads none."""
+    rows: list[PayoutRow | None] = []
+    for start in range(0, len(root.made), MADE_BATCH):
+        rows.extend(await info.context.loaders.payout_by_id.load_many(root.made[start : start + MADE_BATCH]))
+    return [Payout.of(row) for row in rows if row is not None]
 
 
 @strawberry.type(description="The answer when markAsPaid succeeded (possibly with some affiliates skipped).")
@@ -420,7 +426,7 @@ class MarkAsPaidSuccess(ProgramWide):
     payouts: list[Payout] = strawberry.field(
         resolver=made_payouts, description="The payouts made: one per affiliate and currency."
     )
-    made: strawberry.Private[list[PayoutRow]]
+    made: strawberry.Private[list[int]]  # the payouts' ids
     skipped: list[SkippedAffiliate] = strawberry.field(description="Affiliates or rows not settled, with why.")
     totals: list[Money] = strawberry.field(description="The total paid per currency.")
 
@@ -499,7 +505,7 @@ class PaymentMutations:
             else decode_id(input.export_file_id, "ExportFile", "exportFileId"),
         )
         return MarkAsPaidSuccess(
-            made=result.payouts,
+            made=result.payout_ids,
             skipped=[SkippedAffiliate(reason=r, affiliate_id=a) for a, r in result.skipped],
             totals=money_list(result.totals),
         )

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from models.enums import ApprovalStatus, DueCause, PaymentStatus, PayoutMode, PayoutStatus, SaleStatus
 from models.ledger.announcements import announce_due
+from models.money import EXPONENTS
 from models.rules.status import (
     AffiliateFacts,
     BalanceFigures,
@@ -33,12 +34,15 @@ from models.rules.status import (
 )
 from models.rules.tax import FORM_COLUMNS, payee_hold
 from models.sql import (
+    StatusTerms,
     batches,
     insert_rows,
     lock_rows,
     models_in,
+    move_balances,
     next_instant,
     released,
+    store_statuses,
     update_rows,
     update_values,
     values_in,
@@ -52,6 +56,7 @@ from models.transactions import retried
 
 R = TypeVar("R")
 
+DEFAULT_EXPONENT = 2  # most currencies' minor unit: the due rank's CASE names only the others
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
 
 
@@ -256,6 +261,36 @@ async def apply_changes(
     for chunk in batches(sorted(per_affiliate)):
         transitions.extend(await _apply_chunk(chunk, per_affiliate, now, program))
     return transitions
+
+
+async def apply_settlements(
+    changes: Mapping[tuple[int, str], Delta], now: datetime, program: ProgramRules | None = None
+) -> None:
+    """A pay run's changes (paid up, owed amounts recovered, matured installments settled; nothing opened,
+    earned or counted), written without reading the affiliates.
+
+    The balances move by SQL arithmetic: for such a delta that is what `moved_figures` gives. Rule 6 is
+    then computed in SQL from each affiliate's row and balances (`store_statuses`), unless the program
+    requires tax forms (the hold depends on the form and the program's calendar) or a balance has a
+    release not yet applied: those affiliates are recomputed by the rules, as `apply_changes` would.
+    Call inside the change's transaction, with the affiliates locked.
+    """
+    if any(d.opened or d.earned or d.sales for d in changes.values()):
+        raise ValueError("apply_settlements takes settlements only: use apply_changes")
+    program = program or await program_rules()
+    ids = sorted({aff_id for aff_id, _ in changes})
+    moves = [(a, c, d.paid, d.owed, d.due_installments) for (a, c), d in sorted(changes.items())]
+    if await move_balances(moves, now) != len(moves):  # a balance never stored: recomputed from history
+        await refresh_affiliates(ids, now, program)
+        return
+    if program.tax_form_required:
+        left = ids
+    else:
+        factors = {c: 10 ** (4 - e) for c, e in EXPONENTS.items() if e != DEFAULT_EXPONENT}
+        terms = StatusTerms(program.minimum_sales, program.minimum_payout, factors, 10 ** (4 - DEFAULT_EXPONENT))
+        left = sorted(await store_statuses(ids, now, terms))
+    for chunk in batches(left):
+        await _apply_chunk(chunk, {aff_id: {} for aff_id in chunk}, now, program)
 
 
 async def _apply_chunk(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, cast
@@ -33,7 +33,7 @@ from models.enums import (
 )
 from models.errors import Invalid, NotFound, Violation
 from models.ledger import audit
-from models.ledger.balances import apply_changes, lock_affiliates, program_rules, refresh_affiliates
+from models.ledger.balances import apply_settlements, lock_affiliates, program_rules, refresh_affiliates
 from models.ledger.bank_files import BASE_FORMATS, execution_date_of, make_bank_files
 from models.ledger.payment_details import Cipher
 from models.ledger.sales import net_void_against_refunds
@@ -99,15 +99,19 @@ class Claim:
 
 @dataclass(frozen=True)
 class PayRunResult:
-    payouts: list[Payout]
+    """A run's payouts by id (a caller that wants the rows reads them: most read only the totals), the
+    total paid per currency, and who was skipped with why."""
+
+    payout_ids: list[int]
+    totals: dict[str, int]
     skipped: list[tuple[int, str]]
 
-    @property
-    def totals(self) -> dict[str, int]:
-        sums: dict[str, int] = defaultdict(int)
-        for p in self.payouts:
-            sums[p.currency] += p.amount
-        return dict(sums)
+
+def _totals(amounts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    sums: dict[str, int] = defaultdict(int)
+    for currency, amount in amounts:
+        sums[currency] += amount
+    return dict(sums)
 
 
 async def _open_claims(ids: Collection[int], now: datetime) -> dict[int, list[Claim]]:
@@ -356,6 +360,7 @@ ROW_COLUMNS = (
 # --- mark as paid -----------------------------------------------------------------------------
 
 
+KEY_COLUMNS = ("id", "affiliate_id", "currency")  # what a payout just written is read back by: a claim's key
 PAID_AT_TOLERANCE = timedelta(minutes=5)  # clock skew allowed on paidAt, as on a sale's occurredAt
 
 
@@ -400,13 +405,13 @@ async def mark_as_paid(
             else:
                 claims, skipped = await _due_claims(affiliate_ids or (), now)
             payouts = await _settle(conn, claims, method, paid_at or now, reference, export_id)
-            await emit(webhook_events.paid(_paid(payouts, claims), now))
+            await emit(webhook_events.paid(payouts, now))
             # What moved is known from the claims themselves: no sum over any history.
-            await apply_changes({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
-            run.payout_ids = [p.id for p in payouts]
+            await apply_settlements({(c.affiliate_id, c.currency): c.settled() for c in claims}, now)
+            run.payout_ids = [p.payout_id for p in payouts]
             run.skipped = [[a, r] for a, r in skipped]
             await run.save(update_fields=["payout_ids", "skipped"])
-            result = PayRunResult(payouts, skipped)
+            result = PayRunResult(run.payout_ids, _totals((p.currency, p.amount) for p in payouts), skipped)
             await audit.record(
                 actor,
                 "markAsPaid",
@@ -477,8 +482,10 @@ async def _file_alone(
 
 async def _result_of(run: PayRun) -> PayRunResult:
     """The answer of an earlier call with the same idempotency key, as it stands now."""
-    payouts = {p.id: p for p in await Payout.filter(id__in=run.payout_ids)} if run.payout_ids else {}
-    return PayRunResult([payouts[i] for i in run.payout_ids], [(int(a), str(r)) for a, r in run.skipped])  # type: ignore[call-overload]
+    amounts: list[tuple[str, int]] = []
+    for batch in batches(run.payout_ids):
+        amounts.extend(await Payout.filter(id__in=batch).values_list("currency", "amount"))
+    return PayRunResult(run.payout_ids, _totals(amounts), [(int(a), str(r)) for a, r in run.skipped])  # type: ignore[call-overload]
 
 
 async def _unpaid_files(export_id: int, method: PaymentMethodType, currency: str | None) -> list[ExportFile]:
@@ -687,8 +694,9 @@ async def _settle(
     paid_at: datetime,
     reference: str | None,
     export_id: int | None,
-) -> list[Payout]:
-    """One payout per claim, then claim its installments and owed amounts only where still unsettled."""
+) -> list[PaidPayout]:
+    """One payout per claim, then claim its installments and owed amounts only where still unsettled;
+    the payouts as `payout.paid` tells them (only their ids are read back)."""
     columns = (
         "affiliate_id",
         "currency",
@@ -718,11 +726,22 @@ async def _settle(
         )
         for c in claims
     ]
-    inserted = await insert_rows(conn, Payout, columns, rows, paid_at, returning=("*",), batch=200)
-    # What RETURNING gave back is the row: the payouts just written are not read again. Their
-    # datetimes are the ones sent, kept as Python values instead of parsing the database's text.
-    made = [Payout._init_from_db(**{**r, "paid_at": paid_at, "created_at": paid_at}) for r in inserted]
-    payout_of = {(p.affiliate_id, p.currency): p.id for p in made}
+    inserted = await insert_rows(conn, Payout, columns, rows, paid_at, returning=KEY_COLUMNS, batch=200)
+    payout_of = {(r["affiliate_id"], r["currency"]): int(r["id"]) for r in inserted}
+    made = [
+        PaidPayout(
+            payout_of[c.affiliate_id, c.currency],
+            c.affiliate_id,
+            c.amount,
+            c.currency,
+            method.value,
+            paid_at,
+            reference,
+            export_id,
+            None if c.row is None or export_id is None else payment_reference(export_id, c.row.id),
+        )
+        for c in claims
+    ]
     listed = [(c.row, payout_of[c.affiliate_id, c.currency]) for c in claims if c.row is not None]
     if listed:  # an export's rows: their stored id lists are claimed in SQL, one pair per row
         for model, column, list_column, counted in (
@@ -750,28 +769,6 @@ async def _settle(
         ),
         sum(len(c.owed_ids) for c in claims),
     )
-    return made
-
-
-def _paid(payouts: Sequence[Payout], claims: Sequence[Claim]) -> list[PaidPayout]:
-    """The payouts a run made, as `payout.paid` tells them (an export's row gives its reference)."""
-    rows = {(c.affiliate_id, c.currency): c.row for c in claims}
-    made: list[PaidPayout] = []
-    for p in payouts:
-        row = rows.get((p.affiliate_id, p.currency))
-        made.append(
-            PaidPayout(
-                p.id,
-                p.affiliate_id,
-                p.amount,
-                p.currency,
-                None if p.method is None else PaymentMethodType(p.method).value,
-                p.paid_at,
-                p.reference,
-                p.export_id,
-                None if row is None or p.export_id is None else payment_reference(p.export_id, row.id),
-            )
-        )
     return made
 
 
