@@ -9,7 +9,10 @@ Strawberry, the resolvers, the response body) and one `benchmarks.run.page_floor
         .venv/bin/python -m server seed --affiliates 5000 --sales 25000
     .venv/bin/python -m benchmarks.page_cpu sqlite:///tmp/p.sqlite3 --pairs 40
 
-`--profile out.prof` writes a cProfile of the pages alone (not the floor's).
+`--profile out.prof` writes a cProfile of the pages alone (not the floor's). `--http` measures the same
+page from a real `payouts serve` (1 worker) over a socket instead: the server's CPU per page (/proc), this
+client's (httpx, `response.json()`), and the wall times, against the floor in this process: what the
+HTTP stack adds to the page that the floor does not have.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 from asgi_lifespan import LifespanManager
 
-from benchmarks.run import DUE_PAGE, SECRET, TOKEN, Database, page_floor
+from benchmarks.run import DUE_PAGE, SECRET, TOKEN, Database, cpu_seconds, gql, page_floor, server
 from server.app import create_app
 from server.config import Settings
 
@@ -117,13 +120,41 @@ async def measure(url: str, pairs: int, profile: str | None) -> None:
         profiler.dump_stats(profile)
 
 
+async def over_http(url: str, pairs: int) -> None:
+    db = database(url)
+    async with server(db, 1) as (http, pid):
+        for _ in range(3):
+            await gql(http, DUE_PAGE, first=50)
+            await page_floor(db, 50)
+        walls, floor_walls = [], []
+        server_cpu = client_cpu = floor_cpu = 0.0
+        for _ in range(pairs):
+            cpu, mine, t = cpu_seconds(pid), time.process_time(), time.perf_counter()
+            await gql(http, DUE_PAGE, first=50)
+            walls.append(time.perf_counter() - t)
+            server_cpu += cpu_seconds(pid) - cpu
+            client_cpu += time.process_time() - mine
+            mine, t = time.process_time(), time.perf_counter()
+            await page_floor(db, 50)
+            floor_walls.append(time.perf_counter() - t)
+            floor_cpu += time.process_time() - mine
+    await db.close()
+    page, floor = statistics.median(walls), statistics.median(floor_walls)
+    print(
+        f"over HTTP, {pairs} alternating pairs: wall {page * 1000:.1f} ms against the floor's {floor * 1000:.1f} ms "
+        f"({page / floor:.2f}x); CPU per page: server {server_cpu / pairs * 1000:.1f} ms, client "
+        f"{client_cpu / pairs * 1000:.1f} ms, floor {floor_cpu / pairs * 1000:.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url", help="a seeded database (sqlite:///path or postgres://...)")
     parser.add_argument("--pairs", type=int, default=40)
     parser.add_argument("--profile", help="write a cProfile of the pages to this file")
+    parser.add_argument("--http", action="store_true", help="the page from a real server over a socket")
     args = parser.parse_args()
-    asyncio.run(measure(args.url, args.pairs, args.profile))
+    asyncio.run(over_http(args.url, args.pairs) if args.http else measure(args.url, args.pairs, args.profile))
 
 
 if __name__ == "__main__":
