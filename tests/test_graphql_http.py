@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
 
-from server.graphql_http import GraphQLResponseMedia
 from tests.clients import ADMIN_TOKEN
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -64,11 +62,3 @@ async def test_an_executed_request_is_200_with_the_media_type_it_asked_for(clien
     )
     assert field_error.status_code == 200, field_error.text
     assert field_error.json()["data"] is None and field_error.json()["errors"][0]["path"] == ["auditLog"]
-
-
-def test_answers_are_encoded_as_text_whatever_they_hold() -> None:
-    """orjson's text (a WebSocket frame must stay text), with `json` for what orjson refuses (an
-    integer beyond 64 bits, which a JSON scalar may hold): the same JSON value either way."""
-    for data in ({"data": {"name": "Zoë \u2028", "n": 2**63 - 1}}, {"data": {"details": {"n": 2**70}}}):
-        encoded = GraphQLResponseMedia().encode_json(data)
-        assert isinstance(encoded, str) and json.loads(encoded) == data
