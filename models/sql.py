@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -26,7 +26,8 @@ from models.enums import (
     PayoutStatus,
     TaxFormKind,
 )
-from models.tables.affiliates import Affiliate, Balance
+from models.rules.status import BalanceFigures
+from models.tables.affiliates import Affiliate, Balance, PaymentMethod
 from models.tables.exports import ExportFile
 from models.tables.payouts import Payout
 from models.tables.program import SETTINGS_ID, ProgramSettings
@@ -727,3 +728,60 @@ async def unsettled_rows(file_ids: Sequence[int]) -> dict[int, int]:
             _, rows = await conn.execute_query(numbered(conn, query.format(ids=marks)), batch)
             found.update((int(r[0]), int(r[1])) for r in rows)
     return found
+
+
+# --- what a page shows of many affiliates -------------------------------------------------------------
+# Tortoise converts every cell of a values query through its field (1.0 ms for the 115 balances of a
+# page of 50 affiliates, 0.2 ms of which is SQLite): these convert only the cells that need it.
+
+FIGURE_COLUMNS = (
+    "currency",
+    "earned",
+    "reserve",
+    "due_installments",
+    "paid",
+    "owed",
+    "next_release_at",
+    "next_release_amount",
+    "disputed",
+)  # BalanceFigures' fields, in order
+BALANCE_FIGURES = (
+    f"SELECT affiliate_id, {', '.join(FIGURE_COLUMNS)} FROM {Balance._meta.db_table} "
+    "WHERE affiliate_id IN ({ids}) ORDER BY currency"
+)
+METHOD_SUMMARIES = (
+    f"SELECT affiliate_id, type, summary FROM {PaymentMethod._meta.db_table} WHERE affiliate_id IN ({{ids}}) "
+    "ORDER BY type"
+)
+
+
+async def _rows_of(model: type[Model], query: str, ids: Sequence[int]) -> list[Any]:
+    """The driver's rows (sqlite3 rows or asyncpg records, read by position) for these ids."""
+    conn = model._choose_db()
+    found: list[Any] = []
+    for batch in batches(ids):
+        _, rows = await conn.execute_query(numbered(conn, query.format(ids=", ".join(["?"] * len(batch)))), batch)
+        found.extend(rows)
+    return found
+
+
+async def balance_figures(affiliate_ids: Sequence[int]) -> list[tuple[int, BalanceFigures]]:
+    """(affiliate id, figures) of every balance of these affiliates, by currency."""
+    released = Balance._meta.fields_map["next_release_at"].to_python_value  # SQLite's text, or a timestamptz
+    return [
+        (r[0], BalanceFigures(r[1], r[2], r[3], r[4], r[5], r[6], r[7] and released(r[7]), r[8], r[9]))
+        for r in await _rows_of(Balance, BALANCE_FIGURES, affiliate_ids)
+    ]
+
+
+class MethodSummary(NamedTuple):
+    """What a read shows of a payment method: never its (encrypted) details."""
+
+    type: PaymentMethodType
+    summary: str
+
+
+async def method_summaries(affiliate_ids: Sequence[int]) -> list[tuple[int, MethodSummary]]:
+    """(affiliate id, type and masked summary) of every payment method of these affiliates, by type."""
+    rows = await _rows_of(PaymentMethod, METHOD_SUMMARIES, affiliate_ids)
+    return [(r[0], MethodSummary(PaymentMethodType(r[1]), r[2])) for r in rows]

@@ -6,16 +6,15 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import cached_property
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
-from models.enums import PaymentMethodType
 from models.ledger.balances import program_rules
 from models.rules.status import BalanceFigures, ProgramRules
-from models.sql import unsettled_rows
-from models.tables.affiliates import Affiliate, Balance, PaymentMethod
+from models.sql import MethodSummary, balance_figures, method_summaries, unsettled_rows
+from models.tables.affiliates import Affiliate
 from models.tables.bank_files import PaymentReturnHold
 from models.tables.commissions import Commission, JvPartnerShare
 from models.tables.exports import ExportFile, ExportSkip, PaymentExport
@@ -64,48 +63,21 @@ def grouped(
     return DataLoader(load_fn=load)
 
 
-def grouped_values(
-    model: type[Model],
-    key: str,
-    columns: Sequence[str],
-    build: Callable[..., T],
-    order: Sequence[str],
-    before: Before = nothing_before,
+def grouped_rows(
+    fetch: Callable[[list[int]], Awaitable[list[tuple[int, T]]]], before: Before = nothing_before
 ) -> DataLoader[int, list[T]]:
-    """Like `grouped`, for rows that are only shown: the columns needed, as values (no ORM objects,
-    a third of the cost on a page of 50 affiliates), each row made by `build(*columns)`."""
+    """Like `grouped`, for rows that are only shown: `fetch` gives (key, row) pairs in order, read raw by
+    models/sql (no ORM objects, no per-cell conversion: a page of 50 affiliates reads its balances and
+    payment methods in a fifth of the time)."""
 
     async def load(ids: list[int]) -> list[list[T]]:
         await before()
         groups: dict[int, list[T]] = defaultdict(list)
-        rows: list[tuple[Any, ...]] = (
-            await model.filter(**{f"{key}__in": ids}).order_by(*order).values_list(key, *columns)
-        )
-        for owner, *values in rows:
-            groups[owner].append(build(*values))
+        for owner, row in await fetch(ids):
+            groups[owner].append(row)
         return [groups.get(i, []) for i in ids]
 
     return DataLoader(load_fn=load)
-
-
-class MethodSummary(NamedTuple):
-    """What a read shows of a payment method: never its (encrypted) details."""
-
-    type: PaymentMethodType
-    summary: str
-
-
-FIGURES = (
-    "currency",
-    "earned",
-    "reserve",
-    "due_installments",
-    "paid",
-    "owed",
-    "next_release_at",
-    "next_release_amount",
-    "disputed",
-)  # BalanceFigures' fields, in order
 
 
 K = TypeVar("K")
@@ -167,11 +139,11 @@ class Loaders:
 
     @cached_property
     def figures_by_affiliate_id(self) -> DataLoader[int, list[BalanceFigures]]:
-        return grouped_values(Balance, "affiliate_id", FIGURES, BalanceFigures, ("currency",), self.catch_up)
+        return grouped_rows(balance_figures, self.catch_up)
 
     @cached_property
     def payment_methods_by_affiliate_id(self) -> DataLoader[int, list[MethodSummary]]:
-        return grouped_values(PaymentMethod, "affiliate_id", ("type", "summary"), MethodSummary, ("type",))
+        return grouped_rows(method_summaries)
 
     @cached_property
     def commissions_by_sale_id(self) -> DataLoader[int, list[Commission]]:
