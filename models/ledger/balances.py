@@ -29,6 +29,7 @@ from models.rules.status import (
     ProgramRules,
     Refreshed,
     Transition,
+    rank_factor,
     refresh_affiliate,
     refresh_with_deltas,
 )
@@ -56,7 +57,6 @@ from models.transactions import retried
 
 R = TypeVar("R")
 
-DEFAULT_EXPONENT = 2  # most currencies' minor unit: the due rank's CASE names only the others
 MATURITY_BATCH = 500  # releases applied per transaction by apply_maturities
 
 
@@ -286,8 +286,11 @@ async def apply_settlements(
     if program.tax_form_required:
         left = ids
     else:
-        factors = {c: 10 ** (4 - e) for c, e in EXPONENTS.items() if e != DEFAULT_EXPONENT}
-        terms = StatusTerms(program.minimum_sales, program.minimum_payout, factors, 10 ** (4 - DEFAULT_EXPONENT))
+        factors = {c: rank_factor(c) for c in EXPONENTS}
+        usual = rank_factor("USD")  # two decimals, as most currencies: the SQL's CASE names only the others
+        terms = StatusTerms(
+            program.minimum_sales, program.minimum_payout, {c: f for c, f in factors.items() if f != usual}, usual
+        )
         left = sorted(await store_statuses(ids, now, terms))
     for chunk in batches(left):
         await _apply_chunk(chunk, {aff_id: {} for aff_id in chunk}, now, program)

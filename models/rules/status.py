@@ -252,7 +252,12 @@ def due_rank(balances: Iterable[BalanceFigures]) -> int:
     Currencies are never added together, so an affiliate ranks by its biggest due balance; the
     common scale makes JPY 1250 and USD 12.50 comparable as numbers, not as values.
     """
-    return max((b.due * 10 ** (4 - exponent(b.currency)) for b in balances), default=0)
+    return max((b.due * rank_factor(b.currency) for b in balances), default=0)
+
+
+def rank_factor(currency: str) -> int:
+    """What one minor unit of `currency` counts in the due rank's scale (ten-thousandths of a major unit)."""
+    return int(10 ** (4 - exponent(currency)))
 
 
 # --- refreshing one affiliate ------------------------------------------------------------------
