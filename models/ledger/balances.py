@@ -35,6 +35,7 @@ from models.rules.status import (
 )
 from models.rules.tax import FORM_COLUMNS, payee_hold
 from models.sql import (
+    FIGURE_COLUMNS,
     StatusTerms,
     batches,
     insert_rows,
@@ -113,16 +114,7 @@ async def refresh_affiliates(
     return transitions
 
 
-BALANCE_COLUMNS = (
-    "earned",
-    "reserve",
-    "due_installments",
-    "paid",
-    "owed",
-    "next_release_at",
-    "next_release_amount",
-    "disputed",
-)
+BALANCE_COLUMNS = FIGURE_COLUMNS[1:]  # a balance's figures, its currency aside
 DERIVED_COLUMNS = ("sales_count", "has_payment_method", "payment_status", "due_rank")
 
 
