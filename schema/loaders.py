@@ -13,7 +13,7 @@ from tortoise.models import Model
 
 from models.ledger.balances import program_rules
 from models.rules.status import BalanceFigures, ProgramRules
-from models.sql import MethodSummary, balance_figures, method_summaries, unsettled_rows
+from models.sql import CHUNK, MethodSummary, balance_figures, method_summaries, unsettled_rows
 from models.tables.affiliates import Affiliate
 from models.tables.bank_files import PaymentReturnHold
 from models.tables.commissions import Commission, JvPartnerShare
@@ -43,7 +43,7 @@ def by_id(model: type[M], before: Before = nothing_before) -> DataLoader[int, M 
         rows = {row.pk: row for row in await model.filter(id__in=ids)}
         return [rows.get(i) for i in ids]
 
-    return DataLoader(load_fn=load)
+    return DataLoader(load_fn=load, max_batch_size=CHUNK)  # one IN list per CHUNK keys, however many are asked
 
 
 def grouped(
@@ -60,7 +60,7 @@ def grouped(
             groups[getattr(row, key)].append(row)
         return [groups.get(i, []) for i in ids]
 
-    return DataLoader(load_fn=load)
+    return DataLoader(load_fn=load, max_batch_size=CHUNK)
 
 
 def grouped_rows(

@@ -410,14 +410,9 @@ class ExportPaymentDetailsSuccess:
     export: PaymentExport = strawberry.field(description="The new export, with its groups, files and skipped.")
 
 
-MADE_BATCH = 500  # payouts read per statement when a pay run's are asked for
-
-
 async def made_payouts(root: MarkAsPaidSuccess, info: Info) -> list[Payout]:
     """Read when asked for: a pay run of 50,000 rows whose caller reads only the totals reads none."""
-    rows: list[PayoutRow | None] = []
-    for start in range(0, len(root.made), MADE_BATCH):
-        rows.extend(await info.context.loaders.payout_by_id.load_many(root.made[start : start + MADE_BATCH]))
+    rows = await info.context.loaders.payout_by_id.load_many(root.made)
     return [Payout.of(row) for row in rows if row is not None]
 
 
